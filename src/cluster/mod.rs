@@ -1,0 +1,1 @@
+//! Log template mining and fingerprints (pure: values in, values out).

@@ -1,0 +1,1 @@
+//! Multi-line assembly and stack-trace parsers, one file per language (pure: values in, values out).
