@@ -23,7 +23,7 @@ pub fn bad_input(message: impl Into<String>) -> anyhow::Error {
 
 /// The exit code for an error: 2 when any error in its chain is [`BadInput`], else 1.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
-    if error.chain().any(|cause| cause.is::<BadInput>()) {
+    if error.chain().any(<dyn std::error::Error>::is::<BadInput>) {
         2
     } else {
         1

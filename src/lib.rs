@@ -1,5 +1,77 @@
-//! luffy: watches many services' logs and tells each team what broke and which commit probably broke it.
+//! luffy watches many services' logs and tells each team what broke and which commit probably
+//! broke it: one binary, one SQLite file, cron or a foreground daemon.
+//!
+//! `main.rs` parses the command line and calls [`run`]; everything else lives in this library.
 
+pub mod cli;
 pub mod cluster;
+pub mod commands;
+pub mod config;
+pub mod duration;
 pub mod error;
 pub mod parse;
+pub mod paths;
+pub mod schedule;
+pub mod service;
+pub mod service_file;
+pub mod store;
+pub mod suggest;
+pub mod ui;
+
+use std::io::Write;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+use crate::cli::{Cli, Command};
+use crate::commands::Context;
+use crate::config::Config;
+use crate::error::bad_input;
+
+/// Runs a parsed command line, writing its output to `out`.
+pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
+    match &cli.command {
+        Command::Completions(args) => return commands::completions::run(args.shell, out),
+        Command::Patterns(args) => return commands::patterns::run(args, cli.json, out),
+        _ => {}
+    }
+    let ctx = context(cli)?;
+    match &cli.command {
+        Command::Service(command) => commands::service::run(&ctx, command, out),
+        Command::Status(args) => commands::status::run(&ctx, args, out),
+        Command::Demo(args) => commands::demo::run(&ctx, args, out),
+        Command::Completions(_) | Command::Patterns(_) => Ok(()),
+    }
+}
+
+fn context(cli: &Cli) -> Result<Context> {
+    let db_path = match &cli.db {
+        Some(path) => path.clone(),
+        None => paths::default_db_path()?,
+    };
+    let config = match &cli.config {
+        Some(path) => Config::load(path, true)?,
+        None => match paths::default_config_path() {
+            Some(path) => Config::load(&path, false)?,
+            None => Config::default(),
+        },
+    };
+    Ok(Context {
+        db_path,
+        config,
+        now: now()?,
+        json: cli.json,
+        color: ui::use_color(),
+        quiet: cli.quiet,
+    })
+}
+
+/// The time now, or the time in `LUFFY_NOW` (RFC 3339), which tests use to fix the clock.
+fn now() -> Result<DateTime<Utc>> {
+    match std::env::var("LUFFY_NOW") {
+        Ok(text) if !text.is_empty() => DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|err| bad_input(format!("LUFFY_NOW '{text}' is not an RFC 3339 time: {err}"))),
+        _ => Ok(Utc::now()),
+    }
+}

@@ -1,1 +1,37 @@
-fn main(){}
+//! The `luffy` binary: parse the command line, run, map the result to an exit code.
+
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use luffy::cli::Cli;
+use luffy::error::{exit_code, is_broken_pipe};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if err.use_stderr() => {
+            let rendered = err.render().to_string();
+            let message = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+            eprint!("luffy: error: {message}");
+            return ExitCode::from(2);
+        }
+        Err(err) => {
+            // --help and --version
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let result = luffy::run(&cli, &mut out).and_then(|()| out.flush().map_err(Into::into));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            let _ = out.flush();
+            eprintln!("luffy: error: {err:#}");
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}

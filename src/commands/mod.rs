@@ -1,0 +1,58 @@
+//! One module per command group; each takes the [`Context`] and writes to `out`.
+
+pub mod completions;
+pub mod demo;
+pub mod patterns;
+pub mod service;
+pub mod status;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+use crate::config::Config;
+use crate::error::bad_input;
+use crate::service::ServiceId;
+use crate::store::{Db, Store};
+use crate::suggest::closest;
+
+/// What every command may need: where the database is, the configuration, the time, output style.
+pub struct Context {
+    pub db_path: PathBuf,
+    pub config: Config,
+    /// The clock, read once at start (`LUFFY_NOW` fixes it for tests).
+    pub now: DateTime<Utc>,
+    pub json: bool,
+    pub color: bool,
+    pub quiet: bool,
+}
+
+impl Context {
+    /// Opens the database, creating and migrating it when needed.
+    pub fn open_store(&self) -> Result<Store> {
+        Store::open(&self.db_path)
+    }
+
+    /// Where a service's checkout lives when it has no `git_repo_path`.
+    pub fn default_repo_path(&self, id: &ServiceId) -> PathBuf {
+        let repos = self.config.repos_dir.clone().unwrap_or_else(|| {
+            self.db_path
+                .parent()
+                .map_or_else(|| PathBuf::from("repos"), |dir| dir.join("repos"))
+        });
+        repos.join(id.as_str())
+    }
+}
+
+/// The error for an id that names no service, with a suggestion when one is close.
+pub fn unknown_service(db: &Db<'_>, id: &ServiceId) -> anyhow::Error {
+    let ids = db.service_ids().unwrap_or_default();
+    match closest(id.as_str(), ids.iter().map(String::as_str)) {
+        Some(near) => bad_input(format!("no service '{id}'; did you mean '{near}'?")),
+        None if ids.is_empty() => bad_input(format!(
+            "no service '{id}'; there are no services yet (add one with `luffy service add {id}`)"
+        )),
+        None => bad_input(format!("no service '{id}' (see `luffy service list`)")),
+    }
+}

@@ -1,0 +1,551 @@
+//! `luffy service add | set | show | list | rm | import | export`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{unknown_service, Context};
+use crate::cli::{
+    ExportFormat, ServiceAddArgs, ServiceCommand, ServiceExportArgs, ServiceImportArgs,
+    ServiceRmArgs, ServiceSetArgs, ServiceSettings,
+};
+use crate::duration::format_minutes;
+use crate::error::bad_input;
+use crate::service::{
+    redact_url, validate_branch, Cleared, validate_name, validate_repo_path, Service, ServiceId,
+    ServicePatch,
+};
+use crate::service_file::{self, Format};
+use crate::store::{time_to_sql, Db};
+use crate::ui;
+
+/// Runs one `service` subcommand.
+pub fn run(ctx: &Context, command: &ServiceCommand, out: &mut dyn Write) -> Result<()> {
+    match command {
+        ServiceCommand::Add(args) => add(ctx, args, out),
+        ServiceCommand::Set(args) => set(ctx, args, out),
+        ServiceCommand::Show(args) => show(ctx, &args.id, out),
+        ServiceCommand::List => list(ctx, out),
+        ServiceCommand::Rm(args) => remove(ctx, args, out),
+        ServiceCommand::Import(args) => import(ctx, args, out),
+        ServiceCommand::Export(args) => export(ctx, args, out),
+    }
+}
+
+/// Turns command-line settings into a patch, validating the free-text ones.
+fn patch_from(settings: &ServiceSettings) -> Result<ServicePatch> {
+    let check = |flag: &str, result: Result<String, String>| {
+        result.map_err(|err| bad_input(format!("invalid value for '--{flag}': {err}")))
+    };
+    let repo_path = match settings.repo_path.as_deref() {
+        None => None,
+        Some(p) if p.eq_ignore_ascii_case("none") => Some(None),
+        Some(p) => Some(Some(check("repo-path", validate_repo_path(p))?)),
+    };
+    Ok(ServicePatch {
+        name: settings
+            .name
+            .as_deref()
+            .map(|n| check("name", validate_name(n)))
+            .transpose()?,
+        repository_url: settings.repo.clone().map(Cleared::into_option),
+        git_branch: settings
+            .branch
+            .as_deref()
+            .map(|b| check("branch", validate_branch(b)))
+            .transpose()?,
+        git_repo_path: repo_path,
+        log_fetch_interval_minutes: settings.log_interval,
+        rca_generation_enabled: settings.rca.map(|t| t.0),
+        rca_generation_interval_minutes: settings.rca_interval,
+        code_indexing_enabled: settings.indexing.map(|t| t.0),
+        code_indexing_interval_hours: settings.index_interval,
+        notification_enabled: settings.notify.map(|t| t.0),
+        notification_webhook_url: settings.webhook.clone().map(Cleared::into_option),
+        notification_email: settings.email.clone().map(Cleared::into_option),
+        is_active: settings.active.map(|t| t.0),
+        ..ServicePatch::default()
+    })
+}
+
+/// Refuses a display name that another service already has.
+fn check_name_free(db: &Db<'_>, service: &Service) -> Result<()> {
+    match db.service_named(&service.name)? {
+        Some(owner) if owner != service.id.as_str() => Err(bad_input(format!(
+            "name '{}' is already used by service '{owner}'",
+            service.name
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn add(ctx: &Context, args: &ServiceAddArgs, out: &mut dyn Write) -> Result<()> {
+    let patch = patch_from(&args.settings)?;
+    let mut store = ctx.open_store()?;
+    let service = store.write(|db| {
+        if db.service(&args.id)?.is_some() {
+            return Err(bad_input(format!(
+                "service '{}' already exists; change it with `luffy service set {} ...`",
+                args.id, args.id
+            )));
+        }
+        let mut service = Service::new(args.id.clone(), ctx.now);
+        patch.apply(&mut service);
+        check_name_free(db, &service)?;
+        db.insert_service(&service)?;
+        Ok(service)
+    })?;
+    if !ctx.quiet {
+        writeln!(out, "added service {}", service.id)?;
+    }
+    Ok(())
+}
+
+fn set(ctx: &Context, args: &ServiceSetArgs, out: &mut dyn Write) -> Result<()> {
+    let patch = patch_from(&args.settings)?;
+    let mut store = ctx.open_store()?;
+    let (old, new) = store.write(|db| {
+        let old = db.service(&args.id)?;
+        let mut new = old
+            .clone()
+            .unwrap_or_else(|| Service::new(args.id.clone(), ctx.now));
+        let changed = patch.apply(&mut new);
+        check_name_free(db, &new)?;
+        match &old {
+            None => db.insert_service(&new)?,
+            Some(_) if changed => {
+                new.updated_at = ctx.now;
+                db.update_service(&new)?;
+            }
+            Some(_) => {}
+        }
+        Ok((old, new))
+    })?;
+    if ctx.quiet {
+        return Ok(());
+    }
+    match old {
+        None => writeln!(out, "created service {} (it did not exist)", new.id)?,
+        Some(old) => {
+            let changes = changes(&old, &new);
+            if changes.is_empty() {
+                writeln!(out, "service {} unchanged", new.id)?;
+            } else {
+                writeln!(out, "updated service {}", new.id)?;
+                for change in changes {
+                    writeln!(out, "  {change}")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The fields that differ, as `field: old -> new`, with secrets redacted.
+fn changes(old: &Service, new: &Service) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) = (
+        serde_json::to_value(ServiceView::from(old)),
+        serde_json::to_value(ServiceView::from(new)),
+    ) else {
+        return Vec::new();
+    };
+    b.iter()
+        .filter(|(key, value)| key.as_str() != "updated_at" && a.get(*key) != Some(value))
+        .map(|(key, value)| {
+            let before = a.get(key).cloned().unwrap_or(serde_json::Value::Null);
+            format!("{key}: {before} -> {value}")
+        })
+        .collect()
+}
+
+/// A service as `service show --json` prints it: the seed's fields, secrets redacted.
+#[derive(Debug, Serialize)]
+pub struct ServiceView {
+    pub id: String,
+    pub name: String,
+    pub repository_url: Option<String>,
+    pub git_branch: String,
+    pub git_repo_path: Option<String>,
+    pub log_fetch_interval_minutes: u32,
+    pub rca_generation_enabled: bool,
+    pub rca_generation_interval_minutes: u32,
+    pub code_indexing_enabled: bool,
+    pub code_indexing_interval_hours: u32,
+    pub notification_enabled: bool,
+    pub notification_webhook_url: Option<String>,
+    pub notification_email: Option<String>,
+    pub is_active: bool,
+    pub last_log_fetch: Option<String>,
+    pub last_rca_generation: Option<String>,
+    pub last_code_indexing: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&Service> for ServiceView {
+    fn from(s: &Service) -> Self {
+        ServiceView {
+            id: s.id.to_string(),
+            name: s.name.clone(),
+            repository_url: s.repository_url.as_deref().map(redact_credentials),
+            git_branch: s.git_branch.clone(),
+            git_repo_path: s.git_repo_path.clone(),
+            log_fetch_interval_minutes: s.log_fetch_interval_minutes,
+            rca_generation_enabled: s.rca_generation_enabled,
+            rca_generation_interval_minutes: s.rca_generation_interval_minutes,
+            code_indexing_enabled: s.code_indexing_enabled,
+            code_indexing_interval_hours: s.code_indexing_interval_hours,
+            notification_enabled: s.notification_enabled,
+            notification_webhook_url: s.notification_webhook_url.as_deref().map(redact_url),
+            notification_email: s.notification_email.clone(),
+            is_active: s.is_active,
+            last_log_fetch: s.last_log_fetch.map(time_to_sql),
+            last_rca_generation: s.last_rca_generation.map(time_to_sql),
+            last_code_indexing: s.last_code_indexing.map(time_to_sql),
+            created_at: time_to_sql(s.created_at),
+            updated_at: time_to_sql(s.updated_at),
+        }
+    }
+}
+
+/// Hides a password in a repository URL's userinfo (`https://user:token@host/...`).
+fn redact_credentials(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            let user = rest[..at].split(':').next().unwrap_or("");
+            return format!("{scheme}://{user}:***@{}", &rest[at + 1..]);
+        }
+    }
+    url.to_string()
+}
+
+fn load(ctx: &Context, id: &ServiceId) -> Result<Service> {
+    let store = ctx.open_store()?;
+    let db = store.db();
+    db.service(id)?.ok_or_else(|| unknown_service(&db, id))
+}
+
+fn show(ctx: &Context, id: &ServiceId, out: &mut dyn Write) -> Result<()> {
+    let service = load(ctx, id)?;
+    if ctx.json {
+        serde_json::to_writer_pretty(&mut *out, &ServiceView::from(&service))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let view = ServiceView::from(&service);
+    let or = |value: Option<String>, fallback: &str| value.unwrap_or_else(|| fallback.into());
+    let switched = |on: bool, every: String| if on { every } else { "off".into() };
+    let repo_path = service
+        .git_repo_path
+        .clone()
+        .unwrap_or_else(|| format!("{} (default)", ctx.default_repo_path(&service.id).display()));
+    let rows = [
+        ("id", view.id),
+        ("name", view.name),
+        ("active", ui::yes_no(service.is_active).into()),
+        ("repository", or(view.repository_url, "none")),
+        ("branch", view.git_branch),
+        ("repo path", repo_path),
+        (
+            "log fetch",
+            format!(
+                "every {}",
+                format_minutes(service.log_fetch_interval_minutes)
+            ),
+        ),
+        (
+            "rca",
+            switched(
+                service.rca_generation_enabled,
+                format!(
+                    "every {}",
+                    format_minutes(service.rca_generation_interval_minutes)
+                ),
+            ),
+        ),
+        (
+            "indexing",
+            switched(
+                service.code_indexing_enabled,
+                format!(
+                    "every {}",
+                    format_minutes(service.code_indexing_interval_hours * 60)
+                ),
+            ),
+        ),
+        (
+            "notifications",
+            ui::yes_no(service.notification_enabled).into(),
+        ),
+        ("webhook", or(view.notification_webhook_url, "none")),
+        ("email", or(view.notification_email, "none")),
+        ("last log fetch", ui::ago(service.last_log_fetch, ctx.now)),
+        ("last rca", ui::ago(service.last_rca_generation, ctx.now)),
+        (
+            "last indexing",
+            ui::ago(service.last_code_indexing, ctx.now),
+        ),
+        ("created", view.created_at),
+        ("updated", view.updated_at),
+    ];
+    let width = rows.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
+    for (key, value) in rows {
+        writeln!(out, "{key:<width$}  {value}")?;
+    }
+    Ok(())
+}
+
+fn list(ctx: &Context, out: &mut dyn Write) -> Result<()> {
+    let store = ctx.open_store()?;
+    let services = store.db().services()?;
+    if ctx.json {
+        let views: Vec<ServiceView> = services.iter().map(ServiceView::from).collect();
+        serde_json::to_writer_pretty(&mut *out, &views)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if services.is_empty() {
+        writeln!(out, "no services yet; add one with `luffy service add ID`")?;
+        return Ok(());
+    }
+    let mut table = ui::table(
+        &["ID", "NAME", "ACTIVE", "BRANCH", "REPOSITORY", "NOTIFY"],
+        ctx.color,
+    );
+    for service in &services {
+        let notify = if service.notification_enabled {
+            let targets: Vec<&str> = [
+                service.notification_webhook_url.as_ref().map(|_| "webhook"),
+                service.notification_email.as_ref().map(|_| "email"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if targets.is_empty() {
+                "nowhere".into()
+            } else {
+                targets.join(", ")
+            }
+        } else {
+            "off".to_string()
+        };
+        table.add_row(vec![
+            service.id.to_string(),
+            service.name.clone(),
+            ui::yes_no(service.is_active).into(),
+            service.git_branch.clone(),
+            service
+                .repository_url
+                .as_deref()
+                .map_or_else(|| "-".into(), redact_credentials),
+            notify,
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    Ok(())
+}
+
+fn remove(ctx: &Context, args: &ServiceRmArgs, out: &mut dyn Write) -> Result<()> {
+    let mut store = ctx.open_store()?;
+    {
+        let db = store.db();
+        if db.service(&args.id)?.is_none() {
+            return Err(unknown_service(&db, &args.id));
+        }
+    }
+    if !args.yes
+        && !confirm(&format!(
+            "Remove service '{}' with its log sources, clusters and history? [y/N] ",
+            args.id
+        ))?
+    {
+        writeln!(out, "kept service {}", args.id)?;
+        return Ok(());
+    }
+    store.write(|db| db.delete_service(&args.id))?;
+    if !ctx.quiet {
+        writeln!(out, "removed service {}", args.id)?;
+    }
+    Ok(())
+}
+
+/// Asks on the terminal; refuses when standard input is not one.
+fn confirm(question: &str) -> Result<bool> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(bad_input(
+            "refusing to remove without --yes: standard input is not a terminal to confirm on",
+        ));
+    }
+    eprint!("{question}");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+/// What an import does to one service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Action {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+#[derive(Serialize)]
+struct Imported {
+    id: String,
+    action: Action,
+}
+
+fn read_input(path: &Path) -> Result<(String, Option<Format>)> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|err| bad_input(format!("cannot read standard input: {err}")))?;
+        return Ok((text, None));
+    }
+    if path.is_dir() {
+        return Err(bad_input(format!(
+            "{} is a directory, not a service file",
+            path.display()
+        )));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| bad_input(format!("cannot read {}: {err}", path.display())))?;
+    let format = match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+    {
+        Some(ext) if ext == "json" => Some(Format::Json),
+        Some(ext) if ext == "toml" => Some(Format::Toml),
+        _ => None,
+    };
+    Ok((text, format))
+}
+
+fn import(ctx: &Context, args: &ServiceImportArgs, out: &mut dyn Write) -> Result<()> {
+    let (text, format) = read_input(&args.file)?;
+    let entries = service_file::parse(&text, format).map_err(|err| {
+        bad_input(format!(
+            "{}: {err}; nothing was imported",
+            args.file.display()
+        ))
+    })?;
+    let mut store = ctx.open_store()?;
+    let apply = |db: &Db<'_>| -> Result<Vec<(Service, Action)>> {
+        let existing = db.services()?;
+        let mut plan = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            let old = existing.iter().find(|s| s.id == entry.id);
+            let mut service = old
+                .cloned()
+                .unwrap_or_else(|| Service::new(entry.id.clone(), ctx.now));
+            let action = match (old, entry.patch.apply(&mut service)) {
+                (None, _) => Action::Created,
+                (Some(_), true) => Action::Updated,
+                (Some(_), false) => Action::Unchanged,
+            };
+            if action == Action::Updated {
+                service.updated_at = ctx.now;
+            }
+            plan.push((service, action));
+        }
+        check_names(&existing, &plan, &entries)?;
+        if !args.dry_run {
+            for (service, action) in &plan {
+                match action {
+                    Action::Created => db.insert_service(service)?,
+                    Action::Updated => db.update_service(service)?,
+                    Action::Unchanged => {}
+                }
+            }
+        }
+        Ok(plan)
+    };
+    let plan = store
+        .write(apply)
+        .map_err(|err| err.context(format!("{}: nothing was imported", args.file.display())))?;
+    report_import(ctx, &plan, args.dry_run, out)
+}
+
+/// Every display name must stay unique once the whole file is applied.
+fn check_names(
+    existing: &[Service],
+    plan: &[(Service, Action)],
+    entries: &[service_file::Entry],
+) -> Result<()> {
+    let mut owners: std::collections::HashMap<&str, &str> = existing
+        .iter()
+        .filter(|s| !plan.iter().any(|(p, _)| p.id == s.id))
+        .map(|s| (s.name.as_str(), s.id.as_str()))
+        .collect();
+    for ((service, _), entry) in plan.iter().zip(entries) {
+        if let Some(owner) = owners.insert(&service.name, service.id.as_str()) {
+            return Err(bad_input(format!(
+                "entry {} ({}): field `name`: '{}' is already the name of service '{owner}'",
+                entry.number, service.id, service.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn report_import(
+    ctx: &Context,
+    plan: &[(Service, Action)],
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    if ctx.json {
+        let rows: Vec<Imported> = plan
+            .iter()
+            .map(|(s, action)| Imported {
+                id: s.id.to_string(),
+                action: *action,
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if ctx.quiet {
+        return Ok(());
+    }
+    let prefix = if dry_run { "would be " } else { "" };
+    for (service, action) in plan {
+        let action = serde_json::to_value(action)?;
+        writeln!(
+            out,
+            "{prefix}{:<9} {}",
+            action.as_str().unwrap_or(""),
+            service.id
+        )?;
+    }
+    Ok(())
+}
+
+fn export(ctx: &Context, args: &ServiceExportArgs, out: &mut dyn Write) -> Result<()> {
+    let store = ctx.open_store()?;
+    let db = store.db();
+    let services = match &args.id {
+        Some(id) => vec![db.service(id)?.ok_or_else(|| unknown_service(&db, id))?],
+        None => db.services()?,
+    };
+    let format = match args.format {
+        _ if ctx.json => Format::Json,
+        ExportFormat::Toml => Format::Toml,
+        ExportFormat::Json => Format::Json,
+    };
+    let text = service_file::export(&services, format).map_err(anyhow::Error::msg)?;
+    out.write_all(text.as_bytes())?;
+    Ok(())
+}

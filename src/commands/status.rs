@@ -1,0 +1,204 @@
+//! `luffy status [SERVICE]`: every service's schedule at a glance, or one in detail.
+
+use std::io::Write;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use comfy_table::Color;
+use serde::Serialize;
+
+use super::{unknown_service, Context};
+use crate::cli::StatusArgs;
+use crate::duration::format_minutes;
+use crate::schedule::{self, Next, Task};
+use crate::service::Service;
+use crate::store::{time_to_sql, StatusCounts};
+use crate::ui;
+
+/// The seed's status object, plus when each task runs next.
+#[derive(Debug, Serialize)]
+pub struct ServiceStatus {
+    pub service_id: String,
+    pub service_name: String,
+    pub is_active: bool,
+    pub last_log_fetch: Option<String>,
+    pub last_rca_generation: Option<String>,
+    pub last_code_indexing: Option<String>,
+    pub log_sources_count: u64,
+    pub active_log_sources: u64,
+    pub configuration: Configuration,
+    pub next_log_fetch: Option<String>,
+    pub next_rca_generation: Option<String>,
+    pub next_code_indexing: Option<String>,
+    /// The tasks that are due now.
+    pub due: Vec<Task>,
+    pub open_clusters: u64,
+}
+
+/// The intervals part of the status object.
+#[derive(Debug, Serialize)]
+pub struct Configuration {
+    pub log_fetch_interval_minutes: u32,
+    pub rca_generation_interval_minutes: u32,
+    pub code_indexing_interval_hours: u32,
+    pub rca_generation_enabled: bool,
+    pub code_indexing_enabled: bool,
+}
+
+fn status_of(service: &Service, counts: StatusCounts, now: DateTime<Utc>) -> ServiceStatus {
+    let next = |task| schedule::next_run(service, task).time(now).map(time_to_sql);
+    ServiceStatus {
+        service_id: service.id.to_string(),
+        service_name: service.name.clone(),
+        is_active: service.is_active,
+        last_log_fetch: service.last_log_fetch.map(time_to_sql),
+        last_rca_generation: service.last_rca_generation.map(time_to_sql),
+        last_code_indexing: service.last_code_indexing.map(time_to_sql),
+        log_sources_count: counts.log_sources,
+        active_log_sources: counts.active_log_sources,
+        configuration: Configuration {
+            log_fetch_interval_minutes: service.log_fetch_interval_minutes,
+            rca_generation_interval_minutes: service.rca_generation_interval_minutes,
+            code_indexing_interval_hours: service.code_indexing_interval_hours,
+            rca_generation_enabled: service.rca_generation_enabled,
+            code_indexing_enabled: service.code_indexing_enabled,
+        },
+        next_log_fetch: next(Task::Fetch),
+        next_rca_generation: next(Task::Rca),
+        next_code_indexing: next(Task::Index),
+        due: schedule::due_tasks(service, now),
+        open_clusters: counts.open_clusters,
+    }
+}
+
+/// Runs `luffy status`.
+pub fn run(ctx: &Context, args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
+    let store = ctx.open_store()?;
+    let db = store.db();
+    let mut counts = db.status_counts()?;
+    if let Some(id) = &args.service {
+        let service = db.service(id)?.ok_or_else(|| unknown_service(&db, id))?;
+        let counts = counts.remove(id.as_str()).unwrap_or_default();
+        if ctx.json {
+            serde_json::to_writer_pretty(&mut *out, &status_of(&service, counts, ctx.now))?;
+            writeln!(out)?;
+            return Ok(());
+        }
+        return detail(ctx, &service, counts, out);
+    }
+    let services = db.services()?;
+    if ctx.json {
+        let all: Vec<ServiceStatus> = services
+            .iter()
+            .map(|s| status_of(s, counts.remove(s.id.as_str()).unwrap_or_default(), ctx.now))
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &all)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if services.is_empty() {
+        writeln!(out, "no services yet; add one with `luffy service add ID`")?;
+        return Ok(());
+    }
+    overview(ctx, &services, out)
+}
+
+fn interval_text(service: &Service, task: Task) -> String {
+    schedule::interval_minutes(service, task).map_or_else(|| "off".into(), format_minutes)
+}
+
+fn next_cell(service: &Service, ctx: &Context) -> comfy_table::Cell {
+    if !service.is_active {
+        return ui::colored("inactive", Color::DarkGrey, ctx.color);
+    }
+    match schedule::soonest(service, ctx.now) {
+        None => ui::colored("-", Color::DarkGrey, ctx.color),
+        Some((at, tasks)) => {
+            let names: Vec<&str> = tasks.iter().map(|t| t.name()).collect();
+            let text = format!("{} ({})", ui::until(at, ctx.now), names.join(", "));
+            let color = if at <= ctx.now {
+                Color::Yellow
+            } else {
+                Color::Reset
+            };
+            ui::colored(&text, color, ctx.color)
+        }
+    }
+}
+
+fn overview(ctx: &Context, services: &[Service], out: &mut dyn Write) -> Result<()> {
+    let mut table = ui::table(
+        &[
+            "SERVICE",
+            "ACTIVE",
+            "FETCH",
+            "RCA",
+            "INDEX",
+            "LAST FETCH",
+            "LAST RCA",
+            "LAST INDEX",
+            "NEXT DUE",
+        ],
+        ctx.color,
+    );
+    for service in services {
+        table.add_row(vec![
+            comfy_table::Cell::new(service.id.as_str()),
+            comfy_table::Cell::new(ui::yes_no(service.is_active)),
+            comfy_table::Cell::new(interval_text(service, Task::Fetch)),
+            comfy_table::Cell::new(interval_text(service, Task::Rca)),
+            comfy_table::Cell::new(interval_text(service, Task::Index)),
+            comfy_table::Cell::new(ui::ago(service.last_log_fetch, ctx.now)),
+            comfy_table::Cell::new(ui::ago(service.last_rca_generation, ctx.now)),
+            comfy_table::Cell::new(ui::ago(service.last_code_indexing, ctx.now)),
+            next_cell(service, ctx),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    Ok(())
+}
+
+fn detail(
+    ctx: &Context,
+    service: &Service,
+    counts: StatusCounts,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let title = if service.name == service.id.as_str() {
+        service.id.to_string()
+    } else {
+        format!("{} ({})", service.id, service.name)
+    };
+    writeln!(out, "service        {title}")?;
+    writeln!(out, "active         {}", ui::yes_no(service.is_active))?;
+    writeln!(
+        out,
+        "repository     {} @ {}",
+        service.repository_url.as_deref().unwrap_or("none"),
+        service.git_branch
+    )?;
+    writeln!(
+        out,
+        "log sources    {} ({} active)",
+        counts.log_sources, counts.active_log_sources
+    )?;
+    writeln!(out, "open clusters  {}", counts.open_clusters)?;
+    let mut table = ui::table(&["TASK", "EVERY", "LAST RUN", "NEXT"], ctx.color);
+    for task in Task::ALL {
+        let next = match schedule::next_run(service, task) {
+            Next::Off if !service.is_active => "inactive".to_string(),
+            Next::Off => "off".to_string(),
+            other => other
+                .time(ctx.now)
+                .map_or_else(|| "-".into(), |at| ui::until(at, ctx.now)),
+        };
+        table.add_row(vec![
+            task.name().to_string(),
+            interval_text(service, task),
+            ui::ago(schedule::last_run(service, task), ctx.now),
+            next,
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    Ok(())
+}

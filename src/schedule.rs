@@ -1,0 +1,175 @@
+//! What is due when: pure functions of a service's settings, its last runs and the time now.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::service::Service;
+
+/// The scheduled tasks of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    Fetch,
+    Rca,
+    Index,
+}
+
+impl Task {
+    pub const ALL: [Task; 3] = [Task::Fetch, Task::Rca, Task::Index];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Fetch => "fetch",
+            Task::Rca => "rca",
+            Task::Index => "index",
+        }
+    }
+}
+
+/// When a task runs next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// The service is inactive or the task is switched off.
+    Off,
+    /// The task has never run: it is due now.
+    Never,
+    /// The task is due at this time (due now when it is not after now).
+    At(DateTime<Utc>),
+}
+
+impl Next {
+    /// Whether the task should run at `now`.
+    pub fn is_due(self, now: DateTime<Utc>) -> bool {
+        match self {
+            Next::Off => false,
+            Next::Never => true,
+            Next::At(at) => at <= now,
+        }
+    }
+
+    /// The time it runs, as seen at `now`: now when due, none when off.
+    pub fn time(self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self {
+            Next::Off => None,
+            Next::Never => Some(now),
+            Next::At(at) => Some(at.max(now)),
+        }
+    }
+}
+
+/// The task's interval in minutes, or `None` when the task is switched off.
+pub fn interval_minutes(service: &Service, task: Task) -> Option<u32> {
+    match task {
+        Task::Fetch => Some(service.log_fetch_interval_minutes),
+        Task::Rca => service
+            .rca_generation_enabled
+            .then_some(service.rca_generation_interval_minutes),
+        Task::Index => service
+            .code_indexing_enabled
+            .then(|| service.code_indexing_interval_hours.saturating_mul(60)),
+    }
+}
+
+/// When the task last ran.
+pub fn last_run(service: &Service, task: Task) -> Option<DateTime<Utc>> {
+    match task {
+        Task::Fetch => service.last_log_fetch,
+        Task::Rca => service.last_rca_generation,
+        Task::Index => service.last_code_indexing,
+    }
+}
+
+/// When the task runs next.
+pub fn next_run(service: &Service, task: Task) -> Next {
+    if !service.is_active {
+        return Next::Off;
+    }
+    let Some(minutes) = interval_minutes(service, task) else {
+        return Next::Off;
+    };
+    match last_run(service, task) {
+        None => Next::Never,
+        Some(last) => Next::At(last + Duration::minutes(i64::from(minutes))),
+    }
+}
+
+/// The tasks due at `now`, in order.
+pub fn due_tasks(service: &Service, now: DateTime<Utc>) -> Vec<Task> {
+    Task::ALL
+        .into_iter()
+        .filter(|task| next_run(service, *task).is_due(now))
+        .collect()
+}
+
+/// The earliest next run among the tasks, with every task that runs then.
+pub fn soonest(service: &Service, now: DateTime<Utc>) -> Option<(DateTime<Utc>, Vec<Task>)> {
+    let times: Vec<(Task, DateTime<Utc>)> = Task::ALL
+        .into_iter()
+        .filter_map(|task| next_run(service, task).time(now).map(|at| (task, at)))
+        .collect();
+    let earliest = times.iter().map(|(_, at)| *at).min()?;
+    let tasks = times
+        .into_iter()
+        .filter(|(_, at)| *at == earliest)
+        .map(|(task, _)| task)
+        .collect();
+    Some((earliest, tasks))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 1, 15, hour, minute, 0).unwrap()
+    }
+
+    fn service() -> Service {
+        let mut service = Service::new("web-app".parse().unwrap(), at(0, 0));
+        service.log_fetch_interval_minutes = 15;
+        service.rca_generation_interval_minutes = 10;
+        service.code_indexing_interval_hours = 12;
+        service
+    }
+
+    #[test]
+    fn a_service_that_never_ran_is_due_now() {
+        assert_eq!(due_tasks(&service(), at(10, 0)), Task::ALL.to_vec());
+        assert_eq!(
+            soonest(&service(), at(10, 0)),
+            Some((at(10, 0), Task::ALL.to_vec()))
+        );
+    }
+
+    #[test]
+    fn each_task_follows_its_own_interval() {
+        let mut service = service();
+        service.last_log_fetch = Some(at(10, 0));
+        service.last_rca_generation = Some(at(10, 0));
+        service.last_code_indexing = Some(at(2, 0));
+        assert_eq!(next_run(&service, Task::Fetch), Next::At(at(10, 15)));
+        assert!(due_tasks(&service, at(10, 9)).is_empty());
+        assert_eq!(due_tasks(&service, at(10, 10)), vec![Task::Rca]);
+        assert_eq!(due_tasks(&service, at(14, 0)), Task::ALL.to_vec());
+        assert_eq!(
+            soonest(&service, at(10, 5)),
+            Some((at(10, 10), vec![Task::Rca]))
+        );
+    }
+
+    #[test]
+    fn switched_off_and_inactive_tasks_never_run() {
+        let mut service = service();
+        service.rca_generation_enabled = false;
+        assert_eq!(next_run(&service, Task::Rca), Next::Off);
+        assert_eq!(
+            due_tasks(&service, at(10, 0)),
+            vec![Task::Fetch, Task::Index]
+        );
+        service.is_active = false;
+        assert!(due_tasks(&service, at(10, 0)).is_empty());
+        assert_eq!(soonest(&service, at(10, 0)), None);
+    }
+}

@@ -1,0 +1,506 @@
+//! The service model: its id, its settings with their defaults, and the validation of each field.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Longest service id accepted.
+pub const MAX_ID_LEN: usize = 64;
+
+/// A service's handle on the command line and in the database: a slug such as `web-app`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ServiceId(String);
+
+impl ServiceId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ServiceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for ServiceId {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        if text.is_empty() {
+            return Err("a service id cannot be empty".into());
+        }
+        if text.chars().count() > MAX_ID_LEN {
+            return Err(format!(
+                "service id is {} characters long; the limit is {MAX_ID_LEN}",
+                text.chars().count()
+            ));
+        }
+        if let Some(bad) = text
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        {
+            let what = match bad {
+                ' ' | '\t' | '\n' => "a space".to_string(),
+                '/' | '\\' => "a slash".to_string(),
+                other => format!("'{other}'"),
+            };
+            return Err(format!(
+                "service id '{text}' contains {what}; use letters, digits, '-', '_' and '.'"
+            ));
+        }
+        if !text.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Err(format!(
+                "service id '{text}' must start with a letter or a digit"
+            ));
+        }
+        Ok(ServiceId(text.to_string()))
+    }
+}
+
+/// An `on|off` flag value (also `true|false`, `yes|no`, `1|0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Toggle(pub bool);
+
+impl FromStr for Toggle {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "on" | "true" | "yes" | "1" => Ok(Toggle(true)),
+            "off" | "false" | "no" | "0" => Ok(Toggle(false)),
+            _ => Err(format!("'{text}' is not on or off")),
+        }
+    }
+}
+
+/// A flag that either sets an optional field or clears it with `none`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cleared<T> {
+    Set(T),
+    None,
+}
+
+impl<T> Cleared<T> {
+    pub fn into_option(self) -> Option<T> {
+        match self {
+            Cleared::Set(value) => Some(value),
+            Cleared::None => None,
+        }
+    }
+}
+
+fn clearable<T>(
+    text: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Cleared<T>, String> {
+    if text.eq_ignore_ascii_case("none") || text.is_empty() {
+        Ok(Cleared::None)
+    } else {
+        parse(text).map(Cleared::Set)
+    }
+}
+
+/// Value parser for `--repo URL|none`.
+pub fn parse_repo_url(text: &str) -> Result<Cleared<String>, String> {
+    clearable(text, validate_repo_url)
+}
+
+/// Value parser for `--webhook URL|env:VAR|none`.
+pub fn parse_webhook_flag(text: &str) -> Result<Cleared<String>, String> {
+    clearable(text, validate_webhook)
+}
+
+/// Value parser for `--email ADDR|none`.
+pub fn parse_email_flag(text: &str) -> Result<Cleared<String>, String> {
+    clearable(text, validate_email)
+}
+
+/// Accepts https, http, ssh, git and file URLs and scp-like `user@host:path`.
+pub fn validate_repo_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.chars().any(char::is_whitespace) {
+        return Err(format!("repository URL '{text}' contains a space"));
+    }
+    if let Some((scheme, rest)) = text.split_once("://") {
+        let scheme = scheme.to_ascii_lowercase();
+        if !matches!(
+            scheme.as_str(),
+            "https" | "http" | "ssh" | "git" | "file" | "git+ssh"
+        ) {
+            return Err(format!(
+                "repository URL '{text}' has scheme '{scheme}'; use https, http, ssh, git, file or user@host:path"
+            ));
+        }
+        let host_missing = rest.is_empty() || (scheme != "file" && rest.starts_with('/'));
+        if host_missing {
+            return Err(format!("repository URL '{text}' has no host"));
+        }
+        return Ok(text.to_string());
+    }
+    if let Some((user_host, path)) = text.split_once(':') {
+        if let Some((user, host)) = user_host.split_once('@') {
+            if !user.is_empty() && !host.is_empty() && !path.is_empty() && !host.contains('/') {
+                return Ok(text.to_string());
+            }
+        }
+    }
+    Err(format!(
+        "repository URL '{text}' is not an https, http, ssh, git or file URL, nor user@host:path"
+    ))
+}
+
+/// Accepts an http(s) URL with a host, or `env:VAR` naming the variable that holds it.
+pub fn validate_webhook(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if let Some(var) = text.strip_prefix("env:") {
+        return if is_env_name(var) {
+            Ok(text.to_string())
+        } else {
+            Err(format!(
+                "webhook '{text}' does not name an environment variable (env:NAME)"
+            ))
+        };
+    }
+    let lower = text.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => {
+            if text.chars().any(char::is_whitespace) {
+                Err("webhook URL contains a space".into())
+            } else {
+                Ok(text.to_string())
+            }
+        }
+        Some(_) => Err(format!("webhook URL '{}' has no host", redact_url(text))),
+        None => Err(format!(
+            "webhook '{}' is not an http(s) URL (or env:VAR)",
+            redact_url(text)
+        )),
+    }
+}
+
+/// Accepts `local@domain` without spaces.
+pub fn validate_email(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.chars().any(char::is_whitespace) {
+        return Err(format!("email '{text}' contains a space"));
+    }
+    match text.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty() && !domain.is_empty() && !domain.contains('@') =>
+        {
+            if domain.starts_with('.') || domain.ends_with('.') {
+                Err(format!("email '{text}' has an invalid domain"))
+            } else {
+                Ok(text.to_string())
+            }
+        }
+        Some(_) => Err(format!("email '{text}' is not of the form name@domain")),
+        None => Err(format!("email '{text}' has no '@'")),
+    }
+}
+
+fn is_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Hides what may be a token in a URL: userinfo, everything after the first path segment, the query.
+pub fn redact_url(url: &str) -> String {
+    if url.starts_with("env:") {
+        return url.to_string();
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "***".into();
+    };
+    let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let userinfo = if authority.contains('@') { "***@" } else { "" };
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let mut segments = path.split('/').filter(|s| !s.is_empty());
+    let first = segments.next();
+    let hidden = segments.next().is_some() || url.contains('?') || url.contains('#');
+    let mut out = format!("{scheme}://{userinfo}{host}");
+    if let Some(first) = first {
+        out.push('/');
+        out.push_str(first);
+    }
+    if hidden {
+        out.push_str("/***");
+    }
+    out
+}
+
+/// One service and its settings; names follow the seed document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    pub id: ServiceId,
+    pub name: String,
+    pub repository_url: Option<String>,
+    pub git_branch: String,
+    pub git_repo_path: Option<String>,
+    pub log_fetch_interval_minutes: u32,
+    pub rca_generation_enabled: bool,
+    pub rca_generation_interval_minutes: u32,
+    pub code_indexing_enabled: bool,
+    pub code_indexing_interval_hours: u32,
+    pub notification_enabled: bool,
+    pub notification_webhook_url: Option<String>,
+    pub notification_email: Option<String>,
+    pub is_active: bool,
+    pub last_log_fetch: Option<DateTime<Utc>>,
+    pub last_rca_generation: Option<DateTime<Utc>>,
+    pub last_code_indexing: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Service {
+    /// A new service with the seed's defaults.
+    pub fn new(id: ServiceId, now: DateTime<Utc>) -> Self {
+        Service {
+            name: id.as_str().to_string(),
+            id,
+            repository_url: None,
+            git_branch: "main".into(),
+            git_repo_path: None,
+            log_fetch_interval_minutes: 30,
+            rca_generation_enabled: true,
+            rca_generation_interval_minutes: 15,
+            code_indexing_enabled: true,
+            code_indexing_interval_hours: 24,
+            notification_enabled: true,
+            notification_webhook_url: None,
+            notification_email: None,
+            is_active: true,
+            last_log_fetch: None,
+            last_rca_generation: None,
+            last_code_indexing: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// A change to a service: each `Some` sets a field; `Some(None)` clears an optional one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServicePatch {
+    pub name: Option<String>,
+    pub repository_url: Option<Option<String>>,
+    pub git_branch: Option<String>,
+    pub git_repo_path: Option<Option<String>>,
+    pub log_fetch_interval_minutes: Option<u32>,
+    pub rca_generation_enabled: Option<bool>,
+    pub rca_generation_interval_minutes: Option<u32>,
+    pub code_indexing_enabled: Option<bool>,
+    pub code_indexing_interval_hours: Option<u32>,
+    pub notification_enabled: Option<bool>,
+    pub notification_webhook_url: Option<Option<String>>,
+    pub notification_email: Option<Option<String>>,
+    pub is_active: Option<bool>,
+    pub last_log_fetch: Option<Option<DateTime<Utc>>>,
+    pub last_rca_generation: Option<Option<DateTime<Utc>>>,
+    pub last_code_indexing: Option<Option<DateTime<Utc>>>,
+}
+
+macro_rules! apply_fields {
+    ($patch:expr, $service:expr, $changed:ident, $($field:ident),*) => {
+        $(
+            if let Some(value) = &$patch.$field {
+                if &$service.$field != value {
+                    $service.$field = value.clone();
+                    $changed = true;
+                }
+            }
+        )*
+    };
+}
+
+impl ServicePatch {
+    /// Applies the patch; returns whether anything changed.
+    pub fn apply(&self, service: &mut Service) -> bool {
+        let mut changed = false;
+        apply_fields!(
+            self,
+            service,
+            changed,
+            name,
+            repository_url,
+            git_branch,
+            git_repo_path,
+            log_fetch_interval_minutes,
+            rca_generation_enabled,
+            rca_generation_interval_minutes,
+            code_indexing_enabled,
+            code_indexing_interval_hours,
+            notification_enabled,
+            notification_webhook_url,
+            notification_email,
+            is_active,
+            last_log_fetch,
+            last_rca_generation,
+            last_code_indexing
+        );
+        changed
+    }
+
+    /// True when the patch sets nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == ServicePatch::default()
+    }
+}
+
+/// Checks a display name: not empty, one line, at most 200 characters.
+pub fn validate_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("a name cannot be empty".into());
+    }
+    if name.contains(['\n', '\r']) {
+        return Err("a name must be on one line".into());
+    }
+    if name.chars().count() > 200 {
+        return Err("a name is limited to 200 characters".into());
+    }
+    Ok(name.to_string())
+}
+
+/// Checks a branch name the way git would refuse the worst cases.
+pub fn validate_branch(branch: &str) -> Result<String, String> {
+    let branch = branch.trim();
+    if branch.is_empty() {
+        return Err("a branch cannot be empty".into());
+    }
+    if branch
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "~^:?*[\\".contains(c))
+        || branch.contains("..")
+        || branch.starts_with(['-', '/'])
+        || branch.ends_with(['/', '.'])
+    {
+        return Err(format!("'{branch}' is not a valid git branch name"));
+    }
+    Ok(branch.to_string())
+}
+
+/// Checks a local repository path: not empty, one line.
+pub fn validate_repo_path(path: &str) -> Result<String, String> {
+    if path.trim().is_empty() {
+        return Err("a repository path cannot be empty".into());
+    }
+    if path.contains(['\n', '\r', '\0']) {
+        return Err("a repository path must be on one line".into());
+    }
+    Ok(path.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert!("web-app".parse::<ServiceId>().is_ok());
+        assert!("api_v2.prod".parse::<ServiceId>().is_ok());
+        assert!("".parse::<ServiceId>().unwrap_err().contains("empty"));
+        assert!("web app"
+            .parse::<ServiceId>()
+            .unwrap_err()
+            .contains("space"));
+        assert!("web/app"
+            .parse::<ServiceId>()
+            .unwrap_err()
+            .contains("slash"));
+        assert!("a"
+            .repeat(65)
+            .parse::<ServiceId>()
+            .unwrap_err()
+            .contains("64"));
+        assert!("a".repeat(64).parse::<ServiceId>().is_ok());
+        assert!("-x".parse::<ServiceId>().is_err());
+    }
+
+    #[test]
+    fn repo_urls() {
+        for ok in [
+            "https://github.com/company/web-app.git",
+            "http://git.local/x.git",
+            "ssh://git@github.com/company/api.git",
+            "git://127.0.0.1:9418/repo",
+            "file:///srv/git/repo",
+            "git@github.com:company/mobile.git",
+        ] {
+            assert_eq!(validate_repo_url(ok).as_deref(), Ok(ok));
+        }
+        for bad in [
+            "ftp://x/y",
+            "github.com/company/x",
+            "https://",
+            "/srv/repo",
+            "a b@c:d",
+            "@host:path",
+        ] {
+            assert!(validate_repo_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn webhooks_and_emails() {
+        assert!(validate_webhook("https://hooks.slack.com/services/T/B/x").is_ok());
+        assert!(validate_webhook("env:WEB_HOOK").is_ok());
+        assert!(validate_webhook("env:1X").is_err());
+        assert!(validate_webhook("ftp://x").is_err());
+        assert!(validate_webhook("slack.com/hooks").is_err());
+        assert!(validate_webhook("https:///x").is_err());
+        assert!(validate_email("api-team@company.com").is_ok());
+        assert!(validate_email("api-team.company.com")
+            .unwrap_err()
+            .contains('@'));
+        assert!(validate_email("api team@company.com")
+            .unwrap_err()
+            .contains("space"));
+    }
+
+    #[test]
+    fn redaction_hides_tokens() {
+        assert_eq!(
+            redact_url("https://hooks.slack.com/services/T000/B000/XXXX"),
+            "https://hooks.slack.com/services/***"
+        );
+        assert_eq!(
+            redact_url("https://chat.googleapis.com/v1/spaces/A/messages?key=k&token=t"),
+            "https://chat.googleapis.com/v1/***"
+        );
+        assert_eq!(
+            redact_url("https://user:pw@example.com"),
+            "https://***@example.com"
+        );
+        assert_eq!(
+            redact_url("https://example.com/hook"),
+            "https://example.com/hook"
+        );
+        assert_eq!(redact_url("env:HOOK"), "env:HOOK");
+    }
+
+    #[test]
+    fn patch_reports_changes() {
+        let now = Utc::now();
+        let mut service = Service::new("web-app".parse().unwrap(), now);
+        let patch = ServicePatch {
+            log_fetch_interval_minutes: Some(15),
+            ..ServicePatch::default()
+        };
+        assert!(patch.apply(&mut service));
+        assert!(!patch.apply(&mut service));
+        assert_eq!(service.log_fetch_interval_minutes, 15);
+    }
+}

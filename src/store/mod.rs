@@ -1,0 +1,299 @@
+//! The SQLite store: opening and creating the file, pragmas, and numbered migrations.
+//!
+//! All SQL lives under this module; callers get model structs back.
+
+mod services;
+
+use std::fs::{self, OpenOptions};
+use std::io::Read;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+pub use services::StatusCounts;
+
+use crate::error::bad_input;
+
+/// "LUFY": marks the file as luffy's, so that another program's SQLite database is refused.
+const APPLICATION_ID: i32 = 0x4C55_4659;
+
+/// The migrations, in order; the schema version is the number of migrations applied.
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_services",
+    include_str!("migrations/0001_services.sql"),
+)];
+
+/// The schema version this luffy writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// An open luffy database.
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+}
+
+/// Queries over one connection or one open transaction.
+pub struct Db<'c> {
+    conn: &'c Connection,
+}
+
+impl Store {
+    /// Opens (creating when missing, with its folder) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        prepare_file(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|err| bad_input(format!("cannot open database {}: {err}", path.display())))?;
+        let mut store = Store {
+            conn,
+            path: Some(path.to_path_buf()),
+        };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn open_in_memory() -> Result<Store> {
+        let mut store = Store {
+            conn: Connection::open_in_memory()?,
+            path: None,
+        };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Queries outside a transaction (each statement commits by itself).
+    pub fn db(&self) -> Db<'_> {
+        Db { conn: &self.conn }
+    }
+
+    /// Runs `work` in one write transaction: everything it did commits, or nothing does.
+    pub fn write<T>(&mut self, work: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
+        let describe = self.describe();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|err| explain(&describe, err))?;
+        let value = work(&Db { conn: &tx })?;
+        tx.commit().map_err(|err| explain(&describe, err))?;
+        Ok(value)
+    }
+
+    fn describe(&self) -> String {
+        self.path
+            .as_ref()
+            .map_or_else(|| ":memory:".into(), |p| p.display().to_string())
+    }
+
+    fn explain(&self, err: rusqlite::Error) -> anyhow::Error {
+        explain(&self.describe(), err)
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        self.conn
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|err| self.explain(err))?;
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(|err| self.explain(err))?;
+        if self.path.is_some() && !mode.eq_ignore_ascii_case("wal") {
+            anyhow::bail!("database {} refused WAL mode (got {mode})", self.describe());
+        }
+        self.conn
+            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .map_err(|err| self.explain(err))?;
+        Ok(())
+    }
+
+    fn pragma(&self, name: &str) -> Result<i64> {
+        self.conn
+            .query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))
+            .map_err(|err| self.explain(err))
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version = self.pragma("user_version")?;
+        self.check_version(version)?;
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        let describe = self.describe();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|err| explain(&describe, err))?;
+        // Another process may have migrated while we waited for the lock.
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        for (number, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)
+                .with_context(|| format!("migration {name} failed on {describe}"))?;
+            tx.execute_batch(&format!(
+                "PRAGMA user_version = {}; PRAGMA application_id = {APPLICATION_ID};",
+                number + 1
+            ))?;
+        }
+        tx.commit().map_err(|err| explain(&describe, err))?;
+        Ok(())
+    }
+
+    fn check_version(&self, version: i64) -> Result<()> {
+        if version > SCHEMA_VERSION {
+            return Err(bad_input(format!(
+                "database {} was written by a newer luffy (schema version {version}; this luffy \
+                 knows up to {SCHEMA_VERSION}); upgrade luffy to use it",
+                self.describe()
+            )));
+        }
+        let app_id = self.pragma("application_id")?;
+        let foreign = if app_id == 0 {
+            let tables: i64 = self
+                .conn
+                .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))
+                .map_err(|err| self.explain(err))?;
+            version == 0 && tables > 0
+        } else {
+            app_id != i64::from(APPLICATION_ID)
+        };
+        if foreign {
+            return Err(bad_input(format!(
+                "{} is a SQLite database of another program, not luffy's; refusing to change it",
+                self.describe()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Turns SQLite's errors about the file itself into bad input that names the file.
+fn explain(database: &str, err: rusqlite::Error) -> anyhow::Error {
+    use rusqlite::ErrorCode;
+    match err.sqlite_error_code() {
+        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+            bad_input(format!("cannot write database {database}: {err}"))
+        }
+        Some(ErrorCode::NotADatabase) => bad_input(format!(
+            "{database} is not a luffy database (not a SQLite file)"
+        )),
+        _ => anyhow::Error::new(err).context(format!("database {database} failed")),
+    }
+}
+
+/// Refuses a directory or a file that is not SQLite; creates a missing file (mode 0600) and folder.
+fn prepare_file(path: &Path) -> Result<()> {
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Err(bad_input(format!(
+            "database path {} is a directory; give a file path",
+            path.display()
+        ))),
+        Ok(_) => check_header(path),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => create_file(path),
+        Err(err) => Err(bad_input(format!(
+            "cannot use database {}: {err}",
+            path.display()
+        ))),
+    }
+}
+
+fn check_header(path: &Path) -> Result<()> {
+    let mut header = Vec::with_capacity(16);
+    fs::File::open(path)
+        .and_then(|file| file.take(16).read_to_end(&mut header))
+        .map_err(|err| bad_input(format!("cannot read database {}: {err}", path.display())))?;
+    if header.is_empty() || header == b"SQLite format 3\0" {
+        Ok(())
+    } else {
+        Err(bad_input(format!(
+            "{} is not a luffy database (not a SQLite file); refusing to change it",
+            path.display()
+        )))
+    }
+}
+
+fn create_file(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|err| {
+                bad_input(format!(
+                    "cannot create folder {} for the database: {err}",
+                    dir.display()
+                ))
+            })?;
+    }
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .or_else(|err| {
+            if err.kind() == std::io::ErrorKind::AlreadyExists {
+                Ok(())
+            } else {
+                Err(bad_input(format!(
+                    "cannot create database {}: {err}",
+                    path.display()
+                )))
+            }
+        })
+}
+
+/// A timestamp as stored: RFC 3339 UTC with seconds, e.g. `2024-01-15T10:30:00Z`.
+pub fn time_to_sql(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Parses a stored timestamp.
+fn time_from_sql(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|err| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_a_new_database_to_the_latest_version() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(store.pragma("user_version").unwrap(), SCHEMA_VERSION);
+        assert_eq!(store.pragma("foreign_keys").unwrap(), 1);
+    }
+
+    #[test]
+    fn refuses_a_newer_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("luffy.db");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&format!("PRAGMA user_version = {}", SCHEMA_VERSION + 1))
+            .unwrap();
+        drop(conn);
+        let err = Store::open(&path).err().unwrap();
+        assert!(err.to_string().contains("newer luffy"), "{err}");
+        assert_eq!(crate::error::exit_code(&err), 2);
+    }
+
+    #[test]
+    fn creates_the_file_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/luffy.db");
+        drop(Store::open(&path).unwrap());
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}

@@ -1,0 +1,120 @@
+//! Human output: tables, relative times, colour decisions.
+
+use std::io::IsTerminal;
+
+use chrono::{DateTime, Utc};
+use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
+
+/// Whether to colour output written to stdout: only on a terminal, never with `NO_COLOR`.
+pub fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+        && std::io::stdout().is_terminal()
+}
+
+/// A table in luffy's style, with a header row.
+pub fn table(header: &[&str], color: bool) -> Table {
+    let mut table = Table::new();
+    // No borders: aligned columns read well on a terminal and stay easy to grep and cut.
+    table.load_preset(presets::NOTHING);
+    table.set_content_arrangement(ContentArrangement::Disabled);
+    if color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table.set_header(header.iter().map(|h| {
+        let cell = Cell::new(h);
+        if color {
+            cell.add_attribute(comfy_table::Attribute::Bold)
+        } else {
+            cell
+        }
+    }));
+    table
+}
+
+/// A cell in a colour when colour is on.
+pub fn colored(text: &str, color: Color, on: bool) -> Cell {
+    let cell = Cell::new(text);
+    if on {
+        cell.fg(color)
+    } else {
+        cell
+    }
+}
+
+/// A compact span: `45s`, `3m`, `2h5m`, `3d4h`.
+pub fn span(seconds: i64) -> String {
+    let seconds = seconds.abs();
+    let (days, hours, minutes) = (
+        seconds / 86_400,
+        seconds % 86_400 / 3600,
+        seconds % 3600 / 60,
+    );
+    if days > 0 {
+        if hours > 0 {
+            format!("{days}d{hours}h")
+        } else {
+            format!("{days}d")
+        }
+    } else if hours > 0 {
+        if minutes > 0 {
+            format!("{hours}h{minutes}m")
+        } else {
+            format!("{hours}h")
+        }
+    } else if minutes > 0 {
+        format!("{minutes}m")
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+/// A past time relative to now: `3m ago`, or `never`.
+pub fn ago(time: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match time {
+        None => "never".into(),
+        Some(time) if time > now => format!("in {}", span((time - now).num_seconds())),
+        Some(time) if (now - time).num_seconds() < 1 => "just now".into(),
+        Some(time) => format!("{} ago", span((now - time).num_seconds())),
+    }
+}
+
+/// A future time relative to now: `in 12m`, or `now` when it is not after now.
+pub fn until(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if time <= now {
+        "now".into()
+    } else {
+        format!("in {}", span((time - now).num_seconds()))
+    }
+}
+
+/// `yes` or `no`.
+pub fn yes_no(value: bool) -> &'static str {
+    if value {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn relative_times() {
+        let now = Utc.with_ymd_and_hms(2024, 1, 15, 10, 30, 0).unwrap();
+        assert_eq!(ago(None, now), "never");
+        assert_eq!(ago(Some(now - chrono::Duration::minutes(3)), now), "3m ago");
+        assert_eq!(
+            ago(Some(now - chrono::Duration::hours(26)), now),
+            "1d2h ago"
+        );
+        assert_eq!(until(now + chrono::Duration::minutes(12), now), "in 12m");
+        assert_eq!(until(now - chrono::Duration::minutes(12), now), "now");
+        assert_eq!(span(90 * 60), "1h30m");
+    }
+}
