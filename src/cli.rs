@@ -112,13 +112,13 @@ pub struct ServiceSettings {
     #[arg(long, value_name = "PATH")]
     pub repo_path: Option<String>,
     /// How often to fetch logs: minutes, or a duration such as 15m, 2h, 1h30m
-    #[arg(long, value_name = "DURATION", value_parser = parse_minutes)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_minutes, allow_hyphen_values = true)]
     pub log_interval: Option<u32>,
     /// How often to write root-cause reports: minutes, or a duration
-    #[arg(long, value_name = "DURATION", value_parser = parse_minutes)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_minutes, allow_hyphen_values = true)]
     pub rca_interval: Option<u32>,
     /// How often to index the repository: hours, or a duration such as 12h, 2d
-    #[arg(long, value_name = "DURATION", value_parser = parse_hours)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_hours, allow_hyphen_values = true)]
     pub index_interval: Option<u32>,
     /// Write root-cause reports
     #[arg(long, value_name = "on|off")]

@@ -1,14 +1,23 @@
 //! "Did you mean" suggestions for mistyped names.
 
-/// The candidate closest to `input` by edit distance, when it is close enough to be a typo.
+/// The candidate closest to `input` by edit distance, when it is close enough to be a typo;
+/// else the one that `input` is the start of (`mobile` for `mobile-app`).
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (input.chars().count() / 3).max(2);
+    let candidates: Vec<&str> = candidates.into_iter().collect();
     candidates
-        .into_iter()
-        .map(|candidate| (distance(input, candidate), candidate))
+        .iter()
+        .map(|candidate| (distance(input, candidate), *candidate))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, candidate)| (*d, *candidate))
         .map(|(_, candidate)| candidate)
+        .or_else(|| {
+            candidates
+                .iter()
+                .filter(|candidate| input.len() >= 3 && candidate.starts_with(input))
+                .min_by_key(|candidate| candidate.len())
+                .copied()
+        })
 }
 
 /// Levenshtein distance over characters.
@@ -39,6 +48,7 @@ mod tests {
         assert_eq!(closest("web-ap", ids), Some("web-app"));
         assert_eq!(closest("api-servce", ids), Some("api-service"));
         assert_eq!(closest("billing", ids), None);
+        assert_eq!(closest("mobile", ids), Some("mobile-app"));
         assert_eq!(distance("kitten", "sitting"), 3);
     }
 }

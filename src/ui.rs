@@ -33,6 +33,15 @@ pub fn table(header: &[&str], color: bool) -> Table {
     table
 }
 
+/// Writes a table without the padding column at the left and the trailing spaces.
+pub fn write_table(out: &mut dyn std::io::Write, table: &Table) -> std::io::Result<()> {
+    for line in table.lines() {
+        let line = line.strip_prefix(' ').unwrap_or(&line);
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
 /// A cell in a colour when colour is on.
 pub fn colored(text: &str, color: Color, on: bool) -> Cell {
     let cell = Cell::new(text);

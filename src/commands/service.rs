@@ -14,7 +14,7 @@ use crate::cli::{
 use crate::duration::format_minutes;
 use crate::error::bad_input;
 use crate::service::{
-    redact_url, validate_branch, Cleared, validate_name, validate_repo_path, Service, ServiceId,
+    redact_url, validate_branch, validate_name, validate_repo_path, Cleared, Service, ServiceId,
     ServicePatch,
 };
 use crate::service_file::{self, Format};
@@ -344,7 +344,7 @@ fn list(ctx: &Context, out: &mut dyn Write) -> Result<()> {
             notify,
         ]);
     }
-    writeln!(out, "{table}")?;
+    ui::write_table(out, &table)?;
     Ok(())
 }
 

@@ -154,7 +154,7 @@ fn overview(ctx: &Context, services: &[Service], out: &mut dyn Write) -> Result<
             next_cell(service, ctx),
         ]);
     }
-    writeln!(out, "{table}")?;
+    ui::write_table(out, &table)?;
     Ok(())
 }
 
@@ -182,7 +182,7 @@ fn detail(
         "log sources    {} ({} active)",
         counts.log_sources, counts.active_log_sources
     )?;
-    writeln!(out, "open clusters  {}", counts.open_clusters)?;
+    writeln!(out, "open clusters  {}\n", counts.open_clusters)?;
     let mut table = ui::table(&["TASK", "EVERY", "LAST RUN", "NEXT"], ctx.color);
     for task in Task::ALL {
         let next = match schedule::next_run(service, task) {
@@ -199,6 +199,6 @@ fn detail(
             next,
         ]);
     }
-    writeln!(out, "{table}")?;
+    ui::write_table(out, &table)?;
     Ok(())
 }

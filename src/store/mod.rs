@@ -96,10 +96,13 @@ impl Store {
         explain(&self.describe(), err)
     }
 
+    /// Sets the pragmas, after checking (without writing) that the file is a luffy database.
     fn configure(&mut self) -> Result<()> {
         self.conn
             .busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|err| self.explain(err))?;
+        let version = self.pragma("user_version")?;
+        self.check_version(version)?;
         let mode: String = self
             .conn
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
@@ -121,7 +124,6 @@ impl Store {
 
     fn migrate(&mut self) -> Result<()> {
         let version = self.pragma("user_version")?;
-        self.check_version(version)?;
         if version == SCHEMA_VERSION {
             return Ok(());
         }

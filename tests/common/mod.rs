@@ -1,0 +1,139 @@
+//! Shared helpers for integration tests: run the real `luffy` binary in a temp dir with its own
+//! database, home and clock.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The fixed clock every test runs at unless it says otherwise.
+pub const NOW: &str = "2024-01-15T10:30:00Z";
+
+/// A sandbox: a temp dir that holds the database, and HOME/XDG folders so nothing leaks out.
+pub struct Luffy {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+    pub now: String,
+}
+
+/// What one run printed and how it exited.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Luffy {
+    pub fn new() -> Luffy {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("data/luffy.db");
+        Luffy {
+            dir,
+            db,
+            now: NOW.into(),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Writes a file in the sandbox and returns its path.
+    pub fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).expect("write test file");
+        path
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_luffy"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_DATA_HOME", self.dir.path().join("share"))
+            .env("LUFFY_DB", &self.db)
+            .env("LUFFY_NOW", &self.now)
+            .current_dir(self.dir.path());
+        cmd
+    }
+
+    /// Runs luffy with `stdin` as standard input.
+    pub fn run_with_input(&self, args: &[&str], stdin: &str) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn luffy");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
+        to_run(&child.wait_with_output().expect("wait for luffy"))
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        to_run(
+            &self
+                .command(args)
+                .stdin(Stdio::null())
+                .output()
+                .expect("run luffy"),
+        )
+    }
+
+    /// Runs luffy and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let run = self.run(args);
+        assert_eq!(
+            run.code, 0,
+            "luffy {args:?} failed:\nstdout: {}\nstderr: {}",
+            run.stdout, run.stderr
+        );
+        run.stdout
+    }
+
+    /// Runs luffy, asserts exit code `code` and an error on stderr; returns stderr.
+    pub fn fails(&self, args: &[&str], code: i32) -> String {
+        let run = self.run(args);
+        assert_eq!(
+            run.code, code,
+            "luffy {args:?} should exit {code}:\nstdout: {}\nstderr: {}",
+            run.stdout, run.stderr
+        );
+        assert!(
+            run.stderr.starts_with("luffy: error: "),
+            "stderr: {}",
+            run.stderr
+        );
+        run.stderr
+    }
+
+    /// Everything the database holds about services, to check that a failed command changed nothing.
+    pub fn snapshot(&self) -> String {
+        if !self.db.exists() {
+            return "<no database>".into();
+        }
+        let services = self.ok(&["service", "list", "--json"]);
+        let status = self.ok(&["status", "--json"]);
+        format!("{services}\n{status}")
+    }
+}
+
+fn to_run(output: &Output) -> Run {
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// The repository's `examples/` folder.
+pub fn examples() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples"))
+}

@@ -1,0 +1,134 @@
+//! `luffy status`: exact tables at a fixed clock, and the seed's JSON status objects.
+
+mod common;
+
+use common::{examples, Luffy};
+use serde_json::Value;
+
+fn imported() -> Luffy {
+    let luffy = Luffy::new();
+    luffy.ok(&[
+        "service",
+        "import",
+        examples().join("services.toml").to_str().unwrap(),
+    ]);
+    luffy
+}
+
+#[test]
+fn never_run_services_are_due_now() {
+    let luffy = imported();
+    let expected = "\
+SERVICE      ACTIVE  FETCH  RCA  INDEX  LAST FETCH  LAST RCA  LAST INDEX  NEXT DUE
+api-service  yes     30m    20m  1d     never       never     never       now (fetch, rca, index)
+mobile-app   yes     1h     off  2d     never       never     never       now (fetch, index)
+web-app      yes     15m    10m  12h    never       never     never       now (fetch, rca, index)
+";
+    assert_eq!(luffy.ok(&["status"]), expected);
+}
+
+#[test]
+fn status_json_has_the_seed_fields() {
+    let luffy = imported();
+    let all: Value = serde_json::from_str(&luffy.ok(&["status", "--json"])).unwrap();
+    let all = all.as_array().expect("a list");
+    assert_eq!(all.len(), 3);
+    let web = all
+        .iter()
+        .find(|s| s["service_id"] == "web-app")
+        .expect("web-app");
+    assert_eq!(web["service_name"], "web-app");
+    assert_eq!(web["is_active"], true);
+    assert_eq!(web["last_log_fetch"], Value::Null);
+    assert_eq!(web["log_sources_count"], 0);
+    assert_eq!(web["active_log_sources"], 0);
+    assert_eq!(web["open_clusters"], 0);
+    assert_eq!(web["configuration"]["log_fetch_interval_minutes"], 15);
+    assert_eq!(web["configuration"]["rca_generation_interval_minutes"], 10);
+    assert_eq!(web["configuration"]["code_indexing_interval_hours"], 12);
+    assert_eq!(web["next_log_fetch"], "2024-01-15T10:30:00Z");
+    assert_eq!(web["due"], serde_json::json!(["fetch", "rca", "index"]));
+    let mobile = all
+        .iter()
+        .find(|s| s["service_id"] == "mobile-app")
+        .expect("mobile-app");
+    assert_eq!(mobile["next_rca_generation"], Value::Null);
+}
+
+#[test]
+fn last_runs_set_the_next_due_times() {
+    let luffy = Luffy::new();
+    let file = luffy.file(
+        "web.json",
+        r#"{"id": "web-app", "name": "Web Application", "log_fetch_interval_minutes": 15,
+            "rca_generation_interval_minutes": 10, "code_indexing_interval_hours": 12,
+            "last_log_fetch": "2024-01-15T10:27:00Z", "last_rca_generation": "2024-01-15T10:25:00Z",
+            "last_code_indexing": "2024-01-15T02:00:00Z"}"#,
+    );
+    luffy.ok(&["service", "import", file.to_str().unwrap()]);
+    let status: Value = serde_json::from_str(&luffy.ok(&["status", "web-app", "--json"])).unwrap();
+    assert_eq!(status["service_name"], "Web Application");
+    assert_eq!(status["last_log_fetch"], "2024-01-15T10:27:00Z");
+    assert_eq!(status["next_log_fetch"], "2024-01-15T10:42:00Z");
+    assert_eq!(status["next_rca_generation"], "2024-01-15T10:35:00Z");
+    assert_eq!(status["next_code_indexing"], "2024-01-15T14:00:00Z");
+    assert_eq!(status["due"], serde_json::json!([]));
+    let detail = luffy.ok(&["status", "web-app"]);
+    let expected = "\
+service        web-app (Web Application)
+active         yes
+repository     none @ main
+log sources    0 (0 active)
+open clusters  0
+
+TASK   EVERY  LAST RUN   NEXT
+fetch  15m    3m ago     in 12m
+rca    10m    5m ago     in 5m
+index  12h    8h30m ago  in 3h30m
+";
+    assert_eq!(detail, expected);
+    let table = luffy.ok(&["status"]);
+    assert!(table.contains("in 5m (rca)"), "{table}");
+}
+
+#[test]
+fn inactive_services_run_nothing() {
+    let luffy = imported();
+    luffy.ok(&["service", "set", "web-app", "--active", "off"]);
+    let status: Value = serde_json::from_str(&luffy.ok(&["status", "web-app", "--json"])).unwrap();
+    assert_eq!(status["is_active"], false);
+    assert_eq!(status["next_log_fetch"], Value::Null);
+    assert_eq!(status["due"], serde_json::json!([]));
+    let table = luffy.ok(&["status"]);
+    let web = table.lines().find(|l| l.contains("web-app")).unwrap();
+    assert!(
+        web.contains(" no ") && web.trim_end().ends_with("inactive"),
+        "{table}"
+    );
+}
+
+#[test]
+fn empty_database_and_unknown_service() {
+    let luffy = Luffy::new();
+    assert_eq!(
+        luffy.ok(&["status"]),
+        "no services yet; add one with `luffy service add ID`\n"
+    );
+    assert_eq!(luffy.ok(&["status", "--json"]), "[]\n");
+    let err = luffy.fails(&["status", "web-app"], 2);
+    assert!(err.contains("no service 'web-app'"), "{err}");
+}
+
+#[test]
+fn demo_shows_the_example_services() {
+    let luffy = Luffy::new();
+    let dir = luffy.path("demo");
+    let out = luffy.ok(&["demo", "--dir", dir.to_str().unwrap()]);
+    assert!(out.contains("(3 example services added)"), "{out}");
+    for id in ["web-app", "api-service", "mobile-app"] {
+        assert!(out.contains(id), "{out}");
+    }
+    assert!(dir.join("luffy.db").exists());
+    let again = luffy.ok(&["demo", "--dir", dir.to_str().unwrap()]);
+    assert!(again.contains("(0 example services added)"), "{again}");
+}
