@@ -1,1 +1,8 @@
 //! Multi-line assembly and stack-trace parsers, one file per language (pure: values in, values out).
+
+pub mod java;
+pub mod node;
+pub mod python;
+pub mod trace;
+
+pub use trace::{ExceptionInfo, Frame, Language, ParsedException, Relation};

@@ -1,0 +1,227 @@
+//! Node.js (V8) stack traces: `at fn (path:line:col)`, `at async fn`, `at new Class`,
+//! `[as alias]`, `<anonymous>`, `node:internal/...`, `file://` URLs, frames without a function
+//! (`at /app/x.js:1:2`), error codes (`Error [ERR_X]: ...`) and nested `[cause]: ...` errors.
+
+use super::trace::{
+    append_line, push_frame, split_location, split_type_message, ExceptionInfo, Frame, Language,
+    ParsedException, Relation, MAX_CHAIN,
+};
+
+/// How far above the first frame the error line is looked for.
+const HEADER_LOOKBACK: usize = 32;
+
+/// The function part and location part of a trimmed `at ...` line.
+fn frame_parts(trimmed: &str) -> Option<(&str, &str)> {
+    let rest = trimmed.strip_prefix("at ")?;
+    let rest = rest.strip_suffix(" {").unwrap_or(rest).trim_end();
+    let rest = rest.strip_prefix("async ").unwrap_or(rest);
+    if let Some(open) = rest.find(" (") {
+        let inner = rest[open + 2..].strip_suffix(')')?;
+        return Some((&rest[..open], inner));
+    }
+    // no function: the location alone
+    let looks_like_location =
+        rest == "<anonymous>" || (!rest.contains(' ') && split_location(rest).1.is_some());
+    looks_like_location.then_some(("", rest))
+}
+
+/// Whether `line` is a V8 frame line.
+pub fn is_frame_line(line: &str) -> bool {
+    frame_parts(line.trim()).is_some()
+}
+
+fn parse_frame(trimmed: &str) -> Option<Frame> {
+    let (function, location) = frame_parts(trimmed)?;
+    // `eval at compile (/app/tpl.js:5:9), <anonymous>:1:1`: the evaluated code's own position
+    let location = location.rsplit(", ").next().unwrap_or(location);
+    let mut frame = Frame::named(function);
+    if location.starts_with("index ") || location == "native" {
+        return Some(frame);
+    }
+    let (path, line, column) = split_location(location);
+    let path = path.strip_prefix("file://").unwrap_or(path);
+    frame.path = Some(path.to_owned());
+    frame.line = line;
+    frame.column = column;
+    Some(frame)
+}
+
+/// `TypeError: msg`, `Error [ERR_X]: msg`, `Uncaught Error: msg` → (type, message).
+fn error_line(trimmed: &str) -> Option<(&str, &str)> {
+    let trimmed = trimmed.strip_prefix("Uncaught ").unwrap_or(trimmed);
+    if let Some(open) = trimmed.find(" [").filter(|&i| !trimmed[..i].contains(':')) {
+        let close = open + trimmed[open..].find("]")?;
+        let ty = &trimmed[..open];
+        let msg = trimmed[close + 1..].trim_start_matches(':').trim();
+        return super::trace::is_type_name(ty).then_some((ty, msg));
+    }
+    split_type_message(trimmed)
+}
+
+/// An error line whose type reads like an error class.
+fn is_error_line(trimmed: &str) -> bool {
+    error_line(trimmed).is_some_and(|(t, _)| {
+        t.ends_with("Error") || t.ends_with("Exception") || t.ends_with("Rejection")
+    })
+}
+
+fn new_exception(trimmed: &str) -> ExceptionInfo {
+    let (ty, msg) = error_line(trimmed).unwrap_or(("", trimmed));
+    ExceptionInfo {
+        exception_type: ty.to_owned(),
+        message: msg.to_owned(),
+        ..ExceptionInfo::default()
+    }
+}
+
+/// Parse the first V8 stack trace in `text`.
+pub fn parse(text: &str) -> Option<ParsedException> {
+    let lines: Vec<&str> = text.lines().collect();
+    let first_frame = lines.iter().position(|l| is_frame_line(l))?;
+    let from = first_frame.saturating_sub(HEADER_LOOKBACK);
+    let start = (from..first_frame)
+        .rev()
+        .find(|&i| is_error_line(lines[i].trim()))
+        .or_else(|| {
+            first_frame
+                .checked_sub(1)
+                .filter(|&i| !lines[i].trim().is_empty())
+        });
+    let mut chain = vec![match start {
+        Some(i) => new_exception(lines[i].trim()),
+        None => ExceptionInfo::default(),
+    }];
+    if let Some(i) = start {
+        for l in &lines[i + 1..first_frame] {
+            append_line(&mut chain[0].message, l.trim_end());
+        }
+        let message = chain[0].message.trim_end().to_owned();
+        chain[0].message = message;
+    }
+    // depth of `{ ... }` property blocks printed after a frame list
+    let mut depth = 0usize;
+    for line in &lines[first_frame..] {
+        let trimmed = line.trim();
+        if let Some(frame) = parse_frame(trimmed) {
+            if let Some(e) = chain.last_mut() {
+                push_frame(&mut e.frames, frame);
+            }
+            if trimmed.ends_with(" {") {
+                depth += 1;
+            }
+        } else if let Some(rest) = trimmed.strip_prefix("[cause]: ") {
+            if chain.len() >= MAX_CHAIN {
+                break;
+            }
+            let parent = chain.len() - 1;
+            let mut e = new_exception(rest.strip_suffix(" {").unwrap_or(rest));
+            e.relation = Some(Relation::Cause);
+            e.parent = Some(parent);
+            chain.push(e);
+            if rest.ends_with('{') {
+                depth += 1;
+            }
+        } else if trimmed.starts_with('}') {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                break;
+            }
+        } else if trimmed.starts_with("... ") && trimmed.contains("lines matching cause") {
+        } else if depth == 0 {
+            break;
+        }
+    }
+    ParsedException::new(Language::Node, chain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn types(p: &ParsedException) -> Vec<&str> {
+        p.chain.iter().map(|e| e.exception_type.as_str()).collect()
+    }
+
+    #[test]
+    fn cause_from_real_node() {
+        let p = parse(include_str!("../../tests/data/traces/node_cause.txt")).unwrap();
+        assert_eq!(types(&p), ["Error", "TypeError"]);
+        assert_eq!(p.chain[0].message, "failed to load user 42");
+        assert_eq!(p.chain[0].frames.len(), 2);
+        assert_eq!(p.chain[0].frames[1].function, "Promise.all");
+        assert_eq!(p.chain[0].frames[1].path, None);
+        let f = &p.chain[1].frames[0];
+        assert_eq!(f.function, "Repo.find");
+        assert_eq!((f.line, f.column), (Some(3), Some(56)));
+        assert_eq!(p.chain[1].relation, Some(Relation::Cause));
+    }
+
+    #[test]
+    fn uncaught_with_source_excerpt() {
+        let p = parse(include_str!("../../tests/data/traces/node_uncaught.txt")).unwrap();
+        assert_eq!(types(&p), ["TypeError"]);
+        assert_eq!(
+            p.chain[0].message,
+            "Cannot read properties of null (reading 'x')"
+        );
+        let f = &p.chain[0].frames;
+        assert_eq!(f.len(), 5);
+        assert_eq!(f[0].function, "");
+        assert_eq!(f[0].path.as_deref(), Some("/srv/app/src/server.js"));
+        assert_eq!(f[1].path.as_deref(), Some("<anonymous>"));
+        assert_eq!(f[3].path.as_deref(), Some("node:internal/timers"));
+        assert_eq!(f[3].line, Some(581));
+    }
+
+    #[test]
+    fn esm_file_urls_and_properties() {
+        let p = parse(include_str!(
+            "../../tests/data/traces/node_uncaught_esm.txt"
+        ))
+        .unwrap();
+        assert_eq!(types(&p), ["Error"]);
+        assert!(p.chain[0].message.starts_with("ENOENT: no such file"));
+        let f = &p.chain[0].frames;
+        assert_eq!(f.len(), 4);
+        assert_eq!(f[2].function, "loadConfig");
+        assert_eq!(f[2].path.as_deref(), Some("/srv/app/esm.mjs"));
+        assert_eq!((f[3].function.as_str(), f[3].line), ("", Some(3)));
+    }
+
+    #[test]
+    fn express_aliases_codes_nested_causes() {
+        let p = parse(include_str!("../../tests/data/traces/node_express.txt")).unwrap();
+        assert_eq!(types(&p), ["Error", "ValidationError", "RangeError"]);
+        assert!(p.chain[0].message.starts_with("order 9f1c2e7a"));
+        let f = &p.chain[0].frames;
+        assert_eq!(f.len(), 11);
+        assert_eq!(f[1].function, "new OrderRequest");
+        assert_eq!(f[2].function, "Layer.handle [as handle_request]");
+        assert_eq!(f[4].function, "Object.<anonymous>");
+        assert_eq!(
+            (f[5].function.as_str(), f[5].path.as_deref()),
+            ("eval", Some("<anonymous>"))
+        );
+        assert_eq!(
+            (f[7].function.as_str(), f[7].path.as_deref()),
+            ("", Some("<anonymous>"))
+        );
+        assert_eq!(f[10].path.as_deref(), Some("C:\\srv\\app\\dist\\server.js"));
+        assert_eq!(p.chain[1].frames.len(), 2);
+        assert_eq!(p.chain[2].parent, Some(1));
+        assert_eq!(p.chain[2].frames[0].function, "check");
+    }
+
+    #[test]
+    fn other_runtimes_are_not_v8_frames() {
+        assert!(!is_frame_line("\tat com.x.A.b(A.java:3)"));
+        assert!(!is_frame_line("   at App.Svc.Run() in /src/Svc.cs:line 4"));
+        assert!(is_frame_line(
+            "    at new Repo (/srv/app/src/users.js:2:36)"
+        ));
+        assert_eq!(
+            error_line("TypeError: a [b]: c"),
+            Some(("TypeError", "a [b]: c"))
+        );
+    }
+}
