@@ -1,0 +1,175 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_luffy_global_optspecs
+    string join \n db= config= json v/verbose q/quiet h/help V/version
+end
+
+function __fish_luffy_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_luffy_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_luffy_using_subcommand
+    set -l cmd (__fish_luffy_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c luffy -n "__fish_luffy_needs_command" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_needs_command" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_needs_command" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_needs_command" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_needs_command" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_needs_command" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_needs_command" -s V -l version -d 'Print version'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "service" -d 'Configure the services luffy watches'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "status" -d 'Show every service\'s schedule at a glance, or one service in detail'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "demo" -d 'Set up a demo database from the built-in examples and show its status'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -f -a "add" -d 'Add a new service (refuses an existing id)'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -f -a "set" -d 'Change a service\'s settings; creates the service when it does not exist'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -f -a "show" -d 'Show one service\'s configuration'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -f -a "list" -d 'List all services'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -f -a "rm" -d 'Remove a service and everything luffy knows about it'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -f -a "import" -d 'Create or update services from a JSON or TOML file (`-` reads standard input)'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -f -a "export" -d 'Print services as TOML or JSON that `service import` reads back'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l name -d 'Display name (defaults to the id)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l repo -d 'Git repository URL (https, http, ssh, git, file or user@host:path), or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l branch -d 'Branch to index' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l repo-path -d 'Local checkout of the repository, or `none` for the default under the data folder' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l log-interval -d 'How often to fetch logs: minutes, or a duration such as 15m, 2h, 1h30m' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l rca-interval -d 'How often to write root-cause reports: minutes, or a duration' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l index-interval -d 'How often to index the repository: hours, or a duration such as 12h, 2d' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l rca -d 'Write root-cause reports' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l indexing -d 'Index the repository' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l notify -d 'Send notifications' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l active -d 'Run this service\'s tasks at all' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l webhook -d 'Webhook for notifications: an http(s) URL, `env:VAR` to read it from a variable, or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l email -d 'Email address for notifications, or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l name -d 'Display name (defaults to the id)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l repo -d 'Git repository URL (https, http, ssh, git, file or user@host:path), or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l branch -d 'Branch to index' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l repo-path -d 'Local checkout of the repository, or `none` for the default under the data folder' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l log-interval -d 'How often to fetch logs: minutes, or a duration such as 15m, 2h, 1h30m' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l rca-interval -d 'How often to write root-cause reports: minutes, or a duration' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l index-interval -d 'How often to index the repository: hours, or a duration such as 12h, 2d' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l rca -d 'Write root-cause reports' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l indexing -d 'Index the repository' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l notify -d 'Send notifications' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l active -d 'Run this service\'s tasks at all' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l webhook -d 'Webhook for notifications: an http(s) URL, `env:VAR` to read it from a variable, or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l email -d 'Email address for notifications, or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from show" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from show" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from list" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from rm" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from rm" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from rm" -s y -l yes -d 'Do not ask for confirmation'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from rm" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from import" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from import" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from import" -l dry-run -d 'Check the file and say what would change, without writing'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from import" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from import" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from import" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from export" -l format -d 'Output format' -r -f -a "toml\t''
+json\t''"
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from export" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from export" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from export" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from export" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from export" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a new service (refuses an existing id)'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change a service\'s settings; creates the service when it does not exist'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one service\'s configuration'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "list" -d 'List all services'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove a service and everything luffy knows about it'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "import" -d 'Create or update services from a JSON or TOML file (`-` reads standard input)'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print services as TOML or JSON that `service import` reads back'
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand status" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand status" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand status" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand status" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand status" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand status" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l top -d 'Show at most this many templates (0: all)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l min-count -d 'Hide templates seen fewer than N times' -r
+complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l assign -d 'Print one row per input line: LINE_NUMBER<TAB>PATTERN_ID<TAB>TEMPLATE'
+complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l message-only -d 'Treat each line as the message as it is (no header detection)'
+complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand patterns" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand patterns" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand patterns" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand demo" -l dir -d 'Folder for the demo database (default: a new temporary folder, kept afterwards)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand demo" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand demo" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand demo" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand demo" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand demo" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand demo" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand completions" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand completions" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand completions" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand completions" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand completions" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service status patterns demo completions help" -f -a "service" -d 'Configure the services luffy watches'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service status patterns demo completions help" -f -a "status" -d 'Show every service\'s schedule at a glance, or one service in detail'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service status patterns demo completions help" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service status patterns demo completions help" -f -a "demo" -d 'Set up a demo database from the built-in examples and show its status'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service status patterns demo completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service status patterns demo completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "add" -d 'Add a new service (refuses an existing id)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "set" -d 'Change a service\'s settings; creates the service when it does not exist'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "show" -d 'Show one service\'s configuration'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "list" -d 'List all services'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "rm" -d 'Remove a service and everything luffy knows about it'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "import" -d 'Create or update services from a JSON or TOML file (`-` reads standard input)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "export" -d 'Print services as TOML or JSON that `service import` reads back'
