@@ -49,13 +49,18 @@ fn context(cli: &Cli) -> Result<Context> {
         Some(path) => path.clone(),
         None => paths::default_db_path()?,
     };
-    let config = match &cli.config {
-        Some(path) => Config::load(path, true)?,
-        None => match paths::default_config_path() {
-            Some(path) => Config::load(&path, false)?,
-            None => Config::default(),
-        },
+    let config_path = cli.config.clone().or_else(paths::default_config_path);
+    let config = match &config_path {
+        Some(path) => Config::load(path, cli.config.is_some())?,
+        None => Config::default(),
     };
+    if cli.verbose > 0 {
+        eprintln!("luffy: database {}", db_path.display());
+        match config_path.filter(|path| path.exists()) {
+            Some(path) => eprintln!("luffy: config {}", path.display()),
+            None => eprintln!("luffy: no config file; using defaults"),
+        }
+    }
     Ok(Context {
         db_path,
         config,

@@ -240,6 +240,18 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// Hides a password in a repository URL's userinfo (`https://user:token@host/...`).
+pub fn redact_credentials(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            let user = rest[..at].split(':').next().unwrap_or("");
+            return format!("{scheme}://{user}:***@{}", &rest[at + 1..]);
+        }
+    }
+    url.to_string()
+}
+
 /// One service and its settings; names follow the seed document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
@@ -489,6 +501,14 @@ mod tests {
             "https://example.com/hook"
         );
         assert_eq!(redact_url("env:HOOK"), "env:HOOK");
+        assert_eq!(
+            redact_credentials("https://bot:tok3n@git.example.com/a.git"),
+            "https://bot:***@git.example.com/a.git"
+        );
+        assert_eq!(
+            redact_credentials("git@github.com:a/b.git"),
+            "git@github.com:a/b.git"
+        );
     }
 
     #[test]

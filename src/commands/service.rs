@@ -14,8 +14,8 @@ use crate::cli::{
 use crate::duration::format_minutes;
 use crate::error::bad_input;
 use crate::service::{
-    redact_url, validate_branch, validate_name, validate_repo_path, Cleared, Service, ServiceId,
-    ServicePatch,
+    redact_credentials, redact_url, validate_branch, validate_name, validate_repo_path, Cleared,
+    Service, ServiceId, ServicePatch,
 };
 use crate::service_file::{self, Format};
 use crate::store::{time_to_sql, Db};
@@ -208,18 +208,6 @@ impl From<&Service> for ServiceView {
             updated_at: time_to_sql(s.updated_at),
         }
     }
-}
-
-/// Hides a password in a repository URL's userinfo (`https://user:token@host/...`).
-fn redact_credentials(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        let authority_end = rest.find('/').unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@') {
-            let user = rest[..at].split(':').next().unwrap_or("");
-            return format!("{scheme}://{user}:***@{}", &rest[at + 1..]);
-        }
-    }
-    url.to_string()
 }
 
 fn load(ctx: &Context, id: &ServiceId) -> Result<Service> {

@@ -11,7 +11,7 @@ use super::{unknown_service, Context};
 use crate::cli::StatusArgs;
 use crate::duration::format_minutes;
 use crate::schedule::{self, Next, Task};
-use crate::service::Service;
+use crate::service::{redact_credentials, Service};
 use crate::store::{time_to_sql, StatusCounts};
 use crate::ui;
 
@@ -174,7 +174,10 @@ fn detail(
     writeln!(
         out,
         "repository     {} @ {}",
-        service.repository_url.as_deref().unwrap_or("none"),
+        service
+            .repository_url
+            .as_deref()
+            .map_or_else(|| "none".into(), redact_credentials),
         service.git_branch
     )?;
     writeln!(
