@@ -23,7 +23,10 @@ fn main() -> Result<(), String> {
         }
     }
     if !bin.exists() {
-        return Err(format!("{} is missing: run `cargo build --release` first", bin.display()));
+        return Err(format!(
+            "{} is missing: run `cargo build --release` first",
+            bin.display()
+        ));
     }
     let dir = std::env::temp_dir().join(format!("luffy-bench-status-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -57,7 +60,10 @@ fn main() -> Result<(), String> {
     }
     let cases: [(&str, Vec<String>); 3] = [
         ("luffy --version", vec!["--version".into()]),
-        ("luffy status --json", vec!["status".into(), "--json".into()]),
+        (
+            "luffy status --json",
+            vec!["status".into(), "--json".into()],
+        ),
         ("luffy service set svc-0500 --log-interval N", vec![]),
     ];
     let mut times: Vec<Vec<Duration>> = vec![Vec::new(); cases.len()];
@@ -65,10 +71,16 @@ fn main() -> Result<(), String> {
     for run in 0..runs {
         for (index, (_, args)) in cases.iter().enumerate() {
             let args: Vec<String> = if args.is_empty() {
-                ["service", "set", "svc-0500", "--log-interval", &(10 + run % 2).to_string()]
-                    .iter()
-                    .map(|s| (*s).to_string())
-                    .collect()
+                [
+                    "service",
+                    "set",
+                    "svc-0500",
+                    "--log-interval",
+                    &(10 + run % 2).to_string(),
+                ]
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect()
             } else {
                 args.clone()
             };
