@@ -14,6 +14,7 @@ pub mod paths;
 pub mod schedule;
 pub mod service;
 pub mod service_file;
+pub mod sources;
 pub mod store;
 pub mod suggest;
 pub mod ui;

@@ -1,0 +1,80 @@
+//! Log sources: where a service's records come from. One file per backend behind one closed enum;
+//! a source returns records and a cursor, and the fetch task persists both in one transaction.
+
+pub mod settings;
+
+pub use settings::{CommandSettings, FileSettings, LokiSettings, SearchSettings, SourceSettings};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The kinds of log source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    File,
+    Elasticsearch,
+    Opensearch,
+    Loki,
+    Command,
+}
+
+impl SourceKind {
+    pub const ALL: [SourceKind; 5] = [
+        SourceKind::File,
+        SourceKind::Elasticsearch,
+        SourceKind::Opensearch,
+        SourceKind::Loki,
+        SourceKind::Command,
+    ];
+
+    /// The name used on the command line and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::File => "file",
+            SourceKind::Elasticsearch => "elasticsearch",
+            SourceKind::Opensearch => "opensearch",
+            SourceKind::Loki => "loki",
+            SourceKind::Command => "command",
+        }
+    }
+
+    /// Parses a kind name, naming the accepted ones on error.
+    pub fn parse(text: &str) -> Result<SourceKind, String> {
+        SourceKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| {
+                format!(
+                    "unknown log source kind '{text}'; use file, elasticsearch, opensearch, loki or command"
+                )
+            })
+    }
+}
+
+/// One raw record as a source delivers it: a line of a file or of a command's output, a Loki log
+/// line, or a search hit (message joined with its stack trace field, when there is one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRecord {
+    /// The text: one line for line-oriented sources; for search hits the message, a newline and the
+    /// stack trace when the hit has a separate stack field.
+    pub text: String,
+    /// The record's time when the source knows it apart from the text (search, Loki).
+    pub timestamp: Option<DateTime<Utc>>,
+    /// The record's level when the source knows it apart from the text (search level field).
+    pub level: Option<String>,
+    /// Whether `text` is a complete record (search hits, Loki entries) rather than one line that
+    /// multi-line assembly may join with the next ones (files, command output).
+    pub whole: bool,
+}
+
+/// What one call to a remote source returns: records in order and the cursor after the last one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub records: Vec<RawRecord>,
+    /// The cursor to store with these records (JSON, opaque to the caller); `None` when the page is
+    /// empty and the cursor does not move.
+    pub cursor: Option<serde_json::Value>,
+    /// True when the source has nothing more after this page for now.
+    pub done: bool,
+}

@@ -1,0 +1,72 @@
+//! Per-kind settings of a log source, as stored (JSON) in the `log_sources.settings` column.
+//! Credentials are stored by reference only: the name of the variable that holds the secret.
+
+use serde::{Deserialize, Serialize};
+
+/// The settings of one source, by kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum SourceSettings {
+    File(FileSettings),
+    Elasticsearch(SearchSettings),
+    Opensearch(SearchSettings),
+    Loki(LokiSettings),
+    Command(CommandSettings),
+}
+
+/// A file or glob on this machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    /// A path or a glob (`/var/log/web/*.log`).
+    pub path: String,
+    /// Start the first fetch at the end of the file(s) instead of the start.
+    #[serde(default)]
+    pub from_end: bool,
+}
+
+/// An Elasticsearch or OpenSearch index pattern, queried with `_search`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSettings {
+    /// Base URL, e.g. `http://127.0.0.1:9200`.
+    pub url: String,
+    /// Index pattern, e.g. `logs-web-*`.
+    pub index: String,
+    /// A JSON query clause added as a filter; `None`: level is ERROR or above.
+    pub query: Option<serde_json::Value>,
+    pub timestamp_field: String,
+    pub message_field: String,
+    pub level_field: String,
+    pub stack_field: Option<String>,
+    pub username: Option<String>,
+    /// The environment variable that holds the password.
+    pub password_env: Option<String>,
+    /// Where the first fetch starts: an RFC 3339 time or a duration back from now (`2h`);
+    /// `None`: one fetch interval ago.
+    pub since: Option<String>,
+}
+
+/// A Loki LogQL selector, queried with `query_range`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LokiSettings {
+    pub url: String,
+    /// LogQL, e.g. `{app="web"} |= "ERROR"`.
+    pub query: String,
+    pub org_id: Option<String>,
+    pub username: Option<String>,
+    pub password_env: Option<String>,
+    pub since: Option<String>,
+}
+
+/// A program run without a shell whose standard output is the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandSettings {
+    /// Program and arguments; `{since}` in an argument becomes the cursor time (RFC 3339).
+    pub argv: Vec<String>,
+    /// Seconds before the program is killed.
+    pub timeout_seconds: u32,
+    pub since: Option<String>,
+}
