@@ -1,0 +1,248 @@
+//! Go panics and fatal errors: `panic: msg [recovered]` followed by the re-panic, `fatal error:`,
+//! the first `goroutine N [state]:` block with its function line + tab-indented
+//! `file:line +0x..` line pairs, and the `created by` frame.
+
+use super::trace::{
+    append_line, push_frame, split_location, ExceptionInfo, Frame, Language, ParsedException,
+    Relation, MAX_CHAIN,
+};
+
+/// Most message lines kept after a `panic:` line.
+const MAX_MESSAGE_LINES: usize = 32;
+
+/// Whether `line` opens a goroutine block (`goroutine 1 [running]:`).
+pub fn is_goroutine_header(line: &str) -> bool {
+    line.strip_prefix("goroutine ")
+        .and_then(|r| r.split_once(" ["))
+        .is_some_and(|(n, rest)| {
+            !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && rest.ends_with("]:")
+        })
+}
+
+/// Whether the text holds a Go panic or fatal error.
+pub fn detect(text: &str) -> bool {
+    text.lines().any(|l| {
+        l.starts_with("panic: ") || l.starts_with("fatal error: ") || is_goroutine_header(l)
+    })
+}
+
+/// `panic: x [recovered]` → (`panic`, `x`).
+fn panic_line(line: &str) -> Option<(&'static str, &str)> {
+    let (ty, msg) = if let Some(m) = line.strip_prefix("panic: ") {
+        ("panic", m)
+    } else {
+        ("fatal error", line.strip_prefix("fatal error: ")?)
+    };
+    let msg = msg.trim_end();
+    let msg = match msg.rfind(" [recovered") {
+        Some(i) if msg.ends_with(']') => &msg[..i],
+        _ => msg,
+    };
+    Some((ty, msg))
+}
+
+/// Parse the first Go panic or fatal error in `text`.
+pub fn parse(text: &str) -> Option<ParsedException> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| panic_line(l).is_some())
+        .or_else(|| lines.iter().position(|l| is_goroutine_header(l)))?;
+    // panics in the order printed: the first was recovered and replaced by the next
+    let mut printed: Vec<ExceptionInfo> = Vec::new();
+    let mut i = start;
+    while i < lines.len() {
+        let line = lines[i];
+        if let Some((ty, msg)) = panic_line(line.trim_start()) {
+            if printed.len() < MAX_CHAIN {
+                printed.push(ExceptionInfo {
+                    exception_type: ty.to_owned(),
+                    message: msg.to_owned(),
+                    ..ExceptionInfo::default()
+                });
+            }
+        } else if line.trim().is_empty()
+            || line.starts_with("[signal ")
+            || is_goroutine_header(line)
+            || i - start > MAX_MESSAGE_LINES
+        {
+            break;
+        } else if let Some(last) = printed.last_mut() {
+            append_line(&mut last.message, line.trim_end());
+        }
+        i += 1;
+    }
+    if printed.is_empty() {
+        printed.push(ExceptionInfo {
+            exception_type: "goroutine".to_owned(),
+            ..ExceptionInfo::default()
+        });
+    }
+    let frames = goroutine_frames(&lines[i..]);
+    let mut chain: Vec<ExceptionInfo> = printed.into_iter().rev().collect();
+    for (k, e) in chain.iter_mut().enumerate().skip(1) {
+        e.relation = Some(Relation::Context);
+        e.parent = Some(k - 1);
+    }
+    chain[0].frames = frames;
+    ParsedException::new(Language::Go, chain)
+}
+
+/// Frames of the first goroutine block in `lines`.
+fn goroutine_frames(lines: &[&str]) -> Vec<Frame> {
+    let mut frames: Vec<Frame> = Vec::new();
+    let Some(start) = lines.iter().position(|l| is_goroutine_header(l)) else {
+        return frames;
+    };
+    for line in &lines[start + 1..] {
+        if line.trim().is_empty() || is_goroutine_header(line) {
+            break;
+        }
+        if line.starts_with('\t') || line.starts_with("    ") {
+            if let Some(f) = frames.last_mut() {
+                if f.path.is_none() {
+                    set_location(f, line.trim());
+                }
+            }
+        } else if let Some(creator) = line.strip_prefix("created by ") {
+            let creator = creator.split(" in goroutine ").next().unwrap_or(creator);
+            push_frame(&mut frames, function_frame(creator));
+        } else if line.ends_with(')') {
+            push_frame(&mut frames, function_frame(strip_args(line)));
+        } else {
+            break;
+        }
+    }
+    frames
+}
+
+/// `/app/x.go:41 +0x9a` → path and line.
+fn set_location(frame: &mut Frame, loc: &str) {
+    let loc = loc.split(" +0x").next().unwrap_or(loc);
+    let (path, line, _) = split_location(loc);
+    frame.path = Some(path.to_owned());
+    frame.line = line;
+}
+
+/// `pkg.(*T).m(0x1, {0x2, 0x3})` → `pkg.(*T).m`: drop the balanced argument list at the end.
+fn strip_args(line: &str) -> &str {
+    let mut depth = 0usize;
+    for (i, b) in line.bytes().enumerate().rev() {
+        match b {
+            b')' => depth += 1,
+            b'(' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return &line[..i];
+                }
+            }
+            _ => {}
+        }
+    }
+    line
+}
+
+/// `github.com/acme/x/api.(*Server).get` → module `github.com/acme/x/api`, function `(*Server).get`.
+fn function_frame(name: &str) -> Frame {
+    let name = name.trim();
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    match name[slash..].find('.') {
+        Some(dot) => Frame {
+            function: name[slash + dot + 1..].to_owned(),
+            module: Some(name[..slash + dot].to_owned()),
+            ..Frame::default()
+        },
+        None => Frame::named(name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corpus(text: &str) -> ParsedException {
+        assert!(detect(text));
+        parse(text).unwrap()
+    }
+
+    #[test]
+    fn recovered_panic_chain_and_frames() {
+        let p = corpus(include_str!("../../tests/data/traces/go_recovered.txt"));
+        assert_eq!(p.chain.len(), 2);
+        assert_eq!(
+            p.chain[0].message,
+            "order handler failed: runtime error: invalid memory address or nil pointer dereference"
+        );
+        assert_eq!(
+            p.chain[1].message,
+            "runtime error: invalid memory address or nil pointer dereference"
+        );
+        assert_eq!(p.chain[1].relation, Some(Relation::Context));
+        let f = &p.chain[0].frames;
+        assert_eq!(f.len(), 9, "only the panicking goroutine");
+        assert_eq!(
+            f[0].module.as_deref(),
+            Some("github.com/acme/orders/internal/api")
+        );
+        assert_eq!(f[0].function, "(*Server).recoverer.func1");
+        assert_eq!(
+            (f[0].path.as_deref(), f[0].line),
+            (Some("/app/internal/api/middleware.go"), Some(41))
+        );
+        assert_eq!(
+            (f[1].module.as_deref(), f[1].function.as_str()),
+            (None, "panic")
+        );
+        assert_eq!(f[2].function, "(*OrderRepo).Find");
+        assert_eq!(f[4].module.as_deref(), Some("net/http"));
+        assert_eq!(f[5].module.as_deref(), Some("github.com/go-chi/chi/v5"));
+        assert_eq!(f[8].function, "(*Server).Serve", "created by");
+        assert_eq!(f[8].line, Some(3285));
+    }
+
+    #[test]
+    fn elided_arguments_and_no_offset() {
+        let p = corpus(include_str!("../../tests/data/traces/go_nil_map.txt"));
+        assert_eq!(p.chain[0].exception_type, "panic");
+        assert_eq!(p.chain[0].message, "assignment to entry in nil map");
+        let f = &p.chain[0].frames;
+        assert_eq!(f.len(), 2);
+        assert_eq!(
+            (f[0].module.as_deref(), f[0].function.as_str()),
+            (Some("main"), "(*Cache).Put")
+        );
+        assert_eq!(f[0].line, Some(23));
+        assert_eq!(f[1].function, "main");
+    }
+
+    #[test]
+    fn fatal_errors() {
+        let p = corpus(include_str!("../../tests/data/traces/go_fatal.txt"));
+        assert_eq!(p.chain[0].exception_type, "fatal error");
+        assert_eq!(p.chain[0].message, "concurrent map writes");
+        let f = &p.chain[0].frames;
+        assert_eq!(f.len(), 3);
+        assert_eq!(f[0].function, "(*Store).Set.func1");
+        assert_eq!(
+            (f[2].module.as_deref(), f[2].function.as_str()),
+            (Some("main"), "main")
+        );
+        let p = corpus(include_str!("../../tests/data/traces/go_deadlock.txt"));
+        assert_eq!(p.chain[0].message, "all goroutines are asleep - deadlock!");
+        assert_eq!(p.chain[0].frames[0].path.as_deref(), Some("/app/main.go"));
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(strip_args("main.f({0x1, 0x2}, 0x3)"), "main.f");
+        assert_eq!(strip_args("main.(*T).m(...)"), "main.(*T).m");
+        assert!(is_goroutine_header(
+            "goroutine 7 [chan receive, 2 minutes]:"
+        ));
+        assert!(!is_goroutine_header("goroutine x [running]:"));
+        assert_eq!(
+            panic_line("panic: x [recovered, repanicked]"),
+            Some(("panic", "x"))
+        );
+    }
+}
