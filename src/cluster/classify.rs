@@ -1,0 +1,238 @@
+//! Decides whether one word is a variable and of which kind (the masking rules, on bytes).
+
+use super::token::VarKind;
+
+/// Bytes stripped from the front of a token before it is classified.
+fn is_lead(b: u8) -> bool {
+    matches!(b, b'(' | b'[' | b'{' | b'<' | b'"' | b'\'' | b'`')
+}
+
+/// Bytes stripped from the end of a token before it is classified.
+fn is_trail(b: u8) -> bool {
+    matches!(
+        b,
+        b')' | b']' | b'}' | b'>' | b'"' | b'\'' | b'`' | b',' | b';' | b':' | b'.' | b'!' | b'?'
+    )
+}
+
+/// How many bytes of punctuation wrap the token's core, at the front and at the end.
+pub fn strip_affixes(token: &[u8]) -> (usize, usize) {
+    let lead = token.iter().take_while(|&&b| is_lead(b)).count();
+    let rest = &token[lead..];
+    let trail = rest.iter().rev().take_while(|&&b| is_trail(b)).count();
+    (lead, trail)
+}
+
+/// The kind of variable `core` is, or `None` when it is a word to keep.
+pub fn classify(core: &[u8]) -> Option<VarKind> {
+    if core.is_empty() {
+        return None;
+    }
+    let mut digits = 0usize;
+    let mut alpha = false;
+    let mut upper = false;
+    let mut slashes = 0usize;
+    let mut dots = 0usize;
+    let mut other = false;
+    for &b in core {
+        match b {
+            b'0'..=b'9' => digits += 1,
+            b'a'..=b'z' => alpha = true,
+            b'A'..=b'Z' => {
+                alpha = true;
+                upper = true;
+            }
+            b'/' => slashes += 1,
+            b'.' => dots += 1,
+            b'-' | b'_' => {}
+            _ => other = true,
+        }
+    }
+    if (other || slashes > 0) && memchr::memmem::find(core, b"://").is_some() {
+        return Some(VarKind::Url);
+    }
+    if is_path(core, slashes) {
+        return Some(VarKind::Path);
+    }
+    if digits == 0 {
+        return (dots > 0 && !upper && !other && is_host(core)).then_some(VarKind::Host);
+    }
+    if !alpha {
+        if is_number(core) {
+            return Some(VarKind::Num);
+        }
+        if dots == 3 && is_ipv4(core) {
+            return Some(VarKind::Ip);
+        }
+        return Some(VarKind::Any);
+    }
+    if is_uuid(core) {
+        return Some(VarKind::Uuid);
+    }
+    if is_hex(core) {
+        return Some(VarKind::Hex);
+    }
+    Some(VarKind::Any)
+}
+
+fn is_path(core: &[u8], slashes: usize) -> bool {
+    match core {
+        [b'/', _, ..] | [b'~' | b'.', b'/', ..] => true,
+        [d, b':', b'\\', ..] if d.is_ascii_alphabetic() => true,
+        _ => slashes >= 2 || core.iter().filter(|&&b| b == b'\\').count() >= 2,
+    }
+}
+
+fn is_number(core: &[u8]) -> bool {
+    let body = match core {
+        [b'-' | b'+', rest @ ..] => rest,
+        _ => core,
+    };
+    let mut seen_dot = false;
+    !body.is_empty()
+        && body.iter().all(|&b| {
+            if b == b'.' && !seen_dot {
+                seen_dot = true;
+                true
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+}
+
+fn is_ipv4(core: &[u8]) -> bool {
+    let addr = match memchr::memchr(b':', core) {
+        Some(colon) => &core[..colon],
+        None => core,
+    };
+    let mut parts = 0;
+    for part in addr.split(|&b| b == b'.') {
+        if part.is_empty() || part.len() > 3 || !part.iter().all(u8::is_ascii_digit) {
+            return false;
+        }
+        parts += 1;
+    }
+    parts == 4
+}
+
+fn is_hex(core: &[u8]) -> bool {
+    let body = core
+        .strip_prefix(b"0x")
+        .or_else(|| core.strip_prefix(b"0X"));
+    match body {
+        Some(rest) => !rest.is_empty() && rest.iter().all(u8::is_ascii_hexdigit),
+        None => core.len() >= 6 && core.iter().all(u8::is_ascii_hexdigit),
+    }
+}
+
+fn is_uuid(core: &[u8]) -> bool {
+    core.len() == 36
+        && core.iter().enumerate().all(|(i, &b)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        })
+}
+
+/// Top-level domains common enough in host names to mask a name made only of letters.
+const TLDS: &[&[u8]] = &[
+    b"com",
+    b"net",
+    b"org",
+    b"edu",
+    b"gov",
+    b"mil",
+    b"info",
+    b"biz",
+    b"local",
+    b"internal",
+    b"uk",
+    b"de",
+    b"jp",
+    b"cn",
+    b"ru",
+    b"fr",
+    b"hk",
+    b"pl",
+    b"br",
+    b"nl",
+    b"au",
+    b"ca",
+    b"kr",
+    b"tw",
+    b"ch",
+    b"se",
+    b"es",
+    b"cz",
+    b"ro",
+    b"ua",
+    b"mx",
+    b"ar",
+    b"za",
+    b"nz",
+    b"sg",
+];
+
+fn is_host(core: &[u8]) -> bool {
+    let mut labels = 0;
+    let mut last: &[u8] = &[];
+    for label in core.split(|&b| b == b'.') {
+        if label.is_empty() {
+            return false;
+        }
+        labels += 1;
+        last = label;
+    }
+    labels >= 2 && TLDS.contains(&last)
+}
+
+/// Month and weekday names (as written in dates), which are masked next to a number.
+pub fn is_month_or_day(word: &[u8]) -> bool {
+    const NAMES: &[&[u8]] = &[
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec", b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun",
+    ];
+    word.len() == 3 && NAMES.contains(&word)
+}
+
+/// Units that belong to the number before them (`1.16 KB`, `35 ms`).
+pub fn is_unit(word: &[u8]) -> bool {
+    const UNITS: &[&[u8]] = &[
+        b"B", b"KB", b"MB", b"GB", b"TB", b"KiB", b"MiB", b"GiB", b"kB", b"ms", b"us", b"ns", b"s",
+        b"sec", b"secs", b"seconds", b"min", b"mins", b"minutes", b"h", b"hours", b"days", b"%",
+    ];
+    UNITS.contains(&word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds() {
+        assert_eq!(classify(b"42"), Some(VarKind::Num));
+        assert_eq!(classify(b"-3.5"), Some(VarKind::Num));
+        assert_eq!(classify(b"10.0.0.1:80"), Some(VarKind::Ip));
+        assert_eq!(classify(b"0xdeadbeef"), Some(VarKind::Hex));
+        assert_eq!(
+            classify(b"123e4567-e89b-12d3-a456-426614174000"),
+            Some(VarKind::Uuid)
+        );
+        assert_eq!(classify(b"/etc/hosts"), Some(VarKind::Path));
+        assert_eq!(classify(b"http://x.org/a"), Some(VarKind::Url));
+        assert_eq!(classify(b"mail.example.com"), Some(VarKind::Host));
+        assert_eq!(classify(b"blk_-1234"), Some(VarKind::Any));
+        assert_eq!(classify(b"mapred.job.id"), None);
+        assert_eq!(classify(b"spark.SecurityManager"), None);
+        assert_eq!(classify(b"and/or"), None);
+        assert_eq!(classify(b"ok"), None);
+    }
+
+    #[test]
+    fn affixes() {
+        assert_eq!(strip_affixes(b"[1.2.3.4]:"), (1, 2));
+        assert_eq!(strip_affixes(b"()"), (1, 1));
+    }
+}

@@ -1,0 +1,294 @@
+//! Finds where a raw log line's header (timestamp, level, pid, thread, host, logger) ends and its
+//! message begins, by shape alone: no per-format configuration.
+
+/// The message part of `line`: `line` without its leading header. A line in which no timestamp
+/// or level is found is returned whole.
+///
+/// Recognised, in order: a timestamp (ISO 8601, syslog `Jun 14 15:16:01`, `[Sun Dec 04 04:47:44
+/// 2005]`, `081109 203615`, `17/06/09 20:10:40`, epoch seconds), then in any order `-`/`|`
+/// separators, a level (`INFO`, `[error]`, `W`), numbers (pid, thread id) and bracketed groups
+/// (thread names), then a logger or program ending in `:` (`dfs.DataNode$PacketResponder:`,
+/// `host sshd[24200]:`) or followed by ` - `. `ts|component|pid|message` is split on its pipes.
+pub fn message(line: &str) -> &str {
+    let b = line.as_bytes();
+    let mut pos = skip_ws(b, 0);
+    if b.get(pos) == Some(&b'-') && b.get(pos + 1).is_some_and(u8::is_ascii_whitespace) {
+        pos = skip_ws(b, pos + 1);
+    }
+    let mut found = false;
+    if b.get(pos) == Some(&b'[') {
+        if let Some(close) = closing_bracket(b, pos) {
+            if has_clock(&b[pos + 1..close]) {
+                pos = skip_ws(b, close + 1);
+                found = true;
+            }
+        }
+    }
+    if !found {
+        let mut after_month = false;
+        for _ in 0..5 {
+            let end = token_end(b, pos);
+            let word = &b[pos..end];
+            let day = after_month && word.len() <= 2 && word.iter().all(u8::is_ascii_digit);
+            if end == pos || !(day || is_time_word(word)) {
+                break;
+            }
+            after_month = super::classify::is_month_or_day(word);
+            if let Some(bar) = pipe_split(&b[pos..end]) {
+                return &line[pos + bar..];
+            }
+            pos = skip_ws(b, end);
+            found = true;
+        }
+    }
+    let mut level = false;
+    for _ in 0..8 {
+        let end = token_end(b, pos);
+        if end == pos {
+            break;
+        }
+        let word = &b[pos..end];
+        if matches!(word, b"-" | b"|" | b":") || (found && word.iter().all(u8::is_ascii_digit)) {
+            pos = skip_ws(b, end);
+        } else if is_level(trim_punct(word)) && (found || word.len() > 1) {
+            pos = skip_ws(b, end);
+            found = true;
+            level = true;
+        } else if found && word[0] == b'[' {
+            match closing_bracket(b, pos) {
+                Some(close) => pos = skip_ws(b, close + 1),
+                None => break,
+            }
+        } else {
+            break;
+        }
+    }
+    if !found {
+        return line;
+    }
+    pos = skip_logger(b, pos, level);
+    if pos >= line.len() {
+        return line;
+    }
+    &line[pos..]
+}
+
+/// Skips `logger:` or `host program[pid]:` or `program ... -`, when the next words look like one.
+fn skip_logger(b: &[u8], pos: usize, level: bool) -> usize {
+    let e1 = token_end(b, pos);
+    if e1 == pos {
+        return pos;
+    }
+    let w1 = &b[pos..e1];
+    let p2 = skip_ws(b, e1);
+    let e2 = token_end(b, p2);
+    let w2 = &b[p2..e2];
+    if w1.len() > 1 && w1.ends_with(b":") && looks_like_logger(&w1[..w1.len() - 1]) {
+        return skip_separator(b, p2);
+    }
+    if !level && w2.len() > 1 && w2.ends_with(b":") && !w1.ends_with(b":") {
+        return skip_separator(b, skip_ws(b, e2));
+    }
+    if w1.ends_with(b":") || w2.ends_with(b":") {
+        return pos;
+    }
+    // `chrome.exe - msg` or `chrome.exe *64 - msg`: a program name before a dash.
+    if w2 == b"-" {
+        return skip_ws(b, e2);
+    }
+    let p3 = skip_ws(b, e2);
+    let e3 = token_end(b, p3);
+    if &b[p3..e3] == b"-" {
+        return skip_ws(b, e3);
+    }
+    pos
+}
+
+fn skip_separator(b: &[u8], pos: usize) -> usize {
+    let end = token_end(b, pos);
+    if &b[pos..end] == b"-" {
+        skip_ws(b, end)
+    } else {
+        pos
+    }
+}
+
+fn looks_like_logger(word: &[u8]) -> bool {
+    word.iter().any(u8::is_ascii_alphabetic)
+        && !word.contains(&b'=')
+        && (word
+            .iter()
+            .any(|b| matches!(b, b'.' | b'$' | b'[' | b'(' | b'_' | b'/' | b'0'..=b'9'))
+            || word[1..].iter().any(u8::is_ascii_uppercase))
+}
+
+fn skip_ws(b: &[u8], mut pos: usize) -> usize {
+    while pos < b.len() && b[pos].is_ascii_whitespace() {
+        pos += 1;
+    }
+    pos
+}
+
+fn token_end(b: &[u8], mut pos: usize) -> usize {
+    while pos < b.len() && !b[pos].is_ascii_whitespace() {
+        pos += 1;
+    }
+    pos
+}
+
+/// The index of the bracket closing the one at `open`, nested brackets counted.
+fn closing_bracket(b: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, &c) in b.iter().enumerate().skip(open).take(512) {
+        match c {
+            b'[' => depth += 1,
+            b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// True when the text holds a clock time `HH:MM`.
+fn has_clock(text: &[u8]) -> bool {
+    text.windows(3)
+        .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit())
+}
+
+/// A word that is (part of) a timestamp: digits with date/time separators, or a month/day name.
+fn is_time_word(word: &[u8]) -> bool {
+    let word = word.strip_suffix(b",").unwrap_or(word);
+    if super::classify::is_month_or_day(word) {
+        return true;
+    }
+    let head = match memchr::memchr(b'|', word) {
+        Some(bar) => &word[..bar],
+        None => word,
+    };
+    let digits = head.iter().filter(|b| b.is_ascii_digit()).count();
+    digits >= 2
+        && head.iter().all(|&c| {
+            c.is_ascii_digit() || matches!(c, b'-' | b'/' | b':' | b'.' | b',' | b'T' | b'Z' | b'+')
+        })
+        && (digits >= 6 || head.iter().any(|c| matches!(c, b'-' | b'/' | b':' | b'.')))
+}
+
+/// For `20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged`: the offset after the last pipe.
+fn pipe_split(word: &[u8]) -> Option<usize> {
+    memchr::memrchr(b'|', word).map(|bar| bar + 1)
+}
+
+fn trim_punct(word: &[u8]) -> &[u8] {
+    let start = word
+        .iter()
+        .take_while(|b| matches!(b, b'[' | b'<' | b'('))
+        .count();
+    let rest = &word[start..];
+    let trail = rest
+        .iter()
+        .rev()
+        .take_while(|b| matches!(b, b']' | b'>' | b')' | b':' | b','))
+        .count();
+    &rest[..rest.len() - trail]
+}
+
+fn is_level(word: &[u8]) -> bool {
+    const LEVELS: &[&[u8]] = &[
+        b"TRACE",
+        b"DEBUG",
+        b"INFO",
+        b"INFORMATION",
+        b"NOTICE",
+        b"WARN",
+        b"WARNING",
+        b"ERROR",
+        b"ERR",
+        b"FATAL",
+        b"CRITICAL",
+        b"CRIT",
+        b"SEVERE",
+        b"ALERT",
+        b"EMERG",
+        b"V",
+        b"D",
+        b"I",
+        b"W",
+        b"E",
+        b"F",
+    ];
+    word.len() <= 11 && LEVELS.iter().any(|level| level.eq_ignore_ascii_case(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message;
+
+    #[test]
+    fn strips_common_headers() {
+        let cases = [
+            (
+                "[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok",
+                "workerEnv.init() ok",
+            ),
+            (
+                "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1",
+                "PacketResponder 1",
+            ),
+            (
+                "2015-10-18 18:01:47,978 INFO [main] org.apache.A: Created x",
+                "Created x",
+            ),
+            (
+                "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass;",
+                "check pass;",
+            ),
+            ("[10.30 16:49:06] chrome.exe *64 - proxy open", "proxy open"),
+            ("[10.30 16:49:06] chrome.exe - proxy open", "proxy open"),
+            (
+                "17/06/09 20:10:40 INFO spark.SecurityManager: Changing view",
+                "Changing view",
+            ),
+            (
+                "2015-07-29 17:41:44,747 - INFO  [Q[myid=1]/0:0:2181:F@774] - Notification time",
+                "Notification time",
+            ),
+            (
+                "2016-09-28 04:30:30, Info                  CBS    Loaded Servicing",
+                "CBS    Loaded Servicing",
+            ),
+            (
+                "20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579",
+                "onStandStepChanged 3579",
+            ),
+            (
+                "03-17 16:13:38.811  1702  2395 D WindowManager: printFreezing",
+                "printFreezing",
+            ),
+            (
+                "Dec 10 06:55:46 LabSZ sshd[24200]: error: Received disconnect",
+                "error: Received disconnect",
+            ),
+        ];
+        for (line, want) in cases {
+            assert_eq!(message(line), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn keeps_lines_without_a_header() {
+        for line in [
+            "connection refused",
+            "",
+            "ERROR",
+            "Invalid user x from 1.2.3.4",
+        ] {
+            assert_eq!(message(line), line);
+        }
+        assert_eq!(message("INFO Starting: now"), "Starting: now");
+    }
+}

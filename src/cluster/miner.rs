@@ -1,0 +1,188 @@
+//! The streaming template miner: masks each message, counts identical masked forms (variants)
+//! through a hash lookup, and groups the variants into templates when asked.
+
+use std::hash::Hasher;
+
+use rustc_hash::{FxHashMap, FxHasher};
+
+use super::header;
+use super::merge::{self, Tok};
+use super::token::{mask_into, Piece};
+
+/// The longest example line kept for a template (longer ones are cut at a character boundary).
+const EXAMPLE_BYTES: usize = 512;
+
+/// How the miner reads each line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Detect and drop a leading header (timestamp, level, pid, thread, logger) before mining.
+    pub detect_header: bool,
+}
+
+/// One distinct masked form of a message, with how often it was seen.
+#[derive(Clone, Debug)]
+pub(crate) struct Variant {
+    pub tokens: Vec<Tok>,
+    pub count: u64,
+    pub example: String,
+}
+
+/// Mines log templates from a stream of lines. Memory grows with the number of distinct masked
+/// forms (a small multiple of the number of templates), not with the number of lines.
+#[derive(Debug, Default)]
+pub struct Miner {
+    options: Options,
+    index: FxHashMap<u64, u32>,
+    variants: Vec<Variant>,
+    pieces: Vec<Piece>,
+    lines: u64,
+}
+
+/// One mined template.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Pattern {
+    /// 1-based id: templates are numbered by count (most frequent first), then by template text.
+    pub id: u32,
+    /// How many lines the template covers.
+    pub count: u64,
+    /// The template, variables shown as `<*>` or typed (`<NUM>`, `<IP>`, `<HEX>`...).
+    pub template: String,
+    /// The first line seen of the template's most frequent variant.
+    pub example: String,
+}
+
+/// The result of mining: the templates and which template each variant belongs to.
+#[derive(Clone, Debug, Default)]
+pub struct Patterns {
+    /// The templates, most frequent first (`patterns[i].id == i + 1`).
+    pub patterns: Vec<Pattern>,
+    /// The number of lines mined.
+    pub lines: u64,
+    of_variant: Vec<u32>,
+}
+
+impl Patterns {
+    /// The template of the variant that [`Miner::add`] returned for a line.
+    pub fn pattern_of(&self, variant: u32) -> &Pattern {
+        &self.patterns[self.of_variant[variant as usize] as usize]
+    }
+}
+
+impl Miner {
+    /// A miner with no lines yet.
+    pub fn new(options: Options) -> Self {
+        Miner {
+            options,
+            ..Miner::default()
+        }
+    }
+
+    /// Mines one line (without its newline) and returns the id of its variant, which
+    /// [`Patterns::pattern_of`] maps to a template once mining is finished.
+    pub fn add(&mut self, line: &str) -> u32 {
+        self.lines += 1;
+        let message = if self.options.detect_header {
+            header::message(line)
+        } else {
+            line
+        };
+        mask_into(message, &mut self.pieces);
+        let key = hash_pieces(message.as_bytes(), &self.pieces);
+        if let Some(&id) = self.index.get(&key) {
+            self.variants[id as usize].count += 1;
+            return id;
+        }
+        let id = self.variants.len() as u32;
+        self.variants.push(Variant {
+            tokens: materialize(message, &self.pieces),
+            count: 1,
+            example: cut(line, EXAMPLE_BYTES).to_string(),
+        });
+        self.index.insert(key, id);
+        id
+    }
+
+    /// The number of lines mined so far.
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// Groups the variants seen so far into templates. Deterministic for the same input.
+    pub fn patterns(&self) -> Patterns {
+        let (clusters, of_variant) = merge::cluster(&self.variants);
+        let mut order: Vec<usize> = (0..clusters.len()).collect();
+        let texts: Vec<String> = clusters.iter().map(|c| merge::render(&c.tokens)).collect();
+        order.sort_by(|&a, &b| {
+            clusters[b]
+                .count
+                .cmp(&clusters[a].count)
+                .then_with(|| texts[a].cmp(&texts[b]))
+        });
+        let mut rank = vec![0u32; clusters.len()];
+        let patterns = order
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                rank[c] = i as u32;
+                Pattern {
+                    id: i as u32 + 1,
+                    count: clusters[c].count,
+                    template: texts[c].clone(),
+                    example: self.variants[clusters[c].best as usize].example.clone(),
+                }
+            })
+            .collect();
+        Patterns {
+            patterns,
+            lines: self.lines,
+            of_variant: of_variant.iter().map(|&c| rank[c as usize]).collect(),
+        }
+    }
+}
+
+/// A hash of the masked form: literal words and variables with the text around them.
+fn hash_pieces(message: &[u8], pieces: &[Piece]) -> u64 {
+    let mut hasher = FxHasher::default();
+    for piece in pieces {
+        match *piece {
+            Piece::Lit { start, end } => {
+                hasher.write_u8(0);
+                hasher.write(&message[start as usize..end as usize]);
+                hasher.write_u32(end - start);
+            }
+            Piece::Var { kind, pre, suf } => {
+                hasher.write_u8(1 + kind as u8);
+                hasher.write(&message[pre.0 as usize..pre.1 as usize]);
+                hasher.write_u32(pre.1 - pre.0);
+                hasher.write(&message[suf.0 as usize..suf.1 as usize]);
+                hasher.write_u32(suf.1 - suf.0);
+            }
+        }
+    }
+    hasher.finish()
+}
+
+fn materialize(message: &str, pieces: &[Piece]) -> Vec<Tok> {
+    let text = |(a, b): (u32, u32)| &message[a as usize..b as usize];
+    pieces
+        .iter()
+        .map(|piece| match *piece {
+            Piece::Lit { start, end } => Tok::lit(text((start, end))),
+            Piece::Var { kind, pre, suf } => {
+                Tok::var(&format!("{}{}{}", text(pre), kind.placeholder(), text(suf)))
+            }
+        })
+        .collect()
+}
+
+/// `text` cut to at most `max` bytes, at a character boundary.
+pub(crate) fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
