@@ -44,6 +44,18 @@ fn main() -> Result<()> {
     let drain_lines: usize = flag("--drain3-lines").map_or(Ok(200_000), |v| v.parse())?;
     let sets = load_all(&data)?;
     let command = format!("cargo run --release --example bench_patterns -- {}", args.join(" "));
+    if let Some(name) = flag("--templates") {
+        let set = sets.iter().find(|s| &s.name == name).context("no such data set")?;
+        let mut miner = Miner::new(Options { detect_header: args.iter().any(|a| a == "--raw") });
+        let lines = if args.iter().any(|a| a == "--raw") { &set.raw } else { &set.contents };
+        for line in lines {
+            miner.add(line);
+        }
+        for p in miner.patterns().patterns {
+            println!("{:>3} {:>5} {}", p.id, p.count, p.template);
+        }
+        return Ok(());
+    }
     if let Some(name) = flag("--explain") {
         let set = sets.iter().find(|s| &s.name == name).context("no such data set")?;
         explain(set, args.iter().any(|a| a == "--raw"));

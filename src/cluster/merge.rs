@@ -42,10 +42,16 @@ impl Tok {
         }
     }
 
-    /// For `key=value` words: the key with its `=`.
+    /// For `key=value` words and variables: the key with its `=`.
     pub fn key(&self) -> Option<&str> {
         let eq = self.text.find('=')?;
-        (eq > 0 && eq + 1 < self.text.len()).then(|| &self.text[..=eq])
+        let key = &self.text[..=eq];
+        let valid = eq > 0
+            && eq + 1 < self.text.len()
+            && key[..eq]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        valid.then_some(key)
     }
 }
 
@@ -105,10 +111,10 @@ pub(crate) fn cluster(variants: &[Variant]) -> (Vec<Cluster>, Vec<u32>) {
 pub(crate) fn generalize(template: &mut [Tok], tokens: &[Tok]) {
     for (t, x) in template.iter_mut().zip(tokens) {
         if t != x && t.text.as_ref() != "<*>" {
-            *t = if t.var && x.var {
-                Tok::var(&common_affixes(&t.text, &x.text))
-            } else {
-                Tok::var("<*>")
+            *t = match (t.var && x.var, t.key()) {
+                (true, _) => Tok::var(&common_affixes(&t.text, &x.text)),
+                (false, Some(key)) if x.key() == Some(key) => Tok::var(&format!("{key}<*>")),
+                _ => Tok::var("<*>"),
             };
         }
     }
@@ -132,14 +138,14 @@ fn skeleton(tokens: &[Tok]) -> Vec<&str> {
     let mut words: Vec<&str> = Vec::new();
     for tok in tokens {
         let word = if tok.var {
-            let outer = tok
-                .text
-                .trim_matches(|c: char| "()[]{}<>\"'`,;:.!?".contains(c) || c == '*');
-            let key = outer.find('<').map_or("", |lt| &outer[..lt]);
-            if key.is_empty() {
-                continue;
+            let punct = |c: char| "()[]{}<>\"'`,;:.!?".contains(c);
+            let (pre, suf) = tok.shape();
+            let (pre, suf) = (pre.trim_matches(punct), suf.trim_matches(punct));
+            match (pre.is_empty(), suf.is_empty()) {
+                (true, true) => continue,
+                (false, _) => pre,
+                (true, false) => suf,
             }
-            key
         } else {
             tok.text.as_ref()
         };
