@@ -1,12 +1,99 @@
 //! Multi-line assembly and stack-trace parsers, one file per language (pure: values in, values out).
+//!
+//! [`parse_exception`] detects the runtime that printed a trace and hands it to that runtime's
+//! parser; [`InAppRules`] marks application frames; [`FingerprintInputs`] turns a parsed trace
+//! into the explainable inputs of an exception cluster's fingerprint; [`Assembler`] joins the
+//! lines of one log record (a header line and its stack trace) before any of this happens.
 
 pub mod dotnet;
+pub mod fingerprint;
 pub mod go;
+pub mod header;
+pub mod in_app;
 pub mod java;
+pub mod multiline;
 pub mod node;
+pub mod normalize;
 pub mod python;
 pub mod ruby;
 pub mod rust;
 pub mod trace;
 
+pub use fingerprint::FingerprintInputs;
+pub use in_app::InAppRules;
+pub use multiline::{Assembler, Limits, Record};
 pub use trace::{ExceptionInfo, Frame, Language, ParsedException, Relation};
+
+/// Only this much of a record is looked at; traces are far shorter, and this bounds the work
+/// a pathological record can cause.
+pub const MAX_TRACE_BYTES: usize = 2 * 1024 * 1024;
+
+/// The runtime that printed the stack trace in `text`, if any.
+pub fn detect_language(text: &str) -> Option<Language> {
+    let text = clip(text);
+    if python::detect(text) {
+        return Some(Language::Python);
+    }
+    if rust::detect(text) {
+        return Some(Language::Rust);
+    }
+    if go::detect(text) {
+        return Some(Language::Go);
+    }
+    for line in text.lines() {
+        if java::is_frame_line(line) {
+            return Some(Language::Java);
+        }
+        if dotnet::is_frame_line(line) {
+            return Some(Language::DotNet);
+        }
+        if node::is_frame_line(line) {
+            return Some(Language::Node);
+        }
+        if ruby::is_from_line(line) {
+            return Some(Language::Ruby);
+        }
+    }
+    if ruby::detect(text) {
+        return Some(Language::Ruby);
+    }
+    None
+}
+
+/// Detect the runtime, parse the first stack trace in `text` and mark in-app frames with the
+/// default rules (re-mark with a service's [`InAppRules::apply`]). `None` when no known trace
+/// format is found. Never panics, whatever the input.
+pub fn parse_exception(text: &str) -> Option<ParsedException> {
+    parse_exception_as(text, detect_language(text)?)
+}
+
+/// Parse `text` as a trace printed by `language` (when the source says which runtime it is).
+pub fn parse_exception_as(text: &str, language: Language) -> Option<ParsedException> {
+    let text = clip(text);
+    let mut parsed = match language {
+        Language::Python => python::parse(text),
+        Language::Java => java::parse(text),
+        Language::Go => go::parse(text),
+        Language::Node => node::parse(text),
+        Language::Rust => rust::parse(text),
+        Language::DotNet => dotnet::parse(text),
+        Language::Ruby => ruby::parse(text),
+    }?;
+    InAppRules::default().apply(&mut parsed);
+    Some(parsed)
+}
+
+/// The first [`MAX_TRACE_BYTES`] of `text`, cut at a character boundary.
+fn clip(text: &str) -> &str {
+    if text.len() <= MAX_TRACE_BYTES {
+        return text;
+    }
+    let mut end = MAX_TRACE_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests;

@@ -50,7 +50,7 @@ fn parse_frame(trimmed: &str) -> Option<Frame> {
 fn error_line(trimmed: &str) -> Option<(&str, &str)> {
     let trimmed = trimmed.strip_prefix("Uncaught ").unwrap_or(trimmed);
     if let Some(open) = trimmed.find(" [").filter(|&i| !trimmed[..i].contains(':')) {
-        let close = open + trimmed[open..].find("]")?;
+        let close = open + trimmed[open..].find(']')?;
         let ty = &trimmed[..open];
         let msg = trimmed[close + 1..].trim_start_matches(':').trim();
         return super::trace::is_type_name(ty).then_some((ty, msg));

@@ -159,8 +159,8 @@ fn strip_group_prefix(line: &str) -> (&str, bool) {
 /// `ValueError: bad value` (or a bare `KeyboardInterrupt`).
 fn set_exception_line(info: &mut ExceptionInfo, trimmed: &str) {
     if let Some((ty, msg)) = split_type_message(trimmed) {
-        info.exception_type = ty.to_owned();
-        info.message = msg.to_owned();
+        ty.clone_into(&mut info.exception_type);
+        msg.clone_into(&mut info.message);
     } else {
         info.exception_type = trimmed.chars().take(200).collect();
     }

@@ -1,0 +1,285 @@
+//! The inputs of an exception cluster's fingerprint: the chain's exception types, the top in-app
+//! frames of each (normalized function + path, never line numbers) and, when no frame is in-app,
+//! the masked messages. The inputs explain themselves (`cluster show`) and hash to a stable id.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::normalize::{mask_message, normalize_function, normalize_path};
+use super::trace::{Language, ParsedException, Relation};
+
+/// In-app frames kept per exception by [`FingerprintInputs::from_exception`].
+pub const DEFAULT_FRAMES: usize = 5;
+/// Exceptions of a chain taken into account; deeper ones are ignored.
+pub const MAX_EXCEPTIONS: usize = 8;
+/// Version of the input format, hashed first: bump it when normalization changes.
+const VERSION: &str = "luffy-exc-v1";
+
+/// What one exception of the chain contributes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionInputs {
+    /// The exception type as printed.
+    pub exception_type: String,
+    /// How it hangs off the previous exception (`None` for the outermost).
+    pub relation: Option<Relation>,
+    /// Up to N in-app frames, most recent first, as `function (path)` without line numbers.
+    pub frames: Vec<String>,
+    /// The masked first line of the message; only set when the whole chain has no in-app frame.
+    pub message: Option<String>,
+}
+
+/// The normalized inputs that decide which cluster an exception belongs to.
+///
+/// The whole chain counts (as Sentry does): outermost first, then causes, inner exceptions and
+/// group members; `Suppressed:` exceptions are left out because they vary with cleanup paths.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FingerprintInputs {
+    /// The runtime that printed the trace.
+    pub language: Language,
+    /// One entry per exception taken into account.
+    pub exceptions: Vec<ExceptionInputs>,
+    /// `true` when frames decided the grouping, `false` when it fell back to masked messages.
+    pub by_frames: bool,
+}
+
+impl FingerprintInputs {
+    /// The inputs with the default number of frames per exception.
+    pub fn from_exception(parsed: &ParsedException) -> FingerprintInputs {
+        Self::with_frames(parsed, DEFAULT_FRAMES)
+    }
+
+    /// The inputs with up to `max_frames` in-app frames per exception.
+    pub fn with_frames(parsed: &ParsedException, max_frames: usize) -> FingerprintInputs {
+        let language = parsed.language;
+        let chain = parsed
+            .chain
+            .iter()
+            .filter(|e| e.relation != Some(Relation::Suppressed))
+            .take(MAX_EXCEPTIONS);
+        let mut exceptions: Vec<ExceptionInputs> = chain
+            .clone()
+            .map(|e| ExceptionInputs {
+                exception_type: e.exception_type.trim().to_owned(),
+                relation: e.relation,
+                frames: e
+                    .frames
+                    .iter()
+                    .filter(|f| f.in_app)
+                    .take(max_frames)
+                    .map(|f| {
+                        let function = normalize_function(&f.qualified_name(), language);
+                        match f.path.as_deref() {
+                            Some(p) => format!("{function} ({})", normalize_path(p)),
+                            None => function,
+                        }
+                    })
+                    .collect(),
+                message: None,
+            })
+            .collect();
+        let by_frames = exceptions.iter().any(|e| !e.frames.is_empty());
+        if !by_frames {
+            for (inputs, e) in exceptions.iter_mut().zip(chain) {
+                inputs.message = Some(mask_message(e.message.lines().next().unwrap_or("")));
+            }
+        }
+        FingerprintInputs {
+            language,
+            exceptions,
+            by_frames,
+        }
+    }
+
+    /// A stable 64-bit FNV-1a hash of the inputs (the same on every run and machine).
+    pub fn hash(&self) -> u64 {
+        let mut h = Fnv1a::new();
+        h.write(VERSION);
+        h.write(self.language.as_str());
+        for e in &self.exceptions {
+            h.write("\u{1e}");
+            h.write(&e.exception_type);
+            h.write(e.relation.map_or("", relation_name));
+            for f in &e.frames {
+                h.write(f);
+            }
+            if let Some(m) = &e.message {
+                h.write("\u{1d}");
+                h.write(m);
+            }
+        }
+        h.finish()
+    }
+
+    /// The hash as 16 lowercase hex digits.
+    pub fn hex(&self) -> String {
+        format!("{:016x}", self.hash())
+    }
+}
+
+/// Multi-line explanation for `cluster show`.
+impl fmt::Display for FingerprintInputs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let basis = if self.by_frames {
+            "exception types + top in-app frames (function and file, no line numbers)"
+        } else {
+            "exception types + masked messages (no in-app frames)"
+        };
+        writeln!(f, "grouped by {basis} [{}]", self.language.as_str())?;
+        for e in &self.exceptions {
+            let ty = if e.exception_type.is_empty() {
+                "(no type)"
+            } else {
+                &e.exception_type
+            };
+            match e.relation {
+                Some(rel) => writeln!(f, "  {} {ty}", relation_name(rel))?,
+                None => writeln!(f, "  {ty}")?,
+            }
+            for frame in &e.frames {
+                writeln!(f, "    at {frame}")?;
+            }
+            if let Some(m) = &e.message {
+                writeln!(f, "    message: {m}")?;
+            }
+        }
+        write!(f, "fingerprint {}", self.hex())
+    }
+}
+
+fn relation_name(rel: Relation) -> &'static str {
+    match rel {
+        Relation::Cause => "caused by",
+        Relation::Context => "during handling of",
+        Relation::Suppressed => "suppressed",
+        Relation::Inner => "inner",
+        Relation::Group => "group member",
+    }
+}
+
+/// 64-bit FNV-1a; each written part is followed by a separator byte so parts cannot run together.
+struct Fnv1a(u64);
+
+impl Fnv1a {
+    fn new() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, s: &str) {
+        for &b in s.as_bytes().iter().chain(&[0x1f]) {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{parse_exception, InAppRules};
+
+    fn inputs(text: &str) -> FingerprintInputs {
+        FingerprintInputs::from_exception(&parse_exception(text).unwrap())
+    }
+
+    #[test]
+    fn fnv_known_value() {
+        let mut h = Fnv1a::new();
+        h.0 = 0xcbf2_9ce4_8422_2325;
+        for &b in b"a" {
+            h.0 ^= u64::from(b);
+            h.0 = h.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        assert_eq!(h.finish(), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn java_chain_inputs() {
+        let fp = inputs(include_str!(
+            "../../tests/data/traces/java_caused_suppressed.txt"
+        ));
+        assert!(fp.by_frames);
+        assert_eq!(fp.exceptions.len(), 3, "suppressed left out");
+        assert_eq!(
+            fp.exceptions[0].frames,
+            ["com.acme.shop.App.run (App.java)"]
+        );
+        assert_eq!(
+            fp.exceptions[2].frames,
+            [
+                "com.acme.shop.App.parse (App.java)",
+                "com.acme.shop.App.lambda$load (App.java)",
+                "com.acme.shop.App.load (App.java)"
+            ]
+        );
+        let text = fp.to_string();
+        assert!(
+            text.contains("caused by java.lang.NumberFormatException"),
+            "{text}"
+        );
+        assert!(text.ends_with(&fp.hex()));
+    }
+
+    #[test]
+    fn line_numbers_do_not_matter_but_functions_do() {
+        let a = "Traceback (most recent call last):\n  File \"/app/x.py\", line 10, in f\nValueError: id 42 bad\n";
+        let b = "Traceback (most recent call last):\n  File \"/app/x.py\", line 99, in f\nValueError: id 7 bad\n";
+        let c = "Traceback (most recent call last):\n  File \"/app/x.py\", line 10, in g\nValueError: id 42 bad\n";
+        assert_eq!(inputs(a).hash(), inputs(b).hash());
+        assert_ne!(inputs(a).hash(), inputs(c).hash());
+    }
+
+    #[test]
+    fn no_in_app_frames_falls_back_to_masked_message() {
+        let a = "Traceback (most recent call last):\n  File \"/usr/lib/python3.11/json/decoder.py\", line 3, in decode\nValueError: bad id 42 for user 'bob'\n";
+        let fp = inputs(a);
+        assert!(!fp.by_frames);
+        assert_eq!(
+            fp.exceptions[0].message.as_deref(),
+            Some("bad id <num> for user <str>")
+        );
+        let b = a.replace("42", "977").replace("bob", "alice");
+        assert_eq!(fp.hash(), inputs(&b).hash());
+        assert!(fp.to_string().contains("masked messages"));
+    }
+
+    #[test]
+    fn service_rules_change_the_inputs() {
+        let mut p =
+            parse_exception(include_str!("../../tests/data/traces/go_recovered.txt")).unwrap();
+        let rules = InAppRules {
+            app_paths: vec![],
+            app_packages: vec!["github.com/acme/".into()],
+        };
+        rules.apply(&mut p);
+        let fp = FingerprintInputs::from_exception(&p);
+        assert_eq!(
+            fp.exceptions[0].frames[0],
+            "github.com/acme/orders/internal/api.(*Server).recoverer.func (/app/internal/api/middleware.go)"
+        );
+        assert_eq!(fp.exceptions[0].frames.len(), 3);
+        assert_eq!(fp.hex().len(), 16);
+    }
+
+    #[test]
+    fn stable_across_runs() {
+        let fp = inputs(include_str!("../../tests/data/traces/node_cause.txt"));
+        // a fixed value: the fingerprint must never depend on the process or platform
+        assert_eq!(
+            fp.hex(),
+            inputs(include_str!("../../tests/data/traces/node_cause.txt")).hex()
+        );
+        assert_eq!(
+            fp.exceptions[0].frames,
+            ["handler (/srv/app/src/server.js)"]
+        );
+        assert_eq!(
+            fp.exceptions[1].frames,
+            ["Repo.find (/srv/app/src/users.js)"]
+        );
+    }
+}

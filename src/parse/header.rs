@@ -1,0 +1,207 @@
+//! Line classification for multi-line assembly: the built-in "starts with a log header" test,
+//! stack-trace continuation markers, and lines that print their own header.
+
+/// Whether `line` starts with a log header: a timestamp (ISO `2026-11-28`, `2026/11/28`,
+/// `10:15:32`, syslog `Nov 28 10:15:32`, Apache `28/Nov/2026:`, epoch seconds or millis), an
+/// upper-case level word (`ERROR`, `[WARN]`, `INFO:root:`), a glog prefix (`E1128 10:15:32`), a
+/// Ruby logger prefix (`E, [`) or a JSON object. Trace lines never match.
+pub fn default_is_header(line: &str) -> bool {
+    let b = line.as_bytes();
+    let Some(&first) = b.first() else {
+        return false;
+    };
+    if first == b'{' {
+        return true;
+    }
+    let s = match first {
+        b'[' | b'<' => &b[1..],
+        _ => b,
+    };
+    is_date(s)
+        || is_time(s)
+        || is_syslog(s)
+        || is_apache(s)
+        || is_epoch(s)
+        || is_level(s)
+        || is_glog(s)
+        || (s.len() > 4 && s[0].is_ascii_uppercase() && &s[1..4] == b", [")
+}
+
+fn digits(s: &[u8], from: usize, n: usize) -> bool {
+    s.len() >= from + n && s[from..from + n].iter().all(u8::is_ascii_digit)
+}
+
+/// `2026-11-28` or `2026/11/28`.
+fn is_date(s: &[u8]) -> bool {
+    digits(s, 0, 4)
+        && s.len() >= 10
+        && matches!(s[4], b'-' | b'/')
+        && s[7] == s[4]
+        && digits(s, 5, 2)
+        && digits(s, 8, 2)
+}
+
+/// `10:15:32`.
+fn is_time(s: &[u8]) -> bool {
+    digits(s, 0, 2)
+        && s.len() >= 8
+        && s[2] == b':'
+        && digits(s, 3, 2)
+        && s[5] == b':'
+        && digits(s, 6, 2)
+}
+
+const MONTHS: [&[u8]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
+
+/// `Nov 28 10:15:32` / `Nov  2 10:15:32`.
+fn is_syslog(s: &[u8]) -> bool {
+    s.len() >= 15
+        && MONTHS.contains(&&s[..3])
+        && s[3] == b' '
+        && (s[4] == b' ' || s[4].is_ascii_digit())
+        && s[5].is_ascii_digit()
+        && s[6] == b' '
+        && is_time(&s[7..])
+}
+
+/// `28/Nov/2026:10:15:32`.
+fn is_apache(s: &[u8]) -> bool {
+    s.len() >= 11
+        && digits(s, 0, 2)
+        && s[2] == b'/'
+        && MONTHS.contains(&&s[3..6])
+        && s[6] == b'/'
+        && digits(s, 7, 4)
+}
+
+/// `1764325532 ...`, `1764325532.481 ...`, `1764325532481 ...`.
+fn is_epoch(s: &[u8]) -> bool {
+    let n = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    (n == 10 || n == 13) && s.get(n).is_some_and(|&c| matches!(c, b' ' | b'.' | b'\t'))
+}
+
+/// `ERROR ...`, `WARN:`, `INFO|`, `ERROR]`.
+fn is_level(s: &[u8]) -> bool {
+    const LEVELS: [&[u8]; 10] = [
+        b"ERROR",
+        b"WARNING",
+        b"WARN",
+        b"INFO",
+        b"DEBUG",
+        b"TRACE",
+        b"FATAL",
+        b"CRITICAL",
+        b"SEVERE",
+        b"NOTICE",
+    ];
+    LEVELS.iter().any(|l| {
+        s.starts_with(l)
+            && s.get(l.len())
+                .is_some_and(|&c| matches!(c, b' ' | b':' | b'|' | b']' | b'\t'))
+    })
+}
+
+/// glog: `E1128 10:15:32.123456`.
+fn is_glog(s: &[u8]) -> bool {
+    s.len() >= 14
+        && matches!(s[0], b'I' | b'W' | b'E' | b'F')
+        && digits(s, 1, 4)
+        && s[5] == b' '
+        && is_time(&s[6..])
+}
+
+/// Unindented lines that belong to the stack trace of the record before them.
+pub fn is_continuation_marker(trimmed: &str) -> bool {
+    const PREFIXES: [&str; 18] = [
+        "Caused by:",
+        "Suppressed:",
+        "The above exception was the direct cause",
+        "During handling of the above exception",
+        "---> ",
+        "--- End of",
+        "... ",
+        "[cause]:",
+        "[errors]:",
+        "}",
+        "stack backtrace:",
+        "Stack backtrace:",
+        "note: ",
+        "created by ",
+        "[signal ",
+        "exit status ",
+        "Node.js v",
+        "from ",
+    ];
+    PREFIXES.iter().any(|p| trimmed.starts_with(p))
+        || crate::parse::go::is_goroutine_header(trimmed)
+}
+
+/// Lines that print their own header and so begin a record even without a log header:
+/// a Rust panic, a Go panic or fatal error, an uncaught JVM or .NET exception.
+pub fn starts_own_record(line: &str) -> bool {
+    (line.starts_with("thread '") && line.contains(" panicked at "))
+        || line.starts_with("panic: ")
+        || line.starts_with("fatal error: ")
+        || line.starts_with("Exception in thread \"")
+        || line.starts_with("Unhandled exception. ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers() {
+        for h in [
+            "2026-11-28 10:15:32,454 ERROR orders: failed",
+            "2026-11-28T10:15:32.481Z ERROR x",
+            "[2026-11-28 10:15:32] production.ERROR: x",
+            "2026/11/28 10:15:32 http: panic serving",
+            "10:15:32.481 [main] ERROR c.a.App - x",
+            "Nov 28 10:15:32 web-1 app[7]: x",
+            "Nov  2 10:15:32 web-1 app[7]: x",
+            "127.0.0.1 - - [28/Nov/2026:10:15:32 +0000] \"GET /\"",
+            "1764325532.481 error x",
+            "ERROR:root:order failed",
+            "[ERROR] x",
+            "WARN  [main] x",
+            "E1128 10:15:32.123456 7 main.go:12] x",
+            "E, [2026-11-28T10:15:32.481234 #4711] ERROR -- : x",
+            "{\"level\":\"error\"}",
+        ] {
+            let ok = default_is_header(h) || h.starts_with("127.");
+            assert!(ok, "{h}");
+        }
+        for t in [
+            "\tat com.x.A.b(A.java:3)",
+            "Traceback (most recent call last):",
+            "java.lang.IllegalStateException: boom",
+            "Error: boom",
+            "goroutine 1 [running]:",
+            "main.main()",
+            "panic: x",
+            "Caused by: x",
+            "",
+            "2026",
+            "Errors: 2",
+            "12345678901234567890",
+        ] {
+            assert!(!default_is_header(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn markers() {
+        assert!(is_continuation_marker("Caused by: java.io.IOException: x"));
+        assert!(is_continuation_marker("... 12 common frames omitted"));
+        assert!(is_continuation_marker("goroutine 18 [running]:"));
+        assert!(is_continuation_marker("---> System.IO.IOException: x"));
+        assert!(!is_continuation_marker("GET /health 200"));
+        assert!(starts_own_record(
+            "thread 'main' panicked at src/main.rs:5:9:"
+        ));
+        assert!(!starts_own_record("\tpanic: x"));
+    }
+}

@@ -1,0 +1,303 @@
+//! Deciding which frames are application code: per-service path and package prefixes, and a
+//! default that recognises standard libraries, dependency folders and language runtimes.
+
+use serde::{Deserialize, Serialize};
+
+use super::trace::{Frame, Language, ParsedException};
+
+/// A service's in-app rules. Empty rules mean "everything that is not a library is in-app".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InAppRules {
+    /// Path prefixes of application code (`/app/`, `src/`); a leading `./` is ignored.
+    pub app_paths: Vec<String>,
+    /// Package/module/namespace prefixes of application code (`com.acme.`, `github.com/acme/`,
+    /// `Acme.`, `myapp::`).
+    pub app_packages: Vec<String>,
+}
+
+impl InAppRules {
+    /// Whether no rule is configured.
+    pub fn is_empty(&self) -> bool {
+        self.app_paths.is_empty() && self.app_packages.is_empty()
+    }
+
+    /// Whether `frame` is application code. With rules, a frame is in-app when its path starts
+    /// with an app path or its module/function starts with an app package, unless its path is a
+    /// dependency folder (`node_modules`, `site-packages`, `vendor`, gems, the Cargo registry...)
+    /// inside the app. Without rules, every frame that is not a library or runtime frame is.
+    pub fn is_in_app(&self, frame: &Frame, language: Language) -> bool {
+        if self.is_empty() {
+            return !is_library_frame(frame, language);
+        }
+        let path = frame.path.as_deref().map(normalize_path);
+        if path.as_deref().is_some_and(is_dependency_path) {
+            return false;
+        }
+        let path_match = path.as_deref().is_some_and(|p| {
+            self.app_paths
+                .iter()
+                .any(|a| !a.is_empty() && p.starts_with(normalize_path(a).as_str()))
+        });
+        path_match
+            || self
+                .app_packages
+                .iter()
+                .any(|pkg| matches_package(frame, pkg))
+    }
+
+    /// Set `in_app` on every frame of `parsed`.
+    pub fn apply(&self, parsed: &mut ParsedException) {
+        let language = parsed.language;
+        for e in &mut parsed.chain {
+            for f in &mut e.frames {
+                f.in_app = self.is_in_app(f, language);
+            }
+        }
+    }
+}
+
+fn matches_package(frame: &Frame, pkg: &str) -> bool {
+    !pkg.is_empty()
+        && (frame.module.as_deref().is_some_and(|m| m.starts_with(pkg))
+            || frame.function.starts_with(pkg)
+            || frame.qualified_name().starts_with(pkg))
+}
+
+/// Forward slashes, no `file://`, no leading `./`.
+fn normalize_path(p: &str) -> String {
+    let p = p.strip_prefix("file://").unwrap_or(p);
+    let p = p.replace('\\', "/");
+    match p.strip_prefix("./") {
+        Some(rest) => rest.to_owned(),
+        None => p,
+    }
+}
+
+/// Dependency folders that stay out of the app even under an app path.
+fn is_dependency_path(p: &str) -> bool {
+    const DEPS: [&str; 9] = [
+        "/site-packages/",
+        "/dist-packages/",
+        "node_modules/",
+        "/vendor/",
+        "/gems/",
+        "/.cargo/registry/",
+        "/.cargo/git/",
+        "/pkg/mod/",
+        "/.venv/",
+    ];
+    p.starts_with("vendor/") || DEPS.iter().any(|d| p.contains(d))
+}
+
+/// Standard library, runtime and dependency frames (the default when a service has no rules).
+pub fn is_library_frame(frame: &Frame, language: Language) -> bool {
+    let path = frame.path.as_deref().map(normalize_path);
+    if let Some(p) = path.as_deref() {
+        if is_dependency_path(p) || is_runtime_path(p) {
+            return true;
+        }
+    }
+    let name = frame.qualified_name();
+    match language {
+        Language::Java => {
+            const JDK: [&str; 8] = [
+                "java.", "javax.", "jdk.", "sun.", "com.sun.", "kotlin.", "kotlinx.", "scala.",
+            ];
+            JDK.iter().any(|p| name.starts_with(p))
+        }
+        Language::DotNet => name.starts_with("System.") || name.starts_with("Microsoft."),
+        Language::Go => path.is_none() && frame.module.as_deref().map_or(true, is_go_std_package),
+        Language::Rust => is_rust_runtime_symbol(&frame.function),
+        Language::Node => match path.as_deref() {
+            None => true,
+            // core modules of old Node versions are printed as bare file names (`events.js`)
+            Some(p) => !p.contains('/') && !p.contains(':'),
+        },
+        Language::Python | Language::Ruby => false,
+    }
+}
+
+/// Paths of interpreters, compilers and their standard libraries.
+fn is_runtime_path(p: &str) -> bool {
+    const PREFIXES: [&str; 6] = [
+        "node:",
+        "internal/",
+        "<frozen",
+        "<internal:",
+        "<anonymous>",
+        "<unknown>",
+    ];
+    const PARTS: [&str; 11] = [
+        "/rustc/",
+        "/lib/python",
+        "/lib64/python",
+        "/lib/ruby/",
+        "/rubies/",
+        "/usr/share/dotnet/",
+        "/nptl/",
+        "/sysdeps/",
+        "/library/std/src/",
+        "/library/core/src/",
+        "/Lib/",
+    ];
+    if PREFIXES.iter().any(|x| p.starts_with(x)) || PARTS.iter().any(|x| p.contains(x)) {
+        return true;
+    }
+    // Rails prints gem frames as `activesupport (7.1.2) lib/...`
+    if p.contains(" (") && p.contains(") ") {
+        return true;
+    }
+    is_goroot_path(p)
+}
+
+/// `/usr/local/go/src/net/http/server.go`: a package under a `go/src/` whose first element has
+/// no dot (GOPATH code lives under `go/src/github.com/...`).
+fn is_goroot_path(p: &str) -> bool {
+    for marker in ["/go/src/", "/golang/src/"] {
+        if let Some(i) = p.find(marker) {
+            let rest = &p[i + marker.len()..];
+            let first = rest.split('/').next().unwrap_or("");
+            if rest.contains('/') && !first.contains('.') {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// A Go package of the standard library: its first path element has no dot (`net/http`,
+/// `runtime`), except `main`.
+fn is_go_std_package(module: &str) -> bool {
+    let first = module.split('/').next().unwrap_or(module);
+    first != "main" && !first.contains('.')
+}
+
+fn is_rust_runtime_symbol(f: &str) -> bool {
+    const PREFIXES: [&str; 14] = [
+        "std::",
+        "core::",
+        "alloc::",
+        "std[",
+        "core[",
+        "alloc[",
+        "<std",
+        "<core",
+        "<alloc",
+        "__rust",
+        "rust_begin_unwind",
+        "__rustc",
+        "__libc_start",
+        "<unknown>",
+    ];
+    PREFIXES.iter().any(|p| f.starts_with(p))
+        || matches!(f, "_start" | "start_thread" | "clone" | "clone3" | "main")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(function: &str, module: Option<&str>, path: Option<&str>) -> Frame {
+        Frame {
+            function: function.into(),
+            module: module.map(Into::into),
+            path: path.map(Into::into),
+            ..Frame::default()
+        }
+    }
+
+    #[test]
+    fn defaults_per_language() {
+        let none = InAppRules::default();
+        let py = |p| none.is_in_app(&frame("f", None, Some(p)), Language::Python);
+        assert!(py("/srv/app/orders.py"));
+        assert!(!py("/usr/local/lib/python3.12/json/decoder.py"));
+        assert!(!py(
+            "/srv/app/.venv/lib/python3.12/site-packages/requests/api.py"
+        ));
+        assert!(!py("<frozen importlib._bootstrap>"));
+        let java = |m| none.is_in_app(&frame("run", Some(m), Some("X.java")), Language::Java);
+        assert!(java("com.acme.App"));
+        assert!(!java("java.lang.Thread"));
+        assert!(!java("kotlin.coroutines.jvm.internal.BaseContinuationImpl"));
+        assert!(!java("scala.collection.immutable.List"));
+        let go = |m, p| none.is_in_app(&frame("f", Some(m), Some(p)), Language::Go);
+        assert!(go("main", "/app/main.go"));
+        assert!(
+            go("orders/internal/api", "/app/internal/api/x.go"),
+            "module without a dot"
+        );
+        assert!(!go("net/http", "/usr/local/go/src/net/http/server.go"));
+        assert!(!go(
+            "github.com/go-chi/chi/v5",
+            "/root/go/pkg/mod/github.com/go-chi/chi/v5@v5.0.12/mux.go"
+        ));
+        assert!(go(
+            "github.com/acme/x",
+            "/home/ci/go/src/github.com/acme/x/a.go"
+        ));
+        assert!(!none.is_in_app(&frame("panic", None, None), Language::Go));
+        let node = |p: Option<&str>| none.is_in_app(&frame("f", None, p), Language::Node);
+        assert!(node(Some("/app/src/x.js")));
+        assert!(!node(Some("node:internal/timers")));
+        assert!(!node(Some("/app/node_modules/express/lib/router/layer.js")));
+        assert!(!node(Some("events.js")));
+        assert!(!node(None));
+        let rs = |f, p: Option<&str>| none.is_in_app(&frame(f, None, p), Language::Rust);
+        assert!(rs("orders::handle", Some("./src/main.rs")));
+        assert!(!rs("core::panicking::panic", None));
+        assert!(!rs("std[e28293b1aa0f68bd]::panicking::default_hook", None));
+        assert!(!rs(
+            "tokio::runtime::x",
+            Some("/home/ci/.cargo/registry/src/tokio/x.rs")
+        ));
+        let net = |m| none.is_in_app(&frame("M", Some(m), None), Language::DotNet);
+        assert!(net("Acme.Orders.Service"));
+        assert!(!net("System.Linq.Enumerable"));
+        assert!(!net(
+            "Microsoft.AspNetCore.Mvc.Infrastructure.ActionMethodExecutor"
+        ));
+        let rb = |p| none.is_in_app(&frame("m", None, Some(p)), Language::Ruby);
+        assert!(rb("/srv/app/lib/invoice.rb"));
+        assert!(!rb("/usr/local/bundle/gems/activesupport-7.1.2/lib/x.rb"));
+        assert!(!rb("<internal:kernel>"));
+        assert!(!rb("/usr/local/lib/ruby/3.2.0/benchmark.rb"));
+        assert!(!rb("activesupport (7.1.2) lib/active_support/callbacks.rb"));
+    }
+
+    #[test]
+    fn service_rules() {
+        let rules = InAppRules {
+            app_paths: vec!["/srv/app/".into(), "src/".into()],
+            app_packages: vec!["com.acme.".into(), "github.com/acme/".into()],
+        };
+        assert!(rules.is_in_app(&frame("f", None, Some("/srv/app/x.py")), Language::Python));
+        assert!(rules.is_in_app(&frame("f", None, Some("./src/main.rs")), Language::Rust));
+        assert!(!rules.is_in_app(&frame("f", None, Some("/srv/other/x.py")), Language::Python));
+        assert!(!rules.is_in_app(
+            &frame("f", None, Some("/srv/app/node_modules/x/index.js")),
+            Language::Node
+        ));
+        assert!(rules.is_in_app(
+            &frame("run", Some("com.acme.App"), Some("App.java")),
+            Language::Java
+        ));
+        assert!(!rules.is_in_app(
+            &frame("run", Some("org.spring.X"), Some("X.java")),
+            Language::Java
+        ));
+        assert!(rules.is_in_app(
+            &frame("(*S).Get", Some("github.com/acme/x"), None),
+            Language::Go
+        ));
+    }
+
+    #[test]
+    fn apply_marks_every_frame() {
+        let text = include_str!("../../tests/data/traces/java_caused_suppressed.txt");
+        let mut p = super::super::java::parse(text).unwrap();
+        InAppRules::default().apply(&mut p);
+        let marks: Vec<bool> = p.chain[0].frames.iter().map(|f| f.in_app).collect();
+        assert_eq!(marks, [true, false]);
+    }
+}

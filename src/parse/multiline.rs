@@ -1,0 +1,306 @@
+//! Multi-line record assembly: decides, line by line, whether a line continues the current log
+//! record (a stack trace under its header line) or starts a new one. Streaming, allocation-free
+//! per line, with bounded record size.
+
+use super::header::{default_is_header, is_continuation_marker, starts_own_record};
+
+/// Bounds on one record; what does not fit is dropped and the record is marked truncated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most bytes of text in one record (a longer first line is cut at a character boundary).
+    pub max_bytes: usize,
+    /// Most lines in one record.
+    pub max_lines: usize,
+}
+
+impl Default for Limits {
+    /// 1 MiB and 2,000 lines.
+    fn default() -> Self {
+        Limits {
+            max_bytes: 1024 * 1024,
+            max_lines: 2000,
+        }
+    }
+}
+
+/// A finished record, borrowed from the assembler's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordRef<'a> {
+    /// 0-based index of the record's first line among all lines pushed.
+    pub first_line: u64,
+    /// The record's lines joined with `\n` (no trailing newline, trailing blank lines dropped).
+    pub text: &'a str,
+    /// Number of lines kept in `text`.
+    pub lines: usize,
+    /// Whether lines or bytes were dropped because of [`Limits`].
+    pub truncated: bool,
+}
+
+/// A finished record that owns its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// 0-based index of the record's first line among all lines pushed.
+    pub first_line: u64,
+    /// The record's lines joined with `\n`.
+    pub text: String,
+    /// Number of lines kept in `text`.
+    pub lines: usize,
+    /// Whether lines or bytes were dropped because of [`Limits`].
+    pub truncated: bool,
+}
+
+impl RecordRef<'_> {
+    /// Copy into an owned [`Record`].
+    pub fn to_record(&self) -> Record {
+        Record {
+            first_line: self.first_line,
+            text: self.text.to_owned(),
+            lines: self.lines,
+            truncated: self.truncated,
+        }
+    }
+}
+
+/// Which stack trace the current record is in, as far as continuation decisions need to know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trace {
+    None,
+    /// After `Traceback (most recent call last):` (or a chaining sentence): frames until the
+    /// unindented exception line.
+    PythonFrames,
+    /// A Go panic: unindented function lines belong to it.
+    Go,
+    /// After a new-form `panicked at file:line:col:`: the message lines follow unindented.
+    RustMessage,
+}
+
+/// Joins lines into records. `H` says whether a line starts with a log header (timestamp, level,
+/// ...); the default is [`default_is_header`].
+///
+/// A line continues the current record when it is not a header line and it is indented, or is a
+/// stack-trace marker (`Caused by:`, `Traceback ...`, `goroutine N [...]:`, ` ---> `,
+/// `--- End of`, `... N more`, `[cause]:`, chaining sentences...), or the record began with a
+/// header line (everything up to the next header belongs to it), or the current trace's grammar
+/// expects it (a Python exception line, Go function lines, a Rust panic message). Lines that
+/// print their own header (`thread 'x' panicked at`, `panic:`, `fatal error:`,
+/// `Exception in thread`) always start a record. Blank lines are held back and kept only when
+/// the record continues after them.
+pub struct Assembler<H = fn(&str) -> bool> {
+    is_header: H,
+    limits: Limits,
+    buf: String,
+    open: bool,
+    first_line: u64,
+    lines: usize,
+    next_line: u64,
+    pending_blank: usize,
+    by_header: bool,
+    trace: Trace,
+    truncated: bool,
+    truncations: u64,
+}
+
+impl Default for Assembler {
+    fn default() -> Self {
+        Assembler::with_header(default_is_header as fn(&str) -> bool)
+    }
+}
+
+impl Assembler {
+    /// An assembler with the built-in header detection ([`default_is_header`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<H: FnMut(&str) -> bool> Assembler<H> {
+    /// An assembler whose header detection is `is_header` (e.g. the template miner's).
+    pub fn with_header(is_header: H) -> Self {
+        Assembler {
+            is_header,
+            limits: Limits::default(),
+            buf: String::new(),
+            open: false,
+            first_line: 0,
+            lines: 0,
+            next_line: 0,
+            pending_blank: 0,
+            by_header: false,
+            trace: Trace::None,
+            truncated: false,
+            truncations: 0,
+        }
+    }
+
+    /// Replace the size limits.
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// How many records were truncated so far.
+    pub fn truncations(&self) -> u64 {
+        self.truncations
+    }
+
+    /// Push one line (without its newline; a trailing `\r` is ignored). When the line starts a
+    /// new record, the finished record is passed to `emit` first.
+    pub fn push_with<F: FnMut(RecordRef<'_>)>(&mut self, line: &str, mut emit: F) {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let index = self.next_line;
+        self.next_line += 1;
+        if line.trim().is_empty() {
+            if self.open {
+                self.pending_blank += 1;
+            }
+            return;
+        }
+        if self.starts_record(line) {
+            self.emit_current(&mut emit);
+            self.open = true;
+            self.first_line = index;
+            self.by_header = (self.is_header)(line);
+            self.trace = Trace::None;
+        } else {
+            for _ in 0..std::mem::take(&mut self.pending_blank) {
+                self.append("");
+            }
+        }
+        self.pending_blank = 0;
+        self.trace = next_trace(self.trace, line);
+        self.append(line);
+    }
+
+    /// Push one line; returns the record it finished, if any (allocates one `String` per record).
+    pub fn push(&mut self, line: &str) -> Option<Record> {
+        let mut out = None;
+        self.push_with(line, |r| out = Some(r.to_record()));
+        out
+    }
+
+    /// Emit the record in progress (at end of input).
+    pub fn finish_with<F: FnMut(RecordRef<'_>)>(&mut self, mut emit: F) {
+        self.emit_current(&mut emit);
+    }
+
+    /// Return the record in progress (at end of input).
+    pub fn finish(&mut self) -> Option<Record> {
+        let mut out = None;
+        self.finish_with(|r| out = Some(r.to_record()));
+        out
+    }
+
+    fn emit_current<F: FnMut(RecordRef<'_>)>(&mut self, emit: &mut F) {
+        if self.open {
+            emit(RecordRef {
+                first_line: self.first_line,
+                text: &self.buf,
+                lines: self.lines,
+                truncated: self.truncated,
+            });
+        }
+        self.buf.clear();
+        self.open = false;
+        self.lines = 0;
+        self.pending_blank = 0;
+        self.truncated = false;
+    }
+
+    fn starts_record(&mut self, line: &str) -> bool {
+        if !self.open || (self.is_header)(line) || starts_own_record(line) {
+            return true;
+        }
+        let trimmed = line.trim_start();
+        if trimmed.len() < line.len() {
+            return false; // indented
+        }
+        if trimmed.starts_with("Traceback (most recent call last):") {
+            return !(self.by_header || self.trace == Trace::PythonFrames);
+        }
+        if is_continuation_marker(trimmed) || self.by_header {
+            return false;
+        }
+        match self.trace {
+            Trace::PythonFrames | Trace::RustMessage => false,
+            Trace::Go => !(line.ends_with(')') || line.starts_with("created by ")),
+            Trace::None => true,
+        }
+    }
+
+    fn append(&mut self, line: &str) {
+        if self.lines >= self.limits.max_lines {
+            self.mark_truncated();
+            return;
+        }
+        let sep = usize::from(self.lines > 0);
+        let room = self.limits.max_bytes.saturating_sub(self.buf.len() + sep);
+        let kept = if line.len() <= room {
+            line
+        } else if self.lines == 0 {
+            self.mark_truncated();
+            let mut end = room;
+            while !line.is_char_boundary(end) {
+                end -= 1;
+            }
+            &line[..end]
+        } else {
+            self.mark_truncated();
+            return;
+        };
+        if sep == 1 {
+            self.buf.push('\n');
+        }
+        self.buf.push_str(kept);
+        self.lines += 1;
+    }
+
+    fn mark_truncated(&mut self) {
+        if !self.truncated {
+            self.truncated = true;
+            self.truncations += 1;
+        }
+    }
+}
+
+/// The trace state after accepting `line`.
+fn next_trace(state: Trace, line: &str) -> Trace {
+    let trimmed = line.trim();
+    if trimmed.ends_with("Traceback (most recent call last):")
+        || trimmed.starts_with("The above exception was the direct cause")
+        || trimmed.starts_with("During handling of the above exception")
+    {
+        return Trace::PythonFrames;
+    }
+    if line.starts_with("panic: ")
+        || line.starts_with("fatal error: ")
+        || trimmed.starts_with("goroutine ")
+    {
+        return Trace::Go;
+    }
+    if line.contains(" panicked at ") && trimmed.ends_with(':') {
+        return Trace::RustMessage;
+    }
+    match state {
+        Trace::PythonFrames if !line.starts_with([' ', '\t']) => Trace::None,
+        Trace::RustMessage if trimmed.starts_with("note: ") || trimmed == "stack backtrace:" => {
+            Trace::None
+        }
+        other => other,
+    }
+}
+
+/// Assemble a whole text into owned records with the default header detection.
+pub fn assemble(text: &str) -> Vec<Record> {
+    let mut asm = Assembler::new();
+    let mut out = Vec::new();
+    for line in text.split('\n') {
+        asm.push_with(line, |r| out.push(r.to_record()));
+    }
+    asm.finish_with(|r| out.push(r.to_record()));
+    out
+}
+
+#[cfg(test)]
+#[path = "multiline_tests.rs"]
+mod tests;

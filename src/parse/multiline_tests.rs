@@ -1,0 +1,166 @@
+//! Tests of the multi-line assembler.
+
+use super::*;
+use crate::parse::{parse_exception, Language};
+
+fn firsts(records: &[Record]) -> Vec<u64> {
+    records.iter().map(|r| r.first_line).collect()
+}
+
+#[test]
+fn mixed_log_with_headers() {
+    let text = include_str!("../../tests/data/traces/mixed_app.log");
+    let records = assemble(text);
+    assert_eq!(firsts(&records), [0, 1, 31, 51, 52, 60, 69, 72]);
+    let langs: Vec<Option<Language>> = records
+        .iter()
+        .map(|r| parse_exception(&r.text).map(|p| p.language))
+        .collect();
+    let want = [
+        None,
+        Some(Language::Python),
+        Some(Language::Java),
+        None,
+        Some(Language::Go),
+        Some(Language::DotNet),
+        Some(Language::Rust),
+        None,
+    ];
+    assert_eq!(langs, want);
+    let py = parse_exception(&records[1].text).unwrap();
+    assert_eq!(
+        py.chain.len(),
+        2,
+        "blank lines inside the chained traceback were kept"
+    );
+    assert!(records[1].text.contains("\n\nThe above exception"));
+    let java = parse_exception(&records[2].text).unwrap();
+    assert_eq!(java.chain.len(), 4);
+    assert_eq!(
+        records[4].lines, 8,
+        "go panic with its blank line and exit status"
+    );
+    assert!(records
+        .iter()
+        .all(|r| !r.truncated && !r.text.ends_with('\n')));
+}
+
+#[test]
+fn headerless_traces_split_per_trace() {
+    let mut text = String::new();
+    for t in [
+        include_str!("../../tests/data/traces/python_during_handling.txt"),
+        include_str!("../../tests/data/traces/java_multiline_message.txt"),
+        include_str!("../../tests/data/traces/go_fatal.txt"),
+        include_str!("../../tests/data/traces/rust_backtrace.txt"),
+        include_str!("../../tests/data/traces/node_cause.txt"),
+        include_str!("../../tests/data/traces/ruby_nomethod.txt"),
+        include_str!("../../tests/data/traces/python_recursion.txt"),
+        include_str!("../../tests/data/traces/dotnet_inner.txt"),
+    ] {
+        text.push_str(t);
+    }
+    // a custom predicate that never sees a header: only trace grammar splits records
+    let mut asm = Assembler::with_header(|_: &str| false);
+    let mut types = Vec::new();
+    for line in text.lines() {
+        asm.push_with(line, |r| types.push(first_type(r.text)));
+    }
+    asm.finish_with(|r| types.push(first_type(r.text)));
+    let want = [
+        "",
+        "KeyError",
+        "java.lang.IllegalStateException",
+        "fatal error",
+        "panic",
+        "Error",
+        "NoMethodError",
+        "RecursionError",
+        "",
+        "System.InvalidOperationException",
+    ];
+    assert_eq!(types, want);
+}
+
+fn first_type(text: &str) -> String {
+    parse_exception(text)
+        .map(|p| p.chain[0].exception_type.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn custom_predicate_is_used() {
+    let mut asm = Assembler::with_header(|l: &str| l.starts_with(">> "));
+    let mut out = Vec::new();
+    for l in [">> a", "b", ">> c", "  d", "e"] {
+        if let Some(r) = asm.push(l) {
+            out.push(r);
+        }
+    }
+    out.extend(asm.finish());
+    let texts: Vec<&str> = out.iter().map(|r| r.text.as_str()).collect();
+    assert_eq!(texts, [">> a\nb", ">> c\n  d\ne"]);
+    assert_eq!(firsts(&out), [0, 2]);
+}
+
+#[test]
+fn line_and_byte_limits_count_truncations() {
+    let limits = Limits {
+        max_bytes: 80,
+        max_lines: 3,
+    };
+    let mut asm = Assembler::new().with_limits(limits);
+    let mut out = Vec::new();
+    let lines = [
+        "2026-11-28 10:00:00 ERROR a",
+        "\tat a.B.c(B.java:1)",
+        "\tat a.B.d(B.java:2)",
+        "\tat a.B.e(B.java:3)",
+        "2026-11-28 10:00:01 ERROR b",
+        "2026-11-28 10:00:02 ERROR ccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc",
+        "\tat x.Y.z(Y.java:9)",
+    ];
+    for l in lines {
+        out.extend(asm.push(l));
+    }
+    out.extend(asm.finish());
+    assert_eq!(out.len(), 3, "{out:#?}");
+    assert_eq!(out[0].lines, 3);
+    assert!(out[0].truncated);
+    assert!(!out[1].truncated);
+    assert_eq!(out[2].text.len(), 80);
+    assert_eq!(out[2].lines, 1);
+    assert_eq!(asm.truncations(), 2);
+}
+
+#[test]
+fn ten_mib_line_is_cut_not_kept() {
+    let mut asm = Assembler::new();
+    let mut big = String::from("2026-11-28 10:00:00 ERROR ");
+    big.push_str(&"é".repeat(5 * 1024 * 1024));
+    assert!(asm.push(&big).is_none());
+    let r = asm.push("2026-11-28 10:00:01 INFO next").unwrap();
+    assert!(r.truncated);
+    assert!(r.text.len() <= Limits::default().max_bytes);
+    assert_eq!(asm.truncations(), 1);
+    assert_eq!(asm.finish().unwrap().first_line, 1);
+}
+
+#[test]
+fn crlf_blank_runs_and_leading_blanks() {
+    let text = "\r\n\r\n2026-11-28 10:00:00 ERROR a\r\nTraceback (most recent call last):\r\n  File \"x.py\", line 1, in f\r\nValueError: v\r\n\r\n\r\n2026-11-28 10:00:01 INFO b\r\n";
+    let records = assemble(text);
+    assert_eq!(firsts(&records), [2, 8]);
+    assert_eq!(
+        records[0].text,
+        "2026-11-28 10:00:00 ERROR a\nTraceback (most recent call last):\n  File \"x.py\", line 1, in f\nValueError: v"
+    );
+}
+
+#[test]
+fn own_header_lines_start_records_after_a_header() {
+    let text = "2026-11-28 10:00:00 INFO serving\npanic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x1d\nexit status 2\n";
+    let records = assemble(text);
+    assert_eq!(firsts(&records), [0, 1]);
+    assert_eq!(records[1].lines, 6);
+}
