@@ -97,7 +97,10 @@ fn qualifies(clusters: &[Cluster], members: &[u32], i: usize) -> bool {
     if words < MIN_WORDS {
         return false;
     }
-    let values: Vec<&Tok> = members.iter().map(|&m| &clusters[m as usize].tokens[i]).collect();
+    let values: Vec<&Tok> = members
+        .iter()
+        .map(|&m| &clusters[m as usize].tokens[i])
+        .collect();
     if values.iter().any(|t| t.var) {
         return true;
     }
@@ -145,6 +148,9 @@ fn rebuild(clusters: Vec<Cluster>, parent: &[u32]) -> (Vec<Cluster>, Vec<u32>) {
             target.count += cluster.count;
         }
     }
-    let step = parent.iter().map(|&root| new_index[root as usize]).collect();
+    let step = parent
+        .iter()
+        .map(|&root| new_index[root as usize])
+        .collect();
     (merged, step)
 }
