@@ -8,6 +8,7 @@ use crate::duration::{parse_hours, parse_minutes};
 use crate::service::{
     parse_email_flag, parse_repo_url, parse_webhook_flag, Cleared, ServiceId, Toggle,
 };
+use crate::sources::SourceKind;
 
 /// luffy watches many services' logs and tells each team what broke and which commit probably
 /// broke it.
@@ -43,8 +44,20 @@ pub enum Command {
     /// Configure the services luffy watches
     #[command(subcommand)]
     Service(ServiceCommand),
+    /// Configure where a service's logs come from
+    #[command(subcommand)]
+    Source(SourceCommand),
     /// Show every service's schedule at a glance, or one service in detail
     Status(StatusArgs),
+    /// Run one task of a service now, whatever its schedule
+    Trigger(TriggerArgs),
+    /// Show the task runs of one service or all
+    History(HistoryArgs),
+    /// List error clusters
+    Clusters(ClustersArgs),
+    /// Inspect or triage one cluster
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
     /// Mine log templates from files or standard input (offline)
     Patterns(PatternsArgs),
     /// Set up a demo database from the built-in examples and show its status
@@ -175,6 +188,185 @@ pub struct ServiceExportArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ExportFormat::Toml)]
     pub format: ExportFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourceCommand {
+    /// Add a log source to a service
+    Add(SourceAddArgs),
+    /// Change a log source's settings (only the flags given)
+    Set(SourceSetArgs),
+    /// List the log sources of one service or of all
+    List(SourceListArgs),
+    /// Remove a log source and its cursor
+    Rm(SourceRefArgs),
+    /// Check that a source can be read, and show what it holds
+    Test(SourceRefArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SourceRefArgs {
+    /// The service
+    #[arg(value_name = "SERVICE")]
+    pub service: ServiceId,
+    /// The source's name within the service
+    #[arg(value_name = "NAME")]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SourceListArgs {
+    /// Only this service's sources
+    #[arg(value_name = "SERVICE")]
+    pub service: Option<ServiceId>,
+}
+
+#[derive(Debug, Args)]
+pub struct SourceAddArgs {
+    #[command(flatten)]
+    pub source: SourceRefArgs,
+    /// file, elasticsearch, opensearch, loki or command
+    #[arg(long, value_name = "KIND", value_parser = SourceKind::parse)]
+    pub kind: SourceKind,
+    #[command(flatten)]
+    pub options: SourceOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct SourceSetArgs {
+    #[command(flatten)]
+    pub source: SourceRefArgs,
+    #[command(flatten)]
+    pub options: SourceOptions,
+}
+
+/// Per-kind source settings; each flag applies to the kinds its help names.
+#[derive(Debug, Args, Default, Clone)]
+pub struct SourceOptions {
+    /// file: a path or glob
+    #[arg(long, value_name = "PATH_OR_GLOB", help_heading = "File")]
+    pub path: Option<String>,
+    /// file: start the first fetch at the end of the file instead of its start
+    #[arg(long, help_heading = "File")]
+    pub from_end: bool,
+    /// elasticsearch, opensearch, loki: the server's base URL
+    #[arg(long, value_name = "URL", help_heading = "Remote")]
+    pub url: Option<String>,
+    /// elasticsearch, opensearch: index pattern, e.g. logs-web-*
+    #[arg(long, value_name = "PATTERN", help_heading = "Search")]
+    pub index: Option<String>,
+    /// elasticsearch, opensearch: a JSON query clause added as a filter (default: level ERROR or
+    /// above); loki: the LogQL selector
+    #[arg(long, value_name = "QUERY", help_heading = "Remote")]
+    pub query: Option<String>,
+    /// elasticsearch, opensearch: the timestamp field [default: @timestamp]
+    #[arg(long, value_name = "FIELD", help_heading = "Search")]
+    pub timestamp_field: Option<String>,
+    /// elasticsearch, opensearch: the message field [default: message]
+    #[arg(long, value_name = "FIELD", help_heading = "Search")]
+    pub message_field: Option<String>,
+    /// elasticsearch, opensearch: the level field [default: level]
+    #[arg(long, value_name = "FIELD", help_heading = "Search")]
+    pub level_field: Option<String>,
+    /// elasticsearch, opensearch: a field holding the stack trace
+    #[arg(long, value_name = "FIELD", help_heading = "Search")]
+    pub stack_field: Option<String>,
+    /// elasticsearch, opensearch, loki: user for basic authentication
+    #[arg(long, value_name = "USER", help_heading = "Remote")]
+    pub username: Option<String>,
+    /// elasticsearch, opensearch, loki: the environment variable holding the password
+    #[arg(long, value_name = "VAR", help_heading = "Remote")]
+    pub password_env: Option<String>,
+    /// loki: tenant (X-Scope-OrgID)
+    #[arg(long, value_name = "ID", help_heading = "Remote")]
+    pub org_id: Option<String>,
+    /// command: the program and its arguments, run without a shell ({since} becomes the cursor time)
+    #[arg(long, value_name = "COMMAND", help_heading = "Command")]
+    pub command: Option<String>,
+    /// command: kill the program after this long [default: 60s]
+    #[arg(long, value_name = "DURATION", help_heading = "Command")]
+    pub timeout: Option<String>,
+    /// remote kinds and command: where the first fetch starts, an RFC 3339 time or a duration ago
+    /// [default: one fetch interval ago]
+    #[arg(long, value_name = "TIME|DURATION")]
+    pub since: Option<String>,
+    /// Read this source at all
+    #[arg(long, value_name = "on|off")]
+    pub active: Option<Toggle>,
+}
+
+/// The tasks that can be triggered by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TriggerTask {
+    /// Fetch new log records and update clusters
+    Fetch,
+}
+
+#[derive(Debug, Args)]
+pub struct TriggerArgs {
+    /// The task to run
+    #[arg(value_enum)]
+    pub task: TriggerTask,
+    /// The service
+    #[arg(value_name = "SERVICE")]
+    pub service: ServiceId,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this service's runs
+    #[arg(value_name = "SERVICE")]
+    pub service: Option<ServiceId>,
+    /// How many runs to show, newest first
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+}
+
+/// A cluster's triage status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClusterStatus {
+    Open,
+    Resolved,
+    Ignored,
+}
+
+impl ClusterStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClusterStatus::Open => "open",
+            ClusterStatus::Resolved => "resolved",
+            ClusterStatus::Ignored => "ignored",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ClustersArgs {
+    /// Only this service's clusters
+    #[arg(value_name = "SERVICE")]
+    pub service: Option<ServiceId>,
+    /// Only clusters with this status
+    #[arg(long, value_enum)]
+    pub status: Option<ClusterStatus>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Show a cluster: its exception chain, frames, samples, counts over time and why it groups
+    Show(ClusterIdArg),
+    /// Mark a cluster resolved (it reopens, flagged regressed, when it occurs again)
+    Resolve(ClusterIdArg),
+    /// Ignore a cluster
+    Ignore(ClusterIdArg),
+    /// Reopen a cluster
+    Reopen(ClusterIdArg),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterIdArg {
+    /// The cluster's id (see `luffy clusters`)
+    #[arg(value_name = "ID")]
+    pub id: i64,
 }
 
 #[derive(Debug, Args)]

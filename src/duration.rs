@@ -77,6 +77,27 @@ pub fn parse_interval(text: &str, unit: Unit) -> Result<u32, String> {
     u32::try_from(seconds / unit.seconds()).map_err(|_| format!("'{trimmed}' is too large"))
 }
 
+/// Parses a duration in seconds: a bare number of seconds, or `30s`, `5m`, `1h30m`, `2d`.
+pub fn parse_seconds(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('-') {
+        return Err(format!(
+            "'{trimmed}' is negative; a duration must be positive"
+        ));
+    }
+    let seconds = if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        trimmed
+            .parse::<u64>()
+            .map_err(|_| format!("'{trimmed}' is too large"))?
+    } else {
+        parse_compound(trimmed)?
+    };
+    if seconds == 0 {
+        return Err(format!("'{trimmed}' is zero; a duration must be positive"));
+    }
+    Ok(seconds)
+}
+
 /// Parses `1h30m`-style text into seconds.
 fn parse_compound(text: &str) -> Result<u64, String> {
     let invalid = || {
@@ -170,6 +191,16 @@ mod tests {
         );
         assert!(parse_minutes("99999999999999999999").is_err());
         assert!(parse_minutes("400d").is_err());
+    }
+
+    #[test]
+    fn seconds() {
+        assert_eq!(parse_seconds("30"), Ok(30));
+        assert_eq!(parse_seconds("30s"), Ok(30));
+        assert_eq!(parse_seconds("1h30m"), Ok(5400));
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("x").is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod duration;
 pub mod error;
+pub mod ingest;
 pub mod parse;
 pub mod paths;
 pub mod schedule;
@@ -17,6 +18,7 @@ pub mod service_file;
 pub mod sources;
 pub mod store;
 pub mod suggest;
+pub mod tasks;
 pub mod ui;
 
 use std::io::Write;
@@ -39,7 +41,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
     let ctx = context(cli)?;
     match &cli.command {
         Command::Service(command) => commands::service::run(&ctx, command, out),
+        Command::Source(command) => commands::source::run(&ctx, command, out),
         Command::Status(args) => commands::status::run(&ctx, args, out),
+        Command::Trigger(args) => commands::run::trigger(&ctx, args, out),
+        Command::History(args) => commands::run::history(&ctx, args, out),
+        Command::Clusters(args) => commands::clusters::list(&ctx, args, out),
+        Command::Cluster(command) => commands::clusters::run(&ctx, command, out),
         Command::Demo(args) => commands::demo::run(&ctx, args, out),
         Command::Completions(_) | Command::Patterns(_) => Ok(()),
     }

@@ -1,9 +1,12 @@
 //! One module per command group; each takes the [`Context`] and writes to `out`.
 
+pub mod clusters;
 pub mod completions;
 pub mod demo;
 pub mod patterns;
+pub mod run;
 pub mod service;
+pub mod source;
 pub mod status;
 
 use std::path::PathBuf;

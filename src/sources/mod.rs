@@ -1,6 +1,7 @@
 //! Log sources: where a service's records come from. One file per backend behind one closed enum;
 //! a source returns records and a cursor, and the fetch task persists both in one transaction.
 
+pub mod file;
 pub mod settings;
 
 pub use settings::{CommandSettings, FileSettings, LokiSettings, SearchSettings, SourceSettings};
@@ -77,4 +78,53 @@ pub struct Page {
     pub cursor: Option<serde_json::Value>,
     /// True when the source has nothing more after this page for now.
     pub done: bool,
+}
+
+/// A configured log source of a service, with its cursor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogSource {
+    pub id: i64,
+    pub service_id: String,
+    pub name: String,
+    pub settings: SourceSettings,
+    pub is_active: bool,
+    /// Where the next fetch starts (JSON, per kind); `None` before the first fetch.
+    pub cursor: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl SourceSettings {
+    /// The kind these settings are for.
+    pub fn kind(&self) -> SourceKind {
+        match self {
+            SourceSettings::File(_) => SourceKind::File,
+            SourceSettings::Elasticsearch(_) => SourceKind::Elasticsearch,
+            SourceSettings::Opensearch(_) => SourceKind::Opensearch,
+            SourceSettings::Loki(_) => SourceKind::Loki,
+            SourceSettings::Command(_) => SourceKind::Command,
+        }
+    }
+
+    /// Where the source reads from, for tables: a path, `url index`, `url query` or the command.
+    pub fn location(&self) -> String {
+        match self {
+            SourceSettings::File(file) => file.path.clone(),
+            SourceSettings::Elasticsearch(search) | SourceSettings::Opensearch(search) => {
+                format!(
+                    "{} {}",
+                    crate::service::redact_credentials(&search.url),
+                    search.index
+                )
+            }
+            SourceSettings::Loki(loki) => {
+                format!(
+                    "{} {}",
+                    crate::service::redact_credentials(&loki.url),
+                    loki.query
+                )
+            }
+            SourceSettings::Command(command) => command.argv.join(" "),
+        }
+    }
 }

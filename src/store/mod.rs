@@ -2,7 +2,10 @@
 //!
 //! All SQL lives under this module; callers get model structs back.
 
+mod clusters;
 mod services;
+mod sources;
+mod tasks;
 
 use std::fs::{self, OpenOptions};
 use std::io::Read;
@@ -13,7 +16,9 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use clusters::{log_time_to_sql, BatchResult, Cluster, Sample};
 pub use services::StatusCounts;
+pub use tasks::TaskRun;
 
 use crate::error::bad_input;
 
@@ -21,10 +26,16 @@ use crate::error::bad_input;
 const APPLICATION_ID: i32 = 0x4C55_4659;
 
 /// The migrations, in order; the schema version is the number of migrations applied.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_services",
-    include_str!("migrations/0001_services.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_services",
+        include_str!("migrations/0001_services.sql"),
+    ),
+    (
+        "0002_ingestion",
+        include_str!("migrations/0002_ingestion.sql"),
+    ),
+];
 
 /// The schema version this luffy writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,287 @@
+//! `luffy clusters` and `luffy cluster show | resolve | ignore | reopen`.
+
+use std::fmt::Write as _;
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::{unknown_service, Context};
+use crate::cli::{ClusterCommand, ClusterStatus, ClustersArgs};
+use crate::error::bad_input;
+use crate::parse::{FingerprintInputs, ParsedException};
+use crate::service::ServiceId;
+use crate::store::{log_time_to_sql, Cluster, Db, Sample};
+use crate::ui;
+
+/// Runs `luffy clusters [SERVICE] [--status S]`.
+pub fn list(ctx: &Context, args: &ClustersArgs, out: &mut dyn Write) -> Result<()> {
+    let store = ctx.open_store()?;
+    let db = store.db();
+    if let Some(id) = &args.service {
+        if db.service(id)?.is_none() {
+            return Err(unknown_service(&db, id));
+        }
+    }
+    let clusters = db.clusters(
+        args.service.as_ref().map(ServiceId::as_str),
+        args.status.map(ClusterStatus::as_str),
+    )?;
+    if ctx.json {
+        let rows: Vec<serde_json::Value> = clusters.iter().map(summary_json).collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if clusters.is_empty() {
+        writeln!(out, "no clusters")?;
+        return Ok(());
+    }
+    let mut table = ui::table(
+        &[
+            "ID",
+            "SERVICE",
+            "KIND",
+            "COUNT",
+            "LAST SEEN",
+            "STATUS",
+            "TITLE",
+        ],
+        ctx.color,
+    );
+    for cluster in &clusters {
+        let status = if cluster.regressed {
+            format!("{} (regressed)", cluster.status)
+        } else {
+            cluster.status.clone()
+        };
+        table.add_row(vec![
+            cluster.id.to_string(),
+            cluster.service_id.clone(),
+            cluster.kind.clone(),
+            cluster.count.to_string(),
+            ui::ago(Some(cluster.last_seen), ctx.now),
+            status,
+            crate::ingest::cut(&cluster.title, 100).to_string(),
+        ]);
+    }
+    ui::write_table(out, &table)?;
+    Ok(())
+}
+
+/// Runs one `cluster` subcommand.
+pub fn run(ctx: &Context, command: &ClusterCommand, out: &mut dyn Write) -> Result<()> {
+    let (id, status) = match command {
+        ClusterCommand::Show(arg) => return show(ctx, arg.id, out),
+        ClusterCommand::Resolve(arg) => (arg.id, "resolved"),
+        ClusterCommand::Ignore(arg) => (arg.id, "ignored"),
+        ClusterCommand::Reopen(arg) => (arg.id, "open"),
+    };
+    let mut store = ctx.open_store()?;
+    store.write(|db| {
+        load(db, id)?;
+        db.set_cluster_status(id, status, ctx.now)
+    })?;
+    if !ctx.quiet {
+        writeln!(out, "cluster {id} is now {status}")?;
+    }
+    Ok(())
+}
+
+fn load(db: &Db<'_>, id: i64) -> Result<Cluster> {
+    db.cluster(id)?
+        .ok_or_else(|| bad_input(format!("no cluster {id} (see `luffy clusters`)")))
+}
+
+fn summary_json(c: &Cluster) -> serde_json::Value {
+    serde_json::json!({
+        "id": c.id,
+        "service_id": c.service_id,
+        "kind": c.kind,
+        "title": c.title,
+        "exception_type": c.exception_type,
+        "template": c.template,
+        "count": c.count,
+        "first_seen": log_time_to_sql(c.first_seen),
+        "last_seen": log_time_to_sql(c.last_seen),
+        "status": c.status,
+        "regressed": c.regressed,
+    })
+}
+
+fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
+    let store = ctx.open_store()?;
+    let db = store.db();
+    let cluster = load(&db, id)?;
+    let hours = db.cluster_hours(id)?;
+    let samples = db.cluster_samples(id)?;
+    let exception: Option<ParsedException> = cluster
+        .exception
+        .clone()
+        .and_then(|e| serde_json::from_value(e).ok());
+    if ctx.json {
+        let mut value = summary_json(&cluster);
+        let chain: Vec<serde_json::Value> = exception
+            .as_ref()
+            .map(|e| {
+                e.chain
+                    .iter()
+                    .map(|x| {
+                        serde_json::json!({
+                            "exception_type": x.exception_type,
+                            "message": x.message,
+                            "relation": x.relation,
+                            "frames": x.frames.iter().map(frame_json).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        value["level"] = cluster.level.clone().into();
+        value["logger"] = cluster.logger.clone().into();
+        value["frames"] = exception
+            .as_ref()
+            .and_then(|e| e.chain.first())
+            .map(|x| x.frames.iter().map(frame_json).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into();
+        value["cause_chain"] = chain.into();
+        value["samples"] = samples
+            .iter()
+            .map(|s| serde_json::json!({"role": s.role, "log_time": log_time_to_sql(s.log_time), "text": s.text}))
+            .collect::<Vec<_>>()
+            .into();
+        value["hourly_counts"] = hours
+            .iter()
+            .map(|(hour, n)| serde_json::json!({"hour": log_time_to_sql(*hour), "count": n}))
+            .collect::<Vec<_>>()
+            .into();
+        value["fingerprint"] = cluster.fingerprint.clone().into();
+        value["fingerprint_inputs"] = cluster.fingerprint_inputs.clone();
+        serde_json::to_writer_pretty(&mut *out, &value)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    out.write_all(render(ctx, &cluster, exception.as_ref(), &hours, &samples).as_bytes())?;
+    Ok(())
+}
+
+fn frame_json(f: &crate::parse::Frame) -> serde_json::Value {
+    serde_json::json!({
+        "function": f.function,
+        "module": f.module,
+        "path": f.path,
+        "line": f.line,
+        "in_app": f.in_app,
+    })
+}
+
+fn render(
+    ctx: &Context,
+    c: &Cluster,
+    exception: Option<&ParsedException>,
+    hours: &[(chrono::DateTime<chrono::Utc>, u64)],
+    samples: &[Sample],
+) -> String {
+    let mut s = String::new();
+    let regressed = if c.regressed { ", regressed" } else { "" };
+    let _ = writeln!(
+        s,
+        "cluster {} of {} ({} cluster, {}{regressed})",
+        c.id, c.service_id, c.kind, c.status
+    );
+    let _ = writeln!(s, "title       {}", c.title);
+    let _ = writeln!(s, "count       {}", c.count);
+    let _ = writeln!(
+        s,
+        "first seen  {} ({})",
+        log_time_to_sql(c.first_seen),
+        ui::ago(Some(c.first_seen), ctx.now)
+    );
+    let _ = writeln!(
+        s,
+        "last seen   {} ({})",
+        log_time_to_sql(c.last_seen),
+        ui::ago(Some(c.last_seen), ctx.now)
+    );
+    let _ = writeln!(s, "level       {}", c.level.as_deref().unwrap_or("-"));
+    if let Some(logger) = &c.logger {
+        let _ = writeln!(s, "logger      {logger}");
+    }
+    if let Some(exception) = exception {
+        let _ = writeln!(s, "\nexception chain ({}):", exception.language.as_str());
+        for (i, e) in exception.chain.iter().enumerate() {
+            let relation = match (i, e.relation) {
+                (0, _) | (_, None) => String::new(),
+                (_, Some(r)) => format!(
+                    "{} ",
+                    serde_json::to_value(r)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                ),
+            };
+            let _ = writeln!(
+                s,
+                "  {relation}{}: {}",
+                e.exception_type,
+                e.message.lines().next().unwrap_or("")
+            );
+            for f in &e.frames {
+                let location = match (&f.path, f.line) {
+                    (Some(p), Some(l)) => format!(" ({p}:{l})"),
+                    (Some(p), None) => format!(" ({p})"),
+                    _ => String::new(),
+                };
+                let mark = if f.in_app { "  [in-app]" } else { "" };
+                let _ = writeln!(s, "      at {}{location}{mark}", f.qualified_name());
+            }
+        }
+    } else if let Some(template) = &c.template {
+        let _ = writeln!(s, "\ntemplate    {template}");
+    }
+    let _ = writeln!(s, "\ncounts by hour (log time):");
+    let max = hours.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+    for (hour, n) in hours.iter().rev().take(24).rev() {
+        let bar = "#".repeat(((n * 30).div_ceil(max)) as usize);
+        let _ = writeln!(s, "  {}  {n:>7}  {bar}", hour.format("%Y-%m-%d %H:00"));
+    }
+    let _ = writeln!(s, "\nsamples:");
+    let first = samples.iter().find(|x| x.role == "first");
+    for sample in samples {
+        let same_as_first = first.is_some_and(|f| {
+            sample.role == "last" && f.log_time == sample.log_time && f.text == sample.text
+        });
+        if same_as_first {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "  [{}] {}",
+            sample.role,
+            log_time_to_sql(sample.log_time)
+        );
+        for line in sample.text.lines().take(40) {
+            let _ = writeln!(s, "    {line}");
+        }
+    }
+    let _ = writeln!(s, "\nwhy these events are grouped:");
+    match serde_json::from_value::<FingerprintInputs>(c.fingerprint_inputs.clone()) {
+        Ok(inputs) => {
+            for line in inputs.to_string().lines() {
+                let _ = writeln!(s, "  {line}");
+            }
+            return s;
+        }
+        Err(_) => {
+            let _ = writeln!(
+                s,
+                "  grouped by message template + level + logger (no stack trace)\n  template: {}\n  level: {}\n  logger: {}",
+                c.template.as_deref().unwrap_or(""),
+                c.level.as_deref().unwrap_or("-"),
+                c.logger.as_deref().unwrap_or("-")
+            );
+        }
+    }
+    let _ = writeln!(s, "  fingerprint: {}", c.fingerprint);
+    s
+}

@@ -1,0 +1,155 @@
+//! `luffy trigger` (run one task now) and `luffy history` (the task runs).
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::{unknown_service, Context};
+use crate::cli::{HistoryArgs, TriggerArgs, TriggerTask};
+use crate::service::ServiceId;
+use crate::store::{time_to_sql, TaskRun};
+use crate::tasks::fetch::{fetch_service, FetchReport};
+use crate::tasks::Trigger;
+use crate::ui;
+
+/// Runs `luffy trigger TASK SERVICE`.
+pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result<()> {
+    let mut store = ctx.open_store()?;
+    let service = {
+        let db = store.db();
+        db.service(&args.service)?
+            .ok_or_else(|| unknown_service(&db, &args.service))?
+    };
+    match args.task {
+        TriggerTask::Fetch => {
+            let report =
+                fetch_service(&mut store, &service, Trigger::Manual, ctx.now, &ctx.config)?;
+            print_fetch(ctx, &report, out)?;
+            match report.status {
+                "failed" => anyhow::bail!(
+                    "fetch of {} failed: {}",
+                    report.service_id,
+                    report.errors.join("; ")
+                ),
+                "skipped" => anyhow::bail!("{}", report.errors.join("; ")),
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+fn print_fetch(ctx: &Context, report: &FetchReport, out: &mut dyn Write) -> Result<()> {
+    if ctx.json {
+        serde_json::to_writer_pretty(&mut *out, report)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if ctx.quiet || report.status == "skipped" {
+        return Ok(());
+    }
+    let c = &report.counts;
+    writeln!(
+        out,
+        "fetched {}: {} source(s), {} lines, {} records, {} events, {} new clusters, {} regressed, {} below threshold",
+        report.service_id, c.sources, c.lines, c.records, c.events, c.new_clusters, c.regressed, c.dropped
+    )?;
+    let notes = [
+        (
+            c.invalid_utf8,
+            "lines were not valid UTF-8 (decoded with replacement characters)",
+        ),
+        (c.long_lines, "lines were longer than 1 MiB (cut)"),
+        (
+            c.future_times,
+            "records had a time in the future (the reading time was used)",
+        ),
+    ];
+    for (n, what) in notes {
+        if n > 0 {
+            writeln!(out, "note: {n} {what}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `luffy history [SERVICE]`.
+pub fn history(ctx: &Context, args: &HistoryArgs, out: &mut dyn Write) -> Result<()> {
+    let store = ctx.open_store()?;
+    let db = store.db();
+    if let Some(id) = &args.service {
+        if db.service(id)?.is_none() {
+            return Err(unknown_service(&db, id));
+        }
+    }
+    let runs = db.task_runs(args.service.as_ref().map(ServiceId::as_str), args.limit)?;
+    if ctx.json {
+        let rows: Vec<serde_json::Value> = runs.iter().map(run_json).collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if runs.is_empty() {
+        writeln!(
+            out,
+            "no task runs yet; run one with `luffy trigger fetch SERVICE`"
+        )?;
+        return Ok(());
+    }
+    let mut table = ui::table(
+        &[
+            "ID", "SERVICE", "TASK", "TRIGGER", "STARTED", "TOOK", "STATUS", "RESULT",
+        ],
+        ctx.color,
+    );
+    for run in &runs {
+        let took = run.finished_at.map_or_else(
+            || "-".into(),
+            |end| ui::span((end - run.started_at).num_seconds()),
+        );
+        let result = match &run.error {
+            Some(error) => crate::ingest::cut(error, 100).to_string(),
+            None => summary(&run.counts),
+        };
+        table.add_row(vec![
+            run.id.to_string(),
+            run.service_id.clone(),
+            run.task.clone(),
+            run.trigger.clone(),
+            ui::ago(Some(run.started_at), ctx.now),
+            took,
+            run.status.clone(),
+            result,
+        ]);
+    }
+    ui::write_table(out, &table)?;
+    Ok(())
+}
+
+fn summary(counts: &serde_json::Value) -> String {
+    let get = |key: &str| {
+        counts
+            .get(key)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    };
+    format!(
+        "{} events, {} new clusters, {} lines",
+        get("events"),
+        get("new_clusters"),
+        get("lines")
+    )
+}
+
+fn run_json(run: &TaskRun) -> serde_json::Value {
+    serde_json::json!({
+        "id": run.id,
+        "service_id": run.service_id,
+        "task": run.task,
+        "trigger": run.trigger,
+        "started_at": time_to_sql(run.started_at),
+        "finished_at": run.finished_at.map(time_to_sql),
+        "status": run.status,
+        "counts": run.counts,
+        "error": run.error,
+    })
+}

@@ -1,0 +1,299 @@
+//! Reads what a text line's header says: its timestamp, level and logger. Where the header ends is
+//! decided by the template miner's header detection ([`crate::cluster::header::message`]).
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
+
+/// Severity, ordered: a threshold keeps records at or above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+}
+
+impl Level {
+    /// Reads a level word in any case: `ERROR`, `err`, `E`, `warning`, `CRITICAL`, `panic`...
+    pub fn parse(word: &str) -> Option<Level> {
+        let word = word.trim_matches(|c: char| !c.is_ascii_alphabetic());
+        if word.len() > 9 {
+            return None;
+        }
+        let upper = word.to_ascii_uppercase();
+        Some(match upper.as_str() {
+            "TRACE" | "FINEST" | "FINER" => Level::Trace,
+            "DEBUG" | "DBG" | "FINE" | "VERBOSE" => Level::Debug,
+            "INFO" | "INFORMATION" | "NOTICE" | "CONFIG" => Level::Info,
+            "WARN" | "WARNING" => Level::Warn,
+            "ERROR" | "ERR" | "SEVERE" => Level::Error,
+            "FATAL" | "CRITICAL" | "CRIT" | "ALERT" | "EMERG" | "EMERGENCY" | "PANIC" => {
+                Level::Fatal
+            }
+            _ => return None,
+        })
+    }
+
+    /// The canonical name stored with events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Trace => "TRACE",
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+            Level::Fatal => "FATAL",
+        }
+    }
+}
+
+/// What a line's header holds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Header {
+    pub timestamp: Option<DateTime<Utc>>,
+    pub level: Option<Level>,
+    pub logger: Option<String>,
+    /// Byte offset where the message starts.
+    pub message_start: usize,
+}
+
+/// Reads the header of `line`. A timestamp without a zone is UTC; one without a year (syslog)
+/// takes the year of `now`, or the year before when that would put it in the future.
+pub fn read(line: &str, now: DateTime<Utc>) -> Header {
+    let message = crate::cluster::header::message(line);
+    let message_start = line.len() - message.len();
+    let head = &line[..message_start];
+    let scan = if head.is_empty() {
+        // No header found: a level may still lead the line (`ERROR: ...`, `[error] ...`).
+        line.split_whitespace().next().unwrap_or("")
+    } else {
+        head
+    };
+    let level = scan.split_whitespace().find_map(level_word);
+    Header {
+        timestamp: timestamp(line.trim_start(), now),
+        level,
+        logger: logger(head),
+        message_start,
+    }
+}
+
+fn level_word(word: &str) -> Option<Level> {
+    let word = word.trim_matches(|c: char| "[]():|<>".contains(c));
+    let word = word.strip_prefix("level=").unwrap_or(word);
+    // One-letter levels (glog `E1015`, `W`) only count in their short forms.
+    if word.len() == 1 {
+        return match word {
+            "E" => Some(Level::Error),
+            "W" => Some(Level::Warn),
+            "F" => Some(Level::Fatal),
+            _ => None,
+        };
+    }
+    Level::parse(word)
+}
+
+/// The logger: the last header word that ends in `:` or precedes ` - `, without brackets.
+fn logger(head: &str) -> Option<String> {
+    let words: Vec<&str> = head.split_whitespace().collect();
+    words
+        .iter()
+        .rev()
+        .find(|w| w.ends_with(':') && w.len() > 1)
+        .or_else(|| {
+            words
+                .windows(2)
+                .rev()
+                .find(|pair| pair[1] == "-")
+                .map(|pair| &pair[0])
+        })
+        .map(|w| {
+            w.trim_end_matches(':')
+                .trim_matches(|c| c == '[' || c == ']')
+        })
+        .filter(|w| {
+            !w.is_empty() && Level::parse(w).is_none() && !w.chars().all(|c| c.is_ascii_digit())
+        })
+        .map(str::to_string)
+}
+
+/// Parses a timestamp at the start of `text`: ISO 8601 / RFC 3339 (with `T` or a space, optional
+/// fraction with `.` or `,`, optional zone), syslog `Jan 15 10:30:00`, and `[...]`-bracketed forms.
+pub fn timestamp(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let text = text.strip_prefix('[').unwrap_or(text);
+    iso(text)
+        .or_else(|| syslog(text, now))
+        .or_else(|| apache(text))
+}
+
+fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
+    let slice = b.get(at..at + n)?;
+    slice.iter().try_fold(0u32, |acc, d| {
+        d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+    })
+}
+
+fn iso(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let (year, month, day) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
+    if !(b.get(4) == Some(&b'-')
+        && b.get(7) == Some(&b'-')
+        && matches!(b.get(10), Some(b'T' | b' ')))
+    {
+        return None;
+    }
+    let (hour, minute, second) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
+    if b.get(13) != Some(&b':') || b.get(16) != Some(&b':') {
+        return None;
+    }
+    let mut pos = 19;
+    let mut nanos = 0u32;
+    if matches!(b.get(pos), Some(b'.' | b',')) {
+        pos += 1;
+        let mut scale = 100_000_000u32;
+        while let Some(d) = b.get(pos).filter(|d| d.is_ascii_digit()) {
+            nanos += u32::from(d - b'0') * scale;
+            scale /= 10;
+            pos += 1;
+        }
+    }
+    let naive = NaiveDate::from_ymd_opt(year as i32, month, day)?
+        .and_hms_nano_opt(hour, minute, second, nanos)?;
+    let offset_seconds = match b.get(pos) {
+        Some(b'Z' | b'z') => 0,
+        Some(sign @ (b'+' | b'-')) => {
+            let hours = digits(b, pos + 1, 2)?;
+            let minutes_at = if b.get(pos + 3) == Some(&b':') {
+                pos + 4
+            } else {
+                pos + 3
+            };
+            let minutes = digits(b, minutes_at, 2).unwrap_or(0);
+            let total = i64::from(hours * 3600 + minutes * 60);
+            if *sign == b'+' {
+                total
+            } else {
+                -total
+            }
+        }
+        _ => 0,
+    };
+    Some(Utc.from_utc_datetime(&naive) - chrono::Duration::seconds(offset_seconds))
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+fn month(word: &str) -> Option<u32> {
+    MONTHS.iter().position(|m| *m == word).map(|i| i as u32 + 1)
+}
+
+fn clock(word: &str) -> Option<(u32, u32, u32)> {
+    let b = word.as_bytes();
+    if b.len() < 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    Some((digits(b, 0, 2)?, digits(b, 3, 2)?, digits(b, 6, 2)?))
+}
+
+/// `Jan 15 10:30:00` (no year).
+fn syslog(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let mut words = text.split_whitespace();
+    let month = month(words.next()?)?;
+    let day: u32 = words.next()?.parse().ok()?;
+    let (h, m, s) = clock(words.next()?)?;
+    let at = |year: i32| {
+        NaiveDate::from_ymd_opt(year, month, day)
+            .and_then(|d| d.and_hms_opt(h, m, s))
+            .map(|naive: NaiveDateTime| Utc.from_utc_datetime(&naive))
+    };
+    let this_year = at(now.year())?;
+    if this_year > now + chrono::Duration::days(1) {
+        at(now.year() - 1)
+    } else {
+        Some(this_year)
+    }
+}
+
+/// `Sun Dec 04 04:47:44 2005` (Apache error logs).
+fn apache(text: &str) -> Option<DateTime<Utc>> {
+    let mut words = text.split_whitespace();
+    words.next()?;
+    let month = month(words.next()?)?;
+    let day: u32 = words.next()?.parse().ok()?;
+    let (h, m, s) = clock(words.next()?)?;
+    let year: i32 = words.next()?.trim_end_matches(']').parse().ok()?;
+    let naive = NaiveDate::from_ymd_opt(year, month, day)?.and_hms_opt(h, m, s)?;
+    Some(Utc.from_utc_datetime(&naive))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn reads_common_headers() {
+        let h = read(
+            "2024-01-15 10:30:00,123 ERROR [main] com.acme.Api: request failed",
+            now(),
+        );
+        assert_eq!(
+            h.timestamp,
+            Some(
+                Utc.with_ymd_and_hms(2024, 1, 15, 10, 30, 0).unwrap()
+                    + chrono::Duration::milliseconds(123)
+            )
+        );
+        assert_eq!(h.level, Some(Level::Error));
+        assert_eq!(h.logger.as_deref(), Some("com.acme.Api"));
+        let h = read("2024-01-15T10:30:00+02:00 WARN disk almost full", now());
+        assert_eq!(
+            h.timestamp,
+            Some(Utc.with_ymd_and_hms(2024, 1, 15, 8, 30, 0).unwrap())
+        );
+        assert_eq!(h.level, Some(Level::Warn));
+        let h = read(
+            "Jan 15 10:30:00 web-1 app[42]: ERROR could not connect",
+            now(),
+        );
+        assert_eq!(
+            h.timestamp,
+            Some(Utc.with_ymd_and_hms(2024, 1, 15, 10, 30, 0).unwrap())
+        );
+        let h = read(
+            "[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6",
+            now(),
+        );
+        assert_eq!(
+            h.timestamp,
+            Some(Utc.with_ymd_and_hms(2005, 12, 4, 4, 47, 44).unwrap())
+        );
+        assert_eq!(h.level, Some(Level::Error));
+        let h = read("ERROR: something broke", now());
+        assert_eq!(h.level, Some(Level::Error));
+        assert_eq!(h.timestamp, None);
+    }
+
+    #[test]
+    fn syslog_dates_never_land_in_the_future() {
+        let h = read("Dec 31 23:59:59 host app: ERROR x", now());
+        assert_eq!(
+            h.timestamp,
+            Some(Utc.with_ymd_and_hms(2023, 12, 31, 23, 59, 59).unwrap())
+        );
+    }
+
+    #[test]
+    fn levels_order() {
+        assert!(Level::Fatal > Level::Error && Level::Error > Level::Warn);
+        assert_eq!(Level::parse("critical"), Some(Level::Fatal));
+        assert_eq!(Level::parse("Information"), Some(Level::Info));
+        assert_eq!(Level::parse("errors"), None);
+    }
+}

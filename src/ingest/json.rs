@@ -1,0 +1,162 @@
+//! JSON log lines (ECS, logstash, bunyan, pino, structlog): the fields that matter, by their
+//! common names.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Map, Value};
+
+use super::header::Level;
+
+/// What a JSON log line says.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JsonRecord {
+    pub timestamp: Option<DateTime<Utc>>,
+    pub level: Option<Level>,
+    pub logger: Option<String>,
+    pub message: String,
+    pub stack: Option<String>,
+}
+
+/// Parses a JSON object line; `None` when the line is not a JSON object.
+pub fn parse(line: &str) -> Option<JsonRecord> {
+    let trimmed = line.trim();
+    if !trimmed.starts_with('{') || !trimmed.ends_with('}') {
+        return None;
+    }
+    let Value::Object(map) = serde_json::from_str::<Value>(trimmed).ok()? else {
+        return None;
+    };
+    Some(JsonRecord {
+        timestamp: first(&map, &["@timestamp", "timestamp", "time", "ts", "t"]).and_then(time),
+        level: first(
+            &map,
+            &[
+                "level",
+                "severity",
+                "log.level",
+                "levelname",
+                "loglevel",
+                "lvl",
+            ],
+        )
+        .and_then(level),
+        logger: first(
+            &map,
+            &["logger", "logger_name", "log.logger", "name", "module"],
+        )
+        .and_then(Value::as_str)
+        .map(str::to_string),
+        message: first(
+            &map,
+            &["message", "msg", "event", "error.message", "err.message"],
+        )
+        .map(text)
+        .unwrap_or_default(),
+        stack: first(
+            &map,
+            &[
+                "error.stack_trace",
+                "stack_trace",
+                "exception",
+                "err.stack",
+                "stack",
+                "exc_info",
+                "error.stack",
+            ],
+        )
+        .map(text)
+        .filter(|s| !s.trim().is_empty()),
+    })
+}
+
+/// The first of `names` that is present; a dotted name also matches nested objects.
+fn first<'a>(map: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
+    names
+        .iter()
+        .find_map(|name| lookup(map, name))
+        .filter(|v| !v.is_null())
+}
+
+fn lookup<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    if let Some(value) = map.get(name) {
+        return Some(value);
+    }
+    let (head, rest) = name.split_once('.')?;
+    match map.get(head)? {
+        Value::Object(inner) => lookup(inner, rest),
+        _ => None,
+    }
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn time(value: &Value) -> Option<DateTime<Utc>> {
+    match value {
+        Value::String(s) => DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .ok()
+            .or_else(|| super::header::timestamp(s, Utc::now())),
+        Value::Number(n) => {
+            let n = n.as_f64()?;
+            // Epoch milliseconds (pino, bunyan) or seconds (structlog, python logging).
+            let millis = if n > 1e11 { n } else { n * 1000.0 };
+            Utc.timestamp_millis_opt(millis as i64).single()
+        }
+        _ => None,
+    }
+}
+
+fn level(value: &Value) -> Option<Level> {
+    match value {
+        Value::String(s) => Level::parse(s),
+        // pino and bunyan: 10 trace, 20 debug, 30 info, 40 warn, 50 error, 60 fatal.
+        Value::Number(n) => Some(match n.as_u64()? {
+            0..=10 => Level::Trace,
+            11..=20 => Level::Debug,
+            21..=30 => Level::Info,
+            31..=40 => Level::Warn,
+            41..=50 => Level::Error,
+            _ => Level::Fatal,
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ecs_and_pino() {
+        let r = parse(r#"{"@timestamp":"2024-01-15T10:30:00Z","log":{"level":"error","logger":"api"},"message":"boom","error":{"stack_trace":"java.lang.IllegalStateException: x\n\tat a.B.c(B.java:1)"}}"#).unwrap();
+        assert_eq!(r.level, Some(Level::Error));
+        assert_eq!(r.logger.as_deref(), Some("api"));
+        assert_eq!(r.message, "boom");
+        assert!(r
+            .stack
+            .unwrap()
+            .starts_with("java.lang.IllegalStateException"));
+        assert_eq!(
+            r.timestamp,
+            Some(Utc.with_ymd_and_hms(2024, 1, 15, 10, 30, 0).unwrap())
+        );
+        let r = parse(r#"{"level":50,"time":1705314600000,"msg":"failed","err":{"stack":"Error: x\n    at f (/app/a.js:1:2)"}}"#).unwrap();
+        assert_eq!(r.level, Some(Level::Error));
+        assert_eq!(
+            r.timestamp,
+            Some(Utc.with_ymd_and_hms(2024, 1, 15, 10, 30, 0).unwrap())
+        );
+        assert!(r.stack.is_some());
+    }
+
+    #[test]
+    fn not_json() {
+        assert_eq!(parse("{not json}"), None);
+        assert_eq!(parse("plain"), None);
+        assert_eq!(parse("[1,2]"), None);
+    }
+}

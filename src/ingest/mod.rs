@@ -1,0 +1,327 @@
+//! Records to events: reads a record's header or JSON fields, keeps it when its level is at or
+//! above the service's threshold, parses its stack trace, and decides its cluster's fingerprint:
+//! exception type + in-app frames, or the masked message template + level + logger.
+
+pub mod header;
+pub mod json;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::cluster::token::{mask_into, Piece};
+use crate::parse::{parse_exception, FingerprintInputs, InAppRules, ParsedException};
+pub use header::Level;
+
+/// The longest message kept with an event; the rest is cut (a sample needs no more).
+pub const MAX_MESSAGE: usize = 64 * 1024;
+/// How far ahead of the reading time a log time may be before it is taken as a clock error.
+const FUTURE_SLACK_SECONDS: i64 = 300;
+
+/// A whole record: one line, or a line with its stack trace continuation lines.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Record {
+    pub text: String,
+    /// The time when the source knows it apart from the text.
+    pub timestamp: Option<DateTime<Utc>>,
+    /// The level when the source knows it apart from the text.
+    pub level: Option<String>,
+}
+
+/// What decides which records become events and how frames are judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    pub threshold: Level,
+    pub in_app: InAppRules,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            threshold: Level::Error,
+            in_app: InAppRules::default(),
+        }
+    }
+}
+
+/// How a cluster groups its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClusterKind {
+    Exception,
+    Template,
+}
+
+impl ClusterKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClusterKind::Exception => "exception",
+            ClusterKind::Template => "template",
+        }
+    }
+}
+
+/// The cluster an event belongs to, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grouping {
+    pub kind: ClusterKind,
+    /// `exc-…` or `tpl-…` followed by 16 hex digits.
+    pub fingerprint: String,
+    pub title: String,
+    pub exception_type: Option<String>,
+    pub template: Option<String>,
+    /// The fingerprint's inputs, shown by `cluster show`.
+    pub inputs: serde_json::Value,
+}
+
+/// One error occurrence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub log_time: DateTime<Utc>,
+    pub level: Level,
+    pub logger: Option<String>,
+    /// The record's text (cut at [`MAX_MESSAGE`]).
+    pub message: String,
+    pub exception: Option<ParsedException>,
+    pub grouping: Grouping,
+    /// The record's time was in the future and was replaced by the reading time.
+    pub clamped_time: bool,
+}
+
+/// Turns a record into an event, or `None` when it is below the threshold.
+pub fn to_event(record: &Record, rules: &Rules, read_at: DateTime<Utc>) -> Option<Event> {
+    let first_line = record.text.lines().next().unwrap_or("");
+    let (mut timestamp, mut level, logger, message, body) = match json::parse(first_line) {
+        Some(json) => {
+            let body = match &json.stack {
+                Some(stack) if stack.contains(json.message.lines().next().unwrap_or("\u{0}")) => {
+                    stack.clone()
+                }
+                Some(stack) => format!("{}\n{stack}", json.message),
+                None => json.message.clone(),
+            };
+            (json.timestamp, json.level, json.logger, json.message, body)
+        }
+        None => {
+            let header = header::read(first_line, read_at);
+            let body = record.text[header.message_start..].to_string();
+            let message = first_line[header.message_start..].to_string();
+            (header.timestamp, header.level, header.logger, message, body)
+        }
+    };
+    if record.timestamp.is_some() {
+        timestamp = record.timestamp;
+    }
+    if let Some(source_level) = record.level.as_deref().and_then(Level::parse) {
+        level = Some(source_level);
+    }
+    let exception = (body.contains('\n') || level.is_some_and(|l| l >= rules.threshold))
+        .then(|| parse_exception(&body))
+        .flatten()
+        .map(|mut parsed| {
+            rules.in_app.apply(&mut parsed);
+            parsed
+        });
+    // A stack trace without a level (printed straight to stderr) is an error.
+    let level = level.or(exception.as_ref().map(|_| Level::Error))?;
+    if level < rules.threshold {
+        return None;
+    }
+    let future = timestamp.is_some_and(|t| (t - read_at).num_seconds() > FUTURE_SLACK_SECONDS);
+    let log_time = if future {
+        read_at
+    } else {
+        timestamp.unwrap_or(read_at)
+    };
+    let grouping = match &exception {
+        Some(parsed) => exception_grouping(parsed),
+        None => template_grouping(&message, level, logger.as_deref()),
+    };
+    Some(Event {
+        log_time,
+        level,
+        logger,
+        message: cut(&record.text, MAX_MESSAGE).to_string(),
+        exception,
+        grouping,
+        clamped_time: future,
+    })
+}
+
+fn exception_grouping(parsed: &ParsedException) -> Grouping {
+    let inputs = FingerprintInputs::from_exception(parsed);
+    let outer = parsed.chain.first();
+    let exception_type = outer
+        .map(|e| e.exception_type.clone())
+        .filter(|t| !t.is_empty());
+    let title = match outer {
+        Some(e) => {
+            let message = e.message.lines().next().unwrap_or("");
+            match (&exception_type, message.is_empty()) {
+                (Some(ty), false) => format!("{ty}: {message}"),
+                (Some(ty), true) => ty.clone(),
+                (None, _) => message.to_string(),
+            }
+        }
+        None => String::new(),
+    };
+    Grouping {
+        kind: ClusterKind::Exception,
+        fingerprint: format!("exc-{}", inputs.hex()),
+        title: cut(&title, 200).to_string(),
+        exception_type,
+        template: None,
+        inputs: serde_json::to_value(&inputs).unwrap_or_default(),
+    }
+}
+
+fn template_grouping(message: &str, level: Level, logger: Option<&str>) -> Grouping {
+    let template = template_of(message);
+    let mut hash = Fnv::default();
+    for part in [
+        "luffy-tpl-v1",
+        &template,
+        level.as_str(),
+        logger.unwrap_or(""),
+    ] {
+        hash.write(part);
+    }
+    Grouping {
+        kind: ClusterKind::Template,
+        fingerprint: format!("tpl-{:016x}", hash.0),
+        title: cut(&template, 200).to_string(),
+        exception_type: None,
+        template: Some(template.clone()),
+        inputs: serde_json::json!({
+            "template": template,
+            "level": level.as_str(),
+            "logger": logger,
+        }),
+    }
+}
+
+/// The message with its variable parts masked (`<NUM>`, `<IP>`, `<*>`...).
+pub fn template_of(message: &str) -> String {
+    let mut pieces = Vec::new();
+    mask_into(message, &mut pieces);
+    let mut out = String::with_capacity(message.len());
+    let slice = |(start, end): (u32, u32)| &message[start as usize..end as usize];
+    for piece in &pieces {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        match *piece {
+            Piece::Lit { start, end } => out.push_str(slice((start, end))),
+            Piece::Var { kind, pre, suf } => {
+                out.push_str(slice(pre));
+                out.push_str(kind.placeholder());
+                out.push_str(slice(suf));
+            }
+        }
+    }
+    out
+}
+
+/// `text` cut to at most `max` bytes at a character boundary.
+pub fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// FNV-1a, 64 bit: a fixed hash, the same on every run and machine.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, part: &str) {
+        for byte in part.bytes().chain(std::iter::once(0x1f)) {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0).unwrap()
+    }
+
+    fn event(text: &str) -> Option<Event> {
+        to_event(
+            &Record {
+                text: text.into(),
+                ..Record::default()
+            },
+            &Rules::default(),
+            now(),
+        )
+    }
+
+    #[test]
+    fn frameless_errors_group_by_template() {
+        let a = event(
+            "2024-01-15 10:00:00 ERROR db: connection to 10.2.3.4:5432 refused after 3 retries",
+        )
+        .unwrap();
+        let b = event(
+            "2024-01-15 10:01:00 ERROR db: connection to 10.9.9.9:5432 refused after 5 retries",
+        )
+        .unwrap();
+        assert_eq!(a.grouping.kind, ClusterKind::Template);
+        assert_eq!(a.grouping.fingerprint, b.grouping.fingerprint);
+        assert_eq!(a.logger.as_deref(), Some("db"));
+        assert!(
+            a.grouping.template.as_deref().unwrap().contains("<IP>"),
+            "{:?}",
+            a.grouping.template
+        );
+        let other = event("2024-01-15 10:01:00 ERROR db: disk full on /var/lib").unwrap();
+        assert_ne!(a.grouping.fingerprint, other.grouping.fingerprint);
+    }
+
+    #[test]
+    fn below_threshold_is_dropped() {
+        assert!(event("2024-01-15 10:00:00 INFO all good").is_none());
+        assert!(event("2024-01-15 10:00:00 WARN nearly").is_none());
+        assert!(event("no level at all").is_none());
+        assert!(event("2024-01-15 10:00:00 CRITICAL down").is_some());
+    }
+
+    #[test]
+    fn traces_group_by_type_and_frames() {
+        let trace = "2024-01-15 10:00:00 ERROR app: request failed\nTraceback (most recent call last):\n  File \"/app/api.py\", line 10, in handler\n    do()\n  File \"/app/db.py\", line 5, in do\n    raise ValueError('bad 42')\nValueError: bad 42";
+        let e = event(trace).unwrap();
+        assert_eq!(e.grouping.kind, ClusterKind::Exception);
+        assert_eq!(e.grouping.exception_type.as_deref(), Some("ValueError"));
+        let again = event(&trace.replace("line 10", "line 11").replace("42", "43")).unwrap();
+        assert_eq!(e.grouping.fingerprint, again.grouping.fingerprint);
+    }
+
+    #[test]
+    fn a_trace_without_header_is_an_error() {
+        let e = event("Traceback (most recent call last):\n  File \"/app/x.py\", line 1, in <module>\nKeyError: 'id'").unwrap();
+        assert_eq!(e.level, Level::Error);
+        assert_eq!(e.log_time, now());
+    }
+
+    #[test]
+    fn future_times_are_clamped() {
+        let e = event("2030-01-01 00:00:00 ERROR from the future").unwrap();
+        assert!(e.clamped_time);
+        assert_eq!(e.log_time, now());
+    }
+}

@@ -1,0 +1,398 @@
+//! Clusters, their hourly counts, samples and events: written one fetch batch at a time.
+
+use std::collections::HashMap;
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, SecondsFormat, Timelike, Utc};
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::{time_from_sql, Db};
+use crate::ingest::Event;
+
+/// A cluster as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cluster {
+    pub id: i64,
+    pub service_id: String,
+    pub fingerprint: String,
+    pub kind: String,
+    pub title: String,
+    pub exception_type: Option<String>,
+    pub template: Option<String>,
+    pub level: Option<String>,
+    pub logger: Option<String>,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub count: u64,
+    pub status: String,
+    pub regressed: bool,
+    pub fingerprint_inputs: serde_json::Value,
+    pub exception: Option<serde_json::Value>,
+}
+
+/// One kept occurrence of a cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    pub role: String,
+    pub log_time: DateTime<Utc>,
+    pub text: String,
+}
+
+/// What one batch did to the clusters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchResult {
+    pub events: u64,
+    pub new_clusters: u64,
+    pub regressed: u64,
+}
+
+/// Log times keep milliseconds so that events order within a second.
+pub fn log_time_to_sql(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn hour_of(time: DateTime<Utc>) -> String {
+    let hour = time
+        .with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(time);
+    hour.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+const COLUMNS: &str = "id, service_id, fingerprint, kind, title, exception_type, template, level, \
+    logger, first_seen, last_seen, count, status, regressed, fingerprint_inputs, exception";
+
+fn cluster_from_row(row: &Row<'_>) -> rusqlite::Result<Cluster> {
+    let inputs: String = row.get(14)?;
+    let exception: Option<String> = row.get(15)?;
+    Ok(Cluster {
+        id: row.get(0)?,
+        service_id: row.get(1)?,
+        fingerprint: row.get(2)?,
+        kind: row.get(3)?,
+        title: row.get(4)?,
+        exception_type: row.get(5)?,
+        template: row.get(6)?,
+        level: row.get(7)?,
+        logger: row.get(8)?,
+        first_seen: time_from_sql(&row.get::<_, String>(9)?)?,
+        last_seen: time_from_sql(&row.get::<_, String>(10)?)?,
+        count: row.get(11)?,
+        status: row.get(12)?,
+        regressed: row.get(13)?,
+        fingerprint_inputs: serde_json::from_str(&inputs).unwrap_or_default(),
+        exception: exception.and_then(|e| serde_json::from_str(&e).ok()),
+    })
+}
+
+impl Db<'_> {
+    /// Stores a batch of events of one source: each event row, and per cluster its count, first
+    /// and last seen, hourly counts and samples. Call inside the transaction that also stores the
+    /// source's cursor, so that a batch counts exactly once.
+    pub fn record_events(
+        &self,
+        service_id: &str,
+        source_id: Option<i64>,
+        events: &[Event],
+        read_at: DateTime<Utc>,
+        distinct_samples: usize,
+    ) -> Result<BatchResult> {
+        let mut result = BatchResult::default();
+        let mut groups: Vec<(&str, Vec<&Event>)> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for event in events {
+            let key = event.grouping.fingerprint.as_str();
+            let slot = *index.entry(key).or_insert_with(|| {
+                groups.push((key, Vec::new()));
+                groups.len() - 1
+            });
+            groups[slot].1.push(event);
+        }
+        let read_at = log_time_to_sql(read_at);
+        for (fingerprint, group) in groups {
+            let (cluster_id, is_new, regressed) =
+                self.upsert_cluster(service_id, fingerprint, &group, &read_at)?;
+            result.new_clusters += u64::from(is_new);
+            result.regressed += u64::from(regressed);
+            self.add_hours(cluster_id, &group)?;
+            self.add_samples(cluster_id, &group, is_new, distinct_samples)?;
+            let mut insert = self.conn.prepare_cached(
+                "INSERT INTO events (service_id, source_id, cluster_id, log_time, level, logger, message, read_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for event in &group {
+                insert.execute(params![
+                    service_id,
+                    source_id,
+                    cluster_id,
+                    log_time_to_sql(event.log_time),
+                    event.level.as_str(),
+                    event.logger,
+                    event.message,
+                    read_at,
+                ])?;
+                result.events += 1;
+            }
+        }
+        Ok(result)
+    }
+
+    /// Creates or updates the cluster of a group of events with one fingerprint; returns its id,
+    /// whether it is new, and whether it regressed (was resolved and occurs again).
+    fn upsert_cluster(
+        &self,
+        service_id: &str,
+        fingerprint: &str,
+        group: &[&Event],
+        now: &str,
+    ) -> Result<(i64, bool, bool)> {
+        let first = group.iter().map(|e| e.log_time).min().unwrap_or_default();
+        let last = group.iter().map(|e| e.log_time).max().unwrap_or_default();
+        let count = group.len() as i64;
+        let existing: Option<(i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT id, status FROM clusters WHERE service_id = ?1 AND fingerprint = ?2",
+            )?
+            .query_row([service_id, fingerprint], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()?;
+        if let Some((id, status)) = existing {
+            let regressed = status == "resolved";
+            self.conn
+                .prepare_cached(
+                    "UPDATE clusters SET count = count + ?2,
+                     first_seen = min(first_seen, ?3), last_seen = max(last_seen, ?4),
+                     status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END,
+                     regressed = CASE WHEN status = 'resolved' THEN 1 ELSE regressed END,
+                     updated_at = ?5 WHERE id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    count,
+                    log_time_to_sql(first),
+                    log_time_to_sql(last),
+                    now
+                ])?;
+            return Ok((id, false, regressed));
+        }
+        let sample = group[0];
+        let grouping = &sample.grouping;
+        let exception = sample
+            .exception
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .context("could not encode the exception")?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO clusters (service_id, fingerprint, kind, title, exception_type, template,
+                 first_seen, last_seen, count, status, regressed, created_at, updated_at, level, logger,
+                 fingerprint_inputs, exception)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open', 0, ?10, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                service_id,
+                fingerprint,
+                grouping.kind.as_str(),
+                grouping.title,
+                grouping.exception_type,
+                grouping.template,
+                log_time_to_sql(first),
+                log_time_to_sql(last),
+                count,
+                now,
+                sample.level.as_str(),
+                sample.logger,
+                grouping.inputs.to_string(),
+                exception,
+            ])?;
+        Ok((self.conn.last_insert_rowid(), true, false))
+    }
+
+    fn add_hours(&self, cluster_id: i64, group: &[&Event]) -> Result<()> {
+        let mut hours: Vec<(String, i64)> = Vec::new();
+        for event in group {
+            let hour = hour_of(event.log_time);
+            match hours.iter_mut().find(|(h, _)| *h == hour) {
+                Some((_, n)) => *n += 1,
+                None => hours.push((hour, 1)),
+            }
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO cluster_hours (cluster_id, hour, count) VALUES (?1, ?2, ?3)
+             ON CONFLICT (cluster_id, hour) DO UPDATE SET count = count + excluded.count",
+        )?;
+        for (hour, n) in hours {
+            stmt.execute(params![cluster_id, hour, n])?;
+        }
+        Ok(())
+    }
+
+    /// Keeps the first event, the latest one, and up to `distinct` events with other texts.
+    fn add_samples(
+        &self,
+        cluster_id: i64,
+        group: &[&Event],
+        is_new: bool,
+        distinct: usize,
+    ) -> Result<()> {
+        let hash = |text: &str| format!("{:016x}", fnv(text));
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO cluster_samples (cluster_id, role, log_time, text, text_hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        if is_new {
+            let first = group
+                .iter()
+                .min_by_key(|e| e.log_time)
+                .copied()
+                .unwrap_or(group[0]);
+            insert.execute(params![
+                cluster_id,
+                "first",
+                log_time_to_sql(first.log_time),
+                first.message,
+                hash(&first.message)
+            ])?;
+        }
+        let latest = group
+            .iter()
+            .max_by_key(|e| e.log_time)
+            .copied()
+            .unwrap_or(group[0]);
+        self.conn
+            .prepare_cached("DELETE FROM cluster_samples WHERE cluster_id = ?1 AND role = 'last' AND log_time <= ?2")?
+            .execute(params![cluster_id, log_time_to_sql(latest.log_time)])?;
+        let has_last: bool = self
+            .conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM cluster_samples WHERE cluster_id = ?1 AND role = 'last')")?
+            .query_row([cluster_id], |row| row.get(0))?;
+        if !has_last {
+            insert.execute(params![
+                cluster_id,
+                "last",
+                log_time_to_sql(latest.log_time),
+                latest.message,
+                hash(&latest.message)
+            ])?;
+        }
+        let mut kept: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT text_hash FROM cluster_samples WHERE cluster_id = ?1")?
+            .query_map([cluster_id], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut distinct_count = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM cluster_samples WHERE cluster_id = ?1 AND role = 'distinct'",
+            )?
+            .query_row([cluster_id], |row| row.get::<_, i64>(0))?
+            as usize;
+        for event in group {
+            if distinct_count >= distinct {
+                break;
+            }
+            let h = hash(&event.message);
+            if !kept.contains(&h) {
+                insert.execute(params![
+                    cluster_id,
+                    "distinct",
+                    log_time_to_sql(event.log_time),
+                    event.message,
+                    h
+                ])?;
+                kept.push(h);
+                distinct_count += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Clusters of one service or all, optionally of one status, most recently seen first.
+    pub fn clusters(&self, service_id: Option<&str>, status: Option<&str>) -> Result<Vec<Cluster>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM clusters WHERE (?1 IS NULL OR service_id = ?1)
+             AND (?2 IS NULL OR status = ?2) ORDER BY last_seen DESC, id"
+        ))?;
+        let rows = stmt.query_map(params![service_id, status], cluster_from_row)?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("could not read clusters")
+    }
+
+    /// One cluster by id.
+    pub fn cluster(&self, id: i64) -> Result<Option<Cluster>> {
+        self.conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM clusters WHERE id = ?1"))?
+            .query_row([id], cluster_from_row)
+            .optional()
+            .context("could not read the cluster")
+    }
+
+    /// A cluster's hourly counts, oldest first.
+    pub fn cluster_hours(&self, id: i64) -> Result<Vec<(DateTime<Utc>, u64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT hour, count FROM cluster_hours WHERE cluster_id = ?1 ORDER BY hour",
+        )?;
+        let rows = stmt.query_map([id], |row| {
+            Ok((time_from_sql(&row.get::<_, String>(0)?)?, row.get(1)?))
+        })?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("could not read hourly counts")
+    }
+
+    /// A cluster's samples: first, last, then the distinct ones in time order.
+    pub fn cluster_samples(&self, id: i64) -> Result<Vec<Sample>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT role, log_time, text FROM cluster_samples WHERE cluster_id = ?1
+             ORDER BY CASE role WHEN 'first' THEN 0 WHEN 'last' THEN 1 ELSE 2 END, log_time, id",
+        )?;
+        let rows = stmt.query_map([id], |row| {
+            Ok(Sample {
+                role: row.get(0)?,
+                log_time: time_from_sql(&row.get::<_, String>(1)?)?,
+                text: row.get(2)?,
+            })
+        })?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("could not read samples")
+    }
+
+    /// Sets a cluster's status; reopening clears nothing, resolving clears the regressed flag.
+    pub fn set_cluster_status(&self, id: i64, status: &str, now: DateTime<Utc>) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE clusters SET status = ?2, updated_at = ?3,
+                 regressed = CASE WHEN ?2 = 'resolved' THEN 0 ELSE regressed END WHERE id = ?1",
+                params![id, status, log_time_to_sql(now)],
+            )
+            .context("could not change the cluster's status")?;
+        Ok(())
+    }
+
+    /// Deletes events read before `before` (retention); counts and samples stay.
+    pub fn prune_events(&self, before: DateTime<Utc>) -> Result<usize> {
+        self.conn
+            .execute(
+                "DELETE FROM events WHERE read_at < ?1",
+                [log_time_to_sql(before)],
+            )
+            .context("could not prune old events")
+    }
+
+    /// The number of events stored for a cluster.
+    pub fn cluster_event_count(&self, id: i64) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM events WHERE cluster_id = ?1",
+            [id],
+            |row| row.get(0),
+        )?)
+    }
+}
+
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
