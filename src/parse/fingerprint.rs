@@ -6,8 +6,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::normalize::{mask_message, normalize_function, normalize_path};
-use super::trace::{Language, ParsedException, Relation};
+use super::normalize::{mask_message, normalize_function, push_normalized_path};
+use super::trace::{Frame, Language, ParsedException, Relation};
 
 /// In-app frames kept per exception by [`FingerprintInputs::from_exception`].
 pub const DEFAULT_FRAMES: usize = 5;
@@ -67,13 +67,7 @@ impl FingerprintInputs {
                     .iter()
                     .filter(|f| f.in_app)
                     .take(max_frames)
-                    .map(|f| {
-                        let function = normalize_function(&f.qualified_name(), language);
-                        match f.path.as_deref() {
-                            Some(p) => format!("{function} ({})", normalize_path(p)),
-                            None => function,
-                        }
-                    })
+                    .map(|f| frame_key(f, language))
                     .collect(),
                 message: None,
             })
@@ -115,6 +109,28 @@ impl FingerprintInputs {
     pub fn hex(&self) -> String {
         format!("{:016x}", self.hash())
     }
+}
+
+/// `module.function (path)`, normalized, without line numbers.
+fn frame_key(f: &Frame, language: Language) -> String {
+    let mut key = match f.module.as_deref() {
+        // normalization works per `.` segment, so module and function can be done apart
+        Some(m) if !m.is_empty() => {
+            let mut k = normalize_function(m, language);
+            if !f.function.is_empty() {
+                k.push('.');
+                k.push_str(&normalize_function(&f.function, language));
+            }
+            k
+        }
+        _ => normalize_function(&f.function, language),
+    };
+    if let Some(p) = f.path.as_deref() {
+        key.push_str(" (");
+        push_normalized_path(&mut key, p);
+        key.push(')');
+    }
+    key
 }
 
 /// Multi-line explanation for `cluster show`.

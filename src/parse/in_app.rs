@@ -29,20 +29,19 @@ impl InAppRules {
         if self.is_empty() {
             return !is_library_frame(frame, language);
         }
-        let path = frame.path.as_deref().map(normalize_path);
-        if path.as_deref().is_some_and(is_dependency_path) {
-            return false;
+        if let Some(p) = frame.path.as_deref() {
+            if scan_path(p, language, true) {
+                return false;
+            }
+            if self.app_paths.iter().any(|a| path_starts_with(p, a)) {
+                return true;
+            }
         }
-        let path_match = path.as_deref().is_some_and(|p| {
-            self.app_paths
-                .iter()
-                .any(|a| !a.is_empty() && p.starts_with(normalize_path(a).as_str()))
-        });
-        path_match
-            || self
-                .app_packages
-                .iter()
-                .any(|pkg| matches_package(frame, pkg))
+        let name = frame.module.as_deref().unwrap_or(&frame.function);
+        self.app_packages.iter().any(|pkg| {
+            !pkg.is_empty()
+                && (name.starts_with(pkg.as_str()) || frame.function.starts_with(pkg.as_str()))
+        })
     }
 
     /// Set `in_app` on every frame of `parsed`.
@@ -56,48 +55,33 @@ impl InAppRules {
     }
 }
 
-fn matches_package(frame: &Frame, pkg: &str) -> bool {
-    !pkg.is_empty()
-        && (frame.module.as_deref().is_some_and(|m| m.starts_with(pkg))
-            || frame.function.starts_with(pkg)
-            || frame.qualified_name().starts_with(pkg))
-}
-
-/// Forward slashes, no `file://`, no leading `./`.
-fn normalize_path(p: &str) -> String {
+/// Drop `file://` and a leading `./`.
+fn trim_path(p: &str) -> &str {
     let p = p.strip_prefix("file://").unwrap_or(p);
-    let p = p.replace('\\', "/");
-    match p.strip_prefix("./") {
-        Some(rest) => rest.to_owned(),
-        None => p,
-    }
+    p.strip_prefix("./")
+        .or_else(|| p.strip_prefix(".\\"))
+        .unwrap_or(p)
 }
 
-/// Dependency folders that stay out of the app even under an app path.
-fn is_dependency_path(p: &str) -> bool {
-    const DEPS: [&str; 9] = [
-        "/site-packages/",
-        "/dist-packages/",
-        "node_modules/",
-        "/vendor/",
-        "/gems/",
-        "/.cargo/registry/",
-        "/.cargo/git/",
-        "/pkg/mod/",
-        "/.venv/",
-    ];
-    p.starts_with("vendor/") || DEPS.iter().any(|d| p.contains(d))
+/// Prefix test that treats `/` and `\` alike and ignores `file://` and `./`.
+fn path_starts_with(path: &str, prefix: &str) -> bool {
+    let (path, prefix) = (trim_path(path).as_bytes(), trim_path(prefix).as_bytes());
+    let same = |a: u8, b: u8| a == b || (matches!(a, b'/' | b'\\') && matches!(b, b'/' | b'\\'));
+    !prefix.is_empty()
+        && path.len() >= prefix.len()
+        && path.iter().zip(prefix).all(|(&a, &b)| same(a, b))
 }
 
 /// Standard library, runtime and dependency frames (the default when a service has no rules).
 pub fn is_library_frame(frame: &Frame, language: Language) -> bool {
-    let path = frame.path.as_deref().map(normalize_path);
-    if let Some(p) = path.as_deref() {
-        if is_dependency_path(p) || is_runtime_path(p) {
-            return true;
-        }
+    if frame
+        .path
+        .as_deref()
+        .is_some_and(|p| scan_path(p, language, false))
+    {
+        return true;
     }
-    let name = frame.qualified_name();
+    let name = frame.module.as_deref().unwrap_or(&frame.function);
     match language {
         Language::Java => {
             const JDK: [&str; 8] = [
@@ -106,61 +90,66 @@ pub fn is_library_frame(frame: &Frame, language: Language) -> bool {
             JDK.iter().any(|p| name.starts_with(p))
         }
         Language::DotNet => name.starts_with("System.") || name.starts_with("Microsoft."),
-        Language::Go => path.is_none() && frame.module.as_deref().map_or(true, is_go_std_package),
+        Language::Go => {
+            frame.path.is_none() && frame.module.as_deref().map_or(true, is_go_std_package)
+        }
         Language::Rust => is_rust_runtime_symbol(&frame.function),
-        Language::Node => match path.as_deref() {
+        Language::Node => match frame.path.as_deref() {
             None => true,
             // core modules of old Node versions are printed as bare file names (`events.js`)
-            Some(p) => !p.contains('/') && !p.contains(':'),
+            Some(p) => !p.contains(['/', '\\', ':']),
         },
         Language::Python | Language::Ruby => false,
     }
 }
 
-/// Paths of interpreters, compilers and their standard libraries.
-fn is_runtime_path(p: &str) -> bool {
-    const PREFIXES: [&str; 6] = [
-        "node:",
-        "internal/",
-        "<frozen",
-        "<internal:",
-        "<anonymous>",
-        "<unknown>",
-    ];
-    const PARTS: [&str; 11] = [
-        "/rustc/",
-        "/lib/python",
-        "/lib64/python",
-        "/lib/ruby/",
-        "/rubies/",
-        "/usr/share/dotnet/",
-        "/nptl/",
-        "/sysdeps/",
-        "/library/std/src/",
-        "/library/core/src/",
-        "/Lib/",
-    ];
-    if PREFIXES.iter().any(|x| p.starts_with(x)) || PARTS.iter().any(|x| p.contains(x)) {
-        return true;
+/// One pass over a path's components. `deps_only` limits the test to dependency folders
+/// (`site-packages`, `node_modules`, `vendor`, gems, the Cargo registry, the Go module cache);
+/// otherwise interpreter and compiler paths count too (`/usr/lib/python3.12/`, `/rustc/`,
+/// `node:internal/`, GOROOT, `<frozen ...>`, Ruby's `<internal:...>`).
+fn scan_path(path: &str, language: Language, deps_only: bool) -> bool {
+    let p = trim_path(path);
+    if !deps_only {
+        const PREFIXES: [&str; 5] = ["node:", "<frozen", "<internal:", "<anonymous>", "<unknown>"];
+        if PREFIXES.iter().any(|x| p.starts_with(x))
+            || (language == Language::Node && p.starts_with("internal/"))
+            // Rails prints gem frames as `activesupport (7.1.2) lib/...`
+            || (language == Language::Ruby && p.contains(") lib/"))
+        {
+            return true;
+        }
     }
-    // Rails prints gem frames as `activesupport (7.1.2) lib/...`
-    if p.contains(" (") && p.contains(") ") {
-        return true;
-    }
-    is_goroot_path(p)
-}
-
-/// `/usr/local/go/src/net/http/server.go`: a package under a `go/src/` whose first element has
-/// no dot (GOPATH code lives under `go/src/github.com/...`).
-fn is_goroot_path(p: &str) -> bool {
-    for marker in ["/go/src/", "/golang/src/"] {
-        if let Some(i) = p.find(marker) {
-            let rest = &p[i + marker.len()..];
-            let first = rest.split('/').next().unwrap_or("");
-            if rest.contains('/') && !first.contains('.') {
+    let (mut prev2, mut prev) = ("", "");
+    let mut goroot_candidate = false;
+    for comp in p.split(['/', '\\']) {
+        if goroot_candidate {
+            return true; // `go/src/<pkg without a dot>/<more>`
+        }
+        let dep = matches!(
+            comp,
+            "site-packages" | "dist-packages" | "node_modules" | "vendor" | "gems"
+        ) || (prev == ".cargo" && matches!(comp, "registry" | "git"))
+            || (prev == "pkg" && comp == "mod");
+        if dep {
+            return true;
+        }
+        if !deps_only {
+            let runtime = matches!(comp, "rustc" | "rubies" | "nptl" | "sysdeps")
+                || (matches!(prev, "lib" | "lib64")
+                    && (comp.starts_with("python") || comp == "ruby"))
+                || (prev == "library" && matches!(comp, "std" | "core" | "alloc"))
+                || (language == Language::Python && comp == "Lib")
+                || (language == Language::DotNet && prev == "dotnet" && comp == "shared");
+            if runtime {
                 return true;
             }
+            goroot_candidate = language == Language::Go
+                && matches!(prev2, "go" | "golang")
+                && prev == "src"
+                && !comp.contains('.');
         }
+        prev2 = prev;
+        prev = comp;
     }
     false
 }

@@ -28,36 +28,54 @@ pub use trace::{ExceptionInfo, Frame, Language, ParsedException, Relation};
 /// a pathological record can cause.
 pub const MAX_TRACE_BYTES: usize = 2 * 1024 * 1024;
 
-/// The runtime that printed the stack trace in `text`, if any.
+/// The runtime that printed the stack trace in `text`, if any: the first line that only one
+/// runtime prints decides (one pass, cheap prefix tests first).
 pub fn detect_language(text: &str) -> Option<Language> {
     let text = clip(text);
-    if python::detect(text) {
-        return Some(Language::Python);
+    let rust_panic = text.contains(" panicked at ");
+    for line in text.lines() {
+        let t = line.trim_start();
+        let Some(&first) = t.as_bytes().first() else {
+            continue;
+        };
+        let found = match first {
+            b'T' if t.starts_with("Traceback (most recent call last):") => Some(Language::Python),
+            b'+' if t.contains("Exception Group Traceback") => Some(Language::Python),
+            b't' if rust_panic
+                && line.starts_with("thread '")
+                && line.contains(" panicked at ") =>
+            {
+                Some(Language::Rust)
+            }
+            b'C' if t.trim_end() == "Caused by:" && text.contains("Error: ") => {
+                Some(Language::Rust)
+            }
+            b'p' | b'f' | b'g' if t.len() == line.len() && go::detect(line) => Some(Language::Go),
+            b'a' if t.starts_with("at ") => frame_language(line),
+            b'f' if ruby::is_from_line(line) => Some(Language::Ruby),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
     }
-    if rust::detect(text) {
+    if rust_panic {
         return Some(Language::Rust);
     }
-    if go::detect(text) {
-        return Some(Language::Go);
+    ruby::detect(text).then_some(Language::Ruby)
+}
+
+/// The runtime of an `at ...` frame line.
+fn frame_language(line: &str) -> Option<Language> {
+    if java::is_frame_line(line) {
+        Some(Language::Java)
+    } else if dotnet::is_frame_line(line) {
+        Some(Language::DotNet)
+    } else if node::is_frame_line(line) {
+        Some(Language::Node)
+    } else {
+        None
     }
-    for line in text.lines() {
-        if java::is_frame_line(line) {
-            return Some(Language::Java);
-        }
-        if dotnet::is_frame_line(line) {
-            return Some(Language::DotNet);
-        }
-        if node::is_frame_line(line) {
-            return Some(Language::Node);
-        }
-        if ruby::is_from_line(line) {
-            return Some(Language::Ruby);
-        }
-    }
-    if ruby::detect(text) {
-        return Some(Language::Ruby);
-    }
-    None
 }
 
 /// Detect the runtime, parse the first stack trace in `text` and mark in-app frames with the

@@ -137,11 +137,19 @@ fn rust(name: &str) -> String {
 /// Forward slashes, no `file://` or leading `./`, and directory names that look like build ids,
 /// release timestamps or hashes replaced by `*`.
 pub fn normalize_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    push_normalized_path(&mut out, path);
+    out
+}
+
+/// [`normalize_path`] appending to `out`.
+pub fn push_normalized_path(out: &mut String, path: &str) {
     let p = path.strip_prefix("file://").unwrap_or(path);
-    let p = p.replace('\\', "/");
-    let p = p.strip_prefix("./").unwrap_or(&p);
-    let mut out = String::with_capacity(p.len());
-    let mut parts = p.split('/').peekable();
+    let p = p
+        .strip_prefix("./")
+        .or_else(|| p.strip_prefix(".\\"))
+        .unwrap_or(p);
+    let mut parts = p.split(['/', '\\']).peekable();
     while let Some(part) = parts.next() {
         let is_dir = parts.peek().is_some();
         let volatile = is_dir
@@ -151,7 +159,6 @@ pub fn normalize_path(path: &str) -> String {
             out.push('/');
         }
     }
-    out
 }
 
 /// Mask variable parts of a message: UUIDs → `<uuid>`, `0x..` and long hex → `<hex>`, numbers →

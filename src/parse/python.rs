@@ -45,7 +45,7 @@ pub fn parse(text: &str) -> Option<ParsedException> {
     let mut group_mode = false;
     let mut member_next = false;
     for raw in text.lines() {
-        if raw.contains(GROUP_TRACEBACK) {
+        if !group_mode && raw.trim_start().starts_with('+') && raw.contains(GROUP_TRACEBACK) {
             group_mode = true;
         }
         let (line, separator) = if group_mode {
