@@ -83,13 +83,8 @@ pub fn is_library_frame(frame: &Frame, language: Language) -> bool {
     }
     let name = frame.module.as_deref().unwrap_or(&frame.function);
     match language {
-        Language::Java => {
-            const JDK: [&str; 8] = [
-                "java.", "javax.", "jdk.", "sun.", "com.sun.", "kotlin.", "kotlinx.", "scala.",
-            ];
-            JDK.iter().any(|p| name.starts_with(p))
-        }
-        Language::DotNet => name.starts_with("System.") || name.starts_with("Microsoft."),
+        Language::Java => JVM_LIBRARIES.iter().any(|p| name.starts_with(p)),
+        Language::DotNet => DOTNET_LIBRARIES.iter().any(|p| name.starts_with(p)),
         Language::Go => {
             frame.path.is_none() && frame.module.as_deref().map_or(true, is_go_std_package)
         }
@@ -102,6 +97,33 @@ pub fn is_library_frame(frame: &Frame, language: Language) -> bool {
         Language::Python | Language::Ruby => false,
     }
 }
+
+/// The JDK and JVM languages' runtimes, plus the most common frameworks, whose frames are never
+/// the service's own code (JVM frames carry no path that would tell).
+const JVM_LIBRARIES: [&str; 19] = [
+    "java.",
+    "javax.",
+    "jakarta.",
+    "jdk.",
+    "sun.",
+    "com.sun.",
+    "kotlin.",
+    "kotlinx.",
+    "scala.",
+    "org.springframework.",
+    "org.apache.",
+    "org.hibernate.",
+    "org.eclipse.jetty.",
+    "io.netty.",
+    "reactor.",
+    "com.fasterxml.jackson.",
+    "com.zaxxer.hikari.",
+    "io.grpc.",
+    "okhttp3.",
+];
+
+/// The .NET base class library, ASP.NET and Json.NET.
+const DOTNET_LIBRARIES: [&str; 3] = ["System.", "Microsoft.", "Newtonsoft."];
 
 /// One pass over a path's components. `deps_only` limits the test to dependency folders
 /// (`site-packages`, `node_modules`, `vendor`, gems, the Cargo registry, the Go module cache);
@@ -210,6 +232,7 @@ mod tests {
         assert!(!java("java.lang.Thread"));
         assert!(!java("kotlin.coroutines.jvm.internal.BaseContinuationImpl"));
         assert!(!java("scala.collection.immutable.List"));
+        assert!(!java("org.springframework.web.servlet.FrameworkServlet"));
         let go = |m, p| none.is_in_app(&frame("f", Some(m), Some(p)), Language::Go);
         assert!(go("main", "/app/main.go"));
         assert!(
