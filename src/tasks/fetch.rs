@@ -18,8 +18,16 @@ use crate::sources::file::{self, FileCursor};
 use crate::sources::{FileSettings, LogSource, SourceSettings};
 use crate::store::Store;
 
-/// Lines read between two commits.
+/// Lines read between two commits (`LUFFY_FETCH_BATCH` overrides it, for tests).
 const BATCH_LINES: usize = 50_000;
+
+fn batch_lines() -> usize {
+    std::env::var("LUFFY_FETCH_BATCH")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(BATCH_LINES)
+}
 /// The longest line kept whole; longer ones are cut (and counted).
 const MAX_LINE: usize = 1024 * 1024;
 /// How long a fetch may hold its lease before another process may take it.
@@ -204,6 +212,7 @@ impl Batcher<'_> {
         let mut offsets: Vec<u64> = planned.iter().map(|p| p.start).collect();
         let mut events = Vec::new();
         let mut line = Vec::new();
+        let batch = batch_lines();
         for (index, item) in planned.iter().enumerate() {
             let mut handle = File::open(&item.path)
                 .with_context(|| format!("cannot open {}", item.path.display()))?;
@@ -238,7 +247,7 @@ impl Batcher<'_> {
                     open_start = Some(line_start);
                 }
                 batch_lines += 1;
-                if batch_lines >= BATCH_LINES {
+                if batch_lines >= batch {
                     offsets[index] = open_start.unwrap_or(pos);
                     self.commit(&mut events, &cursor_json(settings, &planned, &offsets)?)?;
                     batch_lines = 0;

@@ -1,0 +1,619 @@
+//! Fetching from file sources through the real binary: counts, incremental reads, rotation,
+//! truncation, regressions, bad input, and exactly-once counting when luffy is killed mid-fetch.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+
+use common::Luffy;
+use serde_json::Value;
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}): {text}"))
+}
+
+fn append(path: &Path, text: &str) {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+}
+
+const TRACE: &str = "2024-01-15 10:00:02,003 ERROR web: request failed
+Traceback (most recent call last):
+  File \"/app/api.py\", line 10, in handler
+    do()
+  File \"/app/db.py\", line 5, in do
+    raise ValueError('bad 42')
+ValueError: bad 42
+";
+
+fn refused(n: u32, ip: &str) -> String {
+    format!(
+        "2024-01-15 10:{n:02}:01,002 ERROR db: connection to {ip}:5432 refused after {n} retries\n"
+    )
+}
+
+/// A service `web` with a file source on `app.log`.
+fn setup() -> (Luffy, std::path::PathBuf) {
+    let luffy = Luffy::new();
+    let log = luffy.path("app.log");
+    luffy.ok(&["service", "add", "web"]);
+    luffy.ok(&[
+        "source",
+        "add",
+        "web",
+        "app",
+        "--kind",
+        "file",
+        "--path",
+        log.to_str().unwrap(),
+    ]);
+    (luffy, log)
+}
+
+/// Cluster counts by title.
+fn counts(luffy: &Luffy) -> Vec<(String, u64)> {
+    let clusters = json(&luffy.ok(&["clusters", "--json"]));
+    let mut out: Vec<(String, u64)> = clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["title"].as_str().unwrap().to_string(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn fetch(luffy: &Luffy) -> Value {
+    json(&luffy.ok(&["trigger", "fetch", "web", "--json"]))
+}
+
+#[test]
+fn groups_errors_and_drops_lower_levels() {
+    let (luffy, log) = setup();
+    append(&log, "2024-01-15 10:00:00,001 INFO web: started\n");
+    append(&log, &refused(3, "10.2.3.4"));
+    append(&log, TRACE);
+    append(&log, &refused(5, "10.9.9.9"));
+    append(&log, "2024-01-15 10:00:04,005 WARN web: slow\n");
+    let report = fetch(&luffy);
+    assert_eq!(report["status"], "ok");
+    assert_eq!(report["counts"]["lines"], 11);
+    assert_eq!(report["counts"]["records"], 5);
+    assert_eq!(report["counts"]["events"], 3);
+    assert_eq!(report["counts"]["new_clusters"], 2);
+    assert_eq!(report["counts"]["dropped"], 2);
+    assert_eq!(
+        counts(&luffy),
+        vec![
+            ("ValueError: bad 42".to_string(), 1),
+            (
+                "db: connection to <IP> refused after <NUM> retries".to_string(),
+                2
+            ),
+        ]
+    );
+    let clusters = json(&luffy.ok(&["clusters", "web", "--json"]));
+    let exception = clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "exception")
+        .unwrap();
+    assert_eq!(exception["exception_type"], "ValueError");
+    assert_eq!(exception["first_seen"], "2024-01-15T10:00:02.003Z");
+    let id = exception["id"].as_i64().unwrap().to_string();
+    let shown = json(&luffy.ok(&["cluster", "show", &id, "--json"]));
+    let frames = shown["frames"].as_array().unwrap();
+    assert_eq!(frames.len(), 2);
+    assert_eq!(frames[0]["function"], "do");
+    assert_eq!(frames[0]["path"], "/app/db.py");
+    assert_eq!(frames[0]["line"], 5);
+    assert_eq!(frames[0]["in_app"], true);
+    assert_eq!(shown["fingerprint_inputs"]["by_frames"], true);
+    assert!(shown["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["role"] == "first"));
+    let text = luffy.ok(&["cluster", "show", &id]);
+    assert!(text.contains("why these events are grouped:"), "{text}");
+    assert!(text.contains("at do (/app/db.py)"), "{text}");
+    let status = json(&luffy.ok(&["status", "web", "--json"]));
+    assert_eq!(status["last_log_fetch"], "2024-01-15T10:30:00Z");
+    assert_eq!(status["open_clusters"], 2);
+    assert_eq!(status["log_sources_count"], 1);
+}
+
+#[test]
+fn reads_only_what_is_new_and_waits_for_partial_lines() {
+    let (luffy, log) = setup();
+    append(&log, &refused(1, "10.0.0.1"));
+    fetch(&luffy);
+    assert_eq!(fetch(&luffy)["counts"]["lines"], 0);
+    append(&log, &refused(2, "10.0.0.2"));
+    append(
+        &log,
+        "2024-01-15 10:03:01,002 ERROR db: connection to 10.0.0.3:5432 ref",
+    );
+    let report = fetch(&luffy);
+    assert_eq!(report["counts"]["lines"], 1, "the partial line waits");
+    append(&log, "used after 3 retries\n");
+    let report = fetch(&luffy);
+    assert_eq!(report["counts"]["events"], 1);
+    assert_eq!(counts(&luffy)[0].1, 3);
+}
+
+#[test]
+fn follows_rotation_and_truncation() {
+    let (luffy, log) = setup();
+    append(&log, &refused(1, "10.0.0.1"));
+    fetch(&luffy);
+    append(&log, &refused(2, "10.0.0.2"));
+    std::fs::rename(&log, luffy.path("app.log.1")).unwrap();
+    append(&log, &refused(3, "10.0.0.3"));
+    let report = fetch(&luffy);
+    assert_eq!(
+        report["counts"]["events"], 2,
+        "rest of the rotated file, then the new one"
+    );
+    assert_eq!(counts(&luffy)[0].1, 3);
+    // copytruncate: the file is emptied in place, then written again
+    std::fs::write(&log, refused(4, "10.0.0.4")).unwrap();
+    let report = fetch(&luffy);
+    assert_eq!(report["counts"]["events"], 1);
+    assert_eq!(counts(&luffy)[0].1, 4);
+}
+
+#[test]
+fn a_resolved_cluster_that_occurs_again_regresses() {
+    let (luffy, log) = setup();
+    append(&log, TRACE);
+    fetch(&luffy);
+    luffy.ok(&["cluster", "resolve", "1"]);
+    assert_eq!(
+        json(&luffy.ok(&["clusters", "--json", "--status", "open"])),
+        json("[]")
+    );
+    append(&log, &TRACE.replace("10:00:02", "10:20:02"));
+    assert_eq!(fetch(&luffy)["counts"]["regressed"], 1);
+    let cluster = &json(&luffy.ok(&["clusters", "--json"]))[0];
+    assert_eq!(cluster["status"], "open");
+    assert_eq!(cluster["regressed"], true);
+    assert_eq!(cluster["count"], 2);
+    assert_eq!(cluster["last_seen"], "2024-01-15T10:20:02.003Z");
+    luffy.ok(&["cluster", "ignore", "1"]);
+    assert_eq!(
+        json(&luffy.ok(&["clusters", "--json", "--status", "ignored"]))[0]["id"],
+        1
+    );
+    let err = luffy.fails(&["cluster", "show", "99"], 2);
+    assert!(err.contains("no cluster 99"), "{err}");
+}
+
+#[test]
+fn bad_lines_are_counted_not_fatal() {
+    let (luffy, log) = setup();
+    let mut bytes = b"2024-01-15 10:00:00 ERROR bin: \xff\xfe garbage \x00\x01\n".to_vec();
+    bytes.extend_from_slice(
+        format!("2024-01-15 10:00:01 ERROR big: {}\n", "x".repeat(10 << 20)).as_bytes(),
+    );
+    bytes.extend_from_slice(b"{\"level\": \"error\", \"msg\": \"unterminated\n");
+    bytes.extend_from_slice(b"Traceback (most recent call last):\n  File \"/app/x.py\", line 1, in <module>\nKeyError: 'id'\n");
+    bytes.extend_from_slice(b"2031-01-01 00:00:00 ERROR clock: from the future\n");
+    bytes.extend_from_slice(b"2024-01-15 10:00:05 ERROR tz: no zone means UTC\n");
+    std::fs::write(&log, &bytes).unwrap();
+    let report = fetch(&luffy);
+    assert_eq!(report["status"], "ok", "{report}");
+    assert_eq!(report["counts"]["invalid_utf8"], 1);
+    assert_eq!(report["counts"]["long_lines"], 1);
+    assert_eq!(report["counts"]["future_times"], 1);
+    let clusters = json(&luffy.ok(&["clusters", "--json"]));
+    let titles: Vec<&str> = clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.iter().any(|t| t.starts_with("KeyError")),
+        "{titles:?}"
+    );
+    let tz = clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"].as_str().unwrap().contains("zone"))
+        .unwrap();
+    assert_eq!(tz["first_seen"], "2024-01-15T10:00:05.000Z");
+    let future = clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"].as_str().unwrap().contains("future"))
+        .unwrap();
+    assert_eq!(
+        future["first_seen"], "2024-01-15T10:30:00.000Z",
+        "the reading time replaces a future time"
+    );
+}
+
+#[test]
+fn source_errors_fail_the_run_and_keep_the_cursor() {
+    let luffy = Luffy::new();
+    luffy.ok(&["service", "add", "web"]);
+    let glob = luffy.path("logs/*.log");
+    luffy.ok(&[
+        "source",
+        "add",
+        "web",
+        "app",
+        "--kind",
+        "file",
+        "--path",
+        glob.to_str().unwrap(),
+    ]);
+    let err = luffy.fails(&["trigger", "fetch", "web"], 1);
+    assert!(err.contains("matches no file"), "{err}");
+    let history = json(&luffy.ok(&["history", "web", "--json"]));
+    assert_eq!(history[0]["status"], "failed");
+    assert!(
+        history[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("source app: glob"),
+        "{history}"
+    );
+    let sources = json(&luffy.ok(&["source", "list", "web", "--json"]));
+    assert_eq!(sources[0]["cursor"], Value::Null);
+    std::fs::create_dir(luffy.path("logs")).unwrap();
+    append(&luffy.path("logs/a.log"), &refused(1, "10.0.0.1"));
+    fetch(&luffy);
+    assert_eq!(counts(&luffy)[0].1, 1);
+}
+
+#[test]
+fn source_commands_validate_their_input() {
+    let luffy = Luffy::new();
+    luffy.ok(&["service", "add", "web"]);
+    let before = luffy.snapshot();
+    for (args, why) in [
+        (
+            &["source", "add", "web", "k", "--kind", "kafka"][..],
+            "unknown log source kind 'kafka'",
+        ),
+        (
+            &["source", "add", "web", "f", "--kind", "file"],
+            "a file source needs --path",
+        ),
+        (
+            &[
+                "source", "add", "web", "f", "--kind", "file", "--path", "/x", "--index", "i",
+            ],
+            "--index does not apply to a file source",
+        ),
+        (
+            &[
+                "source", "add", "wbe", "f", "--kind", "file", "--path", "/x",
+            ],
+            "did you mean 'web'",
+        ),
+        (
+            &[
+                "source", "add", "web", "bad name", "--kind", "file", "--path", "/x",
+            ],
+            "source name 'bad name'",
+        ),
+        (
+            &[
+                "source",
+                "add",
+                "web",
+                "o",
+                "--kind",
+                "opensearch",
+                "--url",
+                "localhost:9200",
+                "--index",
+                "x",
+            ],
+            "not an http(s) URL",
+        ),
+        (
+            &[
+                "source",
+                "add",
+                "web",
+                "o",
+                "--kind",
+                "opensearch",
+                "--url",
+                "http://h",
+                "--index",
+                "x",
+                "--password-env",
+                "s3cr3t pw",
+            ],
+            "not an environment variable name",
+        ),
+        (
+            &[
+                "source",
+                "add",
+                "web",
+                "o",
+                "--kind",
+                "opensearch",
+                "--url",
+                "http://h",
+                "--index",
+                "x",
+                "--query",
+                "{bad",
+            ],
+            "--query is not valid JSON",
+        ),
+        (
+            &[
+                "source", "add", "web", "l", "--kind", "loki", "--url", "http://h", "--query",
+                "app=web",
+            ],
+            "not a LogQL selector",
+        ),
+        (
+            &[
+                "source",
+                "add",
+                "web",
+                "c",
+                "--kind",
+                "command",
+                "--command",
+                "journalctl 'unclosed",
+            ],
+            "unclosed quote",
+        ),
+        (
+            &[
+                "source",
+                "add",
+                "web",
+                "c",
+                "--kind",
+                "command",
+                "--command",
+                "x",
+                "--since",
+                "yesterday",
+            ],
+            "'--since'",
+        ),
+        (
+            &["source", "rm", "web", "nothing"],
+            "has no source 'nothing'",
+        ),
+    ] {
+        let err = luffy.fails(args, 2);
+        assert!(err.contains(why), "{args:?}: {why:?} not in {err}");
+    }
+    assert_eq!(luffy.snapshot(), before);
+    assert_eq!(luffy.ok(&["source", "list", "--json"]), "[]\n");
+}
+
+#[test]
+fn source_add_set_list_rm() {
+    let luffy = Luffy::new();
+    luffy.ok(&["service", "add", "web"]);
+    let out = luffy.ok(&[
+        "source",
+        "add",
+        "web",
+        "es",
+        "--kind",
+        "opensearch",
+        "--url",
+        "http://127.0.0.1:9200",
+        "--index",
+        "logs-web-*",
+        "--password-env",
+        "ES_PASSWORD",
+        "--username",
+        "luffy",
+        "--since",
+        "2h",
+    ]);
+    assert_eq!(
+        out,
+        "added opensearch source web/es: http://127.0.0.1:9200 logs-web-*\n"
+    );
+    luffy.ok(&[
+        "source",
+        "add",
+        "web",
+        "journal",
+        "--kind",
+        "command",
+        "--command",
+        "journalctl -u web -o json --since {since}",
+        "--timeout",
+        "30s",
+    ]);
+    assert_eq!(
+        luffy.ok(&["source", "set", "web", "es", "--index", "logs-api-*"]),
+        "updated source web/es\n"
+    );
+    let list = json(&luffy.ok(&["source", "list", "--json"]));
+    assert_eq!(list[0]["name"], "es");
+    assert_eq!(list[0]["settings"]["index"], "logs-api-*");
+    assert_eq!(list[0]["settings"]["password_env"], "ES_PASSWORD");
+    assert_eq!(list[0]["settings"]["timestamp_field"], "@timestamp");
+    assert_eq!(
+        list[1]["settings"]["argv"],
+        serde_json::json!([
+            "journalctl",
+            "-u",
+            "web",
+            "-o",
+            "json",
+            "--since",
+            "{since}"
+        ])
+    );
+    assert_eq!(list[1]["settings"]["timeout_seconds"], 30);
+    let status = json(&luffy.ok(&["status", "web", "--json"]));
+    assert_eq!(status["log_sources_count"], 2);
+    luffy.ok(&["source", "set", "web", "journal", "--active", "off"]);
+    assert_eq!(
+        json(&luffy.ok(&["status", "web", "--json"]))["active_log_sources"],
+        1
+    );
+    assert_eq!(
+        luffy.ok(&["source", "rm", "web", "journal"]),
+        "removed source web/journal\n"
+    );
+    assert_eq!(
+        json(&luffy.ok(&["source", "list", "web", "--json"]))
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_live_lease_makes_a_second_fetch_skip() {
+    let (luffy, log) = setup();
+    append(&log, &refused(1, "10.0.0.1"));
+    luffy.ok(&["status"]);
+    let status = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"insert into leases values ('web','fetch','otherhost:1:0','2099-01-01T00:00:00Z')\"); c.commit()",
+            luffy.db.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let err = luffy.fails(&["trigger", "fetch", "web"], 1);
+    assert!(
+        err.contains("another luffy process is fetching web"),
+        "{err}"
+    );
+    assert_eq!(
+        json(&luffy.ok(&["history", "--json"]))[0]["status"],
+        "skipped"
+    );
+    assert_eq!(json(&luffy.ok(&["clusters", "--json"])), json("[]"));
+}
+
+/// Kills `luffy trigger fetch` with SIGKILL at random moments, many times, then lets a fetch
+/// finish: every cluster's count must equal the number of its records in the file.
+#[test]
+fn killed_fetches_count_every_record_exactly_once() {
+    let (luffy, log) = setup();
+    let mut text = String::new();
+    let (mut a, mut b, mut c) = (0u64, 0u64, 0u64);
+    for i in 0..60_000u32 {
+        match i % 10 {
+            0 => {
+                text.push_str(&refused(i % 60, &format!("10.0.{}.{}", i % 200, i % 250)));
+                a += 1;
+            }
+            3 => {
+                text.push_str(TRACE);
+                b += 1;
+            }
+            7 => {
+                text.push_str(&format!(
+                    "2024-01-15 10:00:00 FATAL disk: volume /dev/sd{} is full\n",
+                    i % 7
+                ));
+                c += 1;
+            }
+            _ => text.push_str(&format!(
+                "2024-01-15 10:00:00 INFO web: GET /items/{i} 200\n"
+            )),
+        }
+    }
+    append(&log, &text);
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64
+        | 1;
+    eprintln!("kill-test seed {seed}");
+    for _ in 0..8 {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let delay = std::time::Duration::from_millis(20 + (seed >> 33) % 400);
+        let mut child = luffy
+            .command(&["trigger", "fetch", "web"])
+            .env("LUFFY_FETCH_BATCH", "997")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+    }
+    let partial = json(&luffy.ok(&["clusters", "--json"]));
+    let counted: u64 = partial
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["count"].as_u64().unwrap())
+        .sum();
+    eprintln!(
+        "{counted} of {} events were counted before the last fetch",
+        a + b + c
+    );
+    let report = fetch(&luffy);
+    assert_eq!(report["status"], "ok", "{report}");
+    let got = counts(&luffy);
+    assert_eq!(
+        got,
+        vec![
+            ("ValueError: bad 42".to_string(), b),
+            (
+                "db: connection to <IP> refused after <NUM> retries".to_string(),
+                a
+            ),
+            ("disk: volume <PATH> is full".to_string(), c),
+        ],
+        "seed {seed}"
+    );
+    let history = json(&luffy.ok(&["history", "--json", "--limit", "100"]));
+    let interrupted = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("interrupted"))
+        })
+        .count();
+    let running = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "running")
+        .count();
+    assert_eq!(
+        running, 0,
+        "runs of killed processes are closed as interrupted"
+    );
+    eprintln!("{interrupted} runs were interrupted");
+}
