@@ -86,7 +86,11 @@ pub fn is_library_frame(frame: &Frame, language: Language) -> bool {
         Language::Java => JVM_LIBRARIES.iter().any(|p| name.starts_with(p)),
         Language::DotNet => DOTNET_LIBRARIES.iter().any(|p| name.starts_with(p)),
         Language::Go => {
-            frame.path.is_none() && frame.module.as_deref().map_or(true, is_go_std_package)
+            frame.path.is_none()
+                && match frame.module.as_deref() {
+                    Some(m) => is_go_std_package(m),
+                    None => true,
+                }
         }
         Language::Rust => is_rust_runtime_symbol(&frame.function),
         Language::Node => match frame.path.as_deref() {
