@@ -10,13 +10,17 @@ use super::trace::{
 /// Most message lines kept after a `panic:` line.
 const MAX_MESSAGE_LINES: usize = 32;
 
-/// Whether `line` opens a goroutine block (`goroutine 1 [running]:`).
+/// Whether `line` opens a goroutine block (`goroutine 1 [running]:`, or with the fields Go 1.21+
+/// adds under `GOTRACEBACK=system`: `goroutine 1 gp=0xc000002380 m=0 mp=0x5a9b20 [running]:`).
 pub fn is_goroutine_header(line: &str) -> bool {
-    line.strip_prefix("goroutine ")
-        .and_then(|r| r.split_once(" ["))
-        .is_some_and(|(n, rest)| {
-            !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && rest.ends_with("]:")
-        })
+    let Some(rest) = line.strip_prefix("goroutine ") else {
+        return false;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0
+        && rest[digits..].starts_with(' ')
+        && rest.contains(" [")
+        && rest.trim_end().ends_with("]:")
 }
 
 /// Whether the text holds a Go panic or fatal error.
@@ -240,6 +244,10 @@ mod tests {
             "goroutine 7 [chan receive, 2 minutes]:"
         ));
         assert!(!is_goroutine_header("goroutine x [running]:"));
+        assert!(is_goroutine_header(
+            "goroutine 1 gp=0xc000002380 m=0 mp=0x5a9b20 [running]:"
+        ));
+        assert!(!is_goroutine_header("goroutine 12 leaked"));
         assert_eq!(
             panic_line("panic: x [recovered, repanicked]"),
             Some(("panic", "x"))

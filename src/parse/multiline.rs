@@ -156,11 +156,12 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
             }
             return;
         }
-        if self.starts_record(line) {
+        let (start, header) = self.classify(line);
+        if start {
             self.emit_current(&mut emit);
             self.open = true;
             self.first_line = index;
-            self.by_header = (self.is_header)(line);
+            self.by_header = header;
             self.trace = Trace::None;
         } else {
             for _ in 0..std::mem::take(&mut self.pending_blank) {
@@ -207,25 +208,35 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
         self.truncated = false;
     }
 
-    fn starts_record(&mut self, line: &str) -> bool {
-        if !self.open || (self.is_header)(line) || starts_own_record(line) {
-            return true;
+    /// Whether `line` starts a new record, and whether it is a header line. Indented lines and
+    /// trace markers are settled before the header predicate is asked, so a loose predicate
+    /// (one that skips leading whitespace, say) cannot split a trace.
+    fn classify(&mut self, line: &str) -> (bool, bool) {
+        if starts_own_record(line) {
+            return (true, false);
         }
         let trimmed = line.trim_start();
-        if trimmed.len() < line.len() {
-            return false; // indented
+        let indented = trimmed.len() < line.len();
+        if self.open && (indented || is_continuation_marker(trimmed)) {
+            return (false, false);
+        }
+        let header = !indented && (self.is_header)(line);
+        if !self.open || header {
+            return (true, header);
         }
         if trimmed.starts_with("Traceback (most recent call last):") {
-            return !(self.by_header || self.trace == Trace::PythonFrames);
+            return (
+                !(self.by_header || self.trace == Trace::PythonFrames),
+                false,
+            );
         }
-        if is_continuation_marker(trimmed) || self.by_header {
-            return false;
-        }
-        match self.trace {
-            Trace::PythonFrames | Trace::RustMessage => false,
-            Trace::Go => !(line.ends_with(')') || line.starts_with("created by ")),
-            Trace::None => true,
-        }
+        let start = !self.by_header
+            && match self.trace {
+                Trace::PythonFrames | Trace::RustMessage => false,
+                Trace::Go => !(line.ends_with(')') || line.starts_with("created by ")),
+                Trace::None => true,
+            };
+        (start, false)
     }
 
     fn append(&mut self, line: &str) {

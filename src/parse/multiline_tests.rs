@@ -164,3 +164,25 @@ fn own_header_lines_start_records_after_a_header() {
     assert_eq!(firsts(&records), [0, 1]);
     assert_eq!(records[1].lines, 6);
 }
+
+#[test]
+fn loose_predicate_cannot_split_a_trace() {
+    // a predicate that, like a header finder skipping whitespace, matches indented frames too
+    let mut asm = Assembler::with_header(|l: &str| l.contains(" at ") || l.contains("ERROR"));
+    let mut out = Vec::new();
+    for l in include_str!("../../tests/data/traces/java_caused_suppressed.txt").lines() {
+        out.extend(asm.push(l));
+    }
+    out.extend(asm.finish());
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].lines, 19);
+}
+
+#[test]
+fn go_header_fields_and_node_excerpt_in_header_mode() {
+    let text = "2026-11-28 10:00:00 ERROR worker died\n/srv/app/src/server.js:13\n  null.x;\n       ^\n\nTypeError: Cannot read properties of null (reading 'x')\n    at /srv/app/src/server.js:13:53\n\nNode.js v20.20.2\n2026-11-28 10:00:01 INFO next\n";
+    let records = assemble(text);
+    assert_eq!(firsts(&records), [0, 9]);
+    let p = parse_exception(&records[0].text).unwrap();
+    assert_eq!(p.chain[0].exception_type, "TypeError");
+}
