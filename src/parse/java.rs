@@ -26,7 +26,8 @@ fn frame_parts(trimmed: &str) -> Option<(&str, &str)> {
     let close = open + rest[open..].find(')')?;
     let source = &rest[open + 1..close];
     let tail = rest[close + 1..].trim();
-    let known = matches!(source, "Native Method" | "Unknown Source");
+    // Android/R8 prints `(Unknown Source:12)`
+    let known = source == "Native Method" || source.starts_with("Unknown Source");
     if source.is_empty() || (source.contains(' ') && !known) {
         return None;
     }
@@ -51,7 +52,9 @@ fn parse_frame(trimmed: &str) -> Option<Frame> {
         module,
         ..Frame::default()
     };
-    if !matches!(source, "Native Method" | "Unknown Source" | "<generated>") {
+    if let Some(line) = source.strip_prefix("Unknown Source:") {
+        frame.line = super::trace::parse_num(line);
+    } else if !matches!(source, "Native Method" | "Unknown Source" | "<generated>") {
         let (path, line, _) = split_location(source);
         frame.path = Some(path.to_owned());
         frame.line = line;
@@ -300,5 +303,7 @@ mod tests {
         ));
         assert!(!is_frame_line("   at App.Svc.Run()"));
         assert!(is_frame_line("\tat a.B.c(Native Method)"));
+        let f = parse_frame("at com.acme.a.b(Unknown Source:12)").unwrap();
+        assert_eq!((f.path, f.line), (None, Some(12)));
     }
 }

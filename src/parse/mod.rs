@@ -19,7 +19,7 @@ pub mod ruby;
 pub mod rust;
 pub mod trace;
 
-pub use fingerprint::FingerprintInputs;
+pub use fingerprint::{ExceptionInputs, FingerprintInputs};
 pub use in_app::InAppRules;
 pub use multiline::{Assembler, Limits, Record};
 pub use trace::{ExceptionInfo, Frame, Language, ParsedException, Relation};
@@ -40,6 +40,7 @@ pub fn detect_language(text: &str) -> Option<Language> {
         };
         let found = match first {
             b'T' if t.starts_with("Traceback (most recent call last):") => Some(Language::Python),
+            b'F' if python::is_bare_file_line(line) => Some(Language::Python),
             b'+' if t.contains("Exception Group Traceback") => Some(Language::Python),
             b't' if rust_panic
                 && line.starts_with("thread '")

@@ -14,7 +14,15 @@ const DURING_HANDLING: &str = "During handling of the above exception, another e
 
 /// Whether the text holds a Python traceback.
 pub fn detect(text: &str) -> bool {
-    text.contains(TRACEBACK) || text.contains(GROUP_TRACEBACK)
+    text.contains(TRACEBACK)
+        || text.contains(GROUP_TRACEBACK)
+        || text.lines().any(is_bare_file_line)
+}
+
+/// `  File "x.py", line 3` opening a report without `Traceback` (a `SyntaxError` of the main
+/// script).
+pub fn is_bare_file_line(line: &str) -> bool {
+    line.starts_with("  File \"") && line.contains("\", line ")
 }
 
 /// One exception in document order, before reordering.
@@ -76,7 +84,18 @@ pub fn parse(text: &str) -> Option<ParsedException> {
             continue;
         }
         match state {
-            State::Outside => {}
+            State::Outside => {
+                if nodes.is_empty() && is_bare_file_line(line) {
+                    let mut info = ExceptionInfo::default();
+                    push_frame(&mut info.frames, parse_frame(&trimmed["File \"".len()..]));
+                    nodes.push(Node {
+                        info,
+                        link: None,
+                        member: false,
+                    });
+                    state = State::Frames;
+                }
+            }
             State::Frames => {
                 if let Some(rest) = trimmed.strip_prefix("File \"") {
                     if let Some(node) = nodes.last_mut() {
@@ -311,6 +330,15 @@ mod tests {
             p.chain[0].frames[1].path.as_deref(),
             Some("<frozen importlib._bootstrap>")
         );
+    }
+
+    #[test]
+    fn syntax_error_without_traceback_line() {
+        let text = "  File \"/srv/app/main.py\", line 3\n    def f(:\n          ^\nSyntaxError: invalid syntax\n";
+        assert!(detect(text));
+        let p = parse(text).unwrap();
+        assert_eq!(p.chain[0].exception_type, "SyntaxError");
+        assert_eq!(p.chain[0].frames[0].line, Some(3));
     }
 
     #[test]
