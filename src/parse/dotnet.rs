@@ -158,6 +158,9 @@ pub fn parse(text: &str) -> Option<ParsedException> {
         if let Some(frame) = parse_frame(trimmed) {
             push_frame(&mut chain[target].frames, frame);
         } else if trimmed == END_OF_INNER {
+            if target > last {
+                continue; // inside an aggregate member: its own inner blocks stay with it
+            }
             block += 1;
             target = separators.saturating_sub(block).min(last);
         } else if trimmed.starts_with("--- End of stack trace from previous location") {
