@@ -46,7 +46,7 @@ fn main() -> Result<()> {
     let command = format!("cargo run --release --example bench_patterns -- {}", args.join(" "));
     if let Some(name) = flag("--templates") {
         let set = sets.iter().find(|s| &s.name == name).context("no such data set")?;
-        let mut miner = Miner::new(Options { detect_header: args.iter().any(|a| a == "--raw") });
+        let mut miner = Miner::new(Options { detect_header: args.iter().any(|a| a == "--raw"), ..Options::default() });
         let lines = if args.iter().any(|a| a == "--raw") { &set.raw } else { &set.contents };
         for line in lines {
             miner.add(line);
@@ -157,7 +157,7 @@ fn score<P: std::hash::Hash + Eq + Clone>(pred: &[P], truth: &[String]) -> Score
 }
 
 fn mine_in_process(lines: &[String], detect_header: bool) -> Vec<u32> {
-    let mut miner = Miner::new(Options { detect_header });
+    let mut miner = Miner::new(Options { detect_header, ..Options::default() });
     let variants: Vec<u32> = lines.iter().map(|l| miner.add(l)).collect();
     let patterns = miner.patterns();
     variants.iter().map(|&v| patterns.pattern_of(v).id).collect()
@@ -166,7 +166,7 @@ fn mine_in_process(lines: &[String], detect_header: bool) -> Vec<u32> {
 /// Prints the true groups that were not found exactly, with the templates they went to.
 fn explain(set: &Dataset, raw: bool) {
     let lines = if raw { &set.raw } else { &set.contents };
-    let mut miner = Miner::new(Options { detect_header: raw });
+    let mut miner = Miner::new(Options { detect_header: raw, ..Options::default() });
     let variants: Vec<u32> = lines.iter().map(|l| miner.add(l)).collect();
     let patterns = miner.patterns();
     let pred: Vec<u32> = variants.iter().map(|&v| patterns.pattern_of(v).id).collect();
@@ -258,6 +258,7 @@ fn full_report(
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let (seconds, rss_kb) = runs[1];
     let luffy_rate = lines as f64 / seconds;
+    let nomemo_rate = miner_rate_without_memo(&stream)?;
     let (drain_n, drain_s) = run_drain3(&python, &script, &stream, drain_lines, None)?;
     let drain_rate = drain_n as f64 / drain_s;
 
@@ -269,12 +270,32 @@ fn full_report(
     let _ = writeln!(table, "| speed ({lines} lines, {} MB, ten sets interleaved) | value |", fs::metadata(&stream)?.len() / 1_000_000);
     let _ = writeln!(table, "|---|---|");
     let _ = writeln!(table, "| luffy patterns --message-only FILE, whole process (median of 3) | {seconds:.3} s = {:.0} lines/s |", luffy_rate);
+    let _ = writeln!(table, "| luffy miner in-process, exact-repeat memo off (every line masked), one thread | {nomemo_rate:.0} lines/s |");
     let _ = writeln!(table, "| luffy peak RSS | {} |", rss_kb.map_or("n/a (no /usr/bin/time)".to_string(), |kb| format!("{:.1} MB", kb as f64 / 1024.0)));
     let _ = writeln!(table, "| drain3 0.9.11 TemplateMiner, mining loop only, first {drain_n} lines | {drain_s:.2} s = {drain_rate:.0} lines/s |");
     let _ = writeln!(table, "| speed ratio luffy / drain3 | {:.1}x |", luffy_rate / drain_rate);
     print!("{table}");
     println!("\ncommand: {command}");
     Ok(())
+}
+
+/// Lines per second of the library miner alone with the exact-repeat memo off (best of 3), so
+/// the figure does not depend on the stream repeating itself.
+fn miner_rate_without_memo(stream: &Path) -> Result<f64> {
+    let text = fs::read_to_string(stream)?;
+    let lines: Vec<&str> = text.lines().collect();
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let start = Instant::now();
+        let mut miner = Miner::new(Options { detect_header: false, memo: false });
+        for line in &lines {
+            miner.add(line);
+        }
+        let patterns = miner.patterns();
+        best = best.min(start.elapsed().as_secs_f64());
+        assert!(!patterns.patterns.is_empty());
+    }
+    Ok(lines.len() as f64 / best)
 }
 
 /// Per-line pattern ids from `luffy patterns --assign`.

@@ -17,41 +17,76 @@ fn is_trail(b: u8) -> bool {
 
 /// How many bytes of punctuation wrap the token's core, at the front and at the end.
 pub fn strip_affixes(token: &[u8]) -> (usize, usize) {
-    let lead = token.iter().take_while(|&&b| is_lead(b)).count();
-    let rest = &token[lead..];
-    let trail = rest.iter().rev().take_while(|&&b| is_trail(b)).count();
-    (lead, trail)
+    let mut lead = 0;
+    while lead < token.len() && is_lead(token[lead]) {
+        lead += 1;
+    }
+    let mut end = token.len();
+    while end > lead && is_trail(token[end - 1]) {
+        end -= 1;
+    }
+    (lead, token.len() - end)
 }
+
+const DIGIT: u8 = 1;
+const LOWER: u8 = 2;
+const UPPER: u8 = 4;
+const OTHER: u8 = 8;
+/// `/`, `.` and `\`, which are counted.
+const RARE: u8 = 16;
+
+/// Per byte: what kind of character it is, for [`classify`].
+static BYTE: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = match c {
+            b'0'..=b'9' => DIGIT,
+            b'a'..=b'z' => LOWER,
+            b'A'..=b'Z' => UPPER,
+            b'-' | b'_' => 0,
+            b'/' | b'.' => RARE,
+            b'\\' => RARE | OTHER,
+            _ => OTHER,
+        };
+        b += 1;
+    }
+    table
+};
 
 /// The kind of variable `core` is, or `None` when it is a word to keep.
 pub fn classify(core: &[u8]) -> Option<VarKind> {
     if core.is_empty() {
         return None;
     }
-    let mut digits = 0usize;
-    let mut alpha = false;
-    let mut upper = false;
-    let mut slashes = 0usize;
-    let mut dots = 0usize;
-    let mut other = false;
+    let mut seen = 0u8;
+    let (mut slashes, mut dots, mut backslashes) = (0usize, 0usize, 0usize);
     for &b in core {
-        match b {
-            b'0'..=b'9' => digits += 1,
-            b'a'..=b'z' => alpha = true,
-            b'A'..=b'Z' => {
-                alpha = true;
-                upper = true;
+        let class = BYTE[b as usize];
+        seen |= class;
+        if class & RARE != 0 {
+            match b {
+                b'/' => slashes += 1,
+                b'.' => dots += 1,
+                b'\\' => backslashes += 1,
+                _ => {}
             }
-            b'/' => slashes += 1,
-            b'.' => dots += 1,
-            b'-' | b'_' => {}
-            _ => other = true,
         }
+    }
+    let digits = usize::from(seen & DIGIT != 0);
+    let alpha = seen & (LOWER | UPPER) != 0;
+    let upper = seen & UPPER != 0;
+    let other = seen & OTHER != 0;
+    if other && digits > 0 && is_call(core) {
+        return None;
     }
     if (other || slashes > 0) && memchr::memmem::find(core, b"://").is_some() {
         return Some(VarKind::Url);
     }
-    if is_path(core, slashes) {
+    if (slashes > 0 || backslashes > 0 || core[0] == b'~' || core[0] == b'.')
+        && is_path(core, slashes, backslashes)
+    {
         return Some(VarKind::Path);
     }
     if digits == 0 {
@@ -75,11 +110,24 @@ pub fn classify(core: &[u8]) -> Option<VarKind> {
     Some(VarKind::Any)
 }
 
-fn is_path(core: &[u8], slashes: usize) -> bool {
+/// `jk2_init()`, `v2.start(x)`: a function name with digits, called without numbers.
+fn is_call(core: &[u8]) -> bool {
+    let Some(open) = core.iter().position(|&b| b == b'(') else {
+        return false;
+    };
+    let (name, args) = core.split_at(open);
+    name.first().is_some_and(u8::is_ascii_alphabetic)
+        && name
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        && !args.iter().any(u8::is_ascii_digit)
+}
+
+fn is_path(core: &[u8], slashes: usize, backslashes: usize) -> bool {
     match core {
         [b'/', _, ..] | [b'~' | b'.', b'/', ..] => true,
         [d, b':', b'\\', ..] if d.is_ascii_alphabetic() => true,
-        _ => slashes >= 2 || core.iter().filter(|&&b| b == b'\\').count() >= 2,
+        _ => slashes >= 2 || backslashes >= 2,
     }
 }
 
@@ -228,6 +276,8 @@ mod tests {
         assert_eq!(classify(b"spark.SecurityManager"), None);
         assert_eq!(classify(b"and/or"), None);
         assert_eq!(classify(b"ok"), None);
+        assert_eq!(classify(b"jk2_init("), None);
+        assert_eq!(classify(b"sshd(pam_unix)[19939"), Some(VarKind::Any));
     }
 
     #[test]

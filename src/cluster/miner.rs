@@ -12,11 +12,26 @@ use super::token::{mask_into, Piece};
 /// The longest example line kept for a template (longer ones are cut at a character boundary).
 const EXAMPLE_BYTES: usize = 512;
 
+/// Messages remembered whole (exact repeats skip masking); the memo is emptied when full.
+const MEMO_ENTRIES: usize = 1 << 16;
+
 /// How the miner reads each line.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct Options {
     /// Detect and drop a leading header (timestamp, level, pid, thread, logger) before mining.
     pub detect_header: bool,
+    /// Remember recent messages whole, so an exact repeat costs one hash lookup (on by default;
+    /// bounded to 65,536 entries).
+    pub memo: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            detect_header: false,
+            memo: true,
+        }
+    }
 }
 
 /// One distinct masked form of a message, with how often it was seen.
@@ -33,6 +48,7 @@ pub(crate) struct Variant {
 pub struct Miner {
     options: Options,
     index: FxHashMap<u64, u32>,
+    memo: FxHashMap<u64, u32>,
     variants: Vec<Variant>,
     pieces: Vec<Piece>,
     lines: u64,
@@ -86,6 +102,29 @@ impl Miner {
         } else {
             line
         };
+        let whole = if self.options.memo {
+            let mut hasher = FxHasher::default();
+            hasher.write(message.as_bytes());
+            let whole = hasher.finish();
+            if let Some(&id) = self.memo.get(&whole) {
+                self.variants[id as usize].count += 1;
+                return id;
+            }
+            Some(whole)
+        } else {
+            None
+        };
+        let id = self.add_masked(line, message);
+        if let Some(whole) = whole {
+            if self.memo.len() >= MEMO_ENTRIES {
+                self.memo.clear();
+            }
+            self.memo.insert(whole, id);
+        }
+        id
+    }
+
+    fn add_masked(&mut self, line: &str, message: &str) -> u32 {
         mask_into(message, &mut self.pieces);
         let key = hash_pieces(message.as_bytes(), &self.pieces);
         if let Some(&id) = self.index.get(&key) {

@@ -64,25 +64,79 @@ pub fn mask_into(message: &str, out: &mut Vec<Piece>) {
     let mut i = 0;
     let n = bytes.len();
     while i < n {
-        while i < n && bytes[i].is_ascii_whitespace() {
+        while i < n && CLASS[bytes[i] as usize] == SPACE {
             i += 1;
         }
         if i >= n {
             break;
         }
         let start = i;
-        while i < n && !bytes[i].is_ascii_whitespace() {
+        let mut seen = 0;
+        while i < n {
+            let class = CLASS[bytes[i] as usize];
+            if class == SPACE {
+                break;
+            }
+            seen |= class;
             i += 1;
         }
-        push_token(bytes, start, i, out);
+        if seen & (DIGIT | EQ | SPECIAL) == 0 && !matches!(out.last(), Some(Piece::Var { .. })) {
+            // A plain word after a word stays a word.
+            out.push(Piece::Lit {
+                start: start as u32,
+                end: i as u32,
+            });
+        } else if seen == DIGIT {
+            let (a, b) = (start as u32, i as u32);
+            push_var(
+                bytes,
+                Piece::Var {
+                    kind: VarKind::Num,
+                    pre: (a, a),
+                    suf: (b, b),
+                },
+                out,
+            );
+        } else {
+            push_token(bytes, start, i, seen & EQ != 0, out);
+        }
     }
 }
 
-fn push_token(bytes: &[u8], start: usize, end: usize, out: &mut Vec<Piece>) {
+const SPACE: u8 = 1;
+const DIGIT: u8 = 2;
+const EQ: u8 = 4;
+const SPECIAL: u8 = 8;
+const NOT_DIGIT: u8 = 16;
+
+/// Per byte: [`SPACE`] for ASCII whitespace, else [`DIGIT`], or [`NOT_DIGIT`] with [`EQ`] for
+/// `=` and [`SPECIAL`] for the other bytes that can make a word a variable (`./\\:` and quotes).
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_whitespace() {
+            SPACE
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else if c == b'=' {
+            EQ | NOT_DIGIT
+        } else if matches!(c, b'.' | b'/' | b'\\' | b':' | b'"' | b'\'' | b'`') {
+            SPECIAL | NOT_DIGIT
+        } else {
+            NOT_DIGIT
+        };
+        b += 1;
+    }
+    table
+};
+
+fn push_token(bytes: &[u8], start: usize, end: usize, has_eq: bool, out: &mut Vec<Piece>) {
     let token = &bytes[start..end];
     let (lead, trail) = strip_affixes(token);
     let core = &token[lead..token.len() - trail];
-    let piece = match classify_core(token, lead, core) {
+    let piece = match classify_core(token, lead, core, has_eq) {
         Some((kind, value_start, value_end)) => Piece::Var {
             kind,
             pre: (start as u32, (start + value_start) as u32),
@@ -116,6 +170,11 @@ fn push_token(bytes: &[u8], start: usize, end: usize, out: &mut Vec<Piece>) {
             }
         }
     };
+    push_var(bytes, piece, out);
+}
+
+/// Pushes a piece; a variable also takes in the month and day names just before it.
+fn push_var(bytes: &[u8], piece: Piece, out: &mut Vec<Piece>) {
     // `Sun Jul 17`: the names came first and were kept as words; a number follows, so mask them.
     if let Piece::Var { pre, .. } = piece {
         if pre.0 == pre.1 {
@@ -168,7 +227,12 @@ fn push_collapsed(out: &mut Vec<Piece>, piece: Piece) {
 
 /// Classifies a token's core; for `key=value` only the value is the variable. Returns the kind
 /// and the variable's byte range within `token`.
-fn classify_core(token: &[u8], lead: usize, core: &[u8]) -> Option<(VarKind, usize, usize)> {
+fn classify_core(
+    token: &[u8],
+    lead: usize,
+    core: &[u8],
+    has_eq: bool,
+) -> Option<(VarKind, usize, usize)> {
     if core.is_empty() {
         return None;
     }
@@ -176,7 +240,7 @@ fn classify_core(token: &[u8], lead: usize, core: &[u8]) -> Option<(VarKind, usi
         && token.len() > lead + core.len()
         && matches!(token[lead - 1], b'"' | b'\'' | b'`')
         && token[lead + core.len()] == token[lead - 1];
-    if let Some(eq) = memchr::memchr(b'=', core) {
+    if let Some(eq) = has_eq.then(|| core.iter().position(|&b| b == b'=')).flatten() {
         let key = &core[..eq];
         if !key.is_empty()
             && key

@@ -42,6 +42,7 @@ pub fn run(args: &PatternsArgs, json: bool, out: &mut dyn Write) -> Result<()> {
     let progress = progress_bar(total);
     let mut miner = Miner::new(Options {
         detect_header: !args.message_only,
+        ..Options::default()
     });
     let mut assigned: Vec<u32> = Vec::new();
     let mut damage = Damage::default();
