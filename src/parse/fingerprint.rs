@@ -25,7 +25,8 @@ pub struct ExceptionInputs {
     pub relation: Option<Relation>,
     /// Up to N in-app frames, most recent first, as `function (path)` without line numbers.
     pub frames: Vec<String>,
-    /// The masked first line of the message; only set when the whole chain has no in-app frame.
+    /// The masked first line of the message: set when the whole chain has no in-app frame, or
+    /// when one of this exception's frames has no function name.
     pub message: Option<String>,
 }
 
@@ -59,23 +60,23 @@ impl FingerprintInputs {
             .take(MAX_EXCEPTIONS);
         let mut exceptions: Vec<ExceptionInputs> = chain
             .clone()
-            .map(|e| ExceptionInputs {
-                exception_type: e.exception_type.trim().to_owned(),
-                relation: e.relation,
-                frames: e
-                    .frames
-                    .iter()
-                    .filter(|f| f.in_app)
-                    .take(max_frames)
-                    .map(|f| frame_key(f, language))
-                    .collect(),
-                message: None,
+            .map(|e| {
+                let in_app = e.frames.iter().filter(|f| f.in_app).take(max_frames);
+                // a frame without a function (a Rust panic location, an anonymous Node
+                // function) says little on its own: the message then counts too
+                let anonymous = in_app.clone().any(|f| f.function.is_empty());
+                ExceptionInputs {
+                    exception_type: e.exception_type.trim().to_owned(),
+                    relation: e.relation,
+                    frames: in_app.map(|f| frame_key(f, language)).collect(),
+                    message: anonymous.then(|| first_line_masked(&e.message)),
+                }
             })
             .collect();
         let by_frames = exceptions.iter().any(|e| !e.frames.is_empty());
         if !by_frames {
             for (inputs, e) in exceptions.iter_mut().zip(chain) {
-                inputs.message = Some(mask_message(e.message.lines().next().unwrap_or("")));
+                inputs.message = Some(first_line_masked(&e.message));
             }
         }
         FingerprintInputs {
@@ -111,6 +112,10 @@ impl FingerprintInputs {
     }
 }
 
+fn first_line_masked(message: &str) -> String {
+    mask_message(message.lines().next().unwrap_or(""))
+}
+
 /// `module.function (path)`, normalized, without line numbers.
 fn frame_key(f: &Frame, language: Language) -> String {
     let mut key = match f.module.as_deref() {
@@ -126,9 +131,13 @@ fn frame_key(f: &Frame, language: Language) -> String {
         _ => normalize_function(&f.function, language),
     };
     if let Some(p) = f.path.as_deref() {
-        key.push_str(" (");
-        push_normalized_path(&mut key, p);
-        key.push(')');
+        if key.is_empty() {
+            push_normalized_path(&mut key, p);
+        } else {
+            key.push_str(" (");
+            push_normalized_path(&mut key, p);
+            key.push(')');
+        }
     }
     key
 }
@@ -272,6 +281,21 @@ mod tests {
         let b = a.replace("42", "977").replace("bob", "alice");
         assert_eq!(fp.hash(), inputs(&b).hash());
         assert!(fp.to_string().contains("masked messages"));
+    }
+
+    #[test]
+    fn frames_without_function_add_the_message() {
+        let a = "thread 'main' panicked at src/main.rs:8:10:\ncalled `Option::unwrap()` on a `None` value\n";
+        let b = "thread 'main' panicked at src/main.rs:30:5:\nindex out of bounds: the len is 0 but the index is 7\n";
+        let fa = inputs(a);
+        assert_eq!(fa.exceptions[0].frames, ["src/main.rs"]);
+        assert_eq!(
+            fa.exceptions[0].message.as_deref(),
+            Some("called <str> on a <str> value")
+        );
+        assert_ne!(fa.hash(), inputs(b).hash());
+        let c = b.replace('7', "9").replace(":30:5", ":31:5");
+        assert_eq!(inputs(b).hash(), inputs(&c).hash());
     }
 
     #[test]
