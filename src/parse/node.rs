@@ -14,6 +14,8 @@ const HEADER_LOOKBACK: usize = 32;
 fn frame_parts(trimmed: &str) -> Option<(&str, &str)> {
     let rest = trimmed.strip_prefix("at ")?;
     let rest = rest.strip_suffix(" {").unwrap_or(rest).trim_end();
+    // the last frame of an `[errors]: [...]` member is followed by a comma
+    let rest = rest.strip_suffix(',').unwrap_or(rest);
     let rest = rest.strip_prefix("async ").unwrap_or(rest);
     if let Some(open) = rest.find(" (") {
         let inner = rest[open + 2..].strip_suffix(')')?;
@@ -74,6 +76,16 @@ fn new_exception(trimmed: &str) -> ExceptionInfo {
     }
 }
 
+/// `[AggregateError: All promises were rejected] {`: an error printed without its own stack.
+fn bracketed_error(trimmed: &str) -> Option<&str> {
+    let inner = trimmed
+        .strip_suffix(" {")
+        .unwrap_or(trimmed)
+        .strip_prefix('[')?;
+    let inner = inner.strip_suffix(']')?;
+    is_error_line(inner).then_some(inner)
+}
+
 /// Parse the first V8 stack trace in `text`.
 pub fn parse(text: &str) -> Option<ParsedException> {
     let lines: Vec<&str> = text.lines().collect();
@@ -98,8 +110,22 @@ pub fn parse(text: &str) -> Option<ParsedException> {
         let message = chain[0].message.trim_end().to_owned();
         chain[0].message = message;
     }
+    // `[AggregateError: ...] {` + `[errors]: [` above the first member: the aggregate comes first
+    let mut in_errors = false;
+    if let Some(i) = start.filter(|&i| i >= 2 && lines[i - 1].trim() == "[errors]: [") {
+        if let Some(outer) = (from..i - 1)
+            .rev()
+            .find_map(|k| bracketed_error(lines[k].trim()))
+        {
+            let mut member = std::mem::replace(&mut chain[0], new_exception(outer));
+            member.relation = Some(Relation::Group);
+            member.parent = Some(0);
+            chain.push(member);
+            in_errors = true;
+        }
+    }
     // depth of `{ ... }` property blocks printed after a frame list
-    let mut depth = 0usize;
+    let mut depth = usize::from(in_errors);
     for line in &lines[first_frame..] {
         let trimmed = line.trim();
         if let Some(frame) = parse_frame(trimmed) {
@@ -121,6 +147,16 @@ pub fn parse(text: &str) -> Option<ParsedException> {
             if rest.ends_with('{') {
                 depth += 1;
             }
+        } else if in_errors && is_error_line(trimmed) {
+            if chain.len() >= MAX_CHAIN {
+                break;
+            }
+            let mut e = new_exception(trimmed);
+            e.relation = Some(Relation::Group);
+            e.parent = Some(0);
+            chain.push(e);
+        } else if trimmed.starts_with(']') {
+            in_errors = false;
         } else if trimmed.starts_with('}') {
             depth = depth.saturating_sub(1);
             if depth == 0 {
@@ -210,6 +246,23 @@ mod tests {
         assert_eq!(p.chain[1].frames.len(), 2);
         assert_eq!(p.chain[2].parent, Some(1));
         assert_eq!(p.chain[2].frames[0].function, "check");
+    }
+
+    #[test]
+    fn aggregate_error_members() {
+        let p = parse(include_str!("../../tests/data/traces/node_aggregate.txt")).unwrap();
+        assert_eq!(types(&p), ["AggregateError", "Error", "TypeError"]);
+        assert_eq!(p.chain[0].message, "All promises were rejected");
+        assert!(p.chain[0].frames.is_empty());
+        assert_eq!(p.chain[1].relation, Some(Relation::Group));
+        assert_eq!(p.chain[2].parent, Some(0));
+        assert_eq!(p.chain[1].frames.len(), 9);
+        assert_eq!(
+            p.chain[1].frames[8].path.as_deref(),
+            Some("node:internal/main/run_main_module")
+        );
+        assert_eq!(p.chain[2].message, "mirror b returned 503");
+        assert_eq!(p.chain[2].frames[0].function, "b");
     }
 
     #[test]

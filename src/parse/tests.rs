@@ -106,6 +106,12 @@ const CORPUS: &[(&str, &str, Language, &str)] = &[
         "Error",
     ),
     (
+        "node_aggregate",
+        include_str!("../../tests/data/traces/node_aggregate.txt"),
+        Language::Node,
+        "AggregateError",
+    ),
+    (
         "rust_panic_new",
         include_str!("../../tests/data/traces/rust_panic_new.txt"),
         Language::Rust,
