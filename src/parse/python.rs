@@ -52,6 +52,8 @@ pub fn parse(text: &str) -> Option<ParsedException> {
     let mut state = State::Outside;
     let mut group_mode = false;
     let mut member_next = false;
+    // the last non-blank line before any traceback: a cause printed without its traceback
+    let mut last_outside = "";
     for raw in text.lines() {
         if !group_mode && raw.trim_start().starts_with('+') && raw.contains(GROUP_TRACEBACK) {
             group_mode = true;
@@ -85,6 +87,20 @@ pub fn parse(text: &str) -> Option<ParsedException> {
         }
         match state {
             State::Outside => {
+                if let Some(rel) = chaining(trimmed).filter(|_| nodes.is_empty()) {
+                    if split_type_message(last_outside).is_some() {
+                        let mut info = ExceptionInfo::default();
+                        set_exception_line(&mut info, last_outside);
+                        nodes.push(Node {
+                            info,
+                            link: Some(rel),
+                            member: false,
+                        });
+                        state = State::Expect;
+                    }
+                } else if !trimmed.is_empty() {
+                    last_outside = trimmed;
+                }
                 if nodes.is_empty() && is_bare_file_line(line) {
                     let mut info = ExceptionInfo::default();
                     push_frame(&mut info.frames, parse_frame(&trimmed["File \"".len()..]));
@@ -139,6 +155,16 @@ pub fn parse(text: &str) -> Option<ParsedException> {
                     state = State::Message;
                 } else if nodes.last().is_some_and(|n| n.link.is_none()) {
                     break;
+                } else if split_type_message(trimmed).is_some() && nodes.len() < MAX_CHAIN {
+                    // a chained exception printed without its own traceback
+                    let mut info = ExceptionInfo::default();
+                    set_exception_line(&mut info, trimmed);
+                    nodes.push(Node {
+                        info,
+                        link: None,
+                        member: false,
+                    });
+                    state = State::Message;
                 }
             }
         }
@@ -339,6 +365,25 @@ mod tests {
         let p = parse(text).unwrap();
         assert_eq!(p.chain[0].exception_type, "SyntaxError");
         assert_eq!(p.chain[0].frames[0].line, Some(3));
+    }
+
+    #[test]
+    fn causes_without_traceback() {
+        let p = parse(include_str!(
+            "../../tests/data/traces/python_cause_without_traceback.txt"
+        ))
+        .unwrap();
+        assert_eq!(types(&p), ["RuntimeError", "KeyError"]);
+        assert_eq!(p.chain[0].frames.len(), 2);
+        assert_eq!(p.chain[1].message, "'user:42'");
+        assert_eq!(p.chain[1].relation, Some(Relation::Cause));
+        assert!(p.chain[1].frames.is_empty());
+        let text = "Traceback (most recent call last):\n  File \"a.py\", line 1, in f\nA: a\n\nDuring handling of the above exception, another exception occurred:\n\nB: b\n\nThe above exception was the direct cause of the following exception:\n\nTraceback (most recent call last):\n  File \"a.py\", line 9, in g\nC: c\n";
+        let p = parse(text).unwrap();
+        assert_eq!(types(&p), ["C", "B", "A"]);
+        assert_eq!(p.chain[1].relation, Some(Relation::Cause));
+        assert_eq!(p.chain[2].relation, Some(Relation::Context));
+        assert_eq!(p.root_cause().unwrap().exception_type, "A");
     }
 
     #[test]

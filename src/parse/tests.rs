@@ -40,6 +40,12 @@ const CORPUS: &[(&str, &str, Language, &str)] = &[
         "SyntaxError",
     ),
     (
+        "python_cause_without_traceback",
+        include_str!("../../tests/data/traces/python_cause_without_traceback.txt"),
+        Language::Python,
+        "RuntimeError",
+    ),
+    (
         "java_caused_suppressed",
         include_str!("../../tests/data/traces/java_caused_suppressed.txt"),
         Language::Java,
