@@ -32,7 +32,7 @@ pub(crate) fn merge_columns(mut clusters: Vec<Cluster>) -> (Vec<Cluster>, Vec<u3
         if parent.iter().enumerate().all(|(i, &p)| p as usize == i) {
             break;
         }
-        let (merged, step) = rebuild(clusters, &parent);
+        let (merged, step) = rebuild(&clusters, &parent);
         clusters = merged;
         for r in &mut remap {
             *r = step[*r as usize];
@@ -66,8 +66,8 @@ fn one_round(clusters: &[Cluster]) -> Vec<u32> {
             .collect();
         let total = mixed.iter().fold(0u64, |a, &h| a.wrapping_add(h));
         // The first word names the event in most logs (as in Drain's tree): never a variable.
-        for i in 1..tokens.len() {
-            let key = (tokens.len(), i, total.wrapping_sub(mixed[i]));
+        for (i, &own) in mixed.iter().enumerate().skip(1) {
+            let key = (tokens.len(), i, total.wrapping_sub(own));
             groups.entry(key).or_default().push(c as u32);
         }
     }
@@ -131,7 +131,7 @@ fn union(parent: &mut [u32], a: u32, b: u32) {
 }
 
 /// Builds the merged clusters from the union roots; returns them and the old-to-new index.
-fn rebuild(clusters: Vec<Cluster>, parent: &[u32]) -> (Vec<Cluster>, Vec<u32>) {
+fn rebuild(clusters: &[Cluster], parent: &[u32]) -> (Vec<Cluster>, Vec<u32>) {
     let mut new_index = vec![u32::MAX; clusters.len()];
     let mut merged: Vec<Cluster> = Vec::new();
     for (c, &root) in parent.iter().enumerate() {

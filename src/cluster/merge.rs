@@ -100,7 +100,7 @@ pub(crate) fn cluster(variants: &[Variant]) -> (Vec<Cluster>, Vec<u32>) {
         of_variant[v] = c;
     }
     let (clusters, remap) = columns::merge_columns(clusters);
-    let (clusters, remap2) = merge_skeletons(clusters);
+    let (clusters, remap2) = merge_skeletons(&clusters);
     for c in &mut of_variant {
         *c = remap2[remap[*c as usize] as usize];
     }
@@ -158,7 +158,7 @@ fn skeleton(tokens: &[Tok]) -> Vec<&str> {
 
 /// Merges clusters with the same skeleton (a variable that spans a varying number of words);
 /// returns the merged clusters and, per old cluster, its new index.
-fn merge_skeletons(clusters: Vec<Cluster>) -> (Vec<Cluster>, Vec<u32>) {
+fn merge_skeletons(clusters: &[Cluster]) -> (Vec<Cluster>, Vec<u32>) {
     let mut order: Vec<usize> = (0..clusters.len()).collect();
     order.sort_by(|&a, &b| clusters[b].count.cmp(&clusters[a].count).then(a.cmp(&b)));
     let mut index: FxHashMap<Vec<&str>, u32> = FxHashMap::default();
@@ -171,19 +171,16 @@ fn merge_skeletons(clusters: Vec<Cluster>) -> (Vec<Cluster>, Vec<u32>) {
         } else {
             index.get(&key).copied()
         };
-        match target {
-            Some(t) => {
-                merged[t as usize].count += clusters[c].count;
-                remap[c] = t;
+        if let Some(t) = target {
+            merged[t as usize].count += clusters[c].count;
+            remap[c] = t;
+        } else {
+            let t = merged.len() as u32;
+            merged.push(clusters[c].clone());
+            if !key.is_empty() {
+                index.insert(key, t);
             }
-            None => {
-                let t = merged.len() as u32;
-                merged.push(clusters[c].clone());
-                if !key.is_empty() {
-                    index.insert(key, t);
-                }
-                remap[c] = t;
-            }
+            remap[c] = t;
         }
     }
     (merged, remap)

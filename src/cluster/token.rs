@@ -136,40 +136,34 @@ fn push_token(bytes: &[u8], start: usize, end: usize, has_eq: bool, out: &mut Ve
     let token = &bytes[start..end];
     let (lead, trail) = strip_affixes(token);
     let core = &token[lead..token.len() - trail];
-    let piece = match classify_core(token, lead, core, has_eq) {
-        Some((kind, value_start, value_end)) => Piece::Var {
-            kind,
-            pre: (start as u32, (start + value_start) as u32),
-            suf: ((start + value_end) as u32, end as u32),
-        },
-        None => {
-            let lit = Piece::Lit {
-                start: start as u32,
-                end: end as u32,
-            };
-            match out.last() {
-                // A unit after a number belongs to it: `1.16 KB`, `<1 sec`, `35 ms`.
-                Some(&Piece::Var {
-                    kind: VarKind::Num,
-                    suf,
-                    ..
-                }) if suf.0 == suf.1 && is_unit(core) => Piece::Var {
-                    kind: VarKind::Num,
-                    pre: (start as u32, (start + lead) as u32),
-                    suf: ((start + lead + core.len()) as u32, end as u32),
-                },
-                // A month or weekday name next to a number is part of a date.
-                Some(&Piece::Var { suf, .. }) if suf.0 == suf.1 && is_month_or_day(core) => {
-                    Piece::Var {
-                        kind: VarKind::Date,
-                        pre: (start as u32, (start + lead) as u32),
-                        suf: ((start + lead + core.len()) as u32, end as u32),
-                    }
-                }
-                _ => lit,
+    let piece =
+        if let Some((kind, value_start, value_end)) = classify_core(token, lead, core, has_eq) {
+            Piece::Var {
+                kind,
+                pre: (start as u32, (start + value_start) as u32),
+                suf: ((start + value_end) as u32, end as u32),
             }
-        }
-    };
+        } else {
+            let after_var = match out.last() {
+                Some(&Piece::Var { kind, suf, .. }) if suf.0 == suf.1 => Some(kind),
+                _ => None,
+            };
+            let var = |kind| Piece::Var {
+                kind,
+                pre: (start as u32, (start + lead) as u32),
+                suf: ((start + lead + core.len()) as u32, end as u32),
+            };
+            match after_var {
+                // A unit after a number belongs to it: `1.16 KB`, `<1 sec`, `35 ms`.
+                Some(VarKind::Num) if is_unit(core) => var(VarKind::Num),
+                // A month or weekday name next to a number is part of a date.
+                Some(_) if is_month_or_day(core) => var(VarKind::Date),
+                _ => Piece::Lit {
+                    start: start as u32,
+                    end: end as u32,
+                },
+            }
+        };
     push_var(bytes, piece, out);
 }
 
@@ -240,7 +234,10 @@ fn classify_core(
         && token.len() > lead + core.len()
         && matches!(token[lead - 1], b'"' | b'\'' | b'`')
         && token[lead + core.len()] == token[lead - 1];
-    if let Some(eq) = has_eq.then(|| core.iter().position(|&b| b == b'=')).flatten() {
+    if let Some(eq) = has_eq
+        .then(|| core.iter().position(|&b| b == b'='))
+        .flatten()
+    {
         let key = &core[..eq];
         if !key.is_empty()
             && key
@@ -272,7 +269,7 @@ mod tests {
         for piece in &pieces {
             match *piece {
                 Piece::Lit { start, end } => {
-                    words.push(message[start as usize..end as usize].to_string())
+                    words.push(message[start as usize..end as usize].to_string());
                 }
                 Piece::Var { kind, pre, suf } => words.push(format!(
                     "{}{}{}",
