@@ -206,7 +206,11 @@ fn every_corpus_is_detected_and_parsed() {
 
 #[test]
 fn serde_round_trip() {
-    let p = parse_exception(CORPUS[6].1).unwrap();
+    let (_, text, _, _) = CORPUS
+        .iter()
+        .find(|c| c.0 == "java_caused_suppressed")
+        .unwrap();
+    let p = parse_exception(text).unwrap();
     let json = serde_json::to_string(&p).unwrap();
     assert!(json.contains("\"language\":\"java\""));
     assert!(json.contains("\"relation\":\"suppressed\""));
