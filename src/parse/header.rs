@@ -114,9 +114,10 @@ fn is_glog(s: &[u8]) -> bool {
 
 /// Unindented lines that belong to the stack trace of the record before them.
 pub fn is_continuation_marker(trimmed: &str) -> bool {
-    const PREFIXES: [&str; 18] = [
+    const PREFIXES: [&str; 19] = [
         "Caused by:",
         "Suppressed:",
+        "Wrapped by:",
         "The above exception was the direct cause",
         "During handling of the above exception",
         "---> ",

@@ -64,7 +64,10 @@ fn parse_frame(trimmed: &str) -> Option<Frame> {
 
 /// A header line: `Caused by: X`, `Suppressed: X`, or the first exception.
 fn header(trimmed: &str) -> (Option<Relation>, &str) {
-    if let Some(rest) = trimmed.strip_prefix("Caused by: ") {
+    if let Some(rest) = trimmed
+        .strip_prefix("Caused by: ")
+        .or_else(|| trimmed.strip_prefix("Wrapped by: "))
+    {
         (Some(Relation::Cause), rest)
     } else if let Some(rest) = trimmed.strip_prefix("Suppressed: ") {
         (Some(Relation::Suppressed), rest)
@@ -154,7 +157,28 @@ pub fn parse(text: &str) -> Option<ParsedException> {
             break;
         }
     }
+    if text.contains("\nWrapped by: ") {
+        root_cause_first(&mut chain);
+    }
     ParsedException::new(Language::Java, chain)
+}
+
+/// Logback's `rootCauseFirst` prints the root cause first and each wrapper after it as
+/// `Wrapped by:`; turn such a (linear) chain outermost first. Chains with suppressed exceptions
+/// are left as printed.
+fn root_cause_first(chain: &mut [ExceptionInfo]) {
+    if chain
+        .iter()
+        .skip(1)
+        .any(|e| e.relation != Some(Relation::Cause))
+    {
+        return;
+    }
+    chain.reverse();
+    for (i, e) in chain.iter_mut().enumerate() {
+        e.relation = (i > 0).then_some(Relation::Cause);
+        e.parent = i.checked_sub(1);
+    }
 }
 
 /// Pop the exceptions a new `Caused by:`/`Suppressed:` at `level` cannot belong to and return
@@ -293,6 +317,27 @@ mod tests {
         let p = parse("\tat com.x.A.b(A.java:3)\n\tat com.x.A.c(A.java:9)\n").unwrap();
         assert_eq!(p.chain[0].exception_type, "");
         assert_eq!(p.chain[0].frames.len(), 2);
+    }
+
+    #[test]
+    fn logback_root_cause_first() {
+        let text = "java.net.ConnectException: Connection refused\n\tat sun.nio.ch.Net.connect0(Native Method)\n\tat com.acme.db.Client.open(Client.java:40)\nWrapped by: com.acme.db.DbException: could not connect\n\tat com.acme.db.Client.open(Client.java:44)\n\t... 3 common frames omitted\nWrapped by: java.lang.IllegalStateException: startup failed\n\tat com.acme.Main.main(Main.java:12)\n";
+        let p = parse(text).unwrap();
+        assert_eq!(
+            types(&p),
+            [
+                "java.lang.IllegalStateException",
+                "com.acme.db.DbException",
+                "java.net.ConnectException"
+            ]
+        );
+        assert_eq!(p.chain[0].relation, None);
+        assert_eq!(p.chain[2].parent, Some(1));
+        assert_eq!(p.chain[2].frames.len(), 2);
+        assert_eq!(
+            p.root_cause().unwrap().exception_type,
+            "java.net.ConnectException"
+        );
     }
 
     #[test]

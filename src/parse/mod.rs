@@ -21,7 +21,7 @@ pub mod trace;
 
 pub use fingerprint::{ExceptionInputs, FingerprintInputs};
 pub use in_app::InAppRules;
-pub use multiline::{Assembler, Limits, Record};
+pub use multiline::{assemble, Assembler, Limits, Record, RecordRef};
 pub use trace::{ExceptionInfo, Frame, Language, ParsedException, Relation};
 
 /// Only this much of a record is looked at; traces are far shorter, and this bounds the work
