@@ -13,18 +13,32 @@ const END_OF_INNER: &str = "--- End of inner exception stack trace ---";
 const HEADER_LOOKBACK: usize = 32;
 
 /// Split a trimmed `at ...` line into the qualified method, its argument list and the
-/// ` in path:line N` part.
+/// ` in path:line N` part. Mono's form (`at Ns.C.M (String s) [0x00012] in /x/C.cs:42`) has a
+/// space before the arguments and must carry an offset or location after them.
 fn frame_parts(trimmed: &str) -> Option<(&str, &str, &str)> {
     let rest = trimmed.strip_prefix("at ")?;
     let rest = rest.strip_suffix("<---").unwrap_or(rest).trim_end();
     let open = rest.find('(')?;
-    let name = &rest[..open];
+    let raw_name = &rest[..open];
+    let name = raw_name.trim_end();
+    let mono = name.len() < raw_name.len();
     if name.is_empty() || name.contains(' ') {
         return None;
     }
     let close = open + rest[open..].find(')')?;
     let args = &rest[open + 1..close];
-    let tail = rest[close + 1..].trim();
+    let mut tail = rest[close + 1..].trim();
+    if mono {
+        if !(tail.starts_with('[') || tail.starts_with('<') || tail.starts_with("in ")) {
+            return None;
+        }
+        if let Some((_, after)) = tail
+            .split_once([']', '>'])
+            .filter(|_| !tail.starts_with("in "))
+        {
+            tail = after.trim_start();
+        }
+    }
     // .NET prints `()` or typed parameters (`Int32 id`); JVM parens hold a file name
     let dotnet_args = args.is_empty()
         || (args.contains(' ') && !matches!(args, "Native Method" | "Unknown Source"));
@@ -48,12 +62,17 @@ fn parse_frame(trimmed: &str) -> Option<Frame> {
         ..Frame::default()
     };
     if !location.is_empty() {
-        let (path, line) = match location.rsplit_once(":line ") {
-            Some((p, n)) => (p, parse_num(n.trim())),
-            None => (location, None),
+        // `path:line 42` (.NET) or `path:42` (Mono)
+        let (path, line) = if let Some((p, n)) = location.rsplit_once(":line ") {
+            (p, parse_num(n.trim()))
+        } else {
+            let (p, line, _) = super::trace::split_location(location);
+            (p, line)
         };
-        frame.path = Some(path.to_owned());
-        frame.line = line;
+        if !path.starts_with("<filename unknown>") {
+            frame.path = Some(path.to_owned());
+            frame.line = line;
+        }
     }
     Some(frame)
 }
@@ -293,10 +312,31 @@ mod tests {
     }
 
     #[test]
+    fn mono_frames() {
+        let text = "System.NullReferenceException: Object reference not set to an instance of an object\n  at Game.Player.Update (System.Single dt) [0x00012] in /build/Game/Player.cs:42 \n  at Game.Loop.Tick () [0x00000] in <filename unknown>:0 \n";
+        let p = parse(text).unwrap();
+        let f = &p.chain[0].frames;
+        assert_eq!(f.len(), 2);
+        assert_eq!(
+            (f[0].module.as_deref(), f[0].function.as_str()),
+            (Some("Game.Player"), "Update")
+        );
+        assert_eq!(
+            (f[0].path.as_deref(), f[0].line),
+            (Some("/build/Game/Player.cs"), Some(42))
+        );
+        assert_eq!((f[1].path.as_deref(), f[1].line), (None, None));
+    }
+
+    #[test]
     fn jvm_and_v8_lines_are_not_dotnet_frames() {
         assert!(!is_frame_line("\tat com.x.A.b(A.java:3)"));
         assert!(!is_frame_line("\tat a.B.c(Native Method)"));
         assert!(!is_frame_line("    at getUser (/app/users.js:12:18)"));
+        assert!(!is_frame_line(
+            "    at getUser (/Users/J Smith/app/users.js:12:18)"
+        ));
+        assert!(!is_frame_line("    at Promise.all (index 0)"));
         assert!(is_frame_line("   at A.B.C()"));
     }
 }
