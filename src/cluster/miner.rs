@@ -12,6 +12,10 @@ use super::token::{mask_into, Piece};
 /// The longest example line kept for a template (longer ones are cut at a character boundary).
 const EXAMPLE_BYTES: usize = 512;
 
+/// Distinct masked forms kept before they are compacted into their templates, which bounds
+/// memory when a word that masking cannot see as variable takes very many values.
+const MAX_VARIANTS: usize = 20_000;
+
 /// Messages remembered whole (exact repeats skip masking); the memo is emptied when full.
 const MEMO_ENTRIES: usize = 1 << 16;
 
@@ -50,6 +54,10 @@ pub struct Miner {
     index: FxHashMap<u64, u32>,
     memo: FxHashMap<u64, u32>,
     variants: Vec<Variant>,
+    /// Per id handed out by [`Miner::add`]: its variant's index in `variants` (ids stay valid
+    /// when variants are compacted).
+    ids: Vec<u32>,
+    max_variants: usize,
     pieces: Vec<Piece>,
     lines: u64,
 }
@@ -78,7 +86,7 @@ pub struct Patterns {
 }
 
 impl Patterns {
-    /// The template of the variant that [`Miner::add`] returned for a line.
+    /// The template of the id that [`Miner::add`] returned for a line.
     pub fn pattern_of(&self, variant: u32) -> &Pattern {
         &self.patterns[self.of_variant[variant as usize] as usize]
     }
@@ -89,6 +97,7 @@ impl Miner {
     pub fn new(options: Options) -> Self {
         Miner {
             options,
+            max_variants: MAX_VARIANTS,
             ..Miner::default()
         }
     }
@@ -107,7 +116,7 @@ impl Miner {
             hasher.write(message.as_bytes());
             let whole = hasher.finish();
             if let Some(&id) = self.memo.get(&whole) {
-                self.variants[id as usize].count += 1;
+                self.variants[self.ids[id as usize] as usize].count += 1;
                 return id;
             }
             Some(whole)
@@ -128,10 +137,14 @@ impl Miner {
         mask_into(message, &mut self.pieces);
         let key = hash_pieces(message.as_bytes(), &self.pieces);
         if let Some(&id) = self.index.get(&key) {
-            self.variants[id as usize].count += 1;
+            self.variants[self.ids[id as usize] as usize].count += 1;
             return id;
         }
-        let id = self.variants.len() as u32;
+        if self.variants.len() >= self.max_variants {
+            self.compact();
+        }
+        let id = self.ids.len() as u32;
+        self.ids.push(self.variants.len() as u32);
         self.variants.push(Variant {
             tokens: materialize(message, &self.pieces),
             count: 1,
@@ -139,6 +152,25 @@ impl Miner {
         });
         self.index.insert(key, id);
         id
+    }
+
+    /// Replaces the variants by the templates they form so far; later lines of those templates
+    /// come back as new variants and join them again when templates are built.
+    fn compact(&mut self) {
+        let (clusters, of_variant) = merge::cluster(&self.variants);
+        let variants = clusters
+            .into_iter()
+            .map(|c| Variant {
+                tokens: c.tokens,
+                count: c.count,
+                example: std::mem::take(&mut self.variants[c.best as usize].example),
+            })
+            .collect();
+        self.variants = variants;
+        for live in &mut self.ids {
+            *live = of_variant[*live as usize];
+        }
+        self.index.clear();
     }
 
     /// The number of lines mined so far.
@@ -174,7 +206,11 @@ impl Miner {
         Patterns {
             patterns,
             lines: self.lines,
-            of_variant: of_variant.iter().map(|&c| rank[c as usize]).collect(),
+            of_variant: self
+                .ids
+                .iter()
+                .map(|&live| rank[of_variant[live as usize] as usize])
+                .collect(),
         }
     }
 }
@@ -224,4 +260,55 @@ pub(crate) fn cut(text: &str, max: usize) -> &str {
         end -= 1;
     }
     &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compaction_bounds_variants_and_keeps_ids() {
+        let mut miner = Miner::new(Options::default());
+        miner.max_variants = 50;
+        let mut ids = Vec::new();
+        for i in 0..2_000 {
+            let word: String = (0..3)
+                .map(|k| char::from(b'a' + ((i / 26u32.pow(k)) % 26) as u8))
+                .collect();
+            ids.push(miner.add(&format!("user {word} logged in")));
+            ids.push(miner.add(&format!("disk {word} is full now")));
+        }
+        assert!(miner.variants.len() <= 50);
+        let patterns = miner.patterns();
+        assert_eq!(patterns.patterns.len(), 2, "{:?}", patterns.patterns);
+        assert_eq!(patterns.pattern_of(ids[0]).template, "user <*> logged in");
+        assert_eq!(
+            patterns.pattern_of(ids[3999]).template,
+            "disk <*> is full now"
+        );
+        assert_eq!(
+            patterns.patterns[0].count + patterns.patterns[1].count,
+            4_000
+        );
+    }
+
+    #[test]
+    fn same_input_same_patterns() {
+        let lines = ["a 1 b", "a 2 b", "c d e", "x=1 y", "x=2 y"];
+        let run = || {
+            let mut miner = Miner::new(Options::default());
+            let ids: Vec<u32> = lines.iter().map(|l| miner.add(l)).collect();
+            let patterns = miner.patterns();
+            let names: Vec<String> = ids
+                .iter()
+                .map(|&i| patterns.pattern_of(i).template.clone())
+                .collect();
+            (patterns.patterns, names)
+        };
+        assert_eq!(run(), run());
+        assert_eq!(
+            run().1,
+            ["a <NUM> b", "a <NUM> b", "c d e", "x=<NUM> y", "x=<NUM> y"]
+        );
+    }
 }
