@@ -22,19 +22,18 @@ impl InAppRules {
     }
 
     /// Whether `frame` is application code. With rules, a frame is in-app when its path starts
-    /// with an app path or its module/function starts with an app package, unless its path is a
-    /// dependency folder (`node_modules`, `site-packages`, `vendor`, gems, the Cargo registry...)
-    /// inside the app. Without rules, every frame that is not a library or runtime frame is.
+    /// with an app path (and no dependency folder — `node_modules`, `site-packages`, `vendor`,
+    /// gems, the Cargo registry, the Go module cache — follows the prefix), or when its
+    /// module/function starts with an app package. An app path may itself lie under
+    /// `site-packages`. Without rules, every frame that is not a library or runtime frame is.
     pub fn is_in_app(&self, frame: &Frame, language: Language) -> bool {
         if self.is_empty() {
             return !is_library_frame(frame, language);
         }
         if let Some(p) = frame.path.as_deref() {
-            if scan_path(p, language, true) {
-                return false;
-            }
-            if self.app_paths.iter().any(|a| path_starts_with(p, a)) {
-                return true;
+            if let Some(rest) = self.app_paths.iter().find_map(|a| strip_path_prefix(p, a)) {
+                // an app installed under site-packages is the app; its own node_modules are not
+                return !scan_path(rest, language, true);
             }
         }
         let name = frame.module.as_deref().unwrap_or(&frame.function);
@@ -63,13 +62,15 @@ fn trim_path(p: &str) -> &str {
         .unwrap_or(p)
 }
 
-/// Prefix test that treats `/` and `\` alike and ignores `file://` and `./`.
-fn path_starts_with(path: &str, prefix: &str) -> bool {
-    let (path, prefix) = (trim_path(path).as_bytes(), trim_path(prefix).as_bytes());
+/// What follows `prefix` in `path`, comparing `/` and `\` alike and ignoring `file://` and `./`.
+fn strip_path_prefix<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
+    let (path, prefix) = (trim_path(path), trim_path(prefix));
     let same = |a: u8, b: u8| a == b || (matches!(a, b'/' | b'\\') && matches!(b, b'/' | b'\\'));
-    !prefix.is_empty()
+    let matches = !prefix.is_empty()
         && path.len() >= prefix.len()
-        && path.iter().zip(prefix).all(|(&a, &b)| same(a, b))
+        && path.bytes().zip(prefix.bytes()).all(|(a, b)| same(a, b));
+    // the prefix ends on an ASCII byte it shares with the path, so this is a char boundary
+    (matches && path.is_char_boundary(prefix.len())).then(|| &path[prefix.len()..])
 }
 
 /// Standard library, runtime and dependency frames (the default when a service has no rules).
@@ -305,6 +306,18 @@ mod tests {
         assert!(rules.is_in_app(
             &frame("(*S).Get", Some("github.com/acme/x"), None),
             Language::Go
+        ));
+        let installed = InAppRules {
+            app_paths: vec!["/usr/local/lib/python3.12/site-packages/orders/".into()],
+            app_packages: vec![],
+        };
+        let py = |p| installed.is_in_app(&frame("f", None, Some(p)), Language::Python);
+        assert!(py("/usr/local/lib/python3.12/site-packages/orders/api.py"));
+        assert!(!py(
+            "/usr/local/lib/python3.12/site-packages/requests/api.py"
+        ));
+        assert!(!py(
+            "/usr/local/lib/python3.12/site-packages/orders/vendor/six.py"
         ));
     }
 
