@@ -245,8 +245,9 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
             return;
         }
         let sep = usize::from(self.lines > 0);
+        let fits = self.buf.len() + sep + line.len() <= self.limits.max_bytes;
         let room = self.limits.max_bytes.saturating_sub(self.buf.len() + sep);
-        let kept = if line.len() <= room {
+        let kept = if fits {
             line
         } else if self.lines == 0 {
             self.mark_truncated();

@@ -186,3 +186,19 @@ fn go_header_fields_and_node_excerpt_in_header_mode() {
     let p = parse_exception(&records[0].text).unwrap();
     assert_eq!(p.chain[0].exception_type, "TypeError");
 }
+
+#[test]
+fn held_back_blank_lines_respect_the_byte_limit() {
+    let mut asm = Assembler::new().with_limits(Limits {
+        max_bytes: 10,
+        max_lines: 100,
+    });
+    let mut out = Vec::new();
+    for l in ["2026-11-28", "", "", "  x"] {
+        out.extend(asm.push(l));
+    }
+    out.extend(asm.finish());
+    assert_eq!(out.len(), 1);
+    assert!(out[0].text.len() <= 10, "{:?}", out[0].text);
+    assert!(out[0].truncated);
+}
