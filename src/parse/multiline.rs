@@ -72,6 +72,8 @@ enum Trace {
     Go,
     /// After a new-form `panicked at file:line:col:`: the message lines follow unindented.
     RustMessage,
+    /// A Ruby backtrace: its causes start with an unindented `file:line:in ...` line.
+    Ruby,
 }
 
 /// Joins lines into records. `H` says whether a line starts with a log header (timestamp, level,
@@ -81,10 +83,10 @@ enum Trace {
 /// stack-trace marker (`Caused by:`, `Traceback ...`, `goroutine N [...]:`, ` ---> `,
 /// `--- End of`, `... N more`, `[cause]:`, chaining sentences...), or the record began with a
 /// header line (everything up to the next header belongs to it), or the current trace's grammar
-/// expects it (a Python exception line, Go function lines, a Rust panic message). Lines that
-/// print their own header (`thread 'x' panicked at`, `panic:`, `fatal error:`,
-/// `Exception in thread`) always start a record. Blank lines are held back and kept only when
-/// the record continues after them.
+/// expects it (a Python exception line, Go function lines, a Rust panic message, a Ruby cause).
+/// Lines that print their own header (`thread 'x' panicked at`, `panic:`, `fatal error:`,
+/// `Exception in thread`, `Unhandled exception.`) always start a record. Blank lines are held
+/// back and kept only when the record continues after them.
 pub struct Assembler<H = fn(&str) -> bool> {
     is_header: H,
     limits: Limits,
@@ -234,6 +236,7 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
             && match self.trace {
                 Trace::PythonFrames | Trace::RustMessage => false,
                 Trace::Go => !(line.ends_with(')') || line.starts_with("created by ")),
+                Trace::Ruby => !crate::parse::ruby::is_location_line(line),
                 Trace::None => true,
             };
         (start, false)
@@ -292,6 +295,9 @@ fn next_trace(state: Trace, line: &str) -> Trace {
     }
     if line.contains(" panicked at ") && trimmed.ends_with(':') {
         return Trace::RustMessage;
+    }
+    if line.contains(":in ") && crate::parse::ruby::is_location_line(line) {
+        return Trace::Ruby;
     }
     match state {
         Trace::PythonFrames if !line.starts_with([' ', '\t']) => Trace::None,

@@ -56,6 +56,8 @@ fn headerless_traces_split_per_trace() {
         include_str!("../../tests/data/traces/node_cause.txt"),
         include_str!("../../tests/data/traces/ruby_nomethod.txt"),
         include_str!("../../tests/data/traces/python_recursion.txt"),
+        // its cause starts with an unindented location line and stays in the record
+        include_str!("../../tests/data/traces/ruby_34_cause.txt"),
         include_str!("../../tests/data/traces/dotnet_inner.txt"),
     ] {
         text.push_str(t);
@@ -69,22 +71,24 @@ fn headerless_traces_split_per_trace() {
     asm.finish_with(|r| types.push(first_type(r.text)));
     let want = [
         "",
-        "KeyError",
-        "java.lang.IllegalStateException",
-        "fatal error",
-        "panic",
-        "Error",
-        "NoMethodError",
-        "RecursionError",
+        "KeyError/2",
+        "java.lang.IllegalStateException/1",
+        "fatal error/1",
+        "panic/1",
+        "Error/2",
+        "NoMethodError/1",
+        "RecursionError/1",
+        "OrderService::PlacementError/2",
         "",
-        "System.InvalidOperationException",
+        "System.InvalidOperationException/3",
     ];
     assert_eq!(types, want);
 }
 
+/// `Type/chain length` of the record's exception, or "" when it holds none.
 fn first_type(text: &str) -> String {
     parse_exception(text)
-        .map(|p| p.chain[0].exception_type.clone())
+        .map(|p| format!("{}/{}", p.chain[0].exception_type, p.chain.len()))
         .unwrap_or_default()
 }
 

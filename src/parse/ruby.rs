@@ -38,6 +38,11 @@ fn location(s: &str) -> Option<Location<'_>> {
     })
 }
 
+/// Whether `line` is a Ruby backtrace location (`file:12:in 'm'...`, with or without `from`).
+pub fn is_location_line(line: &str) -> bool {
+    location(line).is_some()
+}
+
 /// Whether `line` is a `from file:line:in 'm'` continuation line.
 pub fn is_from_line(line: &str) -> bool {
     let t = line.trim_start();
