@@ -25,20 +25,12 @@ pub fn message(line: &str) -> &str {
         }
     }
     if !found {
-        let mut after_month = false;
-        for _ in 0..5 {
-            let end = token_end(b, pos);
-            let word = &b[pos..end];
-            let day = after_month && word.len() <= 2 && word.iter().all(u8::is_ascii_digit);
-            if end == pos || !(day || is_time_word(word)) {
-                break;
+        match skip_time(b, pos) {
+            Time::Pipe(at) => return &line[at..],
+            Time::Until(at) => {
+                found = at > pos;
+                pos = at;
             }
-            after_month = super::classify::is_month_or_day(word);
-            if let Some(bar) = pipe_split(&b[pos..end]) {
-                return &line[pos + bar..];
-            }
-            pos = skip_ws(b, end);
-            found = true;
         }
     }
     let mut level = false;
@@ -66,11 +58,54 @@ pub fn message(line: &str) -> &str {
     if !found {
         return line;
     }
+    if !level {
+        // `R02-M1-N0 RAS KERNEL INFO msg`: an upper-case level a few words on ends the header.
+        let mut at = pos;
+        for _ in 0..4 {
+            let end = token_end(b, at);
+            if end == at {
+                break;
+            }
+            let word = &b[at..end];
+            at = skip_ws(b, end);
+            if word.len() >= 4 && word.iter().all(u8::is_ascii_uppercase) && is_level(word) {
+                pos = at;
+                level = true;
+                break;
+            }
+        }
+    }
     pos = skip_logger(b, pos, level);
     if pos >= line.len() {
         return line;
     }
     &line[pos..]
+}
+
+/// Where a run of timestamp words starting at `pos` ends.
+enum Time {
+    /// The offset after the run (`pos` itself when there is none).
+    Until(usize),
+    /// `ts|component|pid|message`: the offset of the message after the last pipe.
+    Pipe(usize),
+}
+
+fn skip_time(b: &[u8], mut pos: usize) -> Time {
+    let mut after_month = false;
+    for _ in 0..5 {
+        let end = token_end(b, pos);
+        let word = &b[pos..end];
+        let day = after_month && word.len() <= 2 && word.iter().all(u8::is_ascii_digit);
+        if end == pos || !(day || is_time_word(word)) {
+            break;
+        }
+        after_month = super::classify::is_month_or_day(word);
+        if let Some(bar) = pipe_split(word) {
+            return Time::Pipe(pos + bar);
+        }
+        pos = skip_ws(b, end);
+    }
+    Time::Until(pos)
 }
 
 /// Skips `logger:` or `host program[pid]:` or `program ... -`, when the next words look like one.
