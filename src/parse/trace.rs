@@ -12,12 +12,19 @@ pub const MAX_FRAMES: usize = 512;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
+    /// CPython tracebacks.
     Python,
+    /// The JVM: Java, Kotlin, Scala.
     Java,
+    /// Go panics and fatal errors.
     Go,
+    /// Node.js (V8) stacks.
     Node,
+    /// Rust panics and `anyhow`-style reports.
     Rust,
+    /// .NET (CLR and Mono).
     DotNet,
+    /// Ruby (MRI) backtraces.
     Ruby,
 }
 
@@ -82,7 +89,7 @@ impl Frame {
         }
     }
 
-    /// `module.function` (or `module::function` for Rust-style modules), or just the function.
+    /// `module.function`, or just the function (or just the module when there is no function).
     pub fn qualified_name(&self) -> String {
         match &self.module {
             Some(m) if !m.is_empty() => {
