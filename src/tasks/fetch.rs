@@ -174,16 +174,29 @@ struct Batcher<'a> {
 
 impl Batcher<'_> {
     fn event(&mut self, record: &Record, events: &mut Vec<Event>) {
-        self.counts.records += 1;
-        match ingest::to_event(record, self.rules, self.now) {
-            Some(event) => {
-                self.counts.future_times += u64::from(event.clamped_time);
-                events.push(event);
-            }
-            None => self.counts.dropped += 1,
-        }
+        record_event(self.counts, record, self.rules, self.now, events);
     }
+}
 
+/// Counts a record and keeps its event, if it makes one.
+fn record_event(
+    counts: &mut FetchCounts,
+    record: &Record,
+    rules: &Rules,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) {
+    counts.records += 1;
+    match ingest::to_event(record, rules, now) {
+        Some(event) => {
+            counts.future_times += u64::from(event.clamped_time);
+            events.push(event);
+        }
+        None => counts.dropped += 1,
+    }
+}
+
+impl Batcher<'_> {
     /// Stores events and the cursor in one transaction.
     fn commit(&mut self, events: &mut Vec<Event>, cursor: &serde_json::Value) -> Result<()> {
         let (service_id, source_id) = (self.source.service_id.as_str(), self.source.id);
@@ -213,6 +226,7 @@ impl Batcher<'_> {
         let mut events = Vec::new();
         let mut line = Vec::new();
         let batch = batch_lines();
+        let mut scratch = Record::default();
         for (index, item) in planned.iter().enumerate() {
             let mut handle = File::open(&item.path)
                 .with_context(|| format!("cannot open {}", item.path.display()))?;
@@ -231,17 +245,16 @@ impl Batcher<'_> {
                 let line_start = pos;
                 pos += n as u64;
                 self.counts.lines += 1;
-                let text = self.line_text(&line);
-                let mut finished = None;
-                assembler.push_with(&text, |record| finished = Some(record.text.to_string()));
-                if let Some(text) = finished {
-                    self.event(
-                        &Record {
-                            text,
-                            ..Record::default()
-                        },
-                        &mut events,
-                    );
+                let text = line_text(self.counts, &line);
+                let mut finished = false;
+                let (counts, rules, now) = (&mut *self.counts, self.rules, self.now);
+                assembler.push_with(&text, |record| {
+                    finished = true;
+                    scratch.text.clear();
+                    scratch.text.push_str(record.text);
+                    record_event(counts, &scratch, rules, now, &mut events);
+                });
+                if finished {
                     open_start = Some(line_start);
                 } else if open_start.is_none() && !text.trim().is_empty() {
                     open_start = Some(line_start);
@@ -270,19 +283,21 @@ impl Batcher<'_> {
         }
         Ok(())
     }
+}
 
-    /// A line without its newline, decoded lossily and cut at 1 MiB, both counted.
-    fn line_text<'b>(&mut self, raw: &'b [u8]) -> std::borrow::Cow<'b, str> {
-        let mut raw = raw.strip_suffix(b"\n").unwrap_or(raw);
-        if raw.len() > MAX_LINE {
-            self.counts.long_lines += 1;
-            raw = &raw[..MAX_LINE];
+/// A line without its newline, decoded lossily and cut at 1 MiB, both counted.
+fn line_text<'b>(counts: &mut FetchCounts, raw: &'b [u8]) -> std::borrow::Cow<'b, str> {
+    let mut raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+    if raw.len() > MAX_LINE {
+        counts.long_lines += 1;
+        raw = &raw[..MAX_LINE];
+    }
+    match std::str::from_utf8(raw) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => {
+            counts.invalid_utf8 += 1;
+            String::from_utf8_lossy(raw)
         }
-        let text = String::from_utf8_lossy(raw);
-        if matches!(text, std::borrow::Cow::Owned(_)) {
-            self.counts.invalid_utf8 += 1;
-        }
-        text
     }
 }
 

@@ -36,7 +36,6 @@ CREATE TABLE events (
     read_at     TEXT NOT NULL
 ) STRICT;
 CREATE INDEX events_by_cluster ON events (cluster_id, log_time);
-CREATE INDEX events_by_read_time ON events (read_at);
 
 CREATE TABLE task_runs (
     id           INTEGER PRIMARY KEY,
