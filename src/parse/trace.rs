@@ -12,7 +12,7 @@ pub const MAX_FRAMES: usize = 512;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
-    /// CPython tracebacks.
+    /// `CPython` tracebacks.
     Python,
     /// The JVM: Java, Kotlin, Scala.
     Java,
