@@ -101,6 +101,9 @@ pub fn classify(core: &[u8]) -> Option<VarKind> {
         }
         return Some(VarKind::Any);
     }
+    if is_device(core) {
+        return None;
+    }
     if is_uuid(core) {
         return Some(VarKind::Uuid);
     }
@@ -121,6 +124,18 @@ fn is_call(core: &[u8]) -> bool {
             .iter()
             .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
         && !args.iter().any(u8::is_ascii_digit)
+}
+
+/// `eth0`, `awdl0`, `ssh2`, `sda1`: a short name with one trailing digit names a device or a
+/// protocol, not a value.
+fn is_device(core: &[u8]) -> bool {
+    let (last, name) = match core.split_last() {
+        Some((last, name)) => (*last, name),
+        None => return false,
+    };
+    last.is_ascii_digit()
+        && (2..=7).contains(&name.len())
+        && name.iter().all(u8::is_ascii_lowercase)
 }
 
 fn is_path(core: &[u8], slashes: usize, backslashes: usize) -> bool {
