@@ -254,9 +254,9 @@ impl Batcher<'_> {
                     scratch.text.push_str(record.text);
                     record_event(counts, &scratch, rules, now, &mut events);
                 });
-                if finished {
-                    open_start = Some(line_start);
-                } else if open_start.is_none() && !text.trim().is_empty() {
+                // The record in progress starts here when this line ended the previous one, or
+                // when it is the first non-blank line since the last record.
+                if finished || (open_start.is_none() && !text.trim().is_empty()) {
                     open_start = Some(line_start);
                 }
                 batch_lines += 1;
