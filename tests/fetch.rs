@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
@@ -534,23 +535,25 @@ fn killed_fetches_count_every_record_exactly_once() {
                 b += 1;
             }
             7 => {
-                text.push_str(&format!(
-                    "2024-01-15 10:00:00 FATAL disk: volume /dev/sd{} is full\n",
+                let _ = writeln!(
+                    text,
+                    "2024-01-15 10:00:00 FATAL disk: volume /dev/sd{} is full",
                     i % 7
-                ));
+                );
                 c += 1;
             }
-            _ => text.push_str(&format!(
-                "2024-01-15 10:00:00 INFO web: GET /items/{i} 200\n"
-            )),
+            _ => {
+                let _ = writeln!(text, "2024-01-15 10:00:00 INFO web: GET /items/{i} 200");
+            }
         }
     }
     append(&log, &text);
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos() as u64
-        | 1;
+    let mut seed = u64::from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos(),
+    ) | 1;
     eprintln!("kill-test seed {seed}");
     for _ in 0..8 {
         seed = seed
