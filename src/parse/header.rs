@@ -4,7 +4,8 @@
 /// Whether `line` starts with a log header: a timestamp (ISO `2026-11-28`, `2026/11/28`,
 /// `10:15:32`, syslog `Nov 28 10:15:32`, Apache `28/Nov/2026:`, epoch seconds or millis), an
 /// upper-case level word (`ERROR`, `[WARN]`, `INFO:root:`), a glog prefix (`E1128 10:15:32`), a
-/// Ruby logger prefix (`E, [`) or a JSON object. Trace lines never match.
+/// Ruby logger prefix (`E, [`), a .NET console prefix (`fail: `), logfmt (`time=`, `level=`) or a
+/// JSON object. Trace lines never match.
 pub fn default_is_header(line: &str) -> bool {
     let b = line.as_bytes();
     let Some(&first) = b.first() else {
@@ -25,6 +26,8 @@ pub fn default_is_header(line: &str) -> bool {
         || is_level(s)
         || is_glog(s)
         || (s.len() > 4 && s[0].is_ascii_uppercase() && &s[1..4] == b", [")
+        || is_dotnet_console(s)
+        || is_logfmt(s)
 }
 
 fn digits(s: &[u8], from: usize, n: usize) -> bool {
@@ -103,6 +106,21 @@ fn is_level(s: &[u8]) -> bool {
     })
 }
 
+/// The .NET console logger: `fail: Category[12]`, `info: ...`.
+fn is_dotnet_console(s: &[u8]) -> bool {
+    const LEVELS: [&[u8]; 6] = [
+        b"fail: ", b"crit: ", b"warn: ", b"info: ", b"dbug: ", b"trce: ",
+    ];
+    LEVELS.iter().any(|l| s.starts_with(l))
+}
+
+/// logfmt: `time=2026-11-28T10:15:32Z level=error msg=...`, `ts=...`, `level=...`.
+fn is_logfmt(s: &[u8]) -> bool {
+    [&b"time="[..], b"ts=", b"level=", b"t="]
+        .iter()
+        .any(|p| s.starts_with(p) && s.len() > p.len() && s[p.len()] != b' ')
+}
+
 /// glog: `E1128 10:15:32.123456`.
 fn is_glog(s: &[u8]) -> bool {
     s.len() >= 14
@@ -171,6 +189,8 @@ mod tests {
             "E1128 10:15:32.123456 7 main.go:12] x",
             "E, [2026-11-28T10:15:32.481234 #4711] ERROR -- : x",
             "{\"level\":\"error\"}",
+            "fail: Microsoft.AspNetCore.Server.Kestrel[13]",
+            "time=2026-11-28T10:15:32Z level=error msg=\"boom\"",
         ] {
             let ok = default_is_header(h) || h.starts_with("127.");
             assert!(ok, "{h}");

@@ -206,3 +206,12 @@ fn held_back_blank_lines_respect_the_byte_limit() {
     assert!(out[0].text.len() <= 10, "{:?}", out[0].text);
     assert!(out[0].truncated);
 }
+
+#[test]
+fn dotnet_console_logger_record() {
+    let text = include_str!("../../tests/data/traces/dotnet_inner.txt");
+    let records = assemble(&format!("info: Acme.Startup[0]\n      listening\n{text}"));
+    assert_eq!(firsts(&records), [0, 2]);
+    let p = parse_exception(&records[1].text).unwrap();
+    assert_eq!(p.chain.len(), 3);
+}
