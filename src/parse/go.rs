@@ -77,8 +77,21 @@ pub fn parse(text: &str) -> Option<ParsedException> {
         i += 1;
     }
     if printed.is_empty() {
+        // net/http's recovered handler panics: `http: panic serving 10.0.0.7:5123: msg`
+        let served = lines[..start]
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .and_then(|l| l.split_once("panic serving "))
+            .map(|(_, rest)| rest.split_once(": ").map_or(rest, |(_, m)| m));
         printed.push(ExceptionInfo {
-            exception_type: "goroutine".to_owned(),
+            exception_type: if served.is_some() {
+                "panic"
+            } else {
+                "goroutine"
+            }
+            .to_owned(),
+            message: served.unwrap_or("").trim_end().to_owned(),
             ..ExceptionInfo::default()
         });
     }
@@ -234,6 +247,19 @@ mod tests {
         let p = corpus(include_str!("../../tests/data/traces/go_deadlock.txt"));
         assert_eq!(p.chain[0].message, "all goroutines are asleep - deadlock!");
         assert_eq!(p.chain[0].frames[0].path.as_deref(), Some("/app/main.go"));
+    }
+
+    #[test]
+    fn net_http_recovered_panic() {
+        let text = "2026/11/28 10:15:32 http: panic serving 10.0.0.7:51234: runtime error: index out of range [3] with length 2\ngoroutine 35 [running]:\nnet/http.(*conn).serve.func1()\n\t/usr/local/go/src/net/http/server.go:1898 +0xbe\npanic({0x6c0f20?, 0xc00001a0d8?})\n\t/usr/local/go/src/runtime/panic.go:770 +0x132\nmain.handler({0x7a5e58?, 0xc0000f20e0?}, 0xc0000b0240?)\n\t/app/main.go:14 +0x2d\n";
+        let p = corpus(text);
+        assert_eq!(p.chain[0].exception_type, "panic");
+        assert_eq!(
+            p.chain[0].message,
+            "runtime error: index out of range [3] with length 2"
+        );
+        assert_eq!(p.chain[0].frames.len(), 3);
+        assert_eq!(p.chain[0].frames[2].function, "handler");
     }
 
     #[test]
