@@ -32,7 +32,12 @@ complete -c luffy -n "__fish_luffy_needs_command" -s q -l quiet -d 'Print only e
 complete -c luffy -n "__fish_luffy_needs_command" -s h -l help -d 'Print help'
 complete -c luffy -n "__fish_luffy_needs_command" -s V -l version -d 'Print version'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "service" -d 'Configure the services luffy watches'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "source" -d 'Configure where a service\'s logs come from'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "status" -d 'Show every service\'s schedule at a glance, or one service in detail'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "trigger" -d 'Run one task of a service now, whatever its schedule'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "history" -d 'Show the task runs of one service or all'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "clusters" -d 'List error clusters'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "cluster" -d 'Inspect or triage one cluster'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "demo" -d 'Set up a demo database from the built-in examples and show its status'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -62,6 +67,9 @@ complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_sub
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l indexing -d 'Index the repository' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l notify -d 'Send notifications' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l active -d 'Run this service\'s tasks at all' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l levels -d 'The lowest level that becomes an event (TRACE, DEBUG, INFO, WARN, ERROR, FATAL)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l app-path -d 'A path prefix of application code in stack frames (repeat; `none` clears)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l app-package -d 'A package or module prefix of application code (repeat; `none` clears)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l webhook -d 'Webhook for notifications: an http(s) URL, `env:VAR` to read it from a variable, or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l email -d 'Email address for notifications, or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l db -d 'The SQLite database file (created on first use)' -r -F
@@ -81,6 +89,9 @@ complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_sub
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l indexing -d 'Index the repository' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l notify -d 'Send notifications' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l active -d 'Run this service\'s tasks at all' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l levels -d 'The lowest level that becomes an event (TRACE, DEBUG, INFO, WARN, ERROR, FATAL)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l app-path -d 'A path prefix of application code in stack frames (repeat; `none` clears)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l app-package -d 'A package or module prefix of application code (repeat; `none` clears)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l webhook -d 'Webhook for notifications: an http(s) URL, `env:VAR` to read it from a variable, or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l email -d 'Email address for notifications, or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l db -d 'The SQLite database file (created on first use)' -r -F
@@ -131,12 +142,155 @@ complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_sub
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "import" -d 'Create or update services from a JSON or TOML file (`-` reads standard input)'
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print services as TOML or JSON that `service import` reads back'
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and not __fish_seen_subcommand_from add set list rm test help" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand source; and not __fish_seen_subcommand_from add set list rm test help" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand source; and not __fish_seen_subcommand_from add set list rm test help" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and not __fish_seen_subcommand_from add set list rm test help" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and not __fish_seen_subcommand_from add set list rm test help" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and not __fish_seen_subcommand_from add set list rm test help" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and not __fish_seen_subcommand_from add set list rm test help" -f -a "add" -d 'Add a log source to a service'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and not __fish_seen_subcommand_from add set list rm test help" -f -a "set" -d 'Change a log source\'s settings (only the flags given)'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and not __fish_seen_subcommand_from add set list rm test help" -f -a "list" -d 'List the log sources of one service or of all'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and not __fish_seen_subcommand_from add set list rm test help" -f -a "rm" -d 'Remove a log source and its cursor'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and not __fish_seen_subcommand_from add set list rm test help" -f -a "test" -d 'Check that a source can be read, and show what it holds'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and not __fish_seen_subcommand_from add set list rm test help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l kind -d 'file, elasticsearch, opensearch, loki or command' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l path -d 'file: a path or glob' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l url -d 'elasticsearch, opensearch, loki: the server\'s base URL' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l index -d 'elasticsearch, opensearch: index pattern, e.g. logs-web-*' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l query -d 'elasticsearch, opensearch: a JSON query clause added as a filter (default: level ERROR or above); loki: the LogQL selector' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l timestamp-field -d 'elasticsearch, opensearch: the timestamp field [default: @timestamp]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l message-field -d 'elasticsearch, opensearch: the message field [default: message]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l level-field -d 'elasticsearch, opensearch: the level field [default: level]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l stack-field -d 'elasticsearch, opensearch: a field holding the stack trace' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l username -d 'elasticsearch, opensearch, loki: user for basic authentication' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l password-env -d 'elasticsearch, opensearch, loki: the environment variable holding the password' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l org-id -d 'loki: tenant (X-Scope-OrgID)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l command -d 'command: the program and its arguments, run without a shell ({since} becomes the cursor time)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l timeout -d 'command: kill the program after this long [default: 60s]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l since -d 'remote kinds and command: where the first fetch starts, an RFC 3339 time or a duration ago [default: one fetch interval ago]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l active -d 'Read this source at all' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l from-end -d 'file: start the first fetch at the end of the file instead of its start'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l path -d 'file: a path or glob' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l url -d 'elasticsearch, opensearch, loki: the server\'s base URL' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l index -d 'elasticsearch, opensearch: index pattern, e.g. logs-web-*' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l query -d 'elasticsearch, opensearch: a JSON query clause added as a filter (default: level ERROR or above); loki: the LogQL selector' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l timestamp-field -d 'elasticsearch, opensearch: the timestamp field [default: @timestamp]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l message-field -d 'elasticsearch, opensearch: the message field [default: message]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l level-field -d 'elasticsearch, opensearch: the level field [default: level]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l stack-field -d 'elasticsearch, opensearch: a field holding the stack trace' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l username -d 'elasticsearch, opensearch, loki: user for basic authentication' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l password-env -d 'elasticsearch, opensearch, loki: the environment variable holding the password' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l org-id -d 'loki: tenant (X-Scope-OrgID)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l command -d 'command: the program and its arguments, run without a shell ({since} becomes the cursor time)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l timeout -d 'command: kill the program after this long [default: 60s]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l since -d 'remote kinds and command: where the first fetch starts, an RFC 3339 time or a duration ago [default: one fetch interval ago]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l active -d 'Read this source at all' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l from-end -d 'file: start the first fetch at the end of the file instead of its start'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from list" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from rm" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from rm" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from rm" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from test" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from test" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from test" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from test" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from test" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a log source to a service'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change a log source\'s settings (only the flags given)'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the log sources of one service or of all'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove a log source and its cursor'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from help" -f -a "test" -d 'Check that a source can be read, and show what it holds'
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand status" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand status" -l config -d 'The configuration file (optional; every key has a default)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand status" -l json -d 'Print data as JSON instead of tables'
 complete -c luffy -n "__fish_luffy_using_subcommand status" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand status" -s q -l quiet -d 'Print only errors'
 complete -c luffy -n "__fish_luffy_using_subcommand status" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand trigger" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand trigger" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand trigger" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c luffy -n "__fish_luffy_using_subcommand history" -l limit -d 'How many runs to show, newest first' -r
+complete -c luffy -n "__fish_luffy_using_subcommand history" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand history" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand history" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand history" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand history" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand history" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand clusters" -l status -d 'Only clusters with this status' -r -f -a "open\t''
+resolved\t''
+ignored\t''"
+complete -c luffy -n "__fish_luffy_using_subcommand clusters" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand clusters" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand clusters" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand clusters" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand clusters" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand clusters" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "show" -d 'Show a cluster: its exception chain, frames, samples, counts over time and why it groups'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "resolve" -d 'Mark a cluster resolved (it reopens, flagged regressed, when it occurs again)'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "ignore" -d 'Ignore a cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "reopen" -d 'Reopen a cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from show" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from show" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from resolve" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from resolve" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from resolve" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from resolve" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from resolve" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from resolve" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from ignore" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from ignore" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from ignore" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from ignore" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from ignore" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from ignore" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from reopen" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from reopen" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from reopen" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from reopen" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from reopen" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from reopen" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a cluster: its exception chain, frames, samples, counts over time and why it groups'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "resolve" -d 'Mark a cluster resolved (it reopens, flagged regressed, when it occurs again)'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "ignore" -d 'Ignore a cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "reopen" -d 'Reopen a cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l top -d 'Show at most this many templates (0: all)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l min-count -d 'Hide templates seen fewer than N times' -r
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l db -d 'The SQLite database file (created on first use)' -r -F
@@ -160,12 +314,17 @@ complete -c luffy -n "__fish_luffy_using_subcommand completions" -l json -d 'Pri
 complete -c luffy -n "__fish_luffy_using_subcommand completions" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand completions" -s q -l quiet -d 'Print only errors'
 complete -c luffy -n "__fish_luffy_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service status patterns demo completions help" -f -a "service" -d 'Configure the services luffy watches'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service status patterns demo completions help" -f -a "status" -d 'Show every service\'s schedule at a glance, or one service in detail'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service status patterns demo completions help" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service status patterns demo completions help" -f -a "demo" -d 'Set up a demo database from the built-in examples and show its status'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service status patterns demo completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service status patterns demo completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "service" -d 'Configure the services luffy watches'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "source" -d 'Configure where a service\'s logs come from'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "status" -d 'Show every service\'s schedule at a glance, or one service in detail'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "trigger" -d 'Run one task of a service now, whatever its schedule'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "history" -d 'Show the task runs of one service or all'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "clusters" -d 'List error clusters'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "cluster" -d 'Inspect or triage one cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "demo" -d 'Set up a demo database from the built-in examples and show its status'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "add" -d 'Add a new service (refuses an existing id)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "set" -d 'Change a service\'s settings; creates the service when it does not exist'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "show" -d 'Show one service\'s configuration'
@@ -173,3 +332,12 @@ complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcom
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "rm" -d 'Remove a service and everything luffy knows about it'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "import" -d 'Create or update services from a JSON or TOML file (`-` reads standard input)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "export" -d 'Print services as TOML or JSON that `service import` reads back'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from source" -f -a "add" -d 'Add a log source to a service'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from source" -f -a "set" -d 'Change a log source\'s settings (only the flags given)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from source" -f -a "list" -d 'List the log sources of one service or of all'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from source" -f -a "rm" -d 'Remove a log source and its cursor'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from source" -f -a "test" -d 'Check that a source can be read, and show what it holds'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "show" -d 'Show a cluster: its exception chain, frames, samples, counts over time and why it groups'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "resolve" -d 'Mark a cluster resolved (it reopens, flagged regressed, when it occurs again)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "ignore" -d 'Ignore a cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "reopen" -d 'Reopen a cluster'

@@ -145,6 +145,15 @@ pub struct ServiceSettings {
     /// Run this service's tasks at all
     #[arg(long, value_name = "on|off")]
     pub active: Option<Toggle>,
+    /// The lowest level that becomes an event (TRACE, DEBUG, INFO, WARN, ERROR, FATAL)
+    #[arg(long, value_name = "LEVEL")]
+    pub levels: Option<String>,
+    /// A path prefix of application code in stack frames (repeat; `none` clears)
+    #[arg(long = "app-path", value_name = "PREFIX")]
+    pub app_paths: Vec<String>,
+    /// A package or module prefix of application code (repeat; `none` clears)
+    #[arg(long = "app-package", value_name = "PREFIX")]
+    pub app_packages: Vec<String>,
     /// Webhook for notifications: an http(s) URL, `env:VAR` to read it from a variable, or `none`
     #[arg(long, value_name = "URL", value_parser = parse_webhook_flag)]
     pub webhook: Option<Cleared<String>>,

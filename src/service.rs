@@ -269,6 +269,12 @@ pub struct Service {
     pub notification_webhook_url: Option<String>,
     pub notification_email: Option<String>,
     pub is_active: bool,
+    /// The lowest level that becomes an event: TRACE, DEBUG, INFO, WARN, ERROR or FATAL.
+    pub level_threshold: String,
+    /// Path prefixes of application code in stack frames.
+    pub app_paths: Vec<String>,
+    /// Package/module prefixes of application code in stack frames.
+    pub app_packages: Vec<String>,
     pub last_log_fetch: Option<DateTime<Utc>>,
     pub last_rca_generation: Option<DateTime<Utc>>,
     pub last_code_indexing: Option<DateTime<Utc>>,
@@ -294,6 +300,9 @@ impl Service {
             notification_webhook_url: None,
             notification_email: None,
             is_active: true,
+            level_threshold: "ERROR".into(),
+            app_paths: Vec::new(),
+            app_packages: Vec::new(),
             last_log_fetch: None,
             last_rca_generation: None,
             last_code_indexing: None,
@@ -319,6 +328,9 @@ pub struct ServicePatch {
     pub notification_webhook_url: Option<Option<String>>,
     pub notification_email: Option<Option<String>>,
     pub is_active: Option<bool>,
+    pub level_threshold: Option<String>,
+    pub app_paths: Option<Vec<String>>,
+    pub app_packages: Option<Vec<String>>,
     pub last_log_fetch: Option<Option<DateTime<Utc>>>,
     pub last_rca_generation: Option<Option<DateTime<Utc>>>,
     pub last_code_indexing: Option<Option<DateTime<Utc>>>,
@@ -358,6 +370,9 @@ impl ServicePatch {
             notification_webhook_url,
             notification_email,
             is_active,
+            level_threshold,
+            app_paths,
+            app_packages,
             last_log_fetch,
             last_rca_generation,
             last_code_indexing
@@ -369,6 +384,24 @@ impl ServicePatch {
     pub fn is_empty(&self) -> bool {
         *self == ServicePatch::default()
     }
+}
+
+/// Checks a level threshold and returns its canonical name (`warn` gives `WARN`).
+pub fn validate_level(level: &str) -> Result<String, String> {
+    crate::ingest::Level::parse(level.trim())
+        .map(|l| l.as_str().to_string())
+        .ok_or_else(|| {
+            format!("'{level}' is not a level; use TRACE, DEBUG, INFO, WARN, ERROR or FATAL")
+        })
+}
+
+/// Checks an app path or package prefix: not empty, no spaces.
+pub fn validate_prefix(prefix: &str) -> Result<String, String> {
+    let prefix = prefix.trim();
+    if prefix.is_empty() || prefix.contains(char::is_whitespace) {
+        return Err(format!("'{prefix}' is not a path or package prefix"));
+    }
+    Ok(prefix.to_string())
 }
 
 /// Checks a display name: not empty, one line, at most 200 characters.

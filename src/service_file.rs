@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::duration::{parse_interval, Unit};
 use crate::service::{
-    validate_branch, validate_email, validate_name, validate_repo_path, validate_repo_url,
-    validate_webhook, Service, ServiceId, ServicePatch,
+    validate_branch, validate_email, validate_level, validate_name, validate_prefix,
+    validate_repo_path, validate_repo_url, validate_webhook, Service, ServiceId, ServicePatch,
 };
 
 /// The two formats luffy reads and writes.
@@ -158,6 +158,9 @@ fn apply_field(patch: &mut ServicePatch, key: &str, value: &Value) -> Result<(),
         "code_indexing_enabled" => patch.code_indexing_enabled = Some(boolean(value)?),
         "notification_enabled" => patch.notification_enabled = Some(boolean(value)?),
         "is_active" => patch.is_active = Some(boolean(value)?),
+        "level_threshold" => patch.level_threshold = Some(validate_level(&string(value)?)?),
+        "app_paths" => patch.app_paths = Some(list(value, validate_prefix)?),
+        "app_packages" => patch.app_packages = Some(list(value, validate_prefix)?),
         "notification_webhook_url" => {
             patch.notification_webhook_url = Some(optional(value, validate_webhook)?);
         }
@@ -192,6 +195,21 @@ fn boolean(value: &Value) -> Result<bool, String> {
     value
         .as_bool()
         .ok_or_else(|| format!("expected true or false, got {}", kind(value)))
+}
+
+/// A list of strings, each validated; `null` is the empty list.
+fn list(
+    value: &Value,
+    validate: impl Fn(&str) -> Result<String, String>,
+) -> Result<Vec<String>, String> {
+    match value {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| string(item).and_then(|s| validate(&s)))
+            .collect(),
+        other => Err(format!("expected a list of strings, got {}", kind(other))),
+    }
 }
 
 /// `null` or an empty string clears the field.
@@ -254,6 +272,11 @@ struct Exported<'s> {
     #[serde(skip_serializing_if = "Option::is_none")]
     notification_email: Option<&'s str>,
     is_active: bool,
+    level_threshold: &'s str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    app_paths: &'s [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    app_packages: &'s [String],
 }
 
 impl<'s> From<&'s Service> for Exported<'s> {
@@ -273,6 +296,9 @@ impl<'s> From<&'s Service> for Exported<'s> {
             notification_webhook_url: s.notification_webhook_url.as_deref(),
             notification_email: s.notification_email.as_deref(),
             is_active: s.is_active,
+            level_threshold: &s.level_threshold,
+            app_paths: &s.app_paths,
+            app_packages: &s.app_packages,
         }
     }
 }

@@ -156,6 +156,54 @@ fn reads_only_what_is_new_and_waits_for_partial_lines() {
 }
 
 #[test]
+fn the_level_threshold_and_app_paths_are_per_service() {
+    let (luffy, log) = setup();
+    luffy.ok(&[
+        "service",
+        "set",
+        "web",
+        "--levels",
+        "warn",
+        "--app-path",
+        "/app/api.py",
+    ]);
+    let shown = json(&luffy.ok(&["service", "show", "web", "--json"]));
+    assert_eq!(shown["level_threshold"], "WARN");
+    assert_eq!(shown["app_paths"], serde_json::json!(["/app/api.py"]));
+    append(&log, "2024-01-15 10:00:04,005 WARN web: slow request\n");
+    append(&log, TRACE);
+    let report = fetch(&luffy);
+    assert_eq!(report["counts"]["events"], 2);
+    let clusters = json(&luffy.ok(&["clusters", "--json"]));
+    let exception = clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "exception")
+        .unwrap();
+    let id = exception["id"].as_i64().unwrap().to_string();
+    let shown = json(&luffy.ok(&["cluster", "show", &id, "--json"]));
+    let in_app: Vec<bool> = shown["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["in_app"].as_bool().unwrap())
+        .collect();
+    assert_eq!(
+        in_app,
+        vec![false, true],
+        "only /app/api.py is application code"
+    );
+    let err = luffy.fails(&["service", "set", "web", "--levels", "loud"], 2);
+    assert!(err.contains("'loud' is not a level"), "{err}");
+    luffy.ok(&["service", "set", "web", "--app-path", "none"]);
+    assert_eq!(
+        json(&luffy.ok(&["service", "show", "web", "--json"]))["app_paths"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
 fn follows_rotation_and_truncation() {
     let (luffy, log) = setup();
     append(&log, &refused(1, "10.0.0.1"));

@@ -141,6 +141,9 @@ indexing        every 2d
 notifications   yes
 webhook         none
 email           none
+events from     ERROR
+app paths       default (everything but libraries and runtimes)
+app packages    default (everything but libraries and runtimes)
 last log fetch  never
 last rca        never
 last indexing   never
@@ -340,7 +343,7 @@ fn export_of_one_service() {
          git_repo_path = \"/repos/mobile\"\nlog_fetch_interval_minutes = 60\n\
          rca_generation_enabled = false\nrca_generation_interval_minutes = 15\n\
          code_indexing_enabled = true\ncode_indexing_interval_hours = 48\n\
-         notification_enabled = true\nis_active = true\n"
+         notification_enabled = true\nis_active = true\nlevel_threshold = \"ERROR\"\n"
     );
     let err = luffy.fails(&["service", "export", "mobile"], 2);
     assert!(err.contains("did you mean 'mobile-app'"), "{err}");

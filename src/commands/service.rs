@@ -14,8 +14,8 @@ use crate::cli::{
 use crate::duration::format_minutes;
 use crate::error::bad_input;
 use crate::service::{
-    redact_credentials, redact_url, validate_branch, validate_name, validate_repo_path, Cleared,
-    Service, ServiceId, ServicePatch,
+    redact_credentials, redact_url, validate_branch, validate_level, validate_name,
+    validate_prefix, validate_repo_path, Cleared, Service, ServiceId, ServicePatch,
 };
 use crate::service_file::{self, Format};
 use crate::store::{time_to_sql, Db};
@@ -66,8 +66,33 @@ fn patch_from(settings: &ServiceSettings) -> Result<ServicePatch> {
         notification_webhook_url: settings.webhook.clone().map(Cleared::into_option),
         notification_email: settings.email.clone().map(Cleared::into_option),
         is_active: settings.active.map(|t| t.0),
+        level_threshold: settings
+            .levels
+            .as_deref()
+            .map(|l| check("levels", validate_level(l)))
+            .transpose()?,
+        app_paths: prefixes(&settings.app_paths, "app-path")?,
+        app_packages: prefixes(&settings.app_packages, "app-package")?,
         ..ServicePatch::default()
     })
+}
+
+/// A repeated prefix flag: nothing given leaves the list; `none` clears it.
+fn prefixes(values: &[String], flag: &str) -> Result<Option<Vec<String>>> {
+    if values.is_empty() {
+        return Ok(None);
+    }
+    if values.iter().any(|v| v.eq_ignore_ascii_case("none")) {
+        return Ok(Some(Vec::new()));
+    }
+    values
+        .iter()
+        .map(|v| {
+            validate_prefix(v)
+                .map_err(|err| bad_input(format!("invalid value for '--{flag}': {err}")))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
 }
 
 /// Refuses a display name that another service already has.
@@ -177,6 +202,9 @@ pub struct ServiceView {
     pub notification_webhook_url: Option<String>,
     pub notification_email: Option<String>,
     pub is_active: bool,
+    pub level_threshold: String,
+    pub app_paths: Vec<String>,
+    pub app_packages: Vec<String>,
     pub last_log_fetch: Option<String>,
     pub last_rca_generation: Option<String>,
     pub last_code_indexing: Option<String>,
@@ -201,6 +229,9 @@ impl From<&Service> for ServiceView {
             notification_webhook_url: s.notification_webhook_url.as_deref().map(redact_url),
             notification_email: s.notification_email.clone(),
             is_active: s.is_active,
+            level_threshold: s.level_threshold.clone(),
+            app_paths: s.app_paths.clone(),
+            app_packages: s.app_packages.clone(),
             last_log_fetch: s.last_log_fetch.map(time_to_sql),
             last_rca_generation: s.last_rca_generation.map(time_to_sql),
             last_code_indexing: s.last_code_indexing.map(time_to_sql),
@@ -270,6 +301,9 @@ fn show(ctx: &Context, id: &ServiceId, out: &mut dyn Write) -> Result<()> {
         ),
         ("webhook", or(view.notification_webhook_url, "none")),
         ("email", or(view.notification_email, "none")),
+        ("events from", view.level_threshold),
+        ("app paths", list_or(&view.app_paths)),
+        ("app packages", list_or(&view.app_packages)),
         ("last log fetch", ui::ago(service.last_log_fetch, ctx.now)),
         ("last rca", ui::ago(service.last_rca_generation, ctx.now)),
         (
@@ -284,6 +318,14 @@ fn show(ctx: &Context, id: &ServiceId, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "{key:<width$}  {value}")?;
     }
     Ok(())
+}
+
+fn list_or(items: &[String]) -> String {
+    if items.is_empty() {
+        "default (everything but libraries and runtimes)".into()
+    } else {
+        items.join(", ")
+    }
 }
 
 fn list(ctx: &Context, out: &mut dyn Write) -> Result<()> {

@@ -12,7 +12,8 @@ const COLUMNS: &str = "id, name, repository_url, git_branch, git_repo_path, \
     log_fetch_interval_minutes, rca_generation_enabled, rca_generation_interval_minutes, \
     code_indexing_enabled, code_indexing_interval_hours, notification_enabled, \
     notification_webhook_url, notification_email, is_active, last_log_fetch, \
-    last_rca_generation, last_code_indexing, created_at, updated_at";
+    last_rca_generation, last_code_indexing, created_at, updated_at, level_threshold, \
+    app_paths, app_packages";
 
 /// Log sources and open clusters of one service.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -29,6 +30,12 @@ fn optional_time(
     row.get::<_, Option<String>>(index)?
         .map(|text| time_from_sql(&text))
         .transpose()
+}
+
+fn json_list(row: &Row<'_>, index: usize) -> rusqlite::Result<Vec<String>> {
+    serde_json::from_str(&row.get::<_, String>(index)?).map_err(|err| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(err))
+    })
 }
 
 fn service_from_row(row: &Row<'_>) -> rusqlite::Result<Service> {
@@ -56,6 +63,9 @@ fn service_from_row(row: &Row<'_>) -> rusqlite::Result<Service> {
         last_code_indexing: optional_time(row, 16)?,
         created_at: time_from_sql(&row.get::<_, String>(17)?)?,
         updated_at: time_from_sql(&row.get::<_, String>(18)?)?,
+        level_threshold: row.get(19)?,
+        app_paths: json_list(row, 20)?,
+        app_packages: json_list(row, 21)?,
     })
 }
 
@@ -104,7 +114,8 @@ impl Db<'_> {
             .prepare_cached(&format!(
                 "INSERT INTO services ({COLUMNS}) VALUES (:id, :name, :repository_url, \
                  :git_branch, :git_repo_path, :log, :rca_on, :rca, :index_on, :index, :notify, \
-                 :webhook, :email, :active, :last_fetch, :last_rca, :last_index, :created, :updated)"
+                 :webhook, :email, :active, :last_fetch, :last_rca, :last_index, :created, :updated, :level, :app_paths, \
+                 :app_packages)"
             ))?
             .execute(service_params(service).as_params().as_slice())
             .with_context(|| format!("could not add service {}", service.id))?;
@@ -123,7 +134,8 @@ impl Db<'_> {
                  notification_webhook_url = :webhook, notification_email = :email, \
                  is_active = :active, last_log_fetch = :last_fetch, \
                  last_rca_generation = :last_rca, last_code_indexing = :last_index, \
-                 created_at = :created, updated_at = :updated WHERE id = :id",
+                 created_at = :created, updated_at = :updated, level_threshold = :level, \
+                 app_paths = :app_paths, app_packages = :app_packages WHERE id = :id",
             )?
             .execute(service_params(service).as_params().as_slice())
             .with_context(|| format!("could not update service {}", service.id))?;
@@ -202,7 +214,14 @@ fn service_params(service: &Service) -> Params<'_> {
         (":last_index", Box::new(time(service.last_code_indexing))),
         (":created", Box::new(time_to_sql(service.created_at))),
         (":updated", Box::new(time_to_sql(service.updated_at))),
+        (":level", Box::new(service.level_threshold.as_str())),
+        (":app_paths", Box::new(list_json(&service.app_paths))),
+        (":app_packages", Box::new(list_json(&service.app_packages))),
     ])
+}
+
+fn list_json(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::{lease, Trigger};
 use crate::config::Config;
-use crate::ingest::{self, Event, Record, Rules};
-use crate::parse::Assembler;
+use crate::ingest::{self, Event, Level, Record, Rules};
+use crate::parse::{Assembler, InAppRules};
 use crate::service::Service;
 use crate::sources::file::{self, FileCursor};
 use crate::sources::{FileSettings, LogSource, SourceSettings};
@@ -135,7 +135,13 @@ fn fetch_sources(
     config: &Config,
 ) -> Result<(FetchCounts, Vec<String>)> {
     let sources = store.db().sources(Some(service.id.as_str()))?;
-    let rules = Rules::default();
+    let rules = Rules {
+        threshold: Level::parse(&service.level_threshold).unwrap_or(Level::Error),
+        in_app: InAppRules {
+            app_paths: service.app_paths.clone(),
+            app_packages: service.app_packages.clone(),
+        },
+    };
     let mut counts = FetchCounts::default();
     let mut errors = Vec::new();
     for source in sources.iter().filter(|s| s.is_active) {

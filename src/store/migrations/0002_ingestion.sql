@@ -1,4 +1,10 @@
--- Ingestion: events, what clusters remember, task runs and leases. Never edit once landed.
+-- Ingestion: per-service ingestion settings, events, what clusters remember, task runs and leases.
+-- Never edit once landed.
+
+-- The lowest level that becomes an event, and what counts as application code in stack frames.
+ALTER TABLE services ADD COLUMN level_threshold TEXT NOT NULL DEFAULT 'ERROR';
+ALTER TABLE services ADD COLUMN app_paths TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE services ADD COLUMN app_packages TEXT NOT NULL DEFAULT '[]';
 
 ALTER TABLE clusters ADD COLUMN level TEXT;
 ALTER TABLE clusters ADD COLUMN logger TEXT;
