@@ -125,6 +125,12 @@ fn demo_shows_the_example_services() {
     let dir = luffy.path("demo");
     let out = luffy.ok(&["demo", "--dir", dir.to_str().unwrap()]);
     assert!(out.contains("(3 example services added)"), "{out}");
+    assert!(out.contains("errors in 5 new clusters"), "{out}");
+    assert!(out.contains("KeyError: 'item-1183'"), "{out}");
+    assert!(
+        out.contains("card declined for order <NUM> (code <NUM>)"),
+        "{out}"
+    );
     for id in ["web-app", "api-service", "mobile-app"] {
         assert!(out.contains(id), "{out}");
     }

@@ -175,6 +175,18 @@ fn frame_json(f: &crate::parse::Frame) -> serde_json::Value {
     })
 }
 
+/// How a chained exception relates to the one before it, in words.
+fn relation_text(relation: crate::parse::Relation) -> &'static str {
+    use crate::parse::Relation;
+    match relation {
+        Relation::Cause => "caused by",
+        Relation::Context => "while handling it:",
+        Relation::Suppressed => "suppressed:",
+        Relation::Inner => "inner:",
+        Relation::Group => "in group:",
+    }
+}
+
 fn render(
     ctx: &Context,
     c: &Cluster,
@@ -212,13 +224,7 @@ fn render(
         for (i, e) in exception.chain.iter().enumerate() {
             let relation = match (i, e.relation) {
                 (0, _) | (_, None) => String::new(),
-                (_, Some(r)) => format!(
-                    "{} ",
-                    serde_json::to_value(r)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default()
-                ),
+                (_, Some(r)) => format!("{} ", relation_text(r)),
             };
             let _ = writeln!(
                 s,

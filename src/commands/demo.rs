@@ -1,18 +1,24 @@
-//! `luffy demo`: a self-contained database with the example services, and its status.
+//! `luffy demo`: a self-contained database with the example services, a fetch of web-app's demo
+//! log, the status and the clusters found.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
 
-use super::{status, Context};
-use crate::cli::{DemoArgs, StatusArgs};
+use super::{clusters, status, Context};
+use crate::cli::{ClustersArgs, DemoArgs, StatusArgs};
 use crate::service::Service;
 use crate::service_file::{self, Format};
+use crate::sources::{FileSettings, LogSource, SourceSettings};
 use crate::store::Store;
+use crate::tasks::fetch::fetch_service;
+use crate::tasks::Trigger;
 
 /// The seed's three services, as shipped in `examples/services.toml`.
 const EXAMPLE_SERVICES: &str = include_str!("../../examples/services.toml");
+/// A short application log of web-app with errors, tracebacks and noise.
+const DEMO_LOG: &str = include_str!("../../examples/demo/web-app.log");
 
 /// Runs the demo in `args.dir` (or a new folder under the system's temporary folder).
 pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
@@ -25,6 +31,11 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
     let mut store = Store::open(&db_path)?;
     let entries = service_file::parse(EXAMPLE_SERVICES, Some(Format::Toml))
         .map_err(|err| anyhow::anyhow!("built-in examples are invalid: {err}"))?;
+    let log = dir.join("web-app.log");
+    if !log.exists() {
+        std::fs::write(&log, shift_to_now(DEMO_LOG, ctx.now))
+            .with_context(|| format!("could not write the demo log {}", log.display()))?;
+    }
     let created = store.write(|db| {
         let mut created = 0;
         for entry in &entries {
@@ -35,14 +46,41 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
                 created += 1;
             }
         }
+        if db.source("web-app", "app")?.is_none() {
+            db.insert_source(&LogSource {
+                id: 0,
+                service_id: "web-app".into(),
+                name: "app".into(),
+                settings: SourceSettings::File(FileSettings {
+                    path: log.to_string_lossy().into_owned(),
+                    from_end: false,
+                }),
+                is_active: true,
+                cursor: None,
+                created_at: ctx.now,
+                updated_at: ctx.now,
+            })?;
+        }
         Ok(created)
     })?;
+    let web = store
+        .db()
+        .service(&"web-app".parse().map_err(anyhow::Error::msg)?)?
+        .context("the demo service web-app is missing")?;
+    let report = fetch_service(&mut store, &web, Trigger::Manual, ctx.now, &ctx.config)?;
     drop(store);
     if !ctx.json {
+        let c = &report.counts;
         writeln!(
             out,
-            "demo database {} ({created} example services added)\n",
-            db_path.display()
+            "demo database {} ({created} example services added)\n\n\
+             fetched web-app from {}: {} lines, {} records, {} errors in {} new clusters\n",
+            db_path.display(),
+            log.display(),
+            c.lines,
+            c.records,
+            c.events,
+            c.new_clusters
         )?;
     }
     let demo_ctx = Context {
@@ -55,13 +93,45 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
     };
     status::run(&demo_ctx, &StatusArgs { service: None }, out)?;
     if !ctx.json {
+        writeln!(out)?;
+        let args = ClustersArgs {
+            service: None,
+            status: None,
+        };
+        clusters::list(&demo_ctx, &args, out)?;
+        let db = shell_quote(&db_path);
         writeln!(
             out,
-            "\nexplore it:  luffy --db {} status web-app",
-            shell_quote(&db_path)
+            "\nexplore it:\n  luffy --db {db} cluster show 2\n  luffy --db {db} history\n  \
+             luffy --db {db} status web-app"
         )?;
     }
     Ok(())
+}
+
+/// The demo log with its times moved so that its last record is five minutes old.
+fn shift_to_now(text: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+    const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+    let parse = |line: &str| {
+        line.get(..19)
+            .and_then(|head| chrono::NaiveDateTime::parse_from_str(head, FORMAT).ok())
+    };
+    let Some(last) = text.lines().rev().find_map(parse) else {
+        return text.to_string();
+    };
+    let shift = now.naive_utc() - chrono::Duration::minutes(5) - last;
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        match parse(line) {
+            Some(time) => {
+                out.push_str(&(time + shift).format(FORMAT).to_string());
+                out.push_str(&line[19..]);
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
 }
 
 fn shell_quote(path: &Path) -> String {
