@@ -204,6 +204,26 @@ fn the_level_threshold_and_app_paths_are_per_service() {
 }
 
 #[test]
+fn source_test_reports_files_or_a_precise_error() {
+    let (luffy, log) = setup();
+    let err = luffy.fails(&["source", "test", "web", "app"], 1);
+    assert!(
+        err.contains("cannot read log file") && err.contains("app.log"),
+        "{err}"
+    );
+    append(&log, "0123456789\n");
+    let out = luffy.ok(&["source", "test", "web", "app"]);
+    assert_eq!(
+        out,
+        format!(
+            "{} matches 1 file(s):\n  {}  11 bytes\n",
+            log.display(),
+            log.display()
+        )
+    );
+}
+
+#[test]
 fn follows_rotation_and_truncation() {
     let (luffy, log) = setup();
     append(&log, &refused(1, "10.0.0.1"));
