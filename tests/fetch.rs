@@ -224,6 +224,46 @@ fn source_test_reports_files_or_a_precise_error() {
 }
 
 #[test]
+fn json_lines_use_their_fields() {
+    let (luffy, log) = setup();
+    append(
+        &log,
+        r#"{"@timestamp":"2024-01-15T10:00:00.250Z","log":{"level":"error","logger":"pay"},"message":"charge failed","error":{"stack_trace":"java.lang.IllegalStateException: order 7 is not payable\n\tat com.acme.pay.OrderService.pay(OrderService.java:120)\n\tat com.acme.pay.PayController.post(PayController.java:57)"}}"#,
+    );
+    append(&log, "\n");
+    append(
+        &log,
+        r#"{"level":50,"time":1705312800000,"msg":"upstream 10.0.0.7 returned 502","name":"gateway"}"#,
+    );
+    append(&log, "\n");
+    append(&log, r#"{"level":30,"time":1705312800000,"msg":"ok"}"#);
+    append(&log, "\n");
+    let report = fetch(&luffy);
+    assert_eq!(report["counts"]["events"], 2, "{report}");
+    assert_eq!(report["counts"]["dropped"], 1);
+    let clusters = json(&luffy.ok(&["clusters", "--json"]));
+    let exception = clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "exception")
+        .unwrap();
+    assert_eq!(
+        exception["exception_type"],
+        "java.lang.IllegalStateException"
+    );
+    assert_eq!(exception["first_seen"], "2024-01-15T10:00:00.250Z");
+    let template = clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "template")
+        .unwrap();
+    assert_eq!(template["title"], "upstream <IP> returned <NUM>");
+    assert_eq!(template["first_seen"], "2024-01-15T10:00:00.000Z");
+}
+
+#[test]
 fn follows_rotation_and_truncation() {
     let (luffy, log) = setup();
     append(&log, &refused(1, "10.0.0.1"));
