@@ -1,8 +1,13 @@
 //! Log sources: where a service's records come from. One file per backend behind one closed enum;
 //! a source returns records and a cursor, and the fetch task persists both in one transaction.
 
+pub mod command;
 pub mod file;
+pub mod http;
+pub mod loki;
+pub mod search;
 pub mod settings;
+pub mod since;
 
 pub use settings::{CommandSettings, FileSettings, LokiSettings, SearchSettings, SourceSettings};
 

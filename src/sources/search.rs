@@ -1,0 +1,578 @@
+//! The `elasticsearch` / `opensearch` source: error-level hits of an index pattern, read in pages
+//! with `_search`, sorted on the timestamp and the document id and continued with `search_after`.
+//!
+//! The cursor is the last hit's sort values, `[millis, "_id"]`. Elasticsearch 8 refuses to sort on
+//! `_id` unless `indices.id_field_data.enabled` is set, and `_doc`/`_shard_doc` are not unique
+//! across shards without a point in time, so on that refusal the source sorts on the timestamp
+//! alone and continues with `timestamp >= last` minus the ids already read at `last`; that cursor is
+//! `{"after": millis, "ids": [...]}`. Either cursor is accepted in either mode.
+//! Hits indexed later with a timestamp before the cursor are not seen (search engines give no
+//! change feed); the fetch interval should exceed the ingestion delay.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{anyhow, Context as _, Result};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::http::{excerpt, Client, Reply};
+use super::{Page, RawRecord, SearchSettings};
+
+/// Levels that count as "ERROR or above" in the default filter; each is matched upper case, lower
+/// case and capitalized, so that both keyword fields and analyzed text fields match.
+pub const ERROR_LEVELS: [&str; 10] = [
+    "ERROR",
+    "ERR",
+    "CRITICAL",
+    "CRIT",
+    "FATAL",
+    "ALERT",
+    "EMERGENCY",
+    "EMERG",
+    "SEVERE",
+    "PANIC",
+];
+
+/// The page size used when the caller has no reason to choose another.
+pub const DEFAULT_PAGE_SIZE: usize = 1000;
+
+/// How hits sharing a timestamp are ordered and continued after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tiebreak {
+    /// Sort on `[timestamp, _id]` and continue with `search_after` (OpenSearch, Elasticsearch 7).
+    Id,
+    /// Sort on the timestamp and exclude the ids already read at the last one (Elasticsearch 8).
+    ExcludeIds,
+}
+
+/// An index pattern on an Elasticsearch or OpenSearch cluster.
+#[derive(Debug)]
+pub struct SearchSource {
+    client: Client,
+    settings: SearchSettings,
+    /// Set once the server refused to sort on `_id`.
+    exclude_ids: AtomicBool,
+}
+
+/// Where a page starts.
+enum Position {
+    Since(DateTime<Utc>),
+    After(Vec<Value>),
+    Seen { millis: i64, ids: Vec<String> },
+}
+
+impl SearchSource {
+    /// A source for `settings`; fails when the URL is not HTTP(S) or the password variable is unset.
+    pub fn new(settings: &SearchSettings) -> Result<SearchSource> {
+        let client = Client::new(
+            &settings.url,
+            settings.username.as_deref(),
+            settings.password_env.as_deref(),
+        )?;
+        Ok(SearchSource {
+            client,
+            settings: settings.clone(),
+            exclude_ids: AtomicBool::new(false),
+        })
+    }
+
+    /// Chooses the tiebreak instead of finding out from the server.
+    #[must_use]
+    pub fn with_tiebreak(self, tiebreak: Tiebreak) -> SearchSource {
+        self.exclude_ids
+            .store(tiebreak == Tiebreak::ExcludeIds, Ordering::Relaxed);
+        self
+    }
+
+    /// The tiebreak in use.
+    pub fn tiebreak(&self) -> Tiebreak {
+        if self.exclude_ids.load(Ordering::Relaxed) {
+            Tiebreak::ExcludeIds
+        } else {
+            Tiebreak::Id
+        }
+    }
+
+    /// Reads up to `page_size` hits after `cursor` (or from `start` when there is none).
+    pub fn fetch_page(
+        &self,
+        cursor: Option<&Value>,
+        start: DateTime<Utc>,
+        page_size: usize,
+    ) -> Result<Page> {
+        let position = match cursor {
+            None => Position::Since(start),
+            Some(value) => parse_cursor(value)?,
+        };
+        let page_size = page_size.max(1);
+        let reply = match self.search(&position, page_size)? {
+            Err(reply) if self.tiebreak() == Tiebreak::Id && refuses_id_sort(&reply.body) => {
+                self.exclude_ids.store(true, Ordering::Relaxed);
+                self.search(&position, page_size)?
+            }
+            other => other,
+        };
+        let body = reply.map_err(|reply| self.failure(&reply))?;
+        self.page(&body, &position, page_size)
+    }
+
+    /// `source test`: index count, documents matching the filter, newest matching record.
+    pub fn test(&self, now: DateTime<Utc>) -> Result<String> {
+        let ts = &self.settings.timestamp_field;
+        let body = json!({
+            "size": 0,
+            "track_total_hits": true,
+            "aggs": {
+                "indices": {"terms": {"field": "_index", "size": 10000}},
+                "matching": {
+                    "filter": self.filter(),
+                    "aggs": {"newest": {"max": {"field": ts}}}
+                }
+            }
+        });
+        let reply = self.post_search(&body)?;
+        let value = self.decode(&reply)?;
+        let indices = value
+            .pointer("/aggregations/indices/buckets")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        let matching = value
+            .pointer("/aggregations/matching/doc_count")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let total = value
+            .pointer("/hits/total/value")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let newest = value
+            .pointer("/aggregations/matching/newest/value")
+            .and_then(Value::as_f64)
+            .and_then(|millis| DateTime::from_timestamp_millis(millis as i64));
+        let newest = match newest {
+            Some(time) => format!(
+                "{} ({} before now)",
+                time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                age(now, time)
+            ),
+            None => "none yet".to_string(),
+        };
+        Ok(format!(
+            "{}: index pattern {} matches {indices} indices with {total} documents; \
+             {matching} match the filter, newest: {newest}",
+            self.client.shown(),
+            self.settings.index
+        ))
+    }
+
+    /// Runs one `_search`: `Ok(Err(reply))` when the server answered with an error.
+    fn search(&self, position: &Position, size: usize) -> Result<Result<Value, Reply>> {
+        let body = self.request(position, size);
+        let reply = self.post_search(&body)?;
+        if (200..300).contains(&reply.status) {
+            Ok(Ok(self.decode(&reply)?))
+        } else {
+            Ok(Err(reply))
+        }
+    }
+
+    fn post_search(&self, body: &Value) -> Result<Reply> {
+        let path = format!("/{}/_search?allow_no_indices=false", self.settings.index);
+        self.client.post_json(&path, body)
+    }
+
+    /// The JSON of a successful answer, or the server's reason as an error.
+    fn decode(&self, reply: &Reply) -> Result<Value> {
+        if !(200..300).contains(&reply.status) {
+            return Err(self.failure(reply));
+        }
+        serde_json::from_str(&reply.body).with_context(|| {
+            format!(
+                "{} answered with something else than JSON: {}",
+                self.client.shown(),
+                excerpt(&reply.body, 200)
+            )
+        })
+    }
+
+    fn failure(&self, reply: &Reply) -> anyhow::Error {
+        let parsed: Option<Value> = serde_json::from_str(&reply.body).ok();
+        let kind = parsed
+            .as_ref()
+            .and_then(|v| v.pointer("/error/type"))
+            .and_then(Value::as_str);
+        if kind == Some("index_not_found_exception") {
+            return anyhow!(
+                "index pattern {} matches no index on {}",
+                self.settings.index,
+                self.client.shown()
+            );
+        }
+        let reason = parsed
+            .as_ref()
+            .and_then(error_reason)
+            .unwrap_or_else(|| excerpt(&reply.body, 300));
+        anyhow!(
+            "{} refused the search on {} (HTTP {}): {reason}",
+            self.client.shown(),
+            self.settings.index,
+            reply.status
+        )
+    }
+
+    /// The `_search` body for a page.
+    fn request(&self, position: &Position, size: usize) -> Value {
+        let ts = self.settings.timestamp_field.as_str();
+        let mut filters = vec![self.filter()];
+        let mut must_not = Vec::new();
+        match position {
+            Position::Since(start) => filters.push(json!({"range": {ts: {
+                "gte": start.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "format": "strict_date_optional_time"
+            }}})),
+            Position::After(_) => {}
+            Position::Seen { millis, ids } => {
+                filters.push(json!({"range": {ts: {"gte": millis, "format": "epoch_millis"}}}));
+                if !ids.is_empty() {
+                    must_not.push(json!({"ids": {"values": ids}}));
+                }
+            }
+        }
+        let mut sort = vec![json!({ts: {"order": "asc", "numeric_type": "date"}})];
+        if self.tiebreak() == Tiebreak::Id {
+            sort.push(json!({"_id": "asc"}));
+        }
+        let mut body = json!({
+            "size": size,
+            "track_total_hits": false,
+            "sort": sort,
+            "query": {"bool": {"filter": filters, "must_not": must_not}},
+        });
+        if let Position::After(values) = position {
+            if self.tiebreak() == Tiebreak::Id {
+                body["search_after"] = Value::Array(values.clone());
+            } else if let Some(seen) = after_as_seen(values) {
+                return self.request(&seen, size);
+            }
+        }
+        body
+    }
+
+    /// The query filter: the configured clause, or "the level is ERROR or above".
+    fn filter(&self) -> Value {
+        match &self.settings.query {
+            Some(query) => query.clone(),
+            None => {
+                let mut levels = Vec::new();
+                for level in ERROR_LEVELS {
+                    let lower = level.to_ascii_lowercase();
+                    let title = format!("{}{}", &level[..1], &lower[1..]);
+                    levels.extend([level.to_string(), lower, title]);
+                }
+                json!({"terms": {self.settings.level_field.as_str(): levels}})
+            }
+        }
+    }
+
+    /// Turns an answer into records and the cursor after them.
+    fn page(&self, body: &Value, position: &Position, page_size: usize) -> Result<Page> {
+        let hits = body
+            .pointer("/hits/hits")
+            .and_then(Value::as_array)
+            .ok_or_else(|| {
+                anyhow!(
+                    "{} answered without hits: {}",
+                    self.client.shown(),
+                    excerpt(&body.to_string(), 200)
+                )
+            })?;
+        let records: Vec<RawRecord> = hits
+            .iter()
+            .map(|hit| hit_record(hit, &self.settings))
+            .collect();
+        let cursor = match hits.last() {
+            None => None,
+            Some(last) => Some(self.cursor_after(hits, last, position)?),
+        };
+        Ok(Page {
+            records,
+            cursor,
+            done: hits.len() < page_size,
+        })
+    }
+
+    fn cursor_after(&self, hits: &[Value], last: &Value, position: &Position) -> Result<Value> {
+        let sort = last
+            .get("sort")
+            .and_then(Value::as_array)
+            .filter(|values| !values.is_empty())
+            .ok_or_else(|| anyhow!("{} returned a hit without sort values", self.client.shown()))?;
+        if self.tiebreak() == Tiebreak::Id {
+            return Ok(Value::Array(sort.clone()));
+        }
+        let millis = sort[0]
+            .as_i64()
+            .ok_or_else(|| anyhow!("the sort value {} is not a time in milliseconds", sort[0]))?;
+        let mut ids: Vec<String> = match position {
+            Position::Seen {
+                millis: before,
+                ids,
+            } if *before == millis => ids.clone(),
+            Position::After(values) => match after_as_seen(values) {
+                Some(Position::Seen {
+                    millis: before,
+                    ids,
+                }) if before == millis => ids,
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        for hit in hits.iter().rev() {
+            if hit.pointer("/sort/0").and_then(Value::as_i64) != Some(millis) {
+                break;
+            }
+            if let Some(id) = hit.get("_id").and_then(Value::as_str) {
+                ids.push(id.to_string());
+            }
+        }
+        Ok(json!({"after": millis, "ids": ids}))
+    }
+}
+
+/// Reads a stored cursor: sort values, or `{"after": millis, "ids": [...]}`.
+fn parse_cursor(value: &Value) -> Result<Position> {
+    match value {
+        Value::Array(values) if !values.is_empty() => Ok(Position::After(values.clone())),
+        Value::Object(map) => {
+            let millis = map.get("after").and_then(Value::as_i64);
+            let ids = map.get("ids").and_then(Value::as_array).map(|ids| {
+                ids.iter()
+                    .filter_map(|id| id.as_str().map(str::to_string))
+                    .collect()
+            });
+            match (millis, ids) {
+                (Some(millis), Some(ids)) => Ok(Position::Seen { millis, ids }),
+                _ => Err(anyhow!(
+                    "the stored search cursor {value} is not understood"
+                )),
+            }
+        }
+        _ => Err(anyhow!(
+            "the stored search cursor {value} is not understood"
+        )),
+    }
+}
+
+/// A `[millis, "_id"]` cursor continued without `_id` sorting.
+fn after_as_seen(values: &[Value]) -> Option<Position> {
+    let millis = values.first()?.as_i64()?;
+    let ids = values
+        .get(1)
+        .and_then(Value::as_str)
+        .map(|id| vec![id.to_string()])
+        .unwrap_or_default();
+    Some(Position::Seen { millis, ids })
+}
+
+/// True when the server refuses to sort on `_id` (Elasticsearch 8 without id field data).
+fn refuses_id_sort(body: &str) -> bool {
+    body.contains("id_field_data") || body.contains("_id field is disallowed")
+}
+
+/// A short "how long ago": `3d 4h`, `2h 5m`, `12m`, `40s`.
+fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    let seconds = (now - then).num_seconds().max(0);
+    let (days, hours, minutes) = (seconds / 86_400, seconds / 3600 % 24, seconds / 60 % 60);
+    if days > 0 {
+        format!("{days}d {hours}h")
+    } else if hours > 0 {
+        format!("{hours}h {minutes}m")
+    } else if minutes > 0 {
+        format!("{minutes}m")
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+/// A hit as a record: message (+ newline + stack), time, level.
+fn hit_record(hit: &Value, settings: &SearchSettings) -> RawRecord {
+    let source = hit.get("_source").unwrap_or(&Value::Null);
+    let mut text = field(source, &settings.message_field)
+        .map(text_of)
+        .unwrap_or_default();
+    if let Some(stack) = settings
+        .stack_field
+        .as_deref()
+        .and_then(|name| field(source, name))
+        .map(text_of)
+        .filter(|stack| !stack.trim().is_empty())
+    {
+        text.push('\n');
+        text.push_str(&stack);
+    }
+    let timestamp = field(source, &settings.timestamp_field)
+        .and_then(parse_time)
+        .or_else(|| hit.pointer("/sort/0").and_then(parse_time));
+    let level = field(source, &settings.level_field)
+        .map(text_of)
+        .filter(|level| !level.is_empty());
+    RawRecord {
+        text,
+        timestamp,
+        level,
+        whole: true,
+    }
+}
+
+/// A field of `_source` by name: a literal dotted key (`"log.level": ..`) or a path of objects.
+fn field<'a>(source: &'a Value, name: &str) -> Option<&'a Value> {
+    if let Some(value) = source.get(name) {
+        return Some(value);
+    }
+    let mut current = source;
+    for part in name.split('.') {
+        current = current.get(part)?;
+    }
+    Some(current)
+}
+
+/// Text of a field value: strings as they are, arrays joined by newlines, others as JSON.
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join("\n"),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// A time from RFC 3339 text, epoch milliseconds (number or digits), or a zoneless ISO time (UTC).
+fn parse_time(value: &Value) -> Option<DateTime<Utc>> {
+    match value {
+        Value::Number(number) => DateTime::from_timestamp_millis(number.as_i64()?),
+        Value::String(text) => {
+            let text = text.trim();
+            if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+                return Some(time.with_timezone(&Utc));
+            }
+            if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+                return DateTime::from_timestamp_millis(text.parse().ok()?);
+            }
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|naive| naive.and_utc())
+        }
+        _ => None,
+    }
+}
+
+/// The most precise reason in an error answer: the first root cause, else the error itself.
+fn error_reason(body: &Value) -> Option<String> {
+    let error = body.get("error")?;
+    if let Some(text) = error.as_str() {
+        return Some(text.to_string());
+    }
+    let cause = error
+        .pointer("/root_cause/0")
+        .filter(|cause| cause.get("reason").is_some())
+        .unwrap_or(error);
+    let reason = cause.get("reason").and_then(Value::as_str)?;
+    Some(match cause.get("type").and_then(Value::as_str) {
+        Some(kind) => format!("{kind}: {reason}"),
+        None => reason.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> SearchSettings {
+        SearchSettings {
+            url: "http://127.0.0.1:9200".into(),
+            index: "logs-*".into(),
+            query: None,
+            timestamp_field: "@timestamp".into(),
+            message_field: "message".into(),
+            level_field: "log.level".into(),
+            stack_field: Some("error.stack_trace".into()),
+            username: None,
+            password_env: None,
+            since: None,
+        }
+    }
+
+    #[test]
+    fn hits_become_whole_records_with_nested_and_dotted_fields() {
+        let hit = json!({"_id": "1", "sort": [1, "1"], "_source": {
+            "@timestamp": "2024-01-15T10:00:00.123+01:00",
+            "message": "boom",
+            "log.level": "error",
+            "error": {"stack_trace": "Traceback ..."}
+        }});
+        let record = hit_record(&hit, &settings());
+        assert_eq!(record.text, "boom\nTraceback ...");
+        assert_eq!(record.level.as_deref(), Some("error"));
+        assert_eq!(
+            record.timestamp.map(|t| t.to_rfc3339()),
+            Some("2024-01-15T09:00:00.123+00:00".to_string())
+        );
+        assert!(record.whole);
+    }
+
+    #[test]
+    fn times_from_millis_digits_and_zoneless_text() {
+        let expected = DateTime::from_timestamp_millis(1_705_312_800_000);
+        assert_eq!(parse_time(&json!(1_705_312_800_000_i64)), expected);
+        assert_eq!(parse_time(&json!("1705312800000")), expected);
+        assert_eq!(parse_time(&json!("2024-01-15T10:00:00")), expected);
+        assert_eq!(parse_time(&json!("yesterday")), None);
+    }
+
+    #[test]
+    fn error_reasons_prefer_the_root_cause() {
+        let body = json!({"error": {"type": "search_phase_execution_exception", "reason": "all shards failed",
+            "root_cause": [{"type": "query_shard_exception", "reason": "no mapping for [x]"}]}});
+        assert_eq!(
+            error_reason(&body).as_deref(),
+            Some("query_shard_exception: no mapping for [x]")
+        );
+        assert_eq!(
+            error_reason(&json!({"error": "no handler"})).as_deref(),
+            Some("no handler")
+        );
+    }
+
+    #[test]
+    fn the_default_filter_lists_case_variants() {
+        let source = SearchSource::new(&settings()).expect("source");
+        let filter = source.filter();
+        let levels = filter["terms"]["log.level"].as_array().expect("terms");
+        for want in ["ERROR", "error", "Error", "FATAL", "fatal", "Critical"] {
+            assert!(levels.contains(&json!(want)), "{want}");
+        }
+    }
+
+    #[test]
+    fn cursors_are_read_in_both_shapes() {
+        assert!(matches!(
+            parse_cursor(&json!([1, "a"])),
+            Ok(Position::After(_))
+        ));
+        assert!(matches!(
+            parse_cursor(&json!({"after": 5, "ids": ["a"]})),
+            Ok(Position::Seen { millis: 5, .. })
+        ));
+        assert!(parse_cursor(&json!("x")).is_err());
+        assert!(parse_cursor(&json!({"after": "x"})).is_err());
+    }
+
+    #[test]
+    fn ages_are_short() {
+        let now = DateTime::from_timestamp(100_000, 0).expect("time");
+        let at = |s: i64| DateTime::from_timestamp(100_000 - s, 0).expect("time");
+        assert_eq!(age(now, at(40)), "40s");
+        assert_eq!(age(now, at(12 * 60)), "12m");
+        assert_eq!(age(now, at(2 * 3600 + 300)), "2h 5m");
+        assert_eq!(age(now, at(3 * 86_400 + 4 * 3600)), "3d 4h");
+    }
+}
