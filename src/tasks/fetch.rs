@@ -2,34 +2,22 @@
 //! events, and stores events, cluster updates and the new cursor in one transaction per batch, so
 //! that a killed fetch loses nothing and counts nothing twice.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::sync::mpsc::{sync_channel, SyncSender};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use super::read_file;
 use super::{lease, Trigger};
 use crate::config::Config;
 use crate::ingest::{self, Event, Level, Record, Rules};
-use crate::parse::{Assembler, InAppRules};
+use crate::parse::InAppRules;
 use crate::service::Service;
-use crate::sources::file::{self, FileCursor};
-use crate::sources::{FileSettings, LogSource, SourceSettings};
-use crate::store::Store;
+use crate::sources::file;
+use crate::sources::{LogSource, SourceSettings};
+use crate::store::{BatchResult, Store};
 
-/// Lines read between two commits (`LUFFY_FETCH_BATCH` overrides it, for tests).
-const BATCH_LINES: usize = 50_000;
-
-fn batch_lines() -> usize {
-    std::env::var("LUFFY_FETCH_BATCH")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(BATCH_LINES)
-}
-/// The longest line kept whole; longer ones are cut (and counted).
-const MAX_LINE: usize = 1024 * 1024;
 /// How long a fetch may hold its lease before another process may take it.
 const LEASE_MINUTES: i64 = 30;
 
@@ -144,176 +132,127 @@ fn fetch_sources(
     };
     let mut counts = FetchCounts::default();
     let mut errors = Vec::new();
+    let samples = config.retention.samples_per_cluster as usize;
     for source in sources.iter().filter(|s| s.is_active) {
         counts.sources += 1;
-        let mut ctx = Batcher {
-            store: &mut *store,
-            source,
+        let mut reader = Reader {
             rules: &rules,
             now,
-            samples: config.retention.samples_per_cluster as usize,
             counts: &mut counts,
         };
-        let result = match &source.settings {
-            SourceSettings::File(settings) => ctx.fetch_file(settings),
+        let result = with_sink(store, source, now, samples, |sink| match &source.settings {
+            SourceSettings::File(settings) => {
+                read_file::read(settings, source.cursor.as_ref(), &mut reader, sink)
+            }
             other => Err(anyhow::anyhow!(
                 "{} sources are read by a later luffy",
                 other.kind().as_str()
             )),
-        };
-        if let Err(err) = result {
-            errors.push(format!("source {}: {err:#}", source.name));
+        });
+        match result {
+            Ok(totals) => {
+                counts.events += totals.events;
+                counts.new_clusters += totals.new_clusters;
+                counts.regressed += totals.regressed;
+            }
+            Err((totals, err)) => {
+                counts.events += totals.events;
+                counts.new_clusters += totals.new_clusters;
+                counts.regressed += totals.regressed;
+                errors.push(format!("source {}: {err:#}", source.name));
+            }
         }
     }
     Ok((counts, errors))
 }
 
-/// Turns records of one source into events and commits them with the source's cursor.
-struct Batcher<'a> {
-    store: &'a mut Store,
-    source: &'a LogSource,
-    rules: &'a Rules,
+/// What a source reader needs to turn records into events, and where it counts them.
+pub(super) struct Reader<'a> {
+    pub rules: &'a Rules,
+    pub now: DateTime<Utc>,
+    pub counts: &'a mut FetchCounts,
+}
+
+impl Reader<'_> {
+    /// Counts a record and keeps its event, if it makes one.
+    pub fn record(&mut self, record: &Record, events: &mut Vec<Event>) {
+        self.counts.records += 1;
+        match ingest::to_event(record, self.rules, self.now) {
+            Some(event) => {
+                self.counts.future_times += u64::from(event.clamped_time);
+                events.push(event);
+            }
+            None => self.counts.dropped += 1,
+        }
+    }
+}
+
+/// A batch on its way to the database: events and the cursor just after them.
+type Batch = (Vec<Event>, serde_json::Value);
+
+/// Where a reader sends its batches; a writer thread commits them in order, each batch with its
+/// cursor in one transaction, while the reader goes on reading.
+pub(super) struct Sink {
+    tx: SyncSender<Batch>,
+}
+
+impl Sink {
+    /// Hands a batch to the writer; fails when the writer has stopped (its error is reported).
+    pub fn send(&self, events: Vec<Event>, cursor: serde_json::Value) -> Result<()> {
+        self.tx
+            .send((events, cursor))
+            .map_err(|_| anyhow::anyhow!("the database writer stopped"))
+    }
+}
+
+/// Runs `read` with a [`Sink`] whose batches a writer thread commits; returns the writer's totals,
+/// or the first error with the totals committed before it.
+fn with_sink(
+    store: &mut Store,
+    source: &LogSource,
     now: DateTime<Utc>,
     samples: usize,
-    counts: &'a mut FetchCounts,
-}
-
-impl Batcher<'_> {
-    fn event(&mut self, record: &Record, events: &mut Vec<Event>) {
-        record_event(self.counts, record, self.rules, self.now, events);
-    }
-}
-
-/// Counts a record and keeps its event, if it makes one.
-fn record_event(
-    counts: &mut FetchCounts,
-    record: &Record,
-    rules: &Rules,
-    now: DateTime<Utc>,
-    events: &mut Vec<Event>,
-) {
-    counts.records += 1;
-    match ingest::to_event(record, rules, now) {
-        Some(event) => {
-            counts.future_times += u64::from(event.clamped_time);
-            events.push(event);
-        }
-        None => counts.dropped += 1,
-    }
-}
-
-impl Batcher<'_> {
-    /// Stores events and the cursor in one transaction.
-    fn commit(&mut self, events: &mut Vec<Event>, cursor: &serde_json::Value) -> Result<()> {
-        let (service_id, source_id) = (self.source.service_id.as_str(), self.source.id);
-        let (now, samples) = (self.now, self.samples);
-        let result = self.store.write(|db| {
-            let result = db.record_events(service_id, Some(source_id), events, now, samples)?;
-            db.set_cursor(source_id, cursor)?;
-            Ok(result)
-        })?;
-        self.counts.events += result.events;
-        self.counts.new_clusters += result.new_clusters;
-        self.counts.regressed += result.regressed;
-        events.clear();
-        Ok(())
-    }
-
-    fn fetch_file(&mut self, settings: &FileSettings) -> Result<()> {
-        let cursor: Option<FileCursor> = self
-            .source
-            .cursor
-            .clone()
-            .map(serde_json::from_value)
-            .transpose()
-            .context("the stored file cursor is unreadable")?;
-        let planned = file::plan(settings, cursor.as_ref())?;
-        let mut offsets: Vec<u64> = planned.iter().map(|p| p.start).collect();
-        let mut events = Vec::new();
-        let mut line = Vec::new();
-        let batch = batch_lines();
-        let mut scratch = Record::default();
-        for (index, item) in planned.iter().enumerate() {
-            let mut handle = File::open(&item.path)
-                .with_context(|| format!("cannot open {}", item.path.display()))?;
-            handle.seek(SeekFrom::Start(item.start))?;
-            let mut reader = BufReader::with_capacity(1 << 20, handle.take(item.end - item.start));
-            let mut assembler = Assembler::new();
-            let mut pos = item.start;
-            let mut open_start: Option<u64> = None;
-            let mut batch_lines = 0;
-            loop {
-                line.clear();
-                let n = reader.read_until(b'\n', &mut line)?;
-                if n == 0 || line.last() != Some(&b'\n') {
-                    break; // end, or a last line still being written: left for the next fetch
-                }
-                let line_start = pos;
-                pos += n as u64;
-                self.counts.lines += 1;
-                let text = line_text(self.counts, &line);
-                let mut finished = false;
-                let (counts, rules, now) = (&mut *self.counts, self.rules, self.now);
-                assembler.push_with(&text, |record| {
-                    finished = true;
-                    scratch.text.clear();
-                    scratch.text.push_str(record.text);
-                    record_event(counts, &scratch, rules, now, &mut events);
+    read: impl FnOnce(&Sink) -> Result<()>,
+) -> std::result::Result<BatchResult, (BatchResult, anyhow::Error)> {
+    let (tx, rx) = sync_channel::<Batch>(2);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || {
+            let mut totals = BatchResult::default();
+            for (events, cursor) in rx {
+                let committed = store.write(|db| {
+                    let result = db.record_events(
+                        &source.service_id,
+                        Some(source.id),
+                        &events,
+                        now,
+                        samples,
+                    )?;
+                    db.set_cursor(source.id, &cursor)?;
+                    Ok(result)
                 });
-                // The record in progress starts here when this line ended the previous one, or
-                // when it is the first non-blank line since the last record.
-                if finished || (open_start.is_none() && !text.trim().is_empty()) {
-                    open_start = Some(line_start);
-                }
-                batch_lines += 1;
-                if batch_lines >= batch {
-                    offsets[index] = open_start.unwrap_or(pos);
-                    self.commit(&mut events, &cursor_json(settings, &planned, &offsets)?)?;
-                    batch_lines = 0;
+                match committed {
+                    Ok(result) => {
+                        totals.events += result.events;
+                        totals.new_clusters += result.new_clusters;
+                        totals.regressed += result.regressed;
+                    }
+                    Err(err) => return (totals, Some(err)),
                 }
             }
-            if let Some(record) = assembler.finish() {
-                self.event(
-                    &Record {
-                        text: record.text,
-                        ..Record::default()
-                    },
-                    &mut events,
-                );
-            }
-            offsets[index] = pos;
-            self.commit(&mut events, &cursor_json(settings, &planned, &offsets)?)?;
+            (totals, None)
+        });
+        let read_result = read(&Sink { tx });
+        let (totals, write_error) = writer.join().unwrap_or_else(|_| {
+            (
+                BatchResult::default(),
+                Some(anyhow::anyhow!("the database writer panicked")),
+            )
+        });
+        match (write_error, read_result) {
+            (Some(err), _) | (None, Err(err)) => Err((totals, err)),
+            (None, Ok(())) => Ok(totals),
         }
-        if planned.is_empty() {
-            self.commit(&mut events, &cursor_json(settings, &planned, &offsets)?)?;
-        }
-        Ok(())
-    }
-}
-
-/// A line without its newline, decoded lossily and cut at 1 MiB, both counted.
-fn line_text<'b>(counts: &mut FetchCounts, raw: &'b [u8]) -> std::borrow::Cow<'b, str> {
-    let mut raw = raw.strip_suffix(b"\n").unwrap_or(raw);
-    if raw.len() > MAX_LINE {
-        counts.long_lines += 1;
-        raw = &raw[..MAX_LINE];
-    }
-    match std::str::from_utf8(raw) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
-        Err(_) => {
-            counts.invalid_utf8 += 1;
-            String::from_utf8_lossy(raw)
-        }
-    }
-}
-
-fn cursor_json(
-    settings: &FileSettings,
-    planned: &[file::Planned],
-    offsets: &[u64],
-) -> Result<serde_json::Value> {
-    serde_json::to_value(file::cursor_after(settings, planned, offsets))
-        .context("could not encode the cursor")
+    })
 }
 
 /// `source test`: what the source holds, or a precise error.

@@ -3,6 +3,7 @@
 
 pub mod fetch;
 pub mod lease;
+mod read_file;
 
 use serde::Serialize;
 
