@@ -189,9 +189,10 @@ impl Client {
 
     /// Removes the secret from a message of a lower layer, in case it echoes a request.
     fn scrub(&self, text: &str) -> String {
+        let text = text.replace(&self.base, &self.shown);
         match &self.authorization {
             Some(Secret(value)) if !value.is_empty() => text.replace(value.as_str(), "***"),
-            _ => text.to_string(),
+            _ => text,
         }
     }
 }

@@ -5,7 +5,8 @@
 //! `_id` unless `indices.id_field_data.enabled` is set, and `_doc`/`_shard_doc` are not unique
 //! across shards without a point in time, so on that refusal the source sorts on the timestamp
 //! alone and continues with `timestamp >= last` minus the ids already read at `last`; that cursor is
-//! `{"after": millis, "ids": [...]}`. Either cursor is accepted in either mode.
+//! `{"after": millis, "ids": [...]}`, which starts the next fetch in that mode at once.
+//! Hits without the timestamp field are not read: they have no place in the order.
 //! Hits indexed later with a timestamp before the cursor are not seen (search engines give no
 //! change feed); the fetch interval should exceed the ingestion delay.
 
@@ -46,12 +47,22 @@ pub enum Tiebreak {
 }
 
 /// An index pattern on an Elasticsearch or OpenSearch cluster.
-#[derive(Debug)]
 pub struct SearchSource {
     client: Client,
     settings: SearchSettings,
     /// Set once the server refused to sort on `_id`.
     exclude_ids: AtomicBool,
+}
+
+impl std::fmt::Debug for SearchSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not the settings: their URL may hold a password.
+        f.debug_struct("SearchSource")
+            .field("client", &self.client)
+            .field("index", &self.settings.index)
+            .field("tiebreak", &self.tiebreak())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where a page starts.
@@ -104,6 +115,10 @@ impl SearchSource {
             None => Position::Since(start),
             Some(value) => parse_cursor(value)?,
         };
+        if matches!(position, Position::Seen { .. }) {
+            // The cursor was made without `_id` sorting: this server refused it before.
+            self.exclude_ids.store(true, Ordering::Relaxed);
+        }
         let page_size = page_size.max(1);
         let reply = match self.search(&position, page_size)? {
             Err(reply) if self.tiebreak() == Tiebreak::Id && refuses_id_sort(&reply.body) => {
@@ -222,7 +237,9 @@ impl SearchSource {
     /// The `_search` body for a page.
     fn request(&self, position: &Position, size: usize) -> Value {
         let ts = self.settings.timestamp_field.as_str();
-        let mut filters = vec![self.filter()];
+        // A hit without the timestamp sorts last with a sort value of i64::MAX, which would carry
+        // the cursor past every later record: such hits are not read.
+        let mut filters = vec![self.filter(), json!({"exists": {"field": ts}})];
         let mut must_not = Vec::new();
         match position {
             Position::Since(start) => filters.push(json!({"range": {ts: {
