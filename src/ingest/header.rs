@@ -44,6 +44,10 @@ impl Level {
         if word.len() > 11 || word.len() < 3 {
             return None;
         }
+        // Every name starts with one of these letters: most words are rejected here.
+        if !b"IEWDTFCSNAVP".contains(&word.as_bytes()[0].to_ascii_uppercase()) {
+            return None;
+        }
         NAMES
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(word))

@@ -132,7 +132,9 @@ pub fn to_event(record: &Record, rules: &Rules, read_at: DateTime<Utc>) -> Optio
     if let Some(source_level) = record.level.as_deref().and_then(Level::parse) {
         level = Some(source_level);
     }
-    let exception = (body.contains('\n') || level.is_some_and(|l| l >= rules.threshold))
+    // A single line has no frames to group by: its template groups it.
+    let exception = body
+        .contains('\n')
         .then(|| parse_exception(&body))
         .flatten()
         .map(|mut parsed| {
