@@ -246,6 +246,54 @@ fn since_bounds_the_first_fetch_and_test_reports_the_indices() {
 }
 
 #[test]
+fn nested_and_dotted_fields_epoch_and_zoneless_times() {
+    let server = start_osmem();
+    let docs = [
+        json!({"@timestamp": "2024-01-15T10:30:00", "log": {"level": "Fatal"}, "message": "zoneless"}),
+        json!({"@timestamp": 1_705_312_800_000_i64, "log": {"level": "ERROR"}, "message": "millis",
+               "error": {"stack_trace": "  at a.b(C.java:1)"}}),
+        json!({"@timestamp": "2024-01-15T11:00:00.5+01:00", "log.level": "error", "message": "dotted"}),
+        json!({"@timestamp": "2024-01-15T10:00:01Z", "log": {"level": "INFO"}, "message": "info"}),
+    ];
+    for doc in docs {
+        ureq::post(format!("{}/app-2024.01.15/_doc?refresh=true", server.url))
+            .content_type("application/json")
+            .send(doc.to_string())
+            .expect("index");
+    }
+    let mut ecs = settings(&server.url, "app-*");
+    ecs.level_field = "log.level".into();
+    let source = SearchSource::new(&ecs).expect("source");
+    let page = source
+        .fetch_page(None, base() - Duration::days(1), 10)
+        .expect("page");
+    let got: Vec<(String, String, String)> = page
+        .records
+        .iter()
+        .map(|r| {
+            (
+                r.text.clone(),
+                r.timestamp.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                r.level.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let row = |text: &str, time: &str, level: &str| (text.into(), time.into(), level.into());
+    assert_eq!(
+        got,
+        [
+            row(
+                "millis\n  at a.b(C.java:1)",
+                "2024-01-15T10:00:00+00:00",
+                "ERROR"
+            ),
+            row("dotted", "2024-01-15T10:00:00.500+00:00", "error"),
+            row("zoneless", "2024-01-15T10:30:00+00:00", "Fatal"),
+        ]
+    );
+}
+
+#[test]
 fn missing_index_bad_query_and_unreachable_url_are_clear_errors() {
     let server = start_osmem();
     index_docs(&server.url, 0, 10, 0);
