@@ -292,6 +292,14 @@ impl SearchSource {
 
     /// Turns an answer into records and the cursor after them.
     fn page(&self, body: &Value, position: &Position, page_size: usize) -> Result<Page> {
+        if let Some(problem) = incomplete(body) {
+            // Moving the cursor past a partial answer would lose the hits of the failed shards.
+            return Err(anyhow!(
+                "{} answered the search on {} incompletely: {problem}",
+                self.client.shown(),
+                self.settings.index
+            ));
+        }
         let hits = body
             .pointer("/hits/hits")
             .and_then(Value::as_array)
@@ -388,6 +396,22 @@ fn after_as_seen(values: &[Value]) -> Option<Position> {
         .map(|id| vec![id.to_string()])
         .unwrap_or_default();
     Some(Position::Seen { millis, ids })
+}
+
+/// Why an answer is partial (failed shards, a timeout), if it is.
+fn incomplete(body: &Value) -> Option<String> {
+    if body.get("timed_out").and_then(Value::as_bool) == Some(true) {
+        return Some("the search timed out".to_string());
+    }
+    let failed = body.pointer("/_shards/failed").and_then(Value::as_u64)?;
+    if failed == 0 {
+        return None;
+    }
+    let reason = body
+        .pointer("/_shards/failures/0/reason")
+        .and_then(|reason| error_reason(&json!({ "error": reason })))
+        .unwrap_or_else(|| "no reason given".to_string());
+    Some(format!("{failed} shards failed ({reason})"))
 }
 
 /// True when the server refuses to sort on `_id` (Elasticsearch 8 without id field data).
@@ -567,6 +591,22 @@ mod tests {
         for want in ["ERROR", "error", "Error", "FATAL", "fatal", "Critical"] {
             assert!(levels.contains(&json!(want)), "{want}");
         }
+    }
+
+    #[test]
+    fn partial_answers_are_noticed() {
+        let ok = json!({"timed_out": false, "_shards": {"total": 2, "failed": 0}});
+        assert_eq!(incomplete(&ok), None);
+        let failed = json!({"_shards": {"total": 2, "failed": 1, "failures": [{"shard": 0,
+            "reason": {"type": "node_disconnected_exception", "reason": "node left"}}]}});
+        assert_eq!(
+            incomplete(&failed).as_deref(),
+            Some("1 shards failed (node_disconnected_exception: node left)")
+        );
+        assert_eq!(
+            incomplete(&json!({"timed_out": true})).as_deref(),
+            Some("the search timed out")
+        );
     }
 
     #[test]
