@@ -288,6 +288,7 @@ fn build(
             }
             check_url(&search.url)?;
             check_env_name(search.password_env.as_deref())?;
+            check_credentials(search.username.as_ref(), search.password_env.as_ref())?;
             if search.index.trim().is_empty() {
                 return Err(bad_input("--index cannot be empty"));
             }
@@ -319,6 +320,7 @@ fn build(
             }
             check_url(&loki.url)?;
             check_env_name(loki.password_env.as_deref())?;
+            check_credentials(loki.username.as_ref(), loki.password_env.as_ref())?;
             if !loki.query.trim_start().starts_with('{') {
                 return Err(bad_input(format!(
                     "--query '{}' is not a LogQL selector (it starts with {{label=\"value\"}})",
@@ -488,13 +490,19 @@ fn parse_query(text: &str) -> Result<Option<serde_json::Value>> {
 /// `--since`: an RFC 3339 time or a duration back from the time of the first fetch.
 fn check_since(text: &str) -> Result<String> {
     let text = text.trim();
-    if chrono::DateTime::parse_from_rfc3339(text).is_ok() || parse_seconds(text).is_ok() {
-        Ok(text.to_string())
-    } else {
-        Err(bad_input(format!(
-            "invalid value for '--since': '{text}' is neither an RFC 3339 time nor a duration"
-        )))
+    crate::sources::since::parse_since(text)
+        .map(|_| text.to_string())
+        .map_err(|err| bad_input(format!("invalid value for '--since': {err}")))
+}
+
+/// A password is only sent with a user name.
+fn check_credentials(username: Option<&String>, password_env: Option<&String>) -> Result<()> {
+    if password_env.is_some() && username.is_none() {
+        return Err(bad_input(
+            "--password-env needs --username (basic authentication sends both)",
+        ));
     }
+    Ok(())
 }
 
 fn split_command(text: &str) -> Result<Vec<String>> {

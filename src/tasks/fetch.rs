@@ -8,13 +8,12 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::read_file;
 use super::{lease, Trigger};
+use super::{read_file, read_remote};
 use crate::config::Config;
 use crate::ingest::{self, Event, Level, Record, Rules};
 use crate::parse::InAppRules;
 use crate::service::Service;
-use crate::sources::file;
 use crate::sources::{LogSource, SourceSettings};
 use crate::store::{BatchResult, Store};
 
@@ -144,10 +143,13 @@ fn fetch_sources(
             SourceSettings::File(settings) => {
                 read_file::read(settings, source.cursor.as_ref(), &mut reader, sink)
             }
-            other => Err(anyhow::anyhow!(
-                "{} sources are read by a later luffy",
-                other.kind().as_str()
-            )),
+            other => read_remote::read(
+                other,
+                source.cursor.as_ref(),
+                service.log_fetch_interval_minutes,
+                &mut reader,
+                sink,
+            ),
         });
         match result {
             Ok(totals) => {
@@ -164,6 +166,16 @@ fn fetch_sources(
         }
     }
     Ok((counts, errors))
+}
+
+/// Records per batch (lines for files, hits or entries per page for remote sources):
+/// `default`, or `LUFFY_FETCH_BATCH` (hidden; tests make batches small to kill fetches between them).
+pub(super) fn batch_size(default: usize) -> usize {
+    std::env::var("LUFFY_FETCH_BATCH")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
 }
 
 /// What a source reader needs to turn records into events, and where it counts them.
@@ -256,12 +268,6 @@ fn with_sink(
 }
 
 /// `source test`: what the source holds, or a precise error.
-pub fn test_source(source: &LogSource, _now: DateTime<Utc>) -> Result<String> {
-    match &source.settings {
-        SourceSettings::File(settings) => file::describe(settings),
-        other => Err(anyhow::anyhow!(
-            "{} sources are read by a later luffy",
-            other.kind().as_str()
-        )),
-    }
+pub fn test_source(source: &LogSource, now: DateTime<Utc>) -> Result<String> {
+    read_remote::test(&source.settings, now)
 }

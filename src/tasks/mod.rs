@@ -4,6 +4,7 @@
 pub mod fetch;
 pub mod lease;
 mod read_file;
+mod read_remote;
 
 use serde::Serialize;
 

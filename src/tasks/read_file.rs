@@ -7,24 +7,16 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 
 use anyhow::{Context as _, Result};
 
-use super::fetch::{FetchCounts, Reader, Sink};
+use super::fetch::{batch_size, FetchCounts, Reader, Sink};
 use crate::ingest::Record;
 use crate::parse::Assembler;
 use crate::sources::file::{self, FileCursor, Planned};
 use crate::sources::FileSettings;
 
-/// Lines read between two commits (`LUFFY_FETCH_BATCH` overrides it, for tests).
+/// Lines read between two commits.
 const BATCH_LINES: usize = 50_000;
 /// The longest line kept whole; longer ones are cut (and counted).
 const MAX_LINE: usize = 1024 * 1024;
-
-fn batch_lines() -> usize {
-    std::env::var("LUFFY_FETCH_BATCH")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(BATCH_LINES)
-}
 
 /// Reads what is new in the files of `settings` after `cursor`.
 pub(super) fn read(
@@ -40,7 +32,7 @@ pub(super) fn read(
         .context("the stored file cursor is unreadable")?;
     let planned = file::plan(settings, cursor.as_ref())?;
     let mut offsets: Vec<u64> = planned.iter().map(|p| p.start).collect();
-    let batch = batch_lines();
+    let batch = batch_size(BATCH_LINES);
     let mut events = Vec::new();
     let mut line = Vec::new();
     let mut scratch = Record::default();

@@ -137,3 +137,45 @@ fn to_run(output: &Output) -> Run {
 pub fn examples() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples"))
 }
+
+/// A running `osmem-server` (an OpenSearch-API server from PyPI, installed by `scripts/test` and
+/// named by `LUFFY_TEST_OSMEM`) on 127.0.0.1; stopped when dropped.
+pub struct Osmem {
+    child: std::process::Child,
+    _stdin: std::process::ChildStdin,
+    pub url: String,
+}
+
+impl Drop for Osmem {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts osmem-server on a free port; panics (never skips) when it is not installed.
+pub fn start_osmem() -> Osmem {
+    use std::io::BufRead;
+    let binary = std::env::var("LUFFY_TEST_OSMEM").unwrap_or_else(|_| {
+        panic!("LUFFY_TEST_OSMEM is not set: run scripts/test, which installs osmem-server")
+    });
+    let mut child = Command::new(&binary)
+        .args(["-addr", "127.0.0.1:0"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {binary} ({err}): run scripts/test"));
+    let stdin = child.stdin.take().expect("stdin");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("osmem-server prints its address");
+    let hello: serde_json::Value = serde_json::from_str(&line).expect("osmem-server prints JSON");
+    let url = hello["url"].as_str().expect("url").to_string();
+    Osmem {
+        child,
+        _stdin: stdin,
+        url,
+    }
+}
