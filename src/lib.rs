@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod duration;
 pub mod error;
+pub mod hash;
 pub mod ingest;
 pub mod parse;
 pub mod paths;

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cluster::token::{mask_into, Piece};
+use crate::hash::Fnv1a;
 use crate::parse::{parse_exception, FingerprintInputs, InAppRules, ParsedException};
 pub use header::Level;
 
@@ -209,18 +210,18 @@ fn exception_grouping(parsed: &ParsedException) -> Grouping {
 
 fn template_grouping(message: &str, level: Level, logger: Option<&str>) -> Grouping {
     let template = template_of(message);
-    let mut hash = Fnv::default();
+    let mut hash = Fnv1a::new();
     for part in [
         "luffy-tpl-v1",
         &template,
         level.as_str(),
         logger.unwrap_or(""),
     ] {
-        hash.write(part);
+        hash.part(part);
     }
     Grouping {
         kind: ClusterKind::Template,
-        fingerprint: format!("tpl-{:016x}", hash.0),
+        fingerprint: format!("tpl-{:016x}", hash.finish()),
         title: cut(&template, 200).to_string(),
         exception_type: None,
         template: Some(template),
@@ -260,23 +261,6 @@ pub fn cut(text: &str, max: usize) -> &str {
         end -= 1;
     }
     &text[..end]
-}
-
-/// FNV-1a, 64 bit: a fixed hash, the same on every run and machine.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    fn write(&mut self, part: &str) {
-        for byte in part.bytes().chain(std::iter::once(0x1f)) {
-            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -196,9 +196,7 @@ fn head_hash(path: &Path) -> Result<u64> {
     if line.is_empty() {
         return Ok(0);
     }
-    Ok(line.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
-    }))
+    Ok(crate::hash::fnv1a(line))
 }
 
 /// The offset just after the last newline before `len` (start of the partial line, if any).

@@ -7,6 +7,7 @@ use chrono::{DateTime, SecondsFormat, Timelike, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{time_from_sql, Db};
+use crate::hash::fnv1a;
 use crate::ingest::Event;
 
 /// A cluster as stored.
@@ -241,7 +242,7 @@ impl Db<'_> {
         is_new: bool,
         distinct: usize,
     ) -> Result<()> {
-        let hash = |text: &str| format!("{:016x}", fnv(text));
+        let hash = |text: &str| format!("{:016x}", fnv1a(text.as_bytes()));
         let mut insert = self.conn.prepare_cached(
             "INSERT INTO cluster_samples (cluster_id, role, log_time, text, text_hash) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
@@ -391,10 +392,4 @@ impl Db<'_> {
             |row| row.get(0),
         )?)
     }
-}
-
-fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
