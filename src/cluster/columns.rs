@@ -5,7 +5,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHasher;
 
 use super::merge::{generalize, Cluster, Tok};
 
@@ -25,17 +25,38 @@ const MAX_ROUNDS: usize = 4;
 
 /// Merges clusters column by column until nothing changes; returns the merged clusters and, per
 /// old cluster, its new index.
-pub(crate) fn merge_columns(mut clusters: Vec<Cluster>) -> (Vec<Cluster>, Vec<u32>) {
+/// With `pairs` (used once the miner has overflowed, i.e. the input has words that vary on
+/// nearly every line), templates equal but at two word positions merge too.
+pub(crate) fn merge_columns(mut clusters: Vec<Cluster>, pairs: bool) -> (Vec<Cluster>, Vec<u32>) {
     let mut remap: Vec<u32> = (0..clusters.len() as u32).collect();
-    for _ in 0..MAX_ROUNDS {
-        let parent = one_round(&clusters);
+    let mut step = |clusters: &mut Vec<Cluster>, pairs: bool| {
+        let parent = if pairs {
+            pair_round(clusters)
+        } else {
+            one_round(clusters)
+        };
         if parent.iter().enumerate().all(|(i, &p)| p as usize == i) {
-            break;
+            return false;
         }
-        let (merged, step) = rebuild(&clusters, &parent);
-        clusters = merged;
+        let (merged, moved) = rebuild(std::mem::take(clusters), &parent);
+        *clusters = merged;
         for r in &mut remap {
-            *r = step[*r as usize];
+            *r = moved[*r as usize];
+        }
+        true
+    };
+    for with_pairs in [false, pairs] {
+        for _ in 0..MAX_ROUNDS {
+            if !step(&mut clusters, false) {
+                break;
+            }
+        }
+        if with_pairs && step(&mut clusters, true) {
+            for _ in 0..MAX_ROUNDS {
+                if !step(&mut clusters, false) {
+                    break;
+                }
+            }
         }
     }
     (clusters, remap)
@@ -56,7 +77,7 @@ fn mix(hash: u64, position: usize) -> u64 {
 
 /// One round: groups clusters equal but at position `i` and unions the groups that qualify.
 fn one_round(clusters: &[Cluster]) -> Vec<u32> {
-    let mut groups: FxHashMap<(usize, usize, u64), Vec<u32>> = FxHashMap::default();
+    let mut entries: Vec<(Key, u32)> = Vec::new();
     for (c, cluster) in clusters.iter().enumerate() {
         let tokens = &cluster.tokens;
         let mixed: Vec<u64> = tokens
@@ -67,23 +88,103 @@ fn one_round(clusters: &[Cluster]) -> Vec<u32> {
         let total = mixed.iter().fold(0u64, |a, &h| a.wrapping_add(h));
         // The first word names the event in most logs (as in Drain's tree): never a variable.
         for (i, &own) in mixed.iter().enumerate().skip(1) {
-            let key = (tokens.len(), i, total.wrapping_sub(own));
-            groups.entry(key).or_default().push(c as u32);
+            entries.push((
+                (tokens.len(), i, usize::MAX, total.wrapping_sub(own)),
+                c as u32,
+            ));
         }
     }
-    let mut parent: Vec<u32> = (0..clusters.len() as u32).collect();
-    let mut keys: Vec<_> = groups.into_iter().filter(|(_, m)| m.len() > 1).collect();
-    keys.sort_unstable();
-    for ((_, i, _), members) in keys {
-        if qualifies(clusters, &members, i) {
-            for &m in &members[1..] {
-                union(&mut parent, members[0], m);
+    unite(clusters.len(), entries, |members, (_, i, _, _)| {
+        qualifies(clusters, members, i)
+    })
+}
+
+/// Template length, the one or two positions left out, and a hash of the other tokens.
+type Key = (usize, usize, usize, u64);
+
+/// Sorts the entries by key and unions each group of two or more that `check` accepts;
+/// returns each cluster's root.
+fn unite(
+    count: usize,
+    mut entries: Vec<(Key, u32)>,
+    check: impl Fn(&[u32], Key) -> bool,
+) -> Vec<u32> {
+    entries.sort_unstable();
+    let mut parent: Vec<u32> = (0..count as u32).collect();
+    let mut members: Vec<u32> = Vec::new();
+    let mut start = 0;
+    while start < entries.len() {
+        let key = entries[start].0;
+        let mut end = start + 1;
+        while end < entries.len() && entries[end].0 == key {
+            end += 1;
+        }
+        if end - start > 1 {
+            members.clear();
+            members.extend(entries[start..end].iter().map(|&(_, c)| c));
+            if check(&members, key) {
+                for &m in &members[1..] {
+                    union(&mut parent, members[0], m);
+                }
+            }
+        }
+        start = end;
+    }
+    (0..count as u32).map(|c| find(&mut parent, c)).collect()
+}
+
+/// Longest run of words considered for two-variable merging (bounds the pairs per template).
+const MAX_PAIR_WORDS: usize = 16;
+
+/// Templates that are equal but at two word positions, each with [`MIN_VALUES`] distinct
+/// words (`user X logged in from host Y` with X and Y new on every line), become one.
+fn pair_round(clusters: &[Cluster]) -> Vec<u32> {
+    let mut entries: Vec<(Key, u32)> = Vec::new();
+    for (c, cluster) in clusters.iter().enumerate() {
+        let tokens = &cluster.tokens;
+        let mixed: Vec<u64> = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| mix(token_hash(t), i))
+            .collect();
+        let total = mixed.iter().fold(0u64, |a, &h| a.wrapping_add(h));
+        let words: Vec<usize> = (1..tokens.len())
+            .filter(|&i| !tokens[i].var && tokens[i].key().is_none())
+            .collect();
+        if words.len() > MAX_PAIR_WORDS {
+            continue;
+        }
+        for (a, &i) in words.iter().enumerate() {
+            for &j in &words[a + 1..] {
+                let rest = total.wrapping_sub(mixed[i]).wrapping_sub(mixed[j]);
+                entries.push(((tokens.len(), i, j, rest), c as u32));
             }
         }
     }
-    (0..clusters.len() as u32)
-        .map(|c| find(&mut parent, c))
-        .collect()
+    unite(clusters.len(), entries, |members, (_, i, j, _)| {
+        qualifies_pair(clusters, members, i, j)
+    })
+}
+
+fn qualifies_pair(clusters: &[Cluster], members: &[u32], i: usize, j: usize) -> bool {
+    let first = &clusters[members[0] as usize].tokens;
+    let words = first
+        .iter()
+        .enumerate()
+        .filter(|&(k, t)| {
+            k != i && k != j && !t.var && t.text.bytes().any(|b| b.is_ascii_alphabetic())
+        })
+        .count();
+    let distinct = |p: usize| {
+        let mut values: Vec<&str> = members
+            .iter()
+            .map(|&m| clusters[m as usize].tokens[p].text.as_ref())
+            .collect();
+        values.sort_unstable();
+        values.dedup();
+        values.len()
+    };
+    words > MIN_WORDS && distinct(i) >= MIN_VALUES && distinct(j) >= MIN_VALUES
 }
 
 /// Whether clusters equal but at position `i` should become one template.
@@ -131,22 +232,22 @@ fn union(parent: &mut [u32], a: u32, b: u32) {
 }
 
 /// Builds the merged clusters from the union roots; returns them and the old-to-new index.
-fn rebuild(clusters: &[Cluster], parent: &[u32]) -> (Vec<Cluster>, Vec<u32>) {
+fn rebuild(clusters: Vec<Cluster>, parent: &[u32]) -> (Vec<Cluster>, Vec<u32>) {
     let mut new_index = vec![u32::MAX; clusters.len()];
     let mut merged: Vec<Cluster> = Vec::new();
-    for (c, &root) in parent.iter().enumerate() {
-        if root as usize == c {
+    let mut members: Vec<(usize, Cluster)> = Vec::new();
+    for (c, cluster) in clusters.into_iter().enumerate() {
+        if parent[c] as usize == c {
             new_index[c] = merged.len() as u32;
-            merged.push(clusters[c].clone());
+            merged.push(cluster);
+        } else {
+            members.push((c, cluster));
         }
     }
-    for (c, cluster) in clusters.iter().enumerate() {
-        let root = parent[c] as usize;
-        if root != c {
-            let target = &mut merged[new_index[root] as usize];
-            generalize(&mut target.tokens, &cluster.tokens);
-            target.count += cluster.count;
-        }
+    for (c, cluster) in members {
+        let target = &mut merged[new_index[parent[c] as usize] as usize];
+        generalize(&mut target.tokens, &cluster.tokens);
+        target.count += cluster.count;
     }
     let step = parent
         .iter()

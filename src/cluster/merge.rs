@@ -65,7 +65,8 @@ pub(crate) struct Cluster {
 }
 
 /// Clusters the variants; returns the clusters and, per variant, its cluster's index.
-pub(crate) fn cluster(variants: &[Variant]) -> (Vec<Cluster>, Vec<u32>) {
+/// With `pairs`, two-word variables merge too (see [`columns::merge_columns`]).
+pub(crate) fn cluster(variants: &[Variant], pairs: bool) -> (Vec<Cluster>, Vec<u32>) {
     let mut order: Vec<usize> = (0..variants.len()).collect();
     order.sort_by(|&a, &b| {
         variants[b]
@@ -99,7 +100,7 @@ pub(crate) fn cluster(variants: &[Variant]) -> (Vec<Cluster>, Vec<u32>) {
         cluster.count += variants[v].count;
         of_variant[v] = c;
     }
-    let (clusters, remap) = columns::merge_columns(clusters);
+    let (clusters, remap) = columns::merge_columns(clusters, pairs);
     let (clusters, remap2) = merge_skeletons(&clusters);
     for c in &mut of_variant {
         *c = remap2[remap[*c as usize] as usize];

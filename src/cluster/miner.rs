@@ -58,6 +58,8 @@ pub struct Miner {
     /// when variants are compacted).
     ids: Vec<u32>,
     max_variants: usize,
+    /// Set once variants were compacted: from then on two-word variables merge too.
+    overflowed: bool,
     pieces: Vec<Piece>,
     lines: u64,
 }
@@ -157,18 +159,43 @@ impl Miner {
     /// Replaces the variants by the templates they form so far; later lines of those templates
     /// come back as new variants and join them again when templates are built.
     fn compact(&mut self) {
-        let (clusters, of_variant) = merge::cluster(&self.variants);
-        let variants = clusters
-            .into_iter()
-            .map(|c| Variant {
-                tokens: c.tokens,
-                count: c.count,
-                example: std::mem::take(&mut self.variants[c.best as usize].example),
-            })
-            .collect();
+        self.overflowed = true;
+        let (clusters, of_variant) = merge::cluster(&self.variants, true);
+        // Past half the limit, the rarest templates go into one catch-all per token count
+        // (all words variable), so compaction always frees room and memory stays bounded.
+        let keep = self.max_variants / 2;
+        let mut order: Vec<usize> = (0..clusters.len()).collect();
+        order.sort_by_key(|&c| (std::cmp::Reverse(clusters[c].count), c));
+        let mut target = vec![0u32; clusters.len()];
+        let mut variants: Vec<Variant> = Vec::with_capacity(keep + 16);
+        let mut catch_all: FxHashMap<usize, u32> = FxHashMap::default();
+        for (rank, &c) in order.iter().enumerate() {
+            let cluster = &clusters[c];
+            let example = std::mem::take(&mut self.variants[cluster.best as usize].example);
+            if rank < keep {
+                target[c] = variants.len() as u32;
+                variants.push(Variant {
+                    tokens: cluster.tokens.clone(),
+                    count: cluster.count,
+                    example,
+                });
+                continue;
+            }
+            let len = cluster.tokens.len();
+            let slot = *catch_all.entry(len).or_insert_with(|| {
+                variants.push(Variant {
+                    tokens: vec![Tok::var("<*>"); len],
+                    count: 0,
+                    example,
+                });
+                variants.len() as u32 - 1
+            });
+            variants[slot as usize].count += cluster.count;
+            target[c] = slot;
+        }
         self.variants = variants;
         for live in &mut self.ids {
-            *live = of_variant[*live as usize];
+            *live = target[of_variant[*live as usize] as usize];
         }
         self.index.clear();
     }
@@ -180,7 +207,7 @@ impl Miner {
 
     /// Groups the variants seen so far into templates. Deterministic for the same input.
     pub fn patterns(&self) -> Patterns {
-        let (clusters, of_variant) = merge::cluster(&self.variants);
+        let (clusters, of_variant) = merge::cluster(&self.variants, self.overflowed);
         let mut order: Vec<usize> = (0..clusters.len()).collect();
         let texts: Vec<String> = clusters.iter().map(|c| merge::render(&c.tokens)).collect();
         order.sort_by(|&a, &b| {
@@ -280,6 +307,7 @@ mod tests {
         }
         assert!(miner.variants.len() <= 50);
         let patterns = miner.patterns();
+        assert_eq!(patterns.lines, 4_000);
         assert_eq!(patterns.patterns.len(), 2, "{:?}", patterns.patterns);
         assert_eq!(patterns.pattern_of(ids[0]).template, "user <*> logged in");
         assert_eq!(
@@ -290,6 +318,28 @@ mod tests {
             patterns.patterns[0].count + patterns.patterns[1].count,
             4_000
         );
+    }
+
+    #[test]
+    fn unique_messages_go_to_a_catch_all_when_over_the_limit() {
+        let mut miner = Miner::new(Options::default());
+        miner.max_variants = 100;
+        for i in 0..5_000u32 {
+            let words: Vec<String> = (0..4)
+                .map(|k| {
+                    let n = i.wrapping_mul(2_654_435_761).rotate_left(k * 7);
+                    (0..5)
+                        .map(|j| char::from(b'a' + ((n >> (j * 5)) % 26) as u8))
+                        .collect()
+                })
+                .collect();
+            miner.add(&words.join(" "));
+        }
+        assert!(miner.variants.len() <= 100);
+        let patterns = miner.patterns();
+        let total: u64 = patterns.patterns.iter().map(|p| p.count).sum();
+        assert_eq!(total, 5_000);
+        assert_eq!(patterns.patterns[0].template, "<*> <*> <*> <*>");
     }
 
     #[test]
