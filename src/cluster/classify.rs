@@ -78,7 +78,7 @@ pub fn classify(core: &[u8]) -> Option<VarKind> {
     let alpha = seen & (LOWER | UPPER) != 0;
     let upper = seen & UPPER != 0;
     let other = seen & OTHER != 0;
-    if other && digits > 0 && is_call(core) {
+    if other && digits > 0 && (is_call(core) || is_qualified_name(core)) {
         return None;
     }
     if (other || slashes > 0) && memchr::memmem::find(core, b"://").is_some() {
@@ -136,6 +136,15 @@ fn is_device(core: &[u8]) -> bool {
     last.is_ascii_digit()
         && (2..=7).contains(&name.len())
         && name.iter().all(u8::is_ascii_lowercase)
+}
+
+/// `AirPort_Brcm43xx::syncPowerState`: a qualified code name (not `fe80::1`).
+fn is_qualified_name(core: &[u8]) -> bool {
+    memchr::memmem::find(core, b"::").is_some()
+        && core
+            .split(|&b| b == b':')
+            .filter(|part| !part.is_empty())
+            .all(|part| part[0].is_ascii_alphabetic() || part[0] == b'_')
 }
 
 fn is_path(core: &[u8], slashes: usize, backslashes: usize) -> bool {
@@ -292,6 +301,8 @@ mod tests {
         assert_eq!(classify(b"and/or"), None);
         assert_eq!(classify(b"ok"), None);
         assert_eq!(classify(b"jk2_init("), None);
+        assert_eq!(classify(b"AirPort_Brcm43xx::syncPowerState"), None);
+        assert_eq!(classify(b"fe80::1"), Some(VarKind::Any));
         assert_eq!(classify(b"sshd(pam_unix)[19939"), Some(VarKind::Any));
     }
 
