@@ -72,7 +72,7 @@ pub(crate) fn cluster(variants: &[Variant], pairs: bool) -> (Vec<Cluster>, Vec<u
         variants[b]
             .count
             .cmp(&variants[a].count)
-            .then_with(|| variants[a].tokens.cmp(&variants[b].tokens))
+            .then(a.cmp(&b))
     });
     // Variants that differ only in the type of a variable (`<NUM>` and `<HEX>`) are one.
     let mut clusters: Vec<Cluster> = Vec::new();
