@@ -20,6 +20,10 @@ const MIN_SETTINGS: usize = 4;
 /// `Link error` stay apart.
 const MIN_WORDS: usize = 2;
 
+/// Constant words a template must keep for its first word to become a variable
+/// (`com.apple.<*>: scheduler_evaluate_activity told me to run this job...`).
+const MIN_WORDS_FIRST: usize = 4;
+
 /// Rounds of merging (each round can make one more position of a template variable).
 const MAX_ROUNDS: usize = 4;
 
@@ -86,8 +90,9 @@ fn one_round(clusters: &[Cluster]) -> Vec<u32> {
             .map(|(i, t)| mix(token_hash(t), i))
             .collect();
         let total = mixed.iter().fold(0u64, |a, &h| a.wrapping_add(h));
-        // The first word names the event in most logs (as in Drain's tree): never a variable.
-        for (i, &own) in mixed.iter().enumerate().skip(1) {
+        // The first word names the event in most logs (as in Drain's tree); it may vary only
+        // in long templates (see `qualifies`).
+        for (i, &own) in mixed.iter().enumerate() {
             entries.push((
                 (tokens.len(), i, usize::MAX, total.wrapping_sub(own)),
                 c as u32,
@@ -195,7 +200,7 @@ fn qualifies(clusters: &[Cluster], members: &[u32], i: usize) -> bool {
         .enumerate()
         .filter(|&(j, t)| j != i && !t.var && t.text.bytes().any(|b| b.is_ascii_alphabetic()))
         .count();
-    if words < MIN_WORDS {
+    if words < if i == 0 { MIN_WORDS_FIRST } else { MIN_WORDS } {
         return false;
     }
     let values: Vec<&Tok> = members
