@@ -88,7 +88,10 @@ pub fn fetch_service(
         });
     }
     let run = store.write(|db| db.start_run(id, "fetch", trigger.as_str(), now))?;
+    let started = std::time::Instant::now();
     let result = fetch_sources(store, service, now, config);
+    // The clock was read once, at the start; the run's end adds the time it took.
+    let finished = now + Duration::from_std(started.elapsed()).unwrap_or_default();
     let (counts, errors) = match result {
         Ok(done) => done,
         Err(err) => (FetchCounts::default(), vec![format!("{err:#}")]),
@@ -101,7 +104,7 @@ pub fn fetch_service(
             status,
             &serde_json::to_value(&counts)?,
             error_text.as_deref(),
-            now,
+            finished,
         )?;
         db.set_last_log_fetch(id, now)?;
         db.prune_events(now - Duration::days(i64::from(config.retention.events_days)))?;
