@@ -58,6 +58,25 @@ impl Db<'_> {
         Ok(true)
     }
 
+    /// Extends our lease until `expires`; false when it is no longer ours (it expired and another
+    /// process took it), in which case the caller must not commit.
+    pub fn renew_lease(
+        &self,
+        service_id: &str,
+        task: &str,
+        holder: &str,
+        expires: DateTime<Utc>,
+    ) -> Result<bool> {
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE leases SET expires_at = ?4 WHERE service_id = ?1 AND task = ?2 AND holder = ?3",
+            )?
+            .execute(params![service_id, task, holder, time_to_sql(expires)])
+            .context("could not renew the task lease")?;
+        Ok(changed == 1)
+    }
+
     /// Gives the lease back.
     pub fn release_lease(&self, service_id: &str, task: &str, holder: &str) -> Result<()> {
         self.conn
@@ -156,5 +175,46 @@ impl Db<'_> {
             )
             .context("could not record the fetch time")?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::super::Store;
+    use crate::service::Service;
+
+    #[test]
+    fn leases_exclude_others_until_they_expire_or_die() {
+        let mut store = Store::open_in_memory().unwrap();
+        let now = chrono::Utc.with_ymd_and_hms(2024, 1, 15, 10, 0, 0).unwrap();
+        let later = now + chrono::Duration::minutes(30);
+        let service = Service::new("web".parse().unwrap(), now);
+        store.write(|db| db.insert_service(&service)).unwrap();
+        let db = store.db();
+        assert!(db
+            .acquire_lease("web", "fetch", "a", now, later, |_| false)
+            .unwrap());
+        assert!(!db
+            .acquire_lease("web", "fetch", "b", now, later, |_| false)
+            .unwrap());
+        assert!(db.renew_lease("web", "fetch", "a", later).unwrap());
+        assert!(!db.renew_lease("web", "fetch", "b", later).unwrap());
+        // a dead holder's lease is taken over at once; an expired one too
+        assert!(db
+            .acquire_lease("web", "fetch", "b", now, later, |h| h == "a")
+            .unwrap());
+        assert!(
+            !db.renew_lease("web", "fetch", "a", later).unwrap(),
+            "a lost its lease"
+        );
+        assert!(db
+            .acquire_lease("web", "fetch", "c", later, later, |_| false)
+            .unwrap());
+        db.release_lease("web", "fetch", "c").unwrap();
+        assert!(db
+            .acquire_lease("web", "fetch", "d", now, later, |_| false)
+            .unwrap());
     }
 }

@@ -230,11 +230,20 @@ fn with_sink(
     read: impl FnOnce(&Sink) -> Result<()>,
 ) -> std::result::Result<BatchResult, (BatchResult, anyhow::Error)> {
     let (tx, rx) = sync_channel::<Batch>(2);
+    let clock = std::time::Instant::now();
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || {
             let mut totals = BatchResult::default();
             for (events, cursor) in rx {
                 let committed = store.write(|db| {
+                    // Commit only while the lease is ours: a fetch that outlived its lease must
+                    // not count what its successor counts too.
+                    let elapsed = Duration::from_std(clock.elapsed()).unwrap_or_default();
+                    let expires = now + elapsed + Duration::minutes(LEASE_MINUTES);
+                    let holder = lease::holder();
+                    if !db.renew_lease(&source.service_id, "fetch", holder, expires)? {
+                        anyhow::bail!("lost the fetch lease to another process; stopped");
+                    }
                     let result = db.record_events(
                         &source.service_id,
                         Some(source.id),
