@@ -209,7 +209,10 @@ impl Miner {
     pub fn patterns(&self) -> Patterns {
         let (clusters, of_variant) = merge::cluster(&self.variants, self.overflowed);
         let mut order: Vec<usize> = (0..clusters.len()).collect();
-        let texts: Vec<String> = clusters.iter().map(|c| merge::render(&c.tokens)).collect();
+        let texts: Vec<String> = clusters
+            .iter()
+            .map(|c| printable(&merge::render(&c.tokens)))
+            .collect();
         order.sort_by(|&a, &b| {
             clusters[b]
                 .count
@@ -274,6 +277,17 @@ fn materialize(message: &str, pieces: &[Piece]) -> Vec<Tok> {
                 Tok::var(&format!("{}{}{}", text(pre), kind.placeholder(), text(suf)))
             }
         })
+        .collect()
+}
+
+/// A template fit to print: control characters become `\u{fffd}`, and a blank line `(blank)`.
+fn printable(template: &str) -> String {
+    if template.is_empty() {
+        return "(blank)".to_string();
+    }
+    template
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
         .collect()
 }
 
@@ -356,6 +370,12 @@ mod tests {
             (patterns.patterns, names)
         };
         assert_eq!(run(), run());
+        let mut miner = Miner::new(Options::default());
+        let blank = miner.add("   ");
+        let nul = miner.add("a\0b 1");
+        let patterns = miner.patterns();
+        assert_eq!(patterns.pattern_of(blank).template, "(blank)");
+        assert_eq!(patterns.pattern_of(nul).template, "a\u{fffd}b <NUM>");
         assert_eq!(
             run().1,
             ["a <NUM> b", "a <NUM> b", "c d e", "x=<NUM> y", "x=<NUM> y"]
