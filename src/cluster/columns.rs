@@ -93,19 +93,17 @@ fn one_round(clusters: &[Cluster]) -> Vec<u32> {
         // The first word names the event in most logs (as in Drain's tree); it may vary only
         // in long templates (see `qualifies`).
         for (i, &own) in mixed.iter().enumerate() {
-            entries.push((
-                (tokens.len(), i, usize::MAX, total.wrapping_sub(own)),
-                c as u32,
-            ));
+            let rest = mix(total.wrapping_sub(own), tokens.len());
+            entries.push(((rest, i as u32, u32::MAX), c as u32));
         }
     }
-    unite(clusters.len(), entries, |members, (_, i, _, _)| {
-        qualifies(clusters, members, i)
+    unite(clusters.len(), entries, |members, (_, i, _)| {
+        qualifies(clusters, members, i as usize)
     })
 }
 
-/// Template length, the one or two positions left out, and a hash of the other tokens.
-type Key = (usize, usize, usize, u64);
+/// A hash of the template length and the other tokens, and the one or two positions left out.
+type Key = (u64, u32, u32);
 
 /// Sorts the entries by key and unions each group of two or more that `check` accepts;
 /// returns each cluster's root.
@@ -162,12 +160,13 @@ fn pair_round(clusters: &[Cluster]) -> Vec<u32> {
         for (a, &i) in words.iter().enumerate() {
             for &j in &words[a + 1..] {
                 let rest = total.wrapping_sub(mixed[i]).wrapping_sub(mixed[j]);
-                entries.push(((tokens.len(), i, j, rest), c as u32));
+                let rest = mix(rest, tokens.len());
+                entries.push(((rest, i as u32, j as u32), c as u32));
             }
         }
     }
-    unite(clusters.len(), entries, |members, (_, i, j, _)| {
-        qualifies_pair(clusters, members, i, j)
+    unite(clusters.len(), entries, |members, (_, i, j)| {
+        qualifies_pair(clusters, members, i as usize, j as usize)
     })
 }
 

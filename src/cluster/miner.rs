@@ -161,9 +161,9 @@ impl Miner {
     fn compact(&mut self) {
         self.overflowed = true;
         let (clusters, of_variant) = merge::cluster(&self.variants, true);
-        // Past half the limit, the rarest templates go into one catch-all per token count
+        // Past a quarter of the limit, the rarest templates go into one catch-all per token count
         // (all words variable), so compaction always frees room and memory stays bounded.
-        let keep = self.max_variants / 2;
+        let keep = self.max_variants / 4;
         let mut order: Vec<usize> = (0..clusters.len()).collect();
         order.sort_by_key(|&c| (std::cmp::Reverse(clusters[c].count), c));
         let mut target = vec![0u32; clusters.len()];
