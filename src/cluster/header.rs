@@ -15,6 +15,13 @@ pub fn message(line: &str) -> &str {
     if b.get(pos) == Some(&b'-') && b.get(pos + 1).is_some_and(u8::is_ascii_whitespace) {
         pos = skip_ws(b, pos + 1);
     }
+    // `APPREAD 1117869872 2005.06.04 ...`, `nova-api.log 2017-05-16 00:00:00.008 ...`: a tag or
+    // file name before a date.
+    let first_end = token_end(b, pos);
+    let second = skip_ws(b, first_end);
+    if !is_time_word(&b[pos..first_end]) && is_date_or_epoch(&b[second..token_end(b, second)]) {
+        pos = second;
+    }
     let mut found = false;
     if b.get(pos) == Some(&b'[') {
         if let Some(close) = closing_bracket(b, pos) {
@@ -211,6 +218,16 @@ fn is_time_word(word: &[u8]) -> bool {
             c.is_ascii_digit() || matches!(c, b'-' | b'/' | b':' | b'.' | b',' | b'T' | b'Z' | b'+')
         })
         && (digits >= 6 || head.iter().any(|c| matches!(c, b'-' | b'/' | b':' | b'.')))
+}
+
+/// `2005-06-04`, `2005.06.04`, `17/06/09...` (a date first) or `1117869872` (epoch seconds).
+fn is_date_or_epoch(word: &[u8]) -> bool {
+    let digits = |part: &[u8]| part.iter().all(u8::is_ascii_digit);
+    let epoch = word.len() == 10 && word[0] == b'1' && digits(word);
+    let date = word.len() >= 8
+        && (digits(&word[..4]) && matches!(word[4], b'-' | b'.' | b'/') && digits(&word[5..7]))
+        && matches!(word[7], b'-' | b'.' | b'/');
+    epoch || date
 }
 
 /// For `20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged`: the offset after the last pipe.
