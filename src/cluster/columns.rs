@@ -16,6 +16,10 @@ const MIN_VALUES: usize = 3;
 /// setting (`user=root`, `user=guest`), so a few of them are kept apart.
 const MIN_SETTINGS: usize = 4;
 
+/// Distinct upper-case words (`GET`/`POST`/`DELETE`, `NEW`/`RUNNING`) that make a position a
+/// variable: such words name states and methods, so more of them are kept apart.
+const MIN_STATES: usize = 6;
+
 /// Constant words (with letters) a template must keep after a merge: `Link ok` and
 /// `Link error` stay apart.
 const MIN_WORDS: usize = 2;
@@ -214,7 +218,23 @@ fn qualifies(clusters: &[Cluster], members: &[u32], i: usize) -> bool {
     distinct.dedup();
     let key = values[0].key();
     let settings = key.is_some() && values.iter().all(|t| t.key() == key);
-    distinct.len() >= if settings { MIN_SETTINGS } else { MIN_VALUES }
+    let shouted = distinct.iter().all(|v| is_upper_word(v));
+    distinct.len()
+        >= if settings {
+            MIN_SETTINGS
+        } else if shouted {
+            MIN_STATES
+        } else {
+            MIN_VALUES
+        }
+}
+
+/// `GET`, `RUNNING`, `FAIL_TASK_CLEANUP`: upper-case words name states and methods.
+fn is_upper_word(word: &str) -> bool {
+    let core = word.trim_matches(|c: char| c.is_ascii_punctuation() && c != '_');
+    core.len() >= 2
+        && core.bytes().all(|b| b.is_ascii_uppercase() || b == b'_')
+        && core.bytes().any(|b| b.is_ascii_uppercase())
 }
 
 fn find(parent: &mut [u32], mut x: u32) -> u32 {
