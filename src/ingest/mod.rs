@@ -19,13 +19,13 @@ pub const MAX_MESSAGE: usize = 64 * 1024;
 const FUTURE_SLACK_SECONDS: i64 = 300;
 
 /// A whole record: one line, or a line with its stack trace continuation lines.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Record {
-    pub text: String,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Record<'a> {
+    pub text: &'a str,
     /// The time when the source knows it apart from the text.
     pub timestamp: Option<DateTime<Utc>>,
     /// The level when the source knows it apart from the text.
-    pub level: Option<String>,
+    pub level: Option<&'a str>,
 }
 
 /// What decides which records become events and how frames are judged.
@@ -104,8 +104,8 @@ pub struct Event {
 }
 
 /// Turns a record into an event, or `None` when it is below the threshold.
-pub fn to_event(record: &Record, rules: &Rules, read_at: DateTime<Utc>) -> Option<Event> {
-    if is_plainly_below(&record.text, record.level.is_some(), rules.threshold) {
+pub fn to_event(record: &Record<'_>, rules: &Rules, read_at: DateTime<Utc>) -> Option<Event> {
+    if is_plainly_below(record.text, record.level.is_some(), rules.threshold) {
         return None;
     }
     let first_line = record.text.lines().next().unwrap_or("");
@@ -130,7 +130,7 @@ pub fn to_event(record: &Record, rules: &Rules, read_at: DateTime<Utc>) -> Optio
     if record.timestamp.is_some() {
         timestamp = record.timestamp;
     }
-    if let Some(source_level) = record.level.as_deref().and_then(Level::parse) {
+    if let Some(source_level) = record.level.and_then(Level::parse) {
         level = Some(source_level);
     }
     // A single line has no frames to group by: its template groups it.
@@ -161,7 +161,7 @@ pub fn to_event(record: &Record, rules: &Rules, read_at: DateTime<Utc>) -> Optio
         log_time,
         level,
         logger,
-        message: cut(&record.text, MAX_MESSAGE).to_string(),
+        message: cut(record.text, MAX_MESSAGE).to_string(),
         exception,
         grouping,
         clamped_time: future,
@@ -276,7 +276,7 @@ mod tests {
     fn event(text: &str) -> Option<Event> {
         to_event(
             &Record {
-                text: text.into(),
+                text,
                 ..Record::default()
             },
             &Rules::default(),

@@ -190,7 +190,7 @@ pub(super) struct Reader<'a> {
 
 impl Reader<'_> {
     /// Counts a record and keeps its event, if it makes one.
-    pub fn record(&mut self, record: &Record, events: &mut Vec<Event>) {
+    pub fn record(&mut self, record: &Record<'_>, events: &mut Vec<Event>) {
         self.counts.records += 1;
         match ingest::to_event(record, self.rules, self.now) {
             Some(event) => {

@@ -35,7 +35,6 @@ pub(super) fn read(
     let batch = batch_size(BATCH_LINES);
     let mut events = Vec::new();
     let mut line = Vec::new();
-    let mut scratch = Record::default();
     for (index, item) in planned.iter().enumerate() {
         let mut handle = File::open(&item.path)
             .with_context(|| format!("cannot open {}", item.path.display()))?;
@@ -58,9 +57,11 @@ pub(super) fn read(
             let mut finished = false;
             assembler.push_with(&text, |record| {
                 finished = true;
-                scratch.text.clear();
-                scratch.text.push_str(record.text);
-                reader.record(&scratch, &mut events);
+                let record = Record {
+                    text: record.text,
+                    ..Record::default()
+                };
+                reader.record(&record, &mut events);
             });
             // The record in progress starts here when this line ended the previous one, or when
             // it is the first non-blank line since the last record.
@@ -79,7 +80,7 @@ pub(super) fn read(
         }
         if let Some(record) = assembler.finish() {
             let record = Record {
-                text: record.text,
+                text: &record.text,
                 ..Record::default()
             };
             reader.record(&record, &mut events);

@@ -97,27 +97,28 @@ fn assemble(
     events: &mut Vec<crate::ingest::Event>,
 ) {
     let mut assembler = Assembler::new();
-    let mut scratch = Record::default();
     for raw in records {
         reader.counts.lines += 1;
         if raw.whole {
             let record = Record {
-                text: raw.text.clone(),
+                text: &raw.text,
                 timestamp: raw.timestamp,
-                level: raw.level.clone(),
+                level: raw.level.as_deref(),
             };
             reader.record(&record, events);
             continue;
         }
         assembler.push_with(&raw.text, |record| {
-            scratch.text.clear();
-            scratch.text.push_str(record.text);
-            reader.record(&scratch, events);
+            let record = Record {
+                text: record.text,
+                ..Record::default()
+            };
+            reader.record(&record, events);
         });
     }
     if let Some(record) = assembler.finish() {
         let record = Record {
-            text: record.text,
+            text: &record.text,
             ..Record::default()
         };
         reader.record(&record, events);
