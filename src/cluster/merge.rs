@@ -68,12 +68,7 @@ pub(crate) struct Cluster {
 /// With `pairs`, two-word variables merge too (see [`columns::merge_columns`]).
 pub(crate) fn cluster(variants: &[Variant], pairs: bool) -> (Vec<Cluster>, Vec<u32>) {
     let mut order: Vec<usize> = (0..variants.len()).collect();
-    order.sort_by(|&a, &b| {
-        variants[b]
-            .count
-            .cmp(&variants[a].count)
-            .then(a.cmp(&b))
-    });
+    order.sort_by(|&a, &b| variants[b].count.cmp(&variants[a].count).then(a.cmp(&b)));
     // Variants that differ only in the type of a variable (`<NUM>` and `<HEX>`) are one.
     let mut clusters: Vec<Cluster> = Vec::new();
     let mut index: FxHashMap<Vec<&str>, u32> = FxHashMap::default();
