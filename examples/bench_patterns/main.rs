@@ -37,10 +37,10 @@ fn main() -> Result<()> {
     let lines: usize = flag("--lines").map_or(Ok(1_000_000), |v| v.parse())?;
     let drain_lines: usize = flag("--drain3-lines").map_or(Ok(200_000), |v| v.parse())?;
     let sets = load_all(&data)?;
-    let command = format!(
-        "cargo run --release --example bench_patterns -- {}",
-        args.join(" ")
-    );
+    let mut command = "cargo run --release --example bench_patterns".to_string();
+    if !args.is_empty() {
+        command = format!("{command} -- {}", args.join(" "));
+    }
     if let Some(name) = flag("--templates") {
         let set = sets
             .iter()
