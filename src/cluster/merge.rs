@@ -1,5 +1,6 @@
-//! Groups variants (distinct masked messages) into templates: first variants of the same length
-//! that differ in at most one word, then templates whose constant words are the same.
+//! Groups variants (distinct masked messages) into templates: variants equal but for the type
+//! of a variable, then column merging (see `columns`), then templates whose constant words are
+//! the same (a variable that spans a varying number of words, `bytes (1.16 KB) sent`).
 
 use rustc_hash::FxHashMap;
 
