@@ -396,7 +396,8 @@ pub struct PatternsArgs {
     /// Hide templates seen fewer than N times
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub min_count: u64,
-    /// Print one row per input line: LINE_NUMBER<TAB>PATTERN_ID<TAB>TEMPLATE
+    /// Print one row per input line: LINE_NUMBER<TAB>PATTERN_ID<TAB>TEMPLATE (lines numbered from 1,
+    /// continuously across files)
     #[arg(long)]
     pub assign: bool,
     /// Treat each line as the message as it is (no header detection)

@@ -20,6 +20,7 @@ pub mod sources;
 pub mod store;
 pub mod suggest;
 pub mod tasks;
+pub mod text;
 pub mod ui;
 
 use std::io::Write;

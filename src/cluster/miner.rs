@@ -8,6 +8,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 use super::header;
 use super::merge::{self, Tok};
 use super::token::{mask_into, Piece};
+use crate::text::cut;
 
 /// The longest example line kept for a template (longer ones are cut at a character boundary).
 const EXAMPLE_BYTES: usize = 512;
@@ -289,18 +290,6 @@ fn printable(template: &str) -> String {
         .chars()
         .map(|c| if c.is_control() { '\u{fffd}' } else { c })
         .collect()
-}
-
-/// `text` cut to at most `max` bytes, at a character boundary.
-pub(crate) fn cut(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 #[cfg(test)]

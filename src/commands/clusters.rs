@@ -61,7 +61,7 @@ pub fn list(ctx: &Context, args: &ClustersArgs, out: &mut dyn Write) -> Result<(
             cluster.count.to_string(),
             ui::ago(Some(cluster.last_seen), ctx.now),
             status,
-            crate::ingest::cut(&cluster.title, 100).to_string(),
+            crate::text::cut(&cluster.title, 100).to_string(),
         ]);
     }
     ui::write_table(out, &table)?;

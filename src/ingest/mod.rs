@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::cluster::token::{mask_into, Piece};
 use crate::hash::Fnv1a;
 use crate::parse::{parse_exception, FingerprintInputs, InAppRules, ParsedException};
+use crate::text::cut;
 pub use header::Level;
 
 /// The longest message kept with an event; the rest is cut (a sample needs no more).
@@ -249,18 +250,6 @@ pub fn template_of(message: &str) -> String {
         }
     }
     out
-}
-
-/// `text` cut to at most `max` bytes at a character boundary.
-pub fn cut(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 #[cfg(test)]
