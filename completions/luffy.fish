@@ -39,7 +39,7 @@ complete -c luffy -n "__fish_luffy_needs_command" -f -a "history" -d 'Show the t
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "clusters" -d 'List error clusters'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "cluster" -d 'Inspect or triage one cluster'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
-complete -c luffy -n "__fish_luffy_needs_command" -f -a "demo" -d 'Set up a demo database from the built-in examples and show its status'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "demo" -d 'Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -l db -d 'The SQLite database file (created on first use)' -r -F
@@ -322,7 +322,7 @@ complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_su
 complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "clusters" -d 'List error clusters'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "cluster" -d 'Inspect or triage one cluster'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "demo" -d 'Set up a demo database from the built-in examples and show its status'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "demo" -d 'Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "completions" -d 'Print a shell completion script'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "add" -d 'Add a new service (refuses an existing id)'

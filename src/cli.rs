@@ -60,7 +60,7 @@ pub enum Command {
     Cluster(ClusterCommand),
     /// Mine log templates from files or standard input (offline)
     Patterns(PatternsArgs),
-    /// Set up a demo database from the built-in examples and show its status
+    /// Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters
     Demo(DemoArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
