@@ -238,7 +238,7 @@ fn since_bounds_the_first_fetch_and_test_reports_the_indices() {
         report,
         format!(
             "{}: index pattern logs-web-* matches 2 indices with 900 documents; {matching} match \
-             the filter, newest: {} (2h 20m before now)",
+             the filter, newest: {} (2h20m ago)",
             server.url,
             newest.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
         )

@@ -168,9 +168,9 @@ impl SearchSource {
             .and_then(|millis| DateTime::from_timestamp_millis(millis as i64));
         let newest = match newest {
             Some(time) => format!(
-                "{} ({} before now)",
+                "{} ({})",
                 time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                age(now, time)
+                crate::ui::ago(Some(time), now)
             ),
             None => "none yet".to_string(),
         };
@@ -406,21 +406,6 @@ fn refuses_id_sort(body: &str) -> bool {
     body.contains("id_field_data") || body.contains("_id field is disallowed")
 }
 
-/// A short "how long ago": `3d 4h`, `2h 5m`, `12m`, `40s`.
-fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
-    let seconds = (now - then).num_seconds().max(0);
-    let (days, hours, minutes) = (seconds / 86_400, seconds / 3600 % 24, seconds / 60 % 60);
-    if days > 0 {
-        format!("{days}d {hours}h")
-    } else if hours > 0 {
-        format!("{hours}h {minutes}m")
-    } else if minutes > 0 {
-        format!("{minutes}m")
-    } else {
-        format!("{seconds}s")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,15 +447,5 @@ mod tests {
         ));
         assert!(parse_cursor(&json!("x")).is_err());
         assert!(parse_cursor(&json!({"after": "x"})).is_err());
-    }
-
-    #[test]
-    fn ages_are_short() {
-        let now = DateTime::from_timestamp(100_000, 0).expect("time");
-        let at = |s: i64| DateTime::from_timestamp(100_000 - s, 0).expect("time");
-        assert_eq!(age(now, at(40)), "40s");
-        assert_eq!(age(now, at(12 * 60)), "12m");
-        assert_eq!(age(now, at(2 * 3600 + 300)), "2h 5m");
-        assert_eq!(age(now, at(3 * 86_400 + 4 * 3600)), "3d 4h");
     }
 }
