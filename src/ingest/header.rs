@@ -100,7 +100,8 @@ pub fn read(line: &str, now: DateTime<Utc>) -> Header {
 
 /// A level in one header word: `ERROR`, `[warn]`, `level=error`, glog `E`.
 pub fn level_word(word: &str) -> Option<Level> {
-    let word = word.trim_matches(|c: char| "[]():|<>".contains(c));
+    let word =
+        word.trim_matches(|c: char| matches!(c, '[' | ']' | '(' | ')' | ':' | '|' | '<' | '>'));
     let word = word.strip_prefix("level=").unwrap_or(word);
     // One-letter levels (glog `E1015`, `W`) only count in their short forms.
     if word.len() == 1 {
