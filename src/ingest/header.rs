@@ -100,6 +100,18 @@ pub fn read(line: &str, now: DateTime<Utc>) -> Header {
 
 /// A level in one header word: `ERROR`, `[warn]`, `level=error`, glog `E`.
 pub fn level_word(word: &str) -> Option<Level> {
+    // Most header words are dates, times, numbers or names: reject them by length and first
+    // letter before any trimming (this runs for the first words of every record).
+    let bytes = word.as_bytes();
+    if bytes.len() > 16 {
+        return None;
+    }
+    let first = bytes
+        .iter()
+        .find(|b| !matches!(b, b'[' | b'(' | b'<' | b'|'))?;
+    if !b"IEWDTFCSNAVPLiewdtfcsnavpl".contains(first) {
+        return None;
+    }
     let word =
         word.trim_matches(|c: char| matches!(c, '[' | ']' | '(' | ')' | ':' | '|' | '<' | '>'));
     let word = word.strip_prefix("level=").unwrap_or(word);
