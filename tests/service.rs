@@ -275,6 +275,20 @@ fn import_reports_created_updated_unchanged() {
 }
 
 #[test]
+fn import_dry_run_says_what_would_change_and_writes_nothing() {
+    let luffy = Luffy::new();
+    luffy.ok(&["service", "set", "web-app", "--log-interval", "5"]);
+    let before = luffy.snapshot();
+    let file = examples().join("services.json");
+    let out = luffy.ok(&["service", "import", "--dry-run", file.to_str().unwrap()]);
+    assert_eq!(
+        out,
+        "would update web-app\nwould create api-service\nwould create mobile-app\n"
+    );
+    assert_eq!(luffy.snapshot(), before);
+}
+
+#[test]
 fn import_reads_stdin_and_a_single_object() {
     let luffy = Luffy::new();
     let run = luffy.run_with_input(

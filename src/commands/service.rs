@@ -550,15 +550,16 @@ fn report_import(
     if ctx.quiet {
         return Ok(());
     }
-    let prefix = if dry_run { "would be " } else { "" };
     for (service, action) in plan {
-        let action = serde_json::to_value(action)?;
-        writeln!(
-            out,
-            "{prefix}{:<9} {}",
-            action.as_str().unwrap_or(""),
-            service.id
-        )?;
+        let word = match (action, dry_run) {
+            (Action::Created, false) => "created",
+            (Action::Updated, false) => "updated",
+            (Action::Created, true) => "would create",
+            (Action::Updated, true) => "would update",
+            (Action::Unchanged, _) => "unchanged",
+        };
+        let width = if dry_run { 12 } else { 9 };
+        writeln!(out, "{word:<width$} {}", service.id)?;
     }
     Ok(())
 }
