@@ -673,29 +673,7 @@ fn killed_fetches_count_every_record_exactly_once() {
         }
     }
     append(&log, &text);
-    let mut seed = u64::from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos(),
-    ) | 1;
-    eprintln!("kill-test seed {seed}");
-    for _ in 0..8 {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        let delay = std::time::Duration::from_millis(20 + (seed >> 33) % 400);
-        let mut child = luffy
-            .command(&["trigger", "fetch", "web"])
-            .env("LUFFY_FETCH_BATCH", "997")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(delay);
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
-    }
+    let seed = luffy.kill_repeatedly(&["trigger", "fetch", "web"], "997", 8, 20, 420);
     let partial = json(&luffy.ok(&["clusters", "--json"]));
     let counted: u64 = partial
         .as_array()

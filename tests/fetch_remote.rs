@@ -208,29 +208,7 @@ fn killed_opensearch_fetches_count_exactly_once() {
     let server = start_osmem();
     let (frameless, traced) = index_docs(&server.url, 0, 12_000);
     let luffy = with_opensearch_source(&server.url);
-    let mut seed = u64::from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos(),
-    ) | 1;
-    eprintln!("kill-test seed {seed}");
-    for _ in 0..6 {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        let delay = std::time::Duration::from_millis(5 + (seed >> 33) % 150);
-        let mut child = luffy
-            .command(&["trigger", "fetch", "web"])
-            .env("LUFFY_FETCH_BATCH", "97")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(delay);
-        let _ = child.kill();
-        let _ = child.wait();
-    }
+    let seed = luffy.kill_repeatedly(&["trigger", "fetch", "web"], "97", 6, 5, 155);
     let partial: u64 = json(&luffy.ok(&["clusters", "--json"]))
         .as_array()
         .unwrap()

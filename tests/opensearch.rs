@@ -4,54 +4,16 @@
 //! Elasticsearch 8's refusal to sort on `_id` are checked against a real HTTP listener on
 //! 127.0.0.1 (`tiny_http`) that answers as those servers do.
 
+mod common;
+
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::start_osmem;
 use luffy::sources::search::{SearchSource, Tiebreak, DEFAULT_PAGE_SIZE};
 use luffy::sources::{Page, SearchSettings};
 use serde_json::{json, Value};
-
-/// A running osmem-server; stopped (and its stdin closed) when dropped.
-struct Osmem {
-    child: Child,
-    _stdin: ChildStdin,
-    url: String,
-}
-
-impl Drop for Osmem {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_osmem() -> Osmem {
-    let binary = std::env::var("LUFFY_TEST_OSMEM").unwrap_or_else(|_| {
-        panic!("LUFFY_TEST_OSMEM is not set: run scripts/test, which installs osmem-server")
-    });
-    let mut child = Command::new(&binary)
-        .args(["-addr", "127.0.0.1:0"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|err| panic!("cannot start {binary} ({err}): run scripts/test"));
-    let stdin = child.stdin.take().expect("stdin");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("osmem-server prints its address");
-    let hello: Value = serde_json::from_str(&line).expect("osmem-server prints JSON");
-    let url = hello["url"].as_str().expect("url").to_string();
-    Osmem {
-        child,
-        _stdin: stdin,
-        url,
-    }
-}
 
 fn settings(url: &str, index: &str) -> SearchSettings {
     SearchSettings {
