@@ -293,10 +293,13 @@ fn next_trace(state: Trace, line: &str) -> Trace {
     {
         return Trace::Go;
     }
-    if line.contains(" panicked at ") && trimmed.ends_with(':') {
+    // The cheap test first: this runs for every line of every log.
+    if trimmed.ends_with(':') && line.contains(" panicked at ") {
         return Trace::RustMessage;
     }
-    if line.contains(":in ") && crate::parse::ruby::is_location_line(line) {
+    if memchr::memmem::find(line.as_bytes(), b":in ").is_some()
+        && crate::parse::ruby::is_location_line(line)
+    {
         return Trace::Ruby;
     }
     match state {
