@@ -383,13 +383,4 @@ impl Db<'_> {
             )
             .context("could not prune old events")
     }
-
-    /// The number of events stored for a cluster.
-    pub fn cluster_event_count(&self, id: i64) -> Result<u64> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM events WHERE cluster_id = ?1",
-            [id],
-            |row| row.get(0),
-        )?)
-    }
 }
