@@ -384,3 +384,86 @@ impl Db<'_> {
             .context("could not prune old events")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::super::Store;
+    use super::*;
+    use crate::ingest::{to_event, Record, Rules};
+    use crate::service::Service;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 1, 15, 10, minute, 0).unwrap()
+    }
+
+    fn event(text: &str) -> Event {
+        let record = Record {
+            text,
+            ..Record::default()
+        };
+        let read_at = Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0).unwrap();
+        to_event(&record, &Rules::default(), read_at).expect("an error event")
+    }
+
+    #[test]
+    fn batches_update_counts_samples_hours_and_regressions() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .write(|db| db.insert_service(&Service::new("web".parse().unwrap(), at(0))))
+            .unwrap();
+        let batch: Vec<Event> = (0..5)
+            .map(|i| event(&format!("2024-01-15 10:0{i}:00 ERROR disk {i} is full")))
+            .collect();
+        let result = store
+            .write(|db| db.record_events("web", None, &batch, at(59), 2))
+            .unwrap();
+        assert_eq!(
+            (result.events, result.new_clusters, result.regressed),
+            (5, 1, 0)
+        );
+        let db = store.db();
+        let cluster = &db.clusters(Some("web"), None).unwrap()[0];
+        assert_eq!(
+            (cluster.count, cluster.first_seen, cluster.last_seen),
+            (5, at(0), at(4))
+        );
+        let roles: Vec<String> = db
+            .cluster_samples(cluster.id)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.role)
+            .collect();
+        assert_eq!(
+            roles,
+            ["first", "last", "distinct", "distinct"],
+            "first, last and two distinct"
+        );
+        assert_eq!(db.cluster_hours(cluster.id).unwrap(), vec![(at(0), 5)]);
+        db.set_cluster_status(cluster.id, "resolved", at(59))
+            .unwrap();
+        let again = [event("2024-01-15 11:30:00 ERROR disk 9 is full")];
+        let result = store
+            .write(|db| db.record_events("web", None, &again, at(59), 2))
+            .unwrap();
+        assert_eq!(result.regressed, 1);
+        let cluster = &store.db().clusters(Some("web"), None).unwrap()[0];
+        assert_eq!(
+            (cluster.status.as_str(), cluster.regressed, cluster.count),
+            ("open", true, 6)
+        );
+        assert_eq!(store.db().cluster_hours(cluster.id).unwrap().len(), 2);
+        // retention removes old events but keeps the cluster, its counts and samples
+        assert_eq!(
+            store
+                .db()
+                .prune_events(at(59) + chrono::Duration::days(1))
+                .unwrap(),
+            6
+        );
+        let cluster = &store.db().clusters(Some("web"), None).unwrap()[0];
+        assert_eq!(cluster.count, 6);
+        assert!(!store.db().cluster_samples(cluster.id).unwrap().is_empty());
+    }
+}
