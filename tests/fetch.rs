@@ -57,24 +57,6 @@ fn setup() -> (Luffy, std::path::PathBuf) {
     (luffy, log)
 }
 
-/// Cluster counts by title.
-fn counts(luffy: &Luffy) -> Vec<(String, u64)> {
-    let clusters = json(&luffy.ok(&["clusters", "--json"]));
-    let mut out: Vec<(String, u64)> = clusters
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["title"].as_str().unwrap().to_string(),
-                c["count"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 fn fetch(luffy: &Luffy) -> Value {
     json(&luffy.ok(&["trigger", "fetch", "web", "--json"]))
 }
@@ -95,7 +77,7 @@ fn groups_errors_and_drops_lower_levels() {
     assert_eq!(report["counts"]["new_clusters"], 2);
     assert_eq!(report["counts"]["dropped"], 2);
     assert_eq!(
-        counts(&luffy),
+        luffy.cluster_counts(),
         vec![
             ("ValueError: bad 42".to_string(), 1),
             (
@@ -152,7 +134,7 @@ fn reads_only_what_is_new_and_waits_for_partial_lines() {
     append(&log, "used after 3 retries\n");
     let report = fetch(&luffy);
     assert_eq!(report["counts"]["events"], 1);
-    assert_eq!(counts(&luffy)[0].1, 3);
+    assert_eq!(luffy.cluster_counts()[0].1, 3);
 }
 
 #[test]
@@ -276,12 +258,12 @@ fn follows_rotation_and_truncation() {
         report["counts"]["events"], 2,
         "rest of the rotated file, then the new one"
     );
-    assert_eq!(counts(&luffy)[0].1, 3);
+    assert_eq!(luffy.cluster_counts()[0].1, 3);
     // copytruncate: the file is emptied in place, then written again
     std::fs::write(&log, refused(4, "10.0.0.4")).unwrap();
     let report = fetch(&luffy);
     assert_eq!(report["counts"]["events"], 1);
-    assert_eq!(counts(&luffy)[0].1, 4);
+    assert_eq!(luffy.cluster_counts()[0].1, 4);
 }
 
 #[test]
@@ -388,7 +370,7 @@ fn source_errors_fail_the_run_and_keep_the_cursor() {
     std::fs::create_dir(luffy.path("logs")).unwrap();
     append(&luffy.path("logs/a.log"), &refused(1, "10.0.0.1"));
     fetch(&luffy);
-    assert_eq!(counts(&luffy)[0].1, 1);
+    assert_eq!(luffy.cluster_counts()[0].1, 1);
 }
 
 #[test]
@@ -687,7 +669,7 @@ fn killed_fetches_count_every_record_exactly_once() {
     );
     let report = fetch(&luffy);
     assert_eq!(report["status"], "ok", "{report}");
-    let got = counts(&luffy);
+    let got = luffy.cluster_counts();
     assert_eq!(
         got,
         vec![

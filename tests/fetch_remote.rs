@@ -56,22 +56,6 @@ fn index_docs(url: &str, from: usize, to: usize) -> (u64, u64) {
     (frameless, traced)
 }
 
-fn counts(luffy: &Luffy) -> Vec<(String, u64)> {
-    let mut out: Vec<(String, u64)> = json(&luffy.ok(&["clusters", "--json"]))
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["title"].as_str().unwrap().to_string(),
-                c["count"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 fn expected(frameless: u64, traced: u64) -> Vec<(String, u64)> {
     vec![
         ("KeyError: 'item-0'".to_string(), traced),
@@ -117,13 +101,13 @@ fn opensearch_fetches_exact_counts_across_runs() {
         frameless + traced,
         "only errors are asked for"
     );
-    assert_eq!(counts(&luffy), expected(frameless, traced));
+    assert_eq!(luffy.cluster_counts(), expected(frameless, traced));
     let (more_frameless, more_traced) = index_docs(&server.url, 3000, 4500);
     frameless += more_frameless;
     traced += more_traced;
     let report = json(&luffy.ok(&["trigger", "fetch", "web", "--json"]));
     assert_eq!(report["counts"]["events"], more_frameless + more_traced);
-    assert_eq!(counts(&luffy), expected(frameless, traced));
+    assert_eq!(luffy.cluster_counts(), expected(frameless, traced));
     let report = json(&luffy.ok(&["trigger", "fetch", "web", "--json"]));
     assert_eq!(report["counts"]["events"], 0);
     let test = luffy.ok(&["source", "test", "web", "es"]);
@@ -221,7 +205,11 @@ fn killed_opensearch_fetches_count_exactly_once() {
     );
     let report = json(&luffy.ok(&["trigger", "fetch", "web", "--json"]));
     assert_eq!(report["status"], "ok", "{report}");
-    assert_eq!(counts(&luffy), expected(frameless, traced), "seed {seed}");
+    assert_eq!(
+        luffy.cluster_counts(),
+        expected(frameless, traced),
+        "seed {seed}"
+    );
 }
 
 #[test]

@@ -83,17 +83,23 @@ fn mix(hash: u64, position: usize) -> u64 {
     hasher.finish()
 }
 
+/// Each word's hash mixed with its position, and their sum (the template's hash).
+fn position_hashes(tokens: &[Tok]) -> (Vec<u64>, u64) {
+    let mixed: Vec<u64> = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| mix(token_hash(t), i))
+        .collect();
+    let total = mixed.iter().fold(0u64, |a, &h| a.wrapping_add(h));
+    (mixed, total)
+}
+
 /// One round: groups clusters equal but at position `i` and unions the groups that qualify.
 fn one_round(clusters: &[Cluster]) -> Vec<u32> {
     let mut entries: Vec<(Key, u32)> = Vec::new();
     for (c, cluster) in clusters.iter().enumerate() {
         let tokens = &cluster.tokens;
-        let mixed: Vec<u64> = tokens
-            .iter()
-            .enumerate()
-            .map(|(i, t)| mix(token_hash(t), i))
-            .collect();
-        let total = mixed.iter().fold(0u64, |a, &h| a.wrapping_add(h));
+        let (mixed, total) = position_hashes(tokens);
         // The first word names the event in most logs (as in Drain's tree); it may vary only
         // in long templates (see `qualifies`).
         for (i, &own) in mixed.iter().enumerate() {
@@ -149,12 +155,7 @@ fn pair_round(clusters: &[Cluster]) -> Vec<u32> {
     let mut entries: Vec<(Key, u32)> = Vec::new();
     for (c, cluster) in clusters.iter().enumerate() {
         let tokens = &cluster.tokens;
-        let mixed: Vec<u64> = tokens
-            .iter()
-            .enumerate()
-            .map(|(i, t)| mix(token_hash(t), i))
-            .collect();
-        let total = mixed.iter().fold(0u64, |a, &h| a.wrapping_add(h));
+        let (mixed, total) = position_hashes(tokens);
         let words: Vec<usize> = (1..tokens.len())
             .filter(|&i| !tokens[i].var && tokens[i].key().is_none())
             .collect();

@@ -114,6 +114,23 @@ impl Luffy {
         run.stderr
     }
 
+    /// Every cluster's `(title, count)`, sorted.
+    pub fn cluster_counts(&self) -> Vec<(String, u64)> {
+        let clusters: serde_json::Value =
+            serde_json::from_str(&self.ok(&["clusters", "--json"])).expect("clusters --json");
+        let mut out: Vec<(String, u64)> = clusters
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|c| {
+                let title = c["title"].as_str().expect("title").to_string();
+                (title, c["count"].as_u64().expect("count"))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// Everything the database holds about services, to check that a failed command changed nothing.
     pub fn snapshot(&self) -> String {
         if !self.db.exists() {
