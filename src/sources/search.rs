@@ -406,28 +406,30 @@ fn refuses_id_sort(body: &str) -> bool {
     body.contains("id_field_data") || body.contains("_id field is disallowed")
 }
 
+/// Settings used by this module's tests and its `answer` submodule's.
+#[cfg(test)]
+fn test_settings() -> SearchSettings {
+    SearchSettings {
+        url: "http://127.0.0.1:9200".into(),
+        index: "logs-*".into(),
+        query: None,
+        timestamp_field: "@timestamp".into(),
+        message_field: "message".into(),
+        level_field: "log.level".into(),
+        stack_field: Some("error.stack_trace".into()),
+        username: None,
+        password_env: None,
+        since: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn settings() -> SearchSettings {
-        SearchSettings {
-            url: "http://127.0.0.1:9200".into(),
-            index: "logs-*".into(),
-            query: None,
-            timestamp_field: "@timestamp".into(),
-            message_field: "message".into(),
-            level_field: "log.level".into(),
-            stack_field: Some("error.stack_trace".into()),
-            username: None,
-            password_env: None,
-            since: None,
-        }
-    }
-
     #[test]
     fn the_default_filter_lists_case_variants() {
-        let source = SearchSource::new(&settings()).expect("source");
+        let source = SearchSource::new(&test_settings()).expect("source");
         let filter = source.filter();
         let levels = filter["terms"]["log.level"].as_array().expect("terms");
         for want in ["ERROR", "error", "Error", "FATAL", "fatal", "Critical"] {

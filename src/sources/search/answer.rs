@@ -115,21 +115,6 @@ pub(super) fn incomplete(body: &Value) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn settings() -> SearchSettings {
-        SearchSettings {
-            url: "http://127.0.0.1:9200".into(),
-            index: "logs-*".into(),
-            query: None,
-            timestamp_field: "@timestamp".into(),
-            message_field: "message".into(),
-            level_field: "log.level".into(),
-            stack_field: Some("error.stack_trace".into()),
-            username: None,
-            password_env: None,
-            since: None,
-        }
-    }
-
     #[test]
     fn hits_become_whole_records_with_nested_and_dotted_fields() {
         let hit = json!({"_id": "1", "sort": [1, "1"], "_source": {
@@ -138,7 +123,7 @@ mod tests {
             "log.level": "error",
             "error": {"stack_trace": "Traceback ..."}
         }});
-        let record = hit_record(&hit, &settings());
+        let record = hit_record(&hit, &super::super::test_settings());
         assert_eq!(record.text, "boom\nTraceback ...");
         assert_eq!(record.level.as_deref(), Some("error"));
         assert_eq!(
