@@ -153,6 +153,29 @@ pub fn is_continuation_marker(trimmed: &str) -> bool {
         "Node.js v",
         "from ",
     ];
+    // Most lines (log headers above all) are settled by their first byte: no prefix starts so.
+    if !trimmed.as_bytes().first().is_some_and(|b| {
+        matches!(
+            b,
+            b'C' | b'S'
+                | b'W'
+                | b'T'
+                | b'D'
+                | b'-'
+                | b'.'
+                | b'['
+                | b'}'
+                | b's'
+                | b'n'
+                | b'c'
+                | b'e'
+                | b'N'
+                | b'f'
+                | b'g'
+        )
+    }) {
+        return false;
+    }
     PREFIXES.iter().any(|p| trimmed.starts_with(p))
         || crate::parse::go::is_goroutine_header(trimmed)
 }
@@ -160,6 +183,13 @@ pub fn is_continuation_marker(trimmed: &str) -> bool {
 /// Lines that print their own header and so begin a record even without a log header:
 /// a Rust panic, a Go panic or fatal error, an uncaught JVM or .NET exception.
 pub fn starts_own_record(line: &str) -> bool {
+    if !line
+        .as_bytes()
+        .first()
+        .is_some_and(|b| matches!(b, b't' | b'p' | b'f' | b'E' | b'U'))
+    {
+        return false;
+    }
     (line.starts_with("thread '") && line.contains(" panicked at "))
         || line.starts_with("panic: ")
         || line.starts_with("fatal error: ")

@@ -171,7 +171,11 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
             }
         }
         self.pending_blank = 0;
-        self.trace = next_trace(self.trace, line);
+        // A record that began with a log header runs to the next header whatever its trace
+        // says: its trace state is never asked, so it is not followed (most records are so).
+        if !self.by_header {
+            self.trace = next_trace(self.trace, line);
+        }
         self.append(line);
     }
 

@@ -2,19 +2,22 @@
 //! batches with the cursor that follows them. The cursor of a batch points at the first line of
 //! the record still in progress, so that a fetch killed between batches reads it again whole.
 
+use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 
 use anyhow::{Context as _, Result};
 
 use super::fetch::{batch_size, FetchCounts, Reader, Sink};
-use crate::ingest::Record;
+use crate::ingest::{Event, Record};
 use crate::parse::Assembler;
 use crate::sources::file::{self, FileCursor, Planned};
 use crate::sources::FileSettings;
 
 /// Lines read between two commits.
 const BATCH_LINES: usize = 50_000;
+/// Bytes read at a time.
+const BLOCK: usize = 1 << 20;
 /// The longest line kept whole; longer ones are cut (and counted).
 const MAX_LINE: usize = 1024 * 1024;
 
@@ -34,58 +37,47 @@ pub(super) fn read(
     let mut offsets: Vec<u64> = planned.iter().map(|p| p.start).collect();
     let batch = batch_size(BATCH_LINES);
     let mut events = Vec::new();
-    let mut line = Vec::new();
     for (index, item) in planned.iter().enumerate() {
         let mut handle = File::open(&item.path)
             .with_context(|| format!("cannot open {}", item.path.display()))?;
         handle.seek(SeekFrom::Start(item.start))?;
-        let mut input = BufReader::with_capacity(1 << 20, handle.take(item.end - item.start));
-        let mut assembler = Assembler::new();
-        let mut pos = item.start;
-        let mut open_start: Option<u64> = None;
-        let mut batch_count = 0;
-        loop {
-            line.clear();
-            let n = input.read_until(b'\n', &mut line)?;
-            if n == 0 || line.last() != Some(&b'\n') {
-                break; // end, or a last line still being written: left for the next fetch
-            }
-            let line_start = pos;
-            pos += n as u64;
-            reader.counts.lines += 1;
-            let text = line_text(reader.counts, &line);
-            let mut finished = false;
-            assembler.push_with(&text, |record| {
-                finished = true;
-                let record = Record {
-                    text: record.text,
-                    ..Record::default()
+        let mut blocks = Blocks::new(handle.take(item.end - item.start));
+        let mut file = FileLines {
+            assembler: Assembler::new(),
+            pos: item.start,
+            open_start: None,
+            batch_count: 0,
+        };
+        while let Some(block) = blocks.next()? {
+            // Valid UTF-8 is checked once per block; a block that is not is taken line by line.
+            let text = std::str::from_utf8(block).ok();
+            let mut from = 0;
+            for newline in memchr::memchr_iter(b'\n', block) {
+                let start = std::mem::replace(&mut from, newline + 1);
+                let raw = &block[start..newline];
+                let line = match text {
+                    Some(text) if raw.len() <= MAX_LINE => Cow::Borrowed(&text[start..newline]),
+                    _ => line_text(reader.counts, raw),
                 };
-                reader.record(&record, &mut events);
-            });
-            // The record in progress starts here when this line ended the previous one, or when
-            // it is the first non-blank line since the last record.
-            if finished || (open_start.is_none() && !text.trim().is_empty()) {
-                open_start = Some(line_start);
-            }
-            batch_count += 1;
-            if batch_count >= batch {
-                offsets[index] = open_start.unwrap_or(pos);
-                sink.send(
-                    std::mem::take(&mut events),
-                    cursor_json(settings, &planned, &offsets)?,
-                )?;
-                batch_count = 0;
+                file.line(&line, raw.len() as u64 + 1, reader, &mut events);
+                if file.batch_count >= batch {
+                    offsets[index] = file.open_start.unwrap_or(file.pos);
+                    sink.send(
+                        std::mem::take(&mut events),
+                        cursor_json(settings, &planned, &offsets)?,
+                    )?;
+                    file.batch_count = 0;
+                }
             }
         }
-        if let Some(record) = assembler.finish() {
+        if let Some(record) = file.assembler.finish() {
             let record = Record {
                 text: &record.text,
                 ..Record::default()
             };
             reader.record(&record, &mut events);
         }
-        offsets[index] = pos;
+        offsets[index] = file.pos;
         sink.send(
             std::mem::take(&mut events),
             cursor_json(settings, &planned, &offsets)?,
@@ -97,15 +89,88 @@ pub(super) fn read(
     Ok(())
 }
 
-/// A line without its newline, decoded lossily and cut at 1 MiB, both counted.
-fn line_text<'b>(counts: &mut FetchCounts, raw: &'b [u8]) -> std::borrow::Cow<'b, str> {
-    let mut raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+/// Reading one file: the assembler, and where the record in progress began.
+struct FileLines {
+    assembler: Assembler,
+    /// The offset just past the last line read.
+    pos: u64,
+    /// Where the record in progress starts: a batch's cursor points there, so that a fetch killed
+    /// between batches reads that record again whole.
+    open_start: Option<u64>,
+    batch_count: usize,
+}
+
+impl FileLines {
+    /// Takes one line (`len` bytes with its newline).
+    fn line(&mut self, text: &str, len: u64, reader: &mut Reader<'_>, events: &mut Vec<Event>) {
+        let line_start = self.pos;
+        self.pos += len;
+        reader.counts.lines += 1;
+        let mut finished = false;
+        self.assembler.push_with(text, |record| {
+            finished = true;
+            let record = Record {
+                text: record.text,
+                ..Record::default()
+            };
+            reader.record(&record, events);
+        });
+        // The record in progress starts here when this line ended the previous one, or when it
+        // is the first non-blank line since the last record.
+        if finished || (self.open_start.is_none() && !text.trim().is_empty()) {
+            self.open_start = Some(line_start);
+        }
+        self.batch_count += 1;
+    }
+}
+
+/// Whole lines of a file, read a large block at a time. A last line without its newline (still
+/// being written) is never handed out.
+struct Blocks<R> {
+    input: R,
+    buf: Vec<u8>,
+    /// How much of `buf` was handed out.
+    used: usize,
+}
+
+impl<R: Read> Blocks<R> {
+    fn new(input: R) -> Self {
+        Blocks {
+            input,
+            buf: Vec::with_capacity(BLOCK + 4096),
+            used: 0,
+        }
+    }
+
+    /// The next run of whole lines, each ending in a newline; `None` at the end of the input.
+    fn next(&mut self) -> Result<Option<&[u8]>> {
+        // What follows the last newline handed out (a line in part) moves to the front.
+        self.buf.drain(..self.used);
+        self.used = 0;
+        loop {
+            let old = self.buf.len();
+            let n = (&mut self.input)
+                .take(BLOCK as u64)
+                .read_to_end(&mut self.buf)?;
+            if let Some(last) = memchr::memrchr(b'\n', &self.buf[old..]) {
+                self.used = old + last + 1;
+                return Ok(Some(&self.buf[..self.used]));
+            }
+            if n == 0 {
+                return Ok(None);
+            }
+        }
+    }
+}
+
+/// A line (without its newline) decoded lossily and cut at 1 MiB, both counted.
+fn line_text<'b>(counts: &mut FetchCounts, mut raw: &'b [u8]) -> Cow<'b, str> {
     if raw.len() > MAX_LINE {
         counts.long_lines += 1;
         raw = &raw[..MAX_LINE];
     }
     match std::str::from_utf8(raw) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Ok(text) => Cow::Borrowed(text),
         Err(_) => {
             counts.invalid_utf8 += 1;
             String::from_utf8_lossy(raw)
