@@ -45,9 +45,28 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     hash.finish()
 }
 
+/// `prefix` followed by `value` in 16 lower-case hex digits (`exc-00ff…`), without the
+/// formatting machinery: fingerprints are made for every event.
+pub fn with_hex(prefix: &str, value: u64) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(prefix.len() + 16);
+    out.push_str(prefix);
+    for shift in (0..16).rev() {
+        out.push(char::from(DIGITS[(value >> (shift * 4)) as usize & 0xf]));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_matches_format() {
+        for value in [0, 1, 0xdead_beef, u64::MAX, 0x0123_4567_89ab_cdef] {
+            assert_eq!(with_hex("tpl-", value), format!("tpl-{value:016x}"));
+        }
+    }
 
     #[test]
     fn known_values() {

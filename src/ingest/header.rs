@@ -109,7 +109,10 @@ pub fn level_word(word: &str) -> Option<Level> {
     let first = bytes
         .iter()
         .find(|b| !matches!(b, b'[' | b'(' | b'<' | b'|'))?;
-    if !b"IEWDTFCSNAVPLiewdtfcsnavpl".contains(first) {
+    if !matches!(
+        first.to_ascii_uppercase(),
+        b'I' | b'E' | b'W' | b'D' | b'T' | b'F' | b'C' | b'S' | b'N' | b'A' | b'V' | b'P' | b'L'
+    ) {
         return None;
     }
     let word =

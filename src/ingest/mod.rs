@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cluster::token::{mask_into, Piece};
-use crate::hash::Fnv1a;
+use crate::hash::{with_hex, Fnv1a};
 use crate::parse::{parse_exception, FingerprintInputs, InAppRules, ParsedException};
 use crate::text::cut;
 pub use header::Level;
@@ -173,7 +173,7 @@ pub fn to_event(record: &Record<'_>, rules: &Rules, read_at: DateTime<Utc>) -> O
 /// line whose first level word (among its first words) is below the threshold. It agrees with
 /// the full reading: a level in the header comes before any word of the message.
 fn is_plainly_below(text: &str, source_level: bool, threshold: Level) -> bool {
-    if source_level || text.starts_with('{') || text.contains('\n') {
+    if source_level || text.starts_with('{') || memchr::memchr(b'\n', text.as_bytes()).is_some() {
         return false;
     }
     text.split_ascii_whitespace()
@@ -201,7 +201,7 @@ fn exception_grouping(parsed: &ParsedException) -> Grouping {
     };
     Grouping {
         kind: ClusterKind::Exception,
-        fingerprint: format!("exc-{}", inputs.hex()),
+        fingerprint: with_hex("exc-", inputs.hash()),
         title: cut(&title, 200).to_string(),
         exception_type,
         template: None,
@@ -222,7 +222,7 @@ fn template_grouping(message: &str, level: Level, logger: Option<&str>) -> Group
     }
     Grouping {
         kind: ClusterKind::Template,
-        fingerprint: format!("tpl-{:016x}", hash.finish()),
+        fingerprint: with_hex("tpl-", hash.finish()),
         title: cut(&template, 200).to_string(),
         exception_type: None,
         template: Some(template),

@@ -109,7 +109,7 @@ impl FingerprintInputs {
 
     /// The hash as 16 lowercase hex digits.
     pub fn hex(&self) -> String {
-        format!("{:016x}", self.hash())
+        crate::hash::with_hex("", self.hash())
     }
 }
 

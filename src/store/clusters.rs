@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use anyhow::{Context as _, Result};
-use chrono::{DateTime, SecondsFormat, Timelike, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{time_from_sql, Db};
@@ -47,18 +47,50 @@ pub struct BatchResult {
     pub regressed: u64,
 }
 
-/// Log times keep milliseconds so that events order within a second.
+/// Log times keep milliseconds so that events order within a second:
+/// `2024-01-15T10:00:00.123Z`, as chrono's RFC 3339 with milliseconds writes it, written by hand
+/// for the years 0 to 9999 (every event's time is stored).
 pub fn log_time_to_sql(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+    let naive = time.naive_utc();
+    let year = naive.year();
+    let nanos = naive.nanosecond();
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        return time.to_rfc3339_opts(SecondsFormat::Millis, true);
+    }
+    let mut out = [0u8; 24];
+    let mut put = |at: usize, value: u32, width: usize| {
+        let mut value = value;
+        for i in (0..width).rev() {
+            out[at + i] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0, year.unsigned_abs(), 4);
+    put(5, naive.month(), 2);
+    put(8, naive.day(), 2);
+    put(11, naive.hour(), 2);
+    put(14, naive.minute(), 2);
+    put(17, naive.second(), 2);
+    put(20, nanos / 1_000_000, 3);
+    for (at, byte) in [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+        (23, b'Z'),
+    ] {
+        out[at] = byte;
+    }
+    out.iter().map(|&b| char::from(b)).collect()
 }
 
-fn hour_of(time: DateTime<Utc>) -> String {
-    let hour = time
-        .with_minute(0)
-        .and_then(|t| t.with_second(0))
-        .and_then(|t| t.with_nanosecond(0))
-        .unwrap_or(time);
-    hour.to_rfc3339_opts(SecondsFormat::Secs, true)
+/// The start of the hour of `time`, as stored in `cluster_hours`.
+fn hour_to_sql(hour: i64) -> String {
+    DateTime::<Utc>::from_timestamp(hour * 3600, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 const COLUMNS: &str = "id, service_id, fingerprint, kind, title, exception_type, template, level, \
@@ -216,9 +248,9 @@ impl Db<'_> {
     }
 
     fn add_hours(&self, cluster_id: i64, group: &[&Event]) -> Result<()> {
-        let mut hours: Vec<(String, i64)> = Vec::new();
+        let mut hours: Vec<(i64, i64)> = Vec::new();
         for event in group {
-            let hour = hour_of(event.log_time);
+            let hour = event.log_time.timestamp().div_euclid(3600);
             match hours.iter_mut().find(|(h, _)| *h == hour) {
                 Some((_, n)) => *n += 1,
                 None => hours.push((hour, 1)),
@@ -229,7 +261,7 @@ impl Db<'_> {
              ON CONFLICT (cluster_id, hour) DO UPDATE SET count = count + excluded.count",
         )?;
         for (hour, n) in hours {
-            stmt.execute(params![cluster_id, hour, n])?;
+            stmt.execute(params![cluster_id, hour_to_sql(hour), n])?;
         }
         Ok(())
     }
@@ -405,6 +437,35 @@ mod tests {
         };
         let read_at = Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0).unwrap();
         to_event(&record, &Rules::default(), read_at).expect("an error event")
+    }
+
+    #[test]
+    fn times_are_written_as_chrono_writes_them() {
+        let mut seconds = -62_135_596_800_i64; // 0001-01-01
+        while seconds < 253_402_300_799 {
+            // 9999-12-31
+            let millis = (seconds.rem_euclid(1000)) as u32;
+            let time = DateTime::<Utc>::from_timestamp(seconds, millis * 1_000_000 + 999).unwrap();
+            assert_eq!(
+                log_time_to_sql(time),
+                time.to_rfc3339_opts(SecondsFormat::Millis, true)
+            );
+            let hour = time
+                .with_minute(0)
+                .and_then(|t| t.with_second(0))
+                .and_then(|t| t.with_nanosecond(0))
+                .unwrap();
+            assert_eq!(
+                hour_to_sql(time.timestamp().div_euclid(3600)),
+                hour.to_rfc3339_opts(SecondsFormat::Secs, true)
+            );
+            seconds += 7_919_993; // about three months, landing on every field's values
+        }
+        let far = Utc.with_ymd_and_hms(12_000, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(
+            log_time_to_sql(far),
+            far.to_rfc3339_opts(SecondsFormat::Millis, true)
+        );
     }
 
     #[test]
