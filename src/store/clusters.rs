@@ -407,12 +407,20 @@ impl Db<'_> {
     }
 
     /// Deletes events read before `before` (retention); counts and samples stay.
+    ///
+    /// Events are stored in the order they are read, so the old ones come first by id: the
+    /// oldest event still kept bounds the deletion, and no fetch has to scan the whole table.
+    /// (An event of a fetch that overlapped a later one may stay until the events before it go.)
     pub fn prune_events(&self, before: DateTime<Utc>) -> Result<usize> {
+        let before = log_time_to_sql(before);
+        let kept: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT id FROM events WHERE read_at >= ?1 ORDER BY id LIMIT 1")?
+            .query_row([&before], |row| row.get(0))
+            .optional()?;
         self.conn
-            .execute(
-                "DELETE FROM events WHERE read_at < ?1",
-                [log_time_to_sql(before)],
-            )
+            .prepare_cached("DELETE FROM events WHERE id < ?1 AND read_at < ?2")?
+            .execute(params![kept.unwrap_or(i64::MAX), before])
             .context("could not prune old events")
     }
 }
@@ -478,7 +486,7 @@ mod tests {
             .map(|i| event(&format!("2024-01-15 10:0{i}:00 ERROR disk {i} is full")))
             .collect();
         let result = store
-            .write(|db| db.record_events("web", None, &batch, at(59), 2))
+            .write(|db| db.record_events("web", None, &batch, at(1), 2))
             .unwrap();
         assert_eq!(
             (result.events, result.new_clusters, result.regressed),
@@ -516,13 +524,10 @@ mod tests {
         );
         assert_eq!(store.db().cluster_hours(cluster.id).unwrap().len(), 2);
         // retention removes old events but keeps the cluster, its counts and samples
-        assert_eq!(
-            store
-                .db()
-                .prune_events(at(59) + chrono::Duration::days(1))
-                .unwrap(),
-            6
-        );
+        let prune = |before| store.db().prune_events(before).unwrap();
+        assert_eq!(prune(at(30)), 5, "the first batch was read at 10:01");
+        assert_eq!(prune(at(30)), 0);
+        assert_eq!(prune(at(59) + chrono::Duration::days(1)), 1);
         let cluster = &store.db().clusters(Some("web"), None).unwrap()[0];
         assert_eq!(cluster.count, 6);
         assert!(!store.db().cluster_samples(cluster.id).unwrap().is_empty());
