@@ -132,17 +132,13 @@ pub fn level_word(word: &str) -> Option<Level> {
 
 /// The logger: the last header word that ends in `:` or precedes ` - `, without brackets.
 fn logger(head: &str) -> Option<String> {
-    let words: Vec<&str> = head.split_whitespace().collect();
-    words
-        .iter()
-        .rev()
+    let words = || head.split_whitespace().rev();
+    words()
         .find(|w| w.ends_with(':') && w.len() > 1)
         .or_else(|| {
-            words
-                .windows(2)
-                .rev()
-                .find(|pair| pair[1] == "-")
-                .map(|pair| &pair[0])
+            // the last word followed by `-` (words are visited from the end)
+            let mut next: Option<&str> = None;
+            words().find(|w| std::mem::replace(&mut next, Some(w)) == Some("-"))
         })
         .map(|w| {
             w.trim_end_matches(':')

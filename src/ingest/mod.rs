@@ -5,12 +5,14 @@
 pub mod header;
 pub mod json;
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cluster::token::{mask_into, Piece};
 use crate::hash::{with_hex, Fnv1a};
-use crate::parse::{parse_exception, FingerprintInputs, InAppRules, ParsedException};
+use crate::parse::{parse_exception_with, FingerprintInputs, InAppRules, ParsedException};
 use crate::text::cut;
 pub use header::Level;
 
@@ -110,39 +112,53 @@ pub fn to_event(record: &Record<'_>, rules: &Rules, read_at: DateTime<Utc>) -> O
         return None;
     }
     let first_line = record.text.lines().next().unwrap_or("");
-    let (mut timestamp, mut level, logger, message, body) = match json::parse(first_line) {
-        Some(json) => {
-            let body = match &json.stack {
-                Some(stack) if stack.contains(json.message.lines().next().unwrap_or("\u{0}")) => {
-                    stack.clone()
-                }
-                Some(stack) => format!("{}\n{stack}", json.message),
-                None => json.message.clone(),
-            };
-            (json.timestamp, json.level, json.logger, json.message, body)
-        }
-        None => {
-            let header = header::read(first_line, read_at);
-            let body = record.text[header.message_start..].to_string();
-            let message = first_line[header.message_start..].to_string();
-            (header.timestamp, header.level, header.logger, message, body)
-        }
-    };
+    let (mut timestamp, mut level, logger, message, body): (_, _, _, Cow<str>, Cow<str>) =
+        match json::parse(first_line) {
+            Some(json) => {
+                let body = match &json.stack {
+                    Some(stack)
+                        if stack.contains(json.message.lines().next().unwrap_or("\u{0}")) =>
+                    {
+                        stack.clone()
+                    }
+                    Some(stack) => format!("{}\n{stack}", json.message),
+                    None => json.message.clone(),
+                };
+                (
+                    json.timestamp,
+                    json.level,
+                    json.logger,
+                    json.message.into(),
+                    body.into(),
+                )
+            }
+            None => {
+                let header = header::read(first_line, read_at);
+                let body = &record.text[header.message_start..];
+                let message = &first_line[header.message_start..];
+                (
+                    header.timestamp,
+                    header.level,
+                    header.logger,
+                    message.into(),
+                    body.into(),
+                )
+            }
+        };
     if record.timestamp.is_some() {
         timestamp = record.timestamp;
     }
     if let Some(source_level) = record.level.and_then(Level::parse) {
         level = Some(source_level);
     }
+    if level.is_some_and(|level| level < rules.threshold) {
+        return None; // its trace, if any, does not matter
+    }
     // A single line has no frames to group by: its template groups it.
     let exception = body
         .contains('\n')
-        .then(|| parse_exception(&body))
-        .flatten()
-        .map(|mut parsed| {
-            rules.in_app.apply(&mut parsed);
-            parsed
-        });
+        .then(|| parse_exception_with(&body, &rules.in_app))
+        .flatten();
     // A stack trace without a level (printed straight to stderr) is an error.
     let level = level.or(exception.as_ref().map(|_| Level::Error))?;
     if level < rules.threshold {

@@ -86,10 +86,24 @@ pub fn parse_exception(text: &str) -> Option<ParsedException> {
     parse_exception_as(text, detect_language(text)?)
 }
 
+/// [`parse_exception`] with in-app frames marked by `rules` (a service's).
+pub fn parse_exception_with(text: &str, rules: &InAppRules) -> Option<ParsedException> {
+    let mut parsed = parse_trace(text, detect_language(text)?)?;
+    rules.apply(&mut parsed);
+    Some(parsed)
+}
+
 /// Parse `text` as a trace printed by `language` (when the source says which runtime it is).
 pub fn parse_exception_as(text: &str, language: Language) -> Option<ParsedException> {
+    let mut parsed = parse_trace(text, language)?;
+    InAppRules::default().apply(&mut parsed);
+    Some(parsed)
+}
+
+/// The trace in `text` as `language` prints it, in-app frames not yet marked.
+fn parse_trace(text: &str, language: Language) -> Option<ParsedException> {
     let text = clip(text);
-    let mut parsed = match language {
+    match language {
         Language::Python => python::parse(text),
         Language::Java => java::parse(text),
         Language::Go => go::parse(text),
@@ -97,9 +111,7 @@ pub fn parse_exception_as(text: &str, language: Language) -> Option<ParsedExcept
         Language::Rust => rust::parse(text),
         Language::DotNet => dotnet::parse(text),
         Language::Ruby => ruby::parse(text),
-    }?;
-    InAppRules::default().apply(&mut parsed);
-    Some(parsed)
+    }
 }
 
 /// The first [`MAX_TRACE_BYTES`] of `text`, cut at a character boundary.
