@@ -151,14 +151,13 @@ impl Db<'_> {
             self.add_hours(cluster_id, &group)?;
             self.add_samples(cluster_id, &group, is_new, distinct_samples)?;
             let mut insert = self.conn.prepare_cached(
-                "INSERT INTO events (service_id, source_id, cluster_id, log_time, level, logger, message, read_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO events (cluster_id, source_id, log_time, level, logger, message, read_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for event in &group {
                 insert.execute(params![
-                    service_id,
-                    source_id,
                     cluster_id,
+                    source_id,
                     log_time_to_sql(event.log_time),
                     event.level.as_str(),
                     event.logger,

@@ -35,6 +35,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_ingestion",
         include_str!("migrations/0002_ingestion.sql"),
     ),
+    (
+        "0003_lean_events",
+        include_str!("migrations/0003_lean_events.sql"),
+    ),
 ];
 
 /// The schema version this luffy writes.
@@ -284,6 +288,55 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         assert_eq!(store.pragma("user_version").unwrap(), SCHEMA_VERSION);
         assert_eq!(store.pragma("foreign_keys").unwrap(), 1);
+    }
+
+    #[test]
+    fn lean_events_keep_what_version_two_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("luffy.db");
+        // a database as luffy 0002 left it, with one event
+        let conn = Connection::open(&path).unwrap();
+        for (_, sql) in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = 2; PRAGMA application_id = {APPLICATION_ID};
+             INSERT INTO services (id, name, created_at, updated_at) VALUES ('web', 'web', 'a', 'a');
+             INSERT INTO log_sources (service_id, name, kind, settings, created_at, updated_at)
+                 VALUES ('web', 'app', 'file', '{{}}', 'a', 'a');
+             INSERT INTO clusters (service_id, fingerprint, kind, title, first_seen, last_seen,
+                 count, status, created_at, updated_at)
+                 VALUES ('web', 'tpl-1', 'template', 't', 'a', 'a', 1, 'open', 'a', 'a');
+             INSERT INTO events (service_id, source_id, cluster_id, log_time, level, message, read_at)
+                 VALUES ('web', 1, 1, '2024-01-15T10:00:00.000Z', 'ERROR', 'boom', 'r');"
+        ))
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.pragma("user_version").unwrap(), SCHEMA_VERSION);
+        let event = || {
+            store
+                .conn
+                .query_row(
+                    "SELECT cluster_id, source_id, message FROM events",
+                    [],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .unwrap()
+        };
+        let kept: (i64, Option<i64>, String) = event();
+        assert_eq!(kept, (1, Some(1), "boom".to_string()));
+        assert!(store.db().delete_source(1).unwrap());
+        assert_eq!(event(), (1, None, "boom".to_string()), "the event stays");
+        store
+            .conn
+            .execute("DELETE FROM services WHERE id = 'web'", [])
+            .unwrap();
+        let left: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM events", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(left, 0, "removing the service removes its clusters' events");
     }
 
     #[test]

@@ -102,6 +102,13 @@ impl Db<'_> {
 
     /// Removes a source. Returns whether it existed.
     pub fn delete_source(&self, source_id: i64) -> Result<bool> {
+        // Events keep their cluster; they only forget where they were read.
+        self.conn
+            .execute(
+                "UPDATE events SET source_id = NULL WHERE source_id = ?1",
+                [source_id],
+            )
+            .context("could not detach the source's events")?;
         Ok(self
             .conn
             .execute("DELETE FROM log_sources WHERE id = ?1", [source_id])
