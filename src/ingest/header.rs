@@ -138,7 +138,7 @@ fn logger(head: &str) -> Option<String> {
         .or_else(|| {
             // the last word followed by `-` (words are visited from the end)
             let mut next: Option<&str> = None;
-            words().find(|w| std::mem::replace(&mut next, Some(w)) == Some("-"))
+            words().find(|w| next.replace(w) == Some("-"))
         })
         .map(|w| {
             w.trim_end_matches(':')
