@@ -100,6 +100,7 @@ pub struct Event {
     pub logger: Option<String>,
     /// The record's text (cut at [`MAX_MESSAGE`]).
     pub message: String,
+    /// The parsed stack trace (a fetch keeps it only on the first event of each cluster).
     pub exception: Option<ParsedException>,
     pub grouping: Grouping,
     /// The record's time was in the future and was replaced by the reading time.

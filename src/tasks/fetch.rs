@@ -2,6 +2,7 @@
 //! events, and stores events, cluster updates and the new cursor in one transaction per batch, so
 //! that a killed fetch loses nothing and counts nothing twice.
 
+use std::collections::HashSet;
 use std::sync::mpsc::{sync_channel, SyncSender};
 
 use anyhow::Result;
@@ -141,6 +142,7 @@ fn fetch_sources(
             rules: &rules,
             now,
             counts: &mut counts,
+            seen: HashSet::new(),
         };
         let result = with_sink(store, source, now, samples, |sink| match &source.settings {
             SourceSettings::File(settings) => {
@@ -186,15 +188,28 @@ pub(super) struct Reader<'a> {
     pub rules: &'a Rules,
     pub now: DateTime<Utc>,
     pub counts: &'a mut FetchCounts,
+    /// The fingerprints of the events kept so far.
+    pub seen: HashSet<String>,
 }
 
 impl Reader<'_> {
     /// Counts a record and keeps its event, if it makes one.
+    ///
+    /// Only the first event of a cluster in a fetch keeps its parsed exception and fingerprint
+    /// inputs: the store reads them only when it creates the cluster, which is at that event
+    /// (batches commit in reading order), and the others are dropped here rather than by the
+    /// writer thread, for which freeing memory allocated on this thread is the slow path.
     pub fn record(&mut self, record: &Record<'_>, events: &mut Vec<Event>) {
         self.counts.records += 1;
         match ingest::to_event(record, self.rules, self.now) {
-            Some(event) => {
+            Some(mut event) => {
                 self.counts.future_times += u64::from(event.clamped_time);
+                if self.seen.contains(&event.grouping.fingerprint) {
+                    event.exception = None;
+                    event.grouping.exception_inputs = None;
+                } else {
+                    self.seen.insert(event.grouping.fingerprint.clone());
+                }
                 events.push(event);
             }
             None => self.counts.dropped += 1,
