@@ -103,8 +103,14 @@ pub fn level_word(word: &str) -> Option<Level> {
     // Most header words are dates, times, numbers or names: reject them by length and first
     // letter before any trimming (this runs for the first words of every record).
     let bytes = word.as_bytes();
-    if bytes.len() > 16 {
-        return None;
+    // The words most logs print, as they stand (the general reading below agrees).
+    match bytes {
+        b"INFO" => return Some(Level::Info),
+        b"ERROR" => return Some(Level::Error),
+        b"WARN" | b"WARNING" => return Some(Level::Warn),
+        b"DEBUG" => return Some(Level::Debug),
+        _ if bytes.len() > 16 => return None,
+        _ => {}
     }
     let first = bytes
         .iter()
@@ -264,6 +270,19 @@ fn apache(text: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_level_words_read_as_their_names() {
+        for word in ["INFO", "ERROR", "WARN", "WARNING", "DEBUG"] {
+            assert!(Level::parse(word).is_some());
+            assert_eq!(level_word(word), Level::parse(word), "{word}");
+            assert_eq!(
+                level_word(&format!("[{word}]")),
+                Level::parse(word),
+                "{word}"
+            );
+        }
+    }
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0).unwrap()

@@ -112,7 +112,7 @@ pub fn to_event(record: &Record<'_>, rules: &Rules, read_at: DateTime<Utc>) -> O
     if is_plainly_below(record.text, record.level.is_some(), rules.threshold) {
         return None;
     }
-    let first_line = record.text.lines().next().unwrap_or("");
+    let first_line = first_line(record.text);
     let (mut timestamp, mut level, logger, message, body): (_, _, _, Cow<str>, Cow<str>) =
         match json::parse(first_line) {
             Some(json) => {
@@ -184,6 +184,17 @@ pub fn to_event(record: &Record<'_>, rules: &Rules, read_at: DateTime<Utc>) -> O
         grouping,
         clamped_time: future,
     })
+}
+
+/// The first line of `text`, as `lines()` gives it (without a `\r` before its newline).
+fn first_line(text: &str) -> &str {
+    match memchr::memchr(b'\n', text.as_bytes()) {
+        Some(end) => {
+            let line = &text[..end];
+            line.strip_suffix('\r').unwrap_or(line)
+        }
+        None => text,
+    }
 }
 
 /// A cheap test that lets most records go without reading their header in full: a single text
