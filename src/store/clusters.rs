@@ -48,20 +48,28 @@ pub struct BatchResult {
 }
 
 /// Log times keep milliseconds so that events order within a second:
-/// `2024-01-15T10:00:00.123Z`, as chrono's RFC 3339 with milliseconds writes it, written by hand
-/// for the years 0 to 9999 (every event's time is stored).
+/// `2024-01-15T10:00:00.123Z`, as chrono's RFC 3339 with milliseconds writes it.
 pub fn log_time_to_sql(time: DateTime<Utc>) -> String {
+    let mut buf = [0u8; 24];
+    match log_time_text(time, &mut buf) {
+        Some(text) => text.to_owned(),
+        None => time.to_rfc3339_opts(SecondsFormat::Millis, true),
+    }
+}
+
+/// [`log_time_to_sql`] written into `buf` by hand, for the years 0 to 9999 (every event's time
+/// is stored); `None` for other times, which chrono writes.
+fn log_time_text(time: DateTime<Utc>, buf: &mut [u8; 24]) -> Option<&str> {
     let naive = time.naive_utc();
     let year = naive.year();
     let nanos = naive.nanosecond();
     if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
-        return time.to_rfc3339_opts(SecondsFormat::Millis, true);
+        return None;
     }
-    let mut out = [0u8; 24];
     let mut put = |at: usize, value: u32, width: usize| {
         let mut value = value;
         for i in (0..width).rev() {
-            out[at + i] = b'0' + (value % 10) as u8;
+            buf[at + i] = b'0' + (value % 10) as u8;
             value /= 10;
         }
     };
@@ -81,9 +89,9 @@ pub fn log_time_to_sql(time: DateTime<Utc>) -> String {
         (19, b'.'),
         (23, b'Z'),
     ] {
-        out[at] = byte;
+        buf[at] = byte;
     }
-    out.iter().map(|&b| char::from(b)).collect()
+    std::str::from_utf8(buf).ok()
 }
 
 /// The start of the hour of `time`, as stored in `cluster_hours`.
@@ -111,7 +119,11 @@ fn bind_event(
 ) -> rusqlite::Result<()> {
     stmt.raw_bind_parameter(at + 1, cluster_id)?;
     stmt.raw_bind_parameter(at + 2, source_id)?;
-    stmt.raw_bind_parameter(at + 3, log_time_to_sql(event.log_time))?;
+    let mut buf = [0u8; 24];
+    match log_time_text(event.log_time, &mut buf) {
+        Some(text) => stmt.raw_bind_parameter(at + 3, text)?,
+        None => stmt.raw_bind_parameter(at + 3, log_time_to_sql(event.log_time))?,
+    }
     stmt.raw_bind_parameter(at + 4, event.level.as_str())?;
     stmt.raw_bind_parameter(at + 5, event.logger.as_deref())?;
     stmt.raw_bind_parameter(at + 6, event.message.as_str())?;
