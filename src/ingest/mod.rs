@@ -100,20 +100,81 @@ pub struct Event {
     pub logger: Option<String>,
     /// The record's text (cut at [`MAX_MESSAGE`]).
     pub message: String,
-    /// The parsed stack trace (a fetch keeps it only on the first event of each cluster).
+    /// The parsed stack trace, when the record has one.
     pub exception: Option<ParsedException>,
     pub grouping: Grouping,
     /// The record's time was in the future and was replaced by the reading time.
     pub clamped_time: bool,
 }
 
+/// An error occurrence read from its record, before its cluster is decided: the reading half of
+/// [`to_event`]. A fetch reads occurrences on its reader thread and groups them
+/// ([`Occurrence::group`]) on its writer thread, so that the two threads share the work.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Occurrence {
+    pub log_time: DateTime<Utc>,
+    pub level: Level,
+    pub logger: Option<String>,
+    /// The record's text (cut at [`MAX_MESSAGE`]).
+    pub message: String,
+    pub exception: Option<ParsedException>,
+    /// The record's time was in the future and was replaced by the reading time.
+    pub clamped_time: bool,
+    /// What a frameless occurrence's template is mined from.
+    template_text: TemplateText,
+}
+
+/// The message a template is mined from: a part of the record's text, or a JSON message.
+#[derive(Debug, Clone, PartialEq)]
+enum TemplateText {
+    /// `message[start..end]`.
+    Range(usize, usize),
+    Own(String),
+}
+
+impl Occurrence {
+    /// Decides the occurrence's cluster: exception type + in-app frames, or the template of its
+    /// message + level + logger.
+    pub fn group(self) -> Event {
+        let grouping = match &self.exception {
+            Some(parsed) => exception_grouping(parsed),
+            None => {
+                let text = match &self.template_text {
+                    TemplateText::Range(start, end) => &self.message[*start..*end],
+                    TemplateText::Own(text) => text,
+                };
+                template_grouping(text, self.level, self.logger.as_deref())
+            }
+        };
+        Event {
+            log_time: self.log_time,
+            level: self.level,
+            logger: self.logger,
+            message: self.message,
+            exception: self.exception,
+            grouping,
+            clamped_time: self.clamped_time,
+        }
+    }
+}
+
 /// Turns a record into an event, or `None` when it is below the threshold.
 pub fn to_event(record: &Record<'_>, rules: &Rules, read_at: DateTime<Utc>) -> Option<Event> {
+    read_occurrence(record, rules, read_at).map(Occurrence::group)
+}
+
+/// Reads a record's occurrence, or `None` when it is below the threshold.
+pub fn read_occurrence(
+    record: &Record<'_>,
+    rules: &Rules,
+    read_at: DateTime<Utc>,
+) -> Option<Occurrence> {
     if is_plainly_below(record.text, record.level.is_some(), rules.threshold) {
         return None;
     }
     let first_line = first_line(record.text);
-    let (mut timestamp, mut level, logger, message, body): (_, _, _, Cow<str>, Cow<str>) =
+    // `range`: where a text header's message lies in the record's text.
+    let (mut timestamp, mut level, logger, message, body, range): (_, _, _, Cow<str>, Cow<str>, _) =
         match json::parse(first_line) {
             Some(json) => {
                 let body = match &json.stack {
@@ -131,6 +192,7 @@ pub fn to_event(record: &Record<'_>, rules: &Rules, read_at: DateTime<Utc>) -> O
                     json.logger,
                     json.message.into(),
                     body.into(),
+                    None,
                 )
             }
             None => {
@@ -143,6 +205,7 @@ pub fn to_event(record: &Record<'_>, rules: &Rules, read_at: DateTime<Utc>) -> O
                     header.logger,
                     message.into(),
                     body.into(),
+                    Some((header.message_start, first_line.len())),
                 )
             }
         };
@@ -171,18 +234,21 @@ pub fn to_event(record: &Record<'_>, rules: &Rules, read_at: DateTime<Utc>) -> O
     } else {
         timestamp.unwrap_or(read_at)
     };
-    let grouping = match &exception {
-        Some(parsed) => exception_grouping(parsed),
-        None => template_grouping(&message, level, logger.as_deref()),
+    let kept = cut(record.text, MAX_MESSAGE);
+    let template_text = match range {
+        // frames group it: no template is mined
+        _ if exception.is_some() => TemplateText::Own(String::new()),
+        Some((start, end)) if end <= kept.len() => TemplateText::Range(start, end),
+        _ => TemplateText::Own(message.into_owned()),
     };
-    Some(Event {
+    Some(Occurrence {
         log_time,
         level,
         logger,
-        message: cut(record.text, MAX_MESSAGE).to_string(),
+        message: kept.to_string(),
         exception,
-        grouping,
         clamped_time: future,
+        template_text,
     })
 }
 

@@ -2,7 +2,6 @@
 //! events, and stores events, cluster updates and the new cursor in one transaction per batch, so
 //! that a killed fetch loses nothing and counts nothing twice.
 
-use std::collections::HashSet;
 use std::sync::mpsc::{sync_channel, SyncSender};
 
 use anyhow::Result;
@@ -12,7 +11,7 @@ use serde::Serialize;
 use super::{lease, Trigger};
 use super::{read_file, read_remote};
 use crate::config::Config;
-use crate::ingest::{self, Event, Level, Record, Rules};
+use crate::ingest::{self, Event, Level, Occurrence, Record, Rules};
 use crate::parse::InAppRules;
 use crate::service::Service;
 use crate::sources::{LogSource, SourceSettings};
@@ -142,7 +141,6 @@ fn fetch_sources(
             rules: &rules,
             now,
             counts: &mut counts,
-            seen: HashSet::new(),
         };
         let result = with_sink(store, source, now, samples, |sink| match &source.settings {
             SourceSettings::File(settings) => {
@@ -188,37 +186,24 @@ pub(super) struct Reader<'a> {
     pub rules: &'a Rules,
     pub now: DateTime<Utc>,
     pub counts: &'a mut FetchCounts,
-    /// The fingerprints of the events kept so far.
-    pub seen: HashSet<String>,
 }
 
 impl Reader<'_> {
-    /// Counts a record and keeps its event, if it makes one.
-    ///
-    /// Only the first event of a cluster in a fetch keeps its parsed exception and fingerprint
-    /// inputs: the store reads them only when it creates the cluster, which is at that event
-    /// (batches commit in reading order), and the others are dropped here rather than by the
-    /// writer thread, for which freeing memory allocated on this thread is the slow path.
-    pub fn record(&mut self, record: &Record<'_>, events: &mut Vec<Event>) {
+    /// Counts a record and keeps its occurrence, if it is one (the writer thread groups it).
+    pub fn record(&mut self, record: &Record<'_>, events: &mut Vec<Occurrence>) {
         self.counts.records += 1;
-        match ingest::to_event(record, self.rules, self.now) {
-            Some(mut event) => {
-                self.counts.future_times += u64::from(event.clamped_time);
-                if self.seen.contains(&event.grouping.fingerprint) {
-                    event.exception = None;
-                    event.grouping.exception_inputs = None;
-                } else {
-                    self.seen.insert(event.grouping.fingerprint.clone());
-                }
-                events.push(event);
+        match ingest::read_occurrence(record, self.rules, self.now) {
+            Some(occurrence) => {
+                self.counts.future_times += u64::from(occurrence.clamped_time);
+                events.push(occurrence);
             }
             None => self.counts.dropped += 1,
         }
     }
 }
 
-/// A batch on its way to the database: events and the cursor just after them.
-type Batch = (Vec<Event>, serde_json::Value);
+/// A batch on its way to the database: occurrences and the cursor just after them.
+type Batch = (Vec<Occurrence>, serde_json::Value);
 
 /// Where a reader sends its batches; a writer thread commits them in order, each batch with its
 /// cursor in one transaction, while the reader goes on reading.
@@ -228,7 +213,7 @@ pub(super) struct Sink {
 
 impl Sink {
     /// Hands a batch to the writer; fails when the writer has stopped (its error is reported).
-    pub fn send(&self, events: Vec<Event>, cursor: serde_json::Value) -> Result<()> {
+    pub fn send(&self, events: Vec<Occurrence>, cursor: serde_json::Value) -> Result<()> {
         self.tx
             .send((events, cursor))
             .map_err(|_| anyhow::anyhow!("the database writer stopped"))
@@ -249,7 +234,9 @@ fn with_sink(
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || {
             let mut totals = BatchResult::default();
-            for (events, cursor) in rx {
+            for (occurrences, cursor) in rx {
+                // Grouping runs here: the reader thread has the heavier share of the work.
+                let events: Vec<Event> = occurrences.into_iter().map(Occurrence::group).collect();
                 let committed = store.write(|db| {
                     // Commit only while the lease is ours: a fetch that outlived its lease must
                     // not count what its successor counts too.

@@ -9,7 +9,7 @@ use std::io::{Read, Seek, SeekFrom};
 use anyhow::{Context as _, Result};
 
 use super::fetch::{batch_size, FetchCounts, Reader, Sink};
-use crate::ingest::{Event, Record};
+use crate::ingest::{Occurrence, Record};
 use crate::parse::Assembler;
 use crate::sources::file::{self, FileCursor, Planned};
 use crate::sources::FileSettings;
@@ -102,7 +102,13 @@ struct FileLines {
 
 impl FileLines {
     /// Takes one line (`len` bytes with its newline).
-    fn line(&mut self, text: &str, len: u64, reader: &mut Reader<'_>, events: &mut Vec<Event>) {
+    fn line(
+        &mut self,
+        text: &str,
+        len: u64,
+        reader: &mut Reader<'_>,
+        events: &mut Vec<Occurrence>,
+    ) {
         let line_start = self.pos;
         self.pos += len;
         reader.counts.lines += 1;

@@ -94,7 +94,7 @@ fn pages(
 fn assemble(
     records: &[RawRecord],
     reader: &mut Reader<'_>,
-    events: &mut Vec<crate::ingest::Event>,
+    events: &mut Vec<crate::ingest::Occurrence>,
 ) {
     let mut assembler = Assembler::new();
     for raw in records {
