@@ -120,7 +120,7 @@ pub struct Occurrence {
     pub exception: Option<ParsedException>,
     /// The record's time was in the future and was replaced by the reading time.
     pub clamped_time: bool,
-    /// What a frameless occurrence's template is mined from.
+    /// What the template is mined from, when there are no frames to group by.
     template_text: TemplateText,
 }
 
@@ -236,8 +236,6 @@ pub fn read_occurrence(
     };
     let kept = cut(record.text, MAX_MESSAGE);
     let template_text = match range {
-        // frames group it: no template is mined
-        _ if exception.is_some() => TemplateText::Own(String::new()),
         Some((start, end)) if end <= kept.len() => TemplateText::Range(start, end),
         _ => TemplateText::Own(message.into_owned()),
     };

@@ -94,7 +94,7 @@ fn log_time_text(time: DateTime<Utc>, buf: &mut [u8; 24]) -> Option<&str> {
     std::str::from_utf8(buf).ok()
 }
 
-/// The start of the hour of `time`, as stored in `cluster_hours`.
+/// The start of `hour` (hours since the Unix epoch), as stored in `cluster_hours`.
 fn hour_to_sql(hour: i64) -> String {
     DateTime::<Utc>::from_timestamp(hour * 3600, 0)
         .unwrap_or_default()
