@@ -101,6 +101,31 @@ impl Store {
         Ok(value)
     }
 
+    /// Runs `work` with this connection's foreign-key checks off, and turns them back on after.
+    ///
+    /// For writers that only ever insert children of the parent rows they have just written in
+    /// the same transaction (a fetch's events, hours and samples under the clusters it upserted):
+    /// the checks cannot fail there, and each costs a cursor on the parent table per row. Nothing
+    /// that deletes may run inside: cascades are foreign-key actions too.
+    pub fn without_foreign_key_checks<T>(
+        &mut self,
+        work: impl FnOnce(&mut Store) -> T,
+    ) -> Result<T> {
+        /// Turns the checks back on when dropped, even while `work` panics.
+        struct Restore<'a>(&'a mut Store);
+        impl Drop for Restore<'_> {
+            fn drop(&mut self) {
+                // Outside a transaction (each `write` has ended) this cannot fail.
+                let _ = self.0.conn.execute_batch("PRAGMA foreign_keys = ON");
+            }
+        }
+        self.conn
+            .execute_batch("PRAGMA foreign_keys = OFF")
+            .map_err(|err| self.explain(err))?;
+        let restore = Restore(self);
+        Ok(work(restore.0))
+    }
+
     fn describe(&self) -> String {
         self.path
             .as_ref()
@@ -288,6 +313,29 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         assert_eq!(store.pragma("user_version").unwrap(), SCHEMA_VERSION);
         assert_eq!(store.pragma("foreign_keys").unwrap(), 1);
+    }
+
+    #[test]
+    fn foreign_key_checks_come_back_after_work_that_turned_them_off() {
+        let mut store = Store::open_in_memory().unwrap();
+        let inside = store
+            .without_foreign_key_checks(|store| store.pragma("foreign_keys").unwrap())
+            .unwrap();
+        assert_eq!(inside, 0);
+        assert_eq!(store.pragma("foreign_keys").unwrap(), 1);
+        // ...even when the work panics
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store.without_foreign_key_checks(|_| panic!("writer failed"))
+        }));
+        assert!(caught.is_err());
+        assert_eq!(store.pragma("foreign_keys").unwrap(), 1);
+        // and a row without its parent is refused again
+        let orphan = store.db().conn.execute(
+            "INSERT INTO cluster_hours (cluster_id, hour, count) VALUES (999, '2024-01-15T10:00:00Z', 1)",
+            [],
+        );
+        let err = orphan.expect_err("an orphan row was accepted").to_string();
+        assert!(err.contains("FOREIGN KEY"), "{err}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! events, and stores events, cluster updates and the new cursor in one transaction per batch, so
 //! that a killed fetch loses nothing and counts nothing twice.
 
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
@@ -233,39 +233,13 @@ fn with_sink(
     let clock = std::time::Instant::now();
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || {
-            let mut totals = BatchResult::default();
-            for (occurrences, cursor) in rx {
-                // Grouping runs here: the reader thread has the heavier share of the work.
-                let events: Vec<Event> = occurrences.into_iter().map(Occurrence::group).collect();
-                let committed = store.write(|db| {
-                    // Commit only while the lease is ours: a fetch that outlived its lease must
-                    // not count what its successor counts too.
-                    let elapsed = Duration::from_std(clock.elapsed()).unwrap_or_default();
-                    let expires = now + elapsed + Duration::minutes(LEASE_MINUTES);
-                    let holder = lease::holder();
-                    if !db.renew_lease(&source.service_id, "fetch", holder, expires)? {
-                        anyhow::bail!("lost the fetch lease to another process; stopped");
-                    }
-                    let result = db.record_events(
-                        &source.service_id,
-                        Some(source.id),
-                        &events,
-                        now,
-                        samples,
-                    )?;
-                    db.set_cursor(source.id, &cursor)?;
-                    Ok(result)
-                });
-                match committed {
-                    Ok(result) => {
-                        totals.events += result.events;
-                        totals.new_clusters += result.new_clusters;
-                        totals.regressed += result.regressed;
-                    }
-                    Err(err) => return (totals, Some(err)),
-                }
-            }
-            (totals, None)
+            // The writer inserts only rows under the clusters it upserts in the same
+            // transaction: their foreign-key checks cannot fail, and cost a cursor per row.
+            store
+                .without_foreign_key_checks(|store| {
+                    write_batches(store, rx, source, now, samples, clock)
+                })
+                .unwrap_or_else(|err| (BatchResult::default(), Some(err)))
         });
         let read_result = read(&Sink { tx });
         let (totals, write_error) = writer.join().unwrap_or_else(|_| {
@@ -279,6 +253,46 @@ fn with_sink(
             (None, Ok(())) => Ok(totals),
         }
     })
+}
+
+/// Commits each batch from `rx` with its cursor in one transaction, in order; stops at the first
+/// error, returning it with the totals committed before it.
+fn write_batches(
+    store: &mut Store,
+    rx: Receiver<Batch>,
+    source: &LogSource,
+    now: DateTime<Utc>,
+    samples: usize,
+    clock: std::time::Instant,
+) -> (BatchResult, Option<anyhow::Error>) {
+    let mut totals = BatchResult::default();
+    for (occurrences, cursor) in rx {
+        // Grouping runs here: the reader thread has the heavier share of the work.
+        let events: Vec<Event> = occurrences.into_iter().map(Occurrence::group).collect();
+        let committed = store.write(|db| {
+            // Commit only while the lease is ours: a fetch that outlived its lease must not
+            // count what its successor counts too.
+            let elapsed = Duration::from_std(clock.elapsed()).unwrap_or_default();
+            let expires = now + elapsed + Duration::minutes(LEASE_MINUTES);
+            let holder = lease::holder();
+            if !db.renew_lease(&source.service_id, "fetch", holder, expires)? {
+                anyhow::bail!("lost the fetch lease to another process; stopped");
+            }
+            let result =
+                db.record_events(&source.service_id, Some(source.id), &events, now, samples)?;
+            db.set_cursor(source.id, &cursor)?;
+            Ok(result)
+        });
+        match committed {
+            Ok(result) => {
+                totals.events += result.events;
+                totals.new_clusters += result.new_clusters;
+                totals.regressed += result.regressed;
+            }
+            Err(err) => return (totals, Some(err)),
+        }
+    }
+    (totals, None)
 }
 
 /// `source test`: what the source holds, or a precise error.
