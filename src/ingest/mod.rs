@@ -6,12 +6,16 @@ pub mod header;
 pub mod json;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cluster::token::{mask_into, Piece};
 use crate::hash::{with_hex, Fnv1a};
+use rustc_hash::FxHashMap;
+
+use crate::parse::fingerprint::{write_raw_key, DEFAULT_FRAMES};
 use crate::parse::{parse_exception_with, FingerprintInputs, InAppRules, ParsedException};
 use crate::text::cut;
 pub use header::Level;
@@ -75,14 +79,14 @@ pub struct Grouping {
     pub template: Option<String>,
     /// An exception cluster's fingerprint inputs (a template cluster's are its template, level
     /// and logger).
-    pub exception_inputs: Option<FingerprintInputs>,
+    pub exception_inputs: Option<Arc<FingerprintInputs>>,
 }
 
 impl Grouping {
     /// The fingerprint's inputs as JSON, shown by `cluster show` (built only for new clusters).
     pub fn inputs_json(&self, level: Level, logger: Option<&str>) -> serde_json::Value {
         match &self.exception_inputs {
-            Some(inputs) => serde_json::to_value(inputs).unwrap_or_default(),
+            Some(inputs) => serde_json::to_value(&**inputs).unwrap_or_default(),
             None => serde_json::json!({
                 "template": self.template,
                 "level": level.as_str(),
@@ -132,12 +136,50 @@ enum TemplateText {
     Own(String),
 }
 
+/// Decides clusters for many occurrences, reusing the fingerprint of an exception whose inputs
+/// (type, in-app frames, messages where they count) were seen before as printed: most errors
+/// repeat, and normalizing their frames is the larger part of grouping them.
+#[derive(Default)]
+pub struct Grouper {
+    key: Vec<u8>,
+    seen: FxHashMap<Box<[u8]>, (String, Arc<FingerprintInputs>)>,
+}
+
+impl Grouper {
+    /// Distinct exceptions remembered; past this the memory starts over.
+    const MAX_SEEN: usize = 4096;
+
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The fingerprint and inputs of `parsed`'s exception cluster.
+    fn exception(&mut self, parsed: &ParsedException) -> (String, Arc<FingerprintInputs>) {
+        write_raw_key(parsed, DEFAULT_FRAMES, &mut self.key);
+        if let Some(known) = self.seen.get(self.key.as_slice()) {
+            return known.clone();
+        }
+        let inputs = FingerprintInputs::from_exception(parsed);
+        let known = (with_hex("exc-", inputs.hash()), Arc::new(inputs));
+        if self.seen.len() >= Self::MAX_SEEN {
+            self.seen.clear();
+        }
+        self.seen.insert(self.key.as_slice().into(), known.clone());
+        known
+    }
+}
+
 impl Occurrence {
     /// Decides the occurrence's cluster: exception type + in-app frames, or the template of its
     /// message + level + logger.
     pub fn group(self) -> Event {
+        self.group_with(&mut Grouper::new())
+    }
+
+    /// [`Occurrence::group`], remembering exceptions in `grouper` for the next occurrences.
+    pub fn group_with(self, grouper: &mut Grouper) -> Event {
         let grouping = match &self.exception {
-            Some(parsed) => exception_grouping(parsed),
+            Some(parsed) => exception_grouping(parsed, grouper),
             None => {
                 let text = match &self.template_text {
                     TemplateText::Range(start, end) => &self.message[*start..*end],
@@ -274,8 +316,8 @@ fn is_plainly_below(text: &str, source_level: bool, threshold: Level) -> bool {
         .is_some_and(|level| level < threshold)
 }
 
-fn exception_grouping(parsed: &ParsedException) -> Grouping {
-    let inputs = FingerprintInputs::from_exception(parsed);
+fn exception_grouping(parsed: &ParsedException, grouper: &mut Grouper) -> Grouping {
+    let (fingerprint, inputs) = grouper.exception(parsed);
     let outer = parsed.chain.first();
     let exception_type = outer
         .map(|e| e.exception_type.clone())
@@ -293,7 +335,7 @@ fn exception_grouping(parsed: &ParsedException) -> Grouping {
     };
     Grouping {
         kind: ClusterKind::Exception,
-        fingerprint: with_hex("exc-", inputs.hash()),
+        fingerprint,
         title: cut(&title, 200).to_string(),
         exception_type,
         template: None,
@@ -402,6 +444,58 @@ mod tests {
         assert_eq!(e.grouping.exception_type.as_deref(), Some("ValueError"));
         let again = event(&trace.replace("line 10", "line 11").replace("42", "43")).unwrap();
         assert_eq!(e.grouping.fingerprint, again.grouping.fingerprint);
+    }
+
+    /// Every trace of the parser corpora, and variants that keep or change their inputs.
+    fn corpus() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/traces");
+        let mut texts = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "txt") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                // other line numbers and values: the same inputs; another in-app function or
+                // file: other inputs
+                texts.push(text.replace('1', "7").replace("42", "43"));
+                texts.push(text.replace("handle", "serve").replace(".py", "_v2.py"));
+                texts.push(text);
+            }
+        }
+        assert!(texts.len() > 60, "{} traces", texts.len());
+        texts
+    }
+
+    #[test]
+    fn a_grouper_that_remembers_exceptions_groups_as_one_that_does_not() {
+        let rules = Rules {
+            threshold: Level::Error,
+            in_app: InAppRules {
+                app_paths: vec!["/srv/app".into()],
+                app_packages: vec!["com.acme".into()],
+            },
+        };
+        let mut grouper = Grouper::new();
+        let mut fingerprints = std::collections::HashSet::new();
+        // twice over, so that the second round finds every exception remembered
+        for text in corpus().iter().chain(corpus().iter()) {
+            let record = Record {
+                text,
+                ..Record::default()
+            };
+            let Some(occurrence) = read_occurrence(&record, &rules, now()) else {
+                continue;
+            };
+            let fresh = occurrence.clone().group();
+            let remembered = occurrence.group_with(&mut grouper);
+            assert_eq!(fresh, remembered, "{text}");
+            fingerprints.insert(fresh.grouping.fingerprint);
+        }
+        assert!(grouper.seen.len() > 30, "{} remembered", grouper.seen.len());
+        assert!(
+            fingerprints.len() > 30,
+            "{} fingerprints",
+            fingerprints.len()
+        );
     }
 
     #[test]

@@ -113,6 +113,47 @@ impl FingerprintInputs {
     }
 }
 
+/// Writes into `key` everything of `parsed` that [`FingerprintInputs::with_frames`] reads, as
+/// printed (before any normalization), each field prefixed with its length: two exceptions with
+/// the same key have the same inputs, so a caller may reuse the inputs of the first for the
+/// second (the key is finer than the inputs: it may tell apart what normalization merges).
+pub fn write_raw_key(parsed: &ParsedException, max_frames: usize, key: &mut Vec<u8>) {
+    fn field(key: &mut Vec<u8>, value: Option<&str>) {
+        match value {
+            Some(text) => {
+                key.push(1);
+                key.extend_from_slice(&(text.len() as u64).to_le_bytes());
+                key.extend_from_slice(text.as_bytes());
+            }
+            None => key.push(0),
+        }
+    }
+    key.clear();
+    field(key, Some(parsed.language.as_str()));
+    let chain = || {
+        parsed
+            .chain
+            .iter()
+            .filter(|e| e.relation != Some(Relation::Suppressed))
+            .take(MAX_EXCEPTIONS)
+    };
+    let by_frames = chain().any(|e| e.frames.iter().any(|f| f.in_app));
+    for e in chain() {
+        field(key, Some(&e.exception_type));
+        field(key, e.relation.map(relation_code));
+        let mut anonymous = false;
+        for f in e.frames.iter().filter(|f| f.in_app).take(max_frames) {
+            field(key, f.module.as_deref());
+            field(key, Some(&f.function));
+            field(key, f.path.as_deref());
+            anonymous |= f.function.is_empty();
+        }
+        // ends the frames: no frame starts with this byte
+        key.push(2);
+        field(key, (anonymous || !by_frames).then_some(e.message.as_str()));
+    }
+}
+
 fn first_line_masked(message: &str) -> String {
     mask_message(message.lines().next().unwrap_or(""))
 }

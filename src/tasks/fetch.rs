@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::{lease, Trigger};
 use super::{read_file, read_remote};
 use crate::config::Config;
-use crate::ingest::{self, Event, Level, Occurrence, Record, Rules};
+use crate::ingest::{self, Event, Grouper, Level, Occurrence, Record, Rules};
 use crate::parse::InAppRules;
 use crate::service::Service;
 use crate::sources::{LogSource, SourceSettings};
@@ -266,9 +266,13 @@ fn write_batches(
     clock: std::time::Instant,
 ) -> (BatchResult, Option<anyhow::Error>) {
     let mut totals = BatchResult::default();
+    let mut grouper = Grouper::new();
     for (occurrences, cursor) in rx {
         // Grouping runs here: the reader thread has the heavier share of the work.
-        let events: Vec<Event> = occurrences.into_iter().map(Occurrence::group).collect();
+        let events: Vec<Event> = occurrences
+            .into_iter()
+            .map(|occurrence| occurrence.group_with(&mut grouper))
+            .collect();
         let committed = store.write(|db| {
             // Commit only while the lease is ours: a fetch that outlived its lease must not
             // count what its successor counts too.
