@@ -211,7 +211,7 @@ pub fn read_occurrence(
     rules: &Rules,
     read_at: DateTime<Utc>,
 ) -> Option<Occurrence> {
-    if is_plainly_below(record.text, record.level.is_some(), rules.threshold) {
+    if is_plainly_below(record, rules.threshold) {
         return None;
     }
     let first_line = first_line(record.text);
@@ -305,9 +305,14 @@ fn first_line(text: &str) -> &str {
 
 /// A cheap test that lets most records go without reading their header in full: a single text
 /// line whose first level word (among its first words) is below the threshold. It agrees with
-/// the full reading: a level in the header comes before any word of the message.
-fn is_plainly_below(text: &str, source_level: bool, threshold: Level) -> bool {
-    if source_level || text.starts_with('{') || memchr::memchr(b'\n', text.as_bytes()).is_some() {
+/// the full reading ([`read_occurrence`] gives `None`): a level in the header comes before any
+/// word of the message.
+pub fn is_plainly_below(record: &Record<'_>, threshold: Level) -> bool {
+    let text = record.text;
+    if record.level.is_some()
+        || text.starts_with('{')
+        || memchr::memchr(b'\n', text.as_bytes()).is_some()
+    {
         return false;
     }
     text.split_ascii_whitespace()

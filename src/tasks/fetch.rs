@@ -142,31 +142,32 @@ fn fetch_sources(
             now,
             counts: &mut counts,
         };
-        let result = with_sink(store, source, now, samples, |sink| match &source.settings {
-            SourceSettings::File(settings) => {
-                read_file::read(settings, source.cursor.as_ref(), &mut reader, sink)
+        let result = with_sink(store, source, &rules, now, samples, |sink| {
+            match &source.settings {
+                SourceSettings::File(settings) => {
+                    read_file::read(settings, source.cursor.as_ref(), &mut reader, sink)
+                }
+                other => read_remote::read(
+                    other,
+                    source.cursor.as_ref(),
+                    service.log_fetch_interval_minutes,
+                    &mut reader,
+                    sink,
+                ),
             }
-            other => read_remote::read(
-                other,
-                source.cursor.as_ref(),
-                service.log_fetch_interval_minutes,
-                &mut reader,
-                sink,
-            ),
         });
-        match result {
-            Ok(totals) => {
-                counts.events += totals.events;
-                counts.new_clusters += totals.new_clusters;
-                counts.regressed += totals.regressed;
-            }
+        let totals = match result {
+            Ok(totals) => totals,
             Err((totals, err)) => {
-                counts.events += totals.events;
-                counts.new_clusters += totals.new_clusters;
-                counts.regressed += totals.regressed;
                 errors.push(format!("source {}: {err:#}", source.name));
+                totals
             }
-        }
+        };
+        counts.events += totals.stored.events;
+        counts.new_clusters += totals.stored.new_clusters;
+        counts.regressed += totals.stored.regressed;
+        counts.dropped += totals.dropped;
+        counts.future_times += totals.future_times;
     }
     Ok((counts, errors))
 }
@@ -189,65 +190,147 @@ pub(super) struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    /// Counts a record and keeps its occurrence, if it is one (the writer thread groups it).
-    pub fn record(&mut self, record: &Record<'_>, events: &mut Vec<Occurrence>) {
+    /// Counts a record and keeps it for reading, unless it is plainly below the threshold (a
+    /// thread of its own reads the kept ones: [`Pending::read`]).
+    pub fn record(&mut self, record: &Record<'_>, pending: &mut Pending) {
         self.counts.records += 1;
-        match ingest::read_occurrence(record, self.rules, self.now) {
-            Some(occurrence) => {
-                self.counts.future_times += u64::from(occurrence.clamped_time);
-                events.push(occurrence);
-            }
-            None => self.counts.dropped += 1,
+        if ingest::is_plainly_below(record, self.rules.threshold) {
+            self.counts.dropped += 1;
+        } else {
+            pending.push(record);
         }
     }
 }
 
-/// A batch on its way to the database: occurrences and the cursor just after them.
-type Batch = (Vec<Occurrence>, serde_json::Value);
+/// Records kept for reading, their texts in one buffer.
+#[derive(Debug, Default)]
+pub(super) struct Pending {
+    text: String,
+    records: Vec<PendingRecord>,
+}
 
-/// Where a reader sends its batches; a writer thread commits them in order, each batch with its
-/// cursor in one transaction, while the reader goes on reading.
+#[derive(Debug)]
+struct PendingRecord {
+    /// Where the record's text ends in [`Pending::text`] (it starts where the one before ends).
+    end: usize,
+    timestamp: Option<DateTime<Utc>>,
+    level: Option<String>,
+}
+
+impl Pending {
+    fn push(&mut self, record: &Record<'_>) {
+        self.text.push_str(record.text);
+        self.records.push(PendingRecord {
+            end: self.text.len(),
+            timestamp: record.timestamp,
+            level: record.level.map(str::to_string),
+        });
+    }
+
+    /// Reads each record's occurrence, counting the records below the threshold and the
+    /// occurrences whose time was in the future.
+    fn read(&self, rules: &Rules, now: DateTime<Utc>) -> Read {
+        let mut read = Read {
+            occurrences: Vec::with_capacity(self.records.len()),
+            ..Read::default()
+        };
+        let mut start = 0;
+        for kept in &self.records {
+            let record = Record {
+                text: &self.text[start..kept.end],
+                timestamp: kept.timestamp,
+                level: kept.level.as_deref(),
+            };
+            start = kept.end;
+            match ingest::read_occurrence(&record, rules, now) {
+                Some(occurrence) => {
+                    read.future_times += u64::from(occurrence.clamped_time);
+                    read.occurrences.push(occurrence);
+                }
+                None => read.dropped += 1,
+            }
+        }
+        read
+    }
+}
+
+/// What reading a [`Pending`] batch gave.
+#[derive(Debug, Default)]
+struct Read {
+    occurrences: Vec<Occurrence>,
+    dropped: u64,
+    future_times: u64,
+}
+
+/// A batch on its way to be read, then stored: its records and the cursor just after them.
+type Batch<T> = (T, serde_json::Value);
+
+/// Where a reader sends its batches: a thread reads their records, a writer thread commits them
+/// in order, each batch with its cursor in one transaction, while the reader goes on reading.
 pub(super) struct Sink {
-    tx: SyncSender<Batch>,
+    tx: SyncSender<Batch<Pending>>,
 }
 
 impl Sink {
-    /// Hands a batch to the writer; fails when the writer has stopped (its error is reported).
-    pub fn send(&self, events: Vec<Occurrence>, cursor: serde_json::Value) -> Result<()> {
+    /// Hands a batch on; fails when the writer has stopped (its error is reported).
+    pub fn send(&self, pending: Pending, cursor: serde_json::Value) -> Result<()> {
         self.tx
-            .send((events, cursor))
+            .send((pending, cursor))
             .map_err(|_| anyhow::anyhow!("the database writer stopped"))
     }
 }
 
-/// Runs `read` with a [`Sink`] whose batches a writer thread commits; returns the writer's totals,
-/// or the first error with the totals committed before it.
+/// What the threads behind a [`Sink`] did with one source's batches.
+#[derive(Debug, Default)]
+struct Totals {
+    stored: BatchResult,
+    /// Kept records that were below the threshold after all.
+    dropped: u64,
+    future_times: u64,
+}
+
+/// Runs `read` with a [`Sink`] whose batches a second thread reads (headers, levels, traces) and
+/// a third commits, so that the work of a fetch spreads over the cores; returns the totals, or
+/// the first error with the totals committed before it.
 fn with_sink(
     store: &mut Store,
     source: &LogSource,
+    rules: &Rules,
     now: DateTime<Utc>,
     samples: usize,
     read: impl FnOnce(&Sink) -> Result<()>,
-) -> std::result::Result<BatchResult, (BatchResult, anyhow::Error)> {
-    let (tx, rx) = sync_channel::<Batch>(2);
+) -> std::result::Result<Totals, (Totals, anyhow::Error)> {
+    let (tx, rx) = sync_channel::<Batch<Pending>>(2);
+    let (read_tx, read_rx) = sync_channel::<Batch<Read>>(2);
     let clock = std::time::Instant::now();
     std::thread::scope(|scope| {
+        let reading = scope.spawn(move || {
+            for (pending, cursor) in rx {
+                if read_tx.send((pending.read(rules, now), cursor)).is_err() {
+                    break; // the writer stopped and says why
+                }
+            }
+        });
         let writer = scope.spawn(move || {
             // The writer inserts only rows under the clusters it upserts in the same
             // transaction: their foreign-key checks cannot fail, and cost a cursor per row.
             store
                 .without_foreign_key_checks(|store| {
-                    write_batches(store, rx, source, now, samples, clock)
+                    write_batches(store, read_rx, source, now, samples, clock)
                 })
-                .unwrap_or_else(|err| (BatchResult::default(), Some(err)))
+                .unwrap_or_else(|err| (Totals::default(), Some(err)))
         });
         let read_result = read(&Sink { tx });
-        let (totals, write_error) = writer.join().unwrap_or_else(|_| {
+        let reading = reading.join();
+        let (totals, mut write_error) = writer.join().unwrap_or_else(|_| {
             (
-                BatchResult::default(),
+                Totals::default(),
                 Some(anyhow::anyhow!("the database writer panicked")),
             )
         });
+        if reading.is_err() && write_error.is_none() {
+            write_error = Some(anyhow::anyhow!("the record reader panicked"));
+        }
         match (write_error, read_result) {
             (Some(err), _) | (None, Err(err)) => Err((totals, err)),
             (None, Ok(())) => Ok(totals),
@@ -259,17 +342,17 @@ fn with_sink(
 /// error, returning it with the totals committed before it.
 fn write_batches(
     store: &mut Store,
-    rx: Receiver<Batch>,
+    rx: Receiver<Batch<Read>>,
     source: &LogSource,
     now: DateTime<Utc>,
     samples: usize,
     clock: std::time::Instant,
-) -> (BatchResult, Option<anyhow::Error>) {
-    let mut totals = BatchResult::default();
+) -> (Totals, Option<anyhow::Error>) {
+    let mut totals = Totals::default();
     let mut grouper = Grouper::new();
-    for (occurrences, cursor) in rx {
-        // Grouping runs here: the reader thread has the heavier share of the work.
-        let events: Vec<Event> = occurrences
+    for (read, cursor) in rx {
+        let events: Vec<Event> = read
+            .occurrences
             .into_iter()
             .map(|occurrence| occurrence.group_with(&mut grouper))
             .collect();
@@ -289,9 +372,11 @@ fn write_batches(
         });
         match committed {
             Ok(result) => {
-                totals.events += result.events;
-                totals.new_clusters += result.new_clusters;
-                totals.regressed += result.regressed;
+                totals.stored.events += result.events;
+                totals.stored.new_clusters += result.new_clusters;
+                totals.stored.regressed += result.regressed;
+                totals.dropped += read.dropped;
+                totals.future_times += read.future_times;
             }
             Err(err) => return (totals, Some(err)),
         }

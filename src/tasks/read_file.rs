@@ -8,8 +8,8 @@ use std::io::{Read, Seek, SeekFrom};
 
 use anyhow::{Context as _, Result};
 
-use super::fetch::{batch_size, FetchCounts, Reader, Sink};
-use crate::ingest::{Occurrence, Record};
+use super::fetch::{batch_size, FetchCounts, Pending, Reader, Sink};
+use crate::ingest::Record;
 use crate::parse::Assembler;
 use crate::sources::file::{self, FileCursor, Planned};
 use crate::sources::FileSettings;
@@ -36,7 +36,7 @@ pub(super) fn read(
     let planned = file::plan(settings, cursor.as_ref())?;
     let mut offsets: Vec<u64> = planned.iter().map(|p| p.start).collect();
     let batch = batch_size(BATCH_LINES);
-    let mut events = Vec::new();
+    let mut events = Pending::default();
     for (index, item) in planned.iter().enumerate() {
         let mut handle = File::open(&item.path)
             .with_context(|| format!("cannot open {}", item.path.display()))?;
@@ -84,7 +84,10 @@ pub(super) fn read(
         )?;
     }
     if planned.is_empty() {
-        sink.send(Vec::new(), cursor_json(settings, &planned, &offsets)?)?;
+        sink.send(
+            Pending::default(),
+            cursor_json(settings, &planned, &offsets)?,
+        )?;
     }
     Ok(())
 }
@@ -102,13 +105,7 @@ struct FileLines {
 
 impl FileLines {
     /// Takes one line (`len` bytes with its newline).
-    fn line(
-        &mut self,
-        text: &str,
-        len: u64,
-        reader: &mut Reader<'_>,
-        events: &mut Vec<Occurrence>,
-    ) {
+    fn line(&mut self, text: &str, len: u64, reader: &mut Reader<'_>, events: &mut Pending) {
         let line_start = self.pos;
         self.pos += len;
         reader.counts.lines += 1;

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 
-use super::fetch::{batch_size, Reader, Sink};
+use super::fetch::{batch_size, Pending, Reader, Sink};
 use crate::ingest::Record;
 use crate::parse::Assembler;
 use crate::sources::command::CommandSource;
@@ -57,7 +57,7 @@ pub(super) fn read(
             let source = CommandSource::new(command)?;
             let from = start(command.since.as_deref(), interval_minutes, now)?;
             let page = source.fetch(cursor.as_ref(), from, now)?;
-            let mut events = Vec::new();
+            let mut events = Pending::default();
             assemble(&page.records, reader, &mut events);
             match page.cursor {
                 Some(next) => sink.send(events, next),
@@ -77,7 +77,7 @@ fn pages(
 ) -> Result<()> {
     for _ in 0..MAX_PAGES {
         let page = fetch(cursor.as_ref())?;
-        let mut events = Vec::new();
+        let mut events = Pending::default();
         assemble(&page.records, reader, &mut events);
         if let Some(next) = page.cursor {
             sink.send(events, next.clone())?;
@@ -91,11 +91,7 @@ fn pages(
 }
 
 /// Turns raw records into events: whole records as they are, lines through multi-line assembly.
-fn assemble(
-    records: &[RawRecord],
-    reader: &mut Reader<'_>,
-    events: &mut Vec<crate::ingest::Occurrence>,
-) {
+fn assemble(records: &[RawRecord], reader: &mut Reader<'_>, events: &mut Pending) {
     let mut assembler = Assembler::new();
     for raw in records {
         reader.counts.lines += 1;
