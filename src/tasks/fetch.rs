@@ -314,10 +314,14 @@ fn with_sink(
         let writer = scope.spawn(move || {
             // The writer inserts only rows under the clusters it upserts in the same
             // transaction: their foreign-key checks cannot fail, and cost a cursor per row.
+            // Checkpoints run beside it, so that it never waits for the disk.
             store
-                .without_foreign_key_checks(|store| {
-                    write_batches(store, read_rx, source, now, samples, clock)
+                .with_background_checkpoints(|store| {
+                    store.without_foreign_key_checks(|store| {
+                        write_batches(store, read_rx, source, now, samples, clock)
+                    })
                 })
+                .and_then(|written| written)
                 .unwrap_or_else(|err| (Totals::default(), Some(err)))
         });
         let read_result = read(&Sink { tx });
