@@ -83,13 +83,14 @@ pub fn read(line: &str, now: DateTime<Utc>) -> Header {
     let message = crate::cluster::header::message(line);
     let message_start = line.len() - message.len();
     let head = &line[..message_start];
-    let scan = if head.is_empty() {
+    let level = if head.is_empty() {
         // No header found: a level may still lead the line (`ERROR: ...`, `[error] ...`).
-        line.split_whitespace().next().unwrap_or("")
+        line.split_whitespace().next().and_then(level_word)
+    } else if head.is_ascii() {
+        ascii_words(head).find_map(level_word)
     } else {
-        head
+        head.split_whitespace().find_map(level_word)
     };
-    let level = scan.split_whitespace().find_map(level_word);
     Header {
         timestamp: timestamp(line.trim_start(), now),
         level,
@@ -136,16 +137,91 @@ pub fn level_word(word: &str) -> Option<Level> {
     Level::parse(word)
 }
 
-/// The logger: the last header word that ends in `:` or precedes ` - `, without brackets.
+/// Whether `split_whitespace` splits at this byte of an ASCII text.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')
+}
+
+/// The words of an ASCII `text`, as `split_whitespace` gives them, found byte by byte.
+fn ascii_words(text: &str) -> AsciiWords<'_> {
+    AsciiWords {
+        text,
+        start: 0,
+        end: text.len(),
+    }
+}
+
+/// See [`ascii_words`]: the words of `text[start..end]`.
+#[derive(Clone)]
+struct AsciiWords<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+}
+
+impl<'a> Iterator for AsciiWords<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let b = self.text.as_bytes();
+        while self.start < self.end && is_space(b[self.start]) {
+            self.start += 1;
+        }
+        if self.start == self.end {
+            return None;
+        }
+        let from = self.start;
+        while self.start < self.end && !is_space(b[self.start]) {
+            self.start += 1;
+        }
+        Some(&self.text[from..self.start])
+    }
+}
+
+impl DoubleEndedIterator for AsciiWords<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let b = self.text.as_bytes();
+        while self.end > self.start && is_space(b[self.end - 1]) {
+            self.end -= 1;
+        }
+        if self.end == self.start {
+            return None;
+        }
+        let to = self.end;
+        while self.end > self.start && !is_space(b[self.end - 1]) {
+            self.end -= 1;
+        }
+        Some(&self.text[self.end..to])
+    }
+}
+
+/// The logger: the last header word that ends in `:` or, when none does, the last one followed
+/// by `-`; without brackets.
 fn logger(head: &str) -> Option<String> {
-    let words = || head.split_whitespace().rev();
-    words()
-        .find(|w| w.ends_with(':') && w.len() > 1)
-        .or_else(|| {
-            // the last word followed by `-` (words are visited from the end)
-            let mut next: Option<&str> = None;
-            words().find(|w| next.replace(w) == Some("-"))
-        })
+    if head.is_ascii() {
+        pick_logger(ascii_words(head).rev())
+    } else {
+        pick_logger(head.split_whitespace().rev())
+    }
+}
+
+/// [`logger`] over the header's words, last first, in one pass.
+fn pick_logger<'h>(words: impl Iterator<Item = &'h str>) -> Option<String> {
+    let mut dashed = None;
+    let mut next = None;
+    let mut colon = None;
+    for word in words {
+        if word.len() > 1 && word.ends_with(':') {
+            colon = Some(word);
+            break;
+        }
+        if dashed.is_none() && next == Some("-") {
+            dashed = Some(word);
+        }
+        next = Some(word);
+    }
+    colon
+        .or(dashed)
         .map(|w| {
             w.trim_end_matches(':')
                 .trim_matches(|c| c == '[' || c == ']')
@@ -338,6 +414,52 @@ mod tests {
             h.timestamp,
             Some(Utc.with_ymd_and_hms(2023, 12, 31, 23, 59, 59).unwrap())
         );
+    }
+
+    #[test]
+    fn ascii_words_split_as_split_whitespace_does() {
+        for text in [
+            "",
+            "   ",
+            "a",
+            " 2024-01-15 10:00:00,123  ERROR\t[main]\x0Bcom.acme.Api: ",
+            "x\x0C y\r\nz - w",
+        ] {
+            let want: Vec<&str> = text.split_whitespace().collect();
+            assert_eq!(ascii_words(text).collect::<Vec<_>>(), want, "{text:?}");
+            let mut back: Vec<&str> = ascii_words(text).rev().collect();
+            back.reverse();
+            assert_eq!(back, want, "{text:?}");
+            // from both ends at once
+            let mut words = ascii_words(text);
+            let (first, last) = (words.next(), words.next_back());
+            assert_eq!(first, want.first().copied());
+            if want.len() > 1 {
+                assert_eq!(last, want.last().copied());
+            }
+        }
+    }
+
+    #[test]
+    fn the_logger_is_the_last_word_with_a_colon_or_else_before_a_dash() {
+        for (head, want) in [
+            (
+                "2024-01-15 10:00:00 ERROR [main] com.acme.Api: ",
+                Some("com.acme.Api"),
+            ),
+            ("2024-01-15 10:00:00 a.B: - ERROR [x] c.D: ", Some("c.D")),
+            ("2024-01-15 10:00:00 ERROR web.views - ", Some("web.views")),
+            ("2024-01-15 10:00:00 - app - ERROR - ", None), // the level before the dash is no logger
+            ("2024-01-15 10:00:00 ERROR [worker-1] ", None),
+            ("2024-01-15 10:00:00 ERROR: ", None),
+            ("2024-01-15 10:00:00 [42]: ", None),
+            (
+                "2024-01-15 10:00:00 ERROR\u{a0}[main] café.Api: ",
+                Some("café.Api"),
+            ),
+        ] {
+            assert_eq!(logger(head).as_deref(), want, "{head:?}");
+        }
     }
 
     #[test]
