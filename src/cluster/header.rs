@@ -208,16 +208,18 @@ fn is_time_word(word: &[u8]) -> bool {
     if super::classify::is_month_or_day(word) {
         return true;
     }
-    let head = match memchr::memchr(b'|', word) {
-        Some(bar) => &word[..bar],
-        None => word,
-    };
-    let digits = head.iter().filter(|b| b.is_ascii_digit()).count();
-    digits >= 2
-        && head.iter().all(|&c| {
-            c.is_ascii_digit() || matches!(c, b'-' | b'/' | b':' | b'.' | b',' | b'T' | b'Z' | b'+')
-        })
-        && (digits >= 6 || head.iter().any(|c| matches!(c, b'-' | b'/' | b':' | b'.')))
+    // One pass up to a `|` (`ts|component|...`): digits, date/time separators and zone letters.
+    let (mut digits, mut separator) = (0, false);
+    for &c in word {
+        match c {
+            b'0'..=b'9' => digits += 1,
+            b'-' | b'/' | b':' | b'.' => separator = true,
+            b',' | b'T' | b'Z' | b'+' => {}
+            b'|' => break,
+            _ => return false,
+        }
+    }
+    digits >= 2 && (digits >= 6 || separator)
 }
 
 /// `2005-06-04`, `2005.06.04`, `17/06/09...` (a date first) or `1117869872` (epoch seconds).
@@ -249,31 +251,21 @@ fn trim_punct(word: &[u8]) -> &[u8] {
     &rest[..rest.len() - trail]
 }
 
+/// A level name in any case: `ERROR`, `warn`, `Information`, glog's `E`...
 fn is_level(word: &[u8]) -> bool {
-    const LEVELS: &[&[u8]] = &[
-        b"TRACE",
-        b"DEBUG",
-        b"INFO",
-        b"INFORMATION",
-        b"NOTICE",
-        b"WARN",
-        b"WARNING",
-        b"ERROR",
-        b"ERR",
-        b"FATAL",
-        b"CRITICAL",
-        b"CRIT",
-        b"SEVERE",
-        b"ALERT",
-        b"EMERG",
-        b"V",
-        b"D",
-        b"I",
-        b"W",
-        b"E",
-        b"F",
-    ];
-    word.len() <= 11 && LEVELS.iter().any(|level| level.eq_ignore_ascii_case(word))
+    // Compared only with the names of the word's length.
+    let names: &[&[u8]] = match word.len() {
+        1 => &[b"V", b"D", b"I", b"W", b"E", b"F"],
+        3 => &[b"ERR"],
+        4 => &[b"INFO", b"WARN", b"CRIT"],
+        5 => &[b"TRACE", b"DEBUG", b"ERROR", b"FATAL", b"ALERT", b"EMERG"],
+        6 => &[b"NOTICE", b"SEVERE"],
+        7 => &[b"WARNING"],
+        8 => &[b"CRITICAL"],
+        11 => &[b"INFORMATION"],
+        _ => return false,
+    };
+    names.iter().any(|name| name.eq_ignore_ascii_case(word))
 }
 
 #[cfg(test)]
