@@ -11,6 +11,8 @@ use serde::Serialize;
 use super::{lease, Trigger};
 use super::{read_file, read_remote};
 use crate::config::Config;
+use rustc_hash::FxHashSet;
+
 use crate::ingest::{self, Event, Grouper, Level, Occurrence, Record, Rules};
 use crate::parse::InAppRules;
 use crate::service::Service;
@@ -227,11 +229,11 @@ impl Pending {
         });
     }
 
-    /// Reads each record's occurrence, counting the records below the threshold and the
-    /// occurrences whose time was in the future.
-    fn read(&self, rules: &Rules, now: DateTime<Utc>) -> Read {
+    /// Reads each record's occurrence and decides its cluster, counting the records below the
+    /// threshold and the occurrences whose time was in the future.
+    fn read(&self, rules: &Rules, now: DateTime<Utc>, grouping: &mut Grouping) -> Read {
         let mut read = Read {
-            occurrences: Vec::with_capacity(self.records.len()),
+            events: Vec::with_capacity(self.records.len()),
             ..Read::default()
         };
         let mut start = 0;
@@ -245,7 +247,7 @@ impl Pending {
             match ingest::read_occurrence(&record, rules, now) {
                 Some(occurrence) => {
                     read.future_times += u64::from(occurrence.clamped_time);
-                    read.occurrences.push(occurrence);
+                    read.events.push(grouping.group(occurrence));
                 }
                 None => read.dropped += 1,
             }
@@ -254,10 +256,32 @@ impl Pending {
     }
 }
 
+/// Decides the clusters of a fetch's occurrences, on the thread that read them.
+#[derive(Default)]
+struct Grouping {
+    grouper: Grouper,
+    /// Exception fingerprints whose first event went to the writer with its parsed exception.
+    described: FxHashSet<String>,
+}
+
+impl Grouping {
+    /// The occurrence's event. Its parsed exception goes with it only when it is the first of
+    /// its fingerprint in this fetch: the writer needs one only to describe a new cluster, and
+    /// only the first event of a fingerprint can create one (batches commit in order, and a
+    /// failed one ends the fetch). The others' are dropped here, on the thread that made them.
+    fn group(&mut self, occurrence: Occurrence) -> Event {
+        let mut event = occurrence.group_with(&mut self.grouper);
+        if event.exception.is_some() && !self.described.insert(event.grouping.fingerprint.clone()) {
+            event.exception = None;
+        }
+        event
+    }
+}
+
 /// What reading a [`Pending`] batch gave.
 #[derive(Debug, Default)]
 struct Read {
-    occurrences: Vec<Occurrence>,
+    events: Vec<Event>,
     dropped: u64,
     future_times: u64,
 }
@@ -305,8 +329,12 @@ fn with_sink(
     let clock = std::time::Instant::now();
     std::thread::scope(|scope| {
         let reading = scope.spawn(move || {
+            let mut grouping = Grouping::default();
             for (pending, cursor) in rx {
-                if read_tx.send((pending.read(rules, now), cursor)).is_err() {
+                if read_tx
+                    .send((pending.read(rules, now, &mut grouping), cursor))
+                    .is_err()
+                {
                     break; // the writer stopped and says why
                 }
             }
@@ -353,13 +381,8 @@ fn write_batches(
     clock: std::time::Instant,
 ) -> (Totals, Option<anyhow::Error>) {
     let mut totals = Totals::default();
-    let mut grouper = Grouper::new();
     for (read, cursor) in rx {
-        let events: Vec<Event> = read
-            .occurrences
-            .into_iter()
-            .map(|occurrence| occurrence.group_with(&mut grouper))
-            .collect();
+        let events = read.events;
         let committed = store.write(|db| {
             // Commit only while the lease is ours: a fetch that outlived its lease must not
             // count what its successor counts too.
@@ -391,4 +414,50 @@ fn write_batches(
 /// `source test`: what the source holds, or a precise error.
 pub fn test_source(source: &LogSource, now: DateTime<Utc>) -> Result<String> {
     read_remote::test(&source.settings, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn only_the_first_event_of_a_fingerprint_carries_its_parsed_exception() {
+        let trace = |n: u32, function: &str| {
+            format!(
+                "2024-01-15 10:00:0{n} ERROR app: failed\nTraceback (most recent call last):\n  \
+                 File \"/app/api.py\", line 1{n}, in {function}\n    do()\nKeyError: 'k{n}'"
+            )
+        };
+        let mut pending = Pending::default();
+        for text in [
+            trace(1, "handle"),
+            trace(2, "handle"),
+            "2024-01-15 10:00:03 ERROR db: down".to_string(),
+            trace(4, "serve"),
+            trace(5, "handle"),
+        ] {
+            pending.push(&Record {
+                text: &text,
+                ..Record::default()
+            });
+        }
+        let now = Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0).unwrap();
+        let mut grouping = Grouping::default();
+        let read = pending.read(&Rules::default(), now, &mut grouping);
+        let described: Vec<bool> = read.events.iter().map(|e| e.exception.is_some()).collect();
+        assert_eq!(described, [true, false, false, true, false]);
+        let fingerprints: Vec<&str> = read
+            .events
+            .iter()
+            .map(|e| e.grouping.fingerprint.as_str())
+            .collect();
+        assert_eq!(fingerprints[0], fingerprints[1]);
+        assert_eq!(fingerprints[0], fingerprints[4]);
+        assert_ne!(fingerprints[0], fingerprints[3]);
+        // a later batch of the same fetch describes none of them again
+        let again = pending.read(&Rules::default(), now, &mut grouping);
+        assert!(again.events.iter().all(|e| e.exception.is_none()));
+    }
 }
