@@ -434,6 +434,35 @@ mod tests {
     }
 
     #[test]
+    fn plainly_below_means_one_line_with_a_lower_level_among_its_first_words() {
+        let below = |text: &str| {
+            is_plainly_below(
+                &Record {
+                    text,
+                    ..Record::default()
+                },
+                Level::Error,
+            )
+        };
+        assert!(below("2024-01-15 10:00:00,123 INFO [main] app: ok"));
+        assert!(below("  2024-01-15\t10:00:00 [debug] ok"));
+        assert!(!below("2024-01-15 10:00:00 ERROR app: failed"));
+        assert!(!below("2024-01-15 10:00:00 INFO app: ok\n  at trace line"));
+        assert!(!below("2024-01-15 10:00:00\nINFO app: ok"));
+        assert!(!below("a b c d e f g h INFO too far"));
+        assert!(below("a b c d e f g INFO eighth word"));
+        assert!(!below("no level here"));
+        assert!(!below(""));
+        assert!(!below(r#"{"level":"info","msg":"ok"}"#));
+        let with_source_level = Record {
+            text: "2024-01-15 10:00:00 INFO ok",
+            level: Some("error"),
+            ..Record::default()
+        };
+        assert!(!is_plainly_below(&with_source_level, Level::Error));
+    }
+
+    #[test]
     fn below_threshold_is_dropped() {
         assert!(event("2024-01-15 10:00:00 INFO all good").is_none());
         assert!(event("2024-01-15 10:00:00 WARN nearly").is_none());

@@ -152,7 +152,7 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
         let line = line.strip_suffix('\r').unwrap_or(line);
         let index = self.next_line;
         self.next_line += 1;
-        if line.trim().is_empty() {
+        if is_blank(line) {
             if self.open {
                 self.pending_blank += 1;
             }
@@ -279,6 +279,16 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
             self.truncated = true;
             self.truncations += 1;
         }
+    }
+}
+
+/// Whether `line` is empty or all whitespace (as `trim` sees it), decided by the first byte for
+/// most lines.
+pub fn is_blank(line: &str) -> bool {
+    match line.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
+        Some(_) => line.trim().is_empty(),
     }
 }
 

@@ -215,3 +215,12 @@ fn dotnet_console_logger_record() {
     let p = parse_exception(&records[1].text).unwrap();
     assert_eq!(p.chain.len(), 3);
 }
+
+#[test]
+fn blank_lines_are_those_trim_empties() {
+    for line in [
+        "", " ", "\t", "\r", " \u{a0} ", "\u{3000}", "x", " x", "\u{a0}x", "é", "\u{feff}",
+    ] {
+        assert_eq!(is_blank(line), line.trim().is_empty(), "{line:?}");
+    }
+}

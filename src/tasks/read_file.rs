@@ -120,7 +120,7 @@ impl FileLines {
         });
         // The record in progress starts here when this line ended the previous one, or when it
         // is the first non-blank line since the last record.
-        if finished || (self.open_start.is_none() && !text.trim().is_empty()) {
+        if finished || (self.open_start.is_none() && !crate::parse::multiline::is_blank(text)) {
             self.open_start = Some(line_start);
         }
         self.batch_count += 1;
