@@ -198,11 +198,26 @@ impl DoubleEndedIterator for AsciiWords<'_> {
 /// The logger: the last header word that ends in `:` or, when none does, the last one followed
 /// by `-`; without brackets.
 fn logger(head: &str) -> Option<String> {
+    if !might_name_a_logger(head.as_bytes()) {
+        return None;
+    }
     if head.is_ascii() {
         pick_logger(ascii_words(head).rev())
     } else {
         pick_logger(head.split_whitespace().rev())
     }
+}
+
+/// Whether some word of `head` ends in `:` or is `-` (a quick test: most headers have neither,
+/// and their words need not be walked). Whitespace here is every byte `split_whitespace` splits
+/// at and any non-ASCII byte, so that the test never says no where [`logger`] would find one.
+fn might_name_a_logger(head: &[u8]) -> bool {
+    let is_end = |at: usize| head.get(at).is_none_or(|&b| is_space(b) || !b.is_ascii());
+    let is_start = |at: usize| at == 0 || is_space(head[at - 1]) || !head[at - 1].is_ascii();
+    memchr::memchr2_iter(b':', b'-', head).any(|at| {
+        // `x:` ends a word; `-` must be a word of its own
+        is_end(at + 1) && (head[at] == b':' || is_start(at))
+    })
 }
 
 /// [`logger`] over the header's words, last first, in one pass.
@@ -459,6 +474,26 @@ mod tests {
             ),
         ] {
             assert_eq!(logger(head).as_deref(), want, "{head:?}");
+        }
+    }
+
+    #[test]
+    fn headers_without_colon_words_or_dashes_name_no_logger_quickly() {
+        for head in [
+            "2024-01-15 10:00:00,123 ERROR [main] ",
+            "2024-01-15T10:00:00-05:00 WARN a-b [x-y] ",
+            "",
+        ] {
+            assert!(!might_name_a_logger(head.as_bytes()), "{head}");
+        }
+        for head in [
+            "2024-01-15 10:00:00 ERROR app: ",
+            "2024-01-15 10:00:00 ERROR app -",
+            "- app ",
+            "10:00:00\u{a0}-\u{a0}app ",
+            "x:",
+        ] {
+            assert!(might_name_a_logger(head.as_bytes()), "{head}");
         }
     }
 
