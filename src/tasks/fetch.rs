@@ -220,6 +220,19 @@ struct PendingRecord {
 }
 
 impl Pending {
+    /// The records kept so far, leaving an empty buffer as large as theirs (the next batch of a
+    /// file is much like the last: its buffer then never grows by copying).
+    pub fn take(&mut self) -> Pending {
+        let (text, records) = (self.text.capacity(), self.records.capacity());
+        std::mem::replace(
+            self,
+            Pending {
+                text: String::with_capacity(text),
+                records: Vec::with_capacity(records),
+            },
+        )
+    }
+
     fn push(&mut self, record: &Record<'_>) {
         self.text.push_str(record.text);
         self.records.push(PendingRecord {

@@ -62,10 +62,7 @@ pub(super) fn read(
                 file.line(&line, raw.len() as u64 + 1, reader, &mut events);
                 if file.batch_count >= batch {
                     offsets[index] = file.open_start.unwrap_or(file.pos);
-                    sink.send(
-                        std::mem::take(&mut events),
-                        cursor_json(settings, &planned, &offsets)?,
-                    )?;
+                    sink.send(events.take(), cursor_json(settings, &planned, &offsets)?)?;
                     file.batch_count = 0;
                 }
             }
