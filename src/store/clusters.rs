@@ -160,11 +160,11 @@ impl Db<'_> {
     /// Stores a batch of events of one source: each event row, and per cluster its count, first
     /// and last seen, hourly counts and samples. Call inside the transaction that also stores the
     /// source's cursor, so that a batch counts exactly once.
-    pub fn record_events(
+    pub fn record_events<'e>(
         &self,
         service_id: &str,
         source_id: Option<i64>,
-        events: &[Event],
+        events: impl IntoIterator<Item = &'e Event>,
         read_at: DateTime<Utc>,
         distinct_samples: usize,
     ) -> Result<BatchResult> {

@@ -233,6 +233,11 @@ impl Pending {
         )
     }
 
+    /// How many records are kept.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
     fn push(&mut self, record: &Record<'_>) {
         self.text.push_str(record.text);
         self.records.push(PendingRecord {
@@ -299,8 +304,9 @@ struct Read {
     future_times: u64,
 }
 
-/// A batch on its way to be read, then stored: its records and the cursor just after them.
-type Batch<T> = (T, serde_json::Value);
+/// Records on their way to be read, then stored, and the cursor just after them when they end a
+/// batch (`None` when they are a part of one, handed on early so that reading starts sooner).
+type Batch<T> = (T, Option<serde_json::Value>);
 
 /// Where a reader sends its batches: a thread reads their records, a writer thread commits them
 /// in order, each batch with its cursor in one transaction, while the reader goes on reading.
@@ -309,10 +315,20 @@ pub(super) struct Sink {
 }
 
 impl Sink {
-    /// Hands a batch on; fails when the writer has stopped (its error is reported).
+    /// Hands on the end of a batch: these records, committed with those handed on before them
+    /// ([`Sink::pass`]) and `cursor`, in one transaction. Fails when the writer has stopped (its
+    /// error is reported).
     pub fn send(&self, pending: Pending, cursor: serde_json::Value) -> Result<()> {
         self.tx
-            .send((pending, cursor))
+            .send((pending, Some(cursor)))
+            .map_err(|_| anyhow::anyhow!("the database writer stopped"))
+    }
+
+    /// Hands on a part of a batch, to be read while the rest of it is; nothing is committed
+    /// before the batch's end comes with its cursor ([`Sink::send`]).
+    pub fn pass(&self, pending: Pending) -> Result<()> {
+        self.tx
+            .send((pending, None))
             .map_err(|_| anyhow::anyhow!("the database writer stopped"))
     }
 }
@@ -394,8 +410,15 @@ fn write_batches(
     clock: std::time::Instant,
 ) -> (Totals, Option<anyhow::Error>) {
     let mut totals = Totals::default();
+    // The parts of the batch in progress, read and waiting for its end.
+    let mut parts: Vec<Read> = Vec::new();
     for (read, cursor) in rx {
-        let events = read.events;
+        parts.push(read);
+        let Some(cursor) = cursor else {
+            continue;
+        };
+        let batch = std::mem::take(&mut parts);
+        let events = batch.iter().flat_map(|read| &read.events);
         let committed = store.write(|db| {
             // Commit only while the lease is ours: a fetch that outlived its lease must not
             // count what its successor counts too.
@@ -406,7 +429,7 @@ fn write_batches(
                 anyhow::bail!("lost the fetch lease to another process; stopped");
             }
             let result =
-                db.record_events(&source.service_id, Some(source.id), &events, now, samples)?;
+                db.record_events(&source.service_id, Some(source.id), events, now, samples)?;
             db.set_cursor(source.id, &cursor)?;
             Ok(result)
         });
@@ -415,8 +438,10 @@ fn write_batches(
                 totals.stored.events += result.events;
                 totals.stored.new_clusters += result.new_clusters;
                 totals.stored.regressed += result.regressed;
-                totals.dropped += read.dropped;
-                totals.future_times += read.future_times;
+                for read in &batch {
+                    totals.dropped += read.dropped;
+                    totals.future_times += read.future_times;
+                }
             }
             Err(err) => return (totals, Some(err)),
         }
