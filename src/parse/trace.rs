@@ -187,26 +187,34 @@ pub(crate) fn parse_num(s: &str) -> Option<u32> {
 
 /// Split `path:line:col` / `path:line` from the right. Returns the path and the numbers found.
 pub(crate) fn split_location(s: &str) -> (&str, Option<u32>, Option<u32>) {
-    // The numbers are short: a byte loop from the end finds their colons sooner than `memrchr`.
-    let last_colon = |s: &str| s.bytes().rposition(|b| b == b':');
-    let Some(colon) = last_colon(s) else {
+    let Some((rest, n_last)) = split_num_suffix(s) else {
         return (s, None, None);
     };
-    let Some(n_last) = parse_num(&s[colon + 1..]) else {
-        return (s, None, None);
-    };
-    let rest = &s[..colon];
-    if let Some(mid) = last_colon(rest) {
-        if let Some(n_mid) = parse_num(&rest[mid + 1..]) {
-            if mid > 0 {
-                return (&rest[..mid], Some(n_mid), Some(n_last));
-            }
+    if let Some((path, n_mid)) = split_num_suffix(rest) {
+        if !path.is_empty() {
+            return (path, Some(n_mid), Some(n_last));
         }
     }
     if rest.is_empty() {
         return (s, None, None);
     }
     (rest, Some(n_last), None)
+}
+
+/// `s` split at its last colon when only a number (see [`parse_num`]) follows that colon.
+/// Only the trailing digits are looked at, not the whole of `s`.
+fn split_num_suffix(s: &str) -> Option<(&str, u32)> {
+    let bytes = s.as_bytes();
+    let digits = bytes
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let colon = bytes.len().checked_sub(digits + 1)?;
+    if bytes[colon] != b':' {
+        return None;
+    }
+    Some((&s[..colon], parse_num(&s[colon + 1..])?))
 }
 
 /// [`str::trim`], without decoding characters when both ends of `s` are ASCII (as they almost
