@@ -3,8 +3,9 @@
 //! prefixes, `(Native Method)`, `(Unknown Source)` and Logback's `~[jar:ver]` suffixes.
 
 use super::trace::{
-    append_line, indent, push_frame, split_location, split_type_message, ExceptionInfo, Frame,
-    Language, ParsedException, Relation, MAX_CHAIN,
+    append_line, has_line_starting_with, indent, lines_before, push_frame, split_location,
+    split_type_message, trim, ExceptionInfo, Frame, Language, Lines, ParsedException, Relation,
+    MAX_CHAIN,
 };
 
 /// How far above the first frame the exception line is looked for (multi-line messages).
@@ -12,38 +13,39 @@ const HEADER_LOOKBACK: usize = 64;
 
 /// Whether `line` is a JVM frame line (`at com.x.Y.m(Y.java:10)`).
 pub fn is_frame_line(line: &str) -> bool {
-    frame_parts(line.trim()).is_some()
+    frame_parts(trim(line)).is_some()
 }
 
 /// Split a trimmed `at ...` line into the qualified method and the source inside the parens.
 fn frame_parts(trimmed: &str) -> Option<(&str, &str)> {
     let rest = trimmed.strip_prefix("at ")?;
-    let open = rest.find('(')?;
-    let name = &rest[..open];
-    if name.is_empty() || name.contains(' ') {
+    let bytes = rest.as_bytes();
+    // the name runs up to the first '(' and holds no space
+    let open = memchr::memchr2(b'(', b' ', bytes)?;
+    if open == 0 || bytes[open] != b'(' {
         return None;
     }
-    let close = open + rest[open..].find(')')?;
+    let close = open + memchr::memchr(b')', &bytes[open..])?;
     let source = &rest[open + 1..close];
-    let tail = rest[close + 1..].trim();
+    let tail = trim(&rest[close + 1..]);
     // Android/R8 prints `(Unknown Source:12)`
     let known = source == "Native Method" || source.starts_with("Unknown Source");
-    if source.is_empty() || (source.contains(' ') && !known) {
+    if source.is_empty() || (source.as_bytes().contains(&b' ') && !known) {
         return None;
     }
     // nothing but a Logback packaging suffix (`~[app.jar:1.0]`, `[na:na]`) may follow
     if !(tail.is_empty() || tail.starts_with('[') || tail.starts_with("~[")) {
         return None;
     }
-    Some((name, source))
+    Some((&rest[..open], source))
 }
 
 /// Parse a frame line into a [`Frame`].
 fn parse_frame(trimmed: &str) -> Option<Frame> {
     let (name, source) = frame_parts(trimmed)?;
     // `java.base/`, `java.base@17.0.2/`, `app//`, `loader/module@1.0/`: the class follows the last '/'
-    let name = name.rsplit('/').next().unwrap_or(name);
-    let (module, function) = match name.rfind('.') {
+    let name = memchr::memrchr(b'/', name.as_bytes()).map_or(name, |i| &name[i + 1..]);
+    let (module, function) = match name.bytes().rposition(|b| b == b'.') {
         Some(i) if i > 0 => (Some(name[..i].to_owned()), &name[i + 1..]),
         _ => (None, name),
     };
@@ -86,47 +88,71 @@ fn strip_thread_prefix(trimmed: &str) -> &str {
     trimmed
 }
 
-/// Whether a line is a JVM exception line (`pkg.Type: message`, `pkg.Type`).
-fn is_exception_line(trimmed: &str) -> bool {
-    split_type_message(header(trimmed).1).is_some_and(|(t, _)| t.contains('.'))
+/// The type and message of a JVM exception line (`pkg.Type: message`, `pkg.Type`), after any
+/// `Caused by: ` or thread prefix.
+fn exception_line(trimmed: &str) -> Option<(&str, &str)> {
+    split_type_message(header(trimmed).1).filter(|(t, _)| t.contains('.'))
 }
 
+/// An exception from the text after its `Caused by: ` (or other) prefix.
 fn new_exception(text: &str, relation: Option<Relation>, parent: Option<usize>) -> ExceptionInfo {
-    let (exception_type, message) = match split_type_message(text) {
-        Some((t, m)) => (t.to_owned(), m.to_owned()),
-        None => (String::new(), text.to_owned()),
-    };
+    let split = split_type_message(text);
+    exception(split.unwrap_or(("", text)), relation, parent)
+}
+
+/// An exception from its type and message.
+fn exception(
+    (exception_type, message): (&str, &str),
+    relation: Option<Relation>,
+    parent: Option<usize>,
+) -> ExceptionInfo {
     ExceptionInfo {
-        exception_type,
-        message,
+        exception_type: exception_type.to_owned(),
+        message: message.to_owned(),
         relation,
         parent,
         ..ExceptionInfo::default()
     }
 }
 
+/// Logback's `rootCauseFirst` marker, at the start of a line.
+const WRAPPED_BY: &str = "Wrapped by: ";
+
 /// Parse the first JVM stack trace in `text`.
 pub fn parse(text: &str) -> Option<ParsedException> {
-    let lines: Vec<&str> = text.lines().collect();
-    let first_frame = lines.iter().position(|l| is_frame_line(l))?;
-    let start = header_start(&lines, first_frame);
+    let mut lines = Lines::new(text);
+    let (frame_start, first_frame) = lines
+        .by_ref()
+        .find_map(|(at, line)| parse_frame(trim(line)).map(|f| (at, f)))?;
     let mut chain: Vec<ExceptionInfo> = Vec::new();
     // (indent of the header line, index in chain): the exceptions that can still take a
     // `Caused by:` (same indent) or a `Suppressed:` (deeper indent)
     let mut stack: Vec<(usize, usize)> = Vec::new();
-    let mut in_message = true;
-    if let Some(first) = start {
-        let (_, rest) = header(lines[first].trim());
-        chain.push(new_exception(rest, None, None));
-        for l in &lines[first + 1..first_frame] {
-            append_line(&mut chain[0].message, l.trim_end());
+    match header_start(text, frame_start) {
+        Some((at, line, split)) => {
+            let mut first = match split {
+                Some(split) => exception(split, None, None),
+                None => new_exception(header(trim(line)).1, None, None),
+            };
+            for l in text[at..frame_start].lines().skip(1) {
+                append_line(&mut first.message, l.trim_end());
+            }
+            chain.push(first);
+            stack.push((indent(line), 0));
         }
-    } else {
-        chain.push(ExceptionInfo::default());
+        None => {
+            chain.push(ExceptionInfo::default());
+            stack.push((0, 0));
+        }
     }
-    stack.push((start.map_or(0, |i| indent(lines[i])), 0));
-    for line in &lines[first_frame..] {
-        let trimmed = line.trim();
+    push_frame(&mut chain[0].frames, first_frame);
+    let mut in_message = false;
+    // whether a line of the trace (none of them the first line of `text`) starts with
+    // `Wrapped by: ` (see `root_cause_first`)
+    let mut wrapped = false;
+    for (_, line) in lines.by_ref() {
+        wrapped |= line.starts_with(WRAPPED_BY);
+        let trimmed = trim(line);
         if let Some(frame) = parse_frame(trimmed) {
             in_message = false;
             if let Some(&(_, idx)) = stack.last() {
@@ -157,10 +183,29 @@ pub fn parse(text: &str) -> Option<ParsedException> {
             break;
         }
     }
-    if text.contains("\nWrapped by: ") {
+    // The marker counts anywhere in the text, also above the first frame and below the trace;
+    // the lines of the trace were checked one by one, only the rest is searched (from the line
+    // break that ends the last line looked at).
+    if is_linear_cause_chain(&chain)
+        && (wrapped || {
+            let bytes = text.as_bytes();
+            has_line_starting_with(&bytes[..frame_start], WRAPPED_BY)
+                || has_line_starting_with(&bytes[lines.offset() - 1..], WRAPPED_BY)
+        })
+    {
         root_cause_first(&mut chain);
     }
     ParsedException::new(Language::Java, chain)
+}
+
+/// Whether the chain has more than one exception, each the cause of the one before (the only
+/// chains [`root_cause_first`] changes).
+fn is_linear_cause_chain(chain: &[ExceptionInfo]) -> bool {
+    chain.len() > 1
+        && chain
+            .iter()
+            .skip(1)
+            .all(|e| e.relation == Some(Relation::Cause))
 }
 
 /// Logback's `rootCauseFirst` prints the root cause first and each wrapper after it as
@@ -201,15 +246,22 @@ fn attach(stack: &mut Vec<(usize, usize)>, level: usize, rel: Relation) -> Optio
     }
 }
 
-/// The line holding the first exception: the nearest exception line above the first frame
-/// (lines between are its message), else the line right above.
-fn header_start(lines: &[&str], first_frame: usize) -> Option<usize> {
-    let from = first_frame.saturating_sub(HEADER_LOOKBACK);
-    (from..first_frame)
-        .rev()
-        .find(|&i| is_exception_line(lines[i].trim()))
-        .or_else(|| first_frame.checked_sub(1))
-        .filter(|&i| !lines[i].trim().is_empty())
+/// An exception's type and message.
+type TypeMessage<'a> = (&'a str, &'a str);
+
+/// The line holding the first exception, as (offset, line, its type and message when it is an
+/// exception line): the nearest exception line above the first frame (lines between are its
+/// message), else the line right above. `frame_start` is the offset of the first frame line.
+fn header_start(text: &str, frame_start: usize) -> Option<(usize, &str, Option<TypeMessage<'_>>)> {
+    lines_before(text, frame_start)
+        .take(HEADER_LOOKBACK)
+        .find_map(|(at, line)| exception_line(trim(line)).map(|split| (at, line, Some(split))))
+        .or_else(|| {
+            lines_before(text, frame_start)
+                .next()
+                .map(|(at, line)| (at, line, None))
+        })
+        .filter(|(_, line, _)| !trim(line).is_empty())
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 //! (`at /app/x.js:1:2`), error codes (`Error [ERR_X]: ...`) and nested `[cause]: ...` errors.
 
 use super::trace::{
-    append_line, push_frame, split_location, split_type_message, ExceptionInfo, Frame, Language,
-    ParsedException, Relation, MAX_CHAIN,
+    append_line, lines_before, push_frame, split_location, split_type_message, trim, ExceptionInfo,
+    Frame, Language, Lines, ParsedException, Relation, MAX_CHAIN,
 };
 
 /// How far above the first frame the error line is looked for.
@@ -17,25 +17,38 @@ fn frame_parts(trimmed: &str) -> Option<(&str, &str)> {
     // the last frame of an `[errors]: [...]` member is followed by a comma
     let rest = rest.strip_suffix(',').unwrap_or(rest);
     let rest = rest.strip_prefix("async ").unwrap_or(rest);
-    if let Some(open) = rest.find(" (") {
+    if let Some(open) = find_pair(rest, b' ', b'(') {
         let inner = rest[open + 2..].strip_suffix(')')?;
         return Some((&rest[..open], inner));
     }
     // no function: the location alone
-    let looks_like_location =
-        rest == "<anonymous>" || (!rest.contains(' ') && split_location(rest).1.is_some());
+    let looks_like_location = rest == "<anonymous>"
+        || (!rest.as_bytes().contains(&b' ') && split_location(rest).1.is_some());
     looks_like_location.then_some(("", rest))
+}
+
+/// Where the first `a` directly followed by `b` is in `s` (`s.find("ab")` for two ASCII bytes,
+/// without setting up a substring search).
+fn find_pair(s: &str, a: u8, b: u8) -> Option<usize> {
+    let bytes = s.as_bytes();
+    memchr::memchr_iter(b, bytes)
+        .find(|&i| i > 0 && bytes[i - 1] == a)
+        .map(|i| i - 1)
 }
 
 /// Whether `line` is a V8 frame line.
 pub fn is_frame_line(line: &str) -> bool {
-    frame_parts(line.trim()).is_some()
+    frame_parts(trim(line)).is_some()
 }
 
 fn parse_frame(trimmed: &str) -> Option<Frame> {
     let (function, location) = frame_parts(trimmed)?;
     // `eval at compile (/app/tpl.js:5:9), <anonymous>:1:1`: the evaluated code's own position
-    let location = location.rsplit(", ").next().unwrap_or(location);
+    // (what follows the last ", ")
+    let bytes = location.as_bytes();
+    let location = memchr::memrchr_iter(b',', bytes)
+        .find(|&i| bytes.get(i + 1) == Some(&b' '))
+        .map_or(location, |i| &location[i + 2..]);
     let mut frame = Frame::named(function);
     if location.starts_with("index ") || location == "native" {
         return Some(frame);
@@ -51,8 +64,10 @@ fn parse_frame(trimmed: &str) -> Option<Frame> {
 /// `TypeError: msg`, `Error [ERR_X]: msg`, `Uncaught Error: msg` → (type, message).
 fn error_line(trimmed: &str) -> Option<(&str, &str)> {
     let trimmed = trimmed.strip_prefix("Uncaught ").unwrap_or(trimmed);
-    if let Some(open) = trimmed.find(" [").filter(|&i| !trimmed[..i].contains(':')) {
-        let close = open + trimmed[open..].find(']')?;
+    if let Some(open) = find_pair(trimmed, b' ', b'[')
+        .filter(|&i| memchr::memchr(b':', &trimmed.as_bytes()[..i]).is_none())
+    {
+        let close = open + memchr::memchr(b']', &trimmed.as_bytes()[open..])?;
         let ty = &trimmed[..open];
         let msg = trimmed[close + 1..].trim_start_matches(':').trim();
         return super::trace::is_type_name(ty).then_some((ty, msg));
@@ -60,15 +75,25 @@ fn error_line(trimmed: &str) -> Option<(&str, &str)> {
     split_type_message(trimmed)
 }
 
-/// An error line whose type reads like an error class.
-fn is_error_line(trimmed: &str) -> bool {
-    error_line(trimmed).is_some_and(|(t, _)| {
+/// The type and message of an error line whose type reads like an error class.
+fn error_class_line(trimmed: &str) -> Option<(&str, &str)> {
+    error_line(trimmed).filter(|(t, _)| {
         t.ends_with("Error") || t.ends_with("Exception") || t.ends_with("Rejection")
     })
 }
 
+/// An error line whose type reads like an error class.
+fn is_error_line(trimmed: &str) -> bool {
+    error_class_line(trimmed).is_some()
+}
+
+/// An exception from its error line (the whole line is the message when it is not one).
 fn new_exception(trimmed: &str) -> ExceptionInfo {
-    let (ty, msg) = error_line(trimmed).unwrap_or(("", trimmed));
+    exception(error_line(trimmed).unwrap_or(("", trimmed)))
+}
+
+/// An exception from its type and message.
+fn exception((ty, msg): (&str, &str)) -> ExceptionInfo {
     ExceptionInfo {
         exception_type: ty.to_owned(),
         message: msg.to_owned(),
@@ -88,46 +113,62 @@ fn bracketed_error(trimmed: &str) -> Option<&str> {
 
 /// Parse the first V8 stack trace in `text`.
 pub fn parse(text: &str) -> Option<ParsedException> {
-    let lines: Vec<&str> = text.lines().collect();
-    let first_frame = lines.iter().position(|l| is_frame_line(l))?;
-    let from = first_frame.saturating_sub(HEADER_LOOKBACK);
-    let start = (from..first_frame)
-        .rev()
-        .find(|&i| is_error_line(lines[i].trim()))
+    let mut lines = Lines::new(text);
+    let (frame_start, first_frame, first_opens_block) = lines.by_ref().find_map(|(at, line)| {
+        let trimmed = trim(line);
+        parse_frame(trimmed).map(|f| (at, f, trimmed.ends_with(" {")))
+    })?;
+    // the lines above the first frame where the error line is looked for, nearest first
+    let window = || lines_before(text, frame_start).take(HEADER_LOOKBACK);
+    // (how many lines of the window are below it, offset, trimmed line, its type and message)
+    let start = window()
+        .enumerate()
+        .find_map(|(n, (at, line))| {
+            let trimmed = trim(line);
+            error_class_line(trimmed).map(|split| (n, at, trimmed, Some(split)))
+        })
         .or_else(|| {
-            first_frame
-                .checked_sub(1)
-                .filter(|&i| !lines[i].trim().is_empty())
+            window()
+                .next()
+                .map(|(at, line)| (0, at, trim(line), None))
+                .filter(|&(_, _, trimmed, _)| !trimmed.is_empty())
         });
     let mut chain = vec![match start {
-        Some(i) => new_exception(lines[i].trim()),
+        Some((_, _, _, Some(split))) => exception(split),
+        Some((_, _, trimmed, None)) => new_exception(trimmed),
         None => ExceptionInfo::default(),
     }];
-    if let Some(i) = start {
-        for l in &lines[i + 1..first_frame] {
-            append_line(&mut chain[0].message, l.trim_end());
+    if let Some((_, at, _, _)) = start {
+        let message = &mut chain[0].message;
+        for l in text[at..frame_start].lines().skip(1) {
+            append_line(message, l.trim_end());
         }
-        let message = chain[0].message.trim_end().to_owned();
-        chain[0].message = message;
+        message.truncate(message.trim_end().len());
     }
     // `[AggregateError: ...] {` + `[errors]: [` above the first member: the aggregate comes first
     let mut in_errors = false;
-    if let Some(i) = start.filter(|&i| i >= 2 && lines[i - 1].trim() == "[errors]: [") {
-        if let Some(outer) = (from..i - 1)
-            .rev()
-            .find_map(|k| bracketed_error(lines[k].trim()))
+    if let Some((n, _, _, _)) = start {
+        let mut above = window().skip(n + 1);
+        if above
+            .next()
+            .is_some_and(|(_, line)| trim(line) == "[errors]: [")
         {
-            let mut member = std::mem::replace(&mut chain[0], new_exception(outer));
-            member.relation = Some(Relation::Group);
-            member.parent = Some(0);
-            chain.push(member);
-            in_errors = true;
+            if let Some(outer) = above.find_map(|(_, line)| bracketed_error(trim(line))) {
+                let mut member = std::mem::replace(&mut chain[0], new_exception(outer));
+                member.relation = Some(Relation::Group);
+                member.parent = Some(0);
+                chain.push(member);
+                in_errors = true;
+            }
         }
     }
     // depth of `{ ... }` property blocks printed after a frame list
-    let mut depth = usize::from(in_errors);
-    for line in &lines[first_frame..] {
-        let trimmed = line.trim();
+    let mut depth = usize::from(in_errors) + usize::from(first_opens_block);
+    if let Some(e) = chain.last_mut() {
+        push_frame(&mut e.frames, first_frame);
+    }
+    for (_, line) in lines {
+        let trimmed = trim(line);
         if let Some(frame) = parse_frame(trimmed) {
             if let Some(e) = chain.last_mut() {
                 push_frame(&mut e.frames, frame);

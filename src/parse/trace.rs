@@ -176,25 +176,23 @@ pub(crate) fn push_frame(frames: &mut Vec<Frame>, frame: Frame) {
 
 /// Parse a line/column number: ASCII digits only, no overflow.
 pub(crate) fn parse_num(s: &str) -> Option<u32> {
-    if s.is_empty() || s.len() > 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    // nine digits at most, so the value always fits
+    if s.is_empty() || s.len() > 9 {
         return None;
     }
-    s.parse().ok()
+    s.bytes().try_fold(0u32, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
 }
 
 /// Split `path:line:col` / `path:line` from the right. Returns the path and the numbers found.
 pub(crate) fn split_location(s: &str) -> (&str, Option<u32>, Option<u32>) {
-    let Some((rest, last)) = s.rsplit_once(':') else {
+    let Some((rest, n_last)) = split_num_suffix(s) else {
         return (s, None, None);
     };
-    let Some(n_last) = parse_num(last) else {
-        return (s, None, None);
-    };
-    if let Some((path, mid)) = rest.rsplit_once(':') {
-        if let Some(n_mid) = parse_num(mid) {
-            if !path.is_empty() {
-                return (path, Some(n_mid), Some(n_last));
-            }
+    if let Some((path, n_mid)) = split_num_suffix(rest) {
+        if !path.is_empty() {
+            return (path, Some(n_mid), Some(n_last));
         }
     }
     if rest.is_empty() {
@@ -203,33 +201,164 @@ pub(crate) fn split_location(s: &str) -> (&str, Option<u32>, Option<u32>) {
     (rest, Some(n_last), None)
 }
 
-/// Number of leading spaces/tabs.
-pub(crate) fn indent(line: &str) -> usize {
-    line.len() - line.trim_start_matches([' ', '\t']).len()
+/// `s` split at its last colon when only a number (see [`parse_num`]) follows that colon.
+/// Only the trailing digits are looked at, not the whole of `s`.
+fn split_num_suffix(s: &str) -> Option<(&str, u32)> {
+    let bytes = s.as_bytes();
+    let digits = bytes
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let colon = bytes.len().checked_sub(digits + 1)?;
+    if bytes[colon] != b':' {
+        return None;
+    }
+    Some((&s[..colon], parse_num(&s[colon + 1..])?))
 }
 
-/// Whether `s` looks like a dotted type name (`java.lang.Error`, `ValueError`, `Foo::Bar`).
-pub(crate) fn is_type_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 256
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'$' | b':' | b'`' | b'+' | b'-')
-        })
+/// [`str::trim`], without decoding characters when both ends of `s` are ASCII (as they almost
+/// always are).
+pub(crate) fn trim(s: &str) -> &str {
+    // the ASCII characters `char::is_whitespace` accepts
+    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r');
+    let bytes = s.as_bytes();
+    let s = match bytes.iter().position(|b| !is_space(b)) {
+        Some(i) if bytes[i].is_ascii() => &s[i..],
+        Some(_) => s.trim_start(),
+        None => return "",
+    };
+    let bytes = s.as_bytes();
+    match bytes.iter().rposition(|b| !is_space(b)) {
+        Some(i) if bytes[i].is_ascii() => &s[..=i],
+        _ => s.trim_end(),
+    }
+}
+
+/// Number of leading spaces/tabs.
+pub(crate) fn indent(line: &str) -> usize {
+    line.bytes()
+        .take_while(|&b| b == b' ' || b == b'\t')
+        .count()
+}
+
+/// The bytes that may appear in a type name (see [`is_type_name`]).
+const TYPE_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b: u8 = 0;
+    loop {
+        table[b as usize] = b.is_ascii_alphanumeric()
+            || matches!(b, b'.' | b'_' | b'$' | b':' | b'`' | b'+' | b'-');
+        if b == u8::MAX {
+            break table;
+        }
+        b += 1;
+    }
+};
+
+/// Whether `b` may appear in a type name.
+fn is_type_byte(b: u8) -> bool {
+    TYPE_BYTES[usize::from(b)]
+}
+
+/// Whether `s`, made of type-name bytes only, may start and be a type name.
+fn is_type_name_shape(s: &str) -> bool {
+    s.len() <= 256
         && s.bytes()
             .next()
             .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
 }
 
+/// Whether `s` looks like a dotted type name (`java.lang.Error`, `ValueError`, `Foo::Bar`).
+pub(crate) fn is_type_name(s: &str) -> bool {
+    is_type_name_shape(s) && s.bytes().all(is_type_byte)
+}
+
 /// Split `Type: message` at the first `": "` when the left part is a type name.
 pub(crate) fn split_type_message(line: &str) -> Option<(&str, &str)> {
-    let line = line.trim();
-    match line.find(": ") {
-        Some(i) if is_type_name(&line[..i]) => Some((&line[..i], line[i + 2..].trim_end())),
-        _ => {
+    let line = trim(line);
+    let bytes = line.as_bytes();
+    // A type name holds no space, so the first `": "` can only follow a type name if it ends
+    // the leading run of type-name bytes; any other byte ending that run rules out both forms.
+    match bytes.iter().position(|&b| !is_type_byte(b)) {
+        None => {
             let t = line.strip_suffix(':').unwrap_or(line);
-            is_type_name(t).then_some((t, ""))
+            is_type_name_shape(t).then_some((t, ""))
         }
+        Some(i) if i > 0 && bytes[i] == b' ' && bytes[i - 1] == b':' => {
+            let t = &line[..i - 1];
+            is_type_name_shape(t).then(|| (t, line[i + 1..].trim_end()))
+        }
+        Some(_) => None,
     }
+}
+
+/// Whether `bytes` hold `"\n"` followed by `marker`: whether a line after the first starts
+/// with `marker`.
+pub(crate) fn has_line_starting_with(bytes: &[u8], marker: &str) -> bool {
+    memchr::memchr_iter(b'\n', bytes).any(|i| bytes[i + 1..].starts_with(marker.as_bytes()))
+}
+
+/// The lines of a text as [`str::lines`] splits them (at `\n`, dropping a `\r` before it), each
+/// with the byte offset where it starts, so that a parser can look back from a line it found.
+#[derive(Debug, Clone)]
+pub(crate) struct Lines<'a> {
+    text: &'a str,
+    /// Where the next line starts.
+    pos: usize,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(text: &'a str) -> Lines<'a> {
+        Lines { text, pos: 0 }
+    }
+
+    /// The offset just past the last line returned (past its line break).
+    pub(crate) fn offset(&self) -> usize {
+        self.pos
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<(usize, &'a str)> {
+        let start = self.pos;
+        let rest = &self.text[start..];
+        if rest.is_empty() {
+            return None;
+        }
+        let line = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(i) => {
+                self.pos += i + 1;
+                let line = &rest[..i];
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None => {
+                self.pos = self.text.len();
+                rest
+            }
+        };
+        Some((start, line))
+    }
+}
+
+/// The lines of `text[..end]` last first, as `text[..end].lines().rev()` yields them, each with
+/// the byte offset where it starts. `end` is the start of a line (see [`Lines`]) or `text.len()`.
+pub(crate) fn lines_before(text: &str, end: usize) -> impl Iterator<Item = (usize, &str)> {
+    let mut end = end;
+    std::iter::from_fn(move || {
+        if end == 0 {
+            return None;
+        }
+        let mut line = &text[..end];
+        if let Some(l) = line.strip_suffix('\n') {
+            line = l.strip_suffix('\r').unwrap_or(l);
+        }
+        let start = memchr::memrchr(b'\n', line.as_bytes()).map_or(0, |i| i + 1);
+        end = start;
+        Some((start, &line[start..]))
+    })
 }
 
 /// Append a message line, separating lines with `\n`.
