@@ -25,9 +25,13 @@ pub fn is_goroutine_header(line: &str) -> bool {
 
 /// Whether the text holds a Go panic or fatal error.
 pub fn detect(text: &str) -> bool {
-    text.lines().any(|l| {
-        l.starts_with("panic: ") || l.starts_with("fatal error: ") || is_goroutine_header(l)
-    })
+    text.lines().any(is_trace_line)
+}
+
+/// Whether one line (without its line break) opens a Go panic, a fatal error or a goroutine
+/// block.
+pub fn is_trace_line(line: &str) -> bool {
+    line.starts_with("panic: ") || line.starts_with("fatal error: ") || is_goroutine_header(line)
 }
 
 /// `panic: x [recovered]` → (`panic`, `x`).

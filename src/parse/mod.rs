@@ -29,12 +29,17 @@ pub use trace::{ExceptionInfo, Frame, Language, ParsedException, Relation};
 pub const MAX_TRACE_BYTES: usize = 2 * 1024 * 1024;
 
 /// The runtime that printed the stack trace in `text`, if any: the first line that only one
-/// runtime prints decides (one pass, cheap prefix tests first).
+/// runtime prints decides (one pass, cheap prefix tests first). A Rust panic message anywhere in
+/// the text (` panicked at `) is only looked for when no line decided.
 pub fn detect_language(text: &str) -> Option<Language> {
     let text = clip(text);
-    let rust_panic = text.contains(" panicked at ");
-    for line in text.lines() {
-        let t = line.trim_start();
+    for line in lines(text) {
+        // most lines start with a printable ASCII byte: nothing to trim
+        let t = if line.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
+            line
+        } else {
+            line.trim_start()
+        };
         let Some(&first) = t.as_bytes().first() else {
             continue;
         };
@@ -42,16 +47,15 @@ pub fn detect_language(text: &str) -> Option<Language> {
             b'T' if t.starts_with("Traceback (most recent call last):") => Some(Language::Python),
             b'F' if python::is_bare_file_line(line) => Some(Language::Python),
             b'+' if t.contains("Exception Group Traceback") => Some(Language::Python),
-            b't' if rust_panic
-                && line.starts_with("thread '")
-                && line.contains(" panicked at ") =>
-            {
+            b't' if line.starts_with("thread '") && line.contains(" panicked at ") => {
                 Some(Language::Rust)
             }
             b'C' if t.trim_end() == "Caused by:" && text.contains("Error: ") => {
                 Some(Language::Rust)
             }
-            b'p' | b'f' | b'g' if t.len() == line.len() && go::detect(line) => Some(Language::Go),
+            b'p' | b'f' | b'g' if t.len() == line.len() && go::is_trace_line(line) => {
+                Some(Language::Go)
+            }
             b'a' if t.starts_with("at ") => frame_language(line),
             b'f' if ruby::is_from_line(line) => Some(Language::Ruby),
             _ => None,
@@ -60,7 +64,7 @@ pub fn detect_language(text: &str) -> Option<Language> {
             return found;
         }
     }
-    if rust_panic {
+    if memchr::memmem::find(text.as_bytes(), b" panicked at ").is_some() {
         return Some(Language::Rust);
     }
     ruby::detect(text).then_some(Language::Ruby)
@@ -114,6 +118,29 @@ fn parse_trace(text: &str, language: Language) -> Option<ParsedException> {
     }
 }
 
+/// The lines of `text`, exactly as [`str::lines`] yields them (split after each `\n`, which is
+/// dropped with one `\r` before it; no empty last line after a final `\n`), but each line break
+/// found with the vectorised `memchr`: trace lines are long enough for that to be cheaper than
+/// `str::lines`' per-line search.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let line = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(end) => {
+                // `\n` is ASCII, so both cuts fall on character boundaries
+                let line = &rest[..end];
+                rest = &rest[end + 1..];
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None => std::mem::take(&mut rest),
+        };
+        Some(line)
+    })
+}
+
 /// The first [`MAX_TRACE_BYTES`] of `text`, cut at a character boundary.
 fn clip(text: &str) -> &str {
     if text.len() <= MAX_TRACE_BYTES {
@@ -128,3 +155,26 @@ fn clip(text: &str) -> &str {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod lines_tests {
+    #[test]
+    fn lines_match_str_lines() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\r\n",
+            "a\r",
+            "a\r\r\nb",
+            "\r\n\r\n",
+            "x\n\ny\rz\r\n  w\n",
+            "é\nü\r\n",
+        ] {
+            let ours: Vec<&str> = super::lines(text).collect();
+            let std: Vec<&str> = text.lines().collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
+}
