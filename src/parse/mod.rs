@@ -141,6 +141,54 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// [`str::trim_start`] without decoding characters while the leading bytes are ASCII: the ASCII
+/// bytes `char::is_whitespace` accepts are skipped, and only a non-ASCII byte after them hands
+/// the rest to `str::trim_start` (it may be Unicode whitespace). A string starting with a
+/// printable ASCII byte (most trace lines) is returned after one byte test.
+#[inline]
+pub(crate) fn trim_start(s: &str) -> &str {
+    if s.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
+        return s;
+    }
+    let skip = s
+        .bytes()
+        .take_while(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'))
+        .count();
+    // the skipped bytes are ASCII, so `skip` is a character boundary
+    let rest = &s[skip..];
+    if rest.as_bytes().first().is_some_and(|&b| b >= 0x80) {
+        rest.trim_start()
+    } else {
+        rest
+    }
+}
+
+/// [`str::trim_end`], skipping trailing ASCII whitespace bytes without decoding characters (see
+/// [`trim_start`]).
+#[inline]
+pub(crate) fn trim_end(s: &str) -> &str {
+    if s.as_bytes().last().is_some_and(u8::is_ascii_graphic) {
+        return s;
+    }
+    let keep = s.len()
+        - s.bytes()
+            .rev()
+            .take_while(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'))
+            .count();
+    let rest = &s[..keep];
+    if rest.as_bytes().last().is_some_and(|&b| b >= 0x80) {
+        rest.trim_end()
+    } else {
+        rest
+    }
+}
+
+/// [`str::trim`] by [`trim_start`] and [`trim_end`].
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    trim_end(trim_start(s))
+}
+
 /// The first [`MAX_TRACE_BYTES`] of `text`, cut at a character boundary.
 fn clip(text: &str) -> &str {
     if text.len() <= MAX_TRACE_BYTES {
@@ -175,6 +223,27 @@ mod lines_tests {
             let ours: Vec<&str> = super::lines(text).collect();
             let std: Vec<&str> = text.lines().collect();
             assert_eq!(ours, std, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn trims_match_str_trims() {
+        for text in [
+            "",
+            " ",
+            "\t\x0B\x0C\r\n",
+            "a",
+            "  a b  ",
+            "\u{a0} a \u{3000}",
+            " \u{2003}x\u{2003} ",
+            "é ",
+            " ü",
+            "\u{85}",
+            "a\u{1F600}",
+        ] {
+            assert_eq!(super::trim_start(text), text.trim_start(), "{text:?}");
+            assert_eq!(super::trim_end(text), text.trim_end(), "{text:?}");
+            assert_eq!(super::trim(text), text.trim(), "{text:?}");
         }
     }
 }
