@@ -122,23 +122,41 @@ fn parse_trace(text: &str, language: Language) -> Option<ParsedException> {
 /// dropped with one `\r` before it; no empty last line after a final `\n`), but each line break
 /// found with the vectorised `memchr`: trace lines are long enough for that to be cheaper than
 /// `str::lines`' per-line search.
-pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
+pub(crate) fn lines(text: &str) -> Lines<'_> {
+    Lines { rest: text }
+}
+
+/// The iterator of [`lines`]; [`Lines::rest`] is the text not yet split.
+#[derive(Clone)]
+pub(crate) struct Lines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Lines<'a> {
+    /// The text from the next line on (what `lines` of it would yield is what is left here).
+    pub(crate) fn rest(&self) -> &'a str {
+        self.rest
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
             return None;
         }
-        let line = match memchr::memchr(b'\n', rest.as_bytes()) {
+        let line = match memchr::memchr(b'\n', self.rest.as_bytes()) {
             Some(end) => {
                 // `\n` is ASCII, so both cuts fall on character boundaries
-                let line = &rest[..end];
-                rest = &rest[end + 1..];
+                let line = &self.rest[..end];
+                self.rest = &self.rest[end + 1..];
                 line.strip_suffix('\r').unwrap_or(line)
             }
-            None => std::mem::take(&mut rest),
+            None => std::mem::take(&mut self.rest),
         };
         Some(line)
-    })
+    }
 }
 
 /// [`str::trim_start`] without decoding characters while the leading bytes are ASCII: the ASCII
