@@ -6,6 +6,7 @@ use super::trace::{
     append_line, push_frame, split_location, ExceptionInfo, Frame, Language, ParsedException,
     Relation, MAX_CHAIN,
 };
+use super::{lines, trim, trim_end, trim_start};
 
 /// Most message lines kept after a `panic:` line.
 const MAX_MESSAGE_LINES: usize = 32;
@@ -19,15 +20,19 @@ pub fn is_goroutine_header(line: &str) -> bool {
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     digits > 0
         && rest[digits..].starts_with(' ')
-        && rest.contains(" [")
-        && rest.trim_end().ends_with("]:")
+        && find(rest, b" [").is_some()
+        && trim_end(rest).ends_with("]:")
 }
 
 /// Whether the text holds a Go panic or fatal error.
 pub fn detect(text: &str) -> bool {
-    text.lines().any(|l| {
-        l.starts_with("panic: ") || l.starts_with("fatal error: ") || is_goroutine_header(l)
-    })
+    text.lines().any(is_trace_line)
+}
+
+/// Whether one line (without its line break) opens a Go panic, a fatal error or a goroutine
+/// block.
+pub fn is_trace_line(line: &str) -> bool {
+    line.starts_with("panic: ") || line.starts_with("fatal error: ") || is_goroutine_header(line)
 }
 
 /// `panic: x [recovered]` → (`panic`, `x`).
@@ -37,27 +42,26 @@ fn panic_line(line: &str) -> Option<(&'static str, &str)> {
     } else {
         ("fatal error", line.strip_prefix("fatal error: ")?)
     };
-    let msg = msg.trim_end();
-    let msg = match msg.rfind(" [recovered") {
-        Some(i) if msg.ends_with(']') => &msg[..i],
-        _ => msg,
+    let msg = trim_end(msg);
+    let msg = match msg.strip_suffix(']') {
+        Some(body) => body.rfind(" [recovered").map_or(msg, |i| &msg[..i]),
+        None => msg,
     };
     Some((ty, msg))
 }
 
 /// Parse the first Go panic or fatal error in `text`.
 pub fn parse(text: &str) -> Option<ParsedException> {
-    let lines: Vec<&str> = text.lines().collect();
-    let start = lines
-        .iter()
-        .position(|l| panic_line(l).is_some())
-        .or_else(|| lines.iter().position(|l| is_goroutine_header(l)))?;
+    let (from, before) = find_start(text, |l| panic_line(l).is_some())
+        .or_else(|| find_start(text, is_goroutine_header))?;
     // panics in the order printed: the first was recovered and replaced by the next
     let mut printed: Vec<ExceptionInfo> = Vec::new();
-    let mut i = start;
-    while i < lines.len() {
-        let line = lines[i];
-        if let Some((ty, msg)) = panic_line(line.trim_start()) {
+    let mut it = lines(from);
+    // the text from the line that ended the panic messages on
+    let mut rest = from;
+    let mut k = 0; // lines read after the first
+    while let Some(line) = it.next() {
+        if let Some((ty, msg)) = panic_line(trim_start(line)) {
             if printed.len() < MAX_CHAIN {
                 printed.push(ExceptionInfo {
                     exception_type: ty.to_owned(),
@@ -65,23 +69,21 @@ pub fn parse(text: &str) -> Option<ParsedException> {
                     ..ExceptionInfo::default()
                 });
             }
-        } else if line.trim().is_empty()
+        } else if trim(line).is_empty()
             || line.starts_with("[signal ")
             || is_goroutine_header(line)
-            || i - start > MAX_MESSAGE_LINES
+            || k > MAX_MESSAGE_LINES
         {
             break;
         } else if let Some(last) = printed.last_mut() {
-            append_line(&mut last.message, line.trim_end());
+            append_line(&mut last.message, trim_end(line));
         }
-        i += 1;
+        rest = it.rest();
+        k += 1;
     }
     if printed.is_empty() {
         // net/http's recovered handler panics: `http: panic serving 10.0.0.7:5123: msg`
-        let served = lines[..start]
-            .iter()
-            .rev()
-            .find(|l| !l.trim().is_empty())
+        let served = before
             .and_then(|l| l.split_once("panic serving "))
             .map(|(_, rest)| rest.split_once(": ").map_or(rest, |(_, m)| m));
         printed.push(ExceptionInfo {
@@ -91,12 +93,13 @@ pub fn parse(text: &str) -> Option<ParsedException> {
                 "goroutine"
             }
             .to_owned(),
-            message: served.unwrap_or("").trim_end().to_owned(),
+            message: trim_end(served.unwrap_or("")).to_owned(),
             ..ExceptionInfo::default()
         });
     }
-    let frames = goroutine_frames(&lines[i..]);
-    let mut chain: Vec<ExceptionInfo> = printed.into_iter().rev().collect();
+    let frames = goroutine_frames(rest);
+    let mut chain = printed;
+    chain.reverse();
     for (k, e) in chain.iter_mut().enumerate().skip(1) {
         e.relation = Some(Relation::Context);
         e.parent = Some(k - 1);
@@ -105,24 +108,42 @@ pub fn parse(text: &str) -> Option<ParsedException> {
     ParsedException::new(Language::Go, chain)
 }
 
-/// Frames of the first goroutine block in `lines`.
-fn goroutine_frames(lines: &[&str]) -> Vec<Frame> {
+/// The text from the first line of `text` that `is_start` accepts on, and the last non-blank
+/// line before it.
+fn find_start(text: &str, is_start: impl Fn(&str) -> bool) -> Option<(&str, Option<&str>)> {
+    let mut it = lines(text);
+    let mut before = None;
+    loop {
+        let from = it.rest();
+        let line = it.next()?;
+        if is_start(line) {
+            return Some((from, before));
+        }
+        if !trim(line).is_empty() {
+            before = Some(line);
+        }
+    }
+}
+
+/// Frames of the first goroutine block in `text`.
+fn goroutine_frames(text: &str) -> Vec<Frame> {
     let mut frames: Vec<Frame> = Vec::new();
-    let Some(start) = lines.iter().position(|l| is_goroutine_header(l)) else {
+    let mut it = lines(text);
+    if !it.any(is_goroutine_header) {
         return frames;
-    };
-    for line in &lines[start + 1..] {
-        if line.trim().is_empty() || is_goroutine_header(line) {
+    }
+    for line in it {
+        if trim(line).is_empty() || is_goroutine_header(line) {
             break;
         }
         if line.starts_with('\t') || line.starts_with("    ") {
             if let Some(f) = frames.last_mut() {
                 if f.path.is_none() {
-                    set_location(f, line.trim());
+                    set_location(f, trim(line));
                 }
             }
         } else if let Some(creator) = line.strip_prefix("created by ") {
-            let creator = creator.split(" in goroutine ").next().unwrap_or(creator);
+            let creator = find(creator, b" in goroutine ").map_or(creator, |i| &creator[..i]);
             push_frame(&mut frames, function_frame(creator));
         } else if line.ends_with(')') {
             push_frame(&mut frames, function_frame(strip_args(line)));
@@ -135,10 +156,18 @@ fn goroutine_frames(lines: &[&str]) -> Vec<Frame> {
 
 /// `/app/x.go:41 +0x9a` → path and line.
 fn set_location(frame: &mut Frame, loc: &str) {
-    let loc = loc.split(" +0x").next().unwrap_or(loc);
+    let loc = find(loc, b" +0x").map_or(loc, |i| &loc[..i]);
     let (path, line, _) = split_location(loc);
     frame.path = Some(path.to_owned());
     frame.line = line;
+}
+
+/// Where the ASCII `needle` first occurs in `hay` (a char boundary, the needle being ASCII). Go
+/// trace lines are short: a plain scan is cheaper than setting up a substring searcher.
+fn find(hay: &str, needle: &[u8]) -> Option<usize> {
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w == needle)
 }
 
 /// `pkg.(*T).m(0x1, {0x2, 0x3})` → `pkg.(*T).m`: drop the balanced argument list at the end.
@@ -161,9 +190,9 @@ fn strip_args(line: &str) -> &str {
 
 /// `github.com/acme/x/api.(*Server).get` → module `github.com/acme/x/api`, function `(*Server).get`.
 fn function_frame(name: &str) -> Frame {
-    let name = name.trim();
-    let slash = name.rfind('/').map_or(0, |i| i + 1);
-    match name[slash..].find('.') {
+    let name = trim(name);
+    let slash = memchr::memrchr(b'/', name.as_bytes()).map_or(0, |i| i + 1);
+    match memchr::memchr(b'.', &name.as_bytes()[slash..]) {
         Some(dot) => Frame {
             function: name[slash + dot + 1..].to_owned(),
             module: Some(name[..slash + dot].to_owned()),

@@ -97,7 +97,7 @@ pub fn is_library_frame(frame: &Frame, language: Language) -> bool {
         Language::Node => match frame.path.as_deref() {
             None => true,
             // core modules of old Node versions are printed as bare file names (`events.js`)
-            Some(p) => !p.contains(['/', '\\', ':']),
+            Some(p) => !p.bytes().any(|b| matches!(b, b'/' | b'\\' | b':')),
         },
         Language::Python | Language::Ruby => false,
     }
@@ -134,6 +134,9 @@ const DOTNET_LIBRARIES: [&str; 3] = ["System.", "Microsoft.", "Newtonsoft."];
 /// (`site-packages`, `node_modules`, `vendor`, gems, the Cargo registry, the Go module cache);
 /// otherwise interpreter and compiler paths count too (`/usr/lib/python3.12/`, `/rustc/`,
 /// `node:internal/`, GOROOT, `<frozen ...>`, Ruby's `<internal:...>`).
+///
+/// Components are split on the bytes `/` and `\` and compared as bytes: both separators are
+/// ASCII, so this finds the same components as splitting the `str` would, without decoding chars.
 fn scan_path(path: &str, language: Language, deps_only: bool) -> bool {
     let p = trim_path(path);
     if !deps_only {
@@ -146,34 +149,34 @@ fn scan_path(path: &str, language: Language, deps_only: bool) -> bool {
             return true;
         }
     }
-    let (mut prev2, mut prev) = ("", "");
+    let (mut prev2, mut prev): (&[u8], &[u8]) = (b"", b"");
     let mut goroot_candidate = false;
-    for comp in p.split(['/', '\\']) {
+    for comp in p.as_bytes().split(|&b| b == b'/' || b == b'\\') {
         if goroot_candidate {
             return true; // `go/src/<pkg without a dot>/<more>`
         }
         let dep = matches!(
             comp,
-            "site-packages" | "dist-packages" | "node_modules" | "vendor" | "gems"
-        ) || (prev == ".cargo" && matches!(comp, "registry" | "git"))
-            || (prev == "pkg" && comp == "mod");
+            b"site-packages" | b"dist-packages" | b"node_modules" | b"vendor" | b"gems"
+        ) || (prev == b".cargo" && matches!(comp, b"registry" | b"git"))
+            || (prev == b"pkg" && comp == b"mod");
         if dep {
             return true;
         }
         if !deps_only {
-            let runtime = matches!(comp, "rustc" | "rubies" | "nptl" | "sysdeps")
-                || (matches!(prev, "lib" | "lib64")
-                    && (comp.starts_with("python") || comp == "ruby"))
-                || (prev == "library" && matches!(comp, "std" | "core" | "alloc"))
-                || (language == Language::Python && comp == "Lib")
-                || (language == Language::DotNet && prev == "dotnet" && comp == "shared");
+            let runtime = matches!(comp, b"rustc" | b"rubies" | b"nptl" | b"sysdeps")
+                || (matches!(prev, b"lib" | b"lib64")
+                    && (comp.starts_with(b"python") || comp == b"ruby"))
+                || (prev == b"library" && matches!(comp, b"std" | b"core" | b"alloc"))
+                || (language == Language::Python && comp == b"Lib")
+                || (language == Language::DotNet && prev == b"dotnet" && comp == b"shared");
             if runtime {
                 return true;
             }
             goroot_candidate = language == Language::Go
-                && matches!(prev2, "go" | "golang")
-                && prev == "src"
-                && !comp.contains('.');
+                && matches!(prev2, b"go" | b"golang")
+                && prev == b"src"
+                && !comp.contains(&b'.');
         }
         prev2 = prev;
         prev = comp;

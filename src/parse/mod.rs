@@ -29,12 +29,17 @@ pub use trace::{ExceptionInfo, Frame, Language, ParsedException, Relation};
 pub const MAX_TRACE_BYTES: usize = 2 * 1024 * 1024;
 
 /// The runtime that printed the stack trace in `text`, if any: the first line that only one
-/// runtime prints decides (one pass, cheap prefix tests first).
+/// runtime prints decides (one pass, cheap prefix tests first). A Rust panic message anywhere in
+/// the text (` panicked at `) is only looked for when no line decided.
 pub fn detect_language(text: &str) -> Option<Language> {
     let text = clip(text);
-    let rust_panic = text.contains(" panicked at ");
-    for line in text.lines() {
-        let t = line.trim_start();
+    for line in lines(text) {
+        // most lines start with a printable ASCII byte: nothing to trim
+        let t = if line.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
+            line
+        } else {
+            line.trim_start()
+        };
         let Some(&first) = t.as_bytes().first() else {
             continue;
         };
@@ -42,16 +47,15 @@ pub fn detect_language(text: &str) -> Option<Language> {
             b'T' if t.starts_with("Traceback (most recent call last):") => Some(Language::Python),
             b'F' if python::is_bare_file_line(line) => Some(Language::Python),
             b'+' if t.contains("Exception Group Traceback") => Some(Language::Python),
-            b't' if rust_panic
-                && line.starts_with("thread '")
-                && line.contains(" panicked at ") =>
-            {
+            b't' if line.starts_with("thread '") && line.contains(" panicked at ") => {
                 Some(Language::Rust)
             }
             b'C' if t.trim_end() == "Caused by:" && text.contains("Error: ") => {
                 Some(Language::Rust)
             }
-            b'p' | b'f' | b'g' if t.len() == line.len() && go::detect(line) => Some(Language::Go),
+            b'p' | b'f' | b'g' if t.len() == line.len() && go::is_trace_line(line) => {
+                Some(Language::Go)
+            }
             b'a' if t.starts_with("at ") => frame_language(line),
             b'f' if ruby::is_from_line(line) => Some(Language::Ruby),
             _ => None,
@@ -60,7 +64,7 @@ pub fn detect_language(text: &str) -> Option<Language> {
             return found;
         }
     }
-    if rust_panic {
+    if memchr::memmem::find(text.as_bytes(), b" panicked at ").is_some() {
         return Some(Language::Rust);
     }
     ruby::detect(text).then_some(Language::Ruby)
@@ -114,6 +118,95 @@ fn parse_trace(text: &str, language: Language) -> Option<ParsedException> {
     }
 }
 
+/// The lines of `text`, exactly as [`str::lines`] yields them (split after each `\n`, which is
+/// dropped with one `\r` before it; no empty last line after a final `\n`), but each line break
+/// found with the vectorised `memchr`: trace lines are long enough for that to be cheaper than
+/// `str::lines`' per-line search.
+pub(crate) fn lines(text: &str) -> Lines<'_> {
+    Lines { rest: text }
+}
+
+/// The iterator of [`lines`]; [`Lines::rest`] is the text not yet split.
+#[derive(Clone)]
+pub(crate) struct Lines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Lines<'a> {
+    /// The text from the next line on (what `lines` of it would yield is what is left here).
+    pub(crate) fn rest(&self) -> &'a str {
+        self.rest
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let line = match memchr::memchr(b'\n', self.rest.as_bytes()) {
+            Some(end) => {
+                // `\n` is ASCII, so both cuts fall on character boundaries
+                let line = &self.rest[..end];
+                self.rest = &self.rest[end + 1..];
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None => std::mem::take(&mut self.rest),
+        };
+        Some(line)
+    }
+}
+
+/// [`str::trim_start`] without decoding characters while the leading bytes are ASCII: the ASCII
+/// bytes `char::is_whitespace` accepts are skipped, and only a non-ASCII byte after them hands
+/// the rest to `str::trim_start` (it may be Unicode whitespace). A string starting with a
+/// printable ASCII byte (most trace lines) is returned after one byte test.
+#[inline]
+pub(crate) fn trim_start(s: &str) -> &str {
+    if s.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
+        return s;
+    }
+    let skip = s
+        .bytes()
+        .take_while(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'))
+        .count();
+    // the skipped bytes are ASCII, so `skip` is a character boundary
+    let rest = &s[skip..];
+    if rest.as_bytes().first().is_some_and(|&b| b >= 0x80) {
+        rest.trim_start()
+    } else {
+        rest
+    }
+}
+
+/// [`str::trim_end`], skipping trailing ASCII whitespace bytes without decoding characters (see
+/// [`trim_start`]).
+#[inline]
+pub(crate) fn trim_end(s: &str) -> &str {
+    if s.as_bytes().last().is_some_and(u8::is_ascii_graphic) {
+        return s;
+    }
+    let keep = s.len()
+        - s.bytes()
+            .rev()
+            .take_while(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'))
+            .count();
+    let rest = &s[..keep];
+    if rest.as_bytes().last().is_some_and(|&b| b >= 0x80) {
+        rest.trim_end()
+    } else {
+        rest
+    }
+}
+
+/// [`str::trim`] by [`trim_start`] and [`trim_end`].
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    trim_end(trim_start(s))
+}
+
 /// The first [`MAX_TRACE_BYTES`] of `text`, cut at a character boundary.
 fn clip(text: &str) -> &str {
     if text.len() <= MAX_TRACE_BYTES {
@@ -128,3 +221,47 @@ fn clip(text: &str) -> &str {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod lines_tests {
+    #[test]
+    fn lines_match_str_lines() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\r\n",
+            "a\r",
+            "a\r\r\nb",
+            "\r\n\r\n",
+            "x\n\ny\rz\r\n  w\n",
+            "é\nü\r\n",
+        ] {
+            let ours: Vec<&str> = super::lines(text).collect();
+            let std: Vec<&str> = text.lines().collect();
+            assert_eq!(ours, std, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn trims_match_str_trims() {
+        for text in [
+            "",
+            " ",
+            "\t\x0B\x0C\r\n",
+            "a",
+            "  a b  ",
+            "\u{a0} a \u{3000}",
+            " \u{2003}x\u{2003} ",
+            "é ",
+            " ü",
+            "\u{85}",
+            "a\u{1F600}",
+        ] {
+            assert_eq!(super::trim_start(text), text.trim_start(), "{text:?}");
+            assert_eq!(super::trim_end(text), text.trim_end(), "{text:?}");
+            assert_eq!(super::trim(text), text.trim(), "{text:?}");
+        }
+    }
+}

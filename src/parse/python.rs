@@ -6,6 +6,7 @@ use super::trace::{
     append_line, indent, parse_num, push_frame, split_type_message, ExceptionInfo, Frame, Language,
     ParsedException, Relation, MAX_CHAIN,
 };
+use super::{lines, trim, trim_end, trim_start};
 
 const TRACEBACK: &str = "Traceback (most recent call last):";
 const GROUP_TRACEBACK: &str = "Exception Group Traceback (most recent call last):";
@@ -54,8 +55,9 @@ pub fn parse(text: &str) -> Option<ParsedException> {
     let mut member_next = false;
     // the last non-blank line before any traceback: a cause printed without its traceback
     let mut last_outside = "";
-    for raw in text.lines() {
-        if !group_mode && raw.trim_start().starts_with('+') && raw.contains(GROUP_TRACEBACK) {
+    for raw in lines(text) {
+        let lead_trimmed = trim_start(raw);
+        if !group_mode && lead_trimmed.starts_with('+') && raw.contains(GROUP_TRACEBACK) {
             group_mode = true;
         }
         let (line, separator) = if group_mode {
@@ -68,7 +70,12 @@ pub fn parse(text: &str) -> Option<ParsedException> {
             state = State::Expect;
             continue;
         }
-        let trimmed = line.trim();
+        // outside a group `line` is `raw`, whose start is already trimmed
+        let trimmed = if group_mode {
+            trim(line)
+        } else {
+            trim_end(lead_trimmed)
+        };
         if trimmed == TRACEBACK || trimmed == GROUP_TRACEBACK {
             let unlinked = nodes.last().is_some_and(|n| n.link.is_none());
             if unlinked && !member_next {
@@ -117,7 +124,9 @@ pub fn parse(text: &str) -> Option<ParsedException> {
                     if let Some(node) = nodes.last_mut() {
                         push_frame(&mut node.info.frames, parse_frame(rest));
                     }
-                } else if trimmed.is_empty() || indent(line) > 0 {
+                } else if trimmed.is_empty()
+                    || matches!(line.as_bytes().first(), Some(b' ' | b'\t'))
+                {
                     // source lines, 3.11 `~~~^^^` caret lines, `[Previous line repeated N more times]`
                 } else if let Some(node) = nodes.last_mut() {
                     set_exception_line(&mut node.info, trimmed);
@@ -133,7 +142,7 @@ pub fn parse(text: &str) -> Option<ParsedException> {
                 } else if trimmed.is_empty() {
                     state = State::Expect;
                 } else if let Some(node) = nodes.last_mut() {
-                    append_line(&mut node.info.message, line.trim_end());
+                    append_line(&mut node.info.message, trim_end(line));
                 }
             }
             State::Expect => {
@@ -204,35 +213,61 @@ fn strip_group_prefix(line: &str) -> (&str, bool) {
 /// `ValueError: bad value` (or a bare `KeyboardInterrupt`).
 fn set_exception_line(info: &mut ExceptionInfo, trimmed: &str) {
     if let Some((ty, msg)) = split_type_message(trimmed) {
-        ty.clone_into(&mut info.exception_type);
-        msg.clone_into(&mut info.message);
+        // fresh strings: `clone_into` an empty `String` costs a reallocation path
+        info.exception_type = String::from(ty);
+        info.message = String::from(msg);
     } else {
         info.exception_type = trimmed.chars().take(200).collect();
     }
 }
 
-/// `/app/x.py", line 10, in handler` (the part after `File "`).
+/// `/app/x.py", line 10, in handler` (the part after `File "`): the parts after the path are
+/// split at `, ` and a later `line`/`in` part overrides an earlier one.
 fn parse_frame(rest: &str) -> Frame {
-    let (path, tail) = rest.split_once('"').unwrap_or((rest, ""));
-    let mut frame = Frame {
-        path: Some(path.to_owned()),
-        ..Frame::default()
+    let (path, tail) = match memchr::memchr(b'"', rest.as_bytes()) {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, ""),
     };
-    for part in tail.split(", ") {
-        let part = part.trim();
+    let (mut line, mut function) = (None, "");
+    for part in comma_parts(tail) {
+        let part = trim(part);
         if let Some(n) = part.strip_prefix("line ") {
-            frame.line = parse_num(n.trim());
+            line = parse_num(trim(n));
         } else if let Some(f) = part.strip_prefix("in ") {
-            f.trim().clone_into(&mut frame.function);
+            function = trim(f);
         }
     }
-    frame
+    Frame {
+        function: function.to_owned(),
+        path: Some(path.to_owned()),
+        line,
+        ..Frame::default()
+    }
+}
+
+/// `s.split(", ")`, matching the two bytes directly instead of through a substring searcher
+/// (the parts of a frame line are a few bytes long).
+fn comma_parts(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.as_bytes().windows(2).position(|w| w == b", ") {
+            // `,` and ` ` are ASCII: both cuts fall on character boundaries
+            Some(i) => {
+                rest = Some(&r[i + 2..]);
+                Some(&r[..i])
+            }
+            None => rest.take(),
+        }
+    })
 }
 
 /// Turn document order (root cause first, most recent call last) into the shared order
 /// (outermost first, most recent call first).
 fn order(nodes: Vec<Node>) -> Vec<ExceptionInfo> {
-    let mut top: Vec<(ExceptionInfo, Option<Relation>, Vec<ExceptionInfo>)> = Vec::new();
+    let nodes_len = nodes.len();
+    let mut top: Vec<(ExceptionInfo, Option<Relation>, Vec<ExceptionInfo>)> =
+        Vec::with_capacity(nodes.len());
     for mut node in nodes {
         node.info.frames.reverse();
         match top.last_mut() {
@@ -240,7 +275,7 @@ fn order(nodes: Vec<Node>) -> Vec<ExceptionInfo> {
             _ => top.push((node.info, node.link, Vec::new())),
         }
     }
-    let mut chain = Vec::new();
+    let mut chain = Vec::with_capacity(nodes_len);
     for (mut info, link, members) in top.into_iter().rev() {
         if !chain.is_empty() {
             // the node printed before the previous one is its cause/context
