@@ -4,9 +4,10 @@
 
 use super::trace::{
     append_line, has_line_starting_with, indent, lines_before, push_frame, split_location,
-    split_type_message, trim, ExceptionInfo, Frame, Language, Lines, ParsedException, Relation,
+    split_type_message, ExceptionInfo, Frame, Language, Lines, ParsedException, Relation,
     MAX_CHAIN,
 };
+use super::trim;
 
 /// How far above the first frame the exception line is looked for (multi-line messages).
 const HEADER_LOOKBACK: usize = 64;

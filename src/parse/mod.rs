@@ -118,24 +118,20 @@ fn parse_trace(text: &str, language: Language) -> Option<ParsedException> {
     }
 }
 
-/// The lines of `text`, exactly as [`str::lines`] yields them (split after each `\n`, which is
-/// dropped with one `\r` before it; no empty last line after a final `\n`), but each line break
-/// found with the vectorised `memchr`: trace lines are long enough for that to be cheaper than
-/// `str::lines`' per-line search.
+/// The lines of `text`, exactly as [`str::lines`] yields them, each line break found with the
+/// vectorised `memchr` ([`trace::Lines`] without the offsets).
 pub(crate) fn lines(text: &str) -> Lines<'_> {
-    Lines { rest: text }
+    Lines(trace::Lines::new(text))
 }
 
 /// The iterator of [`lines`]; [`Lines::rest`] is the text not yet split.
 #[derive(Clone)]
-pub(crate) struct Lines<'a> {
-    rest: &'a str,
-}
+pub(crate) struct Lines<'a>(trace::Lines<'a>);
 
 impl<'a> Lines<'a> {
     /// The text from the next line on (what `lines` of it would yield is what is left here).
     pub(crate) fn rest(&self) -> &'a str {
-        self.rest
+        self.0.rest()
     }
 }
 
@@ -143,19 +139,7 @@ impl<'a> Iterator for Lines<'a> {
     type Item = &'a str;
 
     fn next(&mut self) -> Option<&'a str> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        let line = match memchr::memchr(b'\n', self.rest.as_bytes()) {
-            Some(end) => {
-                // `\n` is ASCII, so both cuts fall on character boundaries
-                let line = &self.rest[..end];
-                self.rest = &self.rest[end + 1..];
-                line.strip_suffix('\r').unwrap_or(line)
-            }
-            None => std::mem::take(&mut self.rest),
-        };
-        Some(line)
+        self.0.next().map(|(_, line)| line)
     }
 }
 

@@ -3,9 +3,10 @@
 //! (`at /app/x.js:1:2`), error codes (`Error [ERR_X]: ...`) and nested `[cause]: ...` errors.
 
 use super::trace::{
-    append_line, lines_before, push_frame, split_location, split_type_message, trim, ExceptionInfo,
+    append_line, lines_before, push_frame, split_location, split_type_message, ExceptionInfo,
     Frame, Language, Lines, ParsedException, Relation, MAX_CHAIN,
 };
+use super::trim;
 
 /// How far above the first frame the error line is looked for.
 const HEADER_LOOKBACK: usize = 32;

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::trim;
+
 /// Most exceptions kept in one chain; a longer chain is cut (the first ones are kept).
 pub const MAX_CHAIN: usize = 64;
 /// Most frames kept per exception; deeper frames are dropped.
@@ -217,24 +219,6 @@ fn split_num_suffix(s: &str) -> Option<(&str, u32)> {
     Some((&s[..colon], parse_num(&s[colon + 1..])?))
 }
 
-/// [`str::trim`], without decoding characters when both ends of `s` are ASCII (as they almost
-/// always are).
-pub(crate) fn trim(s: &str) -> &str {
-    // the ASCII characters `char::is_whitespace` accepts
-    let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r');
-    let bytes = s.as_bytes();
-    let s = match bytes.iter().position(|b| !is_space(b)) {
-        Some(i) if bytes[i].is_ascii() => &s[i..],
-        Some(_) => s.trim_start(),
-        None => return "",
-    };
-    let bytes = s.as_bytes();
-    match bytes.iter().rposition(|b| !is_space(b)) {
-        Some(i) if bytes[i].is_ascii() => &s[..=i],
-        _ => s.trim_end(),
-    }
-}
-
 /// Number of leading spaces/tabs.
 pub(crate) fn indent(line: &str) -> usize {
     line.bytes()
@@ -316,6 +300,11 @@ impl<'a> Lines<'a> {
     /// The offset just past the last line returned (past its line break).
     pub(crate) fn offset(&self) -> usize {
         self.pos
+    }
+
+    /// The text from the next line on.
+    pub(crate) fn rest(&self) -> &'a str {
+        &self.text[self.pos..]
     }
 }
 
