@@ -19,6 +19,15 @@ use crate::service::Service;
 use crate::sources::{LogSource, SourceSettings};
 use crate::store::{BatchResult, Store};
 
+/// Most kept records in a part of a batch handed on before the batch ends ([`Sink::pass`]), so
+/// that the reading thread starts on a batch while it is still being read.
+pub(super) const PART_RECORDS: usize = 256;
+/// Most text in such a part (one record may hold more).
+const PART_BYTES: usize = 256 * 1024;
+/// Parts of batches that may wait between two threads of a fetch: deep enough that a stage
+/// slowed for a moment does not stall the others at once; at most some 16 MiB of text.
+const QUEUED_PARTS: usize = 64;
+
 /// How long a fetch may hold its lease before another process may take it.
 const LEASE_MINUTES: i64 = 30;
 
@@ -233,9 +242,10 @@ impl Pending {
         )
     }
 
-    /// How many records are kept.
-    pub fn len(&self) -> usize {
-        self.records.len()
+    /// Whether the records kept make a part worth handing on ([`Sink::pass`]): `records` of
+    /// them, or [`PART_BYTES`] of text.
+    pub fn is_full(&self, records: usize) -> bool {
+        self.records.len() >= records || self.text.len() >= PART_BYTES
     }
 
     fn push(&mut self, record: &Record<'_>) {
@@ -353,8 +363,8 @@ fn with_sink(
     samples: usize,
     read: impl FnOnce(&Sink) -> Result<()>,
 ) -> std::result::Result<Totals, (Totals, anyhow::Error)> {
-    let (tx, rx) = sync_channel::<Batch<Pending>>(2);
-    let (read_tx, read_rx) = sync_channel::<Batch<Read>>(2);
+    let (tx, rx) = sync_channel::<Batch<Pending>>(QUEUED_PARTS);
+    let (read_tx, read_rx) = sync_channel::<Batch<Read>>(QUEUED_PARTS);
     let clock = std::time::Instant::now();
     std::thread::scope(|scope| {
         let reading = scope.spawn(move || {

@@ -8,7 +8,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use anyhow::{Context as _, Result};
 
-use super::fetch::{batch_size, FetchCounts, Pending, Reader, Sink};
+use super::fetch::{batch_size, FetchCounts, Pending, Reader, Sink, PART_RECORDS};
 use crate::ingest::Record;
 use crate::parse::Assembler;
 use crate::sources::file::{self, FileCursor, Planned};
@@ -16,9 +16,7 @@ use crate::sources::FileSettings;
 
 /// Lines read between two commits.
 const BATCH_LINES: usize = 50_000;
-/// Kept records handed on to be read before their batch ends (fewer when batches are small):
-/// the reading thread starts on a batch while it is still being read from the file.
-const PART_RECORDS: usize = 256;
+
 /// Bytes read at a time.
 const BLOCK: usize = 1 << 20;
 /// The longest line kept whole; longer ones are cut (and counted).
@@ -39,6 +37,7 @@ pub(super) fn read(
     let planned = file::plan(settings, cursor.as_ref())?;
     let mut offsets: Vec<u64> = planned.iter().map(|p| p.start).collect();
     let batch = batch_size(BATCH_LINES);
+    // parts of a batch: fewer records when batches are small (the kill tests cross parts too)
     let part = (batch / 8).clamp(1, PART_RECORDS);
     let mut events = Pending::default();
     for (index, item) in planned.iter().enumerate() {
@@ -68,7 +67,7 @@ pub(super) fn read(
                     offsets[index] = file.open_start.unwrap_or(file.pos);
                     sink.send(events.take(), cursor_json(settings, &planned, &offsets)?)?;
                     file.batch_count = 0;
-                } else if events.len() >= part {
+                } else if events.is_full(part) {
                     sink.pass(events.take())?;
                 }
             }

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 
-use super::fetch::{batch_size, Pending, Reader, Sink};
+use super::fetch::{batch_size, Pending, Reader, Sink, PART_RECORDS};
 use crate::ingest::Record;
 use crate::parse::Assembler;
 use crate::sources::command::CommandSource;
@@ -58,7 +58,7 @@ pub(super) fn read(
             let from = start(command.since.as_deref(), interval_minutes, now)?;
             let page = source.fetch(cursor.as_ref(), from, now)?;
             let mut events = Pending::default();
-            assemble(&page.records, reader, &mut events);
+            assemble(&page.records, reader, &mut events, sink)?;
             match page.cursor {
                 Some(next) => sink.send(events, next),
                 None => Ok(()),
@@ -78,7 +78,7 @@ fn pages(
     for _ in 0..MAX_PAGES {
         let page = fetch(cursor.as_ref())?;
         let mut events = Pending::default();
-        assemble(&page.records, reader, &mut events);
+        assemble(&page.records, reader, &mut events, sink)?;
         if let Some(next) = page.cursor {
             sink.send(events, next.clone())?;
             *cursor = Some(next);
@@ -91,7 +91,16 @@ fn pages(
 }
 
 /// Turns raw records into events: whole records as they are, lines through multi-line assembly.
-fn assemble(records: &[RawRecord], reader: &mut Reader<'_>, events: &mut Pending) {
+/// Kept records are handed on in parts as they fill ([`Pending::is_full`]); the caller sends the
+/// rest with the page's cursor.
+fn assemble(
+    records: &[RawRecord],
+    reader: &mut Reader<'_>,
+    events: &mut Pending,
+    sink: &Sink,
+) -> Result<()> {
+    // fewer records when batches are small (the kill tests cross parts too)
+    let part = (batch_size(PART_RECORDS * 8) / 8).clamp(1, PART_RECORDS);
     let mut assembler = Assembler::new();
     for raw in records {
         reader.counts.lines += 1;
@@ -102,15 +111,18 @@ fn assemble(records: &[RawRecord], reader: &mut Reader<'_>, events: &mut Pending
                 level: raw.level.as_deref(),
             };
             reader.record(&record, events);
-            continue;
+        } else {
+            assembler.push_with(&raw.text, |record| {
+                let record = Record {
+                    text: record.text,
+                    ..Record::default()
+                };
+                reader.record(&record, events);
+            });
         }
-        assembler.push_with(&raw.text, |record| {
-            let record = Record {
-                text: record.text,
-                ..Record::default()
-            };
-            reader.record(&record, events);
-        });
+        if events.is_full(part) {
+            sink.pass(events.take())?;
+        }
     }
     if let Some(record) = assembler.finish() {
         let record = Record {
@@ -119,6 +131,7 @@ fn assemble(records: &[RawRecord], reader: &mut Reader<'_>, events: &mut Pending
         };
         reader.record(&record, events);
     }
+    Ok(())
 }
 
 /// `source test` of a remote or command source.
