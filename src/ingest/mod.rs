@@ -308,11 +308,14 @@ fn first_line(text: &str) -> &str {
 /// the full reading ([`read_occurrence`] gives `None`): a level in the header comes before any
 /// word of the message.
 pub fn is_plainly_below(record: &Record<'_>, threshold: Level) -> bool {
+    memchr::memchr(b'\n', record.text.as_bytes()).is_none()
+        && is_plainly_below_line(record, threshold)
+}
+
+/// [`is_plainly_below`] of a record known to be one line (the caller assembled it).
+pub fn is_plainly_below_line(record: &Record<'_>, threshold: Level) -> bool {
     let text = record.text;
-    if record.level.is_some()
-        || text.starts_with('{')
-        || memchr::memchr(b'\n', text.as_bytes()).is_some()
-    {
+    if record.level.is_some() || text.starts_with('{') {
         return false;
     }
     text.split_ascii_whitespace()

@@ -204,8 +204,19 @@ impl Reader<'_> {
     /// Counts a record and keeps it for reading, unless it is plainly below the threshold (a
     /// thread of its own reads the kept ones: [`Pending::read`]).
     pub fn record(&mut self, record: &Record<'_>, pending: &mut Pending) {
+        let below = ingest::is_plainly_below(record, self.rules.threshold);
+        self.keep_unless(below, record, pending);
+    }
+
+    /// [`Reader::record`] of a record known to be one line.
+    pub fn line_record(&mut self, record: &Record<'_>, pending: &mut Pending) {
+        let below = ingest::is_plainly_below_line(record, self.rules.threshold);
+        self.keep_unless(below, record, pending);
+    }
+
+    fn keep_unless(&mut self, below: bool, record: &Record<'_>, pending: &mut Pending) {
         self.counts.records += 1;
-        if ingest::is_plainly_below(record, self.rules.threshold) {
+        if below {
             self.counts.dropped += 1;
         } else {
             pending.push(record);

@@ -112,13 +112,17 @@ impl FileLines {
         self.pos += len;
         reader.counts.lines += 1;
         let mut finished = false;
-        self.assembler.push_with(text, |record| {
+        self.assembler.push_with(text, |assembled| {
             finished = true;
             let record = Record {
-                text: record.text,
+                text: assembled.text,
                 ..Record::default()
             };
-            reader.record(&record, events);
+            if assembled.lines == 1 {
+                reader.line_record(&record, events);
+            } else {
+                reader.record(&record, events);
+            }
         });
         // The record in progress starts here when this line ended the previous one, or when it
         // is the first non-blank line since the last record.
