@@ -299,19 +299,26 @@ impl Pending {
 #[derive(Default)]
 struct Grouping {
     grouper: Grouper,
-    /// Exception fingerprints whose first event went to the writer with its parsed exception.
+    /// Fingerprints whose first event went to the writer with what describes their cluster.
     described: FxHashSet<String>,
 }
 
 impl Grouping {
-    /// The occurrence's event. Its parsed exception goes with it only when it is the first of
-    /// its fingerprint in this fetch: the writer needs one only to describe a new cluster, and
-    /// only the first event of a fingerprint can create one (batches commit in order, and a
-    /// failed one ends the fetch). The others' are dropped here, on the thread that made them.
+    /// The occurrence's event. What describes its cluster (parsed exception, title, type,
+    /// template, fingerprint inputs) goes with it only when it is the first of its fingerprint in
+    /// this fetch: the writer needs it only to describe a new cluster, and only the first event
+    /// of a fingerprint can create one (batches commit in order, and a failed one ends the
+    /// fetch). The others' is dropped here, on the thread that made it (freeing memory another
+    /// thread allocated costs more).
     fn group(&mut self, occurrence: Occurrence) -> Event {
         let mut event = occurrence.group_with(&mut self.grouper);
-        if event.exception.is_some() && !self.described.insert(event.grouping.fingerprint.clone()) {
+        if !self.described.insert(event.grouping.fingerprint.clone()) {
             event.exception = None;
+            let grouping = &mut event.grouping;
+            grouping.title = String::new();
+            grouping.exception_type = None;
+            grouping.template = None;
+            grouping.exception_inputs = None;
         }
         event
     }
@@ -482,7 +489,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_first_event_of_a_fingerprint_carries_its_parsed_exception() {
+    fn only_the_first_event_of_a_fingerprint_carries_its_cluster_description() {
         let trace = |n: u32, function: &str| {
             format!(
                 "2024-01-15 10:00:0{n} ERROR app: failed\nTraceback (most recent call last):\n  \
@@ -507,6 +514,14 @@ mod tests {
         let read = pending.read(&Rules::default(), now, &mut grouping);
         let described: Vec<bool> = read.events.iter().map(|e| e.exception.is_some()).collect();
         assert_eq!(described, [true, false, false, true, false]);
+        let titled: Vec<bool> = read
+            .events
+            .iter()
+            .map(|e| !e.grouping.title.is_empty() && e.grouping.exception_inputs.is_some())
+            .collect();
+        assert_eq!(titled, [true, false, false, true, false]);
+        // the frameless error is the first of its template: described too
+        assert!(read.events[2].grouping.template.is_some());
         let fingerprints: Vec<&str> = read
             .events
             .iter()
@@ -517,6 +532,8 @@ mod tests {
         assert_ne!(fingerprints[0], fingerprints[3]);
         // a later batch of the same fetch describes none of them again
         let again = pending.read(&Rules::default(), now, &mut grouping);
-        assert!(again.events.iter().all(|e| e.exception.is_none()));
+        assert!(again.events.iter().all(|e| e.exception.is_none()
+            && e.grouping.title.is_empty()
+            && e.grouping.template.is_none()));
     }
 }
