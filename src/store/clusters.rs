@@ -1,6 +1,7 @@
 //! Clusters, their hourly counts, samples and events: written one fetch batch at a time.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
@@ -103,31 +104,58 @@ fn hour_to_sql(hour: i64) -> String {
 
 /// Event rows inserted by one statement.
 const EVENT_ROWS: usize = 32;
-const EVENT_COLUMNS: usize = 7;
+/// The values every row of a statement shares (`?1` cluster, `?2` source, `?3` reading time,
+/// bound once) and those of each row (log time, level, logger, message).
+const SHARED_VALUES: usize = 3;
+const ROW_VALUES: usize = 4;
 const EVENT_INSERT: &str =
     "INSERT INTO events (cluster_id, source_id, log_time, level, logger, message, read_at) VALUES";
-const EVENT_VALUES: &str = "(?, ?, ?, ?, ?, ?, ?)";
 
-/// Binds one event row's values from parameter `at + 1` on.
-fn bind_event(
+/// `INSERT INTO events ... VALUES (...), ...` for `rows` rows sharing `?1`-`?3`.
+fn event_insert(rows: usize) -> String {
+    let mut sql = String::from(EVENT_INSERT);
+    for row in 0..rows {
+        let at = SHARED_VALUES + row * ROW_VALUES;
+        let sep = if row == 0 { " " } else { ", " };
+        let _ = write!(
+            sql,
+            "{sep}(?1, ?2, ?{}, ?{}, ?{}, ?{}, ?3)",
+            at + 1,
+            at + 2,
+            at + 3,
+            at + 4
+        );
+    }
+    sql
+}
+
+/// Binds the values the rows of an event statement share.
+fn bind_shared(
     stmt: &mut rusqlite::CachedStatement<'_>,
-    at: usize,
     cluster_id: i64,
     source_id: Option<i64>,
-    event: &Event,
     read_at: &str,
 ) -> rusqlite::Result<()> {
-    stmt.raw_bind_parameter(at + 1, cluster_id)?;
-    stmt.raw_bind_parameter(at + 2, source_id)?;
+    stmt.raw_bind_parameter(1, cluster_id)?;
+    stmt.raw_bind_parameter(2, source_id)?;
+    stmt.raw_bind_parameter(3, read_at)
+}
+
+/// Binds the values of an event statement's row `row`.
+fn bind_event(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    row: usize,
+    event: &Event,
+) -> rusqlite::Result<()> {
+    let at = SHARED_VALUES + row * ROW_VALUES;
     let mut buf = [0u8; 24];
     match log_time_text(event.log_time, &mut buf) {
-        Some(text) => stmt.raw_bind_parameter(at + 3, text)?,
-        None => stmt.raw_bind_parameter(at + 3, log_time_to_sql(event.log_time))?,
+        Some(text) => stmt.raw_bind_parameter(at + 1, text)?,
+        None => stmt.raw_bind_parameter(at + 1, log_time_to_sql(event.log_time))?,
     }
-    stmt.raw_bind_parameter(at + 4, event.level.as_str())?;
-    stmt.raw_bind_parameter(at + 5, event.logger.as_deref())?;
-    stmt.raw_bind_parameter(at + 6, event.message.as_str())?;
-    stmt.raw_bind_parameter(at + 7, read_at)
+    stmt.raw_bind_parameter(at + 2, event.level.as_str())?;
+    stmt.raw_bind_parameter(at + 3, event.logger.as_deref())?;
+    stmt.raw_bind_parameter(at + 4, event.message.as_str())
 }
 
 const COLUMNS: &str = "id, service_id, fingerprint, kind, title, exception_type, template, level, \
@@ -202,33 +230,27 @@ impl Db<'_> {
         group: &[&Event],
         read_at: &str,
     ) -> Result<()> {
-        static MANY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-            format!(
-                "{EVENT_INSERT} {}",
-                vec![EVENT_VALUES; EVENT_ROWS].join(", ")
-            )
-        });
+        static MANY: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| event_insert(EVENT_ROWS));
+        static ONE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| event_insert(1));
         let mut chunks = group.chunks_exact(EVENT_ROWS);
-        let mut many = self.conn.prepare_cached(&MANY)?;
-        for chunk in &mut chunks {
-            for (row, event) in chunk.iter().enumerate() {
-                bind_event(
-                    &mut many,
-                    row * EVENT_COLUMNS,
-                    cluster_id,
-                    source_id,
-                    event,
-                    read_at,
-                )?;
+        if chunks.len() > 0 {
+            let mut many = self.conn.prepare_cached(&MANY)?;
+            bind_shared(&mut many, cluster_id, source_id, read_at)?;
+            for chunk in &mut chunks {
+                for (row, event) in chunk.iter().enumerate() {
+                    bind_event(&mut many, row, event)?;
+                }
+                many.raw_execute()?;
             }
-            many.raw_execute()?;
         }
-        let mut one = self
-            .conn
-            .prepare_cached(&format!("{EVENT_INSERT} {EVENT_VALUES}"))?;
-        for event in chunks.remainder() {
-            bind_event(&mut one, 0, cluster_id, source_id, event, read_at)?;
-            one.raw_execute()?;
+        if !chunks.remainder().is_empty() {
+            let mut one = self.conn.prepare_cached(&ONE)?;
+            bind_shared(&mut one, cluster_id, source_id, read_at)?;
+            for event in chunks.remainder() {
+                bind_event(&mut one, 0, event)?;
+                one.raw_execute()?;
+            }
         }
         Ok(())
     }
@@ -525,7 +547,7 @@ mod tests {
             })
             .collect();
         let result = store
-            .write(|db| db.record_events("web", None, &batch, at(59), 2))
+            .write(|db| db.record_events("web", Some(7), &batch, at(59), 2))
             .unwrap();
         assert_eq!(result.events, n as u64);
         let rows: Vec<(String, String, String)> = store
@@ -547,6 +569,23 @@ mod tests {
             })
             .collect();
         assert_eq!(rows, expected);
+        // the values every row of a statement shares
+        let shared: Vec<(i64, Option<i64>, String)> = store
+            .conn
+            .prepare("SELECT cluster_id, source_id, read_at FROM events ORDER BY id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let cluster: i64 = store
+            .conn
+            .query_row("SELECT id FROM clusters", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(shared.len(), n);
+        for row in shared {
+            assert_eq!(row, (cluster, Some(7), log_time_to_sql(at(59))));
+        }
     }
 
     #[test]
