@@ -339,7 +339,10 @@ type Batch<T> = (T, Option<serde_json::Value>);
 /// Where a reader sends its batches: a thread reads their records, a writer thread commits them
 /// in order, each batch with its cursor in one transaction, while the reader goes on reading.
 pub(super) struct Sink {
-    tx: SyncSender<Batch<Pending>>,
+    /// One queue per reading thread, taken in turn (the writer takes their output in the same
+    /// turn, so that order is kept).
+    txs: Vec<SyncSender<Batch<Pending>>>,
+    next: std::cell::Cell<usize>,
 }
 
 impl Sink {
@@ -347,19 +350,27 @@ impl Sink {
     /// ([`Sink::pass`]) and `cursor`, in one transaction. Fails when the writer has stopped (its
     /// error is reported).
     pub fn send(&self, pending: Pending, cursor: serde_json::Value) -> Result<()> {
-        self.tx
-            .send((pending, Some(cursor)))
-            .map_err(|_| anyhow::anyhow!("the database writer stopped"))
+        self.hand_on((pending, Some(cursor)))
     }
 
     /// Hands on a part of a batch, to be read while the rest of it is; nothing is committed
     /// before the batch's end comes with its cursor ([`Sink::send`]).
     pub fn pass(&self, pending: Pending) -> Result<()> {
-        self.tx
-            .send((pending, None))
+        self.hand_on((pending, None))
+    }
+
+    fn hand_on(&self, batch: Batch<Pending>) -> Result<()> {
+        let turn = self.next.get();
+        self.next.set((turn + 1) % self.txs.len());
+        self.txs[turn]
+            .send(batch)
             .map_err(|_| anyhow::anyhow!("the database writer stopped"))
     }
 }
+
+/// Reading threads of a fetch: records are read in parts on several threads, so that when the
+/// file is read to its end the parts still queued are read on every core.
+const READING_THREADS: usize = 2;
 
 /// What the threads behind a [`Sink`] did with one source's batches.
 #[derive(Debug, Default)]
@@ -370,9 +381,9 @@ struct Totals {
     future_times: u64,
 }
 
-/// Runs `read` with a [`Sink`] whose batches a second thread reads (headers, levels, traces) and
-/// a third commits, so that the work of a fetch spreads over the cores; returns the totals, or
-/// the first error with the totals committed before it.
+/// Runs `read` with a [`Sink`] whose batches [`READING_THREADS`] threads read (headers, levels,
+/// traces, clusters) and one more commits, so that the work of a fetch spreads over the cores;
+/// returns the totals, or the first error with the totals committed before it.
 fn with_sink(
     store: &mut Store,
     source: &LogSource,
@@ -381,21 +392,30 @@ fn with_sink(
     samples: usize,
     read: impl FnOnce(&Sink) -> Result<()>,
 ) -> std::result::Result<Totals, (Totals, anyhow::Error)> {
-    let (tx, rx) = sync_channel::<Batch<Pending>>(QUEUED_PARTS);
-    let (read_tx, read_rx) = sync_channel::<Batch<Read>>(QUEUED_PARTS);
     let clock = std::time::Instant::now();
     std::thread::scope(|scope| {
-        let reading = scope.spawn(move || {
-            let mut grouping = Grouping::default();
-            for (pending, cursor) in rx {
-                if read_tx
-                    .send((pending.read(rules, now, &mut grouping), cursor))
-                    .is_err()
-                {
-                    break; // the writer stopped and says why
+        let mut txs = Vec::new();
+        let mut read_rxs = Vec::new();
+        let mut reading = Vec::new();
+        for _ in 0..READING_THREADS {
+            let (tx, rx) = sync_channel::<Batch<Pending>>(QUEUED_PARTS / READING_THREADS);
+            let (read_tx, read_rx) = sync_channel::<Batch<Read>>(QUEUED_PARTS / READING_THREADS);
+            txs.push(tx);
+            read_rxs.push(read_rx);
+            // Each thread groups its parts on its own: the first event of a fingerprint in the
+            // fetch is the first that its thread sees, so it is described (see `Grouping`).
+            reading.push(scope.spawn(move || {
+                let mut grouping = Grouping::default();
+                for (pending, cursor) in rx {
+                    if read_tx
+                        .send((pending.read(rules, now, &mut grouping), cursor))
+                        .is_err()
+                    {
+                        break; // the writer stopped and says why
+                    }
                 }
-            }
-        });
+            }));
+        }
         let writer = scope.spawn(move || {
             // The writer inserts only rows under the clusters it upserts in the same
             // transaction: their foreign-key checks cannot fail, and cost a cursor per row.
@@ -403,21 +423,24 @@ fn with_sink(
             store
                 .with_background_checkpoints(|store| {
                     store.without_foreign_key_checks(|store| {
-                        write_batches(store, read_rx, source, now, samples, clock)
+                        write_batches(store, &read_rxs, source, now, samples, clock)
                     })
                 })
                 .and_then(|written| written)
                 .unwrap_or_else(|err| (Totals::default(), Some(err)))
         });
-        let read_result = read(&Sink { tx });
-        let reading = reading.join();
+        let read_result = read(&Sink {
+            txs,
+            next: std::cell::Cell::new(0),
+        });
+        let reading_panicked = reading.into_iter().any(|thread| thread.join().is_err());
         let (totals, mut write_error) = writer.join().unwrap_or_else(|_| {
             (
                 Totals::default(),
                 Some(anyhow::anyhow!("the database writer panicked")),
             )
         });
-        if reading.is_err() && write_error.is_none() {
+        if reading_panicked && write_error.is_none() {
             write_error = Some(anyhow::anyhow!("the record reader panicked"));
         }
         match (write_error, read_result) {
@@ -431,7 +454,7 @@ fn with_sink(
 /// error, returning it with the totals committed before it.
 fn write_batches(
     store: &mut Store,
-    rx: Receiver<Batch<Read>>,
+    rxs: &[Receiver<Batch<Read>>],
     source: &LogSource,
     now: DateTime<Utc>,
     samples: usize,
@@ -440,7 +463,12 @@ fn write_batches(
     let mut totals = Totals::default();
     // The parts of the batch in progress, read and waiting for its end.
     let mut parts: Vec<Read> = Vec::new();
-    for (read, cursor) in rx {
+    // The reading threads' output, taken in the turn the reader handed parts out in; the first
+    // queue that ends ends them all (nothing was handed out after it).
+    let ordered = (0..rxs.len())
+        .cycle()
+        .map_while(|turn| rxs[turn].recv().ok());
+    for (read, cursor) in ordered {
         parts.push(read);
         let Some(cursor) = cursor else {
             continue;
