@@ -416,6 +416,9 @@ fn with_sink(
                 }
             }));
         }
+        // Committed batches are dropped on a thread of their own (see `write_batches`).
+        let (spent, spent_rx) = std::sync::mpsc::channel::<Vec<Read>>();
+        scope.spawn(move || spent_rx.into_iter().for_each(drop));
         let writer = scope.spawn(move || {
             // The writer inserts only rows under the clusters it upserts in the same
             // transaction: their foreign-key checks cannot fail, and cost a cursor per row.
@@ -423,7 +426,7 @@ fn with_sink(
             store
                 .with_background_checkpoints(|store| {
                     store.without_foreign_key_checks(|store| {
-                        write_batches(store, &read_rxs, source, now, samples, clock)
+                        write_batches(store, &read_rxs, &spent, source, now, samples, clock)
                     })
                 })
                 .and_then(|written| written)
@@ -455,6 +458,7 @@ fn with_sink(
 fn write_batches(
     store: &mut Store,
     rxs: &[Receiver<Batch<Read>>],
+    spent: &std::sync::mpsc::Sender<Vec<Read>>,
     source: &LogSource,
     now: DateTime<Utc>,
     samples: usize,
@@ -501,6 +505,9 @@ fn write_batches(
             }
             Err(err) => return (totals, Some(err)),
         }
+        // Freed elsewhere: the writer is the one stage that cannot be split, and freeing what
+        // other threads allocated is not cheap. (If that thread is gone, it is freed here.)
+        let _ = spent.send(batch);
     }
     (totals, None)
 }
