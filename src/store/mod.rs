@@ -39,6 +39,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_lean_events",
         include_str!("migrations/0003_lean_events.sql"),
     ),
+    (
+        "0004_events_by_cluster",
+        include_str!("migrations/0004_events_by_cluster.sql"),
+    ),
 ];
 
 /// The schema version this luffy writes.
@@ -366,6 +370,16 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         assert_eq!(store.pragma("user_version").unwrap(), SCHEMA_VERSION);
         assert_eq!(store.pragma("foreign_keys").unwrap(), 1);
+        // events are indexed by cluster alone (0004)
+        let columns: Vec<String> = store
+            .conn
+            .prepare("SELECT name FROM pragma_index_info('events_by_cluster')")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(columns, ["cluster_id"]);
     }
 
     #[test]
