@@ -45,6 +45,9 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The page size of a database luffy creates.
+const PAGE_SIZE: i64 = 16 * 1024;
+
 /// The schema version this luffy writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -200,6 +203,14 @@ impl Store {
             .map_err(|err| self.explain(err))?;
         let version = self.pragma("user_version")?;
         self.check_version(version)?;
+        if self.pragma("page_count")? == 0 {
+            // A new file: pages of 16 KiB (SQLite's default is 4 KiB). Most of the database is
+            // event rows of a few hundred bytes written in long runs; larger pages split less
+            // often. Set before anything is written; an existing file keeps its size.
+            self.conn
+                .execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE}"))
+                .map_err(|err| self.explain(err))?;
+        }
         let mode: String = self
             .conn
             .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
@@ -380,6 +391,29 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(columns, ["cluster_id"]);
+    }
+
+    #[test]
+    fn new_files_get_large_pages_and_existing_ones_keep_theirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let new = dir.path().join("new.db");
+        assert_eq!(
+            Store::open(&new).unwrap().pragma("page_size").unwrap(),
+            PAGE_SIZE
+        );
+        // a file another luffy made with SQLite's default pages, then opened by this one
+        let old = dir.path().join("old.db");
+        let conn = Connection::open(&old).unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; {}
+             PRAGMA user_version = 1; PRAGMA application_id = {APPLICATION_ID};",
+            MIGRATIONS[0].1
+        ))
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&old).unwrap();
+        assert_eq!(store.pragma("page_size").unwrap(), 4096);
+        assert_eq!(store.pragma("user_version").unwrap(), SCHEMA_VERSION);
     }
 
     #[test]
