@@ -40,6 +40,9 @@ pub(super) fn read(
     // parts of a batch: fewer records when batches are small (the kill tests cross parts too)
     let part = (batch / 8).clamp(1, PART_RECORDS);
     let mut events = Pending::default();
+    // The first batch of a fetch is a tenth of the others: the writer commits whole batches, and
+    // sets the pace of a fetch, so it should not wait long for its first.
+    let mut limit = (batch / 10).max(1);
     for (index, item) in planned.iter().enumerate() {
         let mut handle = File::open(&item.path)
             .with_context(|| format!("cannot open {}", item.path.display()))?;
@@ -63,10 +66,11 @@ pub(super) fn read(
                     _ => line_text(reader.counts, raw),
                 };
                 file.line(&line, raw.len() as u64 + 1, reader, &mut events);
-                if file.batch_count >= batch {
+                if file.batch_count >= limit {
                     offsets[index] = file.open_start.unwrap_or(file.pos);
                     sink.send(events.take(), cursor_json(settings, &planned, &offsets)?)?;
                     file.batch_count = 0;
+                    limit = batch;
                 } else if events.is_full(part) {
                     sink.pass(events.take())?;
                 }
