@@ -9,12 +9,11 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::cluster::token::{mask_into, Piece};
 use crate::hash::{with_hex, Fnv1a};
-use rustc_hash::FxHashMap;
-
 use crate::parse::fingerprint::{write_raw_key, DEFAULT_FRAMES};
 use crate::parse::{parse_exception_with, FingerprintInputs, InAppRules, ParsedException};
 use crate::text::cut;

@@ -6,13 +6,12 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
+use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use super::{lease, Trigger};
 use super::{read_file, read_remote};
 use crate::config::Config;
-use rustc_hash::FxHashSet;
-
 use crate::ingest::{self, Event, Grouper, Level, Occurrence, Record, Rules};
 use crate::parse::InAppRules;
 use crate::service::Service;
@@ -20,8 +19,8 @@ use crate::sources::{LogSource, SourceSettings};
 use crate::store::{BatchResult, Store};
 
 /// Most kept records in a part of a batch handed on before the batch ends ([`Sink::pass`]), so
-/// that the reading thread starts on a batch while it is still being read.
-pub(super) const PART_RECORDS: usize = 256;
+/// that the reading threads start on a batch while it is still being read.
+const PART_RECORDS: usize = 256;
 /// Most text in such a part (one record may hold more).
 const PART_BYTES: usize = 256 * 1024;
 /// Parts of batches that may wait between two threads of a fetch: deep enough that a stage
@@ -183,6 +182,12 @@ fn fetch_sources(
     Ok((counts, errors))
 }
 
+/// Kept records per part of a batch ([`Pending::is_full`]): [`PART_RECORDS`], fewer when
+/// `LUFFY_FETCH_BATCH` makes batches small (so that the kill tests cross parts too).
+pub(super) fn part_records() -> usize {
+    (batch_size(PART_RECORDS * 8) / 8).clamp(1, PART_RECORDS)
+}
+
 /// Records per batch (lines for files, hits or entries per page for remote sources):
 /// `default`, or `LUFFY_FETCH_BATCH` (hidden; tests make batches small to kill fetches between them).
 pub(super) fn batch_size(default: usize) -> usize {
@@ -336,8 +341,8 @@ struct Read {
 /// batch (`None` when they are a part of one, handed on early so that reading starts sooner).
 type Batch<T> = (T, Option<serde_json::Value>);
 
-/// Where a reader sends its batches: a thread reads their records, a writer thread commits them
-/// in order, each batch with its cursor in one transaction, while the reader goes on reading.
+/// Where a reader sends its batches: reading threads read their records, a writer thread commits
+/// them in order, each batch with its cursor in one transaction, while the reader goes on reading.
 pub(super) struct Sink {
     /// One queue per reading thread, taken in turn (the writer takes their output in the same
     /// turn, so that order is kept).

@@ -8,7 +8,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use anyhow::{Context as _, Result};
 
-use super::fetch::{batch_size, FetchCounts, Pending, Reader, Sink, PART_RECORDS};
+use super::fetch::{batch_size, part_records, FetchCounts, Pending, Reader, Sink};
 use crate::ingest::Record;
 use crate::parse::Assembler;
 use crate::sources::file::{self, FileCursor, Planned};
@@ -16,7 +16,6 @@ use crate::sources::FileSettings;
 
 /// Lines read between two commits.
 const BATCH_LINES: usize = 50_000;
-
 /// Bytes read at a time.
 const BLOCK: usize = 1 << 20;
 /// The longest line kept whole; longer ones are cut (and counted).
@@ -37,8 +36,7 @@ pub(super) fn read(
     let planned = file::plan(settings, cursor.as_ref())?;
     let mut offsets: Vec<u64> = planned.iter().map(|p| p.start).collect();
     let batch = batch_size(BATCH_LINES);
-    // parts of a batch: fewer records when batches are small (the kill tests cross parts too)
-    let part = (batch / 8).clamp(1, PART_RECORDS);
+    let part = part_records();
     let mut events = Pending::default();
     // The first batch of a fetch is a tenth of the others: the writer commits whole batches, and
     // sets the pace of a fetch, so it should not wait long for its first.

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 
-use super::fetch::{batch_size, Pending, Reader, Sink, PART_RECORDS};
+use super::fetch::{batch_size, part_records, Pending, Reader, Sink};
 use crate::ingest::Record;
 use crate::parse::Assembler;
 use crate::sources::command::CommandSource;
@@ -99,8 +99,7 @@ fn assemble(
     events: &mut Pending,
     sink: &Sink,
 ) -> Result<()> {
-    // fewer records when batches are small (the kill tests cross parts too)
-    let part = (batch_size(PART_RECORDS * 8) / 8).clamp(1, PART_RECORDS);
+    let part = part_records();
     let mut assembler = Assembler::new();
     for raw in records {
         reader.counts.lines += 1;
