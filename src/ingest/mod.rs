@@ -213,6 +213,16 @@ pub fn read_occurrence(
     if is_plainly_below(record, rules.threshold) {
         return None;
     }
+    read_kept_occurrence(record, rules, read_at)
+}
+
+/// [`read_occurrence`] of a record its caller has kept: one that [`is_plainly_below`] (or
+/// [`is_plainly_below_line`]) did not drop.
+pub fn read_kept_occurrence(
+    record: &Record<'_>,
+    rules: &Rules,
+    read_at: DateTime<Utc>,
+) -> Option<Occurrence> {
     let first_line = first_line(record.text);
     // `range`: where a text header's message lies in the record's text.
     let (mut timestamp, mut level, logger, message, body, range): (_, _, _, Cow<str>, Cow<str>, _) =

@@ -288,7 +288,8 @@ impl Pending {
                 level: kept.level.as_deref(),
             };
             start = kept.end;
-            match ingest::read_occurrence(&record, rules, now) {
+            // the reader kept it: it was not plainly below the threshold
+            match ingest::read_kept_occurrence(&record, rules, now) {
                 Some(occurrence) => {
                     read.future_times += u64::from(occurrence.clamped_time);
                     read.events.push(grouping.group(occurrence));
