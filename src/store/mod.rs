@@ -118,18 +118,28 @@ impl Store {
         &mut self,
         work: impl FnOnce(&mut Store) -> T,
     ) -> Result<T> {
-        /// Turns the checks back on when dropped, even while `work` panics.
-        struct Restore<'a>(&'a mut Store);
+        self.with_pragma("foreign_keys = OFF", "foreign_keys = ON", work)
+    }
+
+    /// Runs `work` with `PRAGMA {set}` on this connection, then `PRAGMA {restore}` (also when
+    /// `work` panics). Both run outside any transaction (each `write` has ended by then), where
+    /// these pragmas take effect and cannot fail.
+    fn with_pragma<T>(
+        &mut self,
+        set: &str,
+        restore: &'static str,
+        work: impl FnOnce(&mut Store) -> T,
+    ) -> Result<T> {
+        struct Restore<'a>(&'a mut Store, &'static str);
         impl Drop for Restore<'_> {
             fn drop(&mut self) {
-                // Outside a transaction (each `write` has ended) this cannot fail.
-                let _ = self.0.conn.execute_batch("PRAGMA foreign_keys = ON");
+                let _ = self.0.conn.execute_batch(&format!("PRAGMA {}", self.1));
             }
         }
         self.conn
-            .execute_batch("PRAGMA foreign_keys = OFF")
+            .execute_batch(&format!("PRAGMA {set}"))
             .map_err(|err| self.explain(err))?;
-        let restore = Restore(self);
+        let restore = Restore(self, restore);
         Ok(work(restore.0))
     }
 
@@ -147,16 +157,6 @@ impl Store {
     ) -> Result<T> {
         /// How often the WAL is checkpointed while `work` runs.
         const EVERY: std::time::Duration = std::time::Duration::from_millis(20);
-        /// Turns the automatic checkpoints back on when dropped, even while `work` panics.
-        struct Restore<'a>(&'a mut Store);
-        impl Drop for Restore<'_> {
-            fn drop(&mut self) {
-                let _ = self
-                    .0
-                    .conn
-                    .execute_batch("PRAGMA wal_autocheckpoint = 1000");
-            }
-        }
         let Some(path) = self.path.clone() else {
             return Ok(work(self));
         };
@@ -165,25 +165,31 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|err| self.explain(err))?;
-        self.conn
-            .execute_batch("PRAGMA wal_autocheckpoint = 0")
-            .map_err(|err| self.explain(err))?;
-        let restore = Restore(self);
-        let (done, stop) = std::sync::mpsc::channel::<()>();
-        Ok(std::thread::scope(|scope| {
-            scope.spawn(move || {
-                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(EVERY)
-                {
-                    // PASSIVE never waits for the writer; a checkpoint that fails (the disk is
-                    // full, say) is left to the next one or to the last connection's close.
-                    let _ =
-                        checkpointer.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-                }
-            });
-            let value = work(restore.0);
-            drop(done);
-            value
-        }))
+        self.with_pragma(
+            "wal_autocheckpoint = 0",
+            "wal_autocheckpoint = 1000",
+            |store| {
+                let (done, stop) = std::sync::mpsc::channel::<()>();
+                std::thread::scope(|scope| {
+                    scope.spawn(move || {
+                        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                            stop.recv_timeout(EVERY)
+                        {
+                            // PASSIVE never waits for the writer; a checkpoint that fails (the disk
+                            // is full, say) is left to the next one or to the last connection's close.
+                            let _ = checkpointer.query_row(
+                                "PRAGMA wal_checkpoint(PASSIVE)",
+                                [],
+                                |_| Ok(()),
+                            );
+                        }
+                    });
+                    let value = work(store);
+                    drop(done);
+                    value
+                })
+            },
+        )
     }
 
     fn describe(&self) -> String {
