@@ -12,9 +12,23 @@ pub fn cut(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// Whether `b` is one of the ASCII bytes `char::is_whitespace` accepts (space, tab, line feed,
+/// vertical tab, form feed, carriage return): where `split_whitespace` and `trim` cut ASCII text.
+/// (`u8::is_ascii_whitespace` leaves out the vertical tab.)
+pub fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_spaces_are_the_ascii_chars_that_are_whitespace() {
+        for b in 0..=127u8 {
+            assert_eq!(is_ascii_space(b), char::from(b).is_whitespace(), "{b}");
+        }
+    }
 
     #[test]
     fn cuts_at_character_boundaries() {

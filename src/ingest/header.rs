@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
+use crate::text::is_ascii_space;
+
 /// Severity, ordered: a threshold keeps records at or above it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
@@ -137,11 +139,6 @@ pub fn level_word(word: &str) -> Option<Level> {
     Level::parse(word)
 }
 
-/// Whether `split_whitespace` splits at this byte of an ASCII text.
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')
-}
-
 /// The words of an ASCII `text`, as `split_whitespace` gives them, found byte by byte.
 fn ascii_words(text: &str) -> AsciiWords<'_> {
     AsciiWords {
@@ -164,14 +161,14 @@ impl<'a> Iterator for AsciiWords<'a> {
 
     fn next(&mut self) -> Option<&'a str> {
         let b = self.text.as_bytes();
-        while self.start < self.end && is_space(b[self.start]) {
+        while self.start < self.end && is_ascii_space(b[self.start]) {
             self.start += 1;
         }
         if self.start == self.end {
             return None;
         }
         let from = self.start;
-        while self.start < self.end && !is_space(b[self.start]) {
+        while self.start < self.end && !is_ascii_space(b[self.start]) {
             self.start += 1;
         }
         Some(&self.text[from..self.start])
@@ -181,14 +178,14 @@ impl<'a> Iterator for AsciiWords<'a> {
 impl DoubleEndedIterator for AsciiWords<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
         let b = self.text.as_bytes();
-        while self.end > self.start && is_space(b[self.end - 1]) {
+        while self.end > self.start && is_ascii_space(b[self.end - 1]) {
             self.end -= 1;
         }
         if self.end == self.start {
             return None;
         }
         let to = self.end;
-        while self.end > self.start && !is_space(b[self.end - 1]) {
+        while self.end > self.start && !is_ascii_space(b[self.end - 1]) {
             self.end -= 1;
         }
         Some(&self.text[self.end..to])
@@ -212,8 +209,11 @@ fn logger(head: &str) -> Option<String> {
 /// and their words need not be walked). Whitespace here is every byte `split_whitespace` splits
 /// at and any non-ASCII byte, so that the test never says no where [`logger`] would find one.
 fn might_name_a_logger(head: &[u8]) -> bool {
-    let is_end = |at: usize| head.get(at).is_none_or(|&b| is_space(b) || !b.is_ascii());
-    let is_start = |at: usize| at == 0 || is_space(head[at - 1]) || !head[at - 1].is_ascii();
+    let is_end = |at: usize| {
+        head.get(at)
+            .is_none_or(|&b| is_ascii_space(b) || !b.is_ascii())
+    };
+    let is_start = |at: usize| at == 0 || is_ascii_space(head[at - 1]) || !head[at - 1].is_ascii();
     memchr::memchr2_iter(b':', b'-', head).any(|at| {
         // `x:` ends a word; `-` must be a word of its own
         is_end(at + 1) && (head[at] == b':' || is_start(at))

@@ -19,6 +19,8 @@ pub mod ruby;
 pub mod rust;
 pub mod trace;
 
+use crate::text::is_ascii_space;
+
 pub use fingerprint::{ExceptionInputs, FingerprintInputs};
 pub use in_app::InAppRules;
 pub use multiline::{assemble, Assembler, Limits, Record, RecordRef};
@@ -152,10 +154,7 @@ pub(crate) fn trim_start(s: &str) -> &str {
     if s.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
         return s;
     }
-    let skip = s
-        .bytes()
-        .take_while(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'))
-        .count();
+    let skip = s.bytes().take_while(|&b| is_ascii_space(b)).count();
     // the skipped bytes are ASCII, so `skip` is a character boundary
     let rest = &s[skip..];
     if rest.as_bytes().first().is_some_and(|&b| b >= 0x80) {
@@ -172,11 +171,7 @@ pub(crate) fn trim_end(s: &str) -> &str {
     if s.as_bytes().last().is_some_and(u8::is_ascii_graphic) {
         return s;
     }
-    let keep = s.len()
-        - s.bytes()
-            .rev()
-            .take_while(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'))
-            .count();
+    let keep = s.len() - s.bytes().rev().take_while(|&b| is_ascii_space(b)).count();
     let rest = &s[..keep];
     if rest.as_bytes().last().is_some_and(|&b| b >= 0x80) {
         rest.trim_end()

@@ -282,14 +282,10 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
     }
 }
 
-/// Whether `line` is empty or all whitespace (as `trim` sees it), decided by the first byte for
-/// most lines.
+/// Whether `line` is empty or all whitespace (as `trim` sees it); decided by the first byte for
+/// most lines ([`super::trim_start`]).
 pub fn is_blank(line: &str) -> bool {
-    match line.as_bytes().first() {
-        None => true,
-        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
-        Some(_) => line.trim().is_empty(),
-    }
+    super::trim_start(line).is_empty()
 }
 
 /// The trace state after accepting `line`.
