@@ -108,8 +108,13 @@ const EVENT_ROWS: usize = 32;
 /// bound once) and those of each row (log time, level, logger, message).
 const SHARED_VALUES: usize = 3;
 const ROW_VALUES: usize = 4;
-const EVENT_INSERT: &str =
-    "INSERT INTO events (cluster_id, source_id, log_time, level, logger, message, read_at) VALUES";
+/// `OR FAIL`: a statement of many rows that may abort halfway (a `NOT NULL` or a STRICT type
+/// check) makes SQLite keep a statement journal, a copy of every page the statement touches, so
+/// that it can undo its own rows alone; with 16 KiB pages that was four times the bytes of the
+/// events written, in spilled temporary files. A failed statement here fails its whole batch,
+/// and [`Store::write`](super::Store::write) rolls the transaction back, so nothing needs it.
+const EVENT_INSERT: &str = "INSERT OR FAIL INTO events \
+    (cluster_id, source_id, log_time, level, logger, message, read_at) VALUES";
 
 /// `INSERT INTO events ... VALUES (...), ...` for `rows` rows sharing `?1`-`?3`.
 fn event_insert(rows: usize) -> String {
@@ -585,6 +590,42 @@ mod tests {
         assert_eq!(shared.len(), n);
         for row in shared {
             assert_eq!(row, (cluster, Some(7), log_time_to_sql(at(59))));
+        }
+    }
+
+    #[test]
+    fn an_event_statement_failing_halfway_leaves_nothing_of_its_batch() {
+        // Event rows go in with `OR FAIL`, which keeps the rows a statement wrote before it
+        // failed: the batch's transaction must take them back, with the cluster and its counts.
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .write(|db| db.insert_service(&Service::new("web".parse().unwrap(), at(0))))
+            .unwrap();
+        store
+            .conn
+            .execute_batch(
+                "CREATE TRIGGER fail_one BEFORE INSERT ON events WHEN NEW.message LIKE '%timeout 20'
+                 BEGIN SELECT RAISE(FAIL, 'refused by the test'); END",
+            )
+            .unwrap();
+        let batch: Vec<Event> = (0..EVENT_ROWS + 3)
+            .map(|i| event(&format!("2024-01-15 10:{i:02}:00 ERROR db: timeout {i}")))
+            .collect();
+        let err = store
+            .write(|db| db.record_events("web", Some(7), &batch, at(59), 2))
+            .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("refused by the test"),
+            "{err:#}"
+        );
+        for table in ["events", "clusters", "cluster_hours", "cluster_samples"] {
+            let rows: i64 = store
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                    row.get(0)
+                })
+                .unwrap();
+            assert_eq!(rows, 0, "{table}");
         }
     }
 
