@@ -171,11 +171,8 @@ fn skip_ws(b: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-fn token_end(b: &[u8], mut pos: usize) -> usize {
-    while pos < b.len() && !b[pos].is_ascii_whitespace() {
-        pos += 1;
-    }
-    pos
+fn token_end(b: &[u8], pos: usize) -> usize {
+    crate::text::find_space(b, pos, |c| c.is_ascii_whitespace())
 }
 
 /// The index of the bracket closing the one at `open`, nested brackets counted.

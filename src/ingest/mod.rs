@@ -327,10 +327,29 @@ pub fn is_plainly_below_line(record: &Record<'_>, threshold: Level) -> bool {
     if record.level.is_some() || text.starts_with('{') {
         return false;
     }
-    text.split_ascii_whitespace()
-        .take(8)
-        .find_map(header::level_word)
-        .is_some_and(|level| level < threshold)
+    // The first level word among the first eight words (split as `split_ascii_whitespace`
+    // splits), found byte by byte: a word that starts with a digit (a date, a time, a pid) is
+    // never a level word, and is passed over without a look.
+    let b = text.as_bytes();
+    let mut pos = 0;
+    for _ in 0..8 {
+        // (Bytes above the space are never whitespace: most bytes are told by one comparison.)
+        while pos < b.len() && b[pos] <= b' ' && b[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        let start = pos;
+        pos = crate::text::find_space(b, pos, |b| b.is_ascii_whitespace());
+        match b.get(start) {
+            None => return false,
+            Some(first) if first.is_ascii_digit() => {}
+            Some(_) => {
+                if let Some(level) = header::level_word(&text[start..pos]) {
+                    return level < threshold;
+                }
+            }
+        }
+    }
+    false
 }
 
 fn exception_grouping(parsed: &ParsedException, grouper: &mut Grouper) -> Grouping {
@@ -472,6 +491,58 @@ mod tests {
             ..Record::default()
         };
         assert!(!is_plainly_below(&with_source_level, Level::Error));
+    }
+
+    #[test]
+    fn plainly_below_splits_words_as_split_ascii_whitespace_does() {
+        // The word loop against the plain reading it replaced, on words of many shapes (long
+        // ones cross its eight-byte steps) joined by every kind of space and by bytes that are
+        // none (vertical tab, other control bytes, non-ASCII spaces).
+        let plain = |text: &str| {
+            text.split_ascii_whitespace()
+                .take(8)
+                .find_map(header::level_word)
+                .is_some_and(|level| level < Level::Error)
+        };
+        let words = [
+            "2024-01-15",
+            "10:00:00,123456789",
+            "INFO",
+            "[debug]",
+            "ERROR",
+            "warn:",
+            "9INFO",
+            "level=info",
+            "worker-1234567890",
+            "é",
+            "",
+        ];
+        let gaps = [
+            " ", "\t", "  \r\n ", "\x0B", "\x0C", "\x01", "\u{a0}", "\u{2003}",
+        ];
+        let mut checked = 0;
+        for (i, first) in words.iter().enumerate() {
+            for second in &words {
+                for gap in gaps {
+                    for third in [words[(i + 2) % words.len()], words[(i + 5) % words.len()]] {
+                        let text = format!("{first}{gap}{second} {third}{gap}x y z w v u");
+                        for text in [text.as_str(), text.trim_start_matches(first)] {
+                            let record = Record {
+                                text,
+                                ..Record::default()
+                            };
+                            assert_eq!(
+                                is_plainly_below_line(&record, Level::Error),
+                                plain(text),
+                                "{text:?}"
+                            );
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000);
     }
 
     #[test]
