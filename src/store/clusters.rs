@@ -227,7 +227,10 @@ impl Db<'_> {
     }
 
     /// Inserts the event rows of one cluster, [`EVENT_ROWS`] to a statement (one statement per
-    /// row costs a third more in SQLite's statement machinery).
+    /// row costs a third more in SQLite's statement machinery), and the run of ids they took.
+    ///
+    /// The rows take consecutive ids: SQLite gives a new row the largest id plus one (it picks
+    /// another only once an id reaches 2^63 - 1), and nothing else inserts events in between.
     fn insert_events(
         &self,
         cluster_id: i64,
@@ -256,6 +259,14 @@ impl Db<'_> {
                 bind_event(&mut one, 0, event)?;
                 one.raw_execute()?;
             }
+        }
+        if let Some(rows) = i64::try_from(group.len()).ok().filter(|&n| n > 0) {
+            let last = self.conn.last_insert_rowid();
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO event_runs (first_id, last_id, cluster_id) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![last - (rows - 1), last, cluster_id])?;
         }
         Ok(())
     }
@@ -500,6 +511,7 @@ impl Db<'_> {
     /// Events are stored in the order they are read, so the old ones come first by id: the
     /// oldest event still kept bounds the deletion, and no fetch has to scan the whole table.
     /// (An event of a fetch that overlapped a later one may stay until the events before it go.)
+    /// Runs wholly before the bound go with their events; the one it cuts, if any, is shortened.
     pub fn prune_events(&self, before: DateTime<Utc>) -> Result<usize> {
         let before = log_time_to_sql(before);
         let kept: Option<i64> = self
@@ -507,10 +519,20 @@ impl Db<'_> {
             .prepare_cached("SELECT id FROM events WHERE read_at >= ?1 ORDER BY id LIMIT 1")?
             .query_row([&before], |row| row.get(0))
             .optional()?;
-        self.conn
+        let kept = kept.unwrap_or(i64::MAX);
+        let pruned = self
+            .conn
             .prepare_cached("DELETE FROM events WHERE id < ?1 AND read_at < ?2")?
-            .execute(params![kept.unwrap_or(i64::MAX), before])
-            .context("could not prune old events")
+            .execute(params![kept, before])
+            .context("could not prune old events")?;
+        // (The runs' trigger finds their events gone already.)
+        self.conn
+            .prepare_cached("DELETE FROM event_runs WHERE first_id < ?1 AND last_id < ?1")?
+            .execute([kept])?;
+        self.conn
+            .prepare_cached("UPDATE event_runs SET first_id = ?1 WHERE first_id < ?1")?
+            .execute([kept])?;
+        Ok(pruned)
     }
 }
 
@@ -627,6 +649,107 @@ mod tests {
                 .unwrap();
             assert_eq!(rows, 0, "{table}");
         }
+    }
+
+    /// Every event row with the run that holds it: (id, its cluster, the run's cluster), with
+    /// `None` for an event no run or more than one run holds.
+    fn events_with_runs(store: &Store) -> Vec<(i64, i64, Option<i64>)> {
+        store
+            .conn
+            .prepare(
+                "SELECT e.id, e.cluster_id,
+                     (SELECT CASE WHEN count(*) = 1 THEN max(r.cluster_id) END
+                      FROM event_runs r WHERE e.id BETWEEN r.first_id AND r.last_id)
+                 FROM events e ORDER BY e.id",
+            )
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn each_batch_stores_one_run_of_events_per_cluster() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .write(|db| db.insert_service(&Service::new("web".parse().unwrap(), at(0))))
+            .unwrap();
+        // three clusters whose events interleave in the log; two batches
+        let texts = [
+            "db: timeout after 3 s",
+            "disk full on /var",
+            "queue stalled",
+        ];
+        let batch = |from: usize| -> Vec<Event> {
+            (from..from + 2 * EVENT_ROWS + 3)
+                .map(|i| {
+                    event(&format!(
+                        "2024-01-15 10:{:02}:00 ERROR {}",
+                        i % 60,
+                        texts[i % texts.len()]
+                    ))
+                })
+                .collect()
+        };
+        for (from, read_at) in [(0, at(30)), (100, at(59) + chrono::Duration::days(1))] {
+            let events = batch(from);
+            store
+                .write(|db| db.record_events("web", Some(7), &events, read_at, 2))
+                .unwrap();
+        }
+        let rows = events_with_runs(&store);
+        assert_eq!(rows.len(), 2 * (2 * EVENT_ROWS + 3));
+        for (id, cluster, run) in &rows {
+            assert_eq!(Some(*cluster), *run, "event {id}");
+        }
+        let runs: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM event_runs", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(runs, 6, "one run per cluster and batch");
+        // retention takes the first batch's events and runs; the second batch's stay whole
+        let pruned = store.db().prune_events(at(45)).unwrap();
+        assert_eq!(pruned, 2 * EVENT_ROWS + 3);
+        let rows = events_with_runs(&store);
+        assert_eq!(rows.len(), 2 * EVENT_ROWS + 3);
+        assert!(rows.iter().all(|(_, cluster, run)| Some(*cluster) == *run));
+        let runs: i64 = store
+            .conn
+            .query_row("SELECT count(*) FROM event_runs", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(runs, 3);
+    }
+
+    #[test]
+    fn pruning_within_a_run_shortens_it() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .write(|db| db.insert_service(&Service::new("web".parse().unwrap(), at(0))))
+            .unwrap();
+        let events: Vec<Event> = (0..5)
+            .map(|i| event(&format!("2024-01-15 10:0{i}:00 ERROR db: timeout")))
+            .collect();
+        store
+            .write(|db| db.record_events("web", None, &events, at(10), 2))
+            .unwrap();
+        // as if the last two rows were read later (a fetch that overlapped another)
+        store
+            .conn
+            .execute(
+                "UPDATE events SET read_at = ?1 WHERE id > 3",
+                [log_time_to_sql(at(50))],
+            )
+            .unwrap();
+        assert_eq!(store.db().prune_events(at(40)).unwrap(), 3);
+        let run: (i64, i64) = store
+            .conn
+            .query_row("SELECT first_id, last_id FROM event_runs", [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(run, (4, 5));
+        assert_eq!(events_with_runs(&store).len(), 2);
     }
 
     #[test]

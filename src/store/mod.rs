@@ -43,6 +43,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_events_by_cluster",
         include_str!("migrations/0004_events_by_cluster.sql"),
     ),
+    (
+        "0005_event_runs",
+        include_str!("migrations/0005_event_runs.sql"),
+    ),
 ];
 
 /// The page size of a database luffy creates.
@@ -387,16 +391,98 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         assert_eq!(store.pragma("user_version").unwrap(), SCHEMA_VERSION);
         assert_eq!(store.pragma("foreign_keys").unwrap(), 1);
-        // events are indexed by cluster alone (0004)
-        let columns: Vec<String> = store
+        // events have no index besides their ids, and runs find a cluster's (0005)
+        let names = |sql: &str| -> Vec<String> {
+            store
+                .conn
+                .prepare(sql)
+                .unwrap()
+                .query_map([], |row| row.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        assert!(names("SELECT name FROM pragma_index_list('events')").is_empty());
+        assert!(names("SELECT \"table\" FROM pragma_foreign_key_list('events')").is_empty());
+        assert_eq!(
+            names("SELECT name FROM pragma_index_info('event_runs_by_cluster')"),
+            ["cluster_id"]
+        );
+    }
+
+    #[test]
+    fn events_of_version_four_get_their_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("luffy.db");
+        let conn = Connection::open(&path).unwrap();
+        for (_, sql) in &MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA user_version = 4; PRAGMA application_id = {APPLICATION_ID};
+             INSERT INTO services (id, name, created_at, updated_at) VALUES ('web', 'web', 'a', 'a');
+             INSERT INTO services (id, name, created_at, updated_at) VALUES ('api', 'api', 'a', 'a');"
+        ))
+        .unwrap();
+        for (service, fingerprint) in [("web", "a"), ("web", "b"), ("api", "c")] {
+            conn.execute(
+                "INSERT INTO clusters (service_id, fingerprint, kind, title, first_seen, last_seen,
+                     count, status, created_at, updated_at)
+                     VALUES (?1, ?2, 'template', 't', 'a', 'a', 1, 'open', 'a', 'a')",
+                [service, fingerprint],
+            )
+            .unwrap();
+        }
+        // ids 1-9 by cluster; 5 was pruned, so cluster 1's ids 4 and 6 are two runs
+        for (id, cluster) in [
+            (1, 1),
+            (2, 1),
+            (3, 2),
+            (4, 1),
+            (6, 1),
+            (7, 3),
+            (8, 3),
+            (9, 1),
+        ] {
+            conn.execute(
+                "INSERT INTO events (id, cluster_id, log_time, level, message, read_at)
+                     VALUES (?1, ?2, 't', 'ERROR', 'm', 'r')",
+                [id, cluster],
+            )
+            .unwrap();
+        }
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        let runs: Vec<(i64, i64, i64)> = store
             .conn
-            .prepare("SELECT name FROM pragma_index_info('events_by_cluster')")
+            .prepare("SELECT first_id, last_id, cluster_id FROM event_runs ORDER BY first_id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            runs,
+            [
+                (1, 2, 1),
+                (3, 3, 2),
+                (4, 4, 1),
+                (6, 6, 1),
+                (7, 8, 3),
+                (9, 9, 1)
+            ]
+        );
+        // removing a service removes its clusters, their runs, and the runs' events
+        assert!(store.db().delete_service(&"web".parse().unwrap()).unwrap());
+        let left: Vec<i64> = store
+            .conn
+            .prepare("SELECT id FROM events ORDER BY id")
             .unwrap()
             .query_map([], |row| row.get(0))
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();
-        assert_eq!(columns, ["cluster_id"]);
+        assert_eq!(left, [7, 8]);
     }
 
     #[test]
