@@ -119,6 +119,55 @@ fn groups_errors_and_drops_lower_levels() {
 }
 
 #[test]
+fn a_trace_without_a_time_takes_the_time_of_the_record_before() {
+    let (luffy, log) = setup();
+    append(&log, "2024-01-15 10:00:00,001 INFO web: started\n");
+    // dropped (below the threshold), but its time is the panic's
+    append(
+        &log,
+        "2024-01-15 10:00:07,250 INFO web: handling /items/3\n",
+    );
+    append(
+        &log,
+        "panic: runtime error: index out of range [3] with length 3\n\n\
+         goroutine 1 [running]:\nmain.handle(...)\n\t/app/main.go:12 +0x1d\n\
+         main.main()\n\t/app/main.go:5 +0x25\n",
+    );
+    // right after another record without a time: the reading time, as before
+    append(
+        &log,
+        "Traceback (most recent call last):\n  File \"/app/job.py\", line 3, in run\n    \
+         go()\nKeyError: 'x'\n",
+    );
+    let report = fetch(&luffy);
+    assert_eq!(report["counts"]["events"], 2, "{report}");
+    let clusters = json(&luffy.ok(&["clusters", "web", "--json"]));
+    let seen = |ty: &str| {
+        let cluster = clusters
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["exception_type"] == ty)
+            .unwrap_or_else(|| panic!("no {ty} cluster in {clusters}"));
+        (cluster["first_seen"].clone(), cluster["last_seen"].clone())
+    };
+    assert_eq!(
+        seen("panic"),
+        (
+            "2024-01-15T10:00:07.250Z".into(),
+            "2024-01-15T10:00:07.250Z".into()
+        )
+    );
+    assert_eq!(
+        seen("KeyError"),
+        (
+            "2024-01-15T10:30:00.000Z".into(),
+            "2024-01-15T10:30:00.000Z".into()
+        )
+    );
+}
+
+#[test]
 fn reads_only_what_is_new_and_waits_for_partial_lines() {
     let (luffy, log) = setup();
     append(&log, &refused(1, "10.0.0.1"));

@@ -32,7 +32,15 @@ pub struct Record<'a> {
     pub timestamp: Option<DateTime<Utc>>,
     /// The level when the source knows it apart from the text.
     pub level: Option<&'a str>,
+    /// The start of the first line of the record before it in the source (see
+    /// [`PREVIOUS_PREFIX`]): a record without a time of its own (a Go panic or a Python
+    /// traceback the runtime printed between log lines) takes that one's.
+    pub previous: &'a str,
 }
+
+/// How much of the record before a record is kept for its time: enough for the common header
+/// timestamps (`2024-01-15T10:00:00.123456+02:00` and shorter).
+pub const PREVIOUS_PREFIX: usize = 40;
 
 /// What decides which records become events and how frames are judged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -262,6 +270,9 @@ pub fn read_kept_occurrence(
         };
     if record.timestamp.is_some() {
         timestamp = record.timestamp;
+    }
+    if timestamp.is_none() && !record.previous.is_empty() {
+        timestamp = header::timestamp(record.previous.trim_start(), read_at);
     }
     if let Some(source_level) = record.level.and_then(Level::parse) {
         level = Some(source_level);
@@ -543,6 +554,41 @@ mod tests {
             }
         }
         assert!(checked > 1000);
+    }
+
+    #[test]
+    fn a_record_without_a_time_takes_the_time_of_the_one_before() {
+        let read = |text: &str, previous: &str| {
+            let record = Record {
+                text,
+                previous,
+                ..Record::default()
+            };
+            read_occurrence(&record, &Rules::default(), now())
+                .unwrap()
+                .log_time
+        };
+        let panic = "panic: boom\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:5 +0x1d";
+        let at = |h, m, s| Utc.with_ymd_and_hms(2024, 1, 15, h, m, s).unwrap();
+        assert_eq!(
+            read(panic, "2024-01-15 10:00:07 INFO web: handling"),
+            at(10, 0, 7)
+        );
+        assert_eq!(
+            read(panic, "Jan 15 09:59:58 host web[12]: x"),
+            at(9, 59, 58)
+        );
+        // one with no time: the reading time, as without one
+        assert_eq!(read(panic, "panic: earlier"), now());
+        assert_eq!(read(panic, ""), now());
+        // a record's own time comes first
+        assert_eq!(
+            read(
+                "2024-01-15 11:00:00 ERROR x: down",
+                "2024-01-15 10:00:07 INFO y"
+            ),
+            at(11, 0, 0)
+        );
     }
 
     #[test]

@@ -151,6 +151,7 @@ fn fetch_sources(
             rules: &rules,
             now,
             counts: &mut counts,
+            previous: Prefix::default(),
         };
         let result = with_sink(store, source, &rules, now, samples, |sink| {
             match &source.settings {
@@ -203,6 +204,8 @@ pub(super) struct Reader<'a> {
     pub rules: &'a Rules,
     pub now: DateTime<Utc>,
     pub counts: &'a mut FetchCounts,
+    /// The start of the record read last, kept or not.
+    pub previous: Prefix,
 }
 
 impl Reader<'_> {
@@ -224,7 +227,47 @@ impl Reader<'_> {
         if below {
             self.counts.dropped += 1;
         } else {
-            pending.push(record);
+            pending.push(record, self.previous);
+        }
+        self.previous.set(record.text);
+    }
+}
+
+/// The start of a record's first line ([`ingest::PREVIOUS_PREFIX`] bytes at most), kept by
+/// value: the record's text is gone when the next one is read.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Prefix {
+    bytes: [u8; ingest::PREVIOUS_PREFIX],
+    len: u8,
+}
+
+impl Default for Prefix {
+    fn default() -> Self {
+        Prefix {
+            bytes: [0; ingest::PREVIOUS_PREFIX],
+            len: 0,
+        }
+    }
+}
+
+impl Prefix {
+    /// Keeps the first bytes of `text` (run for every record: the cutting is left to
+    /// [`Prefix::as_str`], which runs for the kept ones).
+    fn set(&mut self, text: &str) {
+        let n = text.len().min(ingest::PREVIOUS_PREFIX);
+        self.bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
+        self.len = n as u8;
+    }
+
+    /// The bytes kept, up to the first line's end and the last whole character.
+    fn as_str(&self) -> &str {
+        let mut bytes = &self.bytes[..usize::from(self.len)];
+        if let Some(end) = memchr::memchr(b'\n', bytes) {
+            bytes = &bytes[..end];
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(cut) => std::str::from_utf8(&bytes[..cut.valid_up_to()]).unwrap_or_default(),
         }
     }
 }
@@ -242,6 +285,8 @@ struct PendingRecord {
     end: usize,
     timestamp: Option<DateTime<Utc>>,
     level: Option<String>,
+    /// The start of the record before it ([`Record::previous`]).
+    previous: Prefix,
 }
 
 impl Pending {
@@ -264,12 +309,13 @@ impl Pending {
         self.records.len() >= records || self.text.len() >= PART_BYTES
     }
 
-    fn push(&mut self, record: &Record<'_>) {
+    fn push(&mut self, record: &Record<'_>, previous: Prefix) {
         self.text.push_str(record.text);
         self.records.push(PendingRecord {
             end: self.text.len(),
             timestamp: record.timestamp,
             level: record.level.map(str::to_string),
+            previous,
         });
     }
 
@@ -286,6 +332,7 @@ impl Pending {
                 text: &self.text[start..kept.end],
                 timestamp: kept.timestamp,
                 level: kept.level.as_deref(),
+                previous: kept.previous.as_str(),
             };
             start = kept.end;
             // the reader kept it: it was not plainly below the threshold
@@ -560,6 +607,27 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn a_prefix_keeps_the_first_line_start_in_whole_characters() {
+        let kept = |text: &str| {
+            let mut prefix = Prefix::default();
+            prefix.set("an older record that is longer than forty bytes");
+            prefix.set(text);
+            prefix.as_str().to_string()
+        };
+        assert_eq!(
+            kept("2024-01-15 10:00:07 INFO x"),
+            "2024-01-15 10:00:07 INFO x"
+        );
+        assert_eq!(
+            kept("2024-01-15 10:00:07 ERROR x\n  at y"),
+            "2024-01-15 10:00:07 ERROR x"
+        );
+        assert_eq!(kept(""), "");
+        let long = format!("{}é and more", "a".repeat(ingest::PREVIOUS_PREFIX - 1));
+        assert_eq!(kept(&long), "a".repeat(ingest::PREVIOUS_PREFIX - 1));
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn the_reader_runs_nicer_than_the_writer_and_the_caller_keeps_its_priority() {
@@ -611,10 +679,13 @@ mod tests {
             trace(4, "serve"),
             trace(5, "handle"),
         ] {
-            pending.push(&Record {
-                text: &text,
-                ..Record::default()
-            });
+            pending.push(
+                &Record {
+                    text: &text,
+                    ..Record::default()
+                },
+                Prefix::default(),
+            );
         }
         let now = Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0).unwrap();
         let mut grouping = Grouping::default();

@@ -108,6 +108,7 @@ fn assemble(
                 text: &raw.text,
                 timestamp: raw.timestamp,
                 level: raw.level.as_deref(),
+                ..Record::default()
             };
             reader.record(&record, events);
         } else {
