@@ -651,6 +651,16 @@ mod tests {
         }
     }
 
+    /// The number of rows of `table`.
+    fn count_rows(store: &Store, table: &str) -> i64 {
+        store
+            .conn
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })
+            .unwrap()
+    }
+
     /// Every event row with the run that holds it: (id, its cluster, the run's cluster), with
     /// `None` for an event no run or more than one run holds.
     fn events_with_runs(store: &Store) -> Vec<(i64, i64, Option<i64>)> {
@@ -703,22 +713,18 @@ mod tests {
         for (id, cluster, run) in &rows {
             assert_eq!(Some(*cluster), *run, "event {id}");
         }
-        let runs: i64 = store
-            .conn
-            .query_row("SELECT count(*) FROM event_runs", [], |row| row.get(0))
-            .unwrap();
-        assert_eq!(runs, 6, "one run per cluster and batch");
+        assert_eq!(
+            count_rows(&store, "event_runs"),
+            6,
+            "one run per cluster and batch"
+        );
         // retention takes the first batch's events and runs; the second batch's stay whole
         let pruned = store.db().prune_events(at(45)).unwrap();
         assert_eq!(pruned, 2 * EVENT_ROWS + 3);
         let rows = events_with_runs(&store);
         assert_eq!(rows.len(), 2 * EVENT_ROWS + 3);
         assert!(rows.iter().all(|(_, cluster, run)| Some(*cluster) == *run));
-        let runs: i64 = store
-            .conn
-            .query_row("SELECT count(*) FROM event_runs", [], |row| row.get(0))
-            .unwrap();
-        assert_eq!(runs, 3);
+        assert_eq!(count_rows(&store, "event_runs"), 3);
     }
 
     #[test]
