@@ -4,11 +4,12 @@
 //! `main.rs` parses the command line and calls [`run`]; everything else lives in this library.
 
 pub mod cli;
-pub mod cluster;
 pub mod commands;
 pub mod config;
+pub mod domain;
 pub mod duration;
 pub mod error;
+pub mod grouping;
 pub mod hash;
 pub mod ingest;
 pub mod parse;
@@ -20,6 +21,7 @@ pub mod sources;
 pub mod store;
 pub mod suggest;
 pub mod tasks;
+pub mod template;
 pub mod text;
 pub mod ui;
 

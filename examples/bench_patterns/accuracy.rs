@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use luffy::cluster::{Miner, Options};
+use luffy::template::{Miner, Options};
 
 use crate::data::{score, Dataset, Score};
 

@@ -17,7 +17,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use luffy::cluster::{Miner, Options};
+use luffy::template::{Miner, Options};
 
 use accuracy::{explain, quick_report};
 use data::load_all;

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use luffy::cluster::{Miner, Options};
+use luffy::template::{Miner, Options};
 
 use crate::accuracy::accuracy_table;
 use crate::data::{score, Dataset};

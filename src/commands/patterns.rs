@@ -12,8 +12,8 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::PatternsArgs;
-use crate::cluster::{Miner, Options, Pattern, Patterns};
 use crate::error::bad_input;
+use crate::template::{Miner, Options, Pattern, Patterns};
 use crate::ui;
 
 /// Lines longer than this are cut (and counted in a note).

@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 
-use super::header::Level;
+use super::header_fields::Level;
 
 /// What a JSON log line says.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -99,7 +99,7 @@ fn time(value: &Value) -> Option<DateTime<Utc>> {
         Value::String(s) => DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))
             .ok()
-            .or_else(|| super::header::timestamp(s, Utc::now())),
+            .or_else(|| super::header_fields::timestamp(s, Utc::now())),
         Value::Number(n) => {
             let n = n.as_f64()?;
             // Epoch milliseconds (pino, bunyan) or seconds (structlog, python logging).

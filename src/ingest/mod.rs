@@ -2,22 +2,18 @@
 //! above the service's threshold, parses its stack trace, and decides its cluster's fingerprint:
 //! exception type + in-app frames, or the masked message template + level + logger.
 
-pub mod header;
+pub mod header_fields;
 pub mod json;
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rustc_hash::FxHashMap;
-use serde::Serialize;
 
-use crate::cluster::token::{mask_into, Piece};
-use crate::hash::{with_hex, Fnv1a};
-use crate::parse::fingerprint::{write_raw_key, DEFAULT_FRAMES};
-use crate::parse::{parse_exception_with, FingerprintInputs, InAppRules, ParsedException};
+pub use crate::domain::{ClusterKind, Level};
+use crate::grouping::template_grouping;
+pub use crate::grouping::{template_of, Grouper, Grouping};
+use crate::parse::{parse_exception_with, InAppRules, ParsedException};
 use crate::text::cut;
-pub use header::Level;
 
 /// The longest message kept with an event; the rest is cut (a sample needs no more).
 pub const MAX_MESSAGE: usize = 64 * 1024;
@@ -26,7 +22,7 @@ const FUTURE_SLACK_SECONDS: i64 = 300;
 
 /// A whole record: one line, or a line with its stack trace continuation lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Record<'a> {
+pub struct LogRecord<'a> {
     pub text: &'a str,
     /// The time when the source knows it apart from the text.
     pub timestamp: Option<DateTime<Utc>>,
@@ -54,51 +50,6 @@ impl Default for Rules {
         Rules {
             threshold: Level::Error,
             in_app: InAppRules::default(),
-        }
-    }
-}
-
-/// How a cluster groups its events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ClusterKind {
-    Exception,
-    Template,
-}
-
-impl ClusterKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClusterKind::Exception => "exception",
-            ClusterKind::Template => "template",
-        }
-    }
-}
-
-/// The cluster an event belongs to, and why.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Grouping {
-    pub kind: ClusterKind,
-    /// `exc-…` or `tpl-…` followed by 16 hex digits.
-    pub fingerprint: String,
-    pub title: String,
-    pub exception_type: Option<String>,
-    pub template: Option<String>,
-    /// An exception cluster's fingerprint inputs (a template cluster's are its template, level
-    /// and logger).
-    pub exception_inputs: Option<Arc<FingerprintInputs>>,
-}
-
-impl Grouping {
-    /// The fingerprint's inputs as JSON, shown by `cluster show` (built only for new clusters).
-    pub fn inputs_json(&self, level: Level, logger: Option<&str>) -> serde_json::Value {
-        match &self.exception_inputs {
-            Some(inputs) => serde_json::to_value(&**inputs).unwrap_or_default(),
-            None => serde_json::json!({
-                "template": self.template,
-                "level": level.as_str(),
-                "logger": logger,
-            }),
         }
     }
 }
@@ -143,39 +94,6 @@ enum TemplateText {
     Own(String),
 }
 
-/// Decides clusters for many occurrences, reusing the fingerprint of an exception whose inputs
-/// (type, in-app frames, messages where they count) were seen before as printed: most errors
-/// repeat, and normalizing their frames is the larger part of grouping them.
-#[derive(Default)]
-pub struct Grouper {
-    key: Vec<u8>,
-    seen: FxHashMap<Box<[u8]>, (String, Arc<FingerprintInputs>)>,
-}
-
-impl Grouper {
-    /// Distinct exceptions remembered; past this the memory starts over.
-    const MAX_SEEN: usize = 4096;
-
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The fingerprint and inputs of `parsed`'s exception cluster.
-    fn exception(&mut self, parsed: &ParsedException) -> (String, Arc<FingerprintInputs>) {
-        write_raw_key(parsed, DEFAULT_FRAMES, &mut self.key);
-        if let Some(known) = self.seen.get(self.key.as_slice()) {
-            return known.clone();
-        }
-        let inputs = FingerprintInputs::from_exception(parsed);
-        let known = (with_hex("exc-", inputs.hash()), Arc::new(inputs));
-        if self.seen.len() >= Self::MAX_SEEN {
-            self.seen.clear();
-        }
-        self.seen.insert(self.key.as_slice().into(), known.clone());
-        known
-    }
-}
-
 impl Occurrence {
     /// Decides the occurrence's cluster: exception type + in-app frames, or the template of its
     /// message + level + logger.
@@ -186,7 +104,7 @@ impl Occurrence {
     /// [`Occurrence::group`], remembering exceptions in `grouper` for the next occurrences.
     pub fn group_with(self, grouper: &mut Grouper) -> Event {
         let grouping = match &self.exception {
-            Some(parsed) => exception_grouping(parsed, grouper),
+            Some(parsed) => grouper.exception_grouping(parsed),
             None => {
                 let text = match &self.template_text {
                     TemplateText::Range(start, end) => &self.message[*start..*end],
@@ -208,13 +126,13 @@ impl Occurrence {
 }
 
 /// Turns a record into an event, or `None` when it is below the threshold.
-pub fn to_event(record: &Record<'_>, rules: &Rules, read_at: DateTime<Utc>) -> Option<Event> {
+pub fn to_event(record: &LogRecord<'_>, rules: &Rules, read_at: DateTime<Utc>) -> Option<Event> {
     read_occurrence(record, rules, read_at).map(Occurrence::group)
 }
 
 /// Reads a record's occurrence, or `None` when it is below the threshold.
 pub fn read_occurrence(
-    record: &Record<'_>,
+    record: &LogRecord<'_>,
     rules: &Rules,
     read_at: DateTime<Utc>,
 ) -> Option<Occurrence> {
@@ -227,7 +145,7 @@ pub fn read_occurrence(
 /// [`read_occurrence`] of a record its caller has kept: one that [`is_plainly_below`] (or
 /// [`is_plainly_below_line`]) did not drop.
 pub fn read_kept_occurrence(
-    record: &Record<'_>,
+    record: &LogRecord<'_>,
     rules: &Rules,
     read_at: DateTime<Utc>,
 ) -> Option<Occurrence> {
@@ -255,7 +173,7 @@ pub fn read_kept_occurrence(
                 )
             }
             None => {
-                let header = header::read(first_line, read_at);
+                let header = header_fields::read(first_line, read_at);
                 let body = &record.text[header.message_start..];
                 let message = &first_line[header.message_start..];
                 (
@@ -272,7 +190,7 @@ pub fn read_kept_occurrence(
         timestamp = record.timestamp;
     }
     if timestamp.is_none() && !record.previous.is_empty() {
-        timestamp = header::timestamp(record.previous.trim_start(), read_at);
+        timestamp = header_fields::timestamp(record.previous.trim_start(), read_at);
     }
     if let Some(source_level) = record.level.and_then(Level::parse) {
         level = Some(source_level);
@@ -327,13 +245,13 @@ fn first_line(text: &str) -> &str {
 /// line whose first level word (among its first words) is below the threshold. It agrees with
 /// the full reading ([`read_occurrence`] gives `None`): a level in the header comes before any
 /// word of the message.
-pub fn is_plainly_below(record: &Record<'_>, threshold: Level) -> bool {
+pub fn is_plainly_below(record: &LogRecord<'_>, threshold: Level) -> bool {
     memchr::memchr(b'\n', record.text.as_bytes()).is_none()
         && is_plainly_below_line(record, threshold)
 }
 
 /// [`is_plainly_below`] of a record known to be one line (the caller assembled it).
-pub fn is_plainly_below_line(record: &Record<'_>, threshold: Level) -> bool {
+pub fn is_plainly_below_line(record: &LogRecord<'_>, threshold: Level) -> bool {
     let text = record.text;
     if record.level.is_some() || text.starts_with('{') {
         return false;
@@ -354,83 +272,13 @@ pub fn is_plainly_below_line(record: &Record<'_>, threshold: Level) -> bool {
             None => return false,
             Some(first) if first.is_ascii_digit() => {}
             Some(_) => {
-                if let Some(level) = header::level_word(&text[start..pos]) {
+                if let Some(level) = header_fields::level_word(&text[start..pos]) {
                     return level < threshold;
                 }
             }
         }
     }
     false
-}
-
-fn exception_grouping(parsed: &ParsedException, grouper: &mut Grouper) -> Grouping {
-    let (fingerprint, inputs) = grouper.exception(parsed);
-    let outer = parsed.chain.first();
-    let exception_type = outer
-        .map(|e| e.exception_type.clone())
-        .filter(|t| !t.is_empty());
-    let title = match outer {
-        Some(e) => {
-            let message = e.message.lines().next().unwrap_or("");
-            match (&exception_type, message.is_empty()) {
-                (Some(ty), false) => format!("{ty}: {message}"),
-                (Some(ty), true) => ty.clone(),
-                (None, _) => message.to_string(),
-            }
-        }
-        None => String::new(),
-    };
-    Grouping {
-        kind: ClusterKind::Exception,
-        fingerprint,
-        title: cut(&title, 200).to_string(),
-        exception_type,
-        template: None,
-        exception_inputs: Some(inputs),
-    }
-}
-
-fn template_grouping(message: &str, level: Level, logger: Option<&str>) -> Grouping {
-    let template = template_of(message);
-    let mut hash = Fnv1a::new();
-    for part in [
-        "luffy-tpl-v1",
-        &template,
-        level.as_str(),
-        logger.unwrap_or(""),
-    ] {
-        hash.part(part);
-    }
-    Grouping {
-        kind: ClusterKind::Template,
-        fingerprint: with_hex("tpl-", hash.finish()),
-        title: cut(&template, 200).to_string(),
-        exception_type: None,
-        template: Some(template),
-        exception_inputs: None,
-    }
-}
-
-/// The message with its variable parts masked (`<NUM>`, `<IP>`, `<*>`...).
-pub fn template_of(message: &str) -> String {
-    let mut pieces = Vec::new();
-    mask_into(message, &mut pieces);
-    let mut out = String::with_capacity(message.len());
-    let slice = |(start, end): (u32, u32)| &message[start as usize..end as usize];
-    for piece in &pieces {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        match *piece {
-            Piece::Lit { start, end } => out.push_str(slice((start, end))),
-            Piece::Var { kind, pre, suf } => {
-                out.push_str(slice(pre));
-                out.push_str(kind.placeholder());
-                out.push_str(slice(suf));
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -445,9 +293,9 @@ mod tests {
 
     fn event(text: &str) -> Option<Event> {
         to_event(
-            &Record {
+            &LogRecord {
                 text,
-                ..Record::default()
+                ..LogRecord::default()
             },
             &Rules::default(),
             now(),
@@ -479,9 +327,9 @@ mod tests {
     fn plainly_below_means_one_line_with_a_lower_level_among_its_first_words() {
         let below = |text: &str| {
             is_plainly_below(
-                &Record {
+                &LogRecord {
                     text,
-                    ..Record::default()
+                    ..LogRecord::default()
                 },
                 Level::Error,
             )
@@ -496,10 +344,10 @@ mod tests {
         assert!(!below("no level here"));
         assert!(!below(""));
         assert!(!below(r#"{"level":"info","msg":"ok"}"#));
-        let with_source_level = Record {
+        let with_source_level = LogRecord {
             text: "2024-01-15 10:00:00 INFO ok",
             level: Some("error"),
-            ..Record::default()
+            ..LogRecord::default()
         };
         assert!(!is_plainly_below(&with_source_level, Level::Error));
     }
@@ -512,7 +360,7 @@ mod tests {
         let plain = |text: &str| {
             text.split_ascii_whitespace()
                 .take(8)
-                .find_map(header::level_word)
+                .find_map(header_fields::level_word)
                 .is_some_and(|level| level < Level::Error)
         };
         let words = [
@@ -538,9 +386,9 @@ mod tests {
                     for third in [words[(i + 2) % words.len()], words[(i + 5) % words.len()]] {
                         let text = format!("{first}{gap}{second} {third}{gap}x y z w v u");
                         for text in [text.as_str(), text.trim_start_matches(first)] {
-                            let record = Record {
+                            let record = LogRecord {
                                 text,
-                                ..Record::default()
+                                ..LogRecord::default()
                             };
                             assert_eq!(
                                 is_plainly_below_line(&record, Level::Error),
@@ -559,10 +407,10 @@ mod tests {
     #[test]
     fn a_record_without_a_time_takes_the_time_of_the_one_before() {
         let read = |text: &str, previous: &str| {
-            let record = Record {
+            let record = LogRecord {
                 text,
                 previous,
-                ..Record::default()
+                ..LogRecord::default()
             };
             read_occurrence(&record, &Rules::default(), now())
                 .unwrap()
@@ -641,9 +489,9 @@ mod tests {
         let mut fingerprints = std::collections::HashSet::new();
         // twice over, so that the second round finds every exception remembered
         for text in corpus().iter().chain(corpus().iter()) {
-            let record = Record {
+            let record = LogRecord {
                 text,
-                ..Record::default()
+                ..LogRecord::default()
             };
             let Some(occurrence) = read_occurrence(&record, &rules, now()) else {
                 continue;
@@ -653,7 +501,11 @@ mod tests {
             assert_eq!(fresh, remembered, "{text}");
             fingerprints.insert(fresh.grouping.fingerprint);
         }
-        assert!(grouper.seen.len() > 30, "{} remembered", grouper.seen.len());
+        assert!(
+            grouper.remembered() > 30,
+            "{} remembered",
+            grouper.remembered()
+        );
         assert!(
             fingerprints.len() > 30,
             "{} fingerprints",

@@ -6,24 +6,21 @@
 //! lines of one log record (a header line and its stack trace) before any of this happens.
 
 pub mod dotnet;
-pub mod fingerprint;
 pub mod go;
-pub mod header;
 pub mod in_app;
 pub mod java;
 pub mod multiline;
 pub mod node;
-pub mod normalize;
 pub mod python;
+pub mod record_start;
 pub mod ruby;
 pub mod rust;
 pub mod trace;
 
 use crate::text::is_ascii_space;
 
-pub use fingerprint::{ExceptionInputs, FingerprintInputs};
 pub use in_app::InAppRules;
-pub use multiline::{assemble, Assembler, Limits, Record, RecordRef};
+pub use multiline::{assemble, AssembledRecord, AssembledRef, Assembler, Limits};
 pub use trace::{ExceptionInfo, Frame, Language, ParsedException, Relation};
 
 /// Only this much of a record is looked at; traces are far shorter, and this bounds the work

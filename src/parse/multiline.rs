@@ -2,7 +2,7 @@
 //! record (a stack trace under its header line) or starts a new one. Streaming, allocation-free
 //! per line, with bounded record size.
 
-use super::header::{default_is_header, is_continuation_marker, starts_own_record};
+use super::record_start::{default_is_header, is_continuation_marker, starts_own_record};
 
 /// Bounds on one record; what does not fit is dropped and the record is marked truncated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +25,7 @@ impl Default for Limits {
 
 /// A finished record, borrowed from the assembler's buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RecordRef<'a> {
+pub struct AssembledRef<'a> {
     /// 0-based index of the record's first line among all lines pushed.
     pub first_line: u64,
     /// The record's lines joined with `\n` (no trailing newline, trailing blank lines dropped).
@@ -38,7 +38,7 @@ pub struct RecordRef<'a> {
 
 /// A finished record that owns its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
+pub struct AssembledRecord {
     /// 0-based index of the record's first line among all lines pushed.
     pub first_line: u64,
     /// The record's lines joined with `\n`.
@@ -49,10 +49,10 @@ pub struct Record {
     pub truncated: bool,
 }
 
-impl RecordRef<'_> {
-    /// Copy into an owned [`Record`].
-    pub fn to_record(&self) -> Record {
-        Record {
+impl AssembledRef<'_> {
+    /// Copy into an owned [`AssembledRecord`].
+    pub fn to_record(&self) -> AssembledRecord {
+        AssembledRecord {
             first_line: self.first_line,
             text: self.text.to_owned(),
             lines: self.lines,
@@ -148,7 +148,7 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
 
     /// Push one line (without its newline; a trailing `\r` is ignored). When the line starts a
     /// new record, the finished record is passed to `emit` first.
-    pub fn push_with<F: FnMut(RecordRef<'_>)>(&mut self, line: &str, mut emit: F) {
+    pub fn push_with<F: FnMut(AssembledRef<'_>)>(&mut self, line: &str, mut emit: F) {
         let line = line.strip_suffix('\r').unwrap_or(line);
         let index = self.next_line;
         self.next_line += 1;
@@ -180,27 +180,27 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
     }
 
     /// Push one line; returns the record it finished, if any (allocates one `String` per record).
-    pub fn push(&mut self, line: &str) -> Option<Record> {
+    pub fn push(&mut self, line: &str) -> Option<AssembledRecord> {
         let mut out = None;
         self.push_with(line, |r| out = Some(r.to_record()));
         out
     }
 
     /// Emit the record in progress (at end of input).
-    pub fn finish_with<F: FnMut(RecordRef<'_>)>(&mut self, mut emit: F) {
+    pub fn finish_with<F: FnMut(AssembledRef<'_>)>(&mut self, mut emit: F) {
         self.emit_current(&mut emit);
     }
 
     /// Return the record in progress (at end of input).
-    pub fn finish(&mut self) -> Option<Record> {
+    pub fn finish(&mut self) -> Option<AssembledRecord> {
         let mut out = None;
         self.finish_with(|r| out = Some(r.to_record()));
         out
     }
 
-    fn emit_current<F: FnMut(RecordRef<'_>)>(&mut self, emit: &mut F) {
+    fn emit_current<F: FnMut(AssembledRef<'_>)>(&mut self, emit: &mut F) {
         if self.open {
-            emit(RecordRef {
+            emit(AssembledRef {
                 first_line: self.first_line,
                 text: &self.buf,
                 lines: self.lines,
@@ -322,7 +322,7 @@ fn next_trace(state: Trace, line: &str) -> Trace {
 }
 
 /// Assemble a whole text into owned records with the default header detection.
-pub fn assemble(text: &str) -> Vec<Record> {
+pub fn assemble(text: &str) -> Vec<AssembledRecord> {
     let mut asm = Assembler::new();
     let mut out = Vec::new();
     for line in text.split('\n') {

@@ -3,7 +3,7 @@
 use super::*;
 use crate::parse::{parse_exception, Language};
 
-fn firsts(records: &[Record]) -> Vec<u64> {
+fn firsts(records: &[AssembledRecord]) -> Vec<u64> {
     records.iter().map(|r| r.first_line).collect()
 }
 

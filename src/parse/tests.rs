@@ -1,6 +1,7 @@
 //! Dispatcher tests over every corpus, and robustness against hostile input.
 
 use super::*;
+use crate::grouping::{normalize, FingerprintInputs};
 
 const CORPUS: &[(&str, &str, Language, &str)] = &[
     (

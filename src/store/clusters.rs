@@ -542,7 +542,7 @@ mod tests {
 
     use super::super::Store;
     use super::*;
-    use crate::ingest::{to_event, Record, Rules};
+    use crate::ingest::{to_event, LogRecord, Rules};
     use crate::service::Service;
 
     fn at(minute: u32) -> DateTime<Utc> {
@@ -550,9 +550,9 @@ mod tests {
     }
 
     fn event(text: &str) -> Event {
-        let record = Record {
+        let record = LogRecord {
             text,
-            ..Record::default()
+            ..LogRecord::default()
         };
         let read_at = Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0).unwrap();
         to_event(&record, &Rules::default(), read_at).expect("an error event")

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::{lease, Trigger};
 use super::{read_file, read_remote};
 use crate::config::Config;
-use crate::ingest::{self, Event, Grouper, Level, Occurrence, Record, Rules};
+use crate::ingest::{self, Event, Grouper, Level, LogRecord, Occurrence, Rules};
 use crate::parse::InAppRules;
 use crate::service::Service;
 use crate::sources::{LogSource, SourceSettings};
@@ -211,18 +211,18 @@ pub(super) struct Reader<'a> {
 impl Reader<'_> {
     /// Counts a record and keeps it for reading, unless it is plainly below the threshold (a
     /// thread of its own reads the kept ones: [`Pending::read`]).
-    pub fn record(&mut self, record: &Record<'_>, pending: &mut Pending) {
+    pub fn record(&mut self, record: &LogRecord<'_>, pending: &mut Pending) {
         let below = ingest::is_plainly_below(record, self.rules.threshold);
         self.keep_unless(below, record, pending);
     }
 
     /// [`Reader::record`] of a record known to be one line.
-    pub fn line_record(&mut self, record: &Record<'_>, pending: &mut Pending) {
+    pub fn line_record(&mut self, record: &LogRecord<'_>, pending: &mut Pending) {
         let below = ingest::is_plainly_below_line(record, self.rules.threshold);
         self.keep_unless(below, record, pending);
     }
 
-    fn keep_unless(&mut self, below: bool, record: &Record<'_>, pending: &mut Pending) {
+    fn keep_unless(&mut self, below: bool, record: &LogRecord<'_>, pending: &mut Pending) {
         self.counts.records += 1;
         if below {
             self.counts.dropped += 1;
@@ -285,7 +285,7 @@ struct PendingRecord {
     end: usize,
     timestamp: Option<DateTime<Utc>>,
     level: Option<String>,
-    /// The start of the record before it ([`Record::previous`]).
+    /// The start of the record before it ([`LogRecord::previous`]).
     previous: Prefix,
 }
 
@@ -309,7 +309,7 @@ impl Pending {
         self.records.len() >= records || self.text.len() >= PART_BYTES
     }
 
-    fn push(&mut self, record: &Record<'_>, previous: Prefix) {
+    fn push(&mut self, record: &LogRecord<'_>, previous: Prefix) {
         self.text.push_str(record.text);
         self.records.push(PendingRecord {
             end: self.text.len(),
@@ -328,7 +328,7 @@ impl Pending {
         };
         let mut start = 0;
         for kept in &self.records {
-            let record = Record {
+            let record = LogRecord {
                 text: &self.text[start..kept.end],
                 timestamp: kept.timestamp,
                 level: kept.level.as_deref(),
@@ -680,9 +680,9 @@ mod tests {
             trace(5, "handle"),
         ] {
             pending.push(
-                &Record {
+                &LogRecord {
                     text: &text,
-                    ..Record::default()
+                    ..LogRecord::default()
                 },
                 Prefix::default(),
             );

@@ -9,7 +9,7 @@ use std::io::{Read, Seek, SeekFrom};
 use anyhow::{Context as _, Result};
 
 use super::fetch::{batch_size, part_records, FetchCounts, Pending, Reader, Sink};
-use crate::ingest::Record;
+use crate::ingest::LogRecord;
 use crate::parse::Assembler;
 use crate::sources::file::{self, FileCursor, Planned};
 use crate::sources::FileSettings;
@@ -75,9 +75,9 @@ pub(super) fn read(
             }
         }
         if let Some(record) = file.assembler.finish() {
-            let record = Record {
+            let record = LogRecord {
                 text: &record.text,
-                ..Record::default()
+                ..LogRecord::default()
             };
             reader.record(&record, &mut events);
         }
@@ -116,9 +116,9 @@ impl FileLines {
         let mut finished = false;
         self.assembler.push_with(text, |assembled| {
             finished = true;
-            let record = Record {
+            let record = LogRecord {
                 text: assembled.text,
-                ..Record::default()
+                ..LogRecord::default()
             };
             if assembled.lines == 1 {
                 reader.line_record(&record, events);

@@ -5,7 +5,7 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 
 use super::fetch::{batch_size, part_records, Pending, Reader, Sink};
-use crate::ingest::Record;
+use crate::ingest::LogRecord;
 use crate::parse::Assembler;
 use crate::sources::command::CommandSource;
 use crate::sources::loki::LokiSource;
@@ -104,18 +104,18 @@ fn assemble(
     for raw in records {
         reader.counts.lines += 1;
         if raw.whole {
-            let record = Record {
+            let record = LogRecord {
                 text: &raw.text,
                 timestamp: raw.timestamp,
                 level: raw.level.as_deref(),
-                ..Record::default()
+                ..LogRecord::default()
             };
             reader.record(&record, events);
         } else {
             assembler.push_with(&raw.text, |record| {
-                let record = Record {
+                let record = LogRecord {
                     text: record.text,
-                    ..Record::default()
+                    ..LogRecord::default()
                 };
                 reader.record(&record, events);
             });
@@ -125,9 +125,9 @@ fn assemble(
         }
     }
     if let Some(record) = assembler.finish() {
-        let record = Record {
+        let record = LogRecord {
             text: &record.text,
-            ..Record::default()
+            ..LogRecord::default()
         };
         reader.record(&record, events);
     }

@@ -7,8 +7,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::normalize::{mask_message, normalize_function, push_normalized_path};
-use super::trace::{Frame, Language, ParsedException, Relation};
 use crate::hash::Fnv1a;
+use crate::parse::{Frame, Language, ParsedException, Relation};
 
 /// In-app frames kept per exception by [`FingerprintInputs::from_exception`].
 pub const DEFAULT_FRAMES: usize = 5;

@@ -1,7 +1,7 @@
 //! Normalization for fingerprints: function names without compiler-generated numbers and
 //! hashes, paths without volatile parts, messages with variables masked.
 
-use super::trace::Language;
+use crate::parse::Language;
 
 /// Longest masked message kept, in bytes.
 const MAX_MASKED: usize = 256;

@@ -1,73 +1,10 @@
 //! Reads what a text line's header says: its timestamp, level and logger. Where the header ends is
-//! decided by the template miner's header detection ([`crate::cluster::header::message`]).
+//! decided by the template miner's header detection ([`crate::template::header_end::message`]).
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
+pub use crate::domain::Level;
 use crate::text::is_ascii_space;
-
-/// Severity, ordered: a threshold keeps records at or above it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    Trace,
-    Debug,
-    Info,
-    Warn,
-    Error,
-    Fatal,
-}
-
-impl Level {
-    /// Reads a level word in any case: `ERROR`, `err`, `E`, `warning`, `CRITICAL`, `panic`...
-    pub fn parse(word: &str) -> Option<Level> {
-        const NAMES: [(&str, Level); 21] = [
-            ("INFO", Level::Info),
-            ("ERROR", Level::Error),
-            ("WARN", Level::Warn),
-            ("DEBUG", Level::Debug),
-            ("WARNING", Level::Warn),
-            ("TRACE", Level::Trace),
-            ("FATAL", Level::Fatal),
-            ("CRITICAL", Level::Fatal),
-            ("ERR", Level::Error),
-            ("SEVERE", Level::Error),
-            ("NOTICE", Level::Info),
-            ("INFORMATION", Level::Info),
-            ("DBG", Level::Debug),
-            ("CRIT", Level::Fatal),
-            ("ALERT", Level::Fatal),
-            ("EMERG", Level::Fatal),
-            ("EMERGENCY", Level::Fatal),
-            ("PANIC", Level::Fatal),
-            ("VERBOSE", Level::Debug),
-            ("FINEST", Level::Trace),
-            ("FINE", Level::Debug),
-        ];
-        let word = word.trim_matches(|c: char| !c.is_ascii_alphabetic());
-        if word.len() > 11 || word.len() < 3 {
-            return None;
-        }
-        // Every name starts with one of these letters: most words are rejected here.
-        if !b"IEWDTFCSNAVP".contains(&word.as_bytes()[0].to_ascii_uppercase()) {
-            return None;
-        }
-        NAMES
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(word))
-            .map(|(_, level)| *level)
-    }
-
-    /// The canonical name stored with events.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Trace => "TRACE",
-            Level::Debug => "DEBUG",
-            Level::Info => "INFO",
-            Level::Warn => "WARN",
-            Level::Error => "ERROR",
-            Level::Fatal => "FATAL",
-        }
-    }
-}
 
 /// What a line's header holds.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -82,7 +19,7 @@ pub struct Header {
 /// Reads the header of `line`. A timestamp without a zone is UTC; one without a year (syslog)
 /// takes the year of `now`, or the year before when that would put it in the future.
 pub fn read(line: &str, now: DateTime<Utc>) -> Header {
-    let message = crate::cluster::header::message(line);
+    let message = crate::template::header_end::message(line);
     let message_start = line.len() - message.len();
     let head = &line[..message_start];
     let level = if head.is_empty() {

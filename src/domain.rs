@@ -1,0 +1,205 @@
+//! The types luffy's parts share: the tasks a service runs and how a run ended, what kind of
+//! cluster an error is in and where it stands, and a record's severity. Plain values, with no
+//! store, clap or I/O behind them; `store/` maps them to SQL and `cli.rs` to flags.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Defines a closed set of names: the enum, `ALL`, `as_str`, `Display`, `FromStr` (whose error
+/// names the accepted values) and serde as the same lower-case names.
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal, { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name used on the command line, in JSON and in the database.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+
+            fn from_str(text: &str) -> Result<Self, String> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|value| value.as_str() == text)
+                    .ok_or_else(|| {
+                        let names: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                        format!("unknown {} '{text}'; use {}", $what, names.join(", "))
+                    })
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// The tasks luffy runs per service, each under its lease and recorded as a task run.
+    Task, "task", {
+        /// Read new log records from the service's sources and group its errors.
+        Fetch = "fetch",
+        /// Write root-cause reports for new, regressed and grown clusters.
+        Rca = "rca",
+        /// Sync the service's repository and index its symbols.
+        Index = "index",
+        /// Deliver the service's pending notifications.
+        Notify = "notify",
+    }
+);
+
+named_enum!(
+    /// How a task run ended (or that it has not yet).
+    TaskStatus, "task status", {
+        /// Still running, or its process died before it ended (the next run of the task marks
+        /// it failed).
+        Running = "running",
+        /// Done, with nothing failed.
+        Ok = "ok",
+        /// Ended with an error (for a fetch: one of its sources failed; the others were read).
+        Failed = "failed",
+        /// Not run: another process holds the task's lease.
+        Skipped = "skipped",
+    }
+);
+
+named_enum!(
+    /// Why a task runs.
+    Trigger, "trigger", {
+        /// Its schedule made it due (`run-due`, `daemon`).
+        Schedule = "schedule",
+        /// Someone asked for it (`trigger`, `demo`).
+        Manual = "manual",
+    }
+);
+
+named_enum!(
+    /// How a cluster groups its events.
+    ClusterKind, "cluster kind", {
+        /// Exception type + in-app frames of a stack trace.
+        Exception = "exception",
+        /// The mined template of a frameless message, with its level and logger.
+        Template = "template",
+    }
+);
+
+named_enum!(
+    /// Where a cluster stands in triage.
+    ClusterStatus, "cluster status", {
+        /// Needs attention (new, or reopened by a regression).
+        Open = "open",
+        /// Fixed; an occurrence after this reopens it as regressed.
+        Resolved = "resolved",
+        /// Known and not worth attention; it keeps counting.
+        Ignored = "ignored",
+    }
+);
+
+/// Severity, ordered: a threshold keeps records at or above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+}
+
+impl Level {
+    /// Reads a level word in any case: `ERROR`, `err`, `E`, `warning`, `CRITICAL`, `panic`...
+    pub fn parse(word: &str) -> Option<Level> {
+        const NAMES: [(&str, Level); 21] = [
+            ("INFO", Level::Info),
+            ("ERROR", Level::Error),
+            ("WARN", Level::Warn),
+            ("DEBUG", Level::Debug),
+            ("WARNING", Level::Warn),
+            ("TRACE", Level::Trace),
+            ("FATAL", Level::Fatal),
+            ("CRITICAL", Level::Fatal),
+            ("ERR", Level::Error),
+            ("SEVERE", Level::Error),
+            ("NOTICE", Level::Info),
+            ("INFORMATION", Level::Info),
+            ("DBG", Level::Debug),
+            ("CRIT", Level::Fatal),
+            ("ALERT", Level::Fatal),
+            ("EMERG", Level::Fatal),
+            ("EMERGENCY", Level::Fatal),
+            ("PANIC", Level::Fatal),
+            ("VERBOSE", Level::Debug),
+            ("FINEST", Level::Trace),
+            ("FINE", Level::Debug),
+        ];
+        let word = word.trim_matches(|c: char| !c.is_ascii_alphabetic());
+        if word.len() > 11 || word.len() < 3 {
+            return None;
+        }
+        // Every name starts with one of these letters: most words are rejected here.
+        if !b"IEWDTFCSNAVP".contains(&word.as_bytes()[0].to_ascii_uppercase()) {
+            return None;
+        }
+        NAMES
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(word))
+            .map(|(_, level)| *level)
+    }
+
+    /// The canonical name stored with events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Trace => "TRACE",
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+            Level::Fatal => "FATAL",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_back_and_unknown_ones_list_the_accepted() {
+        for task in Task::ALL {
+            assert_eq!(task.as_str().parse::<Task>(), Ok(*task));
+            assert_eq!(serde_json::to_value(task).unwrap(), task.as_str());
+        }
+        assert_eq!(
+            "fetchh".parse::<Task>().unwrap_err(),
+            "unknown task 'fetchh'; use fetch, rca, index, notify"
+        );
+        assert_eq!(
+            "closed".parse::<ClusterStatus>().unwrap_err(),
+            "unknown cluster status 'closed'; use open, resolved, ignored"
+        );
+        assert_eq!(TaskStatus::Skipped.to_string(), "skipped");
+        assert_eq!(
+            serde_json::from_str::<Trigger>("\"schedule\"").unwrap(),
+            Trigger::Schedule
+        );
+    }
+}
