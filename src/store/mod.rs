@@ -5,6 +5,7 @@
 mod clusters;
 mod services;
 mod sources;
+mod sql_types;
 mod tasks;
 
 use std::fs::{self, OpenOptions};
