@@ -2,13 +2,16 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::domain::Task;
 use crate::duration::{parse_hours, parse_minutes};
 use crate::service::{
     parse_email_flag, parse_repo_url, parse_webhook_flag, Cleared, ServiceId, Toggle,
 };
 use crate::sources::SourceKind;
+use crate::tasks;
 
 /// luffy watches many services' logs and tells each team what broke and which commit probably
 /// broke it.
@@ -304,18 +307,28 @@ pub struct SourceOptions {
     pub active: Option<Toggle>,
 }
 
-/// The tasks that can be triggered by hand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TriggerTask {
-    /// Fetch new log records and update clusters
-    Fetch,
+/// The tasks that can be triggered by hand: those this luffy runs ([`tasks::RUNNABLE`]).
+impl ValueEnum for Task {
+    fn value_variants<'a>() -> &'a [Self] {
+        tasks::RUNNABLE
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self {
+            Task::Fetch => "Fetch new log records and update clusters",
+            Task::Rca => "Write root-cause reports of new, regressed and grown clusters",
+            Task::Index => "Sync the repository and index its symbols",
+            Task::Notify => "Deliver pending notifications",
+        };
+        Some(PossibleValue::new(self.as_str()).help(help))
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct TriggerArgs {
     /// The task to run
     #[arg(value_enum)]
-    pub task: TriggerTask,
+    pub task: Task,
     /// The service
     #[arg(value_name = "SERVICE")]
     pub service: ServiceId,

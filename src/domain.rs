@@ -67,6 +67,18 @@ named_enum!(
     }
 );
 
+impl Task {
+    /// What a process running the task is doing to a service, for messages: "fetching web".
+    pub fn doing(self) -> &'static str {
+        match self {
+            Task::Fetch => "fetching",
+            Task::Rca => "writing the root-cause reports of",
+            Task::Index => "indexing",
+            Task::Notify => "sending the notifications of",
+        }
+    }
+}
+
 named_enum!(
     /// How a task run ended (or that it has not yet).
     TaskStatus, "task status", {
@@ -176,6 +188,18 @@ impl Level {
             Level::Fatal => "FATAL",
         }
     }
+}
+
+/// How storing a batch of events changed one of the clusters it added to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClusterChange {
+    /// The batch created it.
+    New,
+    /// It was resolved and occurs again: it reopened, flagged regressed.
+    Regressed,
+    /// It existed (open or ignored) and has more events.
+    Grew,
 }
 
 #[cfg(test)]

@@ -80,6 +80,7 @@ fn context(cli: &Cli) -> Result<Context> {
         json: cli.json,
         color: ui::use_color(),
         quiet: cli.quiet,
+        fetch: tasks::fetch::FetchOptions::from_env(),
     })
 }
 

@@ -1,30 +1,13 @@
 //! What is due when: pure functions of a service's settings, its last runs and the time now.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
 
+pub use crate::domain::Task;
 use crate::service::Service;
 
-/// The scheduled tasks of a service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Task {
-    Fetch,
-    Rca,
-    Index,
-}
-
-impl Task {
-    pub const ALL: [Task; 3] = [Task::Fetch, Task::Rca, Task::Index];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Task::Fetch => "fetch",
-            Task::Rca => "rca",
-            Task::Index => "index",
-        }
-    }
-}
+/// The tasks that run on an interval of their own, in the order a due service runs them.
+/// (Notify has none: it delivers whatever the others left in the outbox.)
+pub const SCHEDULED: [Task; 3] = [Task::Fetch, Task::Rca, Task::Index];
 
 /// When a task runs next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +40,7 @@ impl Next {
     }
 }
 
-/// The task's interval in minutes, or `None` when the task is switched off.
+/// The task's interval in minutes, or `None` when the task is switched off (or has none).
 pub fn interval_minutes(service: &Service, task: Task) -> Option<u32> {
     match task {
         Task::Fetch => Some(service.log_fetch_interval_minutes),
@@ -67,6 +50,7 @@ pub fn interval_minutes(service: &Service, task: Task) -> Option<u32> {
         Task::Index => service
             .code_indexing_enabled
             .then(|| service.code_indexing_interval_hours.saturating_mul(60)),
+        Task::Notify => None,
     }
 }
 
@@ -76,6 +60,7 @@ pub fn last_run(service: &Service, task: Task) -> Option<DateTime<Utc>> {
         Task::Fetch => service.last_log_fetch,
         Task::Rca => service.last_rca_generation,
         Task::Index => service.last_code_indexing,
+        Task::Notify => None,
     }
 }
 
@@ -95,7 +80,7 @@ pub fn next_run(service: &Service, task: Task) -> Next {
 
 /// The tasks due at `now`, in order.
 pub fn due_tasks(service: &Service, now: DateTime<Utc>) -> Vec<Task> {
-    Task::ALL
+    SCHEDULED
         .into_iter()
         .filter(|task| next_run(service, *task).is_due(now))
         .collect()
@@ -103,7 +88,7 @@ pub fn due_tasks(service: &Service, now: DateTime<Utc>) -> Vec<Task> {
 
 /// The earliest next run among the tasks, with every task that runs then.
 pub fn soonest(service: &Service, now: DateTime<Utc>) -> Option<(DateTime<Utc>, Vec<Task>)> {
-    let times: Vec<(Task, DateTime<Utc>)> = Task::ALL
+    let times: Vec<(Task, DateTime<Utc>)> = SCHEDULED
         .into_iter()
         .filter_map(|task| next_run(service, task).time(now).map(|at| (task, at)))
         .collect();
@@ -136,10 +121,10 @@ mod tests {
 
     #[test]
     fn a_service_that_never_ran_is_due_now() {
-        assert_eq!(due_tasks(&service(), at(10, 0)), Task::ALL.to_vec());
+        assert_eq!(due_tasks(&service(), at(10, 0)), SCHEDULED.to_vec());
         assert_eq!(
             soonest(&service(), at(10, 0)),
-            Some((at(10, 0), Task::ALL.to_vec()))
+            Some((at(10, 0), SCHEDULED.to_vec()))
         );
     }
 
@@ -152,7 +137,7 @@ mod tests {
         assert_eq!(next_run(&service, Task::Fetch), Next::At(at(10, 15)));
         assert!(due_tasks(&service, at(10, 9)).is_empty());
         assert_eq!(due_tasks(&service, at(10, 10)), vec![Task::Rca]);
-        assert_eq!(due_tasks(&service, at(14, 0)), Task::ALL.to_vec());
+        assert_eq!(due_tasks(&service, at(14, 0)), SCHEDULED.to_vec());
         assert_eq!(
             soonest(&service, at(10, 5)),
             Some((at(10, 10), vec![Task::Rca]))

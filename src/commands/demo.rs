@@ -12,8 +12,7 @@ use crate::service::Service;
 use crate::service_file::{self, Format};
 use crate::sources::{FileSettings, LogSource, SourceSettings};
 use crate::store::Store;
-use crate::tasks::fetch::fetch_service;
-use crate::tasks::Trigger;
+use crate::tasks::{self, Task, TaskCounts, Trigger};
 
 /// The seed's three services, as shipped in `examples/services.toml`.
 const EXAMPLE_SERVICES: &str = include_str!("../../examples/services.toml");
@@ -67,10 +66,17 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
         .db()
         .service(&"web-app".parse().map_err(anyhow::Error::msg)?)?
         .context("the demo service web-app is missing")?;
-    let report = fetch_service(&mut store, &web, Trigger::Manual, ctx.now, &ctx.config)?;
+    let report = tasks::run(
+        &mut store,
+        &web,
+        Task::Fetch,
+        Trigger::Manual,
+        &ctx.task_env(),
+    )?;
+    let TaskCounts::Fetch(counts) = &report.counts;
     drop(store);
     if !ctx.json {
-        let c = &report.counts;
+        let c = counts;
         writeln!(
             out,
             "demo database {} ({created} example services added)\n\n\
@@ -90,6 +96,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
         json: ctx.json,
         color: ctx.color,
         quiet: ctx.quiet,
+        fetch: ctx.fetch,
     };
     status::run(&demo_ctx, &StatusArgs { service: None }, out)?;
     if !ctx.json {

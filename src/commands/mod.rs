@@ -19,6 +19,8 @@ use crate::error::bad_input;
 use crate::service::ServiceId;
 use crate::store::{Db, Store};
 use crate::suggest::closest;
+use crate::tasks::fetch::FetchOptions;
+use crate::tasks::TaskEnv;
 
 /// What every command may need: where the database is, the configuration, the time, output style.
 pub struct Context {
@@ -29,12 +31,23 @@ pub struct Context {
     pub json: bool,
     pub color: bool,
     pub quiet: bool,
+    /// How fetches cut their work (from the environment, read once at start).
+    pub fetch: FetchOptions,
 }
 
 impl Context {
     /// Opens the database, creating and migrating it when needed.
     pub fn open_store(&self) -> Result<Store> {
         Store::open(&self.db_path)
+    }
+
+    /// What a task run needs from this context.
+    pub fn task_env(&self) -> TaskEnv<'_> {
+        TaskEnv {
+            now: self.now,
+            config: &self.config,
+            fetch: self.fetch,
+        }
     }
 
     /// Where a service's checkout lives when it has no `git_repo_path`.

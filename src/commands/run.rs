@@ -5,11 +5,11 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::{unknown_service, Context};
-use crate::cli::{HistoryArgs, TriggerArgs, TriggerTask};
+use crate::cli::{HistoryArgs, TriggerArgs};
 use crate::service::ServiceId;
 use crate::store::{time_to_sql, TaskRun};
-use crate::tasks::fetch::{fetch_service, FetchReport};
-use crate::tasks::Trigger;
+use crate::tasks::fetch::FetchCounts;
+use crate::tasks::{self, TaskCounts, TaskStatus, Trigger};
 use crate::ui;
 
 /// Runs `luffy trigger TASK SERVICE`.
@@ -20,38 +20,39 @@ pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result
         db.service(&args.service)?
             .ok_or_else(|| unknown_service(&db, &args.service))?
     };
-    match args.task {
-        TriggerTask::Fetch => {
-            let report =
-                fetch_service(&mut store, &service, Trigger::Manual, ctx.now, &ctx.config)?;
-            print_fetch(ctx, &report, out)?;
-            match report.status {
-                "failed" => anyhow::bail!(
-                    "fetch of {} failed: {}",
-                    report.service_id,
-                    report.errors.join("; ")
-                ),
-                "skipped" => anyhow::bail!("{}", report.errors.join("; ")),
-                _ => Ok(()),
-            }
+    let report = tasks::run(
+        &mut store,
+        &service,
+        args.task,
+        Trigger::Manual,
+        &ctx.task_env(),
+    )?;
+    if ctx.json {
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+    } else if !ctx.quiet && report.status != TaskStatus::Skipped {
+        match &report.counts {
+            TaskCounts::Fetch(counts) => print_fetch(&report.service_id, counts, out)?,
         }
+    }
+    match report.status {
+        TaskStatus::Failed => anyhow::bail!(
+            "{} of {} failed: {}",
+            report.task,
+            report.service_id,
+            report.errors.join("; ")
+        ),
+        TaskStatus::Skipped => anyhow::bail!("{}", report.errors.join("; ")),
+        TaskStatus::Ok | TaskStatus::Running => Ok(()),
     }
 }
 
-fn print_fetch(ctx: &Context, report: &FetchReport, out: &mut dyn Write) -> Result<()> {
-    if ctx.json {
-        serde_json::to_writer_pretty(&mut *out, report)?;
-        writeln!(out)?;
-        return Ok(());
-    }
-    if ctx.quiet || report.status == "skipped" {
-        return Ok(());
-    }
-    let c = &report.counts;
+/// A fetch's one-line summary, and notes on what it had to repair.
+fn print_fetch(service_id: &str, c: &FetchCounts, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
-        "fetched {}: {} source(s), {} lines, {} records, {} events, {} new clusters, {} regressed, {} below threshold",
-        report.service_id, c.sources, c.lines, c.records, c.events, c.new_clusters, c.regressed, c.dropped
+        "fetched {service_id}: {} source(s), {} lines, {} records, {} events, {} new clusters, {} regressed, {} below threshold",
+        c.sources, c.lines, c.records, c.events, c.new_clusters, c.regressed, c.dropped
     )?;
     let notes = [
         (
@@ -113,11 +114,11 @@ pub fn history(ctx: &Context, args: &HistoryArgs, out: &mut dyn Write) -> Result
         table.add_row(vec![
             run.id.to_string(),
             run.service_id.clone(),
-            run.task.clone(),
-            run.trigger.clone(),
+            run.task.to_string(),
+            run.trigger.to_string(),
             ui::ago(Some(run.started_at), ctx.now),
             took,
-            run.status.clone(),
+            run.status.to_string(),
             result,
         ]);
     }

@@ -10,7 +10,7 @@ use crate::duration::parse_seconds;
 use crate::error::bad_input;
 use crate::service::ServiceId;
 use crate::sources::{
-    CommandSettings, FileSettings, LogSource, LokiSettings, SearchSettings, SourceKind,
+    CommandSettings, FileSettings, LogSource, LokiSettings, SearchSettings, Source, SourceKind,
     SourceSettings,
 };
 use crate::store::{Db, Store};
@@ -222,7 +222,7 @@ fn test(ctx: &Context, args: &SourceRefArgs, out: &mut dyn Write) -> Result<()> 
     let store: Store = ctx.open_store()?;
     let source = load(&store.db(), args)?;
     drop(store);
-    let report = crate::tasks::fetch::test_source(&source, ctx.now)?;
+    let report = Source::open(&source.settings)?.test(ctx.now)?;
     writeln!(out, "{report}")?;
     Ok(())
 }

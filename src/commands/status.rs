@@ -114,7 +114,7 @@ fn next_cell(service: &Service, ctx: &Context) -> comfy_table::Cell {
     match schedule::soonest(service, ctx.now) {
         None => ui::colored("-", Color::DarkGrey, ctx.color),
         Some((at, tasks)) => {
-            let names: Vec<&str> = tasks.iter().map(|t| t.name()).collect();
+            let names: Vec<&str> = tasks.iter().map(|t| t.as_str()).collect();
             let text = format!("{} ({})", ui::until(at, ctx.now), names.join(", "));
             let color = if at <= ctx.now {
                 Color::Yellow
@@ -187,7 +187,7 @@ fn detail(
     )?;
     writeln!(out, "open clusters  {}\n", counts.open_clusters)?;
     let mut table = ui::table(&["TASK", "EVERY", "LAST RUN", "NEXT"], ctx.color);
-    for task in Task::ALL {
+    for task in schedule::SCHEDULED {
         let next = match schedule::next_run(service, task) {
             Next::Off if !service.is_active => "inactive".to_string(),
             Next::Off => "off".to_string(),
@@ -196,7 +196,7 @@ fn detail(
                 .map_or_else(|| "-".into(), |at| ui::until(at, ctx.now)),
         };
         table.add_row(vec![
-            task.name().to_string(),
+            task.to_string(),
             interval_text(service, task),
             ui::ago(schedule::last_run(service, task), ctx.now),
             next,

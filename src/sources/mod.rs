@@ -11,8 +11,14 @@ pub mod since;
 
 pub use settings::{CommandSettings, FileSettings, LokiSettings, SearchSettings, SourceSettings};
 
-use chrono::{DateTime, Utc};
+use anyhow::Result;
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+
+use command::CommandSource;
+use loki::LokiSource;
+use search::SearchSource;
+use since::parse_since;
 
 /// The kinds of log source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -130,6 +136,94 @@ impl SourceSettings {
                 )
             }
             SourceSettings::Command(command) => command.argv.join(" "),
+        }
+    }
+}
+
+/// A source ready to read: the one place a source's kind decides how it is read and tested.
+/// A file is read as a stream of lines from its cursor; the others a page at a time.
+// One value per source read, never in a collection: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Source<'a> {
+    File(&'a FileSettings),
+    Paged(PagedSource),
+}
+
+/// A source read a page at a time from its cursor: a search engine, Loki, or a command (whose one
+/// run is one page).
+#[derive(Debug)]
+pub struct PagedSource {
+    client: PagedClient,
+    /// Where the first fetch starts (`--since`), when set.
+    since: Option<String>,
+}
+
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+enum PagedClient {
+    Search(SearchSource),
+    Loki(LokiSource),
+    Command(CommandSource),
+}
+
+impl Source<'_> {
+    /// Checks the settings and builds the client for them.
+    pub fn open(settings: &SourceSettings) -> Result<Source<'_>> {
+        let (client, since) = match settings {
+            SourceSettings::File(file) => return Ok(Source::File(file)),
+            SourceSettings::Elasticsearch(search) | SourceSettings::Opensearch(search) => (
+                PagedClient::Search(SearchSource::new(search)?),
+                &search.since,
+            ),
+            SourceSettings::Loki(loki) => (PagedClient::Loki(LokiSource::new(loki)?), &loki.since),
+            SourceSettings::Command(command) => (
+                PagedClient::Command(CommandSource::new(command)?),
+                &command.since,
+            ),
+        };
+        Ok(Source::Paged(PagedSource {
+            client,
+            since: since.clone(),
+        }))
+    }
+
+    /// `source test`: what the source holds, or a precise error.
+    pub fn test(&self, now: DateTime<Utc>) -> Result<String> {
+        match self {
+            Source::File(file) => file::describe(file),
+            Source::Paged(paged) => match &paged.client {
+                PagedClient::Search(search) => search.test(now),
+                PagedClient::Loki(loki) => loki.test(now),
+                PagedClient::Command(command) => command.test(now),
+            },
+        }
+    }
+}
+
+impl PagedSource {
+    /// Where the first fetch starts: the source's `--since`, else one fetch interval
+    /// (`interval_minutes`) before `now`.
+    pub fn start(&self, interval_minutes: u32, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+        match &self.since {
+            Some(text) => Ok(parse_since(text).map_err(anyhow::Error::msg)?.start(now)),
+            None => Ok(now - Duration::minutes(i64::from(interval_minutes))),
+        }
+    }
+
+    /// The next page after `cursor` (from `start` when there is none), of up to `limit` records
+    /// (a command's run is one page, whatever its length).
+    pub fn fetch_page(
+        &self,
+        cursor: Option<&serde_json::Value>,
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Page> {
+        match &self.client {
+            PagedClient::Search(search) => search.fetch_page(cursor, start, limit),
+            PagedClient::Loki(loki) => loki.fetch_page(cursor, start, now, limit),
+            PagedClient::Command(command) => command.fetch(cursor, start, now),
         }
     }
 }

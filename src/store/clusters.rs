@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{time_from_sql, Db};
+use crate::domain::{ClusterChange, ClusterStatus};
 use crate::hash::fnv1a;
 use crate::ingest::Event;
 
@@ -40,12 +41,30 @@ pub struct Sample {
     pub text: String,
 }
 
-/// What one batch did to the clusters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct BatchResult {
+/// What one batch changed, told in the transaction that stored it (so that what follows from a
+/// change, a notification, can be written in the same transaction).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchChanges {
+    /// Events stored.
     pub events: u64,
-    pub new_clusters: u64,
-    pub regressed: u64,
+    /// Every cluster the batch added events to, once, in the order the batch first names them.
+    pub clusters: Vec<ChangedCluster>,
+}
+
+/// A cluster a batch added events to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangedCluster {
+    pub id: i64,
+    pub change: ClusterChange,
+    /// Events the batch added to it.
+    pub events: u64,
+}
+
+impl BatchChanges {
+    /// How many clusters changed so.
+    pub fn count(&self, change: ClusterChange) -> u64 {
+        self.clusters.iter().filter(|c| c.change == change).count() as u64
+    }
 }
 
 /// Log times keep milliseconds so that events order within a second:
@@ -200,8 +219,8 @@ impl Db<'_> {
         events: impl IntoIterator<Item = &'e Event>,
         read_at: DateTime<Utc>,
         distinct_samples: usize,
-    ) -> Result<BatchResult> {
-        let mut result = BatchResult::default();
+    ) -> Result<BatchChanges> {
+        let mut result = BatchChanges::default();
         let mut groups: Vec<(&str, Vec<&Event>)> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
         for event in events {
@@ -214,14 +233,18 @@ impl Db<'_> {
         }
         let read_at = log_time_to_sql(read_at);
         for (fingerprint, group) in groups {
-            let (cluster_id, is_new, regressed) =
+            let (cluster_id, change) =
                 self.upsert_cluster(service_id, fingerprint, &group, &read_at)?;
-            result.new_clusters += u64::from(is_new);
-            result.regressed += u64::from(regressed);
+            let is_new = change == ClusterChange::New;
             self.add_hours(cluster_id, &group)?;
             self.add_samples(cluster_id, &group, is_new, distinct_samples)?;
             self.insert_events(cluster_id, source_id, &group, &read_at)?;
             result.events += group.len() as u64;
+            result.clusters.push(ChangedCluster {
+                id: cluster_id,
+                change,
+                events: group.len() as u64,
+            });
         }
         Ok(result)
     }
@@ -271,19 +294,19 @@ impl Db<'_> {
         Ok(())
     }
 
-    /// Creates or updates the cluster of a group of events with one fingerprint; returns its id,
-    /// whether it is new, and whether it regressed (was resolved and occurs again).
+    /// Creates or updates the cluster of a group of events with one fingerprint; returns its id
+    /// and how it changed: new, regressed (was resolved and occurs again, so it reopens) or grew.
     fn upsert_cluster(
         &self,
         service_id: &str,
         fingerprint: &str,
         group: &[&Event],
         now: &str,
-    ) -> Result<(i64, bool, bool)> {
+    ) -> Result<(i64, ClusterChange)> {
         let first = group.iter().map(|e| e.log_time).min().unwrap_or_default();
         let last = group.iter().map(|e| e.log_time).max().unwrap_or_default();
         let count = group.len() as i64;
-        let existing: Option<(i64, String)> = self
+        let existing: Option<(i64, ClusterStatus)> = self
             .conn
             .prepare_cached(
                 "SELECT id, status FROM clusters WHERE service_id = ?1 AND fingerprint = ?2",
@@ -293,7 +316,11 @@ impl Db<'_> {
             })
             .optional()?;
         if let Some((id, status)) = existing {
-            let regressed = status == "resolved";
+            let change = if status == ClusterStatus::Resolved {
+                ClusterChange::Regressed
+            } else {
+                ClusterChange::Grew
+            };
             self.conn
                 .prepare_cached(
                     "UPDATE clusters SET count = count + ?2,
@@ -309,7 +336,7 @@ impl Db<'_> {
                     log_time_to_sql(last),
                     now
                 ])?;
-            return Ok((id, false, regressed));
+            return Ok((id, change));
         }
         let sample = group[0];
         let grouping = &sample.grouping;
@@ -344,7 +371,7 @@ impl Db<'_> {
                     .to_string(),
                 exception,
             ])?;
-        Ok((self.conn.last_insert_rowid(), true, false))
+        Ok((self.conn.last_insert_rowid(), ClusterChange::New))
     }
 
     fn add_hours(&self, cluster_id: i64, group: &[&Event]) -> Result<()> {
@@ -542,6 +569,7 @@ mod tests {
 
     use super::super::Store;
     use super::*;
+    use crate::domain::ClusterChange::{Grew, New, Regressed};
     use crate::ingest::{to_event, LogRecord, Rules};
     use crate::service::Service;
 
@@ -759,6 +787,80 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_says_which_clusters_are_new_regressed_or_grew() {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .write(|db| db.insert_service(&Service::new("web".parse().unwrap(), at(0))))
+            .unwrap();
+        let record = |store: &mut Store, texts: &[&str]| {
+            let events: Vec<Event> = texts
+                .iter()
+                .map(|t| event(&format!("2024-01-15 10:00:00 ERROR {t}")))
+                .collect();
+            store
+                .write(|db| db.record_events("web", None, &events, at(1), 2))
+                .unwrap()
+        };
+        let first = record(&mut store, &["disk full", "queue stalled", "disk full"]);
+        let ids: Vec<i64> = first.clusters.iter().map(|c| c.id).collect();
+        assert_eq!(
+            first.clusters,
+            [
+                ChangedCluster {
+                    id: ids[0],
+                    change: New,
+                    events: 2
+                },
+                ChangedCluster {
+                    id: ids[1],
+                    change: New,
+                    events: 1
+                },
+            ]
+        );
+        store
+            .db()
+            .conn
+            .execute(
+                "UPDATE clusters SET status = 'resolved' WHERE id = ?1",
+                [ids[1]],
+            )
+            .unwrap();
+        let second = record(
+            &mut store,
+            &["queue stalled", "cache cold", "disk full", "queue stalled"],
+        );
+        let cold = second.clusters[1].id;
+        assert_eq!(
+            second.clusters,
+            [
+                ChangedCluster {
+                    id: ids[1],
+                    change: Regressed,
+                    events: 2
+                },
+                ChangedCluster {
+                    id: cold,
+                    change: New,
+                    events: 1
+                },
+                ChangedCluster {
+                    id: ids[0],
+                    change: Grew,
+                    events: 1
+                },
+            ]
+        );
+        assert_eq!(
+            (second.events, second.count(New), second.count(Grew)),
+            (4, 1, 1)
+        );
+        // reopened: the next occurrence is growth, not another regression
+        let third = record(&mut store, &["queue stalled"]);
+        assert_eq!(third.clusters[0].change, Grew);
+    }
+
+    #[test]
     fn times_are_written_as_chrono_writes_them() {
         let mut seconds = -62_135_596_800_i64; // 0001-01-01
         while seconds < 253_402_300_799 {
@@ -800,7 +902,7 @@ mod tests {
             .write(|db| db.record_events("web", None, &batch, at(1), 2))
             .unwrap();
         assert_eq!(
-            (result.events, result.new_clusters, result.regressed),
+            (result.events, result.count(New), result.count(Regressed)),
             (5, 1, 0)
         );
         let db = store.db();
@@ -827,7 +929,7 @@ mod tests {
         let result = store
             .write(|db| db.record_events("web", None, &again, at(59), 2))
             .unwrap();
-        assert_eq!(result.regressed, 1);
+        assert_eq!(result.count(Regressed), 1);
         let cluster = &store.db().clusters(Some("web"), None).unwrap()[0];
         assert_eq!(
             (cluster.status.as_str(), cluster.regressed, cluster.count),

@@ -17,7 +17,7 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-pub use clusters::{log_time_to_sql, BatchResult, Cluster, Sample};
+pub use clusters::{log_time_to_sql, BatchChanges, ChangedCluster, Cluster, Sample};
 pub use services::StatusCounts;
 pub use tasks::TaskRun;
 

@@ -6,17 +6,19 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
 use super::{time_from_sql, time_to_sql, Db};
+use crate::domain::{Task, TaskStatus, Trigger};
 
 /// One row of the task history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskRun {
     pub id: i64,
     pub service_id: String,
-    pub task: String,
-    pub trigger: String,
+    pub task: Task,
+    pub trigger: Trigger,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
-    pub status: String,
+    pub status: TaskStatus,
+    /// The counts the task recorded (their names are the task's own).
     pub counts: serde_json::Value,
     pub error: Option<String>,
 }
@@ -27,7 +29,7 @@ impl Db<'_> {
     pub fn acquire_lease(
         &self,
         service_id: &str,
-        task: &str,
+        task: Task,
         holder: &str,
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
@@ -37,7 +39,7 @@ impl Db<'_> {
             .conn
             .query_row(
                 "SELECT holder, expires_at FROM leases WHERE service_id = ?1 AND task = ?2",
-                [service_id, task],
+                params![service_id, task],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()?;
@@ -63,7 +65,7 @@ impl Db<'_> {
     pub fn renew_lease(
         &self,
         service_id: &str,
-        task: &str,
+        task: Task,
         holder: &str,
         expires: DateTime<Utc>,
     ) -> Result<bool> {
@@ -78,11 +80,11 @@ impl Db<'_> {
     }
 
     /// Gives the lease back.
-    pub fn release_lease(&self, service_id: &str, task: &str, holder: &str) -> Result<()> {
+    pub fn release_lease(&self, service_id: &str, task: Task, holder: &str) -> Result<()> {
         self.conn
             .execute(
                 "DELETE FROM leases WHERE service_id = ?1 AND task = ?2 AND holder = ?3",
-                [service_id, task, holder],
+                params![service_id, task, holder],
             )
             .context("could not release the task lease")?;
         Ok(())
@@ -92,7 +94,7 @@ impl Db<'_> {
     pub fn fail_interrupted_runs(
         &self,
         service_id: &str,
-        task: &str,
+        task: Task,
         now: DateTime<Utc>,
     ) -> Result<usize> {
         self.conn
@@ -109,8 +111,8 @@ impl Db<'_> {
     pub fn start_run(
         &self,
         service_id: &str,
-        task: &str,
-        trigger: &str,
+        task: Task,
+        trigger: Trigger,
         now: DateTime<Utc>,
     ) -> Result<i64> {
         self.conn
@@ -127,7 +129,7 @@ impl Db<'_> {
     pub fn finish_run(
         &self,
         id: i64,
-        status: &str,
+        status: TaskStatus,
         counts: &serde_json::Value,
         error: Option<&str>,
         now: DateTime<Utc>,
@@ -147,35 +149,52 @@ impl Db<'_> {
             "SELECT id, service_id, task, trigger, started_at, finished_at, status, counts, error
              FROM task_runs WHERE ?1 IS NULL OR service_id = ?1 ORDER BY id DESC LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![service_id, limit as i64], |row| {
-            let finished: Option<String> = row.get(5)?;
-            let counts: String = row.get(7)?;
-            Ok(TaskRun {
-                id: row.get(0)?,
-                service_id: row.get(1)?,
-                task: row.get(2)?,
-                trigger: row.get(3)?,
-                started_at: time_from_sql(&row.get::<_, String>(4)?)?,
-                finished_at: finished.map(|t| time_from_sql(&t)).transpose()?,
-                status: row.get(6)?,
-                counts: serde_json::from_str(&counts).unwrap_or_default(),
-                error: row.get(8)?,
-            })
-        })?;
-        rows.collect::<rusqlite::Result<_>>()
-            .context("could not read task runs")
+        let mut rows = stmt.query(params![service_id, limit as i64])?;
+        let mut runs = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let run =
+                run_from_row(id, row).with_context(|| format!("task run {id} is unreadable"))?;
+            runs.push(run);
+        }
+        Ok(runs)
     }
 
-    /// Sets when a service last fetched its logs.
-    pub fn set_last_log_fetch(&self, service_id: &str, at: DateTime<Utc>) -> Result<()> {
+    /// Sets when `task` of a service last ran (`last_log_fetch`, `last_rca_generation`,
+    /// `last_code_indexing`). Notify has no such time: it delivers whenever something is due.
+    pub fn set_last_run(&self, service_id: &str, task: Task, at: DateTime<Utc>) -> Result<()> {
+        let column = match task {
+            Task::Fetch => "last_log_fetch",
+            Task::Rca => "last_rca_generation",
+            Task::Index => "last_code_indexing",
+            Task::Notify => return Ok(()),
+        };
         self.conn
             .execute(
-                "UPDATE services SET last_log_fetch = ?2 WHERE id = ?1",
+                &format!("UPDATE services SET {column} = ?2 WHERE id = ?1"),
                 params![service_id, time_to_sql(at)],
             )
-            .context("could not record the fetch time")?;
+            .with_context(|| format!("could not record the time of the {task} task"))?;
         Ok(())
     }
+}
+
+/// A task run from its row; a value that does not decode is an error, never a default.
+fn run_from_row(id: i64, row: &rusqlite::Row<'_>) -> Result<TaskRun> {
+    let finished: Option<String> = row.get(5)?;
+    let counts: String = row.get(7)?;
+    Ok(TaskRun {
+        id,
+        service_id: row.get(1)?,
+        task: row.get(2)?,
+        trigger: row.get(3)?,
+        started_at: time_from_sql(&row.get::<_, String>(4)?)?,
+        finished_at: finished.map(|t| time_from_sql(&t)).transpose()?,
+        status: row.get(6)?,
+        counts: serde_json::from_str(&counts)
+            .with_context(|| format!("its counts are not JSON: {counts}"))?,
+        error: row.get(8)?,
+    })
 }
 
 #[cfg(test)]
@@ -183,6 +202,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::super::Store;
+    use crate::domain::Task;
     use crate::service::Service;
 
     #[test]
@@ -194,27 +214,81 @@ mod tests {
         store.write(|db| db.insert_service(&service)).unwrap();
         let db = store.db();
         assert!(db
-            .acquire_lease("web", "fetch", "a", now, later, |_| false)
+            .acquire_lease("web", Task::Fetch, "a", now, later, |_| false)
             .unwrap());
         assert!(!db
-            .acquire_lease("web", "fetch", "b", now, later, |_| false)
+            .acquire_lease("web", Task::Fetch, "b", now, later, |_| false)
             .unwrap());
-        assert!(db.renew_lease("web", "fetch", "a", later).unwrap());
-        assert!(!db.renew_lease("web", "fetch", "b", later).unwrap());
+        assert!(db.renew_lease("web", Task::Fetch, "a", later).unwrap());
+        assert!(!db.renew_lease("web", Task::Fetch, "b", later).unwrap());
         // a dead holder's lease is taken over at once; an expired one too
         assert!(db
-            .acquire_lease("web", "fetch", "b", now, later, |h| h == "a")
+            .acquire_lease("web", Task::Fetch, "b", now, later, |h| h == "a")
             .unwrap());
         assert!(
-            !db.renew_lease("web", "fetch", "a", later).unwrap(),
+            !db.renew_lease("web", Task::Fetch, "a", later).unwrap(),
             "a lost its lease"
         );
         assert!(db
-            .acquire_lease("web", "fetch", "c", later, later, |_| false)
+            .acquire_lease("web", Task::Fetch, "c", later, later, |_| false)
             .unwrap());
-        db.release_lease("web", "fetch", "c").unwrap();
+        db.release_lease("web", Task::Fetch, "c").unwrap();
         assert!(db
-            .acquire_lease("web", "fetch", "d", now, later, |_| false)
+            .acquire_lease("web", Task::Fetch, "d", now, later, |_| false)
             .unwrap());
+    }
+
+    #[test]
+    fn a_run_that_does_not_decode_is_an_error_naming_it() {
+        let mut store = Store::open_in_memory().unwrap();
+        let now = chrono::Utc.with_ymd_and_hms(2024, 1, 15, 10, 0, 0).unwrap();
+        let service = Service::new("web".parse().unwrap(), now);
+        store.write(|db| db.insert_service(&service)).unwrap();
+        let run = store
+            .write(|db| db.start_run("web", Task::Fetch, crate::domain::Trigger::Manual, now))
+            .unwrap();
+        store
+            .db()
+            .conn
+            .execute("UPDATE task_runs SET counts = '{oops' WHERE id = ?1", [run])
+            .unwrap();
+        let err = store.db().task_runs(None, 10).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.starts_with(&format!(
+                "task run {run} is unreadable: its counts are not JSON"
+            )),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn each_task_sets_its_own_last_time() {
+        let mut store = Store::open_in_memory().unwrap();
+        let now = chrono::Utc.with_ymd_and_hms(2024, 1, 15, 10, 0, 0).unwrap();
+        let id: crate::service::ServiceId = "web".parse().unwrap();
+        store
+            .write(|db| db.insert_service(&Service::new(id.clone(), now)))
+            .unwrap();
+        let db = store.db();
+        for (minutes, task) in [
+            (1, Task::Fetch),
+            (2, Task::Rca),
+            (3, Task::Index),
+            (4, Task::Notify),
+        ] {
+            db.set_last_run("web", task, now + chrono::Duration::minutes(minutes))
+                .unwrap();
+        }
+        let service = db.service(&id).unwrap().unwrap();
+        let at = |m| Some(now + chrono::Duration::minutes(m));
+        assert_eq!(
+            (
+                service.last_log_fetch,
+                service.last_rca_generation,
+                service.last_code_indexing
+            ),
+            (at(1), at(2), at(3))
+        );
     }
 }

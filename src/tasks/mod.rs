@@ -1,26 +1,61 @@
-//! The tasks luffy runs per service (fetch now; rca, index and notify follow), each under a lease
-//! and recorded as a task run.
+//! The tasks luffy runs per service. Each is a body run through one lifecycle ([`run_task`]):
+//! the service's lease of the task, a task run with its counts and errors, the service's `last_*`
+//! time. [`run`] is the one entry point, for `luffy trigger` and the scheduler alike.
 
 pub mod fetch;
 pub mod lease;
-mod read_file;
-mod read_remote;
+mod lifecycle;
 
+use anyhow::Result;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// Why a task runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Trigger {
-    Schedule,
-    Manual,
+pub use crate::domain::{Task, TaskStatus, Trigger};
+pub use lifecycle::{run_task, Lease, Outcome, TaskContext, TaskReport};
+
+use crate::config::Config;
+use crate::error::bad_input;
+use crate::service::Service;
+use crate::store::Store;
+use fetch::{FetchCounts, FetchOptions};
+
+/// What a run of a task needs from its caller besides the service: the clock, the
+/// configuration, and settings read once where luffy starts.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskEnv<'a> {
+    pub now: DateTime<Utc>,
+    pub config: &'a Config,
+    pub fetch: FetchOptions,
 }
 
-impl Trigger {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Trigger::Schedule => "schedule",
-            Trigger::Manual => "manual",
-        }
+/// The counts of a run, of whichever task it was (as JSON: the task's own counts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum TaskCounts {
+    Fetch(FetchCounts),
+}
+
+/// The tasks this luffy has a body for; the others already have their place in the schedule,
+/// the history and the leases.
+pub const RUNNABLE: &[Task] = &[Task::Fetch];
+
+/// Runs `task` of `service` now, through the lifecycle.
+pub fn run(
+    store: &mut Store,
+    service: &Service,
+    task: Task,
+    trigger: Trigger,
+    env: &TaskEnv<'_>,
+) -> Result<TaskReport<TaskCounts>> {
+    match task {
+        Task::Fetch => Ok(fetch::run(store, service, trigger, env)?.map_counts(TaskCounts::Fetch)),
+        Task::Rca | Task::Index | Task::Notify => Err(bad_input(format!(
+            "this luffy cannot run the {task} task; it runs {}",
+            RUNNABLE
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
     }
 }

@@ -1,22 +1,19 @@
-//! The fetch task: reads what is new from each of a service's active sources, turns records into
-//! events, and stores events, cluster updates and the new cursor in one transaction per batch, so
-//! that a killed fetch loses nothing and counts nothing twice.
+//! A fetch's threads: a reader hands kept records on in parts of batches ([`Sink`]), reading
+//! threads read and group them, and a writer commits each batch with its cursor in one
+//! transaction, in order, while the reader goes on.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use anyhow::Result;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use rustc_hash::FxHashSet;
-use serde::Serialize;
 
-use super::{lease, Trigger};
-use super::{read_file, read_remote};
-use crate::config::Config;
-use crate::ingest::{self, Event, Grouper, Level, LogRecord, Occurrence, Rules};
-use crate::parse::InAppRules;
-use crate::service::Service;
-use crate::sources::{LogSource, SourceSettings};
-use crate::store::{BatchResult, Store};
+use super::counts::FetchCounts;
+use crate::domain::ClusterChange;
+use crate::ingest::{self, Event, Grouper, LogRecord, Occurrence, Rules};
+use crate::sources::LogSource;
+use crate::store::{BatchChanges, Store};
+use crate::tasks::Lease;
 
 /// Most kept records in a part of a batch handed on before the batch ends ([`Sink::pass`]), so
 /// that the reading threads start on a batch while it is still being read.
@@ -27,188 +24,63 @@ const PART_BYTES: usize = 256 * 1024;
 /// slowed for a moment does not stall the others at once; at most some 16 MiB of text.
 const QUEUED_PARTS: usize = 64;
 
-/// How long a fetch may hold its lease before another process may take it.
-const LEASE_MINUTES: i64 = 30;
-
-/// What one fetch did, as stored in the task run's counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct FetchCounts {
-    pub sources: u64,
-    pub lines: u64,
-    pub records: u64,
-    pub events: u64,
-    pub new_clusters: u64,
-    pub regressed: u64,
-    /// Records below the service's level threshold.
-    pub dropped: u64,
-    /// Lines that were not valid UTF-8 (decoded lossily).
-    pub invalid_utf8: u64,
-    /// Lines over 1 MiB (cut).
-    pub long_lines: u64,
-    /// Records whose time was in the future (the reading time was used).
-    pub future_times: u64,
+/// How a fetch cuts its work, read once where luffy starts ([`FetchOptions::from_env`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// Records per batch (lines of a file, hits or entries of a page) instead of each reader's
+    /// own; tests make batches small to kill fetches between them.
+    pub batch: Option<usize>,
 }
 
-/// How a fetch ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FetchReport {
-    pub service_id: String,
-    /// `ok`, `failed` (a source failed; the others were read) or `skipped` (another process holds
-    /// the lease).
-    pub status: &'static str,
-    pub counts: FetchCounts,
-    pub errors: Vec<String>,
-}
-
-/// Fetches every active source of `service` under its lease, and records the task run.
-pub fn fetch_service(
-    store: &mut Store,
-    service: &Service,
-    trigger: Trigger,
-    now: DateTime<Utc>,
-    config: &Config,
-) -> Result<FetchReport> {
-    let id = service.id.as_str();
-    let holder = lease::holder();
-    let acquired = store.write(|db| {
-        let ok = db.acquire_lease(
-            id,
-            "fetch",
-            holder,
-            now,
-            now + Duration::minutes(LEASE_MINUTES),
-            lease::is_dead,
-        )?;
-        if ok {
-            db.fail_interrupted_runs(id, "fetch", now)?;
+impl FetchOptions {
+    /// The options in the environment: `LUFFY_FETCH_BATCH` (hidden, for tests).
+    pub fn from_env() -> FetchOptions {
+        FetchOptions {
+            batch: std::env::var("LUFFY_FETCH_BATCH")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .filter(|n| *n > 0),
         }
-        Ok(ok)
-    })?;
-    if !acquired {
-        let message = format!("another luffy process is fetching {id}");
-        store.write(|db| {
-            let run = db.start_run(id, "fetch", trigger.as_str(), now)?;
-            db.finish_run(run, "skipped", &serde_json::json!({}), Some(&message), now)
-        })?;
-        return Ok(FetchReport {
-            service_id: id.to_string(),
-            status: "skipped",
-            counts: FetchCounts::default(),
-            errors: vec![message],
-        });
     }
-    let run = store.write(|db| db.start_run(id, "fetch", trigger.as_str(), now))?;
-    let started = std::time::Instant::now();
-    let result = fetch_sources(store, service, now, config);
-    // The clock was read once, at the start; the run's end adds the time it took.
-    let finished = now + Duration::from_std(started.elapsed()).unwrap_or_default();
-    let (counts, errors) = match result {
-        Ok(done) => done,
-        Err(err) => (FetchCounts::default(), vec![format!("{err:#}")]),
-    };
-    let status = if errors.is_empty() { "ok" } else { "failed" };
-    let error_text = (!errors.is_empty()).then(|| errors.join("; "));
-    store.write(|db| {
-        db.finish_run(
-            run,
-            status,
-            &serde_json::to_value(&counts)?,
-            error_text.as_deref(),
-            finished,
-        )?;
-        db.set_last_log_fetch(id, now)?;
-        db.prune_events(now - Duration::days(i64::from(config.retention.events_days)))?;
-        db.release_lease(id, "fetch", holder)
-    })?;
-    Ok(FetchReport {
-        service_id: id.to_string(),
-        status,
-        counts,
-        errors,
-    })
-}
 
-fn fetch_sources(
-    store: &mut Store,
-    service: &Service,
-    now: DateTime<Utc>,
-    config: &Config,
-) -> Result<(FetchCounts, Vec<String>)> {
-    let sources = store.db().sources(Some(service.id.as_str()))?;
-    let rules = Rules {
-        threshold: Level::parse(&service.level_threshold).unwrap_or(Level::Error),
-        in_app: InAppRules {
-            app_paths: service.app_paths.clone(),
-            app_packages: service.app_packages.clone(),
-        },
-    };
-    let mut counts = FetchCounts::default();
-    let mut errors = Vec::new();
-    let samples = config.retention.samples_per_cluster as usize;
-    for source in sources.iter().filter(|s| s.is_active) {
-        counts.sources += 1;
-        let mut reader = Reader {
-            rules: &rules,
-            now,
-            counts: &mut counts,
-            previous: Prefix::default(),
-        };
-        let result = with_sink(store, source, &rules, now, samples, |sink| {
-            match &source.settings {
-                SourceSettings::File(settings) => {
-                    read_file::read(settings, source.cursor.as_ref(), &mut reader, sink)
-                }
-                other => read_remote::read(
-                    other,
-                    source.cursor.as_ref(),
-                    service.log_fetch_interval_minutes,
-                    &mut reader,
-                    sink,
-                ),
-            }
-        });
-        let totals = match result {
-            Ok(totals) => totals,
-            Err((totals, err)) => {
-                errors.push(format!("source {}: {err:#}", source.name));
-                totals
-            }
-        };
-        counts.events += totals.stored.events;
-        counts.new_clusters += totals.stored.new_clusters;
-        counts.regressed += totals.stored.regressed;
-        counts.dropped += totals.dropped;
-        counts.future_times += totals.future_times;
+    /// Records per batch: `default`, unless the options set it.
+    pub fn batch_size(self, default: usize) -> usize {
+        self.batch.unwrap_or(default)
     }
-    Ok((counts, errors))
-}
 
-/// Kept records per part of a batch ([`Pending::is_full`]): [`PART_RECORDS`], fewer when
-/// `LUFFY_FETCH_BATCH` makes batches small (so that the kill tests cross parts too).
-pub(super) fn part_records() -> usize {
-    (batch_size(PART_RECORDS * 8) / 8).clamp(1, PART_RECORDS)
-}
-
-/// Records per batch (lines for files, hits or entries per page for remote sources):
-/// `default`, or `LUFFY_FETCH_BATCH` (hidden; tests make batches small to kill fetches between them).
-pub(super) fn batch_size(default: usize) -> usize {
-    std::env::var("LUFFY_FETCH_BATCH")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(default)
+    /// Kept records per part of a batch ([`Pending::is_full`]): [`PART_RECORDS`], fewer when
+    /// batches are small (so that the kill tests cross parts too).
+    pub fn part_records(self) -> usize {
+        (self.batch_size(PART_RECORDS * 8) / 8).clamp(1, PART_RECORDS)
+    }
 }
 
 /// What a source reader needs to turn records into events, and where it counts them.
 pub(super) struct Reader<'a> {
     pub rules: &'a Rules,
     pub now: DateTime<Utc>,
+    pub options: FetchOptions,
     pub counts: &'a mut FetchCounts,
     /// The start of the record read last, kept or not.
     pub previous: Prefix,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    pub fn new(
+        rules: &'a Rules,
+        now: DateTime<Utc>,
+        options: FetchOptions,
+        counts: &'a mut FetchCounts,
+    ) -> Self {
+        Reader {
+            rules,
+            now,
+            options,
+            counts,
+            previous: Prefix::default(),
+        }
+    }
+
     /// Counts a record and keeps it for reading, unless it is plainly below the threshold (a
     /// thread of its own reads the kept ones: [`Pending::read`]).
     pub fn record(&mut self, record: &LogRecord<'_>, pending: &mut Pending) {
@@ -427,11 +299,31 @@ const READING_THREADS: usize = 2;
 
 /// What the threads behind a [`Sink`] did with one source's batches.
 #[derive(Debug, Default)]
-struct Totals {
-    stored: BatchResult,
+pub(super) struct Totals {
+    events: u64,
+    new_clusters: u64,
+    regressed: u64,
     /// Kept records that were below the threshold after all.
     dropped: u64,
     future_times: u64,
+}
+
+impl Totals {
+    /// Adds these totals to a fetch's counts.
+    pub fn add_to(&self, counts: &mut FetchCounts) {
+        counts.events += self.events;
+        counts.new_clusters += self.new_clusters;
+        counts.regressed += self.regressed;
+        counts.dropped += self.dropped;
+        counts.future_times += self.future_times;
+    }
+
+    /// Adds what a committed batch changed.
+    fn add_changes(&mut self, changes: &BatchChanges) {
+        self.events += changes.events;
+        self.new_clusters += changes.count(ClusterChange::New);
+        self.regressed += changes.count(ClusterChange::Regressed);
+    }
 }
 
 /// Runs `read` with a [`Sink`] whose batches [`READING_THREADS`] threads read (headers, levels,
@@ -439,15 +331,15 @@ struct Totals {
 /// returns the totals, or the first error with the totals committed before it.
 ///
 /// `read` and the reading threads run at a lower priority than the writer ([`yield_to_writer`]).
-fn with_sink(
+pub(super) fn with_sink(
     store: &mut Store,
     source: &LogSource,
+    lease: &Lease<'_>,
     rules: &Rules,
     now: DateTime<Utc>,
     samples: usize,
     read: impl FnOnce(&Sink) -> Result<()> + Send,
 ) -> std::result::Result<Totals, (Totals, anyhow::Error)> {
-    let clock = std::time::Instant::now();
     std::thread::scope(|scope| {
         let mut txs = Vec::new();
         let mut read_rxs = Vec::new();
@@ -482,7 +374,7 @@ fn with_sink(
             store
                 .with_background_checkpoints(|store| {
                     store.without_foreign_key_checks(|store| {
-                        write_batches(store, &read_rxs, &spent, source, now, samples, clock)
+                        write_batches(store, &read_rxs, &spent, source, lease, now, samples)
                     })
                 })
                 .and_then(|written| written)
@@ -544,9 +436,9 @@ fn write_batches(
     rxs: &[Receiver<Batch<Read>>],
     spent: &std::sync::mpsc::Sender<Vec<Read>>,
     source: &LogSource,
+    lease: &Lease<'_>,
     now: DateTime<Utc>,
     samples: usize,
-    clock: std::time::Instant,
 ) -> (Totals, Option<anyhow::Error>) {
     let mut totals = Totals::default();
     // The parts of the batch in progress, read and waiting for its end.
@@ -566,22 +458,15 @@ fn write_batches(
         let committed = store.write(|db| {
             // Commit only while the lease is ours: a fetch that outlived its lease must not
             // count what its successor counts too.
-            let elapsed = Duration::from_std(clock.elapsed()).unwrap_or_default();
-            let expires = now + elapsed + Duration::minutes(LEASE_MINUTES);
-            let holder = lease::holder();
-            if !db.renew_lease(&source.service_id, "fetch", holder, expires)? {
-                anyhow::bail!("lost the fetch lease to another process; stopped");
-            }
+            lease.renew(db)?;
             let result =
                 db.record_events(&source.service_id, Some(source.id), events, now, samples)?;
             db.set_cursor(source.id, &cursor)?;
             Ok(result)
         });
         match committed {
-            Ok(result) => {
-                totals.stored.events += result.events;
-                totals.stored.new_clusters += result.new_clusters;
-                totals.stored.regressed += result.regressed;
+            Ok(changes) => {
+                totals.add_changes(&changes);
                 for read in &batch {
                     totals.dropped += read.dropped;
                     totals.future_times += read.future_times;
@@ -594,11 +479,6 @@ fn write_batches(
         let _ = spent.send(batch);
     }
     (totals, None)
-}
-
-/// `source test`: what the source holds, or a precise error.
-pub fn test_source(source: &LogSource, now: DateTime<Utc>) -> Result<String> {
-    read_remote::test(&source.settings, now)
 }
 
 #[cfg(test)]
@@ -638,7 +518,7 @@ mod tests {
             id: 1,
             service_id: "web".into(),
             name: "app".into(),
-            settings: SourceSettings::File(crate::sources::FileSettings {
+            settings: crate::sources::SourceSettings::File(crate::sources::FileSettings {
                 path: "/nonexistent".into(),
                 from_end: false,
             }),
@@ -650,13 +530,27 @@ mod tests {
         let caller = nice();
         let caller_thread = rustix::thread::gettid();
         let mut seen = None;
-        let totals = with_sink(&mut store, &source, &Rules::default(), now, 2, |_sink| {
-            seen = Some((rustix::thread::gettid(), nice()));
-            Ok(())
-        })
+        let lease = Lease::new(
+            "web",
+            crate::domain::Task::Fetch,
+            chrono::Duration::minutes(1),
+            now,
+        );
+        let totals = with_sink(
+            &mut store,
+            &source,
+            &lease,
+            &Rules::default(),
+            now,
+            2,
+            |_sink| {
+                seen = Some((rustix::thread::gettid(), nice()));
+                Ok(())
+            },
+        )
         .map_err(|(_, err)| err)
         .unwrap();
-        assert_eq!(totals.stored.events, 0);
+        assert_eq!(totals.events, 0);
         let (reader_thread, reader) = seen.expect("the reader ran");
         assert_ne!(reader_thread, caller_thread);
         assert_eq!(reader, (caller + YIELD_NICENESS).min(19));

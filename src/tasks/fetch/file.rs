@@ -8,7 +8,8 @@ use std::io::{Read, Seek, SeekFrom};
 
 use anyhow::{Context as _, Result};
 
-use super::fetch::{batch_size, part_records, FetchCounts, Pending, Reader, Sink};
+use super::counts::FetchCounts;
+use super::pipeline::{Pending, Reader, Sink};
 use crate::ingest::LogRecord;
 use crate::parse::Assembler;
 use crate::sources::file::{self, FileCursor, Planned};
@@ -35,8 +36,8 @@ pub(super) fn read(
         .context("the stored file cursor is unreadable")?;
     let planned = file::plan(settings, cursor.as_ref())?;
     let mut offsets: Vec<u64> = planned.iter().map(|p| p.start).collect();
-    let batch = batch_size(BATCH_LINES);
-    let part = part_records();
+    let batch = reader.options.batch_size(BATCH_LINES);
+    let part = reader.options.part_records();
     let mut events = Pending::default();
     // The first batch of a fetch is a tenth of the others: the writer commits whole batches, and
     // sets the pace of a fetch, so it should not wait long for its first.

@@ -1,0 +1,352 @@
+//! One lifecycle for every task: take the service's lease of the task, record the run, run the
+//! task's body, record how it ended (counts, errors), set the service's `last_*` time, and give
+//! the lease back, whatever the body did (returned an error or panicked).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use anyhow::Result;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::lease;
+use crate::config::Config;
+use crate::domain::{Task, TaskStatus, Trigger};
+use crate::service::Service;
+use crate::store::{Db, Store};
+
+/// What a task's body gets besides the store and the service.
+pub struct TaskContext<'a> {
+    /// The clock, read once by the caller: the run's start and the base of its times.
+    pub now: DateTime<Utc>,
+    pub config: &'a Config,
+    /// The lease the run holds; a body that writes for long renews it in its transactions.
+    pub lease: Lease<'a>,
+}
+
+/// A task's hold on one service's task: taken by [`run_task`], renewed by long bodies.
+#[derive(Debug, Clone, Copy)]
+pub struct Lease<'a> {
+    pub service_id: &'a str,
+    pub task: Task,
+    /// How long the lease lasts from a renewal.
+    pub term: Duration,
+    /// When the run started, on the caller's clock, and the instant it did.
+    started: DateTime<Utc>,
+    clock: std::time::Instant,
+}
+
+impl<'a> Lease<'a> {
+    /// The lease of `task` of `service_id`, taken at `started` and lasting `term` from each
+    /// renewal.
+    pub fn new(service_id: &'a str, task: Task, term: Duration, started: DateTime<Utc>) -> Self {
+        Lease {
+            service_id,
+            task,
+            term,
+            started,
+            clock: std::time::Instant::now(),
+        }
+    }
+
+    /// Extends the lease inside the transaction `db`, so that what the transaction writes commits
+    /// only while the lease is ours: a run that outlived its lease (another process took it over)
+    /// must not write what its successor writes too.
+    pub fn renew(&self, db: &Db<'_>) -> Result<()> {
+        let expires = self.elapsed_now() + self.term;
+        if !db.renew_lease(self.service_id, self.task, lease::holder(), expires)? {
+            anyhow::bail!(
+                "lost the {} lease of {} to another process; stopped",
+                self.task,
+                self.service_id
+            );
+        }
+        Ok(())
+    }
+
+    /// The time now on the caller's clock: its start plus the time elapsed since.
+    fn elapsed_now(&self) -> DateTime<Utc> {
+        self.started + Duration::from_std(self.clock.elapsed()).unwrap_or_default()
+    }
+}
+
+/// What a task's body did: its counts, and the errors of the parts that failed while the others
+/// went on (a fetch's sources). A body that cannot go on at all returns an error instead.
+#[derive(Debug, Default)]
+pub struct Outcome<C> {
+    pub counts: C,
+    pub errors: Vec<String>,
+}
+
+/// How a task run ended, as recorded in its task run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskReport<C> {
+    pub service_id: String,
+    pub task: Task,
+    pub status: TaskStatus,
+    pub counts: C,
+    pub errors: Vec<String>,
+}
+
+impl<C> TaskReport<C> {
+    /// The same report with its counts turned into another type.
+    pub fn map_counts<D>(self, map: impl FnOnce(C) -> D) -> TaskReport<D> {
+        TaskReport {
+            service_id: self.service_id,
+            task: self.task,
+            status: self.status,
+            counts: map(self.counts),
+            errors: self.errors,
+        }
+    }
+}
+
+/// Runs `body` as `task` of `service` under the lifecycle above; `term` is how long the lease
+/// lasts without a renewal. Another process holding the lease makes the run `skipped`; errors
+/// of the body (returned or panicked) make it `failed`, with the error recorded. Only a failure
+/// of the store itself returns an error.
+pub fn run_task<C: Serialize + Default>(
+    store: &mut Store,
+    service: &Service,
+    (task, trigger): (Task, Trigger),
+    now: DateTime<Utc>,
+    config: &Config,
+    term: Duration,
+    body: impl FnOnce(&mut Store, &Service, &TaskContext<'_>) -> Result<Outcome<C>>,
+) -> Result<TaskReport<C>> {
+    let id = service.id.as_str();
+    let holder = lease::holder();
+    let acquired = store.write(|db| {
+        let ok = db.acquire_lease(id, task, holder, now, now + term, lease::is_dead)?;
+        if ok {
+            db.fail_interrupted_runs(id, task, now)?;
+        }
+        Ok(ok)
+    })?;
+    let report = |status, counts, errors| TaskReport {
+        service_id: id.to_string(),
+        task,
+        status,
+        counts,
+        errors,
+    };
+    if !acquired {
+        let message = format!("another luffy process is {} {id}", task.doing());
+        store.write(|db| {
+            let run = db.start_run(id, task, trigger, now)?;
+            let none = serde_json::json!({});
+            db.finish_run(run, TaskStatus::Skipped, &none, Some(&message), now)
+        })?;
+        return Ok(report(TaskStatus::Skipped, C::default(), vec![message]));
+    }
+    let ctx = TaskContext {
+        now,
+        config,
+        lease: Lease::new(id, task, term, now),
+    };
+    let ran = store
+        .write(|db| db.start_run(id, task, trigger, now))
+        .map(|run| (run, run_body(store, service, &ctx, body)));
+    let ended = ran.and_then(|(run, outcome)| {
+        let status = if outcome.errors.is_empty() {
+            TaskStatus::Ok
+        } else {
+            TaskStatus::Failed
+        };
+        let counts = serde_json::to_value(&outcome.counts)?;
+        let error = (!outcome.errors.is_empty()).then(|| outcome.errors.join("; "));
+        // The clock was read once, at the start; the run's end adds the time it took.
+        let finished = ctx.lease.elapsed_now();
+        store.write(|db| {
+            db.finish_run(run, status, &counts, error.as_deref(), finished)?;
+            db.set_last_run(id, task, now)?;
+            db.release_lease(id, task, holder)
+        })?;
+        Ok(report(status, outcome.counts, outcome.errors))
+    });
+    if ended.is_err() {
+        // The run could not be recorded: give the lease back all the same (best effort; if this
+        // fails too, the lease expires, or is taken over once this process has exited).
+        let _ = store.write(|db| db.release_lease(id, task, holder));
+    }
+    ended
+}
+
+/// Runs the body, turning a returned error or a panic into the outcome's one error.
+fn run_body<C: Default>(
+    store: &mut Store,
+    service: &Service,
+    ctx: &TaskContext<'_>,
+    body: impl FnOnce(&mut Store, &Service, &TaskContext<'_>) -> Result<Outcome<C>>,
+) -> Outcome<C> {
+    let task = ctx.lease.task;
+    match catch_unwind(AssertUnwindSafe(|| body(store, service, ctx))) {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(err)) => Outcome {
+            counts: C::default(),
+            errors: vec![format!("{err:#}")],
+        },
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(ToString::to_string)
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            Outcome {
+                counts: C::default(),
+                errors: vec![format!("the {task} task panicked: {what}")],
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::service::ServiceId;
+
+    fn setup() -> (Store, Service, DateTime<Utc>) {
+        let now = Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let service = Service::new("web".parse().unwrap(), now);
+        store.write(|db| db.insert_service(&service)).unwrap();
+        (store, service, now)
+    }
+
+    fn run(
+        store: &mut Store,
+        service: &Service,
+        now: DateTime<Utc>,
+        body: impl FnOnce(&mut Store, &Service, &TaskContext<'_>) -> Result<Outcome<u32>>,
+    ) -> TaskReport<u32> {
+        let config = Config::default();
+        let task = (Task::Index, Trigger::Schedule);
+        run_task(
+            store,
+            service,
+            task,
+            now,
+            &config,
+            Duration::minutes(5),
+            body,
+        )
+        .unwrap()
+    }
+
+    /// Whether another process could take the service's index lease now.
+    fn lease_is_free(store: &Store, now: DateTime<Utc>) -> bool {
+        store
+            .db()
+            .acquire_lease("web", Task::Index, "other", now, now, |_| false)
+            .unwrap()
+    }
+
+    fn last_indexing(store: &Store) -> Option<DateTime<Utc>> {
+        let id: ServiceId = "web".parse().unwrap();
+        store.db().service(&id).unwrap().unwrap().last_code_indexing
+    }
+
+    #[test]
+    fn a_body_that_ends_well_is_recorded_with_its_counts() {
+        let (mut store, service, now) = setup();
+        let report = run(&mut store, &service, now, |store, _, ctx| {
+            // the body holds the lease, and can renew it in its own transactions
+            store.write(|db| ctx.lease.renew(db))?;
+            Ok(Outcome {
+                counts: 7,
+                errors: vec![],
+            })
+        });
+        assert_eq!((report.status, report.counts), (TaskStatus::Ok, 7));
+        let runs = store.db().task_runs(Some("web"), 10).unwrap();
+        assert_eq!(runs.len(), 1);
+        let run = &runs[0];
+        assert_eq!(
+            (run.task, run.trigger, run.status),
+            (Task::Index, Trigger::Schedule, TaskStatus::Ok)
+        );
+        assert_eq!(run.counts, serde_json::json!(7));
+        assert_eq!(run.error, None);
+        assert_eq!(last_indexing(&store), Some(now));
+        assert!(lease_is_free(&store, now));
+    }
+
+    #[test]
+    fn errors_and_panics_fail_the_run_and_give_the_lease_back() {
+        let (mut store, service, now) = setup();
+        let failed = run(&mut store, &service, now, |_, _, _| {
+            anyhow::bail!("the repository is gone")
+        });
+        assert_eq!(failed.status, TaskStatus::Failed);
+        assert_eq!(failed.errors, ["the repository is gone"]);
+        assert!(lease_is_free(&store, now));
+        store
+            .db()
+            .release_lease("web", Task::Index, "other")
+            .unwrap();
+
+        let panicked = run(&mut store, &service, now, |_, _, _| {
+            panic!("index out of range")
+        });
+        assert_eq!(panicked.status, TaskStatus::Failed);
+        assert_eq!(
+            panicked.errors,
+            ["the index task panicked: index out of range"]
+        );
+        assert!(lease_is_free(&store, now));
+        let runs = store.db().task_runs(Some("web"), 10).unwrap();
+        let recorded: Vec<(TaskStatus, Option<&str>)> = runs
+            .iter()
+            .map(|r| (r.status, r.error.as_deref()))
+            .collect();
+        assert_eq!(
+            recorded,
+            [
+                (
+                    TaskStatus::Failed,
+                    Some("the index task panicked: index out of range")
+                ),
+                (TaskStatus::Failed, Some("the repository is gone")),
+            ]
+        );
+        // a failed run still counts as the task's last run (the schedule waits its interval)
+        assert_eq!(last_indexing(&store), Some(now));
+    }
+
+    #[test]
+    fn a_lease_held_elsewhere_skips_the_run_without_running_the_body() {
+        let (mut store, service, now) = setup();
+        let until = now + Duration::minutes(5);
+        assert!(store
+            .db()
+            .acquire_lease("web", Task::Index, "elsewhere:1:0", now, until, |_| false)
+            .unwrap());
+        let mut ran = false;
+        let report = run(&mut store, &service, now, |_, _, _| {
+            ran = true;
+            Ok(Outcome::default())
+        });
+        assert!(!ran);
+        assert_eq!(report.status, TaskStatus::Skipped);
+        assert_eq!(report.errors, ["another luffy process is indexing web"]);
+        let run = &store.db().task_runs(Some("web"), 1).unwrap()[0];
+        assert_eq!(run.status, TaskStatus::Skipped);
+        assert_eq!(last_indexing(&store), None, "a skipped run is no run");
+        // the other process's lease is untouched
+        assert!(!lease_is_free(&store, now));
+    }
+
+    #[test]
+    fn a_run_left_running_by_a_killed_process_is_closed_by_the_next() {
+        let (mut store, service, now) = setup();
+        store
+            .write(|db| db.start_run("web", Task::Index, Trigger::Manual, now))
+            .unwrap();
+        run(&mut store, &service, now, |_, _, _| Ok(Outcome::default()));
+        let runs = store.db().task_runs(Some("web"), 10).unwrap();
+        assert_eq!(runs[1].status, TaskStatus::Failed);
+        assert!(runs[1].error.as_deref().unwrap().starts_with("interrupted"));
+        assert_eq!(runs[0].status, TaskStatus::Ok);
+    }
+}
