@@ -13,7 +13,7 @@ use crate::domain::ClusterChange;
 use crate::ingest::{self, Event, Grouper, LogRecord, Occurrence, Rules};
 use crate::sources::LogSource;
 use crate::store::{BatchChanges, Store};
-use crate::tasks::Lease;
+use crate::tasks::lifecycle::Lease;
 
 /// Most kept records in a part of a batch handed on before the batch ends ([`Sink::pass`]), so
 /// that the reading threads start on a batch while it is still being read.
