@@ -652,15 +652,13 @@ fn a_live_lease_makes_a_second_fetch_skip() {
     let (luffy, log) = setup();
     append(&log, &refused(1, "10.0.0.1"));
     luffy.ok(&["status"]);
-    let status = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"insert into leases values ('web','fetch','otherhost:1:0','2099-01-01T00:00:00Z')\"); c.commit()",
-            luffy.db.to_str().unwrap(),
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    luffy
+        .write_db()
+        .execute(
+            "INSERT INTO leases VALUES ('web', 'fetch', 'otherhost:1:0', '2099-01-01T00:00:00Z')",
+            [],
+        )
+        .expect("insert a lease");
     let err = luffy.fails(&["trigger", "fetch", "web"], 1);
     assert!(
         err.contains("another luffy process is fetching web"),

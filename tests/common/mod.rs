@@ -131,6 +131,18 @@ impl Luffy {
         out
     }
 
+    /// The database, opened read-only: tests read what luffy stored without going through it.
+    pub fn read_db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(&self.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap_or_else(|err| panic!("cannot open {} read-only: {err}", self.db.display()))
+    }
+
+    /// The database, opened to write: for tests that set up what another process would leave.
+    pub fn write_db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(&self.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .unwrap_or_else(|err| panic!("cannot open {}: {err}", self.db.display()))
+    }
+
     /// Everything the database holds about services, to check that a failed command changed nothing.
     pub fn snapshot(&self) -> String {
         if !self.db.exists() {
