@@ -2,6 +2,8 @@
 //! database, home and clock.
 #![allow(dead_code)]
 
+pub mod kills;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -206,45 +208,5 @@ pub fn start_osmem() -> Osmem {
         child,
         _stdin: stdin,
         url,
-    }
-}
-
-impl Luffy {
-    /// Starts `luffy ARGS` `runs` times with `LUFFY_FETCH_BATCH=batch` and kills each with SIGKILL
-    /// after a random delay in `min_ms..max_ms`; the seed is printed so a failure can be replayed.
-    /// Returns the seed.
-    pub fn kill_repeatedly(
-        &self,
-        args: &[&str],
-        batch: &str,
-        runs: usize,
-        min_ms: u64,
-        max_ms: u64,
-    ) -> u64 {
-        let mut seed = u64::from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .expect("clock")
-                .subsec_nanos(),
-        ) | 1;
-        let first = seed;
-        eprintln!("kill-test seed {seed}");
-        for _ in 0..runs {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            let delay = std::time::Duration::from_millis(min_ms + (seed >> 33) % (max_ms - min_ms));
-            let mut child = self
-                .command(args)
-                .env("LUFFY_FETCH_BATCH", batch)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn luffy");
-            std::thread::sleep(delay);
-            let _ = child.kill(); // SIGKILL
-            let _ = child.wait();
-        }
-        first
     }
 }
