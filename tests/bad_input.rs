@@ -209,17 +209,11 @@ fn db_of_another_program_is_refused() {
     );
 }
 
-/// Makes another program's SQLite database (with Python's sqlite3, which ships with python3).
+/// Makes another program's SQLite database.
 fn foreign_sqlite(path: &std::path::Path) {
-    let status = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table notes(x)'); c.commit()",
-            path.to_str().unwrap(),
-        ])
-        .status()
-        .expect("python3 with sqlite3");
-    assert!(status.success());
+    rusqlite::Connection::open(path)
+        .and_then(|db| db.execute("CREATE TABLE notes(x)", []))
+        .expect("create another program's database");
 }
 
 #[test]
@@ -245,15 +239,10 @@ fn db_in_a_read_only_location() {
 fn db_newer_than_this_luffy() {
     let luffy = Luffy::new();
     luffy.ok(&["service", "add", "web"]);
-    let status = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('pragma user_version = 999'); c.commit()",
-            luffy.db.to_str().unwrap(),
-        ])
-        .status()
-        .expect("python3 with sqlite3");
-    assert!(status.success());
+    luffy
+        .write_db()
+        .pragma_update(None, "user_version", 999)
+        .expect("set user_version");
     let err = luffy.fails(&["status"], 2);
     assert!(
         err.contains("written by a newer luffy (schema version 999"),

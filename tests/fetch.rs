@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
+use common::kills::{Plan, Rng};
 use common::Luffy;
 use serde_json::Value;
 
@@ -652,15 +653,13 @@ fn a_live_lease_makes_a_second_fetch_skip() {
     let (luffy, log) = setup();
     append(&log, &refused(1, "10.0.0.1"));
     luffy.ok(&["status"]);
-    let status = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"insert into leases values ('web','fetch','otherhost:1:0','2099-01-01T00:00:00Z')\"); c.commit()",
-            luffy.db.to_str().unwrap(),
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    luffy
+        .write_db()
+        .execute(
+            "INSERT INTO leases VALUES ('web', 'fetch', 'otherhost:1:0', '2099-01-01T00:00:00Z')",
+            [],
+        )
+        .expect("insert a lease");
     let err = luffy.fails(&["trigger", "fetch", "web"], 1);
     assert!(
         err.contains("another luffy process is fetching web"),
@@ -673,8 +672,9 @@ fn a_live_lease_makes_a_second_fetch_skip() {
     assert_eq!(json(&luffy.ok(&["clusters", "--json"])), json("[]"));
 }
 
-/// Kills `luffy trigger fetch` with SIGKILL at random moments, many times, then lets a fetch
-/// finish: every cluster's count must equal the number of its records in the file.
+/// Kills `luffy trigger fetch` with SIGKILL at random moments, many times, each mid-fetch (some
+/// but not all of its batches committed), then lets a fetch finish: every cluster's count must
+/// equal the number of its records in the file.
 #[test]
 fn killed_fetches_count_every_record_exactly_once() {
     let (luffy, log) = setup();
@@ -704,7 +704,15 @@ fn killed_fetches_count_every_record_exactly_once() {
         }
     }
     append(&log, &text);
-    let seed = luffy.kill_repeatedly(&["trigger", "fetch", "web"], "997", 8, 20, 420);
+    let mut rng = Rng::from_env();
+    let kills = 8;
+    let plan = Plan {
+        args: &["trigger", "fetch", "web"],
+        batch: "997",
+        kills,
+        total: a + b + c,
+    };
+    let stored = luffy.kill_mid_fetch(&plan, &mut rng);
     let partial = json(&luffy.ok(&["clusters", "--json"]));
     let counted: u64 = partial
         .as_array()
@@ -715,6 +723,12 @@ fn killed_fetches_count_every_record_exactly_once() {
     eprintln!(
         "{counted} of {} events were counted before the last fetch",
         a + b + c
+    );
+    assert_eq!(
+        Some(&counted),
+        stored.last(),
+        "clusters count the events stored; replay: {}",
+        rng.replay()
     );
     let report = fetch(&luffy);
     assert_eq!(report["status"], "ok", "{report}");
@@ -729,7 +743,8 @@ fn killed_fetches_count_every_record_exactly_once() {
             ),
             ("disk: volume <PATH> is full".to_string(), c),
         ],
-        "seed {seed}"
+        "replay: {}",
+        rng.replay()
     );
     let history = json(&luffy.ok(&["history", "--json", "--limit", "100"]));
     let interrupted = history
@@ -753,4 +768,5 @@ fn killed_fetches_count_every_record_exactly_once() {
         "runs of killed processes are closed as interrupted"
     );
     eprintln!("{interrupted} runs were interrupted");
+    assert_eq!(interrupted, kills, "each kill interrupted one run");
 }

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::kills::{Plan, Rng};
 use common::{start_osmem, Luffy};
 use serde_json::{json, Value};
 
@@ -186,13 +187,20 @@ fn opensearch_errors_fail_the_run_clearly() {
 }
 
 /// Kills `luffy trigger fetch` with SIGKILL at random moments while it pages through the index,
-/// then lets a fetch finish: the counts equal the errors in the index, every time.
+/// each mid-fetch (some but not all of its pages committed), then lets a fetch finish: the counts equal the errors in the index, every time.
 #[test]
 fn killed_opensearch_fetches_count_exactly_once() {
     let server = start_osmem();
     let (frameless, traced) = index_docs(&server.url, 0, 12_000);
     let luffy = with_opensearch_source(&server.url);
-    let seed = luffy.kill_repeatedly(&["trigger", "fetch", "web"], "97", 6, 5, 155);
+    let mut rng = Rng::from_env();
+    let plan = Plan {
+        args: &["trigger", "fetch", "web"],
+        batch: "97",
+        kills: 6,
+        total: frameless + traced,
+    };
+    let stored = luffy.kill_mid_fetch(&plan, &mut rng);
     let partial: u64 = json(&luffy.ok(&["clusters", "--json"]))
         .as_array()
         .unwrap()
@@ -203,12 +211,19 @@ fn killed_opensearch_fetches_count_exactly_once() {
         "{partial} of {} events were counted before the last fetch",
         frameless + traced
     );
+    assert_eq!(
+        Some(&partial),
+        stored.last(),
+        "clusters count the events stored; replay: {}",
+        rng.replay()
+    );
     let report = json(&luffy.ok(&["trigger", "fetch", "web", "--json"]));
     assert_eq!(report["status"], "ok", "{report}");
     assert_eq!(
         luffy.cluster_counts(),
         expected(frameless, traced),
-        "seed {seed}"
+        "replay: {}",
+        rng.replay()
     );
 }
 

@@ -16,8 +16,9 @@ pub struct JsonRecord {
     pub stack: Option<String>,
 }
 
-/// Parses a JSON object line; `None` when the line is not a JSON object.
-pub fn parse(line: &str) -> Option<JsonRecord> {
+/// Parses a JSON object line; `None` when the line is not a JSON object. `now` completes a
+/// timestamp that leaves out its year (syslog style).
+pub fn parse(line: &str, now: DateTime<Utc>) -> Option<JsonRecord> {
     let trimmed = line.trim();
     if !trimmed.starts_with('{') || !trimmed.ends_with('}') {
         return None;
@@ -26,7 +27,8 @@ pub fn parse(line: &str) -> Option<JsonRecord> {
         return None;
     };
     Some(JsonRecord {
-        timestamp: first(&map, &["@timestamp", "timestamp", "time", "ts", "t"]).and_then(time),
+        timestamp: first(&map, &["@timestamp", "timestamp", "time", "ts", "t"])
+            .and_then(|value| time(value, now)),
         level: first(
             &map,
             &[
@@ -94,12 +96,12 @@ fn text(value: &Value) -> String {
     }
 }
 
-fn time(value: &Value) -> Option<DateTime<Utc>> {
+fn time(value: &Value, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     match value {
         Value::String(s) => DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))
             .ok()
-            .or_else(|| super::header_fields::timestamp(s, Utc::now())),
+            .or_else(|| super::header_fields::timestamp(s, now)),
         Value::Number(n) => {
             let n = n.as_f64()?;
             // Epoch milliseconds (pino, bunyan) or seconds (structlog, python logging).
@@ -130,9 +132,13 @@ fn level(value: &Value) -> Option<Level> {
 mod tests {
     use super::*;
 
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0).unwrap()
+    }
+
     #[test]
     fn ecs_and_pino() {
-        let r = parse(r#"{"@timestamp":"2024-01-15T10:30:00Z","log":{"level":"error","logger":"api"},"message":"boom","error":{"stack_trace":"java.lang.IllegalStateException: x\n\tat a.B.c(B.java:1)"}}"#).unwrap();
+        let r = parse(r#"{"@timestamp":"2024-01-15T10:30:00Z","log":{"level":"error","logger":"api"},"message":"boom","error":{"stack_trace":"java.lang.IllegalStateException: x\n\tat a.B.c(B.java:1)"}}"#, now()).unwrap();
         assert_eq!(r.level, Some(Level::Error));
         assert_eq!(r.logger.as_deref(), Some("api"));
         assert_eq!(r.message, "boom");
@@ -144,7 +150,7 @@ mod tests {
             r.timestamp,
             Some(Utc.with_ymd_and_hms(2024, 1, 15, 10, 30, 0).unwrap())
         );
-        let r = parse(r#"{"level":50,"time":1705314600000,"msg":"failed","err":{"stack":"Error: x\n    at f (/app/a.js:1:2)"}}"#).unwrap();
+        let r = parse(r#"{"level":50,"time":1705314600000,"msg":"failed","err":{"stack":"Error: x\n    at f (/app/a.js:1:2)"}}"#, now()).unwrap();
         assert_eq!(r.level, Some(Level::Error));
         assert_eq!(
             r.timestamp,
@@ -155,8 +161,17 @@ mod tests {
 
     #[test]
     fn not_json() {
-        assert_eq!(parse("{not json}"), None);
-        assert_eq!(parse("plain"), None);
-        assert_eq!(parse("[1,2]"), None);
+        assert_eq!(parse("{not json}", now()), None);
+        assert_eq!(parse("plain", now()), None);
+        assert_eq!(parse("[1,2]", now()), None);
+    }
+
+    #[test]
+    fn a_time_without_a_year_takes_it_from_the_clock() {
+        let line = r#"{"time":"Dec 31 23:59:59","msg":"x"}"#;
+        let at = |year| Utc.with_ymd_and_hms(year, 12, 31, 23, 59, 59).unwrap();
+        assert_eq!(parse(line, now()).unwrap().timestamp, Some(at(2023)));
+        let later = Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 59).unwrap();
+        assert_eq!(parse(line, later).unwrap().timestamp, Some(at(2026)));
     }
 }

@@ -152,7 +152,7 @@ pub fn read_kept_occurrence(
     let first_line = first_line(record.text);
     // `range`: where a text header's message lies in the record's text.
     let (mut timestamp, mut level, logger, message, body, range): (_, _, _, Cow<str>, Cow<str>, _) =
-        match json::parse(first_line) {
+        match json::parse(first_line, read_at) {
             Some(json) => {
                 let body = match &json.stack {
                     Some(stack)

@@ -2,6 +2,8 @@
 //! database, home and clock.
 #![allow(dead_code)]
 
+pub mod kills;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -131,6 +133,18 @@ impl Luffy {
         out
     }
 
+    /// The database, opened read-only: tests read what luffy stored without going through it.
+    pub fn read_db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(&self.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap_or_else(|err| panic!("cannot open {} read-only: {err}", self.db.display()))
+    }
+
+    /// The database, opened to write: for tests that set up what another process would leave.
+    pub fn write_db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(&self.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .unwrap_or_else(|err| panic!("cannot open {}: {err}", self.db.display()))
+    }
+
     /// Everything the database holds about services, to check that a failed command changed nothing.
     pub fn snapshot(&self) -> String {
         if !self.db.exists() {
@@ -194,45 +208,5 @@ pub fn start_osmem() -> Osmem {
         child,
         _stdin: stdin,
         url,
-    }
-}
-
-impl Luffy {
-    /// Starts `luffy ARGS` `runs` times with `LUFFY_FETCH_BATCH=batch` and kills each with SIGKILL
-    /// after a random delay in `min_ms..max_ms`; the seed is printed so a failure can be replayed.
-    /// Returns the seed.
-    pub fn kill_repeatedly(
-        &self,
-        args: &[&str],
-        batch: &str,
-        runs: usize,
-        min_ms: u64,
-        max_ms: u64,
-    ) -> u64 {
-        let mut seed = u64::from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .expect("clock")
-                .subsec_nanos(),
-        ) | 1;
-        let first = seed;
-        eprintln!("kill-test seed {seed}");
-        for _ in 0..runs {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            let delay = std::time::Duration::from_millis(min_ms + (seed >> 33) % (max_ms - min_ms));
-            let mut child = self
-                .command(args)
-                .env("LUFFY_FETCH_BATCH", batch)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn luffy");
-            std::thread::sleep(delay);
-            let _ = child.kill(); // SIGKILL
-            let _ = child.wait();
-        }
-        first
     }
 }
