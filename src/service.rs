@@ -10,8 +10,8 @@ use serde::Serialize;
 mod validate;
 
 pub use validate::{
-    parse_email_flag, parse_repo_url, parse_webhook_flag, redact_credentials, redact_url,
-    validate_branch, validate_email, validate_level, validate_name, validate_prefix,
+    is_http_url, parse_email_flag, parse_repo_url, parse_webhook_flag, redact_credentials,
+    redact_url, validate_branch, validate_email, validate_level, validate_name, validate_prefix,
     validate_repo_path, validate_repo_url, validate_webhook,
 };
 

@@ -44,12 +44,18 @@ pub fn validate_repo_url(text: &str) -> Result<String, String> {
                 "repository URL '{text}' has scheme '{scheme}'; use https, http, ssh, git, file or user@host:path"
             ));
         }
-        let host_missing = rest.is_empty() || (scheme != "file" && rest.starts_with('/'));
-        if host_missing {
-            return Err(format!("repository URL '{text}' has no host"));
-        }
-        return Ok(text.to_string());
+        let host_missing = rest.is_empty() || (scheme != "file" && !has_authority(text));
+        return match parse_url(text) {
+            _ if host_missing => Err(format!("repository URL '{text}' has no host")),
+            Err(UrlError::NoHost) => Err(format!("repository URL '{text}' has no host")),
+            Err(UrlError::Invalid(err)) => Err(format!(
+                "repository URL '{}' is not a valid URL: {err}",
+                redact_credentials(text)
+            )),
+            Ok(()) => Ok(text.to_string()),
+        };
     }
+    // scp-like syntax is not a URL: git reads `user@host:path` itself.
     if let Some((user_host, path)) = text.split_once(':') {
         if let Some((user, host)) = user_host.split_once('@') {
             if !user.is_empty() && !host.is_empty() && !path.is_empty() && !host.contains('/') {
@@ -74,23 +80,65 @@ pub fn validate_webhook(text: &str) -> Result<String, String> {
             ))
         };
     }
-    let lower = text.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
-    match rest {
-        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => {
-            if text.chars().any(char::is_whitespace) {
-                Err("webhook URL contains a space".into())
-            } else {
-                Ok(text.to_string())
-            }
-        }
-        Some(_) => Err(format!("webhook URL '{}' has no host", redact_url(text))),
-        None => Err(format!(
+    if !is_http_scheme(text) {
+        return Err(format!(
             "webhook '{}' is not an http(s) URL (or env:VAR)",
             redact_url(text)
+        ));
+    }
+    let no_host = || format!("webhook URL '{}' has no host", redact_url(text));
+    if !has_authority(text) {
+        return Err(no_host());
+    }
+    if text.chars().any(char::is_whitespace) {
+        return Err("webhook URL contains a space".into());
+    }
+    match parse_url(text) {
+        Ok(()) => Ok(text.to_string()),
+        Err(UrlError::NoHost) => Err(no_host()),
+        Err(UrlError::Invalid(err)) => Err(format!(
+            "webhook URL '{}' is not a valid URL: {err}",
+            redact_url(text)
         )),
+    }
+}
+
+/// True for an http(s) URL with a host and no spaces (a log source's `--url`).
+pub fn is_http_url(text: &str) -> bool {
+    is_http_scheme(text)
+        && has_authority(text)
+        && !text.contains(char::is_whitespace)
+        && parse_url(text).is_ok()
+}
+
+fn is_http_scheme(text: &str) -> bool {
+    text.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
+    })
+}
+
+/// Whether the text has something between `://` and the path. The `url` crate follows the
+/// WHATWG rules, which read `https:///x` as host `x`; luffy refuses that as having no host.
+fn has_authority(text: &str) -> bool {
+    text.split_once("://")
+        .is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with('/'))
+}
+
+/// Why the `url` crate refused a `scheme://...` text.
+enum UrlError {
+    NoHost,
+    Invalid(url::ParseError),
+}
+
+/// Parses with the `url` crate: ports, IPv6 literals and host names are checked by its rules.
+fn parse_url(text: &str) -> Result<(), UrlError> {
+    match url::Url::parse(text) {
+        Ok(url) if url.scheme() != "file" && url.host_str().is_none_or(str::is_empty) => {
+            Err(UrlError::NoHost)
+        }
+        Ok(_) => Ok(()),
+        Err(url::ParseError::EmptyHost) => Err(UrlError::NoHost),
+        Err(err) => Err(UrlError::Invalid(err)),
     }
 }
 
@@ -241,6 +289,9 @@ mod tests {
         }
         for bad in [
             "ftp://x/y",
+            "https://example.com:99999/x.git",
+            "ssh://git@[::1/x.git",
+            "file://",
             "github.com/company/x",
             "https://",
             "/srv/repo",
@@ -259,6 +310,16 @@ mod tests {
         assert!(validate_webhook("ftp://x").is_err());
         assert!(validate_webhook("slack.com/hooks").is_err());
         assert!(validate_webhook("https:///x").is_err());
+        assert!(validate_webhook("https://")
+            .unwrap_err()
+            .contains("no host"));
+        assert!(validate_webhook("https://hooks.example.com:70000/x")
+            .unwrap_err()
+            .contains("invalid port number"));
+        assert!(is_http_url("http://127.0.0.1:9200"));
+        assert!(!is_http_url("http://127.0.0.1:92000"));
+        assert!(!is_http_url("https:///x"));
+        assert!(!is_http_url("localhost:9200"));
         assert!(validate_email("api-team@company.com").is_ok());
         assert!(validate_email("api-team.company.com")
             .unwrap_err()
