@@ -102,22 +102,18 @@ impl<T> Cleared<T> {
     }
 }
 
-/// One service and its settings; names follow the seed document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One service and its settings. Serialized, it is the seed's flat object (`service show --json`,
+/// `service export`): the groups below are flattened and their fields keep the seed's names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Service {
     pub id: ServiceId,
     pub name: String,
-    pub repository_url: Option<String>,
-    pub git_branch: String,
-    pub git_repo_path: Option<String>,
-    pub log_fetch_interval_minutes: u32,
-    pub rca_generation_enabled: bool,
-    pub rca_generation_interval_minutes: u32,
-    pub code_indexing_enabled: bool,
-    pub code_indexing_interval_hours: u32,
-    pub notification_enabled: bool,
-    pub notification_webhook_url: Option<String>,
-    pub notification_email: Option<String>,
+    #[serde(flatten)]
+    pub git: GitSettings,
+    #[serde(flatten)]
+    pub schedule: ScheduleSettings,
+    #[serde(flatten)]
+    pub notification: NotificationSettings,
     pub is_active: bool,
     /// The lowest level that becomes an event: TRACE, DEBUG, INFO, WARN, ERROR or FATAL.
     pub level_threshold: String,
@@ -125,11 +121,82 @@ pub struct Service {
     pub app_paths: Vec<String>,
     /// Package/module prefixes of application code in stack frames.
     pub app_packages: Vec<String>,
+    #[serde(serialize_with = "rfc3339::option")]
     pub last_log_fetch: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339::option")]
     pub last_rca_generation: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339::option")]
     pub last_code_indexing: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339::time")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339::time")]
     pub updated_at: DateTime<Utc>,
+}
+
+/// The service's code: seed fields `repository_url`, `git_branch`, `git_repo_path`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GitSettings {
+    pub repository_url: Option<String>,
+    /// Seed: `git_branch` (default `main`).
+    #[serde(rename = "git_branch")]
+    pub branch: String,
+    /// Seed: `git_repo_path`; none means `<data dir>/repos/<id>`.
+    #[serde(rename = "git_repo_path")]
+    pub repo_path: Option<String>,
+}
+
+impl Default for GitSettings {
+    fn default() -> Self {
+        GitSettings {
+            repository_url: None,
+            branch: "main".into(),
+            repo_path: None,
+        }
+    }
+}
+
+/// How often each task runs, and whether RCA and indexing run at all (seed names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScheduleSettings {
+    pub log_fetch_interval_minutes: u32,
+    pub rca_generation_enabled: bool,
+    pub rca_generation_interval_minutes: u32,
+    pub code_indexing_enabled: bool,
+    pub code_indexing_interval_hours: u32,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        ScheduleSettings {
+            log_fetch_interval_minutes: 30,
+            rca_generation_enabled: true,
+            rca_generation_interval_minutes: 15,
+            code_indexing_enabled: true,
+            code_indexing_interval_hours: 24,
+        }
+    }
+}
+
+/// Where the team hears about new clusters: seed fields `notification_enabled`,
+/// `notification_webhook_url` (a secret: redact it when printing), `notification_email`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotificationSettings {
+    #[serde(rename = "notification_enabled")]
+    pub enabled: bool,
+    #[serde(rename = "notification_webhook_url")]
+    pub webhook_url: Option<String>,
+    #[serde(rename = "notification_email")]
+    pub email: Option<String>,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings {
+            enabled: true,
+            webhook_url: None,
+            email: None,
+        }
+    }
 }
 
 impl Service {
@@ -138,17 +205,9 @@ impl Service {
         Service {
             name: id.as_str().to_string(),
             id,
-            repository_url: None,
-            git_branch: "main".into(),
-            git_repo_path: None,
-            log_fetch_interval_minutes: 30,
-            rca_generation_enabled: true,
-            rca_generation_interval_minutes: 15,
-            code_indexing_enabled: true,
-            code_indexing_interval_hours: 24,
-            notification_enabled: true,
-            notification_webhook_url: None,
-            notification_email: None,
+            git: GitSettings::default(),
+            schedule: ScheduleSettings::default(),
+            notification: NotificationSettings::default(),
             is_active: true,
             level_threshold: "ERROR".into(),
             app_paths: Vec::new(),
@@ -160,9 +219,41 @@ impl Service {
             updated_at: now,
         }
     }
+
+    /// The service as it may be printed: the webhook URL's token and a password in the
+    /// repository URL hidden.
+    #[must_use]
+    pub fn redacted(&self) -> Service {
+        let mut service = self.clone();
+        service.git.repository_url = self.git.repository_url.as_deref().map(redact_credentials);
+        service.notification.webhook_url = self.notification.webhook_url.as_deref().map(redact_url);
+        service
+    }
 }
 
-/// A change to a service: each `Some` sets a field; `Some(None)` clears an optional one.
+/// Times as luffy prints and stores them: RFC 3339 UTC, whole seconds.
+mod rfc3339 {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::Serializer;
+
+    pub fn time<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&time.to_rfc3339_opts(SecondsFormat::Secs, true))
+    }
+
+    #[allow(clippy::ref_option)] // serde hands `serialize_with` a reference to the field
+    pub fn option<S: Serializer>(
+        time: &Option<DateTime<Utc>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match time {
+            Some(time) => self::time(time, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+/// A change to a service, with the seed's flat field names: each `Some` sets a field;
+/// `Some(None)` clears an optional one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServicePatch {
     pub name: Option<String>,
@@ -186,27 +277,19 @@ pub struct ServicePatch {
     pub last_code_indexing: Option<Option<DateTime<Utc>>>,
 }
 
-macro_rules! apply_fields {
-    ($patch:expr, $service:expr, $changed:ident, $($field:ident),*) => {
-        $(
-            if let Some(value) = &$patch.$field {
-                if &$service.$field != value {
-                    $service.$field = value.clone();
-                    $changed = true;
-                }
-            }
-        )*
-    };
+/// Sets `field` when the patch has a value for it.
+#[allow(clippy::ref_option)] // takes the patch's fields as they are, borrowed
+fn set<T: Clone>(field: &mut T, value: &Option<T>) {
+    if let Some(value) = value {
+        field.clone_from(value);
+    }
 }
 
 impl ServicePatch {
     /// Applies the patch; returns whether anything changed.
     pub fn apply(&self, service: &mut Service) -> bool {
-        let mut changed = false;
-        apply_fields!(
-            self,
-            service,
-            changed,
+        // Destructured in full, so that a new patch field that is not applied does not compile.
+        let ServicePatch {
             name,
             repository_url,
             git_branch,
@@ -225,9 +308,44 @@ impl ServicePatch {
             app_packages,
             last_log_fetch,
             last_rca_generation,
-            last_code_indexing
+            last_code_indexing,
+        } = self;
+        let before = service.clone();
+        let Service {
+            git,
+            schedule,
+            notification,
+            ..
+        } = service;
+        set(&mut git.repository_url, repository_url);
+        set(&mut git.branch, git_branch);
+        set(&mut git.repo_path, git_repo_path);
+        set(
+            &mut schedule.log_fetch_interval_minutes,
+            log_fetch_interval_minutes,
         );
-        changed
+        set(&mut schedule.rca_generation_enabled, rca_generation_enabled);
+        set(
+            &mut schedule.rca_generation_interval_minutes,
+            rca_generation_interval_minutes,
+        );
+        set(&mut schedule.code_indexing_enabled, code_indexing_enabled);
+        set(
+            &mut schedule.code_indexing_interval_hours,
+            code_indexing_interval_hours,
+        );
+        set(&mut notification.enabled, notification_enabled);
+        set(&mut notification.webhook_url, notification_webhook_url);
+        set(&mut notification.email, notification_email);
+        set(&mut service.name, name);
+        set(&mut service.is_active, is_active);
+        set(&mut service.level_threshold, level_threshold);
+        set(&mut service.app_paths, app_paths);
+        set(&mut service.app_packages, app_packages);
+        set(&mut service.last_log_fetch, last_log_fetch);
+        set(&mut service.last_rca_generation, last_rca_generation);
+        set(&mut service.last_code_indexing, last_code_indexing);
+        *service != before
     }
 
     /// True when the patch sets nothing.
@@ -263,6 +381,54 @@ mod tests {
     }
 
     #[test]
+    fn serializes_to_the_seed_flat_fields_in_order() {
+        let now = "2024-01-15T10:30:00.250Z".parse().unwrap();
+        let mut service = Service::new("web-app".parse().unwrap(), now);
+        service.notification.webhook_url =
+            Some("https://hooks.slack.com/services/T/B/s3cr3t".into());
+        let value = serde_json::to_value(service.redacted()).unwrap();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "name",
+                "repository_url",
+                "git_branch",
+                "git_repo_path",
+                "log_fetch_interval_minutes",
+                "rca_generation_enabled",
+                "rca_generation_interval_minutes",
+                "code_indexing_enabled",
+                "code_indexing_interval_hours",
+                "notification_enabled",
+                "notification_webhook_url",
+                "notification_email",
+                "is_active",
+                "level_threshold",
+                "app_paths",
+                "app_packages",
+                "last_log_fetch",
+                "last_rca_generation",
+                "last_code_indexing",
+                "created_at",
+                "updated_at",
+            ]
+        );
+        assert_eq!(value["created_at"], "2024-01-15T10:30:00Z");
+        assert_eq!(value["last_log_fetch"], serde_json::Value::Null);
+        assert_eq!(
+            value["notification_webhook_url"],
+            "https://hooks.slack.com/services/***"
+        );
+    }
+
+    #[test]
     fn patch_reports_changes() {
         let now = Utc::now();
         let mut service = Service::new("web-app".parse().unwrap(), now);
@@ -272,6 +438,6 @@ mod tests {
         };
         assert!(patch.apply(&mut service));
         assert!(!patch.apply(&mut service));
-        assert_eq!(service.log_fetch_interval_minutes, 15);
+        assert_eq!(service.schedule.log_fetch_interval_minutes, 15);
     }
 }

@@ -251,66 +251,41 @@ fn time(value: &Value) -> Result<Option<DateTime<Utc>>, String> {
     }
 }
 
-/// A service as exported: configuration only, fields in the seed's order, unset fields left out.
-#[derive(Debug, Serialize)]
-struct Exported<'s> {
-    id: &'s str,
-    name: &'s str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    repository_url: Option<&'s str>,
-    git_branch: &'s str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    git_repo_path: Option<&'s str>,
-    log_fetch_interval_minutes: u32,
-    rca_generation_enabled: bool,
-    rca_generation_interval_minutes: u32,
-    code_indexing_enabled: bool,
-    code_indexing_interval_hours: u32,
-    notification_enabled: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    notification_webhook_url: Option<&'s str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    notification_email: Option<&'s str>,
-    is_active: bool,
-    level_threshold: &'s str,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    app_paths: &'s [String],
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    app_packages: &'s [String],
-}
+/// Run state that luffy keeps for itself: left out of an export, which is configuration only.
+const RUN_STATE: [&str; 5] = [
+    "last_log_fetch",
+    "last_rca_generation",
+    "last_code_indexing",
+    "created_at",
+    "updated_at",
+];
 
-impl<'s> From<&'s Service> for Exported<'s> {
-    fn from(s: &'s Service) -> Self {
-        Exported {
-            id: s.id.as_str(),
-            name: &s.name,
-            repository_url: s.repository_url.as_deref(),
-            git_branch: &s.git_branch,
-            git_repo_path: s.git_repo_path.as_deref(),
-            log_fetch_interval_minutes: s.log_fetch_interval_minutes,
-            rca_generation_enabled: s.rca_generation_enabled,
-            rca_generation_interval_minutes: s.rca_generation_interval_minutes,
-            code_indexing_enabled: s.code_indexing_enabled,
-            code_indexing_interval_hours: s.code_indexing_interval_hours,
-            notification_enabled: s.notification_enabled,
-            notification_webhook_url: s.notification_webhook_url.as_deref(),
-            notification_email: s.notification_email.as_deref(),
-            is_active: s.is_active,
-            level_threshold: &s.level_threshold,
-            app_paths: &s.app_paths,
-            app_packages: &s.app_packages,
-        }
-    }
+/// A service as exported: its serialized fields (the seed's names, in their order) without the
+/// run state, and with unset fields (null, empty lists) left out.
+fn exported(service: &Service) -> Result<serde_json::Map<String, Value>, String> {
+    let Value::Object(mut fields) = serde_json::to_value(service).map_err(|err| err.to_string())?
+    else {
+        return Err("a service did not serialize to an object".into());
+    };
+    fields.retain(|key, value| {
+        !RUN_STATE.contains(&key.as_str())
+            && !value.is_null()
+            && value.as_array().is_none_or(|items| !items.is_empty())
+    });
+    Ok(fields)
 }
 
 #[derive(Serialize)]
-struct ExportFile<'s> {
-    services: Vec<Exported<'s>>,
+struct ExportFile {
+    services: Vec<serde_json::Map<String, Value>>,
 }
 
 /// Writes services in a form that [`parse`] reads back to the same configuration.
 pub fn export(services: &[Service], format: Format) -> Result<String, String> {
-    let services: Vec<Exported<'_>> = services.iter().map(Exported::from).collect();
+    let services = services
+        .iter()
+        .map(exported)
+        .collect::<Result<Vec<_>, _>>()?;
     match format {
         Format::Json => serde_json::to_string_pretty(&services)
             .map(|text| text + "\n")

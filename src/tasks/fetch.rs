@@ -161,7 +161,7 @@ fn fetch_sources(
                 other => read_remote::read(
                     other,
                     source.cursor.as_ref(),
-                    service.log_fetch_interval_minutes,
+                    service.schedule.log_fetch_interval_minutes,
                     &mut reader,
                     sink,
                 ),
