@@ -5,7 +5,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::service_file::read;
 
 mod validate;
 
@@ -253,27 +255,48 @@ mod rfc3339 {
 }
 
 /// A change to a service, with the seed's flat field names: each `Some` sets a field;
-/// `Some(None)` clears an optional one.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `Some(None)` clears an optional one. It is also what one entry of a service file reads into
+/// (`service import`): unknown fields are refused, and [`read`] checks each field's value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ServicePatch {
+    #[serde(deserialize_with = "read::name")]
     pub name: Option<String>,
+    #[serde(deserialize_with = "read::repository_url")]
     pub repository_url: Option<Option<String>>,
+    #[serde(deserialize_with = "read::branch")]
     pub git_branch: Option<String>,
+    #[serde(deserialize_with = "read::repo_path")]
     pub git_repo_path: Option<Option<String>>,
+    #[serde(deserialize_with = "read::minutes")]
     pub log_fetch_interval_minutes: Option<u32>,
+    #[serde(deserialize_with = "read::flag")]
     pub rca_generation_enabled: Option<bool>,
+    #[serde(deserialize_with = "read::minutes")]
     pub rca_generation_interval_minutes: Option<u32>,
+    #[serde(deserialize_with = "read::flag")]
     pub code_indexing_enabled: Option<bool>,
+    #[serde(deserialize_with = "read::hours")]
     pub code_indexing_interval_hours: Option<u32>,
+    #[serde(deserialize_with = "read::flag")]
     pub notification_enabled: Option<bool>,
+    #[serde(deserialize_with = "read::webhook")]
     pub notification_webhook_url: Option<Option<String>>,
+    #[serde(deserialize_with = "read::email")]
     pub notification_email: Option<Option<String>>,
+    #[serde(deserialize_with = "read::flag")]
     pub is_active: Option<bool>,
+    #[serde(deserialize_with = "read::level")]
     pub level_threshold: Option<String>,
+    #[serde(deserialize_with = "read::prefixes")]
     pub app_paths: Option<Vec<String>>,
+    #[serde(deserialize_with = "read::prefixes")]
     pub app_packages: Option<Vec<String>>,
+    #[serde(deserialize_with = "read::time")]
     pub last_log_fetch: Option<Option<DateTime<Utc>>>,
+    #[serde(deserialize_with = "read::time")]
     pub last_rca_generation: Option<Option<DateTime<Utc>>>,
+    #[serde(deserialize_with = "read::time")]
     pub last_code_indexing: Option<Option<DateTime<Utc>>>,
 }
 
