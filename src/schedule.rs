@@ -43,13 +43,17 @@ impl Next {
 /// The task's interval in minutes, or `None` when the task is switched off (or has none).
 pub fn interval_minutes(service: &Service, task: Task) -> Option<u32> {
     match task {
-        Task::Fetch => Some(service.log_fetch_interval_minutes),
+        Task::Fetch => Some(service.schedule.log_fetch_interval_minutes),
         Task::Rca => service
+            .schedule
             .rca_generation_enabled
-            .then_some(service.rca_generation_interval_minutes),
-        Task::Index => service
-            .code_indexing_enabled
-            .then(|| service.code_indexing_interval_hours.saturating_mul(60)),
+            .then_some(service.schedule.rca_generation_interval_minutes),
+        Task::Index => service.schedule.code_indexing_enabled.then(|| {
+            service
+                .schedule
+                .code_indexing_interval_hours
+                .saturating_mul(60)
+        }),
         Task::Notify => None,
     }
 }
@@ -113,9 +117,9 @@ mod tests {
 
     fn service() -> Service {
         let mut service = Service::new("web-app".parse().unwrap(), at(0, 0));
-        service.log_fetch_interval_minutes = 15;
-        service.rca_generation_interval_minutes = 10;
-        service.code_indexing_interval_hours = 12;
+        service.schedule.log_fetch_interval_minutes = 15;
+        service.schedule.rca_generation_interval_minutes = 10;
+        service.schedule.code_indexing_interval_hours = 12;
         service
     }
 
@@ -147,7 +151,7 @@ mod tests {
     #[test]
     fn switched_off_and_inactive_tasks_never_run() {
         let mut service = service();
-        service.rca_generation_enabled = false;
+        service.schedule.rca_generation_enabled = false;
         assert_eq!(next_run(&service, Task::Rca), Next::Off);
         assert_eq!(
             due_tasks(&service, at(10, 0)),

@@ -1,10 +1,21 @@
-//! The service model: its id, its settings with their defaults, and the validation of each field.
+//! The service model: its id, its settings with their defaults, and changes to them.
+//! Checking and redacting single fields lives in [`validate`].
 
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use crate::service_file::read;
+
+mod validate;
+
+pub use validate::{
+    is_http_url, parse_email_flag, parse_repo_url, parse_webhook_flag, redact_credentials,
+    redact_url, validate_branch, validate_email, validate_level, validate_name, validate_prefix,
+    validate_repo_path, validate_repo_url, validate_webhook,
+};
 
 /// Longest service id accepted.
 pub const MAX_ID_LEN: usize = 64;
@@ -93,181 +104,18 @@ impl<T> Cleared<T> {
     }
 }
 
-fn clearable<T>(
-    text: &str,
-    parse: impl Fn(&str) -> Result<T, String>,
-) -> Result<Cleared<T>, String> {
-    if text.eq_ignore_ascii_case("none") || text.is_empty() {
-        Ok(Cleared::None)
-    } else {
-        parse(text).map(Cleared::Set)
-    }
-}
-
-/// Value parser for `--repo URL|none`.
-pub fn parse_repo_url(text: &str) -> Result<Cleared<String>, String> {
-    clearable(text, validate_repo_url)
-}
-
-/// Value parser for `--webhook URL|env:VAR|none`.
-pub fn parse_webhook_flag(text: &str) -> Result<Cleared<String>, String> {
-    clearable(text, validate_webhook)
-}
-
-/// Value parser for `--email ADDR|none`.
-pub fn parse_email_flag(text: &str) -> Result<Cleared<String>, String> {
-    clearable(text, validate_email)
-}
-
-/// Accepts https, http, ssh, git and file URLs and scp-like `user@host:path`.
-pub fn validate_repo_url(text: &str) -> Result<String, String> {
-    let text = text.trim();
-    if text.chars().any(char::is_whitespace) {
-        return Err(format!("repository URL '{text}' contains a space"));
-    }
-    if let Some((scheme, rest)) = text.split_once("://") {
-        let scheme = scheme.to_ascii_lowercase();
-        if !matches!(
-            scheme.as_str(),
-            "https" | "http" | "ssh" | "git" | "file" | "git+ssh"
-        ) {
-            return Err(format!(
-                "repository URL '{text}' has scheme '{scheme}'; use https, http, ssh, git, file or user@host:path"
-            ));
-        }
-        let host_missing = rest.is_empty() || (scheme != "file" && rest.starts_with('/'));
-        if host_missing {
-            return Err(format!("repository URL '{text}' has no host"));
-        }
-        return Ok(text.to_string());
-    }
-    if let Some((user_host, path)) = text.split_once(':') {
-        if let Some((user, host)) = user_host.split_once('@') {
-            if !user.is_empty() && !host.is_empty() && !path.is_empty() && !host.contains('/') {
-                return Ok(text.to_string());
-            }
-        }
-    }
-    Err(format!(
-        "repository URL '{text}' is not an https, http, ssh, git or file URL, nor user@host:path"
-    ))
-}
-
-/// Accepts an http(s) URL with a host, or `env:VAR` naming the variable that holds it.
-pub fn validate_webhook(text: &str) -> Result<String, String> {
-    let text = text.trim();
-    if let Some(var) = text.strip_prefix("env:") {
-        return if is_env_name(var) {
-            Ok(text.to_string())
-        } else {
-            Err(format!(
-                "webhook '{text}' does not name an environment variable (env:NAME)"
-            ))
-        };
-    }
-    let lower = text.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
-    match rest {
-        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => {
-            if text.chars().any(char::is_whitespace) {
-                Err("webhook URL contains a space".into())
-            } else {
-                Ok(text.to_string())
-            }
-        }
-        Some(_) => Err(format!("webhook URL '{}' has no host", redact_url(text))),
-        None => Err(format!(
-            "webhook '{}' is not an http(s) URL (or env:VAR)",
-            redact_url(text)
-        )),
-    }
-}
-
-/// Accepts `local@domain` without spaces.
-pub fn validate_email(text: &str) -> Result<String, String> {
-    let text = text.trim();
-    if text.chars().any(char::is_whitespace) {
-        return Err(format!("email '{text}' contains a space"));
-    }
-    match text.split_once('@') {
-        Some((local, domain))
-            if !local.is_empty() && !domain.is_empty() && !domain.contains('@') =>
-        {
-            if domain.starts_with('.') || domain.ends_with('.') {
-                Err(format!("email '{text}' has an invalid domain"))
-            } else {
-                Ok(text.to_string())
-            }
-        }
-        Some(_) => Err(format!("email '{text}' is not of the form name@domain")),
-        None => Err(format!("email '{text}' has no '@'")),
-    }
-}
-
-fn is_env_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Hides what may be a token in a URL: userinfo, everything after the first path segment, the query.
-pub fn redact_url(url: &str) -> String {
-    if url.starts_with("env:") {
-        return url.to_string();
-    }
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return "***".into();
-    };
-    let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let userinfo = if authority.contains('@') { "***@" } else { "" };
-    let path = path.split(['?', '#']).next().unwrap_or("");
-    let mut segments = path.split('/').filter(|s| !s.is_empty());
-    let first = segments.next();
-    let hidden = segments.next().is_some() || url.contains('?') || url.contains('#');
-    let mut out = format!("{scheme}://{userinfo}{host}");
-    if let Some(first) = first {
-        out.push('/');
-        out.push_str(first);
-    }
-    if hidden {
-        out.push_str("/***");
-    }
-    out
-}
-
-/// Hides a password in a repository URL's userinfo (`https://user:token@host/...`).
-pub fn redact_credentials(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        let authority_end = rest.find('/').unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@') {
-            let user = rest[..at].split(':').next().unwrap_or("");
-            return format!("{scheme}://{user}:***@{}", &rest[at + 1..]);
-        }
-    }
-    url.to_string()
-}
-
-/// One service and its settings; names follow the seed document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One service and its settings. Serialized, it is the seed's flat object (`service show --json`,
+/// `service export`): the groups below are flattened and their fields keep the seed's names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Service {
     pub id: ServiceId,
     pub name: String,
-    pub repository_url: Option<String>,
-    pub git_branch: String,
-    pub git_repo_path: Option<String>,
-    pub log_fetch_interval_minutes: u32,
-    pub rca_generation_enabled: bool,
-    pub rca_generation_interval_minutes: u32,
-    pub code_indexing_enabled: bool,
-    pub code_indexing_interval_hours: u32,
-    pub notification_enabled: bool,
-    pub notification_webhook_url: Option<String>,
-    pub notification_email: Option<String>,
+    #[serde(flatten)]
+    pub git: GitSettings,
+    #[serde(flatten)]
+    pub schedule: ScheduleSettings,
+    #[serde(flatten)]
+    pub notification: NotificationSettings,
     pub is_active: bool,
     /// The lowest level that becomes an event: TRACE, DEBUG, INFO, WARN, ERROR or FATAL.
     pub level_threshold: String,
@@ -275,11 +123,82 @@ pub struct Service {
     pub app_paths: Vec<String>,
     /// Package/module prefixes of application code in stack frames.
     pub app_packages: Vec<String>,
+    #[serde(serialize_with = "rfc3339::option")]
     pub last_log_fetch: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339::option")]
     pub last_rca_generation: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339::option")]
     pub last_code_indexing: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "rfc3339::time")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339::time")]
     pub updated_at: DateTime<Utc>,
+}
+
+/// The service's code: seed fields `repository_url`, `git_branch`, `git_repo_path`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GitSettings {
+    pub repository_url: Option<String>,
+    /// Seed: `git_branch` (default `main`).
+    #[serde(rename = "git_branch")]
+    pub branch: String,
+    /// Seed: `git_repo_path`; none means `<data dir>/repos/<id>`.
+    #[serde(rename = "git_repo_path")]
+    pub repo_path: Option<String>,
+}
+
+impl Default for GitSettings {
+    fn default() -> Self {
+        GitSettings {
+            repository_url: None,
+            branch: "main".into(),
+            repo_path: None,
+        }
+    }
+}
+
+/// How often each task runs, and whether RCA and indexing run at all (seed names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScheduleSettings {
+    pub log_fetch_interval_minutes: u32,
+    pub rca_generation_enabled: bool,
+    pub rca_generation_interval_minutes: u32,
+    pub code_indexing_enabled: bool,
+    pub code_indexing_interval_hours: u32,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        ScheduleSettings {
+            log_fetch_interval_minutes: 30,
+            rca_generation_enabled: true,
+            rca_generation_interval_minutes: 15,
+            code_indexing_enabled: true,
+            code_indexing_interval_hours: 24,
+        }
+    }
+}
+
+/// Where the team hears about new clusters: seed fields `notification_enabled`,
+/// `notification_webhook_url` (a secret: redact it when printing), `notification_email`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotificationSettings {
+    #[serde(rename = "notification_enabled")]
+    pub enabled: bool,
+    #[serde(rename = "notification_webhook_url")]
+    pub webhook_url: Option<String>,
+    #[serde(rename = "notification_email")]
+    pub email: Option<String>,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings {
+            enabled: true,
+            webhook_url: None,
+            email: None,
+        }
+    }
 }
 
 impl Service {
@@ -288,17 +207,9 @@ impl Service {
         Service {
             name: id.as_str().to_string(),
             id,
-            repository_url: None,
-            git_branch: "main".into(),
-            git_repo_path: None,
-            log_fetch_interval_minutes: 30,
-            rca_generation_enabled: true,
-            rca_generation_interval_minutes: 15,
-            code_indexing_enabled: true,
-            code_indexing_interval_hours: 24,
-            notification_enabled: true,
-            notification_webhook_url: None,
-            notification_email: None,
+            git: GitSettings::default(),
+            schedule: ScheduleSettings::default(),
+            notification: NotificationSettings::default(),
             is_active: true,
             level_threshold: "ERROR".into(),
             app_paths: Vec::new(),
@@ -310,53 +221,98 @@ impl Service {
             updated_at: now,
         }
     }
+
+    /// The service as it may be printed: the webhook URL's token and a password in the
+    /// repository URL hidden.
+    #[must_use]
+    pub fn redacted(&self) -> Service {
+        let mut service = self.clone();
+        service.git.repository_url = self.git.repository_url.as_deref().map(redact_credentials);
+        service.notification.webhook_url = self.notification.webhook_url.as_deref().map(redact_url);
+        service
+    }
 }
 
-/// A change to a service: each `Some` sets a field; `Some(None)` clears an optional one.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Times as luffy prints and stores them: RFC 3339 UTC, whole seconds.
+mod rfc3339 {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::Serializer;
+
+    pub fn time<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&time.to_rfc3339_opts(SecondsFormat::Secs, true))
+    }
+
+    #[allow(clippy::ref_option)] // serde hands `serialize_with` a reference to the field
+    pub fn option<S: Serializer>(
+        time: &Option<DateTime<Utc>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match time {
+            Some(time) => self::time(time, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+/// A change to a service, with the seed's flat field names: each `Some` sets a field;
+/// `Some(None)` clears an optional one. It is also what one entry of a service file reads into
+/// (`service import`): unknown fields are refused, and [`read`] checks each field's value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ServicePatch {
+    #[serde(deserialize_with = "read::name")]
     pub name: Option<String>,
+    #[serde(deserialize_with = "read::repository_url")]
     pub repository_url: Option<Option<String>>,
+    #[serde(deserialize_with = "read::branch")]
     pub git_branch: Option<String>,
+    #[serde(deserialize_with = "read::repo_path")]
     pub git_repo_path: Option<Option<String>>,
+    #[serde(deserialize_with = "read::minutes")]
     pub log_fetch_interval_minutes: Option<u32>,
+    #[serde(deserialize_with = "read::flag")]
     pub rca_generation_enabled: Option<bool>,
+    #[serde(deserialize_with = "read::minutes")]
     pub rca_generation_interval_minutes: Option<u32>,
+    #[serde(deserialize_with = "read::flag")]
     pub code_indexing_enabled: Option<bool>,
+    #[serde(deserialize_with = "read::hours")]
     pub code_indexing_interval_hours: Option<u32>,
+    #[serde(deserialize_with = "read::flag")]
     pub notification_enabled: Option<bool>,
+    #[serde(deserialize_with = "read::webhook")]
     pub notification_webhook_url: Option<Option<String>>,
+    #[serde(deserialize_with = "read::email")]
     pub notification_email: Option<Option<String>>,
+    #[serde(deserialize_with = "read::flag")]
     pub is_active: Option<bool>,
+    #[serde(deserialize_with = "read::level")]
     pub level_threshold: Option<String>,
+    #[serde(deserialize_with = "read::prefixes")]
     pub app_paths: Option<Vec<String>>,
+    #[serde(deserialize_with = "read::prefixes")]
     pub app_packages: Option<Vec<String>>,
+    #[serde(deserialize_with = "read::time")]
     pub last_log_fetch: Option<Option<DateTime<Utc>>>,
+    #[serde(deserialize_with = "read::time")]
     pub last_rca_generation: Option<Option<DateTime<Utc>>>,
+    #[serde(deserialize_with = "read::time")]
     pub last_code_indexing: Option<Option<DateTime<Utc>>>,
 }
 
-macro_rules! apply_fields {
-    ($patch:expr, $service:expr, $changed:ident, $($field:ident),*) => {
-        $(
-            if let Some(value) = &$patch.$field {
-                if &$service.$field != value {
-                    $service.$field = value.clone();
-                    $changed = true;
-                }
-            }
-        )*
-    };
+/// Sets `field` when the patch has a value for it.
+#[allow(clippy::ref_option)] // takes the patch's fields as they are, borrowed
+fn set<T: Clone>(field: &mut T, value: &Option<T>) {
+    if let Some(value) = value {
+        field.clone_from(value);
+    }
 }
 
 impl ServicePatch {
     /// Applies the patch; returns whether anything changed.
     pub fn apply(&self, service: &mut Service) -> bool {
-        let mut changed = false;
-        apply_fields!(
-            self,
-            service,
-            changed,
+        // Destructured in full, so that a new patch field that is not applied does not compile.
+        let ServicePatch {
             name,
             repository_url,
             git_branch,
@@ -375,77 +331,50 @@ impl ServicePatch {
             app_packages,
             last_log_fetch,
             last_rca_generation,
-            last_code_indexing
+            last_code_indexing,
+        } = self;
+        let before = service.clone();
+        let Service {
+            git,
+            schedule,
+            notification,
+            ..
+        } = service;
+        set(&mut git.repository_url, repository_url);
+        set(&mut git.branch, git_branch);
+        set(&mut git.repo_path, git_repo_path);
+        set(
+            &mut schedule.log_fetch_interval_minutes,
+            log_fetch_interval_minutes,
         );
-        changed
+        set(&mut schedule.rca_generation_enabled, rca_generation_enabled);
+        set(
+            &mut schedule.rca_generation_interval_minutes,
+            rca_generation_interval_minutes,
+        );
+        set(&mut schedule.code_indexing_enabled, code_indexing_enabled);
+        set(
+            &mut schedule.code_indexing_interval_hours,
+            code_indexing_interval_hours,
+        );
+        set(&mut notification.enabled, notification_enabled);
+        set(&mut notification.webhook_url, notification_webhook_url);
+        set(&mut notification.email, notification_email);
+        set(&mut service.name, name);
+        set(&mut service.is_active, is_active);
+        set(&mut service.level_threshold, level_threshold);
+        set(&mut service.app_paths, app_paths);
+        set(&mut service.app_packages, app_packages);
+        set(&mut service.last_log_fetch, last_log_fetch);
+        set(&mut service.last_rca_generation, last_rca_generation);
+        set(&mut service.last_code_indexing, last_code_indexing);
+        *service != before
     }
 
     /// True when the patch sets nothing.
     pub fn is_empty(&self) -> bool {
         *self == ServicePatch::default()
     }
-}
-
-/// Checks a level threshold and returns its canonical name (`warn` gives `WARN`).
-pub fn validate_level(level: &str) -> Result<String, String> {
-    crate::ingest::Level::parse(level.trim())
-        .map(|l| l.as_str().to_string())
-        .ok_or_else(|| {
-            format!("'{level}' is not a level; use TRACE, DEBUG, INFO, WARN, ERROR or FATAL")
-        })
-}
-
-/// Checks an app path or package prefix: not empty, no spaces.
-pub fn validate_prefix(prefix: &str) -> Result<String, String> {
-    let prefix = prefix.trim();
-    if prefix.is_empty() || prefix.contains(char::is_whitespace) {
-        return Err(format!("'{prefix}' is not a path or package prefix"));
-    }
-    Ok(prefix.to_string())
-}
-
-/// Checks a display name: not empty, one line, at most 200 characters.
-pub fn validate_name(name: &str) -> Result<String, String> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err("a name cannot be empty".into());
-    }
-    if name.contains(['\n', '\r']) {
-        return Err("a name must be on one line".into());
-    }
-    if name.chars().count() > 200 {
-        return Err("a name is limited to 200 characters".into());
-    }
-    Ok(name.to_string())
-}
-
-/// Checks a branch name the way git would refuse the worst cases.
-pub fn validate_branch(branch: &str) -> Result<String, String> {
-    let branch = branch.trim();
-    if branch.is_empty() {
-        return Err("a branch cannot be empty".into());
-    }
-    if branch
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || "~^:?*[\\".contains(c))
-        || branch.contains("..")
-        || branch.starts_with(['-', '/'])
-        || branch.ends_with(['/', '.'])
-    {
-        return Err(format!("'{branch}' is not a valid git branch name"));
-    }
-    Ok(branch.to_string())
-}
-
-/// Checks a local repository path: not empty, one line.
-pub fn validate_repo_path(path: &str) -> Result<String, String> {
-    if path.trim().is_empty() {
-        return Err("a repository path cannot be empty".into());
-    }
-    if path.contains(['\n', '\r', '\0']) {
-        return Err("a repository path must be on one line".into());
-    }
-    Ok(path.to_string())
 }
 
 #[cfg(test)]
@@ -475,72 +404,50 @@ mod tests {
     }
 
     #[test]
-    fn repo_urls() {
-        for ok in [
-            "https://github.com/company/web-app.git",
-            "http://git.local/x.git",
-            "ssh://git@github.com/company/api.git",
-            "git://127.0.0.1:9418/repo",
-            "file:///srv/git/repo",
-            "git@github.com:company/mobile.git",
-        ] {
-            assert_eq!(validate_repo_url(ok).as_deref(), Ok(ok));
-        }
-        for bad in [
-            "ftp://x/y",
-            "github.com/company/x",
-            "https://",
-            "/srv/repo",
-            "a b@c:d",
-            "@host:path",
-        ] {
-            assert!(validate_repo_url(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn webhooks_and_emails() {
-        assert!(validate_webhook("https://hooks.slack.com/services/T/B/x").is_ok());
-        assert!(validate_webhook("env:WEB_HOOK").is_ok());
-        assert!(validate_webhook("env:1X").is_err());
-        assert!(validate_webhook("ftp://x").is_err());
-        assert!(validate_webhook("slack.com/hooks").is_err());
-        assert!(validate_webhook("https:///x").is_err());
-        assert!(validate_email("api-team@company.com").is_ok());
-        assert!(validate_email("api-team.company.com")
-            .unwrap_err()
-            .contains('@'));
-        assert!(validate_email("api team@company.com")
-            .unwrap_err()
-            .contains("space"));
-    }
-
-    #[test]
-    fn redaction_hides_tokens() {
+    fn serializes_to_the_seed_flat_fields_in_order() {
+        let now = "2024-01-15T10:30:00.250Z".parse().unwrap();
+        let mut service = Service::new("web-app".parse().unwrap(), now);
+        service.notification.webhook_url =
+            Some("https://hooks.slack.com/services/T/B/s3cr3t".into());
+        let value = serde_json::to_value(service.redacted()).unwrap();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(
-            redact_url("https://hooks.slack.com/services/T000/B000/XXXX"),
+            keys,
+            [
+                "id",
+                "name",
+                "repository_url",
+                "git_branch",
+                "git_repo_path",
+                "log_fetch_interval_minutes",
+                "rca_generation_enabled",
+                "rca_generation_interval_minutes",
+                "code_indexing_enabled",
+                "code_indexing_interval_hours",
+                "notification_enabled",
+                "notification_webhook_url",
+                "notification_email",
+                "is_active",
+                "level_threshold",
+                "app_paths",
+                "app_packages",
+                "last_log_fetch",
+                "last_rca_generation",
+                "last_code_indexing",
+                "created_at",
+                "updated_at",
+            ]
+        );
+        assert_eq!(value["created_at"], "2024-01-15T10:30:00Z");
+        assert_eq!(value["last_log_fetch"], serde_json::Value::Null);
+        assert_eq!(
+            value["notification_webhook_url"],
             "https://hooks.slack.com/services/***"
-        );
-        assert_eq!(
-            redact_url("https://chat.googleapis.com/v1/spaces/A/messages?key=k&token=t"),
-            "https://chat.googleapis.com/v1/***"
-        );
-        assert_eq!(
-            redact_url("https://user:pw@example.com"),
-            "https://***@example.com"
-        );
-        assert_eq!(
-            redact_url("https://example.com/hook"),
-            "https://example.com/hook"
-        );
-        assert_eq!(redact_url("env:HOOK"), "env:HOOK");
-        assert_eq!(
-            redact_credentials("https://bot:tok3n@git.example.com/a.git"),
-            "https://bot:***@git.example.com/a.git"
-        );
-        assert_eq!(
-            redact_credentials("git@github.com:a/b.git"),
-            "git@github.com:a/b.git"
         );
     }
 
@@ -554,6 +461,6 @@ mod tests {
         };
         assert!(patch.apply(&mut service));
         assert!(!patch.apply(&mut service));
-        assert_eq!(service.log_fetch_interval_minutes, 15);
+        assert_eq!(service.schedule.log_fetch_interval_minutes, 15);
     }
 }

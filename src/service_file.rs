@@ -7,11 +7,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::duration::{parse_interval, Unit};
-use crate::service::{
-    validate_branch, validate_email, validate_level, validate_name, validate_prefix,
-    validate_repo_path, validate_repo_url, validate_webhook, Service, ServiceId, ServicePatch,
-};
+use crate::service::{Service, ServiceId, ServicePatch};
+use crate::suggest::closest;
+
+pub(crate) mod read;
+
+use read::{kind, string};
 
 /// The two formats luffy reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +97,41 @@ fn toml_to_json(value: toml::Value) -> Value {
     }
 }
 
+/// Reads an entry's fields into a patch; an error comes with the path of the field it is about.
+fn read_patch(
+    mut map: serde_json::Map<String, Value>,
+    id: &ServiceId,
+) -> Result<ServicePatch, (String, String)> {
+    // Fields that luffy manages are accepted so that `service show --json` output imports.
+    map.remove("id");
+    for key in ["created_at", "updated_at"] {
+        if let Some(value) = map.remove(key) {
+            read::managed(&value).map_err(|err| (key.to_string(), err))?;
+        }
+    }
+    serde_path_to_error::deserialize(Value::Object(map)).map_err(|err| {
+        let field = err.path().to_string();
+        let known = field_names(id);
+        // "." is the entry itself: not a field, so not an unknown one.
+        if known.contains(&field) || field == "." {
+            return (field, err.into_inner().to_string());
+        }
+        let message = match closest(&field, known.iter().map(String::as_str)) {
+            Some(near) => format!("unknown field; did you mean `{near}`?"),
+            None => "unknown field".to_string(),
+        };
+        (field, message)
+    })
+}
+
+/// The fields a service file may hold: a service's own, as it serializes.
+fn field_names(id: &ServiceId) -> Vec<String> {
+    match serde_json::to_value(Service::new(id.clone(), DateTime::<Utc>::UNIX_EPOCH)) {
+        Ok(Value::Object(fields)) => fields.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn parse_entry(number: usize, item: Value) -> Result<Entry, String> {
     let Value::Object(map) = item else {
         return Err(format!(
@@ -126,191 +162,45 @@ fn parse_entry(number: usize, item: Value) -> Result<Entry, String> {
             })?,
         (None, None) => return Err(format!("{label}: has neither `id` nor `name`")),
     };
-    let mut patch = ServicePatch::default();
-    for (key, value) in &map {
-        apply_field(&mut patch, key, value).map_err(|err| fail(key, err))?;
-    }
+    let patch = read_patch(map, &id).map_err(|(field, err)| fail(&field, err))?;
     Ok(Entry { number, id, patch })
 }
 
-fn apply_field(patch: &mut ServicePatch, key: &str, value: &Value) -> Result<(), String> {
-    match key {
-        "id" | "created_at" | "updated_at" => {
-            // Managed by luffy; accepted so that `service show --json` output imports.
-            if !value.is_string() && !value.is_null() {
-                return Err(format!("expected a string, got {}", kind(value)));
-            }
-        }
-        "name" => patch.name = Some(validate_name(&string(value)?)?),
-        "repository_url" => patch.repository_url = Some(optional(value, validate_repo_url)?),
-        "git_branch" => patch.git_branch = Some(validate_branch(&string(value)?)?),
-        "git_repo_path" => patch.git_repo_path = Some(optional(value, validate_repo_path)?),
-        "log_fetch_interval_minutes" => {
-            patch.log_fetch_interval_minutes = Some(interval(value, Unit::Minutes)?);
-        }
-        "rca_generation_interval_minutes" => {
-            patch.rca_generation_interval_minutes = Some(interval(value, Unit::Minutes)?);
-        }
-        "code_indexing_interval_hours" => {
-            patch.code_indexing_interval_hours = Some(interval(value, Unit::Hours)?);
-        }
-        "rca_generation_enabled" => patch.rca_generation_enabled = Some(boolean(value)?),
-        "code_indexing_enabled" => patch.code_indexing_enabled = Some(boolean(value)?),
-        "notification_enabled" => patch.notification_enabled = Some(boolean(value)?),
-        "is_active" => patch.is_active = Some(boolean(value)?),
-        "level_threshold" => patch.level_threshold = Some(validate_level(&string(value)?)?),
-        "app_paths" => patch.app_paths = Some(list(value, validate_prefix)?),
-        "app_packages" => patch.app_packages = Some(list(value, validate_prefix)?),
-        "notification_webhook_url" => {
-            patch.notification_webhook_url = Some(optional(value, validate_webhook)?);
-        }
-        "notification_email" => patch.notification_email = Some(optional(value, validate_email)?),
-        "last_log_fetch" => patch.last_log_fetch = Some(time(value)?),
-        "last_rca_generation" => patch.last_rca_generation = Some(time(value)?),
-        "last_code_indexing" => patch.last_code_indexing = Some(time(value)?),
-        _ => return Err("unknown field".into()),
-    }
-    Ok(())
-}
+/// Run state that luffy keeps for itself: left out of an export, which is configuration only.
+const RUN_STATE: [&str; 5] = [
+    "last_log_fetch",
+    "last_rca_generation",
+    "last_code_indexing",
+    "created_at",
+    "updated_at",
+];
 
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn string(value: &Value) -> Result<String, String> {
-    value
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| format!("expected a string, got {}", kind(value)))
-}
-
-fn boolean(value: &Value) -> Result<bool, String> {
-    value
-        .as_bool()
-        .ok_or_else(|| format!("expected true or false, got {}", kind(value)))
-}
-
-/// A list of strings, each validated; `null` is the empty list.
-fn list(
-    value: &Value,
-    validate: impl Fn(&str) -> Result<String, String>,
-) -> Result<Vec<String>, String> {
-    match value {
-        Value::Null => Ok(Vec::new()),
-        Value::Array(items) => items
-            .iter()
-            .map(|item| string(item).and_then(|s| validate(&s)))
-            .collect(),
-        other => Err(format!("expected a list of strings, got {}", kind(other))),
-    }
-}
-
-/// `null` or an empty string clears the field.
-fn optional(
-    value: &Value,
-    validate: impl Fn(&str) -> Result<String, String>,
-) -> Result<Option<String>, String> {
-    match value {
-        Value::Null => Ok(None),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
-        Value::String(s) => validate(s).map(Some),
-        other => Err(format!("expected a string or null, got {}", kind(other))),
-    }
-}
-
-/// A whole number in the field's unit, or a duration string such as `"15m"`.
-fn interval(value: &Value, unit: Unit) -> Result<u32, String> {
-    match value {
-        Value::Number(n) if n.is_i64() || n.is_u64() => parse_interval(&n.to_string(), unit),
-        Value::Number(n) => Err(format!("{n} is not a whole number")),
-        Value::String(s) => parse_interval(s, unit),
-        other => Err(format!(
-            "expected a number or a duration such as \"15m\", got {}",
-            kind(other)
-        )),
-    }
-}
-
-fn time(value: &Value) -> Result<Option<DateTime<Utc>>, String> {
-    match value {
-        Value::Null => Ok(None),
-        Value::String(s) => DateTime::parse_from_rfc3339(s)
-            .map(|t| Some(t.with_timezone(&Utc)))
-            .map_err(|err| format!("'{s}' is not an RFC 3339 time: {err}")),
-        other => Err(format!(
-            "expected an RFC 3339 time or null, got {}",
-            kind(other)
-        )),
-    }
-}
-
-/// A service as exported: configuration only, fields in the seed's order, unset fields left out.
-#[derive(Debug, Serialize)]
-struct Exported<'s> {
-    id: &'s str,
-    name: &'s str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    repository_url: Option<&'s str>,
-    git_branch: &'s str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    git_repo_path: Option<&'s str>,
-    log_fetch_interval_minutes: u32,
-    rca_generation_enabled: bool,
-    rca_generation_interval_minutes: u32,
-    code_indexing_enabled: bool,
-    code_indexing_interval_hours: u32,
-    notification_enabled: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    notification_webhook_url: Option<&'s str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    notification_email: Option<&'s str>,
-    is_active: bool,
-    level_threshold: &'s str,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    app_paths: &'s [String],
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    app_packages: &'s [String],
-}
-
-impl<'s> From<&'s Service> for Exported<'s> {
-    fn from(s: &'s Service) -> Self {
-        Exported {
-            id: s.id.as_str(),
-            name: &s.name,
-            repository_url: s.repository_url.as_deref(),
-            git_branch: &s.git_branch,
-            git_repo_path: s.git_repo_path.as_deref(),
-            log_fetch_interval_minutes: s.log_fetch_interval_minutes,
-            rca_generation_enabled: s.rca_generation_enabled,
-            rca_generation_interval_minutes: s.rca_generation_interval_minutes,
-            code_indexing_enabled: s.code_indexing_enabled,
-            code_indexing_interval_hours: s.code_indexing_interval_hours,
-            notification_enabled: s.notification_enabled,
-            notification_webhook_url: s.notification_webhook_url.as_deref(),
-            notification_email: s.notification_email.as_deref(),
-            is_active: s.is_active,
-            level_threshold: &s.level_threshold,
-            app_paths: &s.app_paths,
-            app_packages: &s.app_packages,
-        }
-    }
+/// A service as exported: its serialized fields (the seed's names, in their order) without the
+/// run state, and with unset fields (null, empty lists) left out.
+fn exported(service: &Service) -> Result<serde_json::Map<String, Value>, String> {
+    let Value::Object(mut fields) = serde_json::to_value(service).map_err(|err| err.to_string())?
+    else {
+        return Err("a service did not serialize to an object".into());
+    };
+    fields.retain(|key, value| {
+        !RUN_STATE.contains(&key.as_str())
+            && !value.is_null()
+            && value.as_array().is_none_or(|items| !items.is_empty())
+    });
+    Ok(fields)
 }
 
 #[derive(Serialize)]
-struct ExportFile<'s> {
-    services: Vec<Exported<'s>>,
+struct ExportFile {
+    services: Vec<serde_json::Map<String, Value>>,
 }
 
 /// Writes services in a form that [`parse`] reads back to the same configuration.
 pub fn export(services: &[Service], format: Format) -> Result<String, String> {
-    let services: Vec<Exported<'_>> = services.iter().map(Exported::from).collect();
+    let services = services
+        .iter()
+        .map(exported)
+        .collect::<Result<Vec<_>, _>>()?;
     match format {
         Format::Json => serde_json::to_string_pretty(&services)
             .map(|text| text + "\n")
@@ -379,6 +269,57 @@ mod tests {
         assert!(parse("id = = 1", None)
             .unwrap_err()
             .starts_with("malformed TOML"));
+    }
+
+    #[test]
+    fn errors_in_toml_lists_name_the_entry_and_field_and_suggest_a_name() {
+        let text = "[[services]]\nid = \"a\"\n[[services]]\nname = \"b\"\n\
+                    rca_generation_interval_minute = 10\n";
+        assert_eq!(
+            parse(text, None).unwrap_err(),
+            "entry 2 (b): field `rca_generation_interval_minute`: unknown field; \
+             did you mean `rca_generation_interval_minutes`?"
+        );
+        let err = parse(
+            "[[services]]\nid = \"a\"\napp_paths = [\"src/\", 3]\n",
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "entry 1 (a): field `app_paths`: expected a string, got a number"
+        );
+        let err = parse(r#"{"id": "a", "name": null}"#, None).unwrap_err();
+        assert_eq!(
+            err,
+            "entry 1 (a): field `name`: expected a string, got null"
+        );
+        let err = parse(r#"{"id": "a", "created_at": 3}"#, None).unwrap_err();
+        assert_eq!(
+            err,
+            "entry 1 (a): field `created_at`: expected a string, got a number"
+        );
+    }
+
+    #[test]
+    fn every_field_a_service_prints_imports() {
+        let now = Utc::now();
+        let mut service = Service::new("web-app".parse().unwrap(), now);
+        service.last_log_fetch = Some(now);
+        service.git.repository_url = Some("git@github.com:company/web.git".into());
+        service.notification.email = Some("web@company.com".into());
+        service.app_paths = vec!["src/".into()];
+        let shown = serde_json::to_string(&service).unwrap();
+        let entries = parse(&shown, Some(Format::Json)).unwrap();
+        let mut copy = Service::new(entries[0].id.clone(), now);
+        entries[0].patch.apply(&mut copy);
+        assert_eq!(
+            copy.last_log_fetch.map(|t| t.timestamp()),
+            Some(now.timestamp())
+        );
+        assert_eq!(copy.git, service.git);
+        assert_eq!(copy.notification, service.notification);
+        assert_eq!(copy.app_paths, service.app_paths);
     }
 
     #[test]

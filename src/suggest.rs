@@ -7,7 +7,7 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
     let candidates: Vec<&str> = candidates.into_iter().collect();
     candidates
         .iter()
-        .map(|candidate| (distance(input, candidate), *candidate))
+        .map(|candidate| (strsim::levenshtein(input, candidate), *candidate))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, candidate)| (*d, *candidate))
         .map(|(_, candidate)| candidate)
@@ -18,24 +18,6 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
                 .min_by_key(|candidate| candidate.len())
                 .copied()
         })
-}
-
-/// Levenshtein distance over characters.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(above + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -49,6 +31,8 @@ mod tests {
         assert_eq!(closest("api-servce", ids), Some("api-service"));
         assert_eq!(closest("billing", ids), None);
         assert_eq!(closest("mobile", ids), Some("mobile-app"));
-        assert_eq!(distance("kitten", "sitting"), 3);
+        // The limit above counts characters, as strsim's Levenshtein distance does.
+        assert_eq!(strsim::levenshtein("kitten", "sitting"), 3);
+        assert_eq!(closest("wéb-ap", ["wéb-app"]), Some("wéb-app"));
     }
 }

@@ -134,6 +134,17 @@ fn bad_import_files_write_nothing() {
             "'web-app' is already the name of service 'web-app'",
         ),
         ("scalar.json", "42", "expected a service object"),
+        (
+            "typo.toml",
+            "[[services]]\nid = \"a\"\n[[services]]\nid = \"b\"\nlog_fetch_interval_minute = 5\n",
+            "entry 2 (b): field `log_fetch_interval_minute`: unknown field; \
+             did you mean `log_fetch_interval_minutes`?",
+        ),
+        (
+            "branch.toml",
+            "[[services]]\nid = \"a\"\ngit_branch = \"bad..branch\"\n",
+            "entry 1 (a): field `git_branch`: 'bad..branch' is not a valid git branch name",
+        ),
     ];
     for (name, text, why) in cases {
         let path = luffy.file(name, text);

@@ -14,8 +14,8 @@ use crate::cli::{
 use crate::duration::format_minutes;
 use crate::error::bad_input;
 use crate::service::{
-    redact_credentials, redact_url, validate_branch, validate_level, validate_name,
-    validate_prefix, validate_repo_path, Cleared, Service, ServiceId, ServicePatch,
+    redact_credentials, validate_branch, validate_level, validate_name, validate_prefix,
+    validate_repo_path, Cleared, Service, ServiceId, ServicePatch,
 };
 use crate::service_file::{self, Format};
 use crate::store::{time_to_sql, Db};
@@ -171,8 +171,8 @@ fn set(ctx: &Context, args: &ServiceSetArgs, out: &mut dyn Write) -> Result<()> 
 /// The fields that differ, as `field: old -> new`, with secrets redacted.
 fn changes(old: &Service, new: &Service) -> Vec<String> {
     let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) = (
-        serde_json::to_value(ServiceView::from(old)),
-        serde_json::to_value(ServiceView::from(new)),
+        serde_json::to_value(old.redacted()),
+        serde_json::to_value(new.redacted()),
     ) else {
         return Vec::new();
     };
@@ -185,62 +185,6 @@ fn changes(old: &Service, new: &Service) -> Vec<String> {
         .collect()
 }
 
-/// A service as `service show --json` prints it: the seed's fields, secrets redacted.
-#[derive(Debug, Serialize)]
-pub struct ServiceView {
-    pub id: String,
-    pub name: String,
-    pub repository_url: Option<String>,
-    pub git_branch: String,
-    pub git_repo_path: Option<String>,
-    pub log_fetch_interval_minutes: u32,
-    pub rca_generation_enabled: bool,
-    pub rca_generation_interval_minutes: u32,
-    pub code_indexing_enabled: bool,
-    pub code_indexing_interval_hours: u32,
-    pub notification_enabled: bool,
-    pub notification_webhook_url: Option<String>,
-    pub notification_email: Option<String>,
-    pub is_active: bool,
-    pub level_threshold: String,
-    pub app_paths: Vec<String>,
-    pub app_packages: Vec<String>,
-    pub last_log_fetch: Option<String>,
-    pub last_rca_generation: Option<String>,
-    pub last_code_indexing: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl From<&Service> for ServiceView {
-    fn from(s: &Service) -> Self {
-        ServiceView {
-            id: s.id.to_string(),
-            name: s.name.clone(),
-            repository_url: s.repository_url.as_deref().map(redact_credentials),
-            git_branch: s.git_branch.clone(),
-            git_repo_path: s.git_repo_path.clone(),
-            log_fetch_interval_minutes: s.log_fetch_interval_minutes,
-            rca_generation_enabled: s.rca_generation_enabled,
-            rca_generation_interval_minutes: s.rca_generation_interval_minutes,
-            code_indexing_enabled: s.code_indexing_enabled,
-            code_indexing_interval_hours: s.code_indexing_interval_hours,
-            notification_enabled: s.notification_enabled,
-            notification_webhook_url: s.notification_webhook_url.as_deref().map(redact_url),
-            notification_email: s.notification_email.clone(),
-            is_active: s.is_active,
-            level_threshold: s.level_threshold.clone(),
-            app_paths: s.app_paths.clone(),
-            app_packages: s.app_packages.clone(),
-            last_log_fetch: s.last_log_fetch.map(time_to_sql),
-            last_rca_generation: s.last_rca_generation.map(time_to_sql),
-            last_code_indexing: s.last_code_indexing.map(time_to_sql),
-            created_at: time_to_sql(s.created_at),
-            updated_at: time_to_sql(s.updated_at),
-        }
-    }
-}
-
 fn load(ctx: &Context, id: &ServiceId) -> Result<Service> {
     let store = ctx.open_store()?;
     let db = store.db();
@@ -248,70 +192,68 @@ fn load(ctx: &Context, id: &ServiceId) -> Result<Service> {
 }
 
 fn show(ctx: &Context, id: &ServiceId, out: &mut dyn Write) -> Result<()> {
-    let service = load(ctx, id)?;
+    let service = load(ctx, id)?.redacted();
     if ctx.json {
-        serde_json::to_writer_pretty(&mut *out, &ServiceView::from(&service))?;
+        serde_json::to_writer_pretty(&mut *out, &service)?;
         writeln!(out)?;
         return Ok(());
     }
-    let view = ServiceView::from(&service);
-    let or = |value: Option<String>, fallback: &str| value.unwrap_or_else(|| fallback.into());
+    let or =
+        |value: &Option<String>, fallback: &str| value.clone().unwrap_or_else(|| fallback.into());
     let switched = |on: bool, every: String| if on { every } else { "off".into() };
-    let repo_path = service
-        .git_repo_path
-        .clone()
-        .unwrap_or_else(|| format!("{} (default)", ctx.default_repo_path(&service.id).display()));
+    let repo_path =
+        service.git.repo_path.clone().unwrap_or_else(|| {
+            format!("{} (default)", ctx.default_repo_path(&service.id).display())
+        });
+    let (schedule, notification) = (&service.schedule, &service.notification);
     let rows = [
-        ("id", view.id),
-        ("name", view.name),
+        ("id", service.id.to_string()),
+        ("name", service.name.clone()),
         ("active", ui::yes_no(service.is_active).into()),
-        ("repository", or(view.repository_url, "none")),
-        ("branch", view.git_branch),
+        ("repository", or(&service.git.repository_url, "none")),
+        ("branch", service.git.branch.clone()),
         ("repo path", repo_path),
         (
             "log fetch",
             format!(
                 "every {}",
-                format_minutes(service.log_fetch_interval_minutes)
+                format_minutes(schedule.log_fetch_interval_minutes)
             ),
         ),
         (
             "rca",
             switched(
-                service.rca_generation_enabled,
+                schedule.rca_generation_enabled,
                 format!(
                     "every {}",
-                    format_minutes(service.rca_generation_interval_minutes)
+                    format_minutes(schedule.rca_generation_interval_minutes)
                 ),
             ),
         ),
         (
             "indexing",
             switched(
-                service.code_indexing_enabled,
+                schedule.code_indexing_enabled,
                 format!(
                     "every {}",
-                    format_minutes(service.code_indexing_interval_hours * 60)
+                    format_minutes(schedule.code_indexing_interval_hours * 60)
                 ),
             ),
         ),
-        (
-            "notifications",
-            ui::yes_no(service.notification_enabled).into(),
-        ),
-        ("webhook", or(view.notification_webhook_url, "none")),
-        ("email", or(view.notification_email, "none")),
-        ("events from", view.level_threshold),
-        ("app paths", list_or(&view.app_paths)),
-        ("app packages", list_or(&view.app_packages)),
+        ("notifications", ui::yes_no(notification.enabled).into()),
+        ("webhook", or(&notification.webhook_url, "none")),
+        ("email", or(&notification.email, "none")),
+        ("events from", service.level_threshold.clone()),
+        ("app paths", list_or(&service.app_paths)),
+        ("app packages", list_or(&service.app_packages)),
         ("last log fetch", ui::ago(service.last_log_fetch, ctx.now)),
         ("last rca", ui::ago(service.last_rca_generation, ctx.now)),
         (
             "last indexing",
             ui::ago(service.last_code_indexing, ctx.now),
         ),
-        ("created", view.created_at),
-        ("updated", view.updated_at),
+        ("created", time_to_sql(service.created_at)),
+        ("updated", time_to_sql(service.updated_at)),
     ];
     let width = rows.iter().map(|(key, _)| key.len()).max().unwrap_or(0);
     for (key, value) in rows {
@@ -332,7 +274,7 @@ fn list(ctx: &Context, out: &mut dyn Write) -> Result<()> {
     let store = ctx.open_store()?;
     let services = store.db().services()?;
     if ctx.json {
-        let views: Vec<ServiceView> = services.iter().map(ServiceView::from).collect();
+        let views: Vec<Service> = services.iter().map(Service::redacted).collect();
         serde_json::to_writer_pretty(&mut *out, &views)?;
         writeln!(out)?;
         return Ok(());
@@ -346,10 +288,11 @@ fn list(ctx: &Context, out: &mut dyn Write) -> Result<()> {
         ctx.color,
     );
     for service in &services {
-        let notify = if service.notification_enabled {
+        let notification = &service.notification;
+        let notify = if notification.enabled {
             let targets: Vec<&str> = [
-                service.notification_webhook_url.as_ref().map(|_| "webhook"),
-                service.notification_email.as_ref().map(|_| "email"),
+                notification.webhook_url.as_ref().map(|_| "webhook"),
+                notification.email.as_ref().map(|_| "email"),
             ]
             .into_iter()
             .flatten()
@@ -366,8 +309,9 @@ fn list(ctx: &Context, out: &mut dyn Write) -> Result<()> {
             service.id.to_string(),
             service.name.clone(),
             ui::yes_no(service.is_active).into(),
-            service.git_branch.clone(),
+            service.git.branch.clone(),
             service
+                .git
                 .repository_url
                 .as_deref()
                 .map_or_else(|| "-".into(), redact_credentials),

@@ -442,21 +442,13 @@ fn reject_foreign_flags(kind: SourceKind, o: &SourceOptions) -> Result<()> {
 }
 
 fn check_url(url: &str) -> Result<()> {
-    let lower = url.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("http://")
-        .or_else(|| lower.strip_prefix("https://"));
-    match rest {
-        Some(rest)
-            if !rest.is_empty() && !rest.starts_with('/') && !url.contains(char::is_whitespace) =>
-        {
-            Ok(())
-        }
-        _ => Err(bad_input(format!(
-            "--url '{}' is not an http(s) URL with a host",
-            crate::service::redact_credentials(url)
-        ))),
+    if crate::service::is_http_url(url) {
+        return Ok(());
     }
+    Err(bad_input(format!(
+        "--url '{}' is not an http(s) URL with a host",
+        crate::service::redact_credentials(url)
+    )))
 }
 
 fn check_env_name(name: Option<&str>) -> Result<()> {

@@ -11,7 +11,7 @@ use super::{unknown_service, Context};
 use crate::cli::StatusArgs;
 use crate::duration::format_minutes;
 use crate::schedule::{self, Next, Task};
-use crate::service::{redact_credentials, Service};
+use crate::service::{redact_credentials, ScheduleSettings, Service};
 use crate::store::{time_to_sql, StatusCounts};
 use crate::ui;
 
@@ -35,7 +35,8 @@ pub struct ServiceStatus {
     pub open_clusters: u64,
 }
 
-/// The intervals part of the status object.
+/// The intervals part of the status object: the seed's shape, in its order (a projection of
+/// [`ScheduleSettings`], not all of it by design).
 #[derive(Debug, Serialize)]
 pub struct Configuration {
     pub log_fetch_interval_minutes: u32,
@@ -43,6 +44,18 @@ pub struct Configuration {
     pub code_indexing_interval_hours: u32,
     pub rca_generation_enabled: bool,
     pub code_indexing_enabled: bool,
+}
+
+impl From<&ScheduleSettings> for Configuration {
+    fn from(schedule: &ScheduleSettings) -> Self {
+        Configuration {
+            log_fetch_interval_minutes: schedule.log_fetch_interval_minutes,
+            rca_generation_interval_minutes: schedule.rca_generation_interval_minutes,
+            code_indexing_interval_hours: schedule.code_indexing_interval_hours,
+            rca_generation_enabled: schedule.rca_generation_enabled,
+            code_indexing_enabled: schedule.code_indexing_enabled,
+        }
+    }
 }
 
 fn status_of(service: &Service, counts: StatusCounts, now: DateTime<Utc>) -> ServiceStatus {
@@ -56,13 +69,7 @@ fn status_of(service: &Service, counts: StatusCounts, now: DateTime<Utc>) -> Ser
         last_code_indexing: service.last_code_indexing.map(time_to_sql),
         log_sources_count: counts.log_sources,
         active_log_sources: counts.active_log_sources,
-        configuration: Configuration {
-            log_fetch_interval_minutes: service.log_fetch_interval_minutes,
-            rca_generation_interval_minutes: service.rca_generation_interval_minutes,
-            code_indexing_interval_hours: service.code_indexing_interval_hours,
-            rca_generation_enabled: service.rca_generation_enabled,
-            code_indexing_enabled: service.code_indexing_enabled,
-        },
+        configuration: Configuration::from(&service.schedule),
         next_log_fetch: next(Task::Fetch),
         next_rca_generation: next(Task::Rca),
         next_code_indexing: next(Task::Index),
@@ -175,10 +182,11 @@ fn detail(
         out,
         "repository     {} @ {}",
         service
+            .git
             .repository_url
             .as_deref()
             .map_or_else(|| "none".into(), redact_credentials),
-        service.git_branch
+        service.git.branch
     )?;
     writeln!(
         out,

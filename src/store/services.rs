@@ -6,14 +6,7 @@ use anyhow::{Context as _, Result};
 use rusqlite::{OptionalExtension, Row, ToSql};
 
 use super::{time_from_sql, time_to_sql, Db};
-use crate::service::{Service, ServiceId};
-
-const COLUMNS: &str = "id, name, repository_url, git_branch, git_repo_path, \
-    log_fetch_interval_minutes, rca_generation_enabled, rca_generation_interval_minutes, \
-    code_indexing_enabled, code_indexing_interval_hours, notification_enabled, \
-    notification_webhook_url, notification_email, is_active, last_log_fetch, \
-    last_rca_generation, last_code_indexing, created_at, updated_at, level_threshold, \
-    app_paths, app_packages";
+use crate::service::{GitSettings, NotificationSettings, ScheduleSettings, Service, ServiceId};
 
 /// Log sources and open clusters of one service.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,47 +18,58 @@ pub struct StatusCounts {
 
 fn optional_time(
     row: &Row<'_>,
-    index: usize,
+    column: &str,
 ) -> rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>> {
-    row.get::<_, Option<String>>(index)?
+    row.get::<_, Option<String>>(column)?
         .map(|text| time_from_sql(&text))
         .transpose()
 }
 
-fn json_list(row: &Row<'_>, index: usize) -> rusqlite::Result<Vec<String>> {
-    serde_json::from_str(&row.get::<_, String>(index)?).map_err(|err| {
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(err))
+fn time(row: &Row<'_>, column: &str) -> rusqlite::Result<chrono::DateTime<chrono::Utc>> {
+    time_from_sql(&row.get::<_, String>(column)?)
+}
+
+fn json_list(row: &Row<'_>, column: &str) -> rusqlite::Result<Vec<String>> {
+    serde_json::from_str(&row.get::<_, String>(column)?).map_err(|err| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err))
     })
 }
 
+/// Reads a row of `SELECT * FROM services`, by column name.
 fn service_from_row(row: &Row<'_>) -> rusqlite::Result<Service> {
-    let id: String = row.get(0)?;
+    let id: String = row.get("id")?;
     let id = id.parse::<ServiceId>().map_err(|err| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, err.into())
     })?;
     Ok(Service {
         id,
-        name: row.get(1)?,
-        repository_url: row.get(2)?,
-        git_branch: row.get(3)?,
-        git_repo_path: row.get(4)?,
-        log_fetch_interval_minutes: row.get(5)?,
-        rca_generation_enabled: row.get(6)?,
-        rca_generation_interval_minutes: row.get(7)?,
-        code_indexing_enabled: row.get(8)?,
-        code_indexing_interval_hours: row.get(9)?,
-        notification_enabled: row.get(10)?,
-        notification_webhook_url: row.get(11)?,
-        notification_email: row.get(12)?,
-        is_active: row.get(13)?,
-        last_log_fetch: optional_time(row, 14)?,
-        last_rca_generation: optional_time(row, 15)?,
-        last_code_indexing: optional_time(row, 16)?,
-        created_at: time_from_sql(&row.get::<_, String>(17)?)?,
-        updated_at: time_from_sql(&row.get::<_, String>(18)?)?,
-        level_threshold: row.get(19)?,
-        app_paths: json_list(row, 20)?,
-        app_packages: json_list(row, 21)?,
+        name: row.get("name")?,
+        git: GitSettings {
+            repository_url: row.get("repository_url")?,
+            branch: row.get("git_branch")?,
+            repo_path: row.get("git_repo_path")?,
+        },
+        schedule: ScheduleSettings {
+            log_fetch_interval_minutes: row.get("log_fetch_interval_minutes")?,
+            rca_generation_enabled: row.get("rca_generation_enabled")?,
+            rca_generation_interval_minutes: row.get("rca_generation_interval_minutes")?,
+            code_indexing_enabled: row.get("code_indexing_enabled")?,
+            code_indexing_interval_hours: row.get("code_indexing_interval_hours")?,
+        },
+        notification: NotificationSettings {
+            enabled: row.get("notification_enabled")?,
+            webhook_url: row.get("notification_webhook_url")?,
+            email: row.get("notification_email")?,
+        },
+        is_active: row.get("is_active")?,
+        level_threshold: row.get("level_threshold")?,
+        app_paths: json_list(row, "app_paths")?,
+        app_packages: json_list(row, "app_packages")?,
+        last_log_fetch: optional_time(row, "last_log_fetch")?,
+        last_rca_generation: optional_time(row, "last_rca_generation")?,
+        last_code_indexing: optional_time(row, "last_code_indexing")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
     })
 }
 
@@ -74,7 +78,7 @@ impl Db<'_> {
     pub fn services(&self) -> Result<Vec<Service>> {
         let mut stmt = self
             .conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM services ORDER BY id"))?;
+            .prepare_cached("SELECT * FROM services ORDER BY id")?;
         let rows = stmt.query_map([], service_from_row)?;
         rows.collect::<rusqlite::Result<_>>()
             .context("could not read services")
@@ -83,7 +87,7 @@ impl Db<'_> {
     /// One service by id.
     pub fn service(&self, id: &ServiceId) -> Result<Option<Service>> {
         self.conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM services WHERE id = ?1"))?
+            .prepare_cached("SELECT * FROM services WHERE id = ?1")?
             .query_row([id.as_str()], service_from_row)
             .optional()
             .with_context(|| format!("could not read service {id}"))
@@ -110,34 +114,18 @@ impl Db<'_> {
 
     /// Inserts a new service.
     pub fn insert_service(&self, service: &Service) -> Result<()> {
-        self.conn
-            .prepare_cached(&format!(
-                "INSERT INTO services ({COLUMNS}) VALUES (:id, :name, :repository_url, \
-                 :git_branch, :git_repo_path, :log, :rca_on, :rca, :index_on, :index, :notify, \
-                 :webhook, :email, :active, :last_fetch, :last_rca, :last_index, :created, :updated, :level, :app_paths, \
-                 :app_packages)"
-            ))?
-            .execute(service_params(service).as_params().as_slice())
+        let columns = ServiceColumns::of(service);
+        columns
+            .execute(self.conn, &columns.insert_sql())
             .with_context(|| format!("could not add service {}", service.id))?;
         Ok(())
     }
 
     /// Writes every field of an existing service.
     pub fn update_service(&self, service: &Service) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "UPDATE services SET name = :name, repository_url = :repository_url, \
-                 git_branch = :git_branch, git_repo_path = :git_repo_path, \
-                 log_fetch_interval_minutes = :log, rca_generation_enabled = :rca_on, \
-                 rca_generation_interval_minutes = :rca, code_indexing_enabled = :index_on, \
-                 code_indexing_interval_hours = :index, notification_enabled = :notify, \
-                 notification_webhook_url = :webhook, notification_email = :email, \
-                 is_active = :active, last_log_fetch = :last_fetch, \
-                 last_rca_generation = :last_rca, last_code_indexing = :last_index, \
-                 created_at = :created, updated_at = :updated, level_threshold = :level, \
-                 app_paths = :app_paths, app_packages = :app_packages WHERE id = :id",
-            )?
-            .execute(service_params(service).as_params().as_slice())
+        let columns = ServiceColumns::of(service);
+        columns
+            .execute(self.conn, &columns.update_sql())
             .with_context(|| format!("could not update service {}", service.id))?;
         Ok(())
     }
@@ -174,50 +162,94 @@ impl Db<'_> {
     }
 }
 
-/// Named parameters of a service row, owned so that timestamps can be formatted once.
-struct Params<'s>(Vec<(&'static str, Box<dyn ToSql + 's>)>);
+/// A service's row: each column of `services` with its value. INSERT and UPDATE are written from
+/// this one list, so a new column is one line here and one in [`service_from_row`].
+struct ServiceColumns<'s>(Vec<(&'static str, Box<dyn ToSql + 's>)>);
 
-impl Params<'_> {
-    fn as_params(&self) -> Vec<(&str, &dyn ToSql)> {
-        self.0
-            .iter()
-            .map(|(name, value)| (*name, value.as_ref()))
-            .collect()
+impl<'s> ServiceColumns<'s> {
+    fn of(s: &'s Service) -> Self {
+        let time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(time_to_sql);
+        let (git, schedule, notification) = (&s.git, &s.schedule, &s.notification);
+        ServiceColumns(vec![
+            ("id", Box::new(s.id.as_str())),
+            ("name", Box::new(s.name.as_str())),
+            ("repository_url", Box::new(git.repository_url.as_deref())),
+            ("git_branch", Box::new(git.branch.as_str())),
+            ("git_repo_path", Box::new(git.repo_path.as_deref())),
+            (
+                "log_fetch_interval_minutes",
+                Box::new(schedule.log_fetch_interval_minutes),
+            ),
+            (
+                "rca_generation_enabled",
+                Box::new(schedule.rca_generation_enabled),
+            ),
+            (
+                "rca_generation_interval_minutes",
+                Box::new(schedule.rca_generation_interval_minutes),
+            ),
+            (
+                "code_indexing_enabled",
+                Box::new(schedule.code_indexing_enabled),
+            ),
+            (
+                "code_indexing_interval_hours",
+                Box::new(schedule.code_indexing_interval_hours),
+            ),
+            ("notification_enabled", Box::new(notification.enabled)),
+            (
+                "notification_webhook_url",
+                Box::new(notification.webhook_url.as_deref()),
+            ),
+            (
+                "notification_email",
+                Box::new(notification.email.as_deref()),
+            ),
+            ("is_active", Box::new(s.is_active)),
+            ("last_log_fetch", Box::new(time(s.last_log_fetch))),
+            ("last_rca_generation", Box::new(time(s.last_rca_generation))),
+            ("last_code_indexing", Box::new(time(s.last_code_indexing))),
+            ("created_at", Box::new(time_to_sql(s.created_at))),
+            ("updated_at", Box::new(time_to_sql(s.updated_at))),
+            ("level_threshold", Box::new(s.level_threshold.as_str())),
+            ("app_paths", Box::new(list_json(&s.app_paths))),
+            ("app_packages", Box::new(list_json(&s.app_packages))),
+        ])
     }
-}
 
-fn service_params(service: &Service) -> Params<'_> {
-    let time = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(time_to_sql);
-    Params(vec![
-        (":id", Box::new(service.id.as_str())),
-        (":name", Box::new(service.name.as_str())),
-        (
-            ":repository_url",
-            Box::new(service.repository_url.as_deref()),
-        ),
-        (":git_branch", Box::new(service.git_branch.as_str())),
-        (":git_repo_path", Box::new(service.git_repo_path.as_deref())),
-        (":log", Box::new(service.log_fetch_interval_minutes)),
-        (":rca_on", Box::new(service.rca_generation_enabled)),
-        (":rca", Box::new(service.rca_generation_interval_minutes)),
-        (":index_on", Box::new(service.code_indexing_enabled)),
-        (":index", Box::new(service.code_indexing_interval_hours)),
-        (":notify", Box::new(service.notification_enabled)),
-        (
-            ":webhook",
-            Box::new(service.notification_webhook_url.as_deref()),
-        ),
-        (":email", Box::new(service.notification_email.as_deref())),
-        (":active", Box::new(service.is_active)),
-        (":last_fetch", Box::new(time(service.last_log_fetch))),
-        (":last_rca", Box::new(time(service.last_rca_generation))),
-        (":last_index", Box::new(time(service.last_code_indexing))),
-        (":created", Box::new(time_to_sql(service.created_at))),
-        (":updated", Box::new(time_to_sql(service.updated_at))),
-        (":level", Box::new(service.level_threshold.as_str())),
-        (":app_paths", Box::new(list_json(&service.app_paths))),
-        (":app_packages", Box::new(list_json(&service.app_packages))),
-    ])
+    fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.0.iter().map(|(name, _)| *name)
+    }
+
+    fn insert_sql(&self) -> String {
+        let names: Vec<&str> = self.names().collect();
+        let values: Vec<String> = names.iter().map(|name| format!(":{name}")).collect();
+        format!(
+            "INSERT INTO services ({}) VALUES ({})",
+            names.join(", "),
+            values.join(", ")
+        )
+    }
+
+    fn update_sql(&self) -> String {
+        let sets: Vec<String> = self
+            .names()
+            .filter(|name| *name != "id")
+            .map(|name| format!("{name} = :{name}"))
+            .collect();
+        format!("UPDATE services SET {} WHERE id = :id", sets.join(", "))
+    }
+
+    /// Runs either statement with each column's value bound to `:column`.
+    fn execute(&self, conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<usize> {
+        let keys: Vec<String> = self.names().map(|name| format!(":{name}")).collect();
+        let params: Vec<(&str, &dyn ToSql)> = keys
+            .iter()
+            .map(String::as_str)
+            .zip(self.0.iter().map(|(_, value)| value.as_ref()))
+            .collect();
+        conn.prepare_cached(sql)?.execute(params.as_slice())
+    }
 }
 
 fn list_json(list: &[String]) -> String {
@@ -238,7 +270,7 @@ mod tests {
             .with_ymd_and_hms(2024, 1, 15, 10, 30, 0)
             .unwrap();
         let mut service = Service::new("web-app".parse().unwrap(), now);
-        service.notification_email = Some("web@company.com".into());
+        service.notification.email = Some("web@company.com".into());
         service.last_log_fetch = Some(now);
         store.write(|db| db.insert_service(&service)).unwrap();
         assert_eq!(

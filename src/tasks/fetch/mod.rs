@@ -85,7 +85,7 @@ fn fetch(
                     Source::Paged(paged) => remote::read(
                         paged,
                         source.cursor.as_ref(),
-                        service.log_fetch_interval_minutes,
+                        service.schedule.log_fetch_interval_minutes,
                         &mut reader,
                         sink,
                     ),

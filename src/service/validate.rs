@@ -1,0 +1,360 @@
+//! Checks and redaction of service fields: flag value parsers, URLs, names, branches.
+
+use super::Cleared;
+
+fn clearable<T>(
+    text: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Cleared<T>, String> {
+    if text.eq_ignore_ascii_case("none") || text.is_empty() {
+        Ok(Cleared::None)
+    } else {
+        parse(text).map(Cleared::Set)
+    }
+}
+
+/// Value parser for `--repo URL|none`.
+pub fn parse_repo_url(text: &str) -> Result<Cleared<String>, String> {
+    clearable(text, validate_repo_url)
+}
+
+/// Value parser for `--webhook URL|env:VAR|none`.
+pub fn parse_webhook_flag(text: &str) -> Result<Cleared<String>, String> {
+    clearable(text, validate_webhook)
+}
+
+/// Value parser for `--email ADDR|none`.
+pub fn parse_email_flag(text: &str) -> Result<Cleared<String>, String> {
+    clearable(text, validate_email)
+}
+
+/// Accepts https, http, ssh, git and file URLs and scp-like `user@host:path`.
+pub fn validate_repo_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.chars().any(char::is_whitespace) {
+        return Err(format!("repository URL '{text}' contains a space"));
+    }
+    if let Some((scheme, rest)) = text.split_once("://") {
+        let scheme = scheme.to_ascii_lowercase();
+        if !matches!(
+            scheme.as_str(),
+            "https" | "http" | "ssh" | "git" | "file" | "git+ssh"
+        ) {
+            return Err(format!(
+                "repository URL '{text}' has scheme '{scheme}'; use https, http, ssh, git, file or user@host:path"
+            ));
+        }
+        let host_missing = rest.is_empty() || (scheme != "file" && !has_authority(text));
+        return match parse_url(text) {
+            _ if host_missing => Err(format!("repository URL '{text}' has no host")),
+            Err(UrlError::NoHost) => Err(format!("repository URL '{text}' has no host")),
+            Err(UrlError::Invalid(err)) => Err(format!(
+                "repository URL '{}' is not a valid URL: {err}",
+                redact_credentials(text)
+            )),
+            Ok(()) => Ok(text.to_string()),
+        };
+    }
+    // scp-like syntax is not a URL: git reads `user@host:path` itself.
+    if let Some((user_host, path)) = text.split_once(':') {
+        if let Some((user, host)) = user_host.split_once('@') {
+            if !user.is_empty() && !host.is_empty() && !path.is_empty() && !host.contains('/') {
+                return Ok(text.to_string());
+            }
+        }
+    }
+    Err(format!(
+        "repository URL '{text}' is not an https, http, ssh, git or file URL, nor user@host:path"
+    ))
+}
+
+/// Accepts an http(s) URL with a host, or `env:VAR` naming the variable that holds it.
+pub fn validate_webhook(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if let Some(var) = text.strip_prefix("env:") {
+        return if is_env_name(var) {
+            Ok(text.to_string())
+        } else {
+            Err(format!(
+                "webhook '{text}' does not name an environment variable (env:NAME)"
+            ))
+        };
+    }
+    if !is_http_scheme(text) {
+        return Err(format!(
+            "webhook '{}' is not an http(s) URL (or env:VAR)",
+            redact_url(text)
+        ));
+    }
+    let no_host = || format!("webhook URL '{}' has no host", redact_url(text));
+    if !has_authority(text) {
+        return Err(no_host());
+    }
+    if text.chars().any(char::is_whitespace) {
+        return Err("webhook URL contains a space".into());
+    }
+    match parse_url(text) {
+        Ok(()) => Ok(text.to_string()),
+        Err(UrlError::NoHost) => Err(no_host()),
+        Err(UrlError::Invalid(err)) => Err(format!(
+            "webhook URL '{}' is not a valid URL: {err}",
+            redact_url(text)
+        )),
+    }
+}
+
+/// True for an http(s) URL with a host and no spaces (a log source's `--url`).
+pub fn is_http_url(text: &str) -> bool {
+    is_http_scheme(text)
+        && has_authority(text)
+        && !text.contains(char::is_whitespace)
+        && parse_url(text).is_ok()
+}
+
+fn is_http_scheme(text: &str) -> bool {
+    text.split_once("://").is_some_and(|(scheme, _)| {
+        scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")
+    })
+}
+
+/// Whether the text has something between `://` and the path. The `url` crate follows the
+/// WHATWG rules, which read `https:///x` as host `x`; luffy refuses that as having no host.
+fn has_authority(text: &str) -> bool {
+    text.split_once("://")
+        .is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with('/'))
+}
+
+/// Why the `url` crate refused a `scheme://...` text.
+enum UrlError {
+    NoHost,
+    Invalid(url::ParseError),
+}
+
+/// Parses with the `url` crate: ports, IPv6 literals and host names are checked by its rules.
+fn parse_url(text: &str) -> Result<(), UrlError> {
+    match url::Url::parse(text) {
+        Ok(url) if url.scheme() != "file" && url.host_str().is_none_or(str::is_empty) => {
+            Err(UrlError::NoHost)
+        }
+        Ok(_) => Ok(()),
+        Err(url::ParseError::EmptyHost) => Err(UrlError::NoHost),
+        Err(err) => Err(UrlError::Invalid(err)),
+    }
+}
+
+/// Accepts `local@domain` without spaces.
+pub fn validate_email(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.chars().any(char::is_whitespace) {
+        return Err(format!("email '{text}' contains a space"));
+    }
+    match text.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty() && !domain.is_empty() && !domain.contains('@') =>
+        {
+            if domain.starts_with('.') || domain.ends_with('.') {
+                Err(format!("email '{text}' has an invalid domain"))
+            } else {
+                Ok(text.to_string())
+            }
+        }
+        Some(_) => Err(format!("email '{text}' is not of the form name@domain")),
+        None => Err(format!("email '{text}' has no '@'")),
+    }
+}
+
+fn is_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Hides what may be a token in a URL: userinfo, everything after the first path segment, the query.
+pub fn redact_url(url: &str) -> String {
+    if url.starts_with("env:") {
+        return url.to_string();
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "***".into();
+    };
+    let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let userinfo = if authority.contains('@') { "***@" } else { "" };
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let mut segments = path.split('/').filter(|s| !s.is_empty());
+    let first = segments.next();
+    let hidden = segments.next().is_some() || url.contains('?') || url.contains('#');
+    let mut out = format!("{scheme}://{userinfo}{host}");
+    if let Some(first) = first {
+        out.push('/');
+        out.push_str(first);
+    }
+    if hidden {
+        out.push_str("/***");
+    }
+    out
+}
+
+/// Hides a password in a repository URL's userinfo (`https://user:token@host/...`).
+pub fn redact_credentials(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            let user = rest[..at].split(':').next().unwrap_or("");
+            return format!("{scheme}://{user}:***@{}", &rest[at + 1..]);
+        }
+    }
+    url.to_string()
+}
+
+/// Checks a level threshold and returns its canonical name (`warn` gives `WARN`).
+pub fn validate_level(level: &str) -> Result<String, String> {
+    crate::ingest::Level::parse(level.trim())
+        .map(|l| l.as_str().to_string())
+        .ok_or_else(|| {
+            format!("'{level}' is not a level; use TRACE, DEBUG, INFO, WARN, ERROR or FATAL")
+        })
+}
+
+/// Checks an app path or package prefix: not empty, no spaces.
+pub fn validate_prefix(prefix: &str) -> Result<String, String> {
+    let prefix = prefix.trim();
+    if prefix.is_empty() || prefix.contains(char::is_whitespace) {
+        return Err(format!("'{prefix}' is not a path or package prefix"));
+    }
+    Ok(prefix.to_string())
+}
+
+/// Checks a display name: not empty, one line, at most 200 characters.
+pub fn validate_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("a name cannot be empty".into());
+    }
+    if name.contains(['\n', '\r']) {
+        return Err("a name must be on one line".into());
+    }
+    if name.chars().count() > 200 {
+        return Err("a name is limited to 200 characters".into());
+    }
+    Ok(name.to_string())
+}
+
+/// Checks a branch name the way git would refuse the worst cases.
+pub fn validate_branch(branch: &str) -> Result<String, String> {
+    let branch = branch.trim();
+    if branch.is_empty() {
+        return Err("a branch cannot be empty".into());
+    }
+    if branch
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "~^:?*[\\".contains(c))
+        || branch.contains("..")
+        || branch.starts_with(['-', '/'])
+        || branch.ends_with(['/', '.'])
+    {
+        return Err(format!("'{branch}' is not a valid git branch name"));
+    }
+    Ok(branch.to_string())
+}
+
+/// Checks a local repository path: not empty, one line.
+pub fn validate_repo_path(path: &str) -> Result<String, String> {
+    if path.trim().is_empty() {
+        return Err("a repository path cannot be empty".into());
+    }
+    if path.contains(['\n', '\r', '\0']) {
+        return Err("a repository path must be on one line".into());
+    }
+    Ok(path.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_urls() {
+        for ok in [
+            "https://github.com/company/web-app.git",
+            "http://git.local/x.git",
+            "ssh://git@github.com/company/api.git",
+            "git://127.0.0.1:9418/repo",
+            "file:///srv/git/repo",
+            "git@github.com:company/mobile.git",
+        ] {
+            assert_eq!(validate_repo_url(ok).as_deref(), Ok(ok));
+        }
+        for bad in [
+            "ftp://x/y",
+            "https://example.com:99999/x.git",
+            "ssh://git@[::1/x.git",
+            "file://",
+            "github.com/company/x",
+            "https://",
+            "/srv/repo",
+            "a b@c:d",
+            "@host:path",
+        ] {
+            assert!(validate_repo_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn webhooks_and_emails() {
+        assert!(validate_webhook("https://hooks.slack.com/services/T/B/x").is_ok());
+        assert!(validate_webhook("env:WEB_HOOK").is_ok());
+        assert!(validate_webhook("env:1X").is_err());
+        assert!(validate_webhook("ftp://x").is_err());
+        assert!(validate_webhook("slack.com/hooks").is_err());
+        assert!(validate_webhook("https:///x").is_err());
+        assert!(validate_webhook("https://")
+            .unwrap_err()
+            .contains("no host"));
+        assert!(validate_webhook("https://hooks.example.com:70000/x")
+            .unwrap_err()
+            .contains("invalid port number"));
+        assert!(is_http_url("http://127.0.0.1:9200"));
+        assert!(!is_http_url("http://127.0.0.1:92000"));
+        assert!(!is_http_url("https:///x"));
+        assert!(!is_http_url("localhost:9200"));
+        assert!(validate_email("api-team@company.com").is_ok());
+        assert!(validate_email("api-team.company.com")
+            .unwrap_err()
+            .contains('@'));
+        assert!(validate_email("api team@company.com")
+            .unwrap_err()
+            .contains("space"));
+    }
+
+    #[test]
+    fn redaction_hides_tokens() {
+        assert_eq!(
+            redact_url("https://hooks.slack.com/services/T000/B000/XXXX"),
+            "https://hooks.slack.com/services/***"
+        );
+        assert_eq!(
+            redact_url("https://chat.googleapis.com/v1/spaces/A/messages?key=k&token=t"),
+            "https://chat.googleapis.com/v1/***"
+        );
+        assert_eq!(
+            redact_url("https://user:pw@example.com"),
+            "https://***@example.com"
+        );
+        assert_eq!(
+            redact_url("https://example.com/hook"),
+            "https://example.com/hook"
+        );
+        assert_eq!(redact_url("env:HOOK"), "env:HOOK");
+        assert_eq!(
+            redact_credentials("https://bot:tok3n@git.example.com/a.git"),
+            "https://bot:***@git.example.com/a.git"
+        );
+        assert_eq!(
+            redact_credentials("git@github.com:a/b.git"),
+            "git@github.com:a/b.git"
+        );
+    }
+}
