@@ -42,6 +42,16 @@ pub fn write_table(out: &mut dyn std::io::Write, table: &Table) -> std::io::Resu
     Ok(())
 }
 
+/// Writes `value` as pretty JSON and a newline: what every `--json` prints.
+pub fn write_json(
+    out: &mut dyn std::io::Write,
+    value: &impl serde::Serialize,
+) -> anyhow::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 /// A cell in a colour when colour is on.
 pub fn colored(text: &str, color: Color, on: bool) -> Cell {
     let cell = Cell::new(text);

@@ -239,8 +239,7 @@ fn write_json(out: &mut dyn Write, patterns: &Patterns, shown: &[&Pattern]) -> R
             })
         })
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &list)?;
-    writeln!(out)?;
+    ui::write_json(out, &list)?;
     Ok(())
 }
 

@@ -28,8 +28,7 @@ pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result
         &ctx.task_env(),
     )?;
     if ctx.json {
-        serde_json::to_writer_pretty(&mut *out, &report)?;
-        writeln!(out)?;
+        ui::write_json(out, &report)?;
     } else if !ctx.quiet && report.status != TaskStatus::Skipped {
         match &report.counts {
             TaskCounts::Fetch(counts) => print_fetch(&report.service_id, counts, out)?,
@@ -85,8 +84,7 @@ pub fn history(ctx: &Context, args: &HistoryArgs, out: &mut dyn Write) -> Result
     let runs = db.task_runs(args.service.as_ref().map(ServiceId::as_str), args.limit)?;
     if ctx.json {
         let rows: Vec<serde_json::Value> = runs.iter().map(run_json).collect();
-        serde_json::to_writer_pretty(&mut *out, &rows)?;
-        writeln!(out)?;
+        ui::write_json(out, &rows)?;
         return Ok(());
     }
     if runs.is_empty() {

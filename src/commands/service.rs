@@ -194,8 +194,7 @@ fn load(ctx: &Context, id: &ServiceId) -> Result<Service> {
 fn show(ctx: &Context, id: &ServiceId, out: &mut dyn Write) -> Result<()> {
     let service = load(ctx, id)?.redacted();
     if ctx.json {
-        serde_json::to_writer_pretty(&mut *out, &service)?;
-        writeln!(out)?;
+        ui::write_json(out, &service)?;
         return Ok(());
     }
     let or =
@@ -275,8 +274,7 @@ fn list(ctx: &Context, out: &mut dyn Write) -> Result<()> {
     let services = store.db().services()?;
     if ctx.json {
         let views: Vec<Service> = services.iter().map(Service::redacted).collect();
-        serde_json::to_writer_pretty(&mut *out, &views)?;
-        writeln!(out)?;
+        ui::write_json(out, &views)?;
         return Ok(());
     }
     if services.is_empty() {
@@ -487,8 +485,7 @@ fn report_import(
                 action: *action,
             })
             .collect();
-        serde_json::to_writer_pretty(&mut *out, &rows)?;
-        writeln!(out)?;
+        ui::write_json(out, &rows)?;
         return Ok(());
     }
     if ctx.quiet {

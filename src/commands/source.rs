@@ -153,8 +153,7 @@ fn list(ctx: &Context, service: Option<&ServiceId>, out: &mut dyn Write) -> Resu
     let sources = db.sources(service.map(ServiceId::as_str))?;
     if ctx.json {
         let rows: Vec<serde_json::Value> = sources.iter().map(source_json).collect();
-        serde_json::to_writer_pretty(&mut *out, &rows)?;
-        writeln!(out)?;
+        ui::write_json(out, &rows)?;
         return Ok(());
     }
     if sources.is_empty() {

@@ -87,8 +87,7 @@ pub fn run(ctx: &Context, args: &StatusArgs, out: &mut dyn Write) -> Result<()> 
         let service = db.service(id)?.ok_or_else(|| unknown_service(&db, id))?;
         let counts = counts.remove(id.as_str()).unwrap_or_default();
         if ctx.json {
-            serde_json::to_writer_pretty(&mut *out, &status_of(&service, counts, ctx.now))?;
-            writeln!(out)?;
+            ui::write_json(out, &status_of(&service, counts, ctx.now))?;
             return Ok(());
         }
         return detail(ctx, &service, counts, out);
@@ -99,8 +98,7 @@ pub fn run(ctx: &Context, args: &StatusArgs, out: &mut dyn Write) -> Result<()> 
             .iter()
             .map(|s| status_of(s, counts.remove(s.id.as_str()).unwrap_or_default(), ctx.now))
             .collect();
-        serde_json::to_writer_pretty(&mut *out, &all)?;
-        writeln!(out)?;
+        ui::write_json(out, &all)?;
         return Ok(());
     }
     if services.is_empty() {
