@@ -6,7 +6,8 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::{unknown_service, Context};
-use crate::cli::{ClusterCommand, ClusterStatus, ClustersArgs};
+use crate::cli::{ClusterCommand, ClustersArgs};
+use crate::domain::ClusterStatus;
 use crate::error::bad_input;
 use crate::grouping::FingerprintInputs;
 use crate::parse::ParsedException;
