@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::domain::Task;
+use crate::domain::{ClusterStatus, Task};
 use crate::duration::{parse_hours, parse_minutes};
 use crate::service::{
     parse_email_flag, parse_repo_url, parse_webhook_flag, Cleared, ServiceId, Toggle,
@@ -344,21 +344,14 @@ pub struct HistoryArgs {
     pub limit: usize,
 }
 
-/// A cluster's triage status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ClusterStatus {
-    Open,
-    Resolved,
-    Ignored,
-}
+/// `--status`: a cluster status by its name.
+impl ValueEnum for ClusterStatus {
+    fn value_variants<'a>() -> &'a [Self] {
+        ClusterStatus::ALL
+    }
 
-impl ClusterStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClusterStatus::Open => "open",
-            ClusterStatus::Resolved => "resolved",
-            ClusterStatus::Ignored => "ignored",
-        }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
     }
 }
 

@@ -1,11 +1,12 @@
 //! The types luffy's parts share: the tasks a service runs and how a run ended, what kind of
-//! cluster an error is in and where it stands, and a record's severity. Plain values, with no
-//! store, clap or I/O behind them; `store/` maps them to SQL and `cli.rs` to flags.
+//! cluster an error is in, where it stands and why it keeps a sample, and a record's severity.
+//! Plain values, with no store, clap or I/O behind them; `store/` maps them to SQL and `cli.rs`
+//! to flags.
 
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
 /// Defines a closed set of names: the enum, `ALL`, `as_str`, `Display`, `FromStr` (whose error
 /// names the accepted values) and serde as the same lower-case names.
@@ -126,6 +127,18 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// Why a cluster keeps a sample occurrence.
+    SampleRole, "sample role", {
+        /// The cluster's first occurrence.
+        First = "first",
+        /// Its latest occurrence.
+        Last = "last",
+        /// One of a few occurrences whose texts differ from the others kept.
+        Distinct = "distinct",
+    }
+);
+
 /// Severity, ordered: a threshold keeps records at or above it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
@@ -177,6 +190,16 @@ impl Level {
             .map(|(_, level)| *level)
     }
 
+    /// Every level, lowest first.
+    pub const ALL: &'static [Level] = &[
+        Level::Trace,
+        Level::Debug,
+        Level::Info,
+        Level::Warn,
+        Level::Error,
+        Level::Fatal,
+    ];
+
     /// The canonical name stored with events.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -187,6 +210,28 @@ impl Level {
             Level::Error => "ERROR",
             Level::Fatal => "FATAL",
         }
+    }
+}
+
+/// As its canonical name (`ERROR`), the form in which it is stored.
+impl Serialize for Level {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// From its canonical name only: what luffy stored, not the words logs spell levels with.
+impl<'de> Deserialize<'de> for Level {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Level::ALL
+            .iter()
+            .copied()
+            .find(|level| level.as_str() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Level::ALL.iter().map(|l| l.as_str()).collect();
+                de::Error::custom(format!("unknown level '{name}'; use {}", names.join(", ")))
+            })
     }
 }
 
@@ -207,6 +252,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn levels_serialize_as_their_canonical_names_only() {
+        for level in Level::ALL {
+            let json = serde_json::to_string(level).unwrap();
+            assert_eq!(json, format!("\"{}\"", level.as_str()));
+            assert_eq!(serde_json::from_str::<Level>(&json).unwrap(), *level);
+        }
+        let err = serde_json::from_str::<Level>("\"warning\"").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("unknown level 'warning'; use TRACE, DEBUG, INFO, WARN, ERROR, FATAL"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn names_read_back_and_unknown_ones_list_the_accepted() {
         for task in Task::ALL {
             assert_eq!(task.as_str().parse::<Task>(), Ok(*task));
@@ -221,6 +281,10 @@ mod tests {
             "unknown cluster status 'closed'; use open, resolved, ignored"
         );
         assert_eq!(TaskStatus::Skipped.to_string(), "skipped");
+        assert_eq!(
+            serde_json::from_str::<SampleRole>("\"distinct\"").unwrap(),
+            SampleRole::Distinct
+        );
         assert_eq!(
             serde_json::from_str::<Trigger>("\"schedule\"").unwrap(),
             Trigger::Schedule

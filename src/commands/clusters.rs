@@ -3,12 +3,13 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 
 use super::{unknown_service, Context};
-use crate::cli::{ClusterCommand, ClusterStatus, ClustersArgs};
+use crate::cli::{ClusterCommand, ClustersArgs};
+use crate::domain::{ClusterStatus, SampleRole};
 use crate::error::bad_input;
-use crate::grouping::FingerprintInputs;
+use crate::grouping::GroupingInputs;
 use crate::parse::ParsedException;
 use crate::service::ServiceId;
 use crate::store::{log_time_to_sql, Cluster, Db, Sample};
@@ -23,14 +24,10 @@ pub fn list(ctx: &Context, args: &ClustersArgs, out: &mut dyn Write) -> Result<(
             return Err(unknown_service(&db, id));
         }
     }
-    let clusters = db.clusters(
-        args.service.as_ref().map(ServiceId::as_str),
-        args.status.map(ClusterStatus::as_str),
-    )?;
+    let clusters = db.clusters(args.service.as_ref().map(ServiceId::as_str), args.status)?;
     if ctx.json {
         let rows: Vec<serde_json::Value> = clusters.iter().map(summary_json).collect();
-        serde_json::to_writer_pretty(&mut *out, &rows)?;
-        writeln!(out)?;
+        ui::write_json(out, &rows)?;
         return Ok(());
     }
     if clusters.is_empty() {
@@ -53,12 +50,12 @@ pub fn list(ctx: &Context, args: &ClustersArgs, out: &mut dyn Write) -> Result<(
         let status = if cluster.regressed {
             format!("{} (regressed)", cluster.status)
         } else {
-            cluster.status.clone()
+            cluster.status.to_string()
         };
         table.add_row(vec![
             cluster.id.to_string(),
             cluster.service_id.clone(),
-            cluster.kind.clone(),
+            cluster.kind.to_string(),
             cluster.count.to_string(),
             ui::ago(Some(cluster.last_seen), ctx.now),
             status,
@@ -73,9 +70,9 @@ pub fn list(ctx: &Context, args: &ClustersArgs, out: &mut dyn Write) -> Result<(
 pub fn run(ctx: &Context, command: &ClusterCommand, out: &mut dyn Write) -> Result<()> {
     let (id, status) = match command {
         ClusterCommand::Show(arg) => return show(ctx, arg.id, out),
-        ClusterCommand::Resolve(arg) => (arg.id, "resolved"),
-        ClusterCommand::Ignore(arg) => (arg.id, "ignored"),
-        ClusterCommand::Reopen(arg) => (arg.id, "open"),
+        ClusterCommand::Resolve(arg) => (arg.id, ClusterStatus::Resolved),
+        ClusterCommand::Ignore(arg) => (arg.id, ClusterStatus::Ignored),
+        ClusterCommand::Reopen(arg) => (arg.id, ClusterStatus::Open),
     };
     let mut store = ctx.open_store()?;
     store.write(|db| {
@@ -115,14 +112,10 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
     let cluster = load(&db, id)?;
     let hours = db.cluster_hours(id)?;
     let samples = db.cluster_samples(id)?;
-    let exception: Option<ParsedException> = cluster
-        .exception
-        .clone()
-        .and_then(|e| serde_json::from_value(e).ok());
+    let exception = cluster.exception.as_ref();
     if ctx.json {
         let mut value = summary_json(&cluster);
         let chain: Vec<serde_json::Value> = exception
-            .as_ref()
             .map(|e| {
                 e.chain
                     .iter()
@@ -140,7 +133,6 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
         value["level"] = cluster.level.clone().into();
         value["logger"] = cluster.logger.clone().into();
         value["frames"] = exception
-            .as_ref()
             .and_then(|e| e.chain.first())
             .map(|x| x.frames.iter().map(frame_json).collect::<Vec<_>>())
             .unwrap_or_default()
@@ -157,12 +149,12 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
             .collect::<Vec<_>>()
             .into();
         value["fingerprint"] = cluster.fingerprint.clone().into();
-        value["fingerprint_inputs"] = cluster.fingerprint_inputs.clone();
-        serde_json::to_writer_pretty(&mut *out, &value)?;
-        writeln!(out)?;
+        value["fingerprint_inputs"] = serde_json::to_value(&cluster.fingerprint_inputs)
+            .with_context(|| format!("could not encode cluster {id}'s fingerprint inputs"))?;
+        ui::write_json(out, &value)?;
         return Ok(());
     }
-    out.write_all(render(ctx, &cluster, exception.as_ref(), &hours, &samples).as_bytes())?;
+    out.write_all(render(ctx, &cluster, exception, &hours, &samples).as_bytes())?;
     Ok(())
 }
 
@@ -253,10 +245,12 @@ fn render(
         let _ = writeln!(s, "  {}  {n:>7}  {bar}", hour.format("%Y-%m-%d %H:00"));
     }
     let _ = writeln!(s, "\nsamples:");
-    let first = samples.iter().find(|x| x.role == "first");
+    let first = samples.iter().find(|x| x.role == SampleRole::First);
     for sample in samples {
         let same_as_first = first.is_some_and(|f| {
-            sample.role == "last" && f.log_time == sample.log_time && f.text == sample.text
+            sample.role == SampleRole::Last
+                && f.log_time == sample.log_time
+                && f.text == sample.text
         });
         if same_as_first {
             continue;
@@ -272,20 +266,20 @@ fn render(
         }
     }
     let _ = writeln!(s, "\nwhy these events are grouped:");
-    match serde_json::from_value::<FingerprintInputs>(c.fingerprint_inputs.clone()) {
-        Ok(inputs) => {
+    match &c.fingerprint_inputs {
+        GroupingInputs::Exception(inputs) => {
             for line in inputs.to_string().lines() {
                 let _ = writeln!(s, "  {line}");
             }
             return s;
         }
-        Err(_) => {
+        GroupingInputs::Template(inputs) => {
             let _ = writeln!(
                 s,
                 "  grouped by message template + level + logger (no stack trace)\n  template: {}\n  level: {}\n  logger: {}",
-                c.template.as_deref().unwrap_or(""),
-                c.level.as_deref().unwrap_or("-"),
-                c.logger.as_deref().unwrap_or("-")
+                inputs.template.as_deref().unwrap_or(""),
+                inputs.level.as_str(),
+                inputs.logger.as_deref().unwrap_or("-")
             );
         }
     }

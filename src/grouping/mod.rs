@@ -8,6 +8,7 @@ pub mod normalize;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 pub use fingerprint::{ExceptionInputs, FingerprintInputs};
 
@@ -33,17 +34,43 @@ pub struct Grouping {
 }
 
 impl Grouping {
-    /// The fingerprint's inputs as JSON, shown by `cluster show` (built only for new clusters).
-    pub fn inputs_json(&self, level: Level, logger: Option<&str>) -> serde_json::Value {
+    /// The fingerprint's inputs, for an event of this level and logger (built only for new
+    /// clusters).
+    pub fn inputs(&self, level: Level, logger: Option<&str>) -> GroupingInputs {
         match &self.exception_inputs {
-            Some(inputs) => serde_json::to_value(&**inputs).unwrap_or_default(),
-            None => serde_json::json!({
-                "template": self.template,
-                "level": level.as_str(),
-                "logger": logger,
+            Some(inputs) => GroupingInputs::Exception((**inputs).clone()),
+            None => GroupingInputs::Template(TemplateInputs {
+                template: self.template.clone(),
+                level,
+                logger: logger.map(str::to_owned),
             }),
         }
     }
+
+    /// [`Grouping::inputs`] as JSON, as a cluster stores them.
+    pub fn inputs_json(&self, level: Level, logger: Option<&str>) -> serde_json::Value {
+        // Cannot fail: the inputs hold strings, numbers, booleans and lists, no maps.
+        serde_json::to_value(self.inputs(level, logger)).unwrap_or_default()
+    }
+}
+
+/// Why a cluster's events are grouped: the inputs its fingerprint was computed from, shown by
+/// `cluster show`. As JSON they are the inputs alone, with no tag: the cluster's kind says which.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum GroupingInputs {
+    /// An exception cluster's: types, in-app frames and, where they count, masked messages.
+    Exception(FingerprintInputs),
+    /// A template cluster's.
+    Template(TemplateInputs),
+}
+
+/// What a template cluster's fingerprint reads: the masked message, its level and its logger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateInputs {
+    pub template: Option<String>,
+    pub level: Level,
+    pub logger: Option<String>,
 }
 
 /// Decides clusters for many occurrences, reusing the fingerprint of an exception whose inputs
@@ -162,4 +189,45 @@ pub fn template_of(message: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_exception;
+
+    #[test]
+    fn inputs_as_json_are_the_inputs_alone() {
+        let grouping = template_grouping("disk 3 is full", Level::Error, Some("db"));
+        let json = grouping.inputs_json(Level::Error, Some("db")).to_string();
+        assert_eq!(
+            json,
+            r#"{"template":"disk <NUM> is full","level":"ERROR","logger":"db"}"#
+        );
+        let json = grouping.inputs_json(Level::Warn, None).to_string();
+        assert_eq!(
+            json,
+            r#"{"template":"disk <NUM> is full","level":"WARN","logger":null}"#
+        );
+        let back: TemplateInputs = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            GroupingInputs::Template(back),
+            grouping.inputs(Level::Warn, None)
+        );
+
+        let parsed = parse_exception(
+            "Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in run\n    go()\nValueError: bad 12\n",
+        )
+        .unwrap();
+        let grouping = Grouper::new().exception_grouping(&parsed);
+        let inputs = FingerprintInputs::from_exception(&parsed);
+        assert_eq!(
+            grouping.inputs(Level::Error, None),
+            GroupingInputs::Exception(inputs.clone())
+        );
+        assert_eq!(
+            grouping.inputs_json(Level::Error, None).to_string(),
+            serde_json::to_string(&inputs).unwrap()
+        );
+    }
 }

@@ -220,6 +220,27 @@ fn serde_round_trip() {
 }
 
 #[test]
+fn every_corpus_round_trips_through_json() {
+    // a cluster stores its first event's exception and fingerprint inputs as JSON
+    for (name, text, _, _) in CORPUS {
+        let p = parse_exception(text).unwrap();
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ParsedException>(&json).unwrap(),
+            p,
+            "{name}"
+        );
+        let fp = FingerprintInputs::from_exception(&p);
+        let json = serde_json::to_string(&fp).unwrap();
+        assert_eq!(
+            serde_json::from_str::<FingerprintInputs>(&json).unwrap(),
+            fp,
+            "{name}"
+        );
+    }
+}
+
+#[test]
 fn unknown_formats_are_none() {
     for text in [
         "",

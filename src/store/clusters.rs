@@ -3,14 +3,17 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use anyhow::{Context as _, Result};
+use anyhow::{anyhow, Context as _, Result};
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
+use rusqlite::types::FromSql;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{time_from_sql, Db};
-use crate::domain::{ClusterChange, ClusterStatus};
+use crate::domain::{ClusterChange, ClusterKind, ClusterStatus, SampleRole};
+use crate::grouping::GroupingInputs;
 use crate::hash::fnv1a;
 use crate::ingest::Event;
+use crate::parse::ParsedException;
 
 /// A cluster as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +21,7 @@ pub struct Cluster {
     pub id: i64,
     pub service_id: String,
     pub fingerprint: String,
-    pub kind: String,
+    pub kind: ClusterKind,
     pub title: String,
     pub exception_type: Option<String>,
     pub template: Option<String>,
@@ -27,16 +30,18 @@ pub struct Cluster {
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
     pub count: u64,
-    pub status: String,
+    pub status: ClusterStatus,
     pub regressed: bool,
-    pub fingerprint_inputs: serde_json::Value,
-    pub exception: Option<serde_json::Value>,
+    /// Why its events are grouped: of the kind [`Cluster::kind`] says.
+    pub fingerprint_inputs: GroupingInputs,
+    /// The parsed exception of its first event, when it had one.
+    pub exception: Option<ParsedException>,
 }
 
 /// One kept occurrence of a cluster.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
-    pub role: String,
+    pub role: SampleRole,
     pub log_time: DateTime<Utc>,
     pub text: String,
 }
@@ -185,26 +190,63 @@ fn bind_event(
 const COLUMNS: &str = "id, service_id, fingerprint, kind, title, exception_type, template, level, \
     logger, first_seen, last_seen, count, status, regressed, fingerprint_inputs, exception";
 
-fn cluster_from_row(row: &Row<'_>) -> rusqlite::Result<Cluster> {
-    let inputs: String = row.get(14)?;
-    let exception: Option<String> = row.get(15)?;
+/// Column `index` (named `name`) of a row of `what` (`cluster 12`): a value that does not
+/// decode is an error naming the row, the column and the value's fault.
+fn column<T: FromSql>(row: &Row<'_>, what: &str, index: usize, name: &str) -> Result<T> {
+    row.get(index).map_err(|err| match err {
+        rusqlite::Error::FromSqlConversionFailure(_, _, fault) => {
+            anyhow!("{what}: column {name}: {fault}")
+        }
+        other => anyhow::Error::new(other).context(format!("{what}: column {name}")),
+    })
+}
+
+/// [`column`] for a time column.
+fn time_column(row: &Row<'_>, what: &str, index: usize, name: &str) -> Result<DateTime<Utc>> {
+    let text: String = column(row, what, index, name)?;
+    time_from_sql(&text).with_context(|| format!("{what}: column {name} is not a time: {text:?}"))
+}
+
+/// A cluster row as [`COLUMNS`] selects it. A column that does not decode (a kind or status
+/// that is not one, JSON that is not what the column holds) is an error naming the cluster.
+fn cluster_from_row(row: &Row<'_>) -> Result<Cluster> {
+    let id: i64 = row.get(0).context("a cluster without an id")?;
+    let what = format!("cluster {id}");
+    let kind: ClusterKind = column(row, &what, 3, "kind")?;
+    let inputs: String = column(row, &what, 14, "fingerprint_inputs")?;
+    let fingerprint_inputs = match kind {
+        ClusterKind::Exception => serde_json::from_str(&inputs).map(GroupingInputs::Exception),
+        ClusterKind::Template => serde_json::from_str(&inputs).map(GroupingInputs::Template),
+    }
+    .with_context(|| {
+        let of = match kind {
+            ClusterKind::Exception => "an exception",
+            ClusterKind::Template => "a template",
+        };
+        format!("{what}: column fingerprint_inputs is not the inputs of {of} fingerprint")
+    })?;
+    let exception: Option<String> = column(row, &what, 15, "exception")?;
+    let exception = exception
+        .map(|json| serde_json::from_str(&json))
+        .transpose()
+        .with_context(|| format!("{what}: column exception is not a parsed exception"))?;
     Ok(Cluster {
-        id: row.get(0)?,
-        service_id: row.get(1)?,
-        fingerprint: row.get(2)?,
-        kind: row.get(3)?,
-        title: row.get(4)?,
-        exception_type: row.get(5)?,
-        template: row.get(6)?,
-        level: row.get(7)?,
-        logger: row.get(8)?,
-        first_seen: time_from_sql(&row.get::<_, String>(9)?)?,
-        last_seen: time_from_sql(&row.get::<_, String>(10)?)?,
-        count: row.get(11)?,
-        status: row.get(12)?,
-        regressed: row.get(13)?,
-        fingerprint_inputs: serde_json::from_str(&inputs).unwrap_or_default(),
-        exception: exception.and_then(|e| serde_json::from_str(&e).ok()),
+        id,
+        service_id: column(row, &what, 1, "service_id")?,
+        fingerprint: column(row, &what, 2, "fingerprint")?,
+        kind,
+        title: column(row, &what, 4, "title")?,
+        exception_type: column(row, &what, 5, "exception_type")?,
+        template: column(row, &what, 6, "template")?,
+        level: column(row, &what, 7, "level")?,
+        logger: column(row, &what, 8, "logger")?,
+        first_seen: time_column(row, &what, 9, "first_seen")?,
+        last_seen: time_column(row, &what, 10, "last_seen")?,
+        count: column(row, &what, 11, "count")?,
+        status: column(row, &what, 12, "status")?,
+        regressed: column(row, &what, 13, "regressed")?,
+        fingerprint_inputs,
+        exception,
     })
 }
 
@@ -413,7 +455,7 @@ impl Db<'_> {
                 .unwrap_or(group[0]);
             insert.execute(params![
                 cluster_id,
-                "first",
+                SampleRole::First,
                 log_time_to_sql(first.log_time),
                 first.message,
                 hash(&first.message)
@@ -434,7 +476,7 @@ impl Db<'_> {
         if !has_last {
             insert.execute(params![
                 cluster_id,
-                "last",
+                SampleRole::Last,
                 log_time_to_sql(latest.log_time),
                 latest.message,
                 hash(&latest.message)
@@ -460,7 +502,7 @@ impl Db<'_> {
             if !kept.contains(&h) {
                 insert.execute(params![
                     cluster_id,
-                    "distinct",
+                    SampleRole::Distinct,
                     log_time_to_sql(event.log_time),
                     event.message,
                     h
@@ -473,23 +515,36 @@ impl Db<'_> {
     }
 
     /// Clusters of one service or all, optionally of one status, most recently seen first.
-    pub fn clusters(&self, service_id: Option<&str>, status: Option<&str>) -> Result<Vec<Cluster>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM clusters WHERE (?1 IS NULL OR service_id = ?1)
-             AND (?2 IS NULL OR status = ?2) ORDER BY last_seen DESC, id"
-        ))?;
-        let rows = stmt.query_map(params![service_id, status], cluster_from_row)?;
-        rows.collect::<rusqlite::Result<_>>()
-            .context("could not read clusters")
+    pub fn clusters(
+        &self,
+        service_id: Option<&str>,
+        status: Option<ClusterStatus>,
+    ) -> Result<Vec<Cluster>> {
+        let read = || -> Result<Vec<Cluster>> {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM clusters WHERE (?1 IS NULL OR service_id = ?1)
+                 AND (?2 IS NULL OR status = ?2) ORDER BY last_seen DESC, id"
+            ))?;
+            let mut rows = stmt.query(params![service_id, status])?;
+            let mut clusters = Vec::new();
+            while let Some(row) = rows.next()? {
+                clusters.push(cluster_from_row(row)?);
+            }
+            Ok(clusters)
+        };
+        read().context("could not read clusters")
     }
 
     /// One cluster by id.
     pub fn cluster(&self, id: i64) -> Result<Option<Cluster>> {
-        self.conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM clusters WHERE id = ?1"))?
-            .query_row([id], cluster_from_row)
-            .optional()
-            .context("could not read the cluster")
+        let read = || -> Result<Option<Cluster>> {
+            let mut stmt = self
+                .conn
+                .prepare_cached(&format!("SELECT {COLUMNS} FROM clusters WHERE id = ?1"))?;
+            let mut rows = stmt.query([id])?;
+            rows.next()?.map(cluster_from_row).transpose()
+        };
+        read().context("could not read the cluster")
     }
 
     /// A cluster's hourly counts, oldest first.
@@ -506,23 +561,33 @@ impl Db<'_> {
 
     /// A cluster's samples: first, last, then the distinct ones in time order.
     pub fn cluster_samples(&self, id: i64) -> Result<Vec<Sample>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT role, log_time, text FROM cluster_samples WHERE cluster_id = ?1
-             ORDER BY CASE role WHEN 'first' THEN 0 WHEN 'last' THEN 1 ELSE 2 END, log_time, id",
-        )?;
-        let rows = stmt.query_map([id], |row| {
-            Ok(Sample {
-                role: row.get(0)?,
-                log_time: time_from_sql(&row.get::<_, String>(1)?)?,
-                text: row.get(2)?,
-            })
-        })?;
-        rows.collect::<rusqlite::Result<_>>()
-            .context("could not read samples")
+        let read = || -> Result<Vec<Sample>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT role, log_time, text FROM cluster_samples WHERE cluster_id = ?1
+                 ORDER BY CASE role WHEN 'first' THEN 0 WHEN 'last' THEN 1 ELSE 2 END, log_time, id",
+            )?;
+            let mut rows = stmt.query([id])?;
+            let what = format!("a sample of cluster {id}");
+            let mut samples = Vec::new();
+            while let Some(row) = rows.next()? {
+                samples.push(Sample {
+                    role: column(row, &what, 0, "role")?,
+                    log_time: time_column(row, &what, 1, "log_time")?,
+                    text: column(row, &what, 2, "text")?,
+                });
+            }
+            Ok(samples)
+        };
+        read().context("could not read samples")
     }
 
     /// Sets a cluster's status; reopening clears nothing, resolving clears the regressed flag.
-    pub fn set_cluster_status(&self, id: i64, status: &str, now: DateTime<Utc>) -> Result<()> {
+    pub fn set_cluster_status(
+        &self,
+        id: i64,
+        status: ClusterStatus,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         self.conn
             .execute(
                 "UPDATE clusters SET status = ?2, updated_at = ?3,
@@ -889,6 +954,156 @@ mod tests {
         );
     }
 
+    /// A store with one template cluster of service `web`, and its id.
+    fn one_cluster() -> (Store, i64) {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .write(|db| db.insert_service(&Service::new("web".parse().unwrap(), at(0))))
+            .unwrap();
+        let batch = [event("2024-01-15 10:00:00 ERROR disk 1 is full")];
+        store
+            .write(|db| db.record_events("web", None, &batch, at(1), 2))
+            .unwrap();
+        let id = store.db().clusters(None, None).unwrap()[0].id;
+        (store, id)
+    }
+
+    /// Sets one column of cluster `id` as stored, past the table's checks.
+    fn corrupt(store: &Store, id: i64, set: &str) {
+        store
+            .conn
+            .execute_batch(&format!(
+                "PRAGMA ignore_check_constraints = ON;
+                 UPDATE clusters SET {set} WHERE id = {id};
+                 PRAGMA ignore_check_constraints = OFF;"
+            ))
+            .unwrap();
+    }
+
+    /// The errors of reading cluster `id` through `clusters()` and through `cluster()`.
+    fn read_errors(store: &Store, id: i64) -> [String; 2] {
+        let db = store.db();
+        [
+            format!("{:#}", db.clusters(Some("web"), None).unwrap_err()),
+            format!("{:#}", db.cluster(id).unwrap_err()),
+        ]
+    }
+
+    #[test]
+    fn a_cluster_reads_back_typed() {
+        let (store, id) = one_cluster();
+        let cluster = store.db().cluster(id).unwrap().unwrap();
+        assert_eq!(
+            (cluster.kind, cluster.status, cluster.exception),
+            (ClusterKind::Template, ClusterStatus::Open, None)
+        );
+        let GroupingInputs::Template(inputs) = cluster.fingerprint_inputs else {
+            panic!("{:?}", cluster.fingerprint_inputs);
+        };
+        assert_eq!(inputs.template.as_deref(), Some("disk <NUM> is full"));
+        assert_eq!(inputs.level, crate::domain::Level::Error);
+        let open = store
+            .db()
+            .clusters(None, Some(ClusterStatus::Open))
+            .unwrap();
+        assert_eq!(open.len(), 1);
+        assert!(store
+            .db()
+            .clusters(None, Some(ClusterStatus::Ignored))
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_corrupt_exception_is_an_error_naming_the_cluster() {
+        let (store, id) = one_cluster();
+        corrupt(&store, id, r#"exception = '{"chain": 7}'"#);
+        for err in read_errors(&store, id) {
+            assert!(
+                err.contains(&format!(
+                    "cluster {id}: column exception is not a parsed exception: invalid type: integer `7`"
+                )),
+                "{err}"
+            );
+        }
+        corrupt(&store, id, "exception = 'not json'");
+        for err in read_errors(&store, id) {
+            assert!(
+                err.contains(&format!(
+                    "cluster {id}: column exception is not a parsed exception: expected"
+                )),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_status_or_kind_is_an_error_naming_the_cluster() {
+        let (store, id) = one_cluster();
+        corrupt(&store, id, "status = 'closed'");
+        for err in read_errors(&store, id) {
+            assert!(
+                err.contains(&format!(
+                    "cluster {id}: column status: unknown cluster status 'closed'; use open, resolved, ignored"
+                )),
+                "{err}"
+            );
+        }
+        corrupt(&store, id, "status = 'open', kind = 'pattern'");
+        for err in read_errors(&store, id) {
+            assert!(
+                err.contains(&format!(
+                    "cluster {id}: column kind: unknown cluster kind 'pattern'; use exception, template"
+                )),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn inputs_that_are_not_of_the_clusters_kind_are_an_error() {
+        let (store, id) = one_cluster();
+        // a template cluster's inputs read as an exception's
+        corrupt(&store, id, "kind = 'exception'");
+        for err in read_errors(&store, id) {
+            assert!(
+                err.contains(&format!(
+                    "cluster {id}: column fingerprint_inputs is not the inputs of an exception fingerprint: missing field"
+                )),
+                "{err}"
+            );
+        }
+        corrupt(&store, id, "kind = 'template', fingerprint_inputs = '{}'");
+        for err in read_errors(&store, id) {
+            assert!(
+                err.contains(&format!(
+                    "cluster {id}: column fingerprint_inputs is not the inputs of a template fingerprint: missing field `level`"
+                )),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_sample_role_is_an_error_naming_the_cluster() {
+        let (store, id) = one_cluster();
+        store
+            .conn
+            .execute_batch(
+                "PRAGMA ignore_check_constraints = ON;
+                 UPDATE cluster_samples SET role = 'middle';
+                 PRAGMA ignore_check_constraints = OFF;",
+            )
+            .unwrap();
+        let err = format!("{:#}", store.db().cluster_samples(id).unwrap_err());
+        assert!(
+            err.contains(&format!(
+                "a sample of cluster {id}: column role: unknown sample role 'middle'; use first, last, distinct"
+            )),
+            "{err}"
+        );
+    }
+
     #[test]
     fn batches_update_counts_samples_hours_and_regressions() {
         let mut store = Store::open_in_memory().unwrap();
@@ -911,7 +1126,7 @@ mod tests {
             (cluster.count, cluster.first_seen, cluster.last_seen),
             (5, at(0), at(4))
         );
-        let roles: Vec<String> = db
+        let roles: Vec<SampleRole> = db
             .cluster_samples(cluster.id)
             .unwrap()
             .into_iter()
@@ -919,11 +1134,16 @@ mod tests {
             .collect();
         assert_eq!(
             roles,
-            ["first", "last", "distinct", "distinct"],
+            [
+                SampleRole::First,
+                SampleRole::Last,
+                SampleRole::Distinct,
+                SampleRole::Distinct
+            ],
             "first, last and two distinct"
         );
         assert_eq!(db.cluster_hours(cluster.id).unwrap(), vec![(at(0), 5)]);
-        db.set_cluster_status(cluster.id, "resolved", at(59))
+        db.set_cluster_status(cluster.id, ClusterStatus::Resolved, at(59))
             .unwrap();
         let again = [event("2024-01-15 11:30:00 ERROR disk 9 is full")];
         let result = store
@@ -932,8 +1152,8 @@ mod tests {
         assert_eq!(result.count(Regressed), 1);
         let cluster = &store.db().clusters(Some("web"), None).unwrap()[0];
         assert_eq!(
-            (cluster.status.as_str(), cluster.regressed, cluster.count),
-            ("open", true, 6)
+            (cluster.status, cluster.regressed, cluster.count),
+            (ClusterStatus::Open, true, 6)
         );
         assert_eq!(store.db().cluster_hours(cluster.id).unwrap().len(), 2);
         // retention removes old events but keeps the cluster, its counts and samples

@@ -3,7 +3,7 @@
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
-use crate::domain::{ClusterKind, ClusterStatus, Task, TaskStatus, Trigger};
+use crate::domain::{ClusterKind, ClusterStatus, SampleRole, Task, TaskStatus, Trigger};
 
 macro_rules! sql_text {
     ($($name:ty),+) => {
@@ -26,7 +26,14 @@ macro_rules! sql_text {
     };
 }
 
-sql_text!(Task, TaskStatus, Trigger, ClusterKind, ClusterStatus);
+sql_text!(
+    Task,
+    TaskStatus,
+    Trigger,
+    ClusterKind,
+    ClusterStatus,
+    SampleRole
+);
 
 #[cfg(test)]
 mod tests {
