@@ -30,12 +30,35 @@ pub fn read(line: &str, now: DateTime<Utc>) -> Header {
     } else {
         head.split_whitespace().find_map(level_word)
     };
+    let mut logger = logger(head);
+    if level.is_none() {
+        // Monolog names the level after its channel: `app.ERROR:`.
+        if let Some((channel, channel_level)) = logger.as_deref().and_then(channel_level) {
+            logger = Some(channel.to_string());
+            return Header {
+                timestamp: timestamp(line.trim_start(), now),
+                level: Some(channel_level),
+                logger,
+                message_start,
+            };
+        }
+    }
     Header {
         timestamp: timestamp(line.trim_start(), now),
         level,
-        logger: logger(head),
+        logger,
         message_start,
     }
+}
+
+/// `channel.LEVEL` (Monolog's `app.ERROR`): the channel and the level, when the part after the
+/// last dot is a level in capitals.
+fn channel_level(word: &str) -> Option<(&str, Level)> {
+    let (channel, name) = word.rsplit_once('.')?;
+    if channel.is_empty() || !name.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    Level::parse(name).map(|level| (channel, level))
 }
 
 /// A level in one header word: `ERROR`, `[warn]`, `level=error`, glog `E`.
@@ -174,14 +197,23 @@ fn pick_logger<'h>(words: impl Iterator<Item = &'h str>) -> Option<String> {
     }
     colon
         .or(dashed)
-        .map(|w| {
-            w.trim_end_matches(':')
-                .trim_matches(|c| c == '[' || c == ']')
-        })
+        .map(|w| without_pid(w.trim_end_matches(':')).trim_matches(|c| c == '[' || c == ']'))
         .filter(|w| {
             !w.is_empty() && Level::parse(w).is_none() && !w.chars().all(|c| c.is_ascii_digit())
         })
         .map(str::to_string)
+}
+
+/// `program[pid]` as syslog writes it, without the pid (a pid is context, not part of a name).
+fn without_pid(word: &str) -> &str {
+    match word.strip_suffix(']').and_then(|w| w.rsplit_once('[')) {
+        Some((name, pid))
+            if !name.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            name
+        }
+        _ => word,
+    }
 }
 
 /// Parses a timestamp at the start of `text`: ISO 8601 / RFC 3339 (with `T` or a space, optional
@@ -203,8 +235,10 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
 fn iso(text: &str) -> Option<DateTime<Utc>> {
     let b = text.as_bytes();
     let (year, month, day) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
-    if !(b.get(4) == Some(&b'-')
-        && b.get(7) == Some(&b'-')
+    // `2024-01-15`, or `2024/01/15` as Go's `log` and nginx write it; the same separator twice
+    let separator = *b.get(4)?;
+    if !(matches!(separator, b'-' | b'/')
+        && b.get(7) == Some(&separator)
         && matches!(b.get(10), Some(b'T' | b' ')))
     {
         return None;
@@ -213,17 +247,7 @@ fn iso(text: &str) -> Option<DateTime<Utc>> {
     if b.get(13) != Some(&b':') || b.get(16) != Some(&b':') {
         return None;
     }
-    let mut pos = 19;
-    let mut nanos = 0u32;
-    if matches!(b.get(pos), Some(b'.' | b',')) {
-        pos += 1;
-        let mut scale = 100_000_000u32;
-        while let Some(d) = b.get(pos).filter(|d| d.is_ascii_digit()) {
-            nanos += u32::from(d - b'0') * scale;
-            scale /= 10;
-            pos += 1;
-        }
-    }
+    let (nanos, pos) = fraction(b, 19);
     let naive = NaiveDate::from_ymd_opt(year as i32, month, day)?
         .and_hms_nano_opt(hour, minute, second, nanos)?;
     let offset_seconds = match b.get(pos) {
@@ -246,6 +270,22 @@ fn iso(text: &str) -> Option<DateTime<Utc>> {
         _ => 0,
     };
     Some(Utc.from_utc_datetime(&naive) - chrono::Duration::seconds(offset_seconds))
+}
+
+/// The fraction of a second at `pos` (`.123456`, `,123`), as nanoseconds, and where it ends;
+/// none is zero.
+fn fraction(b: &[u8], mut pos: usize) -> (u32, usize) {
+    let mut nanos = 0u32;
+    if matches!(b.get(pos), Some(b'.' | b',')) {
+        pos += 1;
+        let mut scale = 100_000_000u32;
+        while let Some(d) = b.get(pos).filter(|d| d.is_ascii_digit()) {
+            nanos += u32::from(d - b'0') * scale;
+            scale /= 10;
+            pos += 1;
+        }
+    }
+    (nanos, pos)
 }
 
 const MONTHS: [&str; 12] = [
@@ -283,15 +323,18 @@ fn syslog(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     }
 }
 
-/// `Sun Dec 04 04:47:44 2005` (Apache error logs).
+/// `Sun Dec 04 04:47:44 2005` (Apache error logs), with or without a fraction of a second.
 fn apache(text: &str) -> Option<DateTime<Utc>> {
     let mut words = text.split_whitespace();
     words.next()?;
     let month = month(words.next()?)?;
     let day: u32 = words.next()?.parse().ok()?;
-    let (h, m, s) = clock(words.next()?)?;
+    let time = words.next()?;
+    let (h, m, s) = clock(time)?;
+    // `04:47:44.123456` (Apache 2.4 with microseconds)
+    let (nanos, _) = fraction(time.as_bytes(), 8);
     let year: i32 = words.next()?.trim_end_matches(']').parse().ok()?;
-    let naive = NaiveDate::from_ymd_opt(year, month, day)?.and_hms_opt(h, m, s)?;
+    let naive = NaiveDate::from_ymd_opt(year, month, day)?.and_hms_nano_opt(h, m, s, nanos)?;
     Some(Utc.from_utc_datetime(&naive))
 }
 
@@ -357,6 +400,79 @@ mod tests {
         let h = read("ERROR: something broke", now());
         assert_eq!(h.level, Some(Level::Error));
         assert_eq!(h.timestamp, None);
+    }
+
+    fn at_micros(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, micros: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap() + chrono::Duration::microseconds(micros)
+    }
+
+    #[test]
+    fn go_log_and_nginx_dates_with_slashes_are_read() {
+        let h = read("2026/11/27 08:01:32 ERROR upstream api-2 unhealthy", now());
+        assert_eq!(h.timestamp, Some(at_micros(2026, 11, 27, 8, 1, 32, 0)));
+        assert_eq!(h.level, Some(Level::Error));
+        let h = read("2026/11/27 08:01:32.123456 upstream api-2 unhealthy", now());
+        assert_eq!(
+            h.timestamp,
+            Some(at_micros(2026, 11, 27, 8, 1, 32, 123_456))
+        );
+        let h = read(
+            "2026/11/27 08:00:02 [error] 2340#2340: *1 connect() failed (111: Connection refused)",
+            now(),
+        );
+        assert_eq!(h.timestamp, Some(at_micros(2026, 11, 27, 8, 0, 2, 0)));
+        assert_eq!(h.level, Some(Level::Error));
+        // mixed separators are no date
+        assert_eq!(read("2026/11-27 08:01:32 ERROR x", now()).timestamp, None);
+    }
+
+    #[test]
+    fn apache_times_keep_their_microseconds() {
+        let h = read(
+            "[Fri Nov 27 08:00:02.123456 2026] [proxy:error] [pid 2340:tid 1234] AH00957: failed",
+            now(),
+        );
+        assert_eq!(h.timestamp, Some(at_micros(2026, 11, 27, 8, 0, 2, 123_456)));
+    }
+
+    #[test]
+    fn a_syslog_pid_is_no_part_of_the_program_name() {
+        for line in [
+            "Nov 27 08:00:02 web-1 shop[2340]: ERROR upstream timed out",
+            "Nov 27 08:00:03 web-1 shop[17]: ERROR upstream timed out",
+            "2026-11-27T08:00:02+0100 web-1 shop[2340]: upstream timed out",
+        ] {
+            assert_eq!(read(line, now()).logger.as_deref(), Some("shop"), "{line}");
+        }
+        // a bracketed word that is not a pid stays
+        assert_eq!(
+            read("2024-01-15 10:00:00 ERROR worker[main]: x", now())
+                .logger
+                .as_deref(),
+            Some("worker[main")
+        );
+    }
+
+    #[test]
+    fn monolog_channels_carry_the_level() {
+        let h = read(
+            r#"[2026-11-27T08:00:18.054000+00:00] app.ERROR: order failed {"order":1} []"#,
+            now(),
+        );
+        assert_eq!(h.timestamp, Some(at_micros(2026, 11, 27, 8, 0, 18, 54_000)));
+        assert_eq!(h.level, Some(Level::Error));
+        assert_eq!(h.logger.as_deref(), Some("app"));
+        let h = read("[2026-11-27T08:00:18+00:00] security.WARNING: x", now());
+        assert_eq!(
+            (h.level, h.logger.as_deref()),
+            (Some(Level::Warn), Some("security"))
+        );
+        // a logger whose last part merely spells a level in other case keeps its name
+        let h = read("2024-01-15 10:00:00 com.acme.Error: x", now());
+        assert_eq!(
+            (h.level, h.logger.as_deref()),
+            (None, Some("com.acme.Error"))
+        );
     }
 
     #[test]
