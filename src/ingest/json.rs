@@ -1,5 +1,5 @@
 //! JSON log lines (ECS, logstash, bunyan, pino, structlog): the fields that matter, by their
-//! common names.
+//! common names. logfmt lines ([`super::logfmt`]) are read by the same names.
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
@@ -26,11 +26,16 @@ pub fn parse(line: &str, now: DateTime<Utc>) -> Option<JsonRecord> {
     let Value::Object(map) = serde_json::from_str::<Value>(trimmed).ok()? else {
         return None;
     };
-    Some(JsonRecord {
-        timestamp: first(&map, &["@timestamp", "timestamp", "time", "ts", "t"])
+    Some(from_fields(&map, now))
+}
+
+/// The record that fields of a structured line (JSON, logfmt) describe.
+pub fn from_fields(map: &Map<String, Value>, now: DateTime<Utc>) -> JsonRecord {
+    JsonRecord {
+        timestamp: first(map, &["@timestamp", "timestamp", "time", "ts", "t"])
             .and_then(|value| time(value, now)),
         level: first(
-            &map,
+            map,
             &[
                 "level",
                 "severity",
@@ -42,19 +47,26 @@ pub fn parse(line: &str, now: DateTime<Utc>) -> Option<JsonRecord> {
         )
         .and_then(level),
         logger: first(
-            &map,
-            &["logger", "logger_name", "log.logger", "name", "module"],
+            map,
+            &[
+                "logger",
+                "logger_name",
+                "log.logger",
+                "name",
+                "module",
+                "component",
+            ],
         )
         .and_then(Value::as_str)
         .map(str::to_string),
         message: first(
-            &map,
+            map,
             &["message", "msg", "event", "error.message", "err.message"],
         )
         .map(text)
         .unwrap_or_default(),
         stack: first(
-            &map,
+            map,
             &[
                 "error.stack_trace",
                 "stack_trace",
@@ -67,7 +79,7 @@ pub fn parse(line: &str, now: DateTime<Utc>) -> Option<JsonRecord> {
         )
         .map(text)
         .filter(|s| !s.trim().is_empty()),
-    })
+    }
 }
 
 /// The first of `names` that is present; a dotted name also matches nested objects.

@@ -4,6 +4,7 @@
 
 pub mod header_fields;
 pub mod json;
+pub mod logfmt;
 
 use std::borrow::Cow;
 
@@ -152,7 +153,9 @@ pub fn read_kept_occurrence(
     let first_line = first_line(record.text);
     // `range`: where a text header's message lies in the record's text.
     let (mut timestamp, mut level, logger, message, body, range): (_, _, _, Cow<str>, Cow<str>, _) =
-        match json::parse(first_line, read_at) {
+        match json::parse(first_line, read_at)
+            .or_else(|| logfmt_record(record.text, first_line, read_at))
+        {
             Some(json) => {
                 let body = match &json.stack {
                     Some(stack)
@@ -228,6 +231,17 @@ pub fn read_kept_occurrence(
         clamped_time: future,
         template_text,
     })
+}
+
+/// A record whose first line is logfmt: its fields, with the lines after it (a stack trace
+/// printed after the line) as its stack when it has no stack field.
+fn logfmt_record(text: &str, first_line: &str, read_at: DateTime<Utc>) -> Option<json::JsonRecord> {
+    let mut fields = logfmt::parse(first_line, read_at)?;
+    let rest = text[first_line.len()..].trim_start_matches(['\r', '\n']);
+    if fields.stack.is_none() && !rest.is_empty() {
+        fields.stack = Some(rest.to_string());
+    }
+    Some(fields)
 }
 
 /// The first line of `text`, as `lines()` gives it (without a `\r` before its newline).

@@ -1,0 +1,125 @@
+//! Log formats read end to end through a file source: each family's records keep their own
+//! time, level and logger, and group as the same error when they are the same error.
+
+mod common;
+
+use common::Luffy;
+use serde_json::Value;
+
+/// Fetches `log` from a file source of a new service `web`; returns the clusters, by title.
+fn clusters_of(log: &str) -> Vec<(String, u64, String, String)> {
+    let luffy = Luffy::new();
+    let path = luffy.file("app.log", log);
+    luffy.ok(&["service", "add", "web"]);
+    luffy.ok(&[
+        "source",
+        "add",
+        "web",
+        "app",
+        "--kind",
+        "file",
+        "--path",
+        path.to_str().unwrap(),
+    ]);
+    luffy.ok(&["trigger", "fetch", "web"]);
+    let clusters: Value = serde_json::from_str(&luffy.ok(&["clusters", "--json"])).unwrap();
+    let mut out: Vec<(String, u64, String, String)> = clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["title"].as_str().unwrap().to_string(),
+                c["count"].as_u64().unwrap(),
+                c["first_seen"].as_str().unwrap().to_string(),
+                c["last_seen"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn row(title: &str, count: u64, first: &str, last: &str) -> (String, u64, String, String) {
+    (
+        title.to_string(),
+        count,
+        first.to_string(),
+        last.to_string(),
+    )
+}
+
+#[test]
+fn go_log_records_keep_their_own_times() {
+    let log = "2024/01/15 08:01:32 INFO listening on :8080\n\
+               2024/01/15 08:01:33 ERROR upstream api-2 unhealthy\n\
+               2024/01/15 08:05:10.250000 ERROR upstream api-7 unhealthy\n";
+    assert_eq!(
+        clusters_of(log),
+        [row(
+            "upstream <*> unhealthy",
+            2,
+            "2024-01-15T08:01:33.000Z",
+            "2024-01-15T08:05:10.250Z"
+        )]
+    );
+}
+
+#[test]
+fn syslog_records_of_one_program_group_whatever_its_pid() {
+    let log = "Jan 15 08:00:02 web-1 shop[2340]: ERROR upstream 10.0.0.5 timed out\n\
+               Jan 15 08:00:07 web-1 shop[2388]: ERROR upstream 10.0.0.9 timed out\n\
+               Jan 15 08:00:09 web-2 shop[17]: ERROR upstream 10.0.0.5 timed out\n";
+    assert_eq!(
+        clusters_of(log),
+        [row(
+            "upstream <IP> timed out",
+            3,
+            "2024-01-15T08:00:02.000Z",
+            "2024-01-15T08:00:09.000Z"
+        )]
+    );
+}
+
+#[test]
+fn monolog_errors_are_events_and_its_infos_are_not() {
+    let log = "[2024-01-15T08:00:18.054000+00:00] app.INFO: order 1 placed {\"order\":1} []\n\
+               [2024-01-15T08:00:19.000000+01:00] app.ERROR: payment failed for order 1 {\"order\":1} []\n\
+               [2024-01-15T08:00:20.500000+00:00] app.ERROR: payment failed for order 2 {\"order\":2} []\n";
+    let clusters = clusters_of(log);
+    assert_eq!(clusters.len(), 1, "{clusters:?}");
+    let (_, count, first, last) = &clusters[0];
+    assert_eq!(
+        (*count, first.as_str(), last.as_str()),
+        (2, "2024-01-15T07:00:19.000Z", "2024-01-15T08:00:20.500Z")
+    );
+}
+
+#[test]
+fn logfmt_records_are_read_by_their_keys_and_a_trace_after_one_belongs_to_it() {
+    let log = "time=\"2024-01-15T08:00:00Z\" level=info msg=\"started\"\n\
+               time=\"2024-01-15T08:00:01Z\" level=error msg=\"payment for order 17 failed\" order=17\n\
+               ts=2024-01-15T08:00:02.5Z level=error msg=\"payment for order 18 failed\" order=18\n\
+               time=\"2024-01-15T08:00:03Z\" level=error msg=\"lookup failed\"\n\
+               Traceback (most recent call last):\n  \
+               File \"/app/api.py\", line 10, in handler\n    \
+               do()\n\
+               KeyError: 'user-9'\n";
+    assert_eq!(
+        clusters_of(log),
+        [
+            row(
+                "KeyError: 'user-9'",
+                1,
+                "2024-01-15T08:00:03.000Z",
+                "2024-01-15T08:00:03.000Z"
+            ),
+            row(
+                "payment for order <NUM> failed",
+                2,
+                "2024-01-15T08:00:01.000Z",
+                "2024-01-15T08:00:02.500Z"
+            ),
+        ]
+    );
+}
