@@ -123,3 +123,54 @@ fn logfmt_records_are_read_by_their_keys_and_a_trace_after_one_belongs_to_it() {
         ]
     );
 }
+
+#[test]
+fn klog_records_keep_their_time_and_leave_thread_and_file_out_of_the_title() {
+    let log = "I0115 08:00:01.000000      15 controller.go:120] starting\n\
+               E0115 08:00:09.386000      15 controller.go:144] sync of pod web-1 failed\n\
+               E0115 08:00:12.100000      22 controller.go:144] sync of pod web-2 failed\n";
+    assert_eq!(
+        clusters_of(log),
+        [row(
+            "sync of pod <*> failed",
+            2,
+            "2024-01-15T08:00:09.386Z",
+            "2024-01-15T08:00:12.100Z"
+        )]
+    );
+}
+
+#[test]
+fn ruby_logger_exceptions_are_exception_clusters() {
+    let log = "I, [2024-01-15T08:00:27.000000 #9313]  INFO -- : Started GET /users/1\n\
+               E, [2024-01-15T08:00:28.616000 #9313] ERROR -- : undefined method 'name' for nil (NoMethodError)\n\
+               /app/app/models/user.rb:17:in 'User#display_name'\n\
+               /app/app/controllers/users_controller.rb:9:in 'UsersController#show'\n\
+               E, [2024-01-15T08:01:02.000001 #9313] ERROR -- web: undefined method 'name' for nil (NoMethodError)\n\
+               /app/app/models/user.rb:17:in 'User#display_name'\n\
+               /app/app/controllers/users_controller.rb:9:in 'UsersController#show'\n";
+    let luffy = Luffy::new();
+    let path = luffy.file("app.log", log);
+    luffy.ok(&["service", "add", "web"]);
+    luffy.ok(&[
+        "source",
+        "add",
+        "web",
+        "app",
+        "--kind",
+        "file",
+        "--path",
+        path.to_str().unwrap(),
+    ]);
+    luffy.ok(&["trigger", "fetch", "web"]);
+    let clusters: Value = serde_json::from_str(&luffy.ok(&["clusters", "--json"])).unwrap();
+    let clusters = clusters.as_array().unwrap();
+    assert_eq!(clusters.len(), 1, "{clusters:?}");
+    let c = &clusters[0];
+    assert_eq!(c["kind"], "exception");
+    assert_eq!(c["exception_type"], "NoMethodError");
+    assert_eq!(c["title"], "NoMethodError: undefined method 'name' for nil");
+    assert_eq!(c["count"], 2);
+    assert_eq!(c["first_seen"], "2024-01-15T08:00:28.616Z");
+    assert_eq!(c["last_seen"], "2024-01-15T08:01:02.000Z");
+}

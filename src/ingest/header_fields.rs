@@ -19,6 +19,9 @@ pub struct Header {
 /// Reads the header of `line`. A timestamp without a zone is UTC; one without a year (syslog)
 /// takes the year of `now`, or the year before when that would put it in the future.
 pub fn read(line: &str, now: DateTime<Utc>) -> Header {
+    if let Some(header) = prefixed(line, now) {
+        return header;
+    }
     let message = crate::template::header_end::message(line);
     let message_start = line.len() - message.len();
     let head = &line[..message_start];
@@ -49,6 +52,90 @@ pub fn read(line: &str, now: DateTime<Utc>) -> Header {
         logger,
         message_start,
     }
+}
+
+/// Headers whose fixed shape names their fields outright, told by their first bytes:
+/// Ruby's `Logger` (`E, [2026-11-27T08:00:28.616000 #9313] ERROR -- progname: message`) and
+/// klog/glog (`E1127 08:00:09.386000   15 controller.go:144] message`). The pid, thread id and
+/// file:line in them are context: neither logger nor message.
+fn prefixed(line: &str, now: DateTime<Utc>) -> Option<Header> {
+    let b = line.as_bytes();
+    if b.len() < 8 || !matches!(b[0], b'D' | b'I' | b'W' | b'E' | b'F' | b'A' | b'U') {
+        return None;
+    }
+    if b[1] == b',' {
+        ruby_logger(line)
+    } else {
+        klog(line, now)
+    }
+}
+
+/// `E, [2026-11-27T08:00:28.616000 #9313] ERROR -- progname: message` (the progname may be
+/// empty: `-- : message`).
+fn ruby_logger(line: &str) -> Option<Header> {
+    let rest = line.get(1..)?.strip_prefix(", [")?;
+    let (inside, after) = rest.split_once("] ")?;
+    let (time, _pid) = inside.rsplit_once(" #")?;
+    let after = after.trim_start();
+    let (level_name, after) = after.split_once(' ')?;
+    let level = Level::parse(level_name)?;
+    let after = after.trim_start().strip_prefix("--")?;
+    let (progname, _) = after.split_once(':')?;
+    let colon = line.len() - after.len() + progname.len();
+    let message_start = colon + 1 + usize::from(line.as_bytes().get(colon + 1) == Some(&b' '));
+    let progname = progname.trim();
+    Some(Header {
+        timestamp: iso(time),
+        level: Some(level),
+        logger: (!progname.is_empty()).then(|| progname.to_string()),
+        message_start,
+    })
+}
+
+/// `E1127 08:00:09.386000   15 controller.go:144] message`: the level letter, month and day,
+/// the time (no year: the latest such time not in the future), the thread id and the source
+/// file, then `] `.
+fn klog(line: &str, now: DateTime<Utc>) -> Option<Header> {
+    let b = line.as_bytes();
+    let level = match b[0] {
+        b'I' => Level::Info,
+        b'W' => Level::Warn,
+        b'E' => Level::Error,
+        b'F' => Level::Fatal,
+        _ => return None,
+    };
+    let (month, day) = (digits(b, 1, 2)?, digits(b, 3, 2)?);
+    if b.get(5) != Some(&b' ') {
+        return None;
+    }
+    let (h, m, sec) = clock(line.get(6..)?)?;
+    let (nanos, time_end) = fraction(b, 14);
+    let end = time_end + line.get(time_end..)?.find("] ")?;
+    // the words between the time and `] ` are a thread id and a `file:line`
+    let mut context = line[time_end..end].split_whitespace();
+    let thread = context.next()?;
+    let file = context.next()?;
+    if context.next().is_some()
+        || !thread.bytes().all(|c| c.is_ascii_digit())
+        || !file.contains(':')
+    {
+        return None;
+    }
+    let at = |year: i32| {
+        NaiveDate::from_ymd_opt(year, month, day)
+            .and_then(|d| d.and_hms_nano_opt(h, m, sec, nanos))
+            .map(|naive| Utc.from_utc_datetime(&naive))
+    };
+    let timestamp = match at(now.year()) {
+        Some(t) if t <= now + chrono::Duration::days(1) => Some(t),
+        _ => at(now.year() - 1),
+    };
+    Some(Header {
+        timestamp,
+        level: Some(level),
+        logger: None,
+        message_start: end + 2,
+    })
 }
 
 /// `channel.LEVEL` (Monolog's `app.ERROR`): the channel and the level, when the part after the
@@ -87,6 +174,16 @@ pub fn level_word(word: &str) -> Option<Level> {
     let word =
         word.trim_matches(|c: char| matches!(c, '[' | ']' | '(' | ')' | ':' | '|' | '<' | '>'));
     let word = word.strip_prefix("level=").unwrap_or(word);
+    // klog/glog's level letter and date, `E1127`
+    if word.len() == 5 && word.as_bytes()[1..].iter().all(u8::is_ascii_digit) {
+        return match word.as_bytes()[0] {
+            b'I' => Some(Level::Info),
+            b'W' => Some(Level::Warn),
+            b'E' => Some(Level::Error),
+            b'F' => Some(Level::Fatal),
+            _ => None,
+        };
+    }
     // One-letter levels (glog `E1015`, `W`) only count in their short forms.
     if word.len() == 1 {
         return match word {
@@ -473,6 +570,59 @@ mod tests {
             (h.level, h.logger.as_deref()),
             (None, Some("com.acme.Error"))
         );
+    }
+
+    #[test]
+    fn ruby_logger_headers_name_time_level_and_progname() {
+        let line = "E, [2026-11-27T08:00:28.616000 #9313] ERROR -- : undefined method 'name' for nil (NoMethodError)";
+        let h = read(line, now());
+        assert_eq!(
+            h.timestamp,
+            Some(at_micros(2026, 11, 27, 8, 0, 28, 616_000))
+        );
+        assert_eq!((h.level, h.logger.as_deref()), (Some(Level::Error), None));
+        assert_eq!(
+            &line[h.message_start..],
+            "undefined method 'name' for nil (NoMethodError)"
+        );
+        let line = "W, [2026-11-27T08:00:29.000001 #9313]  WARN -- billing: card expires soon";
+        let h = read(line, now());
+        assert_eq!(h.timestamp, Some(at_micros(2026, 11, 27, 8, 0, 29, 1)));
+        assert_eq!(
+            (h.level, h.logger.as_deref()),
+            (Some(Level::Warn), Some("billing"))
+        );
+        assert_eq!(&line[h.message_start..], "card expires soon");
+        // a line that only starts like one is read as any other
+        let h = read("E, [not a logger line", now());
+        assert_eq!(h.timestamp, None);
+    }
+
+    #[test]
+    fn klog_headers_keep_thread_and_file_out_of_the_message() {
+        let line = "E1127 08:00:09.386000      15 controller.go:144] sync of pod web-1 failed";
+        let later = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+        let h = read(line, later);
+        assert_eq!(h.timestamp, Some(at_micros(2026, 11, 27, 8, 0, 9, 386_000)));
+        assert_eq!((h.level, h.logger.as_deref()), (Some(Level::Error), None));
+        assert_eq!(&line[h.message_start..], "sync of pod web-1 failed");
+        assert_eq!(level_word("E1127"), Some(Level::Error));
+        assert_eq!(level_word("I0102"), Some(Level::Info));
+        // no year: around New Year, a December time read in January is last year's
+        let january = Utc.with_ymd_and_hms(2027, 1, 1, 0, 5, 0).unwrap();
+        let h = read("W1231 23:59:59.900000 7 main.go:1] late", january);
+        assert_eq!(
+            h.timestamp,
+            Some(at_micros(2026, 12, 31, 23, 59, 59, 900_000))
+        );
+        assert_eq!(h.level, Some(Level::Warn));
+        // and a January time read on New Year's Eve is this year's
+        let eve = Utc.with_ymd_and_hms(2026, 12, 31, 23, 0, 0).unwrap();
+        let h = read("I0101 00:00:01.000000 7 main.go:1] early", eve);
+        assert_eq!(h.timestamp, Some(at_micros(2026, 1, 1, 0, 0, 1, 0)));
+        // not klog: a code that looks like its level and date, with no time after it
+        let h = read("E1127 is an error code", later);
+        assert_eq!((h.timestamp, h.message_start), (None, 0));
     }
 
     #[test]

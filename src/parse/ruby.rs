@@ -1,6 +1,7 @@
 //! Ruby backtraces: `file:line:in 'meth': message (ClassName)` first line, `from file:line:in ...`
 //! lines, `block (2 levels) in`, Ruby 3.4 `'Klass#meth'` quoting and the older backtick form,
-//! causes printed as further first lines, and the Rails log form `Class (message):` + frame lines.
+//! causes printed as further first lines, the Rails log form `Class (message):` + frame lines,
+//! and the form Ruby's `Logger` prints an exception in: `message (Class)` + frame lines.
 
 use super::trace::{
     append_line, is_type_name, parse_num, push_frame, ExceptionInfo, Frame, Language,
@@ -67,13 +68,30 @@ fn first_line_exception(rest: &str) -> Option<(&str, &str)> {
 
 /// Whether the text holds a Ruby backtrace.
 pub fn detect(text: &str) -> bool {
+    let mut previous = None;
     text.lines().take(256).any(|l| {
-        is_from_line(l)
+        let logger_form =
+            previous.is_some_and(|p| logger_header(p).is_some()) && location(l).is_some();
+        previous = Some(l);
+        logger_form
+            || is_from_line(l)
             || location(l).is_some_and(|loc| {
                 first_line_exception(loc.rest).is_some_and(|(t, _)| !t.is_empty())
             })
             || rails_header(l).is_some()
     })
+}
+
+/// `undefined method 'name' for nil (NoMethodError)`: an exception as Ruby's `Logger` prints
+/// it, message then class in parentheses (its backtrace follows, one location a line).
+fn logger_header(line: &str) -> Option<(&str, &str)> {
+    if location(line).is_some() {
+        return None; // a backtrace's own first line: `file:1:in 'm': message (Class)`
+    }
+    let body = line.trim().strip_suffix(')')?;
+    let (msg, ty) = body.rsplit_once(" (")?;
+    (is_type_name(ty) && ty.bytes().next().is_some_and(|b| b.is_ascii_uppercase()))
+        .then_some((ty, msg))
 }
 
 /// `ActiveRecord::RecordNotFound (Couldn't find User with 'id'=42):`.
@@ -98,7 +116,14 @@ fn exception(ty: &str, msg: &str, parent: Option<usize>) -> ExceptionInfo {
 pub fn parse(text: &str) -> Option<ParsedException> {
     let mut chain: Vec<ExceptionInfo> = Vec::new();
     let mut in_message = false;
-    for line in text.lines() {
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if chain.is_empty() && lines.peek().is_some_and(|next| location(next).is_some()) {
+            if let Some((ty, msg)) = logger_header(line) {
+                chain.push(exception(ty, msg, None));
+                continue;
+            }
+        }
         if line.trim().is_empty() {
             in_message = false;
             continue;
@@ -195,6 +220,21 @@ mod tests {
             "invalid config\nmissing key: database.url\nmissing key: redis.url"
         );
         assert_eq!(p.chain[0].frames.len(), 2);
+    }
+
+    #[test]
+    fn logger_form() {
+        let text = "undefined method 'name' for nil (NoMethodError)\n\
+                    /app/app/models/user.rb:17:in 'User#display_name'\n\
+                    /app/app/controllers/users_controller.rb:9:in 'UsersController#show'";
+        let p = corpus(text);
+        let e = &p.chain[0];
+        assert_eq!(e.exception_type, "NoMethodError");
+        assert_eq!(e.message, "undefined method 'name' for nil");
+        let functions: Vec<&str> = e.frames.iter().map(|f| f.function.as_str()).collect();
+        assert_eq!(functions, ["User#display_name", "UsersController#show"]);
+        // a message in parentheses with no backtrace after it is no exception
+        assert!(!detect("retrying later (Timeout)\nnext line"));
     }
 
     #[test]
