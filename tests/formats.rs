@@ -174,3 +174,19 @@ fn ruby_logger_exceptions_are_exception_clusters() {
     assert_eq!(c["first_seen"], "2024-01-15T08:00:28.616Z");
     assert_eq!(c["last_seen"], "2024-01-15T08:01:02.000Z");
 }
+
+#[test]
+fn spring_boot_records_of_one_logger_group_whatever_the_thread() {
+    let log = "2024-01-15T08:00:01.123+01:00 ERROR 4242 --- [nio-8080-exec-1] c.a.shop.OrderService   : payment for order 17 failed\n\
+               2024-01-15T08:00:02.500+01:00 ERROR 4242 --- [nio-8080-exec-93] c.a.shop.OrderService   : payment for order 18 failed\n\
+               2024-01-15T08:00:03.000+01:00 ERROR 4242 --- [shop] [scheduling-1] c.a.shop.OrderService : payment for order 19 failed\n";
+    assert_eq!(
+        clusters_of(log),
+        [row(
+            "payment for order <NUM> failed",
+            3,
+            "2024-01-15T07:00:01.123Z",
+            "2024-01-15T07:00:03.000Z"
+        )]
+    );
+}

@@ -23,9 +23,9 @@ pub fn read(line: &str, now: DateTime<Utc>) -> Header {
         return header;
     }
     let message = crate::template::header_end::message(line);
-    let message_start = line.len() - message.len();
+    let mut message_start = line.len() - message.len();
     let head = &line[..message_start];
-    let level = if head.is_empty() {
+    let mut level = if head.is_empty() {
         // No header found: a level may still lead the line (`ERROR: ...`, `[error] ...`).
         line.split_whitespace().next().and_then(level_word)
     } else if head.is_ascii() {
@@ -38,13 +38,13 @@ pub fn read(line: &str, now: DateTime<Utc>) -> Header {
         // Monolog names the level after its channel: `app.ERROR:`.
         if let Some((channel, channel_level)) = logger.as_deref().and_then(channel_level) {
             logger = Some(channel.to_string());
-            return Header {
-                timestamp: timestamp(line.trim_start(), now),
-                level: Some(channel_level),
-                logger,
-                message_start,
-            };
+            level = Some(channel_level);
         }
+    }
+    if !head.is_empty() {
+        let (start, named) = skip_context(line, message_start);
+        message_start = start;
+        logger = named.map(str::to_string).or(logger);
     }
     Header {
         timestamp: timestamp(line.trim_start(), now),
@@ -52,6 +52,85 @@ pub fn read(line: &str, now: DateTime<Utc>) -> Header {
         logger,
         message_start,
     }
+}
+
+/// Context that some formats print after the part of the header the shape finds, and that is
+/// no part of the message: Spring Boot's `--- [thread] logger : `, nginx's `2340#2340: *1 `,
+/// a caller's `file.go:42` (zap, slog) and a Rust target `shop::order: ` (`tracing`). Returns
+/// where the message starts after it, and the logger it names.
+fn skip_context(line: &str, mut start: usize) -> (usize, Option<&str>) {
+    let mut logger = None;
+    let word_end = |from: usize| {
+        line[from..]
+            .find(|c: char| c.is_ascii_whitespace())
+            .map_or(line.len(), |n| from + n)
+    };
+    let skip_space = |from: usize| {
+        line[from..]
+            .find(|c: char| !c.is_ascii_whitespace())
+            .map_or(line.len(), |n| from + n)
+    };
+    let rest = &line[start..];
+    if let Some(after) = rest.strip_prefix("--- ") {
+        // Spring Boot: `--- [app] [thread] logger   : message`
+        let mut pos = start + (rest.len() - after.len());
+        while line[pos..].starts_with('[') {
+            let Some(close) = line[pos..].find("] ") else {
+                return (start, None);
+            };
+            pos = skip_space(pos + close + 2);
+        }
+        let end = word_end(pos);
+        let colon = skip_space(end);
+        if line[colon..].starts_with(": ") && end > pos {
+            return (colon + 2, Some(&line[pos..end]));
+        }
+        return (start, None);
+    }
+    // nginx: `2340#2340: *1 connect() failed`
+    let end = word_end(start);
+    let word = &line[start..end];
+    if let Some((pid, tid)) = word.strip_suffix(':').and_then(|w| w.split_once('#')) {
+        if !pid.is_empty()
+            && [pid, tid]
+                .iter()
+                .all(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        {
+            start = skip_space(end);
+            let next = word_end(start);
+            if line[start..next]
+                .strip_prefix('*')
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            {
+                start = skip_space(next);
+            }
+            return (start, None);
+        }
+    }
+    // a caller `dir/file.go:42` before the message (zap's console encoder, slog)
+    if end < line.len() && is_caller(word) {
+        start = skip_space(end);
+    }
+    // `tracing`: a module path target ending in `:`
+    let end = word_end(start);
+    let word = &line[start..end];
+    if end < line.len() && word.len() > 3 && word.ends_with(':') && word.contains("::") {
+        logger = Some(&word[..word.len() - 1]);
+        start = skip_space(end);
+    }
+    (start, logger)
+}
+
+/// `file.ext:42` (with a path before it or not): where a log call is.
+fn is_caller(word: &str) -> bool {
+    let Some((file, line)) = word.rsplit_once(':') else {
+        return false;
+    };
+    !line.is_empty()
+        && line.bytes().all(|b| b.is_ascii_digit())
+        && file.rsplit_once('.').is_some_and(|(name, ext)| {
+            !name.is_empty() && !ext.is_empty() && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
 }
 
 /// Headers whose fixed shape names their fields outright, told by their first bytes:
@@ -623,6 +702,48 @@ mod tests {
         // not klog: a code that looks like its level and date, with no time after it
         let h = read("E1127 is an error code", later);
         assert_eq!((h.timestamp, h.message_start), (None, 0));
+    }
+
+    #[test]
+    fn context_after_the_header_is_neither_logger_nor_message() {
+        for (line, logger, message) in [
+            (
+                "2026-11-27T08:00:01.123+01:00 ERROR 4242 --- [nio-8080-exec-1] c.a.shop.OrderService   : order failed",
+                Some("c.a.shop.OrderService"),
+                "order failed",
+            ),
+            (
+                "2026-11-27T08:00:01.123Z ERROR 4242 --- [shop] [nio-8080-exec-7] c.a.shop.OrderService : order failed",
+                Some("c.a.shop.OrderService"),
+                "order failed",
+            ),
+            (
+                "2026/11/27 08:00:02 [error] 2340#2340: *1 connect() failed (111: Connection refused)",
+                None,
+                "connect() failed (111: Connection refused)",
+            ),
+            (
+                "2026-11-27T08:00:01.123Z\tERROR\tshop/order.go:42\torder failed",
+                None,
+                "order failed",
+            ),
+            (
+                "2026-11-27T08:00:01.123456Z ERROR shop::order: order failed",
+                Some("shop::order"),
+                "order failed",
+            ),
+            // nothing to skip
+            (
+                "2026-11-27 08:00:01 ERROR db: order.go:42 is the caller",
+                None,
+                "db: order.go:42 is the caller",
+            ),
+        ] {
+            let h = read(line, now());
+            assert_eq!(h.logger.as_deref(), logger, "{line}");
+            assert_eq!(&line[h.message_start..], message, "{line}");
+            assert_eq!(h.level, Some(Level::Error), "{line}");
+        }
     }
 
     #[test]
