@@ -133,12 +133,17 @@ fn is_caller(word: &str) -> bool {
         })
 }
 
-/// Headers whose fixed shape names their fields outright, told by their first bytes:
+/// Headers whose fixed shape names their fields outright, told by their first bytes: syslog
+/// with its priority (RFC 5424 `<11>1 2026-11-27T08:00:02Z host app 2340 ID47 - message`, or
+/// RFC 3164 `<11>Nov 27 08:00:02 host app[2340]: message`),
 /// Ruby's `Logger` (`E, [2026-11-27T08:00:28.616000 #9313] ERROR -- progname: message`) and
 /// klog/glog (`E1127 08:00:09.386000   15 controller.go:144] message`). The pid, thread id and
 /// file:line in them are context: neither logger nor message.
 fn prefixed(line: &str, now: DateTime<Utc>) -> Option<Header> {
     let b = line.as_bytes();
+    if b.first() == Some(&b'<') {
+        return syslog_priority(line, now);
+    }
     if b.len() < 8 || !matches!(b[0], b'D' | b'I' | b'W' | b'E' | b'F' | b'A' | b'U') {
         return None;
     }
@@ -147,6 +152,70 @@ fn prefixed(line: &str, now: DateTime<Utc>) -> Option<Header> {
     } else {
         klog(line, now)
     }
+}
+
+/// A syslog line that starts with its priority `<PRI>`: the level is the priority's severity.
+fn syslog_priority(line: &str, now: DateTime<Utc>) -> Option<Header> {
+    let close = line.get(..6)?.find('>')?;
+    let priority: u32 = line[1..close].parse().ok()?;
+    let level = match priority % 8 {
+        0..=2 => Level::Fatal,
+        3 => Level::Error,
+        4 => Level::Warn,
+        5 | 6 => Level::Info,
+        _ => Level::Debug,
+    };
+    let rest = &line[close + 1..];
+    let offset = close + 1;
+    if rest.starts_with("1 ") {
+        // RFC 5424: TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG
+        let mut pos = offset + 2;
+        let mut words = [""; 5];
+        for word in &mut words {
+            let (start, end) = next_word(line, pos)?;
+            *word = &line[start..end];
+            pos = end;
+        }
+        let [time, _host, app, _procid, _msgid] = words;
+        let mut start = pos + line[pos..].find(|c: char| c != ' ').unwrap_or(0);
+        if line[start..].starts_with('-') {
+            start += 1;
+        } else {
+            // structured data: `[id k="v" ...]` groups, a `]` inside a value escaped
+            while line[start..].starts_with('[') {
+                let b = line.as_bytes();
+                let mut at = start + 1;
+                while at < b.len() && b[at] != b']' {
+                    at += if b[at] == b'\\' { 2 } else { 1 };
+                }
+                start = (at + 1).min(line.len());
+            }
+        }
+        let start = start + usize::from(line[start..].starts_with(' '));
+        let start = start + usize::from(line[start..].starts_with('\u{feff}')) * 3;
+        return Some(Header {
+            timestamp: DateTime::parse_from_rfc3339(time)
+                .ok()
+                .map(|t| t.with_timezone(&Utc)),
+            level: Some(level),
+            logger: (app != "-").then(|| app.to_string()),
+            message_start: start,
+        });
+    }
+    // RFC 3164 after its priority: read as any syslog line, with the priority's level
+    let inner = read(rest, now);
+    Some(Header {
+        level: Some(level),
+        message_start: inner.message_start + offset,
+        ..inner
+    })
+}
+
+/// The next word of `line` at or after `pos`, split at spaces: where it starts and ends.
+fn next_word(line: &str, pos: usize) -> Option<(usize, usize)> {
+    let start = pos + line.get(pos..)?.find(|c: char| c != ' ')?;
+    let end = line[start..].find(' ').map_or(line.len(), |n| start + n);
+    Some((start, end))
 }
 
 /// `E, [2026-11-27T08:00:28.616000 #9313] ERROR -- progname: message` (the progname may be
@@ -744,6 +813,34 @@ mod tests {
             assert_eq!(&line[h.message_start..], message, "{line}");
             assert_eq!(h.level, Some(Level::Error), "{line}");
         }
+    }
+
+    #[test]
+    fn syslog_priorities_give_the_level() {
+        let line = "<11>1 2026-11-27T08:00:02.123Z web-1 shop 2340 ID47 - upstream timed out";
+        let h = read(line, now());
+        assert_eq!(h.timestamp, Some(at_micros(2026, 11, 27, 8, 0, 2, 123_000)));
+        assert_eq!(
+            (h.level, h.logger.as_deref()),
+            (Some(Level::Error), Some("shop"))
+        );
+        assert_eq!(&line[h.message_start..], "upstream timed out");
+        let line = r#"<165>1 2026-11-27T08:00:02+01:00 web-1 shop - - [origin ip="10.0.0.1"][meta x="a\]b"] disk almost full"#;
+        let h = read(line, now());
+        assert_eq!(h.timestamp, Some(at_micros(2026, 11, 27, 7, 0, 2, 0)));
+        assert_eq!(h.level, Some(Level::Info));
+        assert_eq!(&line[h.message_start..], "disk almost full");
+        let line = "<12>Nov 27 08:00:02 web-1 shop[2340]: retrying";
+        let h = read(line, Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap());
+        assert_eq!(h.timestamp, Some(at_micros(2026, 11, 27, 8, 0, 2, 0)));
+        assert_eq!(
+            (h.level, h.logger.as_deref()),
+            (Some(Level::Warn), Some("shop"))
+        );
+        assert_eq!(&line[h.message_start..], "retrying");
+        // not a priority
+        assert_eq!(read("<html> broke", now()).level, None);
+        assert_eq!(read("<1>1 broken", now()).timestamp, None);
     }
 
     #[test]

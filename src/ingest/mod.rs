@@ -267,7 +267,8 @@ pub fn is_plainly_below(record: &LogRecord<'_>, threshold: Level) -> bool {
 /// [`is_plainly_below`] of a record known to be one line (the caller assembled it).
 pub fn is_plainly_below_line(record: &LogRecord<'_>, threshold: Level) -> bool {
     let text = record.text;
-    if record.level.is_some() || text.starts_with('{') {
+    // JSON fields and a syslog priority (`<11>`) say the level where no word does
+    if record.level.is_some() || text.starts_with('{') || text.starts_with('<') {
         return false;
     }
     // The first level word among the first eight words (split as `split_ascii_whitespace`
