@@ -10,6 +10,7 @@ use crate::duration::{parse_hours, parse_minutes};
 use crate::service::{
     parse_email_flag, parse_repo_url, parse_webhook_flag, Cleared, ServiceId, Toggle,
 };
+use crate::sources::wrapper::LineFormat;
 use crate::sources::SourceKind;
 use crate::tasks;
 
@@ -261,6 +262,10 @@ pub struct SourceOptions {
     /// file: start the first fetch at the end of the file instead of its start
     #[arg(long, help_heading = "File")]
     pub from_end: bool,
+    /// file: how lines are wrapped: cri (Kubernetes), docker (json-file), plain, or auto (told
+    /// from each file's first line) [default: auto]
+    #[arg(long, value_name = "FORMAT", value_parser = parse_line_format, help_heading = "File")]
+    pub format: Option<LineFormat>,
     /// elasticsearch, opensearch, loki: the server's base URL
     #[arg(long, value_name = "URL", help_heading = "Remote")]
     pub url: Option<String>,
@@ -435,4 +440,8 @@ pub struct CompletionsArgs {
 /// The clap command, for completions and for tests.
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
+}
+
+fn parse_line_format(text: &str) -> Result<LineFormat, String> {
+    text.parse()
 }

@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::fmt::Write as _;
+
 use common::Luffy;
 use serde_json::Value;
 
@@ -189,4 +191,167 @@ fn spring_boot_records_of_one_logger_group_whatever_the_thread() {
             "2024-01-15T07:00:03.000Z"
         )]
     );
+}
+
+/// `lines` as Kubernetes' CRI format writes them, one a millisecond from `08:00:00`, on stderr;
+/// a line given as `(text, true)` is cut in two `P` + `F` parts.
+fn cri(lines: &[(&str, bool)]) -> String {
+    let mut out = String::new();
+    for (i, (line, split)) in lines.iter().enumerate() {
+        let time = format!("2024-01-15T08:00:00.{:03}000000Z", i + 1);
+        if *split {
+            let (a, b) = line.split_at(line.len() / 2);
+            let _ = writeln!(out, "{time} stderr P {a}\n{time} stderr F {b}");
+        } else {
+            let _ = writeln!(out, "{time} stderr F {line}");
+        }
+    }
+    out
+}
+
+const PYTHON_TRACE: [&str; 6] = [
+    "Traceback (most recent call last):",
+    "  File \"/app/api.py\", line 10, in handler",
+    "    do()",
+    "  File \"/app/db.py\", line 5, in do",
+    "    raise KeyError(key)",
+    "KeyError: 'user-9'",
+];
+
+#[test]
+fn a_trace_inside_cri_lines_is_one_event_at_the_runtime_time() {
+    let mut lines: Vec<(&str, bool)> = vec![("ERROR:app:lookup failed", false)];
+    lines.extend(PYTHON_TRACE.iter().map(|l| (*l, false)));
+    // the same error again, with lines the runtime wrote in parts
+    lines.push(("ERROR:app:lookup failed", true));
+    lines.extend(
+        PYTHON_TRACE
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (*l, i % 2 == 1)),
+    );
+    assert_eq!(
+        clusters_of(&cri(&lines)),
+        [row(
+            "KeyError: 'user-9'",
+            2,
+            "2024-01-15T08:00:00.001Z",
+            "2024-01-15T08:00:00.008Z"
+        )]
+    );
+}
+
+#[test]
+fn a_trace_inside_docker_json_lines_is_one_event() {
+    let trace = [
+        "2024-01-15 08:00:01,500 ERROR [main] c.a.Api - request failed",
+        "java.lang.IllegalStateException: order 7 is not payable",
+        "\tat com.acme.pay.OrderService.pay(OrderService.java:120)",
+        "\tat com.acme.pay.PayController.post(PayController.java:57)",
+    ];
+    let mut log = String::new();
+    for (i, line) in trace.iter().chain(trace.iter()).enumerate() {
+        let text = serde_json::to_string(&format!("{line}\n")).unwrap();
+        let _ = writeln!(
+            log,
+            "{{\"log\":{text},\"stream\":\"stdout\",\"time\":\"2024-01-15T08:00:0{}.000000000Z\"}}",
+            i + 1
+        );
+    }
+    let clusters = clusters_of(&log);
+    assert_eq!(clusters.len(), 1, "{clusters:?}");
+    let (title, count, first, last) = &clusters[0];
+    assert_eq!(
+        title,
+        "java.lang.IllegalStateException: order 7 is not payable"
+    );
+    assert_eq!(
+        (*count, first.as_str(), last.as_str()),
+        (2, "2024-01-15T08:00:01.000Z", "2024-01-15T08:00:05.000Z")
+    );
+}
+
+#[test]
+fn a_part_of_a_line_at_the_end_of_a_file_waits_for_the_rest() {
+    let luffy = Luffy::new();
+    let path = luffy.path("app.log");
+    let mut lines: Vec<(&str, bool)> = PYTHON_TRACE.iter().map(|l| (*l, false)).collect();
+    lines.push((
+        "2024-01-15 08:00:09 ERROR db: connection to 10.0.0.1 refused",
+        true,
+    ));
+    let text = cri(&lines);
+    // the file ends inside the last line: its `P` part is there, its `F` part not yet
+    let cut = text.rfind(" stderr F ").unwrap();
+    let cut = text[..cut].rfind('\n').unwrap() + 1;
+    std::fs::write(&path, &text[..cut]).unwrap();
+    luffy.ok(&["service", "add", "web"]);
+    luffy.ok(&[
+        "source",
+        "add",
+        "web",
+        "app",
+        "--kind",
+        "file",
+        "--format",
+        "cri",
+        "--path",
+        path.to_str().unwrap(),
+    ]);
+    luffy.ok(&["trigger", "fetch", "web"]);
+    assert_eq!(
+        luffy.cluster_counts(),
+        [("KeyError: 'user-9'".to_string(), 1)]
+    );
+    std::fs::write(&path, &text).unwrap();
+    luffy.ok(&["trigger", "fetch", "web"]);
+    assert_eq!(
+        luffy.cluster_counts(),
+        [
+            ("KeyError: 'user-9'".to_string(), 1),
+            ("db: connection to <IP> refused".to_string(), 1)
+        ]
+    );
+}
+
+#[test]
+fn a_bad_line_format_is_refused_and_nothing_is_written() {
+    let luffy = Luffy::new();
+    luffy.ok(&["service", "add", "web"]);
+    let err = luffy.fails(
+        &[
+            "source",
+            "add",
+            "web",
+            "app",
+            "--kind",
+            "file",
+            "--path",
+            "/var/log/app.log",
+            "--format",
+            "json",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("unknown line format 'json'; use auto, plain, cri or docker"),
+        "{err}"
+    );
+    let err = luffy.fails(
+        &[
+            "source",
+            "add",
+            "web",
+            "cmd",
+            "--kind",
+            "command",
+            "--command",
+            "true",
+            "--format",
+            "cri",
+        ],
+        2,
+    );
+    assert!(err.contains("--format"), "{err}");
+    assert_eq!(luffy.ok(&["source", "list", "--json"]).trim(), "[]");
 }

@@ -53,6 +53,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
                 settings: SourceSettings::File(FileSettings {
                     path: log.to_string_lossy().into_owned(),
                     from_end: false,
+                    format: crate::sources::wrapper::LineFormat::Auto,
                 }),
                 is_active: true,
                 cursor: None,

@@ -9,6 +9,7 @@ use crate::cli::{SourceAddArgs, SourceCommand, SourceOptions, SourceRefArgs, Sou
 use crate::duration::parse_seconds;
 use crate::error::bad_input;
 use crate::service::ServiceId;
+use crate::sources::wrapper::LineFormat;
 use crate::sources::{
     CommandSettings, FileSettings, LogSource, LokiSettings, SearchSettings, Source, SourceKind,
     SourceSettings,
@@ -241,6 +242,7 @@ fn build(
                 _ => FileSettings {
                     path: required(options.path.as_deref(), "--path", kind)?,
                     from_end: false,
+                    format: LineFormat::Auto,
                 },
             };
             if let Some(path) = &options.path {
@@ -250,6 +252,9 @@ fn build(
                 return Err(bad_input("--path cannot be empty"));
             }
             file.from_end |= options.from_end;
+            if let Some(format) = options.format {
+                file.format = format;
+            }
             SourceSettings::File(file)
         }
         (SourceKind::Elasticsearch | SourceKind::Opensearch, current) => {
@@ -380,9 +385,10 @@ fn optional(field: &mut Option<String>, value: Option<&str>) {
 /// Refuses flags that do not apply to the kind, so that a typo is not silently ignored.
 fn reject_foreign_flags(kind: SourceKind, o: &SourceOptions) -> Result<()> {
     use SourceKind::{Command, Elasticsearch, File, Loki, Opensearch};
-    let flags: [(&str, bool, &[SourceKind]); 15] = [
+    let flags: [(&str, bool, &[SourceKind]); 16] = [
         ("--path", o.path.is_some(), &[File]),
         ("--from-end", o.from_end, &[File]),
+        ("--format", o.format.is_some(), &[File]),
         ("--url", o.url.is_some(), &[Elasticsearch, Opensearch, Loki]),
         ("--index", o.index.is_some(), &[Elasticsearch, Opensearch]),
         (

@@ -242,6 +242,7 @@ mod tests {
         FileSettings {
             path: path.to_string_lossy().into_owned(),
             from_end: false,
+            format: crate::sources::wrapper::LineFormat::Auto,
         }
     }
 
@@ -302,6 +303,7 @@ mod tests {
         let s = FileSettings {
             path: log.to_string_lossy().into_owned(),
             from_end: true,
+            format: crate::sources::wrapper::LineFormat::Auto,
         };
         assert_eq!(plan(&s, None).unwrap()[0].start, 10);
         let cursor = FileCursor::default();

@@ -8,6 +8,7 @@ pub mod loki;
 pub mod search;
 pub mod settings;
 pub mod since;
+pub mod wrapper;
 
 pub use settings::{CommandSettings, FileSettings, LokiSettings, SearchSettings, SourceSettings};
 

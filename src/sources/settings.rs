@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::wrapper::LineFormat;
+
 /// The settings of one source, by kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -23,6 +25,9 @@ pub struct FileSettings {
     /// Start the first fetch at the end of the file(s) instead of the start.
     #[serde(default)]
     pub from_end: bool,
+    /// How the lines are wrapped (a container runtime's format), or auto.
+    #[serde(default, skip_serializing_if = "LineFormat::is_auto")]
+    pub format: LineFormat,
 }
 
 /// An Elasticsearch or OpenSearch index pattern, queried with `_search`.

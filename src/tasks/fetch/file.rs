@@ -7,12 +7,14 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 
 use anyhow::{Context as _, Result};
+use chrono::{DateTime, Utc};
 
 use super::counts::FetchCounts;
 use super::pipeline::{Pending, Reader, Sink};
 use crate::ingest::LogRecord;
 use crate::parse::Assembler;
 use crate::sources::file::{self, FileCursor, Planned};
+use crate::sources::wrapper::{self, LineFormat};
 use crate::sources::FileSettings;
 
 /// Lines read between two commits.
@@ -47,12 +49,7 @@ pub(super) fn read(
             .with_context(|| format!("cannot open {}", item.path.display()))?;
         handle.seek(SeekFrom::Start(item.start))?;
         let mut blocks = Blocks::new(handle.take(item.end - item.start));
-        let mut file = FileLines {
-            assembler: Assembler::new(),
-            pos: item.start,
-            open_start: None,
-            batch_count: 0,
-        };
+        let mut file = FileLines::new(item.start, settings.format);
         while let Some(block) = blocks.next()? {
             // Valid UTF-8 is checked once per block; a block that is not is taken line by line.
             let text = std::str::from_utf8(block).ok();
@@ -66,7 +63,7 @@ pub(super) fn read(
                 };
                 file.line(&line, raw.len() as u64 + 1, reader, &mut events);
                 if file.batch_count >= limit {
-                    offsets[index] = file.open_start.unwrap_or(file.pos);
+                    offsets[index] = file.resume_at();
                     sink.send(events.take(), cursor_json(settings, &planned, &offsets)?)?;
                     file.batch_count = 0;
                     limit = batch;
@@ -78,11 +75,14 @@ pub(super) fn read(
         if let Some(record) = file.assembler.finish() {
             let record = LogRecord {
                 text: &record.text,
+                timestamp: file.open_time,
                 ..LogRecord::default()
             };
             reader.record(&record, &mut events);
         }
-        offsets[index] = file.pos;
+        // A line the runtime has written only a part of yet is read whole by the next fetch.
+        offsets[index] = file.partial_start.unwrap_or(file.pos);
+        reader.counts.lines -= file.partial_lines;
         sink.send(
             std::mem::take(&mut events),
             cursor_json(settings, &planned, &offsets)?,
@@ -105,20 +105,85 @@ struct FileLines {
     /// Where the record in progress starts: a batch's cursor points there, so that a fetch killed
     /// between batches reads that record again whole.
     open_start: Option<u64>,
+    /// When the runtime wrote the first line of the record in progress (wrapped lines only).
+    open_time: Option<DateTime<Utc>>,
     batch_count: usize,
+    /// How the file's lines are wrapped: as set, until the first line decides `auto`.
+    format: LineFormat,
+    /// The parts of a wrapped line read so far (CRI `P` lines, Docker lines without a
+    /// newline), where the first began, and how many lines they are.
+    partial: String,
+    partial_start: Option<u64>,
+    partial_lines: u64,
 }
 
 impl FileLines {
-    /// Takes one line (`len` bytes with its newline).
+    fn new(start: u64, format: LineFormat) -> FileLines {
+        FileLines {
+            assembler: Assembler::new(),
+            pos: start,
+            open_start: None,
+            open_time: None,
+            batch_count: 0,
+            format,
+            partial: String::new(),
+            partial_start: None,
+            partial_lines: 0,
+        }
+    }
+
+    /// Where a fetch that stops here starts again: the record in progress, or the line in part.
+    fn resume_at(&self) -> u64 {
+        self.open_start.or(self.partial_start).unwrap_or(self.pos)
+    }
+
+    /// Takes one line (`len` bytes with its newline), unwrapping it when it is wrapped.
     fn line(&mut self, text: &str, len: u64, reader: &mut Reader<'_>, events: &mut Pending) {
         let line_start = self.pos;
         self.pos += len;
         reader.counts.lines += 1;
+        self.batch_count += 1;
+        if self.format == LineFormat::Auto {
+            self.format = self.format.resolve(text);
+        }
+        if self.format == LineFormat::Plain {
+            self.take(text, line_start, None, reader, events);
+            return;
+        }
+        let unwrapped = wrapper::unwrap(text, self.format);
+        if unwrapped.partial {
+            self.partial_start.get_or_insert(line_start);
+            self.partial.push_str(&unwrapped.text);
+            self.partial_lines += 1;
+            return;
+        }
+        match self.partial_start.take() {
+            None => self.take(&unwrapped.text, line_start, unwrapped.time, reader, events),
+            Some(start) => {
+                let mut whole = std::mem::take(&mut self.partial);
+                whole.push_str(&unwrapped.text);
+                self.partial_lines = 0;
+                self.take(&whole, start, unwrapped.time, reader, events);
+            }
+        }
+    }
+
+    /// Takes one application line that starts at `line_start`, written at `time` (wrapped lines).
+    fn take(
+        &mut self,
+        text: &str,
+        line_start: u64,
+        time: Option<DateTime<Utc>>,
+        reader: &mut Reader<'_>,
+        events: &mut Pending,
+    ) {
         let mut finished = false;
+        let record_time = self.open_time;
         self.assembler.push_with(text, |assembled| {
             finished = true;
             let record = LogRecord {
                 text: assembled.text,
+                timestamp: record_time,
                 ..LogRecord::default()
             };
             if assembled.lines == 1 {
@@ -131,8 +196,8 @@ impl FileLines {
         // is the first non-blank line since the last record.
         if finished || (self.open_start.is_none() && !crate::parse::multiline::is_blank(text)) {
             self.open_start = Some(line_start);
+            self.open_time = time;
         }
-        self.batch_count += 1;
     }
 }
 

@@ -521,6 +521,7 @@ mod tests {
             settings: crate::sources::SourceSettings::File(crate::sources::FileSettings {
                 path: "/nonexistent".into(),
                 from_end: false,
+                format: crate::sources::wrapper::LineFormat::Auto,
             }),
             is_active: true,
             cursor: None,

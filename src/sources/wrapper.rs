@@ -1,0 +1,257 @@
+//! Container runtimes' log lines: the CRI format Kubernetes writes
+//! (`2026-11-27T08:00:08.143000000Z stdout F <the app's line>`, `P` for a part of a long line)
+//! and Docker's json-file driver (`{"log":"<the app's line>\n","stream":"stdout","time":"..."}`,
+//! a `log` without its newline for a part). The application's line inside is what the rest of
+//! luffy reads: header, level, multi-line assembly.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How a file source's lines are wrapped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineFormat {
+    /// Told from the first line of each file a fetch reads.
+    #[default]
+    Auto,
+    /// The application's own lines.
+    Plain,
+    /// Kubernetes' CRI log format.
+    Cri,
+    /// Docker's json-file logging driver.
+    Docker,
+}
+
+impl LineFormat {
+    pub const ALL: [LineFormat; 4] = [
+        LineFormat::Auto,
+        LineFormat::Plain,
+        LineFormat::Cri,
+        LineFormat::Docker,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineFormat::Auto => "auto",
+            LineFormat::Plain => "plain",
+            LineFormat::Cri => "cri",
+            LineFormat::Docker => "docker",
+        }
+    }
+
+    pub fn is_auto(&self) -> bool {
+        *self == LineFormat::Auto
+    }
+
+    /// The format of a file whose first line is `line` (plain when it is neither wrapper).
+    pub fn detect(line: &str) -> LineFormat {
+        if cri(line).is_some() {
+            LineFormat::Cri
+        } else if docker(line).is_some() {
+            LineFormat::Docker
+        } else {
+            LineFormat::Plain
+        }
+    }
+
+    /// `self`, with `auto` decided by `first_line`.
+    #[must_use]
+    pub fn resolve(self, first_line: &str) -> LineFormat {
+        match self {
+            LineFormat::Auto => LineFormat::detect(first_line),
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for LineFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for LineFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        LineFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str() == text)
+            .ok_or_else(|| format!("unknown line format '{text}'; use auto, plain, cri or docker"))
+    }
+}
+
+/// The application's line inside a wrapped line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unwrapped<'a> {
+    pub text: Cow<'a, str>,
+    /// When the runtime wrote it.
+    pub time: Option<DateTime<Utc>>,
+    /// Only a part of a line: the rest follows in the next wrapped line(s).
+    pub partial: bool,
+}
+
+/// Unwraps `line` of a file in `format` (resolved: not auto); a line that is not in the format
+/// (a malformed or foreign line) is taken as it is, never dropped.
+pub fn unwrap(line: &str, format: LineFormat) -> Unwrapped<'_> {
+    let unwrapped = match format {
+        LineFormat::Cri => cri(line),
+        LineFormat::Docker => docker(line),
+        LineFormat::Plain | LineFormat::Auto => None,
+    };
+    unwrapped.unwrap_or(Unwrapped {
+        text: Cow::Borrowed(line),
+        time: None,
+        partial: false,
+    })
+}
+
+/// `TIME STREAM TAGS CONTENT`: an RFC 3339 time, `stdout` or `stderr`, `F` (full) or `P`
+/// (partial) possibly with more `:`-separated tags, then the content (which may be empty).
+fn cri(line: &str) -> Option<Unwrapped<'_>> {
+    let (time, rest) = line.split_once(' ')?;
+    if !time.as_bytes().first()?.is_ascii_digit() {
+        return None;
+    }
+    let time = DateTime::parse_from_rfc3339(time).ok()?.with_timezone(&Utc);
+    let (stream, rest) = rest.split_once(' ')?;
+    if stream != "stdout" && stream != "stderr" {
+        return None;
+    }
+    let (tags, content) = rest.split_once(' ').unwrap_or((rest, ""));
+    let partial = match tags.split(':').next()? {
+        "F" => false,
+        "P" => true,
+        _ => return None,
+    };
+    Some(Unwrapped {
+        text: Cow::Borrowed(content),
+        time: Some(time),
+        partial,
+    })
+}
+
+#[derive(Deserialize)]
+struct DockerLine<'a> {
+    #[serde(borrow)]
+    log: Cow<'a, str>,
+    #[serde(default)]
+    time: Option<&'a str>,
+}
+
+/// `{"log":"...\n","stream":"stdout","time":"..."}`.
+fn docker(line: &str) -> Option<Unwrapped<'_>> {
+    if !line.starts_with("{\"log\":") {
+        return None;
+    }
+    let parsed: DockerLine<'_> = serde_json::from_str(line).ok()?;
+    let time = parsed
+        .time
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    let (text, partial) = match parsed.log {
+        Cow::Borrowed(text) => match text.strip_suffix('\n') {
+            Some(text) => (
+                Cow::Borrowed(text.strip_suffix('\r').unwrap_or(text)),
+                false,
+            ),
+            None => (Cow::Borrowed(text), true),
+        },
+        Cow::Owned(mut text) => {
+            let full = text.ends_with('\n');
+            if full {
+                text.pop();
+                if text.ends_with('\r') {
+                    text.pop();
+                }
+            }
+            (Cow::Owned(text), !full)
+        }
+    };
+    Some(Unwrapped {
+        text,
+        time,
+        partial,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn cri_lines_give_the_app_line_its_time_and_whether_it_is_whole() {
+        let u = unwrap(
+            "2026-11-27T08:00:08.143000000Z stdout F 2026-11-27 08:00:08 ERROR db: down",
+            LineFormat::Cri,
+        );
+        assert_eq!(u.text, "2026-11-27 08:00:08 ERROR db: down");
+        assert_eq!(
+            u.time,
+            Some(
+                Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 8).unwrap()
+                    + chrono::Duration::milliseconds(143)
+            )
+        );
+        assert!(!u.partial);
+        let u = unwrap(
+            "2026-11-27T09:00:08.1+01:00 stderr P a long li",
+            LineFormat::Cri,
+        );
+        assert_eq!((u.text.as_ref(), u.partial), ("a long li", true));
+        let u = unwrap("2026-11-27T08:00:08Z stdout F", LineFormat::Cri);
+        assert_eq!(u.text, "");
+        assert_eq!(
+            LineFormat::detect("2026-11-27T08:00:08Z stdout F x"),
+            LineFormat::Cri
+        );
+    }
+
+    #[test]
+    fn docker_lines_unescape_the_app_line() {
+        let u = unwrap(
+            r#"{"log":"Traceback (most recent call last):\n","stream":"stderr","time":"2026-11-27T08:00:08.143Z"}"#,
+            LineFormat::Docker,
+        );
+        assert_eq!(u.text, "Traceback (most recent call last):");
+        assert!(!u.partial);
+        assert!(u.time.is_some());
+        let u = unwrap(
+            r#"{"log":"  File \"/app/a.py\", line 3, in f","stream":"stderr","time":"2026-11-27T08:00:08Z"}"#,
+            LineFormat::Docker,
+        );
+        assert_eq!(u.text, "  File \"/app/a.py\", line 3, in f");
+        assert!(u.partial, "no newline: a part of a line");
+        assert_eq!(
+            LineFormat::detect(r#"{"log":"x\n","stream":"stdout","time":"2026-11-27T08:00:08Z"}"#),
+            LineFormat::Docker
+        );
+    }
+
+    #[test]
+    fn lines_that_are_not_wrapped_stay_as_they_are() {
+        for line in [
+            "2026-11-27 08:00:08 ERROR db: down",
+            "2026-11-27T08:00:08Z ERROR db: down",
+            r#"{"level":"error","msg":"x"}"#,
+            "{\"log\": broken",
+        ] {
+            assert_eq!(LineFormat::detect(line), LineFormat::Plain, "{line}");
+            for format in [LineFormat::Cri, LineFormat::Docker] {
+                let u = unwrap(line, format);
+                assert_eq!((u.text.as_ref(), u.time, u.partial), (line, None, false));
+            }
+        }
+        assert_eq!("docker".parse::<LineFormat>(), Ok(LineFormat::Docker));
+        assert!("json"
+            .parse::<LineFormat>()
+            .unwrap_err()
+            .contains("use auto, plain, cri or docker"));
+    }
+}
