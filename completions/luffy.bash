@@ -1445,7 +1445,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__source__subcmd__add)
-            opts="-v -q -h --kind --path --from-end --format --url --index --query --timestamp-field --message-field --level-field --stack-field --username --password-env --org-id --command --timeout --since --active --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --kind --path --from-end --format --timezone --url --index --query --timestamp-field --message-field --level-field --stack-field --username --password-env --org-id --command --timeout --since --active --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1460,6 +1460,10 @@ _luffy() {
                     return 0
                     ;;
                 --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timezone)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1677,7 +1681,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__source__subcmd__set)
-            opts="-v -q -h --path --from-end --format --url --index --query --timestamp-field --message-field --level-field --stack-field --username --password-env --org-id --command --timeout --since --active --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --path --from-end --format --timezone --url --index --query --timestamp-field --message-field --level-field --stack-field --username --password-env --org-id --command --timeout --since --active --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1688,6 +1692,10 @@ _luffy() {
                     return 0
                     ;;
                 --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timezone)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

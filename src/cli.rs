@@ -266,6 +266,10 @@ pub struct SourceOptions {
     /// from each file's first line) [default: auto]
     #[arg(long, value_name = "FORMAT", value_parser = parse_line_format, help_heading = "File")]
     pub format: Option<LineFormat>,
+    /// file, command: the IANA zone of times written without one (Europe/Berlin), or none for
+    /// UTC [default: UTC]
+    #[arg(long, value_name = "ZONE|none", value_parser = parse_timezone_flag)]
+    pub timezone: Option<Cleared<String>>,
     /// elasticsearch, opensearch, loki: the server's base URL
     #[arg(long, value_name = "URL", help_heading = "Remote")]
     pub url: Option<String>,
@@ -444,4 +448,12 @@ pub fn command() -> clap::Command {
 
 fn parse_line_format(text: &str) -> Result<LineFormat, String> {
     text.parse()
+}
+
+fn parse_timezone_flag(text: &str) -> Result<Cleared<String>, String> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(Cleared::None);
+    }
+    crate::sources::settings::parse_timezone(text.trim())
+        .map(|zone| Cleared::Set(zone.name().to_string()))
 }

@@ -355,3 +355,103 @@ fn a_bad_line_format_is_refused_and_nothing_is_written() {
     assert!(err.contains("--format"), "{err}");
     assert_eq!(luffy.ok(&["source", "list", "--json"]).trim(), "[]");
 }
+
+#[test]
+fn a_source_zone_places_zone_less_times_and_leaves_zoned_ones_alone() {
+    let luffy = Luffy::new();
+    let path = luffy.file(
+        "app.log",
+        "2023-03-25 12:00:00 ERROR disk full on /var\n\
+         2023-03-26 12:00:00 ERROR disk full on /var\n\
+         2023-03-26T12:00:00Z ERROR queue stalled\n",
+    );
+    luffy.ok(&["service", "add", "web"]);
+    luffy.ok(&[
+        "source",
+        "add",
+        "web",
+        "app",
+        "--kind",
+        "file",
+        "--timezone",
+        "Europe/Berlin",
+        "--path",
+        path.to_str().unwrap(),
+    ]);
+    luffy.ok(&["trigger", "fetch", "web"]);
+    let clusters: Value = serde_json::from_str(&luffy.ok(&["clusters", "--json"])).unwrap();
+    let mut seen: Vec<(String, String, String)> = clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["title"].as_str().unwrap().to_string(),
+                c["first_seen"].as_str().unwrap().to_string(),
+                c["last_seen"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            (
+                "disk full on <PATH>".to_string(),
+                "2023-03-25T11:00:00.000Z".to_string(), // +01:00 before the change
+                "2023-03-26T10:00:00.000Z".to_string(), // +02:00 after it
+            ),
+            (
+                "queue stalled".to_string(),
+                "2023-03-26T12:00:00.000Z".to_string(),
+                "2023-03-26T12:00:00.000Z".to_string(),
+            ),
+        ]
+    );
+    let shown = luffy.ok(&["source", "list", "--json"]);
+    assert!(shown.contains("\"timezone\": \"Europe/Berlin\""), "{shown}");
+}
+
+#[test]
+fn an_unknown_zone_is_refused_with_the_closest_name() {
+    let luffy = Luffy::new();
+    luffy.ok(&["service", "add", "web"]);
+    let err = luffy.fails(
+        &[
+            "source",
+            "add",
+            "web",
+            "app",
+            "--kind",
+            "file",
+            "--path",
+            "/var/log/app.log",
+            "--timezone",
+            "Europe/Berlim",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("unknown time zone 'Europe/Berlim'; did you mean 'Europe/Berlin'?"),
+        "{err}"
+    );
+    let err = luffy.fails(
+        &[
+            "source",
+            "add",
+            "web",
+            "es",
+            "--kind",
+            "opensearch",
+            "--url",
+            "http://127.0.0.1:9",
+            "--index",
+            "logs",
+            "--timezone",
+            "UTC",
+        ],
+        2,
+    );
+    assert!(err.contains("--timezone"), "{err}");
+    assert_eq!(luffy.ok(&["source", "list", "--json"]).trim(), "[]");
+}

@@ -54,6 +54,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
                     path: log.to_string_lossy().into_owned(),
                     from_end: false,
                     format: crate::sources::wrapper::LineFormat::Auto,
+                    timezone: None,
                 }),
                 is_active: true,
                 cursor: None,

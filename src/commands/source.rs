@@ -243,6 +243,7 @@ fn build(
                     path: required(options.path.as_deref(), "--path", kind)?,
                     from_end: false,
                     format: LineFormat::Auto,
+                    timezone: None,
                 },
             };
             if let Some(path) = &options.path {
@@ -254,6 +255,9 @@ fn build(
             file.from_end |= options.from_end;
             if let Some(format) = options.format {
                 file.format = format;
+            }
+            if let Some(zone) = &options.timezone {
+                file.timezone = zone.clone().into_option();
             }
             SourceSettings::File(file)
         }
@@ -340,6 +344,7 @@ fn build(
                     argv: split_command(&required(options.command.as_deref(), "--command", kind)?)?,
                     timeout_seconds: 60,
                     since: None,
+                    timezone: None,
                 },
             };
             if let Some(text) = &options.command {
@@ -352,6 +357,9 @@ fn build(
             }
             if since.is_some() {
                 command.since.clone_from(&options.since);
+            }
+            if let Some(zone) = &options.timezone {
+                command.timezone = zone.clone().into_option();
             }
             SourceSettings::Command(command)
         }
@@ -385,7 +393,8 @@ fn optional(field: &mut Option<String>, value: Option<&str>) {
 /// Refuses flags that do not apply to the kind, so that a typo is not silently ignored.
 fn reject_foreign_flags(kind: SourceKind, o: &SourceOptions) -> Result<()> {
     use SourceKind::{Command, Elasticsearch, File, Loki, Opensearch};
-    let flags: [(&str, bool, &[SourceKind]); 16] = [
+    let flags: [(&str, bool, &[SourceKind]); 17] = [
+        ("--timezone", o.timezone.is_some(), &[File, Command]),
         ("--path", o.path.is_some(), &[File]),
         ("--from-end", o.from_end, &[File]),
         ("--format", o.format.is_some(), &[File]),

@@ -10,6 +10,8 @@ use crate::text::is_ascii_space;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Header {
     pub timestamp: Option<DateTime<Utc>>,
+    /// Whether the timestamp said its zone (a zone-less one was read as UTC).
+    pub zoned: bool,
     pub level: Option<Level>,
     pub logger: Option<String>,
     /// Byte offset where the message starts.
@@ -46,8 +48,10 @@ pub fn read(line: &str, now: DateTime<Utc>) -> Header {
         message_start = start;
         logger = named.map(str::to_string).or(logger);
     }
+    let time = timestamp_zoned(line.trim_start(), now);
     Header {
-        timestamp: timestamp(line.trim_start(), now),
+        timestamp: time.map(|(t, _)| t),
+        zoned: time.is_some_and(|(_, zoned)| zoned),
         level,
         logger,
         message_start,
@@ -197,6 +201,7 @@ fn syslog_priority(line: &str, now: DateTime<Utc>) -> Option<Header> {
             timestamp: DateTime::parse_from_rfc3339(time)
                 .ok()
                 .map(|t| t.with_timezone(&Utc)),
+            zoned: true,
             level: Some(level),
             logger: (app != "-").then(|| app.to_string()),
             message_start: start,
@@ -233,7 +238,8 @@ fn ruby_logger(line: &str) -> Option<Header> {
     let message_start = colon + 1 + usize::from(line.as_bytes().get(colon + 1) == Some(&b' '));
     let progname = progname.trim();
     Some(Header {
-        timestamp: iso(time),
+        timestamp: iso(time).map(|(t, _)| t),
+        zoned: iso(time).is_some_and(|(_, zoned)| zoned),
         level: Some(level),
         logger: (!progname.is_empty()).then(|| progname.to_string()),
         message_start,
@@ -280,6 +286,7 @@ fn klog(line: &str, now: DateTime<Utc>) -> Option<Header> {
     };
     Some(Header {
         timestamp,
+        zoned: false,
         level: Some(level),
         logger: None,
         message_start: end + 2,
@@ -464,10 +471,33 @@ fn without_pid(word: &str) -> &str {
 /// Parses a timestamp at the start of `text`: ISO 8601 / RFC 3339 (with `T` or a space, optional
 /// fraction with `.` or `,`, optional zone), syslog `Jan 15 10:30:00`, and `[...]`-bracketed forms.
 pub fn timestamp(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    timestamp_zoned(text, now).map(|(time, _)| time)
+}
+
+/// [`timestamp`], and whether it said its zone (a zone-less time is read as UTC; the caller may
+/// know better: [`in_zone`]).
+pub fn timestamp_zoned(text: &str, now: DateTime<Utc>) -> Option<(DateTime<Utc>, bool)> {
     let text = text.strip_prefix('[').unwrap_or(text);
     iso(text)
-        .or_else(|| syslog(text, now))
-        .or_else(|| apache(text))
+        .or_else(|| syslog(text, now).map(|t| (t, false)))
+        .or_else(|| apache(text).map(|t| (t, false)))
+}
+
+/// A zone-less time that was read as UTC, as the wall-clock time it is in `zone`: the earlier
+/// of two when the clock was set back, the time after the gap when it was set forward.
+pub fn in_zone(time: DateTime<Utc>, zone: chrono_tz::Tz) -> DateTime<Utc> {
+    let wall = time.naive_utc();
+    match zone.from_local_datetime(&wall) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            t.with_timezone(&Utc)
+        }
+        chrono::LocalResult::None => {
+            // in a gap: the wall clock skipped it; an hour later is the same instant's reading
+            zone.from_local_datetime(&(wall + chrono::Duration::hours(1)))
+                .earliest()
+                .map_or(time, |t| t.with_timezone(&Utc))
+        }
+    }
 }
 
 fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
@@ -477,7 +507,7 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     })
 }
 
-fn iso(text: &str) -> Option<DateTime<Utc>> {
+fn iso(text: &str) -> Option<(DateTime<Utc>, bool)> {
     let b = text.as_bytes();
     let (year, month, day) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
     // `2024-01-15`, or `2024/01/15` as Go's `log` and nginx write it; the same separator twice
@@ -495,6 +525,7 @@ fn iso(text: &str) -> Option<DateTime<Utc>> {
     let (nanos, pos) = fraction(b, 19);
     let naive = NaiveDate::from_ymd_opt(year as i32, month, day)?
         .and_hms_nano_opt(hour, minute, second, nanos)?;
+    let zoned = matches!(b.get(pos), Some(b'Z' | b'z' | b'+' | b'-'));
     let offset_seconds = match b.get(pos) {
         Some(b'Z' | b'z') => 0,
         Some(sign @ (b'+' | b'-')) => {
@@ -514,7 +545,10 @@ fn iso(text: &str) -> Option<DateTime<Utc>> {
         }
         _ => 0,
     };
-    Some(Utc.from_utc_datetime(&naive) - chrono::Duration::seconds(offset_seconds))
+    Some((
+        Utc.from_utc_datetime(&naive) - chrono::Duration::seconds(offset_seconds),
+        zoned,
+    ))
 }
 
 /// The fraction of a second at `pos` (`.123456`, `,123`), as nanoseconds, and where it ends;
@@ -841,6 +875,30 @@ mod tests {
         // not a priority
         assert_eq!(read("<html> broke", now()).level, None);
         assert_eq!(read("<1>1 broken", now()).timestamp, None);
+    }
+
+    #[test]
+    fn zone_less_times_are_read_in_the_zone_across_daylight_saving_changes() {
+        let berlin = chrono_tz::Europe::Berlin;
+        let utc = |h, mi| at_micros(2024, 3, 31, h, mi, 0, 0);
+        let wall = |d, h, mi| Utc.with_ymd_and_hms(2024, 3, d, h, mi, 0).unwrap();
+        // winter time (+01:00) before 02:00 on 31 March, summer time (+02:00) after
+        assert_eq!(in_zone(wall(31, 1, 30), berlin), utc(0, 30));
+        assert_eq!(in_zone(wall(31, 3, 30), berlin), utc(1, 30));
+        // 02:30 never happened that night: it is read as the hour after
+        assert_eq!(in_zone(wall(31, 2, 30), berlin), utc(1, 30));
+        // 02:30 on 27 October happened twice: the first one
+        let october = Utc.with_ymd_and_hms(2024, 10, 27, 2, 30, 0).unwrap();
+        assert_eq!(
+            in_zone(october, berlin),
+            Utc.with_ymd_and_hms(2024, 10, 27, 0, 30, 0).unwrap()
+        );
+        // whether a header said its zone
+        let zoned = |line: &str| read(line, now()).zoned;
+        assert!(!zoned("2024-01-15 10:30:00,123 ERROR x"));
+        assert!(zoned("2024-01-15T10:30:00Z ERROR x"));
+        assert!(zoned("2024-01-15T10:30:00.5+02:00 ERROR x"));
+        assert!(!zoned("Jan 15 10:30:00 host app: x"));
     }
 
     #[test]

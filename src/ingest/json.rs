@@ -10,6 +10,8 @@ use super::header_fields::Level;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct JsonRecord {
     pub timestamp: Option<DateTime<Utc>>,
+    /// Whether the time said its zone (epoch times and RFC 3339 ones do).
+    pub zoned: bool,
     pub level: Option<Level>,
     pub logger: Option<String>,
     pub message: String,
@@ -31,9 +33,11 @@ pub fn parse(line: &str, now: DateTime<Utc>) -> Option<JsonRecord> {
 
 /// The record that fields of a structured line (JSON, logfmt) describe.
 pub fn from_fields(map: &Map<String, Value>, now: DateTime<Utc>) -> JsonRecord {
+    let time = first(map, &["@timestamp", "timestamp", "time", "ts", "t"])
+        .and_then(|value| time(value, now));
     JsonRecord {
-        timestamp: first(map, &["@timestamp", "timestamp", "time", "ts", "t"])
-            .and_then(|value| time(value, now)),
+        timestamp: time.map(|(t, _)| t),
+        zoned: time.is_some_and(|(_, zoned)| zoned),
         level: first(
             map,
             &[
@@ -108,17 +112,19 @@ fn text(value: &Value) -> String {
     }
 }
 
-fn time(value: &Value, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+fn time(value: &Value, now: DateTime<Utc>) -> Option<(DateTime<Utc>, bool)> {
     match value {
         Value::String(s) => DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
+            .map(|t| (t.with_timezone(&Utc), true))
             .ok()
-            .or_else(|| super::header_fields::timestamp(s, now)),
+            .or_else(|| super::header_fields::timestamp_zoned(s, now)),
         Value::Number(n) => {
             let n = n.as_f64()?;
             // Epoch milliseconds (pino, bunyan) or seconds (structlog, python logging).
             let millis = if n > 1e11 { n } else { n * 1000.0 };
-            Utc.timestamp_millis_opt(millis as i64).single()
+            Utc.timestamp_millis_opt(millis as i64)
+                .single()
+                .map(|t| (t, true))
         }
         _ => None,
     }

@@ -44,6 +44,8 @@ pub const PREVIOUS_PREFIX: usize = 40;
 pub struct Rules {
     pub threshold: Level,
     pub in_app: InAppRules,
+    /// The zone of the source's times that do not say theirs (`--timezone`); UTC when `None`.
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 impl Default for Rules {
@@ -51,6 +53,7 @@ impl Default for Rules {
         Rules {
             threshold: Level::Error,
             in_app: InAppRules::default(),
+            timezone: None,
         }
     }
 }
@@ -152,7 +155,7 @@ pub fn read_kept_occurrence(
 ) -> Option<Occurrence> {
     let first_line = first_line(record.text);
     // `range`: where a text header's message lies in the record's text.
-    let (mut timestamp, mut level, logger, message, body, range): (_, _, _, Cow<str>, Cow<str>, _) =
+    let (time, mut level, logger, message, body, range): (_, _, _, Cow<str>, Cow<str>, _) =
         match json::parse(first_line, read_at)
             .or_else(|| logfmt_record(record.text, first_line, read_at))
         {
@@ -167,7 +170,7 @@ pub fn read_kept_occurrence(
                     None => json.message.clone(),
                 };
                 (
-                    json.timestamp,
+                    json.timestamp.map(|t| (t, json.zoned)),
                     json.level,
                     json.logger,
                     json.message.into(),
@@ -180,7 +183,7 @@ pub fn read_kept_occurrence(
                 let body = &record.text[header.message_start..];
                 let message = &first_line[header.message_start..];
                 (
-                    header.timestamp,
+                    header.timestamp.map(|t| (t, header.zoned)),
                     header.level,
                     header.logger,
                     message.into(),
@@ -189,11 +192,22 @@ pub fn read_kept_occurrence(
                 )
             }
         };
+    // A time that did not say its zone is in the source's zone, when the source names one.
+    let zoned = |time: Option<(DateTime<Utc>, bool)>| {
+        time.map(|(t, zoned)| match rules.timezone {
+            Some(zone) if !zoned => header_fields::in_zone(t, zone),
+            _ => t,
+        })
+    };
+    let mut timestamp = zoned(time);
     if record.timestamp.is_some() {
         timestamp = record.timestamp;
     }
     if timestamp.is_none() && !record.previous.is_empty() {
-        timestamp = header_fields::timestamp(record.previous.trim_start(), read_at);
+        timestamp = zoned(header_fields::timestamp_zoned(
+            record.previous.trim_start(),
+            read_at,
+        ));
     }
     if let Some(source_level) = record.level.and_then(Level::parse) {
         level = Some(source_level);
@@ -499,6 +513,7 @@ mod tests {
                 app_paths: vec!["/srv/app".into()],
                 app_packages: vec!["com.acme".into()],
             },
+            timezone: None,
         };
         let mut grouper = Grouper::new();
         let mut fingerprints = std::collections::HashSet::new();

@@ -226,6 +226,7 @@ mod tests {
             argv: argv.iter().map(|s| (*s).to_string()).collect(),
             timeout_seconds: 5,
             since: None,
+            timezone: None,
         })
         .expect("source")
     }
@@ -258,6 +259,7 @@ mod tests {
             argv,
             timeout_seconds,
             since: None,
+            timezone: None,
         };
         assert!(CommandSource::new(&settings(vec![], 5)).is_err());
         assert!(CommandSource::new(&settings(vec![String::new()], 5)).is_err());

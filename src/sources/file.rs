@@ -243,6 +243,7 @@ mod tests {
             path: path.to_string_lossy().into_owned(),
             from_end: false,
             format: crate::sources::wrapper::LineFormat::Auto,
+            timezone: None,
         }
     }
 
@@ -304,6 +305,7 @@ mod tests {
             path: log.to_string_lossy().into_owned(),
             from_end: true,
             format: crate::sources::wrapper::LineFormat::Auto,
+            timezone: None,
         };
         assert_eq!(plan(&s, None).unwrap()[0].start, 10);
         let cursor = FileCursor::default();

@@ -28,6 +28,9 @@ pub struct FileSettings {
     /// How the lines are wrapped (a container runtime's format), or auto.
     #[serde(default, skip_serializing_if = "LineFormat::is_auto")]
     pub format: LineFormat,
+    /// The IANA zone of times written without one (`Europe/Berlin`); UTC when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 /// An Elasticsearch or OpenSearch index pattern, queried with `_search`.
@@ -74,4 +77,33 @@ pub struct CommandSettings {
     /// Seconds before the program is killed.
     pub timeout_seconds: u32,
     pub since: Option<String>,
+    /// The IANA zone of times written without one; UTC when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+
+impl SourceSettings {
+    /// The zone of the source's zone-less times (`--timezone`), for the text sources that have
+    /// one; an unknown stored name is an error naming it.
+    pub fn timezone(&self) -> Result<Option<chrono_tz::Tz>, String> {
+        let name = match self {
+            SourceSettings::File(file) => file.timezone.as_deref(),
+            SourceSettings::Command(command) => command.timezone.as_deref(),
+            _ => None,
+        };
+        name.map(parse_timezone).transpose()
+    }
+}
+
+/// An IANA zone name (`Europe/Berlin`, `UTC`), with the closest known name when it is not one.
+pub fn parse_timezone(name: &str) -> Result<chrono_tz::Tz, String> {
+    name.parse::<chrono_tz::Tz>().map_err(|_| {
+        let names = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
+        match crate::suggest::closest(name, names) {
+            Some(near) => format!("unknown time zone '{name}'; did you mean '{near}'?"),
+            None => {
+                format!("unknown time zone '{name}'; use an IANA name such as Europe/Berlin or UTC")
+            }
+        }
+    })
 }

@@ -62,12 +62,26 @@ fn fetch(
             app_paths: service.app_paths.clone(),
             app_packages: service.app_packages.clone(),
         },
+        timezone: None,
     };
     let mut outcome = Outcome::<FetchCounts>::default();
     let samples = ctx.config.retention.samples_per_cluster as usize;
     for source in sources.iter().filter(|s| s.is_active) {
         let counts = &mut outcome.counts;
         counts.sources += 1;
+        let rules = Rules {
+            timezone: match source.settings.timezone() {
+                Ok(zone) => zone,
+                Err(err) => {
+                    outcome
+                        .errors
+                        .push(format!("source {}: {err}", source.name));
+                    continue;
+                }
+            },
+            ..rules.clone()
+        };
+        let counts = &mut outcome.counts;
         let mut reader = Reader::new(&rules, now, options, counts);
         let result = Source::open(&source.settings).map_err(|err| (Totals::default(), err));
         let result = result.and_then(|opened| {

@@ -522,6 +522,7 @@ mod tests {
                 path: "/nonexistent".into(),
                 from_end: false,
                 format: crate::sources::wrapper::LineFormat::Auto,
+                timezone: None,
             }),
             is_active: true,
             cursor: None,
