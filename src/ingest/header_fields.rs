@@ -74,6 +74,10 @@ fn skip_context(line: &str, mut start: usize) -> (usize, Option<&str>) {
             .find(|c: char| !c.is_ascii_whitespace())
             .map_or(line.len(), |n| from + n)
     };
+    // `asctime - name - levelname - message`: the last separator
+    if line[start..].starts_with("- ") {
+        start += 2;
+    }
     let rest = &line[start..];
     if let Some(after) = rest.strip_prefix("--- ") {
         // Spring Boot: `--- [app] [thread] logger   : message`
@@ -148,13 +152,15 @@ fn prefixed(line: &str, now: DateTime<Utc>) -> Option<Header> {
     if b.first() == Some(&b'<') {
         return syslog_priority(line, now);
     }
-    if b.len() < 8 || !matches!(b[0], b'D' | b'I' | b'W' | b'E' | b'F' | b'A' | b'U') {
+    if b.len() < 8 || !matches!(b[0], b'D' | b'I' | b'W' | b'E' | b'F' | b'A' | b'U' | b'C') {
         return None;
     }
     if b[1] == b',' {
         ruby_logger(line)
-    } else {
+    } else if b[1].is_ascii_digit() {
         klog(line, now)
+    } else {
+        python_basic(line)
     }
 }
 
@@ -221,6 +227,30 @@ fn next_word(line: &str, pos: usize) -> Option<(usize, usize)> {
     let start = pos + line.get(pos..)?.find(|c: char| c != ' ')?;
     let end = line[start..].find(' ').map_or(line.len(), |n| start + n);
     Some((start, end))
+}
+
+/// `ERROR:app.db:message`, Python logging's default format (`logging.basicConfig()`).
+fn python_basic(line: &str) -> Option<Header> {
+    let (name, rest) = line.split_once(':')?;
+    let level = match name {
+        "DEBUG" => Level::Debug,
+        "INFO" => Level::Info,
+        "WARNING" => Level::Warn,
+        "ERROR" => Level::Error,
+        "CRITICAL" => Level::Fatal,
+        _ => return None,
+    };
+    let (logger, _) = rest.split_once(':')?;
+    if logger.is_empty() || logger.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(Header {
+        timestamp: None,
+        zoned: false,
+        level: Some(level),
+        logger: Some(logger.to_string()),
+        message_start: name.len() + logger.len() + 2,
+    })
 }
 
 /// `E, [2026-11-27T08:00:28.616000 #9313] ERROR -- progname: message` (the progname may be

@@ -105,17 +105,20 @@ impl Occurrence {
         self.group_with(&mut Grouper::new())
     }
 
+    /// The message a template is mined from: the record's first line without its header, or a
+    /// structured record's message.
+    pub fn template_text(&self) -> &str {
+        match &self.template_text {
+            TemplateText::Range(start, end) => &self.message[*start..*end],
+            TemplateText::Own(text) => text,
+        }
+    }
+
     /// [`Occurrence::group`], remembering exceptions in `grouper` for the next occurrences.
     pub fn group_with(self, grouper: &mut Grouper) -> Event {
         let grouping = match &self.exception {
             Some(parsed) => grouper.exception_grouping(parsed),
-            None => {
-                let text = match &self.template_text {
-                    TemplateText::Range(start, end) => &self.message[*start..*end],
-                    TemplateText::Own(text) => text,
-                };
-                template_grouping(text, self.level, self.logger.as_deref())
-            }
+            None => template_grouping(self.template_text(), self.level, self.logger.as_deref()),
         };
         Event {
             log_time: self.log_time,
@@ -309,6 +312,9 @@ pub fn is_plainly_below_line(record: &LogRecord<'_>, threshold: Level) -> bool {
     }
     false
 }
+
+#[cfg(test)]
+mod corpus_tests;
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,102 @@
+//! The header corpus (`tests/data/formats/`): every case's line read as a fetch reads it, with
+//! the time, level, logger and message it must give.
+
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+
+use super::{read_occurrence, LogRecord, Rules};
+use crate::domain::Level;
+
+struct Case {
+    file: String,
+    line: String,
+    time: String,
+    level: String,
+    logger: String,
+    message: String,
+}
+
+fn cases() -> Vec<Case> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/formats");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the corpus folder")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "txt"))
+        .collect();
+    files.sort();
+    let mut cases = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        for block in text.split("\n\n") {
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(": ")))
+                    .unwrap_or_else(|| panic!("{file}: a case without {name}:\n{block}"))
+                    .to_string()
+            };
+            let block = block.trim();
+            if block.lines().all(|l| l.starts_with('#')) {
+                continue;
+            }
+            cases.push(Case {
+                line: field("line"),
+                time: field("time"),
+                level: field("level"),
+                logger: field("logger"),
+                message: field("message"),
+                file: file.clone(),
+            });
+        }
+    }
+    cases
+}
+
+#[test]
+fn every_corpus_line_reads_as_its_case_says() {
+    let read_at: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    let rules = Rules {
+        threshold: Level::Trace,
+        ..Rules::default()
+    };
+    let cases = cases();
+    assert!(cases.len() >= 25, "{} cases", cases.len());
+    let mut wrong = Vec::new();
+    for case in &cases {
+        let record = LogRecord {
+            text: &case.line,
+            ..LogRecord::default()
+        };
+        let Some(occurrence) = read_occurrence(&record, &rules, read_at) else {
+            wrong.push(format!("{}: no event from {:?}", case.file, case.line));
+            continue;
+        };
+        // a record without a time of its own takes the reading time
+        let time = if occurrence.log_time == read_at {
+            "-".to_string()
+        } else {
+            occurrence
+                .log_time
+                .to_rfc3339_opts(SecondsFormat::Micros, true)
+        };
+        let got = (
+            time,
+            occurrence.level.as_str().to_string(),
+            occurrence.logger.clone().unwrap_or_else(|| "-".into()),
+            occurrence.template_text().to_string(),
+        );
+        let want = (
+            case.time.clone(),
+            case.level.clone(),
+            case.logger.clone(),
+            case.message.clone(),
+        );
+        if got != want {
+            wrong.push(format!(
+                "{}: {:?}\n    got  {got:?}\n    want {want:?}",
+                case.file, case.line
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
