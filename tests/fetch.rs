@@ -248,7 +248,10 @@ fn source_test_reports_files_or_a_precise_error() {
     assert_eq!(
         out,
         format!(
-            "{} matches 1 file(s):\n  {}  11 bytes\n",
+            "{} matches 1 file(s):\n  {}  11 bytes\n\n\
+             first records as read (lines: plain):\n\
+             TIME  LEVEL  LOGGER  MESSAGE\n\
+             -     -      -       0123456789\n",
             log.display(),
             log.display()
         )

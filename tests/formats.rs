@@ -455,3 +455,35 @@ fn an_unknown_zone_is_refused_with_the_closest_name() {
     assert!(err.contains("--timezone"), "{err}");
     assert_eq!(luffy.ok(&["source", "list", "--json"]).trim(), "[]");
 }
+
+#[test]
+fn source_test_shows_how_the_first_records_read() {
+    let luffy = Luffy::new();
+    let mut lines: Vec<(&str, bool)> = vec![("ERROR:app:lookup failed", false)];
+    lines.extend(PYTHON_TRACE.iter().map(|l| (*l, false)));
+    lines.push((
+        "2024-01-15 08:00:09,000 - app.db - WARNING - slow query",
+        true,
+    ));
+    let path = luffy.file("app.log", &cri(&lines));
+    luffy.ok(&["service", "add", "web"]);
+    luffy.ok(&[
+        "source",
+        "add",
+        "web",
+        "app",
+        "--kind",
+        "file",
+        "--path",
+        path.to_str().unwrap(),
+    ]);
+    let out = luffy.ok(&["source", "test", "web", "app"]);
+    let preview = out.split_once("\n\n").map_or("", |(_, p)| p);
+    assert_eq!(
+        preview,
+        "first records as read (lines: cri):\n\
+         TIME                      LEVEL  LOGGER  MESSAGE\n\
+         2024-01-15T08:00:00.001Z  ERROR  app     lookup failed\n\
+         2024-01-15T08:00:00.008Z  WARN   app.db  slow query\n"
+    );
+}

@@ -6,6 +6,7 @@ use anyhow::Result;
 
 use super::{unknown_service, Context};
 use crate::cli::{SourceAddArgs, SourceCommand, SourceOptions, SourceRefArgs, SourceSetArgs};
+use crate::domain::Level;
 use crate::duration::parse_seconds;
 use crate::error::bad_input;
 use crate::service::ServiceId;
@@ -16,6 +17,7 @@ use crate::sources::{
 };
 use crate::store::{Db, Store};
 use crate::suggest::closest;
+use crate::tasks::fetch::preview::{preview, Preview};
 use crate::ui;
 
 /// Runs one `source` subcommand.
@@ -224,6 +226,36 @@ fn test(ctx: &Context, args: &SourceRefArgs, out: &mut dyn Write) -> Result<()> 
     drop(store);
     let report = Source::open(&source.settings)?.test(ctx.now)?;
     writeln!(out, "{report}")?;
+    if let SourceSettings::File(settings) = &source.settings {
+        if let Some(preview) = preview(settings, ctx.now, PREVIEW_RECORDS)? {
+            write_preview(ctx, &preview, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Records of a file that `source test` shows as a fetch reads them.
+const PREVIEW_RECORDS: usize = 5;
+
+/// The first records of a file source as they read: so that a user sees at once whether luffy
+/// understands the format (a time of `-` is none of the record's own).
+fn write_preview(ctx: &Context, preview: &Preview, out: &mut dyn Write) -> Result<()> {
+    if preview.records.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nfirst records as read (lines: {}):", preview.format)?;
+    let mut table = ui::table(&["TIME", "LEVEL", "LOGGER", "MESSAGE"], ctx.color);
+    for record in &preview.records {
+        table.add_row(vec![
+            record
+                .timestamp
+                .map_or_else(|| "-".into(), crate::store::log_time_to_sql),
+            record.level.map_or("-", Level::as_str).to_string(),
+            record.logger.clone().unwrap_or_else(|| "-".into()),
+            crate::text::cut(&record.message, 80).to_string(),
+        ]);
+    }
+    ui::write_table(out, &table)?;
     Ok(())
 }
 

@@ -156,9 +156,78 @@ pub fn read_kept_occurrence(
     rules: &Rules,
     read_at: DateTime<Utc>,
 ) -> Option<Occurrence> {
+    let Fields {
+        timestamp,
+        mut level,
+        logger,
+        message,
+        body,
+        range,
+    } = fields(record, rules, read_at);
+    if let Some(source_level) = record.level.and_then(Level::parse) {
+        level = Some(source_level);
+    }
+    if level.is_some_and(|level| level < rules.threshold) {
+        return None; // its trace, if any, does not matter
+    }
+    // A single line has no frames to group by: its template groups it.
+    let exception = body
+        .contains('\n')
+        .then(|| parse_exception_with(&body, &rules.in_app))
+        .flatten();
+    // A stack trace without a level (printed straight to stderr) is an error.
+    let level = level.or(exception.as_ref().map(|_| Level::Error))?;
+    if level < rules.threshold {
+        return None;
+    }
+    let future = timestamp.is_some_and(|t| (t - read_at).num_seconds() > FUTURE_SLACK_SECONDS);
+    let log_time = if future {
+        read_at
+    } else {
+        timestamp.unwrap_or(read_at)
+    };
+    let kept = cut(record.text, MAX_MESSAGE);
+    let template_text = match range {
+        Some((start, end)) if end <= kept.len() => TemplateText::Range(start, end),
+        _ => TemplateText::Own(message.into_owned()),
+    };
+    Some(Occurrence {
+        log_time,
+        level,
+        logger,
+        message: kept.to_string(),
+        exception,
+        clamped_time: future,
+        template_text,
+    })
+}
+
+/// A record whose first line is logfmt: its fields, with the lines after it (a stack trace
+/// printed after the line) as its stack when it has no stack field.
+fn logfmt_record(text: &str, first_line: &str, read_at: DateTime<Utc>) -> Option<json::JsonRecord> {
+    let mut fields = logfmt::parse(first_line, read_at)?;
+    let rest = text[first_line.len()..].trim_start_matches(['\r', '\n']);
+    if fields.stack.is_none() && !rest.is_empty() {
+        fields.stack = Some(rest.to_string());
+    }
+    Some(fields)
+}
+
+/// What a record's header or fields say, before its level is judged.
+struct Fields<'r> {
+    timestamp: Option<DateTime<Utc>>,
+    level: Option<Level>,
+    logger: Option<String>,
+    message: Cow<'r, str>,
+    body: Cow<'r, str>,
+    /// Where a text header's message lies in the record's text.
+    range: Option<(usize, usize)>,
+}
+
+fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> Fields<'r> {
     let first_line = first_line(record.text);
     // `range`: where a text header's message lies in the record's text.
-    let (time, mut level, logger, message, body, range): (_, _, _, Cow<str>, Cow<str>, _) =
+    let (time, level, logger, message, body, range): (_, _, _, Cow<str>, Cow<str>, _) =
         match json::parse(first_line, read_at)
             .or_else(|| logfmt_record(record.text, first_line, read_at))
         {
@@ -212,53 +281,40 @@ pub fn read_kept_occurrence(
             read_at,
         ));
     }
-    if let Some(source_level) = record.level.and_then(Level::parse) {
-        level = Some(source_level);
-    }
-    if level.is_some_and(|level| level < rules.threshold) {
-        return None; // its trace, if any, does not matter
-    }
-    // A single line has no frames to group by: its template groups it.
-    let exception = body
-        .contains('\n')
-        .then(|| parse_exception_with(&body, &rules.in_app))
-        .flatten();
-    // A stack trace without a level (printed straight to stderr) is an error.
-    let level = level.or(exception.as_ref().map(|_| Level::Error))?;
-    if level < rules.threshold {
-        return None;
-    }
-    let future = timestamp.is_some_and(|t| (t - read_at).num_seconds() > FUTURE_SLACK_SECONDS);
-    let log_time = if future {
-        read_at
-    } else {
-        timestamp.unwrap_or(read_at)
-    };
-    let kept = cut(record.text, MAX_MESSAGE);
-    let template_text = match range {
-        Some((start, end)) if end <= kept.len() => TemplateText::Range(start, end),
-        _ => TemplateText::Own(message.into_owned()),
-    };
-    Some(Occurrence {
-        log_time,
+    Fields {
+        timestamp,
         level,
         logger,
-        message: kept.to_string(),
-        exception,
-        clamped_time: future,
-        template_text,
-    })
+        message,
+        body,
+        range,
+    }
 }
 
-/// A record whose first line is logfmt: its fields, with the lines after it (a stack trace
-/// printed after the line) as its stack when it has no stack field.
-fn logfmt_record(text: &str, first_line: &str, read_at: DateTime<Utc>) -> Option<json::JsonRecord> {
-    let mut fields = logfmt::parse(first_line, read_at)?;
-    let rest = text[first_line.len()..].trim_start_matches(['\r', '\n']);
-    if fields.stack.is_none() && !rest.is_empty() {
-        fields.stack = Some(rest.to_string());
+/// How a record reads, whatever its level: its time (`None`: it has none of its own), level,
+/// logger and the message a template is mined from. For `source test`.
+pub fn describe(record: &LogRecord<'_>, rules: &Rules, read_at: DateTime<Utc>) -> Described {
+    let fields = fields(record, rules, read_at);
+    let level = record.level.and_then(Level::parse).or(fields.level);
+    let message = match fields.range {
+        Some((start, end)) => record.text[start..end].to_string(),
+        None => fields.message.into_owned(),
+    };
+    Described {
+        timestamp: fields.timestamp,
+        level,
+        logger: fields.logger,
+        message,
     }
-    Some(fields)
+}
+
+/// See [`describe`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    pub timestamp: Option<DateTime<Utc>>,
+    pub level: Option<Level>,
+    pub logger: Option<String>,
+    pub message: String,
 }
 
 /// The first line of `text`, as `lines()` gives it (without a `\r` before its newline).

@@ -8,6 +8,7 @@
 mod counts;
 mod file;
 mod pipeline;
+pub mod preview;
 mod remote;
 
 use anyhow::Result;
