@@ -8,12 +8,19 @@ use std::fmt::Write as _;
 use common::Luffy;
 use serde_json::Value;
 
-/// Fetches `log` from a file source of a new service `web`; returns the clusters, by title.
-fn clusters_of(log: &str) -> Vec<(String, u64, String, String)> {
-    let luffy = Luffy::new();
-    let path = luffy.file("app.log", log);
+/// Adds a service `web` with a file source `app` on `path`, with these flags besides.
+fn watch(luffy: &Luffy, path: &std::path::Path, flags: &[&str]) {
     luffy.ok(&["service", "add", "web"]);
-    luffy.ok(&[
+    let mut args = vec!["source", "add", "web", "app", "--kind", "file", "--path"];
+    args.push(path.to_str().unwrap());
+    args.extend_from_slice(flags);
+    luffy.ok(&args);
+}
+
+/// Adds a file source with these flags besides, which must be refused as bad input (exit 2);
+/// returns the error.
+fn refused(luffy: &Luffy, flags: &[&str]) -> String {
+    let mut args = vec![
         "source",
         "add",
         "web",
@@ -21,8 +28,17 @@ fn clusters_of(log: &str) -> Vec<(String, u64, String, String)> {
         "--kind",
         "file",
         "--path",
-        path.to_str().unwrap(),
-    ]);
+        "/var/log/app.log",
+    ];
+    args.extend_from_slice(flags);
+    luffy.fails(&args, 2)
+}
+
+/// Fetches `log` from a file source of a new service `web`; returns the clusters, by title.
+fn clusters_of(log: &str) -> Vec<(String, u64, String, String)> {
+    let luffy = Luffy::new();
+    let path = luffy.file("app.log", log);
+    watch(&luffy, &path, &[]);
     luffy.ok(&["trigger", "fetch", "web"]);
     let clusters: Value = serde_json::from_str(&luffy.ok(&["clusters", "--json"])).unwrap();
     let mut out: Vec<(String, u64, String, String)> = clusters
@@ -153,17 +169,7 @@ fn ruby_logger_exceptions_are_exception_clusters() {
                /app/app/controllers/users_controller.rb:9:in 'UsersController#show'\n";
     let luffy = Luffy::new();
     let path = luffy.file("app.log", log);
-    luffy.ok(&["service", "add", "web"]);
-    luffy.ok(&[
-        "source",
-        "add",
-        "web",
-        "app",
-        "--kind",
-        "file",
-        "--path",
-        path.to_str().unwrap(),
-    ]);
+    watch(&luffy, &path, &[]);
     luffy.ok(&["trigger", "fetch", "web"]);
     let clusters: Value = serde_json::from_str(&luffy.ok(&["clusters", "--json"])).unwrap();
     let clusters = clusters.as_array().unwrap();
@@ -285,19 +291,7 @@ fn a_part_of_a_line_at_the_end_of_a_file_waits_for_the_rest() {
     let cut = text.rfind(" stderr F ").unwrap();
     let cut = text[..cut].rfind('\n').unwrap() + 1;
     std::fs::write(&path, &text[..cut]).unwrap();
-    luffy.ok(&["service", "add", "web"]);
-    luffy.ok(&[
-        "source",
-        "add",
-        "web",
-        "app",
-        "--kind",
-        "file",
-        "--format",
-        "cri",
-        "--path",
-        path.to_str().unwrap(),
-    ]);
+    watch(&luffy, &path, &["--format", "cri"]);
     luffy.ok(&["trigger", "fetch", "web"]);
     assert_eq!(
         luffy.cluster_counts(),
@@ -318,21 +312,7 @@ fn a_part_of_a_line_at_the_end_of_a_file_waits_for_the_rest() {
 fn a_bad_line_format_is_refused_and_nothing_is_written() {
     let luffy = Luffy::new();
     luffy.ok(&["service", "add", "web"]);
-    let err = luffy.fails(
-        &[
-            "source",
-            "add",
-            "web",
-            "app",
-            "--kind",
-            "file",
-            "--path",
-            "/var/log/app.log",
-            "--format",
-            "json",
-        ],
-        2,
-    );
+    let err = refused(&luffy, &["--format", "json"]);
     assert!(
         err.contains("unknown line format 'json'; use auto, plain, cri or docker"),
         "{err}"
@@ -365,19 +345,7 @@ fn a_source_zone_places_zone_less_times_and_leaves_zoned_ones_alone() {
          2023-03-26 12:00:00 ERROR disk full on /var\n\
          2023-03-26T12:00:00Z ERROR queue stalled\n",
     );
-    luffy.ok(&["service", "add", "web"]);
-    luffy.ok(&[
-        "source",
-        "add",
-        "web",
-        "app",
-        "--kind",
-        "file",
-        "--timezone",
-        "Europe/Berlin",
-        "--path",
-        path.to_str().unwrap(),
-    ]);
+    watch(&luffy, &path, &["--timezone", "Europe/Berlin"]);
     luffy.ok(&["trigger", "fetch", "web"]);
     let clusters: Value = serde_json::from_str(&luffy.ok(&["clusters", "--json"])).unwrap();
     let mut seen: Vec<(String, String, String)> = clusters
@@ -416,21 +384,7 @@ fn a_source_zone_places_zone_less_times_and_leaves_zoned_ones_alone() {
 fn an_unknown_zone_is_refused_with_the_closest_name() {
     let luffy = Luffy::new();
     luffy.ok(&["service", "add", "web"]);
-    let err = luffy.fails(
-        &[
-            "source",
-            "add",
-            "web",
-            "app",
-            "--kind",
-            "file",
-            "--path",
-            "/var/log/app.log",
-            "--timezone",
-            "Europe/Berlim",
-        ],
-        2,
-    );
+    let err = refused(&luffy, &["--timezone", "Europe/Berlim"]);
     assert!(
         err.contains("unknown time zone 'Europe/Berlim'; did you mean 'Europe/Berlin'?"),
         "{err}"
@@ -466,17 +420,7 @@ fn source_test_shows_how_the_first_records_read() {
         true,
     ));
     let path = luffy.file("app.log", &cri(&lines));
-    luffy.ok(&["service", "add", "web"]);
-    luffy.ok(&[
-        "source",
-        "add",
-        "web",
-        "app",
-        "--kind",
-        "file",
-        "--path",
-        path.to_str().unwrap(),
-    ]);
+    watch(&luffy, &path, &[]);
     let out = luffy.ok(&["source", "test", "web", "app"]);
     let preview = out.split_once("\n\n").map_or("", |(_, p)| p);
     assert_eq!(
