@@ -36,6 +36,18 @@ pub fn read(line: &str, now: DateTime<Utc>) -> Header {
         head.split_whitespace().find_map(level_word)
     };
     let mut logger = logger(head);
+    if level.is_none() && head.contains('|') {
+        // `time|LEVEL|logger|message` (NLog's default layout and other piped layouts)
+        let mut parts = head.split('|').map(str::trim);
+        if let Some(found) = parts.by_ref().find_map(level_word) {
+            level = Some(found);
+            logger = parts
+                .next()
+                .filter(|p| !p.is_empty() && !p.contains(char::is_whitespace))
+                .map(str::to_string)
+                .or(logger);
+        }
+    }
     if level.is_none() {
         // Monolog names the level after its channel: `app.ERROR:`.
         if let Some((channel, channel_level)) = logger.as_deref().and_then(channel_level) {
@@ -552,7 +564,16 @@ fn iso(text: &str) -> Option<(DateTime<Utc>, bool)> {
     if b.get(13) != Some(&b':') || b.get(16) != Some(&b':') {
         return None;
     }
-    let (nanos, pos) = fraction(b, 19);
+    let (nanos, mut pos) = fraction(b, 19);
+    // Serilog writes its zone after a space: `2026-11-27 08:00:01.123 +01:00`
+    if b.get(pos) == Some(&b' ')
+        && matches!(b.get(pos + 1), Some(b'+' | b'-'))
+        && digits(b, pos + 2, 2).is_some()
+        && (digits(b, pos + 5, 2).is_some() && b.get(pos + 4) == Some(&b':')
+            || digits(b, pos + 4, 2).is_some())
+    {
+        pos += 1;
+    }
     let naive = NaiveDate::from_ymd_opt(year as i32, month, day)?
         .and_hms_nano_opt(hour, minute, second, nanos)?;
     let zoned = matches!(b.get(pos), Some(b'Z' | b'z' | b'+' | b'-'));
