@@ -279,9 +279,10 @@ fn ruby_logger(line: &str) -> Option<Header> {
     let colon = line.len() - after.len() + progname.len();
     let message_start = colon + 1 + usize::from(line.as_bytes().get(colon + 1) == Some(&b' '));
     let progname = progname.trim();
+    let time = iso(time);
     Some(Header {
-        timestamp: iso(time).map(|(t, _)| t),
-        zoned: iso(time).is_some_and(|(_, zoned)| zoned),
+        timestamp: time.map(|(t, _)| t),
+        zoned: time.is_some_and(|(_, zoned)| zoned),
         level: Some(level),
         logger: (!progname.is_empty()).then(|| progname.to_string()),
         message_start,

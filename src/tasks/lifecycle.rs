@@ -8,7 +8,7 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::lease;
+use super::{lease, TaskEnv};
 use crate::config::Config;
 use crate::domain::{Task, TaskStatus, Trigger};
 use crate::service::Service;
@@ -107,12 +107,13 @@ impl<C> TaskReport<C> {
 pub fn run_task<C: Serialize + Default>(
     store: &mut Store,
     service: &Service,
-    (task, trigger): (Task, Trigger),
-    now: DateTime<Utc>,
-    config: &Config,
+    task: Task,
+    trigger: Trigger,
+    env: &TaskEnv<'_>,
     term: Duration,
     body: impl FnOnce(&mut Store, &Service, &TaskContext<'_>) -> Result<Outcome<C>>,
 ) -> Result<TaskReport<C>> {
+    let (now, config) = (env.now, env.config);
     let id = service.id.as_str();
     let holder = lease::holder();
     let acquired = store.write(|db| {
@@ -221,14 +222,19 @@ mod tests {
         body: impl FnOnce(&mut Store, &Service, &TaskContext<'_>) -> Result<Outcome<u32>>,
     ) -> TaskReport<u32> {
         let config = Config::default();
-        let task = (Task::Index, Trigger::Schedule);
+        let env = TaskEnv {
+            now,
+            config: &config,
+            fetch: crate::tasks::fetch::FetchOptions::default(),
+        };
+        let term = Duration::minutes(5);
         run_task(
             store,
             service,
-            task,
-            now,
-            &config,
-            Duration::minutes(5),
+            Task::Index,
+            Trigger::Schedule,
+            &env,
+            term,
             body,
         )
         .unwrap()

@@ -39,9 +39,9 @@ pub fn run(
     run_task(
         store,
         service,
-        (Task::Fetch, trigger),
-        env.now,
-        env.config,
+        Task::Fetch,
+        trigger,
+        env,
         LEASE,
         |store, service, ctx| fetch(store, service, ctx, env.fetch),
     )
