@@ -3,9 +3,6 @@
 //! Plain values, with no store, clap or I/O behind them; `store/` maps them to SQL and `cli.rs`
 //! to flags.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
 /// Defines a closed set of names: the enum, `ALL`, `as_str`, `Display`, `FromStr` (whose error
@@ -13,7 +10,7 @@ use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 macro_rules! named_enum {
     ($(#[$meta:meta])* $name:ident, $what:literal, { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "lowercase")]
         pub enum $name {
             $($(#[$vmeta])* $variant),+
@@ -31,13 +28,13 @@ macro_rules! named_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
+        impl ::std::str::FromStr for $name {
             type Err = String;
 
             fn from_str(text: &str) -> Result<Self, String> {
@@ -53,6 +50,8 @@ macro_rules! named_enum {
         }
     };
 }
+
+pub(crate) use named_enum;
 
 named_enum!(
     /// The tasks luffy runs per service, each under its lease and recorded as a task run.

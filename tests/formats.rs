@@ -314,7 +314,7 @@ fn a_bad_line_format_is_refused_and_nothing_is_written() {
     luffy.ok(&["service", "add", "web"]);
     let err = refused(&luffy, &["--format", "json"]);
     assert!(
-        err.contains("unknown line format 'json'; use auto, plain, cri or docker"),
+        err.contains("unknown line format 'json'; use auto, plain, cri, docker"),
         "{err}"
     );
     let err = luffy.fails(

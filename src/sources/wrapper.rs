@@ -5,44 +5,29 @@
 //! luffy reads: header, level, multi-line assembly.
 
 use std::borrow::Cow;
-use std::fmt;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-/// How a file source's lines are wrapped.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LineFormat {
-    /// Told from the first line of each file a fetch reads.
-    #[default]
-    Auto,
-    /// The application's own lines.
-    Plain,
-    /// Kubernetes' CRI log format.
-    Cri,
-    /// Docker's json-file logging driver.
-    Docker,
-}
+use crate::domain::named_enum;
+
+named_enum!(
+    /// How a file source's lines are wrapped.
+    #[derive(Default)]
+    LineFormat, "line format", {
+        /// Told from the first line of each file a fetch reads.
+        #[default]
+        Auto = "auto",
+        /// The application's own lines.
+        Plain = "plain",
+        /// Kubernetes' CRI log format.
+        Cri = "cri",
+        /// Docker's json-file logging driver.
+        Docker = "docker",
+    }
+);
 
 impl LineFormat {
-    pub const ALL: [LineFormat; 4] = [
-        LineFormat::Auto,
-        LineFormat::Plain,
-        LineFormat::Cri,
-        LineFormat::Docker,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LineFormat::Auto => "auto",
-            LineFormat::Plain => "plain",
-            LineFormat::Cri => "cri",
-            LineFormat::Docker => "docker",
-        }
-    }
-
     pub fn is_auto(&self) -> bool {
         *self == LineFormat::Auto
     }
@@ -65,23 +50,6 @@ impl LineFormat {
             LineFormat::Auto => LineFormat::detect(first_line),
             other => other,
         }
-    }
-}
-
-impl fmt::Display for LineFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for LineFormat {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        LineFormat::ALL
-            .into_iter()
-            .find(|f| f.as_str() == text)
-            .ok_or_else(|| format!("unknown line format '{text}'; use auto, plain, cri or docker"))
     }
 }
 
@@ -252,6 +220,6 @@ mod tests {
         assert!("json"
             .parse::<LineFormat>()
             .unwrap_err()
-            .contains("use auto, plain, cri or docker"));
+            .contains("use auto, plain, cri, docker"));
     }
 }
