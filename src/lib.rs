@@ -11,6 +11,7 @@ pub mod duration;
 pub mod error;
 pub mod grouping;
 pub mod hash;
+pub mod header;
 pub mod ingest;
 pub mod parse;
 pub mod paths;

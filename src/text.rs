@@ -47,6 +47,15 @@ pub fn find_space(bytes: &[u8], mut at: usize, is_space: impl Fn(u8) -> bool) ->
     at
 }
 
+/// Month and weekday names (as written in dates), which are masked next to a number.
+pub fn is_month_or_day(word: &[u8]) -> bool {
+    const NAMES: &[&[u8]] = &[
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec", b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun",
+    ];
+    word.len() == 3 && NAMES.contains(&word)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

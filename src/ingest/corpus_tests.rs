@@ -100,3 +100,26 @@ fn every_corpus_line_reads_as_its_case_says() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The template miner's raw-line mode finds the message where fetching does.
+#[test]
+fn the_miner_strips_every_corpus_header_where_fetching_does() {
+    let read_at: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    let cases = cases();
+    let mut text_cases = 0;
+    for case in &cases {
+        let start = crate::header::message_start(&case.line);
+        assert_eq!(
+            start,
+            crate::header::read(&case.line, read_at).message_start,
+            "{}: {:?}",
+            case.file,
+            case.line
+        );
+        if !case.line.starts_with('{') && case.line.ends_with(case.message.as_str()) {
+            text_cases += 1;
+            assert_eq!(&case.line[start..], case.message, "{}", case.file);
+        }
+    }
+    assert!(text_cases >= 20, "{text_cases} text cases");
+}

@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 
-use super::header_fields::Level;
+use crate::domain::Level;
 
 /// What a JSON log line says.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -117,7 +117,7 @@ fn time(value: &Value, now: DateTime<Utc>) -> Option<(DateTime<Utc>, bool)> {
         Value::String(s) => DateTime::parse_from_rfc3339(s)
             .map(|t| (t.with_timezone(&Utc), true))
             .ok()
-            .or_else(|| super::header_fields::timestamp_zoned(s, now)),
+            .or_else(|| crate::header::timestamp_zoned(s, now)),
         Value::Number(n) => {
             let n = n.as_f64()?;
             // Epoch milliseconds (pino, bunyan) or seconds (structlog, python logging).

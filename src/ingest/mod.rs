@@ -2,7 +2,6 @@
 //! above the service's threshold, parses its stack trace, and decides its cluster's fingerprint:
 //! exception type + in-app frames, or the masked message template + level + logger.
 
-pub mod header_fields;
 pub mod json;
 pub mod logfmt;
 
@@ -13,6 +12,7 @@ use chrono::{DateTime, Utc};
 pub use crate::domain::{ClusterKind, Level};
 use crate::grouping::template_grouping;
 pub use crate::grouping::{template_of, Grouper, Grouping};
+use crate::header;
 use crate::parse::{parse_exception_with, InAppRules, ParsedException};
 use crate::text::cut;
 
@@ -251,7 +251,7 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
                 )
             }
             None => {
-                let header = header_fields::read(first_line, read_at);
+                let header = header::read(first_line, read_at);
                 let body = &record.text[header.message_start..];
                 let message = &first_line[header.message_start..];
                 (
@@ -267,7 +267,7 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
     // A time that did not say its zone is in the source's zone, when the source names one.
     let zoned = |time: Option<(DateTime<Utc>, bool)>| {
         time.map(|(t, zoned)| match rules.timezone {
-            Some(zone) if !zoned => header_fields::in_zone(t, zone),
+            Some(zone) if !zoned => header::in_zone(t, zone),
             _ => t,
         })
     };
@@ -276,7 +276,7 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
         timestamp = record.timestamp;
     }
     if timestamp.is_none() && !record.previous.is_empty() {
-        timestamp = zoned(header_fields::timestamp_zoned(
+        timestamp = zoned(header::timestamp_zoned(
             record.previous.trim_start(),
             read_at,
         ));
@@ -360,7 +360,7 @@ pub fn is_plainly_below_line(record: &LogRecord<'_>, threshold: Level) -> bool {
             None => return false,
             Some(first) if first.is_ascii_digit() => {}
             Some(_) => {
-                if let Some(level) = header_fields::level_word(&text[start..pos]) {
+                if let Some(level) = header::level_word(&text[start..pos]) {
                     return level < threshold;
                 }
             }
@@ -451,7 +451,7 @@ mod tests {
         let plain = |text: &str| {
             text.split_ascii_whitespace()
                 .take(8)
-                .find_map(header_fields::level_word)
+                .find_map(header::level_word)
                 .is_some_and(|level| level < Level::Error)
         };
         let words = [

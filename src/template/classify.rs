@@ -260,15 +260,6 @@ fn is_host(core: &[u8]) -> bool {
     labels >= 2 && TLDS.contains(&last)
 }
 
-/// Month and weekday names (as written in dates), which are masked next to a number.
-pub fn is_month_or_day(word: &[u8]) -> bool {
-    const NAMES: &[&[u8]] = &[
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec", b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun",
-    ];
-    word.len() == 3 && NAMES.contains(&word)
-}
-
 /// Units that belong to the number before them (`1.16 KB`, `35 ms`).
 pub fn is_unit(word: &[u8]) -> bool {
     const UNITS: &[&[u8]] = &[

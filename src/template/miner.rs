@@ -5,7 +5,6 @@ use std::hash::Hasher;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
-use super::header_end;
 use super::merge::{self, Tok};
 use super::token::{mask_into, Piece};
 use crate::text::cut;
@@ -110,7 +109,7 @@ impl Miner {
     pub fn add(&mut self, line: &str) -> u32 {
         self.lines += 1;
         let message = if self.options.detect_header {
-            header_end::message(line)
+            &line[crate::header::message_start(line)..]
         } else {
             line
         };

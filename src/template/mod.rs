@@ -3,11 +3,11 @@
 //! [`Miner`] takes lines one at a time (streaming; memory bounded by the number of templates:
 //! distinct masked messages are compacted into templates past a limit) and
 //! [`Miner::patterns`] groups them into templates. One configuration for every log: masking
-//! (`token`, `classify`), header detection (`header_end`), grouping (`merge`, `columns`).
+//! (`token`, `classify`), grouping (`merge`, `columns`); in raw-line mode the header is found by
+//! [`crate::header`], as fetching finds it.
 
 mod classify;
 mod columns;
-pub mod header_end;
 mod merge;
 mod miner;
 pub mod token;

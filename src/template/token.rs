@@ -1,7 +1,8 @@
 //! Splits a message into tokens and masks the obvious variables (numbers, hex, IPs, UUIDs,
 //! paths, URLs, host names, `key=value` values, quoted strings, dates), without allocating.
 
-use super::classify::{classify, is_month_or_day, is_unit, strip_affixes};
+use super::classify::{classify, is_unit, strip_affixes};
+use crate::text::is_month_or_day;
 
 /// The type of a masked variable, shown as a typed placeholder in templates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -10,6 +10,20 @@
 /// (thread names), then a logger or program ending in `:` (`dfs.DataNode$PacketResponder:`,
 /// `host sshd[24200]:`) or followed by ` - `. `ts|component|pid|message` is split on its pipes.
 pub fn message(line: &str) -> &str {
+    &line[split(line).message..]
+}
+
+/// Where a line's header has its time and where its message starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Split {
+    /// Where the timestamp starts, when there is one (after a tag or record number before it).
+    pub time: usize,
+    /// Where the message starts (0: no header was found).
+    pub message: usize,
+}
+
+/// [`message`], with where the header's time starts.
+pub fn split(line: &str) -> Split {
     let b = line.as_bytes();
     let mut pos = skip_ws(b, 0);
     if b.get(pos) == Some(&b'-') && b.get(pos + 1).is_some_and(u8::is_ascii_whitespace) {
@@ -21,7 +35,14 @@ pub fn message(line: &str) -> &str {
     let second = skip_ws(b, first_end);
     if !is_time_word(&b[pos..first_end]) && is_date_or_epoch(&b[second..token_end(b, second)]) {
         pos = second;
+    } else if let Some(epoch) = fields_then_epoch(b, pos, first_end) {
+        pos = epoch;
     }
+    let time = pos;
+    let whole = Split {
+        time: skip_ws(b, 0),
+        message: 0,
+    };
     let mut found = false;
     if b.get(pos) == Some(&b'[') {
         if let Some(close) = closing_bracket(b, pos) {
@@ -33,7 +54,7 @@ pub fn message(line: &str) -> &str {
     }
     if !found {
         match skip_time(b, pos) {
-            Time::Pipe(at) => return &line[at..],
+            Time::Pipe(at) => return Split { time, message: at },
             Time::Until(at) => {
                 found = at > pos;
                 pos = at;
@@ -47,7 +68,7 @@ pub fn message(line: &str) -> &str {
             break;
         }
         let word = &b[pos..end];
-        if matches!(word, b"-" | b"|" | b":") || (found && word.iter().all(u8::is_ascii_digit)) {
+        if matches!(word, b"-" | b"|" | b":") || (found && is_integer(word)) {
             pos = skip_ws(b, end);
         } else if is_level(trim_punct(word)) && (found || word.len() > 1) {
             pos = skip_ws(b, end);
@@ -63,7 +84,7 @@ pub fn message(line: &str) -> &str {
         }
     }
     if !found {
-        return line;
+        return whole;
     }
     if !level {
         // `R02-M1-N0 RAS KERNEL INFO msg`: an upper-case level a few words on ends the header.
@@ -84,9 +105,9 @@ pub fn message(line: &str) -> &str {
     }
     pos = skip_logger(b, pos, level);
     if pos >= line.len() {
-        return line;
+        return whole;
     }
-    &line[pos..]
+    Split { time, message: pos }
 }
 
 /// Where a run of timestamp words starting at `pos` ends.
@@ -106,7 +127,7 @@ fn skip_time(b: &[u8], mut pos: usize) -> Time {
         if end == pos || !(day || is_time_word(word)) {
             break;
         }
-        after_month = super::classify::is_month_or_day(word);
+        after_month = crate::text::is_month_or_day(word);
         if let Some(bar) = pipe_split(word) {
             return Time::Pipe(pos + bar);
         }
@@ -202,7 +223,7 @@ fn has_clock(text: &[u8]) -> bool {
 /// A word that is (part of) a timestamp: digits with date/time separators, or a month/day name.
 fn is_time_word(word: &[u8]) -> bool {
     let word = word.strip_suffix(b",").unwrap_or(word);
-    if super::classify::is_month_or_day(word) {
+    if crate::text::is_month_or_day(word) {
         return true;
     }
     // One pass up to a `|` (`ts|component|...`): digits, date/time separators and zone letters.
@@ -217,6 +238,33 @@ fn is_time_word(word: &[u8]) -> bool {
         }
     }
     digits >= 2 && (digits >= 6 || separator)
+}
+
+/// `134681 node-246 unix.hw state_change.unavailable 1077804742 1 message`: a record number,
+/// up to four fields (node, component, state), then epoch seconds. Where the epoch starts.
+fn fields_then_epoch(b: &[u8], first: usize, first_end: usize) -> Option<usize> {
+    if first_end == first || !b[first..first_end].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut at = skip_ws(b, first_end);
+    for _ in 0..5 {
+        let end = token_end(b, at);
+        let word = &b[at..end];
+        if end == at || word.ends_with(b":") {
+            return None;
+        }
+        if word.len() == 10 && word[0] == b'1' && word.iter().all(u8::is_ascii_digit) {
+            return Some(at);
+        }
+        at = skip_ws(b, end);
+    }
+    None
+}
+
+/// `148`, `-1`: a number in a header (a pid, thread id or flag).
+fn is_integer(word: &[u8]) -> bool {
+    let digits = word.strip_prefix(b"-").unwrap_or(word);
+    !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
 }
 
 /// `2005-06-04`, `2005.06.04`, `17/06/09...` (a date first) or `1117869872` (epoch seconds).
@@ -305,6 +353,19 @@ mod tests {
             (
                 "20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579",
                 "onStandStepChanged 3579",
+            ),
+            (
+                "134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component State",
+                "Component State",
+            ),
+            (
+                "2286759 full partition status 1061219795 -1 running",
+                "running",
+            ),
+            // a record number and words without a time after them are no header
+            (
+                "42 users 10 groups: all synced",
+                "42 users 10 groups: all synced",
             ),
             (
                 "03-17 16:13:38.811  1702  2395 D WindowManager: printFreezing",

@@ -1,10 +1,14 @@
-//! Reads what a text line's header says: its timestamp, level and logger. Where the header ends is
-//! decided by the template miner's header detection ([`crate::template::header_end::message`]).
+//! The header recogniser: reads what a text line's header says (its timestamp, level and logger)
+//! and where its message starts. Fetching reads records with [`read`]; the template miner's
+//! raw-line mode strips headers with [`message_start`], the same reading without the time.
+//! [`shape`] finds where a header ends by its shape alone.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 pub use crate::domain::Level;
 use crate::text::is_ascii_space;
+
+pub mod shape;
 
 /// What a line's header holds.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -21,11 +25,31 @@ pub struct Header {
 /// Reads the header of `line`. A timestamp without a zone is UTC; one without a year (syslog)
 /// takes the year of `now`, or the year before when that would put it in the future.
 pub fn read(line: &str, now: DateTime<Utc>) -> Header {
+    scan(line, Some(now))
+}
+
+/// Where the message of `line` starts: [`read`]'s `message_start`, without reading the time,
+/// level or logger (the template miner strips headers with it, line by line).
+pub fn message_start(line: &str) -> usize {
+    scan(line, None).message_start
+}
+
+/// [`read`], or with no `now` only where the message starts (the other fields are left empty).
+fn scan(line: &str, now: Option<DateTime<Utc>>) -> Header {
     if let Some(header) = prefixed(line, now) {
         return header;
     }
-    let message = crate::template::header_end::message(line);
-    let mut message_start = line.len() - message.len();
+    let split = shape::split(line);
+    let mut message_start = split.message;
+    let Some(now) = now else {
+        if message_start > 0 {
+            message_start = skip_context(line, message_start).0;
+        }
+        return Header {
+            message_start,
+            ..Header::default()
+        };
+    };
     let head = &line[..message_start];
     let mut level = if head.is_empty() {
         // No header found: a level may still lead the line (`ERROR: ...`, `[error] ...`).
@@ -60,7 +84,7 @@ pub fn read(line: &str, now: DateTime<Utc>) -> Header {
         message_start = start;
         logger = named.map(str::to_string).or(logger);
     }
-    let time = timestamp_zoned(line.trim_start(), now);
+    let time = timestamp_zoned(&line[split.time..], now).or_else(|| epoch(&line[split.time..]));
     Header {
         timestamp: time.map(|(t, _)| t),
         zoned: time.is_some_and(|(_, zoned)| zoned),
@@ -159,7 +183,7 @@ fn is_caller(word: &str) -> bool {
 /// Ruby's `Logger` (`E, [2026-11-27T08:00:28.616000 #9313] ERROR -- progname: message`) and
 /// klog/glog (`E1127 08:00:09.386000   15 controller.go:144] message`). The pid, thread id and
 /// file:line in them are context: neither logger nor message.
-fn prefixed(line: &str, now: DateTime<Utc>) -> Option<Header> {
+fn prefixed(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
     let b = line.as_bytes();
     if b.first() == Some(&b'<') {
         return syslog_priority(line, now);
@@ -177,7 +201,7 @@ fn prefixed(line: &str, now: DateTime<Utc>) -> Option<Header> {
 }
 
 /// A syslog line that starts with its priority `<PRI>`: the level is the priority's severity.
-fn syslog_priority(line: &str, now: DateTime<Utc>) -> Option<Header> {
+fn syslog_priority(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
     let close = line.get(..6)?.find('>')?;
     let priority: u32 = line[1..close].parse().ok()?;
     let level = match priority % 8 {
@@ -226,7 +250,7 @@ fn syslog_priority(line: &str, now: DateTime<Utc>) -> Option<Header> {
         });
     }
     // RFC 3164 after its priority: read as any syslog line, with the priority's level
-    let inner = read(rest, now);
+    let inner = scan(rest, now);
     Some(Header {
         level: Some(level),
         message_start: inner.message_start + offset,
@@ -292,7 +316,7 @@ fn ruby_logger(line: &str) -> Option<Header> {
 /// `E1127 08:00:09.386000   15 controller.go:144] message`: the level letter, month and day,
 /// the time (no year: the latest such time not in the future), the thread id and the source
 /// file, then `] `.
-fn klog(line: &str, now: DateTime<Utc>) -> Option<Header> {
+fn klog(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
     let b = line.as_bytes();
     let level = match b[0] {
         b'I' => Level::Info,
@@ -323,10 +347,10 @@ fn klog(line: &str, now: DateTime<Utc>) -> Option<Header> {
             .and_then(|d| d.and_hms_nano_opt(h, m, sec, nanos))
             .map(|naive| Utc.from_utc_datetime(&naive))
     };
-    let timestamp = match at(now.year()) {
+    let timestamp = now.and_then(|now| match at(now.year()) {
         Some(t) if t <= now + chrono::Duration::days(1) => Some(t),
         _ => at(now.year() - 1),
-    };
+    });
     Some(Header {
         timestamp,
         zoned: false,
@@ -543,6 +567,15 @@ pub fn in_zone(time: DateTime<Utc>, zone: chrono_tz::Tz) -> DateTime<Utc> {
     }
 }
 
+/// Epoch seconds as a text header's time (`1077804742`): zoned, as epoch times are.
+fn epoch(text: &str) -> Option<(DateTime<Utc>, bool)> {
+    let word = text.split(' ').next()?;
+    if word.len() != 10 || !word.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    DateTime::from_timestamp(word.parse().ok()?, 0).map(|t| (t, true))
+}
+
 fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     let slice = b.get(at..at + n)?;
     slice.iter().try_fold(0u32, |acc, d| {
@@ -735,6 +768,15 @@ mod tests {
 
     fn at_micros(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, micros: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap() + chrono::Duration::microseconds(micros)
+    }
+
+    #[test]
+    fn epoch_seconds_after_a_record_number_and_fields_are_the_time() {
+        let line = "134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component down";
+        let h = read(line, now());
+        assert_eq!(h.timestamp, DateTime::from_timestamp(1_077_804_742, 0));
+        assert_eq!(&line[h.message_start..], "Component down");
+        assert_eq!(message_start(line), h.message_start);
     }
 
     #[test]
