@@ -152,7 +152,7 @@ pub enum Level {
 impl Level {
     /// Reads a level word in any case: `ERROR`, `err`, `E`, `warning`, `CRITICAL`, `panic`...
     pub fn parse(word: &str) -> Option<Level> {
-        const NAMES: [(&str, Level); 21] = [
+        const NAMES: [(&str, Level); 31] = [
             ("INFO", Level::Info),
             ("ERROR", Level::Error),
             ("WARN", Level::Warn),
@@ -174,6 +174,18 @@ impl Level {
             ("VERBOSE", Level::Debug),
             ("FINEST", Level::Trace),
             ("FINE", Level::Debug),
+            // Serilog and zerolog's three-letter forms
+            ("INF", Level::Info),
+            ("WRN", Level::Warn),
+            ("FTL", Level::Fatal),
+            ("VRB", Level::Trace),
+            ("TRC", Level::Trace),
+            // logrus on a terminal cuts every level to four letters
+            ("ERRO", Level::Error),
+            ("FATA", Level::Fatal),
+            ("PANI", Level::Fatal),
+            ("DEBU", Level::Debug),
+            ("TRAC", Level::Trace),
         ];
         let word = word.trim_matches(|c: char| !c.is_ascii_alphabetic());
         if word.len() > 11 || word.len() < 3 {

@@ -16,6 +16,10 @@ pub struct Header {
     pub timestamp: Option<DateTime<Utc>>,
     /// Whether the timestamp said its zone (a zone-less one was read as UTC).
     pub zoned: bool,
+    /// Whether the timestamp was a time of day only (`[08:00:01 ERR]`): its date is `now`'s, and
+    /// the caller moves it to the latest such time not in the future ([`latest_not_future`]),
+    /// once it knows the source's zone.
+    pub dateless: bool,
     pub level: Option<Level>,
     pub logger: Option<String>,
     /// Byte offset where the message starts.
@@ -84,10 +88,17 @@ fn scan(line: &str, now: Option<DateTime<Utc>>) -> Header {
         message_start = start;
         logger = named.map(str::to_string).or(logger);
     }
-    let time = timestamp_zoned(&line[split.time..], now).or_else(|| epoch(&line[split.time..]));
+    let at = &line[split.time..];
+    let time = timestamp_zoned(at, now).or_else(|| epoch(at));
+    let clock = if time.is_none() && !head.is_empty() {
+        time_of_day(at.strip_prefix('[').unwrap_or(at), now)
+    } else {
+        None
+    };
     Header {
-        timestamp: time.map(|(t, _)| t),
+        timestamp: time.map(|(t, _)| t).or(clock),
         zoned: time.is_some_and(|(_, zoned)| zoned),
+        dateless: clock.is_some(),
         level,
         logger,
         message_start,
@@ -244,6 +255,7 @@ fn syslog_priority(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
                 .ok()
                 .map(|t| t.with_timezone(&Utc)),
             zoned: true,
+            dateless: false,
             level: Some(level),
             logger: (app != "-").then(|| app.to_string()),
             message_start: start,
@@ -283,6 +295,7 @@ fn python_basic(line: &str) -> Option<Header> {
     Some(Header {
         timestamp: None,
         zoned: false,
+        dateless: false,
         level: Some(level),
         logger: Some(logger.to_string()),
         message_start: name.len() + logger.len() + 2,
@@ -301,12 +314,22 @@ fn ruby_logger(line: &str) -> Option<Header> {
     let after = after.trim_start().strip_prefix("--")?;
     let (progname, _) = after.split_once(':')?;
     let colon = line.len() - after.len() + progname.len();
-    let message_start = colon + 1 + usize::from(line.as_bytes().get(colon + 1) == Some(&b' '));
+    let mut message_start = colon + 1 + usize::from(line.as_bytes().get(colon + 1) == Some(&b' '));
+    // Rails' tagged logging: `[8d3f2c1a-...] ` (a request id, a subdomain) before the message
+    while let Some(tag) = line[message_start..].strip_prefix('[') {
+        match tag.split_once("] ") {
+            Some((inside, _)) if !inside.is_empty() && !inside.contains(char::is_whitespace) => {
+                message_start += inside.len() + 3;
+            }
+            _ => break,
+        }
+    }
     let progname = progname.trim();
     let time = iso(time);
     Some(Header {
         timestamp: time.map(|(t, _)| t),
         zoned: time.is_some_and(|(_, zoned)| zoned),
+        dateless: false,
         level: Some(level),
         logger: (!progname.is_empty()).then(|| progname.to_string()),
         message_start,
@@ -354,6 +377,7 @@ fn klog(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
     Some(Header {
         timestamp,
         zoned: false,
+        dateless: false,
         level: Some(level),
         logger: None,
         message_start: end + 2,
@@ -567,10 +591,65 @@ pub fn in_zone(time: DateTime<Utc>, zone: chrono_tz::Tz) -> DateTime<Utc> {
     }
 }
 
-/// Epoch seconds as a text header's time (`1077804742`): zoned, as epoch times are.
+/// How far in the future of the reading a time of day may be and still be today's (clocks of
+/// writer and reader disagree a little).
+const CLOCK_SLACK_MINUTES: i64 = 10;
+
+/// `08:00:01`, `08:00:01.123` (logback's and log4j2's default console patterns, Serilog's
+/// console sink) or `8:00AM` (zerolog's console writer): a time of day without a date, on
+/// `now`'s date (see [`Header::dateless`]).
+fn time_of_day(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let hour_digits = if b.get(1) == Some(&b':') { 1 } else { 2 };
+    let hour = digits(b, 0, hour_digits)?;
+    let at = hour_digits;
+    if b.get(at) != Some(&b':') {
+        return None;
+    }
+    let minute = digits(b, at + 1, 2)?;
+    let (hour, second, nanos, end) = match b.get(at + 3) {
+        Some(b':') => {
+            let second = digits(b, at + 4, 2)?;
+            let (nanos, end) = fraction(b, at + 6);
+            (hour, second, nanos, end)
+        }
+        Some(b'A' | b'P') if b.get(at + 4) == Some(&b'M') && (1..=12).contains(&hour) => {
+            let pm = b[at + 3] == b'P';
+            ((hour % 12) + if pm { 12 } else { 0 }, 0, 0, at + 5)
+        }
+        _ => return None,
+    };
+    // the time must be a word of its own (`08:00:01` then a space or `]`)
+    if b.get(end)
+        .is_some_and(|c| !matches!(c, b' ' | b'\t' | b']'))
+    {
+        return None;
+    }
+    let naive = now
+        .date_naive()
+        .and_hms_nano_opt(hour, minute, second, nanos)?;
+    Some(Utc.from_utc_datetime(&naive))
+}
+
+/// A time of day read on `now`'s date, moved by whole days to the latest such time that is not
+/// in the future of `now` (give or take the clocks' disagreement).
+pub fn latest_not_future(time: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    let latest = now + chrono::Duration::minutes(CLOCK_SLACK_MINUTES);
+    let day = chrono::Duration::days(1);
+    let mut time = time;
+    while time > latest {
+        time -= day;
+    }
+    while time + day <= latest {
+        time += day;
+    }
+    time
+}
+
+/// Epoch seconds as a text header's time (`1077804742`, 2001 to 2033): zoned, as epoch times are.
 fn epoch(text: &str) -> Option<(DateTime<Utc>, bool)> {
     let word = text.split(' ').next()?;
-    if word.len() != 10 || !word.bytes().all(|b| b.is_ascii_digit()) {
+    if word.len() != 10 || !word.starts_with('1') || !word.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     DateTime::from_timestamp(word.parse().ok()?, 0).map(|t| (t, true))

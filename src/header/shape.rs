@@ -226,6 +226,15 @@ fn is_time_word(word: &[u8]) -> bool {
     if crate::text::is_month_or_day(word) {
         return true;
     }
+    // `8:00AM`, `11:42PM` (Go's `time.Kitchen`)
+    if let Some(clock) = word
+        .strip_suffix(b"AM")
+        .or_else(|| word.strip_suffix(b"PM"))
+    {
+        return clock.len() >= 4
+            && clock[clock.len() - 3] == b':'
+            && clock.iter().all(|c| c.is_ascii_digit() || *c == b':');
+    }
     // One pass up to a `|` (`ts|component|...`): digits, date/time separators and zone letters.
     let (mut digits, mut separator) = (0, false);
     for &c in word {
@@ -298,11 +307,15 @@ fn trim_punct(word: &[u8]) -> &[u8] {
 
 /// A level name in any case: `ERROR`, `warn`, `Information`, glog's `E`...
 fn is_level(word: &[u8]) -> bool {
-    // Compared only with the names of the word's length.
+    let word = without_elapsed(word);
+    // Compared only with the names of the word's length. Words that also start ordinary lines
+    // are left out: Go's `panic:` begins a trace, `Fine` a sentence.
     let names: &[&[u8]] = match word.len() {
         1 => &[b"V", b"D", b"I", b"W", b"E", b"F"],
-        3 => &[b"ERR"],
-        4 => &[b"INFO", b"WARN", b"CRIT"],
+        3 => &[b"ERR", b"WRN", b"INF", b"DBG", b"FTL", b"TRC", b"VRB"],
+        4 => &[
+            b"INFO", b"WARN", b"CRIT", b"ERRO", b"DEBU", b"TRAC", b"FATA", b"PANI",
+        ],
         5 => &[b"TRACE", b"DEBUG", b"ERROR", b"FATAL", b"ALERT", b"EMERG"],
         6 => &[b"NOTICE", b"SEVERE"],
         7 => &[b"WARNING"],
@@ -311,6 +324,22 @@ fn is_level(word: &[u8]) -> bool {
         _ => return false,
     };
     names.iter().any(|name| name.eq_ignore_ascii_case(word))
+}
+
+/// `ERRO[0042]` (logrus on a terminal: the level and the seconds since start) without `[0042]`.
+fn without_elapsed(word: &[u8]) -> &[u8] {
+    // the closing bracket may have been trimmed as punctuation already
+    let inner = word.strip_suffix(b"]").unwrap_or(word);
+    match inner.iter().position(|&c| c == b'[') {
+        Some(open)
+            if open >= 4
+                && inner.len() > open + 1
+                && inner[open + 1..].iter().all(u8::is_ascii_digit) =>
+        {
+            &word[..open]
+        }
+        _ => word,
+    }
 }
 
 #[cfg(test)]

@@ -227,6 +227,7 @@ struct Fields<'r> {
 fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> Fields<'r> {
     let first_line = first_line(record.text);
     // `range`: where a text header's message lies in the record's text.
+    let mut dateless = false;
     let (time, level, logger, message, body, range): (_, _, _, Cow<str>, Cow<str>, _) =
         match json::parse(first_line, read_at)
             .or_else(|| logfmt_record(record.text, first_line, read_at))
@@ -252,6 +253,7 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
             }
             None => {
                 let header = header::read(first_line, read_at);
+                dateless = header.dateless;
                 let body = &record.text[header.message_start..];
                 let message = &first_line[header.message_start..];
                 (
@@ -272,6 +274,10 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
         })
     };
     let mut timestamp = zoned(time);
+    if dateless {
+        // a time of day: the latest such time, in the source's zone, not in the future
+        timestamp = timestamp.map(|t| header::latest_not_future(t, read_at));
+    }
     if record.timestamp.is_some() {
         timestamp = record.timestamp;
     }
@@ -602,6 +608,43 @@ mod tests {
             fingerprints.len() > 30,
             "{} fingerprints",
             fingerprints.len()
+        );
+    }
+
+    #[test]
+    fn a_time_of_day_is_the_latest_such_time_in_the_sources_zone() {
+        use chrono::TimeZone;
+        let berlin = Rules {
+            timezone: Some(chrono_tz::Europe::Berlin),
+            ..Rules::default()
+        };
+        let at = |rules: &Rules, line: &str, read_at: DateTime<Utc>| {
+            let record = LogRecord {
+                text: line,
+                ..LogRecord::default()
+            };
+            read_occurrence(&record, rules, read_at).unwrap().log_time
+        };
+        let utc =
+            |d: u32, h: u32, m: u32, s: u32| Utc.with_ymd_and_hms(2026, 11, d, h, m, s).unwrap();
+        // 00:29 in Berlin, read at 23:30 UTC the day before: 23:29 UTC, not a day earlier
+        let read_at = utc(27, 23, 30, 0);
+        assert_eq!(at(&berlin, "[00:29:00 ERR] x", read_at), utc(27, 23, 29, 0));
+        // just before midnight, read just after it: yesterday's
+        let read_at = utc(28, 0, 0, 5);
+        assert_eq!(
+            at(&Rules::default(), "[23:59:59 ERR] x", read_at),
+            utc(27, 23, 59, 59)
+        );
+        // a writer's clock a little ahead of the reader's: still today
+        assert_eq!(
+            at(&Rules::default(), "[00:02:00 ERR] x", read_at),
+            utc(28, 0, 2, 0)
+        );
+        // zerolog's kitchen clock in Berlin
+        assert_eq!(
+            at(&berlin, "9:15AM ERR x", utc(28, 12, 0, 0)),
+            utc(28, 8, 15, 0)
         );
     }
 
