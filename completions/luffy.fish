@@ -156,7 +156,7 @@ complete -c luffy -n "__fish_luffy_using_subcommand source; and not __fish_seen_
 complete -c luffy -n "__fish_luffy_using_subcommand source; and not __fish_seen_subcommand_from add set list rm test help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l kind -d 'file, elasticsearch, opensearch, loki or command' -r
 complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l path -d 'file: a path or glob' -r
-complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l format -d 'file: how lines are wrapped: cri (Kubernetes), docker (json-file), plain, or auto (told from each file\'s first line) [default: auto]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l format -d 'file, command: how lines are wrapped: cri (Kubernetes), docker (json-file), plain, or auto (told from each file\'s or run\'s first line) [default: auto]' -r
 complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l timezone -d 'file, command: the IANA zone of times written without one (Europe/Berlin), or none for UTC [default: UTC]' -r
 complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l url -d 'elasticsearch, opensearch, loki: the server\'s base URL' -r
 complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -l index -d 'elasticsearch, opensearch: index pattern, e.g. logs-web-*' -r
@@ -180,7 +180,7 @@ complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subc
 complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only errors'
 complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l path -d 'file: a path or glob' -r
-complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l format -d 'file: how lines are wrapped: cri (Kubernetes), docker (json-file), plain, or auto (told from each file\'s first line) [default: auto]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l format -d 'file, command: how lines are wrapped: cri (Kubernetes), docker (json-file), plain, or auto (told from each file\'s or run\'s first line) [default: auto]' -r
 complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l timezone -d 'file, command: the IANA zone of times written without one (Europe/Berlin), or none for UTC [default: UTC]' -r
 complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l url -d 'elasticsearch, opensearch, loki: the server\'s base URL' -r
 complete -c luffy -n "__fish_luffy_using_subcommand source; and __fish_seen_subcommand_from set" -l index -d 'elasticsearch, opensearch: index pattern, e.g. logs-web-*' -r

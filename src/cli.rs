@@ -262,9 +262,9 @@ pub struct SourceOptions {
     /// file: start the first fetch at the end of the file instead of its start
     #[arg(long, help_heading = "File")]
     pub from_end: bool,
-    /// file: how lines are wrapped: cri (Kubernetes), docker (json-file), plain, or auto (told
-    /// from each file's first line) [default: auto]
-    #[arg(long, value_name = "FORMAT", value_parser = parse_line_format, help_heading = "File")]
+    /// file, command: how lines are wrapped: cri (Kubernetes), docker (json-file), plain, or
+    /// auto (told from each file's or run's first line) [default: auto]
+    #[arg(long, value_name = "FORMAT", value_parser = parse_line_format)]
     pub format: Option<LineFormat>,
     /// file, command: the IANA zone of times written without one (Europe/Berlin), or none for
     /// UTC [default: UTC]

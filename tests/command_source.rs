@@ -13,6 +13,7 @@ fn source(argv: &[&str], timeout_seconds: u32) -> CommandSource {
         argv: argv.iter().map(|s| (*s).to_string()).collect(),
         timeout_seconds,
         since: None,
+        format: luffy::sources::wrapper::LineFormat::Auto,
         timezone: None,
     })
     .expect("source")

@@ -278,6 +278,69 @@ fn a_trace_inside_docker_json_lines_is_one_event() {
 }
 
 #[test]
+fn a_trace_inside_a_commands_cri_lines_is_one_event_at_the_runtime_time() {
+    let mut lines: Vec<(&str, bool)> = vec![("ERROR:app:lookup failed", false)];
+    lines.extend(PYTHON_TRACE.iter().map(|l| (*l, i_am_odd(l))));
+    // the output ends inside a line: a command's output is complete, so it is read as it is
+    lines.push(("ERROR:app:lookup failed", false));
+    lines.extend(PYTHON_TRACE.iter().map(|l| (*l, false)));
+    let mut text = cri(&lines);
+    // (a line without a time of its own: the runtime's is its time)
+    text.push_str("2024-01-15T08:00:09.000000000Z stderr P ERROR:db:connection gone");
+    let luffy = Luffy::new();
+    let path = luffy.file("pod.log", &text);
+    luffy.ok(&["service", "add", "web"]);
+    let command = format!("cat {}", path.display());
+    luffy.ok(&[
+        "source",
+        "add",
+        "web",
+        "pod",
+        "--kind",
+        "command",
+        "--command",
+        &command,
+        "--since",
+        "2024-01-01T00:00:00Z",
+    ]);
+    luffy.ok(&["trigger", "fetch", "web"]);
+    let clusters: Value = serde_json::from_str(&luffy.ok(&["clusters", "--json"])).unwrap();
+    let mut got: Vec<(String, u64, String)> = clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["title"].as_str().unwrap().to_string(),
+                c["count"].as_u64().unwrap(),
+                c["first_seen"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "KeyError: 'user-9'".to_string(),
+                2,
+                "2024-01-15T08:00:00.001Z".to_string()
+            ),
+            (
+                "connection gone".to_string(),
+                1,
+                "2024-01-15T08:00:09.000Z".to_string()
+            ),
+        ]
+    );
+}
+
+/// Which lines of a trace the runtime wrote in parts: every other one.
+fn i_am_odd(line: &str) -> bool {
+    PYTHON_TRACE.iter().position(|l| *l == line).unwrap() % 2 == 1
+}
+
+#[test]
 fn a_part_of_a_line_at_the_end_of_a_file_waits_for_the_rest() {
     let luffy = Luffy::new();
     let path = luffy.path("app.log");
@@ -322,11 +385,13 @@ fn a_bad_line_format_is_refused_and_nothing_is_written() {
             "source",
             "add",
             "web",
-            "cmd",
+            "logs",
             "--kind",
-            "command",
-            "--command",
-            "true",
+            "loki",
+            "--url",
+            "http://127.0.0.1:3100",
+            "--query",
+            "{app=\"web\"}",
             "--format",
             "cri",
         ],

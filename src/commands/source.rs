@@ -376,9 +376,13 @@ fn build(
                     argv: split_command(&required(options.command.as_deref(), "--command", kind)?)?,
                     timeout_seconds: 60,
                     since: None,
+                    format: LineFormat::Auto,
                     timezone: None,
                 },
             };
+            if let Some(format) = options.format {
+                command.format = format;
+            }
             if let Some(text) = &options.command {
                 command.argv = split_command(text)?;
             }
@@ -429,7 +433,7 @@ fn reject_foreign_flags(kind: SourceKind, o: &SourceOptions) -> Result<()> {
         ("--timezone", o.timezone.is_some(), &[File, Command]),
         ("--path", o.path.is_some(), &[File]),
         ("--from-end", o.from_end, &[File]),
-        ("--format", o.format.is_some(), &[File]),
+        ("--format", o.format.is_some(), &[File, Command]),
         ("--url", o.url.is_some(), &[Elasticsearch, Opensearch, Loki]),
         ("--index", o.index.is_some(), &[Elasticsearch, Opensearch]),
         (

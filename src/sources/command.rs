@@ -226,6 +226,7 @@ mod tests {
             argv: argv.iter().map(|s| (*s).to_string()).collect(),
             timeout_seconds: 5,
             since: None,
+            format: crate::sources::wrapper::LineFormat::Auto,
             timezone: None,
         })
         .expect("source")
@@ -259,6 +260,7 @@ mod tests {
             argv,
             timeout_seconds,
             since: None,
+            format: crate::sources::wrapper::LineFormat::Auto,
             timezone: None,
         };
         assert!(CommandSource::new(&settings(vec![], 5)).is_err());

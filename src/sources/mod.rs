@@ -20,6 +20,7 @@ use command::CommandSource;
 use loki::LokiSource;
 use search::SearchSource;
 use since::parse_since;
+use wrapper::LineFormat;
 
 /// The kinds of log source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -158,6 +159,8 @@ pub struct PagedSource {
     client: PagedClient,
     /// Where the first fetch starts (`--since`), when set.
     since: Option<String>,
+    /// How the lines of a line-oriented source (a command's output) are wrapped.
+    format: LineFormat,
 }
 
 #[allow(clippy::large_enum_variant)]
@@ -171,21 +174,28 @@ enum PagedClient {
 impl Source<'_> {
     /// Checks the settings and builds the client for them.
     pub fn open(settings: &SourceSettings) -> Result<Source<'_>> {
-        let (client, since) = match settings {
+        let (client, since, format) = match settings {
             SourceSettings::File(file) => return Ok(Source::File(file)),
             SourceSettings::Elasticsearch(search) | SourceSettings::Opensearch(search) => (
                 PagedClient::Search(SearchSource::new(search)?),
                 &search.since,
+                LineFormat::Plain,
             ),
-            SourceSettings::Loki(loki) => (PagedClient::Loki(LokiSource::new(loki)?), &loki.since),
+            SourceSettings::Loki(loki) => (
+                PagedClient::Loki(LokiSource::new(loki)?),
+                &loki.since,
+                LineFormat::Plain,
+            ),
             SourceSettings::Command(command) => (
                 PagedClient::Command(CommandSource::new(command)?),
                 &command.since,
+                command.format,
             ),
         };
         Ok(Source::Paged(PagedSource {
             client,
             since: since.clone(),
+            format,
         }))
     }
 
@@ -210,6 +220,11 @@ impl PagedSource {
             Some(text) => Ok(parse_since(text).map_err(anyhow::Error::msg)?.start(now)),
             None => Ok(now - Duration::minutes(i64::from(interval_minutes))),
         }
+    }
+
+    /// How the source's lines are wrapped, for the records that are lines (a command's output).
+    pub fn line_format(&self) -> LineFormat {
+        self.format
     }
 
     /// The next page after `cursor` (from `start` when there is none), of up to `limit` records

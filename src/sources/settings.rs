@@ -77,6 +77,9 @@ pub struct CommandSettings {
     /// Seconds before the program is killed.
     pub timeout_seconds: u32,
     pub since: Option<String>,
+    /// How the output's lines are wrapped (a container runtime's format), or auto.
+    #[serde(default, skip_serializing_if = "LineFormat::is_auto")]
+    pub format: LineFormat,
     /// The IANA zone of times written without one; UTC when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,

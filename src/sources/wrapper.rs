@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::domain::named_enum;
 
 named_enum!(
-    /// How a file source's lines are wrapped.
+    /// How a file's or a command's lines are wrapped.
     #[derive(Default)]
     LineFormat, "line format", {
         /// Told from the first line of each file a fetch reads.
@@ -76,6 +76,75 @@ pub fn unwrap(line: &str, format: LineFormat) -> Unwrapped<'_> {
         time: None,
         partial: false,
     })
+}
+
+/// Unwraps a stream of lines as they come: decides `auto` on the first line and joins the parts
+/// of a long line into the line they make.
+#[derive(Debug, Clone, Default)]
+pub struct Unwrapper {
+    format: LineFormat,
+    partial: String,
+    partial_lines: u64,
+    /// When the runtime wrote the first of the parts held.
+    partial_time: Option<DateTime<Utc>>,
+}
+
+impl Unwrapper {
+    pub fn new(format: LineFormat) -> Unwrapper {
+        Unwrapper {
+            format,
+            ..Unwrapper::default()
+        }
+    }
+
+    /// The format, once the first line decided `auto`.
+    pub fn format(&self) -> LineFormat {
+        self.format
+    }
+
+    /// The application's line that `line` completes and when the runtime began writing it, or `None`
+    /// while `line` is only a part of it (held until the rest comes).
+    pub fn push<'l>(&mut self, line: &'l str) -> Option<(Cow<'l, str>, Option<DateTime<Utc>>)> {
+        if self.format == LineFormat::Auto {
+            self.format = self.format.resolve(line);
+        }
+        if self.format == LineFormat::Plain {
+            return Some((Cow::Borrowed(line), None));
+        }
+        let unwrapped = unwrap(line, self.format);
+        if unwrapped.partial {
+            if self.partial_lines == 0 {
+                self.partial_time = unwrapped.time;
+            }
+            self.partial.push_str(&unwrapped.text);
+            self.partial_lines += 1;
+            return None;
+        }
+        if self.partial_lines == 0 {
+            return Some((unwrapped.text, unwrapped.time));
+        }
+        self.partial_lines = 0;
+        let mut whole = std::mem::take(&mut self.partial);
+        whole.push_str(&unwrapped.text);
+        Some((
+            Cow::Owned(whole),
+            self.partial_time.take().or(unwrapped.time),
+        ))
+    }
+
+    /// How many wrapped lines the part held so far came in (0: none is held).
+    pub fn held_lines(&self) -> u64 {
+        self.partial_lines
+    }
+
+    /// The part held at the end of an input that is complete (a command's output): the line
+    /// as far as it was written.
+    pub fn finish(&mut self) -> Option<(String, Option<DateTime<Utc>>)> {
+        (self.partial_lines > 0).then(|| {
+            self.partial_lines = 0;
+            (std::mem::take(&mut self.partial), self.partial_time.take())
+        })
+    }
 }
 
 /// `TIME STREAM TAGS CONTENT`: an RFC 3339 time, `stdout` or `stderr`, `F` (full) or `P`
@@ -152,6 +221,33 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn an_unwrapper_joins_parts_at_the_time_of_the_first_and_decides_auto_once() {
+        let at = |s: u32| Some(Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, s).unwrap());
+        let mut u = Unwrapper::new(LineFormat::Auto);
+        assert_eq!(u.push("2026-11-27T08:00:01Z stdout P ERROR:app:"), None);
+        assert_eq!(u.held_lines(), 1);
+        assert_eq!(u.push("2026-11-27T08:00:02Z stdout P looku"), None);
+        assert_eq!(
+            u.push("2026-11-27T08:00:03Z stdout F p failed"),
+            Some((Cow::Owned("ERROR:app:lookup failed".to_string()), at(1)))
+        );
+        assert_eq!((u.format(), u.held_lines()), (LineFormat::Cri, 0));
+        // a foreign line in a CRI stream is taken as it is
+        assert_eq!(u.push("not cri"), Some((Cow::Borrowed("not cri"), None)));
+        assert_eq!(u.push("2026-11-27T08:00:04Z stderr P half"), None);
+        assert_eq!(u.finish(), Some(("half".to_string(), at(4))));
+        assert_eq!(u.finish(), None);
+        let mut plain = Unwrapper::new(LineFormat::Auto);
+        assert_eq!(plain.push("08:00:01 ERROR x").unwrap().1, None);
+        assert_eq!(plain.format(), LineFormat::Plain);
+        // later lines do not change a decided format
+        assert_eq!(
+            plain.push("2026-11-27T08:00:04Z stderr F y").unwrap().0,
+            "2026-11-27T08:00:04Z stderr F y"
+        );
+    }
 
     #[test]
     fn cri_lines_give_the_app_line_its_time_and_whether_it_is_whole() {

@@ -14,7 +14,7 @@ use super::pipeline::{Pending, Reader, Sink};
 use crate::ingest::LogRecord;
 use crate::parse::Assembler;
 use crate::sources::file::{self, FileCursor, Planned};
-use crate::sources::wrapper::{self, LineFormat};
+use crate::sources::wrapper::{LineFormat, Unwrapper};
 use crate::sources::FileSettings;
 
 /// Lines read between two commits.
@@ -82,7 +82,7 @@ pub(super) fn read(
         }
         // A line the runtime has written only a part of yet is read whole by the next fetch.
         offsets[index] = file.partial_start.unwrap_or(file.pos);
-        reader.counts.lines -= file.partial_lines;
+        reader.counts.lines -= file.unwrapper.held_lines();
         sink.send(
             std::mem::take(&mut events),
             cursor_json(settings, &planned, &offsets)?,
@@ -108,13 +108,11 @@ struct FileLines {
     /// When the runtime wrote the first line of the record in progress (wrapped lines only).
     open_time: Option<DateTime<Utc>>,
     batch_count: usize,
-    /// How the file's lines are wrapped: as set, until the first line decides `auto`.
-    format: LineFormat,
-    /// The parts of a wrapped line read so far (CRI `P` lines, Docker lines without a
-    /// newline), where the first began, and how many lines they are.
-    partial: String,
+    /// How the file's lines are wrapped, and the parts of a wrapped line read so far (CRI `P`
+    /// lines, Docker lines without a newline).
+    unwrapper: Unwrapper,
+    /// Where the first of those parts began.
     partial_start: Option<u64>,
-    partial_lines: u64,
 }
 
 impl FileLines {
@@ -125,10 +123,8 @@ impl FileLines {
             open_start: None,
             open_time: None,
             batch_count: 0,
-            format,
-            partial: String::new(),
+            unwrapper: Unwrapper::new(format),
             partial_start: None,
-            partial_lines: 0,
         }
     }
 
@@ -143,27 +139,13 @@ impl FileLines {
         self.pos += len;
         reader.counts.lines += 1;
         self.batch_count += 1;
-        if self.format == LineFormat::Auto {
-            self.format = self.format.resolve(text);
-        }
-        if self.format == LineFormat::Plain {
-            self.take(text, line_start, None, reader, events);
-            return;
-        }
-        let unwrapped = wrapper::unwrap(text, self.format);
-        if unwrapped.partial {
-            self.partial_start.get_or_insert(line_start);
-            self.partial.push_str(&unwrapped.text);
-            self.partial_lines += 1;
-            return;
-        }
-        match self.partial_start.take() {
-            None => self.take(&unwrapped.text, line_start, unwrapped.time, reader, events),
-            Some(start) => {
-                let mut whole = std::mem::take(&mut self.partial);
-                whole.push_str(&unwrapped.text);
-                self.partial_lines = 0;
-                self.take(&whole, start, unwrapped.time, reader, events);
+        match self.unwrapper.push(text) {
+            None => {
+                self.partial_start.get_or_insert(line_start);
+            }
+            Some((line, time)) => {
+                let start = self.partial_start.take().unwrap_or(line_start);
+                self.take(&line, start, time, reader, events);
             }
         }
     }

@@ -10,7 +10,7 @@ use crate::domain::Level;
 use crate::ingest::{self, Described, LogRecord, Rules};
 use crate::parse::Assembler;
 use crate::sources::file;
-use crate::sources::wrapper::{self, LineFormat};
+use crate::sources::wrapper::{LineFormat, Unwrapper};
 use crate::sources::FileSettings;
 
 /// The start of a file that is looked at.
@@ -41,29 +41,25 @@ pub fn preview(settings: &FileSettings, now: DateTime<Utc>, max: usize) -> Resul
         timezone: settings.timezone.as_deref().and_then(|z| z.parse().ok()),
         ..Rules::default()
     };
-    let format = settings.format.resolve(text.lines().next().unwrap_or(""));
     let mut records = Vec::new();
     let mut assembler = Assembler::new();
-    let mut partial = String::new();
+    let mut unwrapper = Unwrapper::new(settings.format);
     // the runtime's time of the first line of the record in progress (wrapped lines only)
     let mut open_time: Option<DateTime<Utc>> = None;
     for line in text.lines() {
         if records.len() >= max {
             break;
         }
-        let unwrapped = wrapper::unwrap(line, format);
-        if unwrapped.partial {
-            partial.push_str(&unwrapped.text);
+        let Some((whole, time)) = unwrapper.push(line) else {
             continue;
-        }
-        let whole = std::mem::take(&mut partial) + &unwrapped.text;
+        };
         let mut finished = None;
         assembler.push_with(&whole, |record| finished = Some(record.text.to_string()));
         if let Some(done) = finished {
             records.push(describe(&done, open_time, &rules, now));
-            open_time = unwrapped.time;
+            open_time = time;
         } else if open_time.is_none() {
-            open_time = unwrapped.time;
+            open_time = time;
         }
     }
     if records.len() < max {
@@ -71,6 +67,7 @@ pub fn preview(settings: &FileSettings, now: DateTime<Utc>, max: usize) -> Resul
             records.push(describe(&last.text, open_time, &rules, now));
         }
     }
+    let format = unwrapper.format();
     Ok(Some(Preview { format, records }))
 }
 
