@@ -214,7 +214,7 @@ fn prefixed(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
 /// A syslog line that starts with its priority `<PRI>`: the level is the priority's severity.
 fn syslog_priority(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
     let close = line.get(..6)?.find('>')?;
-    let priority: u32 = line[1..close].parse().ok()?;
+    let priority: u32 = line[1..close].parse().ok().filter(|p| *p <= 191)?;
     let level = match priority % 8 {
         0..=2 => Level::Fatal,
         3 => Level::Error,

@@ -123,3 +123,59 @@ fn the_miner_strips_every_corpus_header_where_fetching_does() {
     }
     assert!(text_cases >= 20, "{text_cases} text cases");
 }
+
+/// A header that only looks like one of the families falls back to the plain line: its message
+/// keeps the line's words and it has no time of its own (the reading time is used), never an
+/// error or a lost record.
+#[test]
+fn a_malformed_header_falls_back_to_the_plain_line() {
+    let read_at: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    let rules = Rules {
+        threshold: Level::Trace,
+        ..Rules::default()
+    };
+    let lines = [
+        "2026-13-45 25:61:00 ERROR order failed",
+        "2026-11-27T08: ERROR order failed",
+        "<999>Nov 27 08:00:02 web-1 shop[2340]: ERROR order failed",
+        "<11>1 not-a-time web-1 shop 2340 ID47 - order failed",
+        "E1327 08:00:09.386000      15 controller.go:144] order failed",
+        "E1127 8:0:9 order failed",
+        "E, [garbage #12] ERROR -- : order failed",
+        "Feb 30 08:00:02 web-1 shop: ERROR order failed",
+        "[08:61:01 ERR] order failed",
+        "13:00PM ERR order failed",
+        "ERRO[12x] order failed",
+        "time=\"yesterday\" level=error msg=\"order failed\"",
+        "{\"level\":\"error\",\"time\":\"soon\",\"msg\":\"order failed\"}",
+    ];
+    for line in lines {
+        let record = LogRecord {
+            text: line,
+            ..LogRecord::default()
+        };
+        let described = super::describe(&record, &rules, read_at);
+        assert_eq!(described.timestamp, None, "{line}");
+        assert!(
+            described.message.contains("order failed"),
+            "{line:?} read as {:?}",
+            described.message
+        );
+        let occurrence = read_occurrence(&record, &rules, read_at);
+        if described.level.is_some() {
+            let occurrence = occurrence.unwrap_or_else(|| panic!("no event from {line:?}"));
+            assert_eq!(occurrence.log_time, read_at, "{line}");
+        }
+        // the miner keeps the words fetching keeps
+        assert!(
+            line[crate::header::message_start(line)..].contains("order failed"),
+            "{line}"
+        );
+    }
+    // a line that is only a priority's start is a line like any other
+    let record = LogRecord {
+        text: "<11",
+        ..LogRecord::default()
+    };
+    assert_eq!(super::describe(&record, &rules, read_at).message, "<11");
+}
