@@ -14,6 +14,7 @@ pub struct Config {
     /// Folder for repository checkouts (default: `repos/` beside the database).
     pub repos_dir: Option<PathBuf>,
     pub retention: Retention,
+    pub fetch: Fetch,
     pub daemon: Daemon,
     pub smtp: Option<Smtp>,
     pub llm: Option<Llm>,
@@ -34,6 +35,25 @@ impl Default for Retention {
         Retention {
             events_days: 14,
             samples_per_cluster: 10,
+        }
+    }
+}
+
+/// Reading logs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Fetch {
+    /// How long the last record of a file is held as possibly unfinished (its writer may be
+    /// writing the rest of a stack trace): it is closed as it stands once its log time is this
+    /// old, or once the file has not been written for this long, or once it has been held this
+    /// long. 0 closes it at once.
+    pub open_record_seconds: u32,
+}
+
+impl Default for Fetch {
+    fn default() -> Self {
+        Fetch {
+            open_record_seconds: 30,
         }
     }
 }

@@ -140,6 +140,8 @@ fn a_trace_without_a_time_takes_the_time_of_the_record_before() {
         "Traceback (most recent call last):\n  File \"/app/job.py\", line 3, in run\n    \
          go()\nKeyError: 'x'\n",
     );
+    // (a record after it ends it: the last record of a file just written waits for its rest)
+    append(&log, "2024-01-15 10:29:59,000 INFO web: next\n");
     let report = fetch(&luffy);
     assert_eq!(report["counts"]["events"], 2, "{report}");
     let clusters = json(&luffy.ok(&["clusters", "web", "--json"]));

@@ -3,15 +3,18 @@
 //! The cursor remembers, per file, its device and inode, the byte offset read up to, and a hash of
 //! its first line. A rotated file (`app.log` renamed to `app.log.1`) keeps its inode, so its rest is
 //! read before the new `app.log`, which is read from the start; a truncated file (smaller than the
-//! offset) or a replaced one (another first line) restarts at 0. A last line without its newline is
-//! left for the next fetch.
+//! offset) or a replaced one (another first line) restarts at 0. The last record of a file may be
+//! still being written: the fetch holds it ([`FilePosition::pending_since`]) until it is old or
+//! the file settled.
 
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use anyhow::{Context as _, Result};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::FileSettings;
@@ -26,6 +29,28 @@ pub struct FilePosition {
     pub offset: u64,
     /// FNV-1a of the file's first line (up to 256 bytes), 0 while the file is empty.
     pub head: u64,
+    /// Since when the record at `offset` has been held as possibly unfinished (the last record
+    /// of the file, which its writer may still be writing): a fetch closes it as it is once this
+    /// is the open-record bound ago.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_since: Option<DateTime<Utc>>,
+}
+
+/// Where reading of one planned file stopped, for [`cursor_after`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadTo {
+    pub offset: u64,
+    /// The record at `offset` is held as possibly unfinished, since then.
+    pub pending_since: Option<DateTime<Utc>>,
+}
+
+impl From<u64> for ReadTo {
+    fn from(offset: u64) -> ReadTo {
+        ReadTo {
+            offset,
+            pending_since: None,
+        }
+    }
 }
 
 /// The cursor of a file source: one position per file seen.
@@ -44,6 +69,10 @@ pub struct Planned {
     pub start: u64,
     /// The size when planned: reading stops here, so that a file growing meanwhile is not chased.
     pub end: u64,
+    /// When the file was last written, as planned.
+    pub modified: Option<SystemTime>,
+    /// Since when the record at `start` has been held as possibly unfinished.
+    pub pending_since: Option<DateTime<Utc>>,
 }
 
 /// What to read, in order: rotated files first (their rest), then the current ones, oldest first.
@@ -81,6 +110,8 @@ pub fn plan(settings: &FileSettings, cursor: Option<&FileCursor>) -> Result<Vec<
                     head,
                     start,
                     end: meta.len(),
+                    modified: meta.modified().ok(),
+                    pending_since: None,
                 })
             }
         };
@@ -92,24 +123,25 @@ pub fn plan(settings: &FileSettings, cursor: Option<&FileCursor>) -> Result<Vec<
 }
 
 /// The cursor after reading each planned file up to `offsets[i]`; files that vanished are dropped.
-pub fn cursor_after(settings: &FileSettings, planned: &[Planned], offsets: &[u64]) -> FileCursor {
+pub fn cursor_after(settings: &FileSettings, planned: &[Planned], stops: &[ReadTo]) -> FileCursor {
     let current = expand(&settings.path).unwrap_or_default();
     let files = planned
         .iter()
-        .zip(offsets)
-        .filter(|(item, offset)| {
+        .zip(stops)
+        .filter(|(item, stop)| {
             // A rotated-away file that was read to its end is done with.
             let matched = current
                 .iter()
                 .any(|(_, m)| m.dev() == item.dev && m.ino() == item.ino);
-            matched || **offset < item.end
+            matched || stop.offset < item.end
         })
-        .map(|(item, offset)| FilePosition {
+        .map(|(item, stop)| FilePosition {
             path: item.path.clone(),
             dev: item.dev,
             ino: item.ino,
-            offset: *offset,
+            offset: stop.offset,
             head: item.head,
+            pending_since: stop.pending_since,
         })
         .collect();
     FileCursor { files }
@@ -124,10 +156,10 @@ fn resume(path: &Path, meta: &fs::Metadata, position: &FilePosition) -> Result<O
     let head = head_hash(path)?;
     let replaced = position.head != 0 && head != position.head;
     let truncated = meta.len() < position.offset;
-    let start = if replaced || truncated {
-        0
+    let (start, pending_since) = if replaced || truncated {
+        (0, None)
     } else {
-        position.offset
+        (position.offset, position.pending_since)
     };
     Ok(Some(Planned {
         path: path.to_path_buf(),
@@ -136,6 +168,8 @@ fn resume(path: &Path, meta: &fs::Metadata, position: &FilePosition) -> Result<O
         head,
         start,
         end: meta.len(),
+        modified: meta.modified().ok(),
+        pending_since,
     }))
 }
 
@@ -265,7 +299,7 @@ mod tests {
         let s = settings(&log);
         let first = plan(&s, None).unwrap();
         assert_eq!((first[0].start, first[0].end), (0, 8));
-        let cursor = cursor_after(&s, &first, &[8]);
+        let cursor = cursor_after(&s, &first, &[8.into()]);
         append(&log, "three\n");
         fs::rename(&log, dir.path().join("app.log.1")).unwrap();
         append(&log, "new\n");
@@ -275,7 +309,7 @@ mod tests {
         assert_eq!((second[0].start, second[0].end), (8, 14));
         assert!(second[1].path.ends_with("app.log"));
         assert_eq!((second[1].start, second[1].end), (0, 4));
-        let cursor = cursor_after(&s, &second, &[14, 4]);
+        let cursor = cursor_after(&s, &second, &[14.into(), 4.into()]);
         assert_eq!(
             cursor.files.len(),
             1,
@@ -289,7 +323,7 @@ mod tests {
         let log = dir.path().join("app.log");
         append(&log, "first line\nsecond\n");
         let s = settings(&log);
-        let cursor = cursor_after(&s, &plan(&s, None).unwrap(), &[18]);
+        let cursor = cursor_after(&s, &plan(&s, None).unwrap(), &[18.into()]);
         fs::write(&log, "x\n").unwrap();
         assert_eq!(plan(&s, Some(&cursor)).unwrap()[0].start, 0);
         fs::write(&log, "other first line\nsecond\nthird\n").unwrap();

@@ -5,15 +5,16 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
+use std::time::SystemTime;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 
 use super::counts::FetchCounts;
 use super::pipeline::{Pending, Reader, Sink};
-use crate::ingest::LogRecord;
+use crate::ingest::{self, LogRecord};
 use crate::parse::Assembler;
-use crate::sources::file::{self, FileCursor, Planned};
+use crate::sources::file::{self, FileCursor, Planned, ReadTo};
 use crate::sources::wrapper::{LineFormat, Unwrapper};
 use crate::sources::FileSettings;
 
@@ -37,7 +38,13 @@ pub(super) fn read(
         .transpose()
         .context("the stored file cursor is unreadable")?;
     let planned = file::plan(settings, cursor.as_ref())?;
-    let mut offsets: Vec<u64> = planned.iter().map(|p| p.start).collect();
+    let mut offsets: Vec<ReadTo> = planned
+        .iter()
+        .map(|p| ReadTo {
+            offset: p.start,
+            pending_since: p.pending_since,
+        })
+        .collect();
     let batch = reader.options.batch_size(BATCH_LINES);
     let part = reader.options.part_records();
     let mut events = Pending::default();
@@ -63,7 +70,7 @@ pub(super) fn read(
                 };
                 file.line(&line, raw.len() as u64 + 1, reader, &mut events);
                 if file.batch_count >= limit {
-                    offsets[index] = file.resume_at();
+                    offsets[index] = file.resume_at().into();
                     sink.send(events.take(), cursor_json(settings, &planned, &offsets)?)?;
                     file.batch_count = 0;
                     limit = batch;
@@ -72,17 +79,7 @@ pub(super) fn read(
                 }
             }
         }
-        if let Some(record) = file.assembler.finish() {
-            let record = LogRecord {
-                text: &record.text,
-                timestamp: file.open_time,
-                ..LogRecord::default()
-            };
-            reader.record(&record, &mut events);
-        }
-        // A line the runtime has written only a part of yet is read whole by the next fetch.
-        offsets[index] = file.partial_start.unwrap_or(file.pos);
-        reader.counts.lines -= file.unwrapper.held_lines();
+        offsets[index] = file.end(item, blocks.rest(), reader, &mut events);
         sink.send(
             std::mem::take(&mut events),
             cursor_json(settings, &planned, &offsets)?,
@@ -113,6 +110,11 @@ struct FileLines {
     unwrapper: Unwrapper,
     /// Where the first of those parts began.
     partial_start: Option<u64>,
+    /// Lines of the file read so far in this fetch; the index of the first line of the part
+    /// held and of the record in progress (counted again by the fetch that reads them again).
+    lines_read: u64,
+    partial_first: u64,
+    open_first: u64,
 }
 
 impl FileLines {
@@ -125,6 +127,9 @@ impl FileLines {
             batch_count: 0,
             unwrapper: Unwrapper::new(format),
             partial_start: None,
+            lines_read: 0,
+            partial_first: 0,
+            open_first: 0,
         }
     }
 
@@ -139,22 +144,99 @@ impl FileLines {
         self.pos += len;
         reader.counts.lines += 1;
         self.batch_count += 1;
+        let index = self.lines_read;
+        self.lines_read += 1;
         match self.unwrapper.push(text) {
             None => {
-                self.partial_start.get_or_insert(line_start);
+                if self.partial_start.is_none() {
+                    self.partial_start = Some(line_start);
+                    self.partial_first = index;
+                }
             }
             Some((line, time)) => {
-                let start = self.partial_start.take().unwrap_or(line_start);
-                self.take(&line, start, time, reader, events);
+                let (start, first) = match self.partial_start.take() {
+                    Some(start) => (start, self.partial_first),
+                    None => (line_start, index),
+                };
+                self.take(&line, (start, first), time, reader, events);
             }
         }
+    }
+
+    /// Ends the reading of `item`: the record in progress (and a line in part, or a last line
+    /// without its newline, `rest`) is closed as it stands when the file is settled or the
+    /// record old; otherwise it is held for the next fetch, which reads it again from its start.
+    /// Returns where the next fetch starts.
+    fn end(
+        &mut self,
+        item: &Planned,
+        rest: &[u8],
+        reader: &mut Reader<'_>,
+        events: &mut Pending,
+    ) -> ReadTo {
+        let bound = chrono::Duration::seconds(i64::from(reader.options.open_record_seconds));
+        let now = reader.now;
+        let idle = item.modified.is_none_or(|modified| {
+            SystemTime::now()
+                .duration_since(modified)
+                .is_ok_and(|idle| idle.as_secs_f64() >= bound.as_seconds_f64())
+        });
+        // held long enough already (the cursor still points where it did)
+        let overdue = item
+            .pending_since
+            .is_some_and(|since| item.start == self.resume_at() && now - since >= bound);
+        let settled = bound.is_zero() || idle || overdue;
+        if settled {
+            if !rest.is_empty() {
+                let line = line_text(reader.counts, rest);
+                self.line(&line, rest.len() as u64, reader, events);
+            }
+            if let Some((line, time)) = self.unwrapper.finish() {
+                let start = self.partial_start.take().unwrap_or(self.pos);
+                self.take(&line, (start, self.partial_first), time, reader, events);
+            }
+        }
+        let open_time = self.open_time;
+        let held = match self.assembler.finish() {
+            None => false,
+            Some(record) => {
+                let record = LogRecord {
+                    text: &record.text,
+                    timestamp: open_time,
+                    ..LogRecord::default()
+                };
+                let time = ingest::describe(&record, reader.rules, now).timestamp;
+                let recent = time.is_none_or(|t| now - t < bound);
+                if settled || !recent {
+                    reader.record(&record, events);
+                    false
+                } else {
+                    true
+                }
+            }
+        };
+        if held {
+            let start = self.open_start.unwrap_or(self.pos);
+            reader.counts.lines -= self.lines_read - self.open_first;
+            let since = item
+                .pending_since
+                .filter(|_| item.start == start)
+                .unwrap_or(now);
+            return ReadTo {
+                offset: start,
+                pending_since: Some(since),
+            };
+        }
+        // A line the runtime has written only a part of yet is read whole by the next fetch.
+        reader.counts.lines -= self.unwrapper.held_lines();
+        self.partial_start.unwrap_or(self.pos).into()
     }
 
     /// Takes one application line that starts at `line_start`, written at `time` (wrapped lines).
     fn take(
         &mut self,
         text: &str,
-        line_start: u64,
+        (line_start, first): (u64, u64),
         time: Option<DateTime<Utc>>,
         reader: &mut Reader<'_>,
         events: &mut Pending,
@@ -178,6 +260,7 @@ impl FileLines {
         // is the first non-blank line since the last record.
         if finished || (self.open_start.is_none() && !crate::parse::multiline::is_blank(text)) {
             self.open_start = Some(line_start);
+            self.open_first = first;
             self.open_time = time;
         }
     }
@@ -199,6 +282,12 @@ impl<R: Read> Blocks<R> {
             buf: Vec::with_capacity(BLOCK + 4096),
             used: 0,
         }
+    }
+
+    /// What is left after the last whole line, once [`Blocks::next`] said the input ended: a
+    /// last line without its newline.
+    fn rest(&self) -> &[u8] {
+        &self.buf[self.used..]
     }
 
     /// The next run of whole lines, each ending in a newline; `None` at the end of the input.
@@ -240,7 +329,7 @@ fn line_text<'b>(counts: &mut FetchCounts, mut raw: &'b [u8]) -> Cow<'b, str> {
 fn cursor_json(
     settings: &FileSettings,
     planned: &[Planned],
-    offsets: &[u64],
+    offsets: &[ReadTo],
 ) -> Result<serde_json::Value> {
     serde_json::to_value(file::cursor_after(settings, planned, offsets))
         .context("could not encode the cursor")

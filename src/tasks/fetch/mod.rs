@@ -43,7 +43,13 @@ pub fn run(
         trigger,
         env,
         LEASE,
-        |store, service, ctx| fetch(store, service, ctx, env.fetch),
+        |store, service, ctx| {
+            let options = FetchOptions {
+                open_record_seconds: ctx.config.fetch.open_record_seconds,
+                ..env.fetch
+            };
+            fetch(store, service, ctx, options)
+        },
     )
 }
 

@@ -30,6 +30,9 @@ pub struct FetchOptions {
     /// Records per batch (lines of a file, hits or entries of a page) instead of each reader's
     /// own; tests make batches small to kill fetches between them.
     pub batch: Option<usize>,
+    /// How long the last record of a file may be held as unfinished (`[fetch]
+    /// open_record_seconds` of the configuration; 0: never).
+    pub open_record_seconds: u32,
 }
 
 impl FetchOptions {
@@ -40,6 +43,7 @@ impl FetchOptions {
                 .ok()
                 .and_then(|n| n.parse().ok())
                 .filter(|n| *n > 0),
+            open_record_seconds: 0,
         }
     }
 
