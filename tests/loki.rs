@@ -157,7 +157,6 @@ fn pages_merge_streams_in_time_order_and_keep_entries_sharing_the_last_nanosecon
     );
     let levels: Vec<Option<&str>> = page.records.iter().map(|r| r.level.as_deref()).collect();
     assert_eq!(levels, [Some("error"), Some("critical"), Some("error")]);
-    assert!(page.records.iter().all(|r| r.whole));
     assert_eq!(
         page.records[0].timestamp.map(|t| t.to_rfc3339()),
         Some("2024-01-15T10:00:00.000001+00:00".to_string())

@@ -109,7 +109,6 @@ impl LokiSource {
                 text: entry.line.clone(),
                 timestamp: Some(DateTime::from_timestamp_nanos(entry.ns)),
                 level: entry.level.clone(),
-                whole: true,
             });
         }
         if records.is_empty() && full {

@@ -20,7 +20,6 @@ use command::CommandSource;
 use loki::LokiSource;
 use search::SearchSource;
 use since::parse_since;
-use wrapper::LineFormat;
 
 /// The kinds of log source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -70,16 +69,13 @@ impl SourceKind {
 /// line, or a search hit (message joined with its stack trace field, when there is one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawRecord {
-    /// The text: one line for line-oriented sources; for search hits the message, a newline and the
-    /// stack trace when the hit has a separate stack field.
+    /// The text: for search hits the message, a newline and the stack trace when the hit has a
+    /// separate stack field; a Loki entry's line.
     pub text: String,
     /// The record's time when the source knows it apart from the text (search, Loki).
     pub timestamp: Option<DateTime<Utc>>,
     /// The record's level when the source knows it apart from the text (search level field).
     pub level: Option<String>,
-    /// Whether `text` is a complete record (search hits, Loki entries) rather than one line that
-    /// multi-line assembly may join with the next ones (files, command output).
-    pub whole: bool,
 }
 
 /// What one call to a remote source returns: records in order and the cursor after the last one.
@@ -143,24 +139,24 @@ impl SourceSettings {
 }
 
 /// A source ready to read: the one place a source's kind decides how it is read and tested.
-/// A file is read as a stream of lines from its cursor; the others a page at a time.
+/// A file is read as a stream of lines from its cursor, a command as it prints; the others a
+/// page at a time.
 // One value per source read, never in a collection: the variants' sizes do not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Source<'a> {
     File(&'a FileSettings),
+    /// A program whose output is read as it prints it.
+    Command(CommandSource),
     Paged(PagedSource),
 }
 
-/// A source read a page at a time from its cursor: a search engine, Loki, or a command (whose one
-/// run is one page).
+/// A source read a page at a time from its cursor: a search engine or Loki.
 #[derive(Debug)]
 pub struct PagedSource {
     client: PagedClient,
     /// Where the first fetch starts (`--since`), when set.
     since: Option<String>,
-    /// How the lines of a line-oriented source (a command's output) are wrapped.
-    format: LineFormat,
 }
 
 #[allow(clippy::large_enum_variant)]
@@ -168,34 +164,25 @@ pub struct PagedSource {
 enum PagedClient {
     Search(SearchSource),
     Loki(LokiSource),
-    Command(CommandSource),
 }
 
 impl Source<'_> {
     /// Checks the settings and builds the client for them.
     pub fn open(settings: &SourceSettings) -> Result<Source<'_>> {
-        let (client, since, format) = match settings {
+        let (client, since) = match settings {
             SourceSettings::File(file) => return Ok(Source::File(file)),
+            SourceSettings::Command(command) => {
+                return Ok(Source::Command(CommandSource::new(command)?));
+            }
             SourceSettings::Elasticsearch(search) | SourceSettings::Opensearch(search) => (
                 PagedClient::Search(SearchSource::new(search)?),
                 &search.since,
-                LineFormat::Plain,
             ),
-            SourceSettings::Loki(loki) => (
-                PagedClient::Loki(LokiSource::new(loki)?),
-                &loki.since,
-                LineFormat::Plain,
-            ),
-            SourceSettings::Command(command) => (
-                PagedClient::Command(CommandSource::new(command)?),
-                &command.since,
-                command.format,
-            ),
+            SourceSettings::Loki(loki) => (PagedClient::Loki(LokiSource::new(loki)?), &loki.since),
         };
         Ok(Source::Paged(PagedSource {
             client,
             since: since.clone(),
-            format,
         }))
     }
 
@@ -203,12 +190,25 @@ impl Source<'_> {
     pub fn test(&self, now: DateTime<Utc>) -> Result<String> {
         match self {
             Source::File(file) => file::describe(file),
+            Source::Command(command) => command.test(now),
             Source::Paged(paged) => match &paged.client {
                 PagedClient::Search(search) => search.test(now),
                 PagedClient::Loki(loki) => loki.test(now),
-                PagedClient::Command(command) => command.test(now),
             },
         }
+    }
+}
+
+/// Where the first fetch of a source read by time starts: its `--since`, else one fetch interval
+/// (`interval_minutes`) before `now`.
+pub fn first_start(
+    since: Option<&str>,
+    interval_minutes: u32,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>> {
+    match since {
+        Some(text) => Ok(parse_since(text).map_err(anyhow::Error::msg)?.start(now)),
+        None => Ok(now - Duration::minutes(i64::from(interval_minutes))),
     }
 }
 
@@ -216,19 +216,10 @@ impl PagedSource {
     /// Where the first fetch starts: the source's `--since`, else one fetch interval
     /// (`interval_minutes`) before `now`.
     pub fn start(&self, interval_minutes: u32, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
-        match &self.since {
-            Some(text) => Ok(parse_since(text).map_err(anyhow::Error::msg)?.start(now)),
-            None => Ok(now - Duration::minutes(i64::from(interval_minutes))),
-        }
+        first_start(self.since.as_deref(), interval_minutes, now)
     }
 
-    /// How the source's lines are wrapped, for the records that are lines (a command's output).
-    pub fn line_format(&self) -> LineFormat {
-        self.format
-    }
-
-    /// The next page after `cursor` (from `start` when there is none), of up to `limit` records
-    /// (a command's run is one page, whatever its length).
+    /// The next page after `cursor` (from `start` when there is none), of up to `limit` records.
     pub fn fetch_page(
         &self,
         cursor: Option<&serde_json::Value>,
@@ -239,7 +230,6 @@ impl PagedSource {
         match &self.client {
             PagedClient::Search(search) => search.fetch_page(cursor, start, limit),
             PagedClient::Loki(loki) => loki.fetch_page(cursor, start, now, limit),
-            PagedClient::Command(command) => command.fetch(cursor, start, now),
         }
     }
 }

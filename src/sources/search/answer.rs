@@ -32,7 +32,6 @@ pub(super) fn hit_record(hit: &Value, settings: &SearchSettings) -> RawRecord {
         text,
         timestamp,
         level,
-        whole: true,
     }
 }
 
@@ -130,7 +129,6 @@ mod tests {
             record.timestamp.map(|t| t.to_rfc3339()),
             Some("2024-01-15T09:00:00.123+00:00".to_string())
         );
-        assert!(record.whole);
     }
 
     #[test]

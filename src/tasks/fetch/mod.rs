@@ -5,6 +5,7 @@
 //! [`pipeline`] spreads a source's batches over threads (reading, grouping, writing); [`file`]
 //! and [`remote`] read the two shapes of source into it.
 
+mod command;
 mod counts;
 mod file;
 mod pipeline;
@@ -103,6 +104,13 @@ fn fetch(
                     Source::File(settings) => {
                         file::read(settings, source.cursor.as_ref(), &mut reader, sink)
                     }
+                    Source::Command(running) => command::read(
+                        running,
+                        source.cursor.as_ref(),
+                        service.schedule.log_fetch_interval_minutes,
+                        &mut reader,
+                        sink,
+                    ),
                     Source::Paged(paged) => remote::read(
                         paged,
                         source.cursor.as_ref(),
