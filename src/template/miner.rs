@@ -15,6 +15,9 @@ const EXAMPLE_BYTES: usize = 512;
 /// Distinct masked forms kept before they are compacted into their templates, which bounds
 /// memory when a word that masking cannot see as variable takes very many values.
 const MAX_VARIANTS: usize = 20_000;
+/// Bytes the variants may take before they are compacted too: wide lines (hundreds of words)
+/// reach it before [`MAX_VARIANTS`], so that memory stays bounded whatever the lines' width.
+const VARIANT_BYTES: usize = 8 << 20;
 
 /// Messages remembered whole (exact repeats skip masking); the memo is emptied when full.
 const MEMO_ENTRIES: usize = 1 << 16;
@@ -58,6 +61,8 @@ pub struct Miner {
     /// when variants are compacted).
     ids: Vec<u32>,
     max_variants: usize,
+    /// What the variants take, about ([`Variant::bytes`]).
+    variant_bytes: usize,
     /// Set once variants were compacted: from then on two-word variables merge too.
     overflowed: bool,
     pieces: Vec<Piece>,
@@ -142,16 +147,18 @@ impl Miner {
             self.variants[self.ids[id as usize] as usize].count += 1;
             return id;
         }
-        if self.variants.len() >= self.max_variants {
+        if self.variants.len() >= self.max_variants || self.variant_bytes >= VARIANT_BYTES {
             self.compact();
         }
         let id = self.ids.len() as u32;
         self.ids.push(self.variants.len() as u32);
-        self.variants.push(Variant {
+        let variant = Variant {
             tokens: materialize(message, &self.pieces),
             count: 1,
             example: cut(line, EXAMPLE_BYTES).to_string(),
-        });
+        };
+        self.variant_bytes += variant.bytes();
+        self.variants.push(variant);
         self.index.insert(key, id);
         id
     }
@@ -164,6 +171,7 @@ impl Miner {
         // Past a quarter of the limit, the rarest templates go into one catch-all per token count
         // (all words variable), so compaction always frees room and memory stays bounded.
         let keep = self.max_variants / 4;
+        let mut kept_bytes = 0;
         let mut order: Vec<usize> = (0..clusters.len()).collect();
         order.sort_by_key(|&c| (std::cmp::Reverse(clusters[c].count), c));
         let mut target = vec![0u32; clusters.len()];
@@ -172,13 +180,15 @@ impl Miner {
         for (rank, &c) in order.iter().enumerate() {
             let cluster = &clusters[c];
             let example = std::mem::take(&mut self.variants[cluster.best as usize].example);
-            if rank < keep {
+            if rank < keep && kept_bytes < VARIANT_BYTES / 4 {
                 target[c] = variants.len() as u32;
-                variants.push(Variant {
+                let variant = Variant {
                     tokens: cluster.tokens.clone(),
                     count: cluster.count,
                     example,
-                });
+                };
+                kept_bytes += variant.bytes();
+                variants.push(variant);
                 continue;
             }
             let len = cluster.tokens.len();
@@ -193,6 +203,7 @@ impl Miner {
             variants[slot as usize].count += cluster.count;
             target[c] = slot;
         }
+        self.variant_bytes = variants.iter().map(Variant::bytes).sum();
         self.variants = variants;
         for live in &mut self.ids {
             *live = target[of_variant[*live as usize] as usize];
@@ -245,6 +256,19 @@ impl Miner {
     }
 }
 
+impl Variant {
+    /// About what the variant takes in memory: its tokens (each with its own allocation) and
+    /// its example.
+    fn bytes(&self) -> usize {
+        let tokens: usize = self
+            .tokens
+            .iter()
+            .map(|t| std::mem::size_of::<Tok>() + t.text.len().max(16))
+            .sum();
+        std::mem::size_of::<Variant>() + tokens + self.example.len()
+    }
+}
+
 /// A hash of the masked form: literal words and variables with the text around them.
 fn hash_pieces(message: &[u8], pieces: &[Piece]) -> u64 {
     let mut hasher = FxHasher::default();
@@ -294,6 +318,40 @@ fn printable(template: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wide_lines_are_compacted_by_the_bytes_their_variants_take() {
+        let mut miner = Miner::new(Options::default());
+        let words = [
+            "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta",
+        ];
+        let mut widest = 0;
+        let mut compacted = false;
+        for i in 0..4_000usize {
+            // 150 words in an order of their own: every line a variant of its own
+            let mut state = (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            let line: Vec<&str> = (0..150)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    words[(state % 8) as usize]
+                })
+                .collect();
+            let before = miner.variants.len();
+            miner.add(&line.join(" "));
+            compacted |= miner.variants.len() < before;
+            widest = widest.max(miner.variants.last().map_or(0, Variant::bytes));
+            assert!(
+                miner.variant_bytes <= VARIANT_BYTES + widest,
+                "{} bytes after {i} lines",
+                miner.variant_bytes
+            );
+        }
+        assert!(compacted, "the byte bound was reached");
+        assert!(miner.variants.len() < MAX_VARIANTS);
+        assert_eq!(miner.patterns().lines, 4_000);
+    }
 
     #[test]
     fn compaction_bounds_variants_and_keeps_ids() {
