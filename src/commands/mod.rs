@@ -41,6 +41,11 @@ impl Context {
         Store::open(&self.db_path)
     }
 
+    /// Opens the database for a command that only reads: read-only when it cannot be written.
+    pub fn open_store_for_reading(&self) -> Result<Store> {
+        Store::open_for_reading(&self.db_path)
+    }
+
     /// What a task run needs from this context.
     pub fn task_env(&self) -> TaskEnv<'_> {
         TaskEnv {

@@ -186,7 +186,7 @@ fn changes(old: &Service, new: &Service) -> Vec<String> {
 }
 
 fn load(ctx: &Context, id: &ServiceId) -> Result<Service> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_for_reading()?;
     let db = store.db();
     db.service(id)?.ok_or_else(|| unknown_service(&db, id))
 }
@@ -270,7 +270,7 @@ fn list_or(items: &[String]) -> String {
 }
 
 fn list(ctx: &Context, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_for_reading()?;
     let services = store.db().services()?;
     if ctx.json {
         let views: Vec<Service> = services.iter().map(Service::redacted).collect();
@@ -506,7 +506,7 @@ fn report_import(
 }
 
 fn export(ctx: &Context, args: &ServiceExportArgs, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_for_reading()?;
     let db = store.db();
     let services = match &args.id {
         Some(id) => vec![db.service(id)?.ok_or_else(|| unknown_service(&db, id))?],

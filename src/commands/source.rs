@@ -148,7 +148,7 @@ fn set(ctx: &Context, args: &SourceSetArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 fn list(ctx: &Context, service: Option<&ServiceId>, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_for_reading()?;
     let db = store.db();
     if let Some(id) = service {
         check_service(&db, id)?;
@@ -221,7 +221,7 @@ fn remove(ctx: &Context, args: &SourceRefArgs, out: &mut dyn Write) -> Result<()
 }
 
 fn test(ctx: &Context, args: &SourceRefArgs, out: &mut dyn Write) -> Result<()> {
-    let store: Store = ctx.open_store()?;
+    let store: Store = ctx.open_store_for_reading()?;
     let source = load(&store.db(), args)?;
     drop(store);
     let report = Source::open(&source.settings)?.test(ctx.now)?;

@@ -80,7 +80,7 @@ fn status_of(service: &Service, counts: StatusCounts, now: DateTime<Utc>) -> Ser
 
 /// Runs `luffy status`.
 pub fn run(ctx: &Context, args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_for_reading()?;
     let db = store.db();
     let mut counts = db.status_counts()?;
     if let Some(id) = &args.service {
