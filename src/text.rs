@@ -12,6 +12,42 @@ pub fn cut(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// The characters of a long stretch of a message kept before and after a cut (see
+/// [`shorten_long_lines`]).
+const KEEP_HEAD: usize = 150;
+const KEEP_TAIL: usize = 50;
+
+/// `text` with every stretch of a line longer than about 200 characters (a quoted value between
+/// `'`s, or a line of no quotes) cut in its middle, on character boundaries, with `...` where it
+/// was cut: the words around a quote (the flag, the reason) stay, and so do both ends of what
+/// was quoted. For messages that quote input, which may be a 200 KB line.
+pub fn shorten_long_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    let too_long = |part: &str| part.chars().nth(KEEP_HEAD + KEEP_TAIL + 3).is_some();
+    if !too_long(text) {
+        return text.into();
+    }
+    let shorten = |part: &str| {
+        if !too_long(part) {
+            return part.to_string();
+        }
+        let head_end = part
+            .char_indices()
+            .nth(KEEP_HEAD)
+            .map_or(part.len(), |(i, _)| i);
+        let tail_start = part
+            .char_indices()
+            .rev()
+            .nth(KEEP_TAIL - 1)
+            .map_or(0, |(i, _)| i);
+        format!("{}...{}", &part[..head_end], &part[tail_start..])
+    };
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| line.split('\'').map(shorten).collect::<Vec<_>>().join("'"))
+        .collect();
+    lines.join("\n").into()
+}
+
 /// Whether `b` is one of the ASCII bytes `char::is_whitespace` accepts (space, tab, line feed,
 /// vertical tab, form feed, carriage return): where `split_whitespace` and `trim` cut ASCII text.
 /// (`u8::is_ascii_whitespace` leaves out the vertical tab.)
@@ -59,6 +95,32 @@ pub fn is_month_or_day(word: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_are_cut_in_the_middle_on_character_boundaries() {
+        let short = "repository URL 'x' contains a space";
+        assert_eq!(shorten_long_lines(short), short);
+        let value = format!("<{}>", "é".repeat(10_000));
+        let long = format!("invalid value '{value}' for '--x': '{value}' is bad\nnext line");
+        let cut = shorten_long_lines(&long);
+        let quoted = format!(
+            "<{}...{}>",
+            "é".repeat(KEEP_HEAD - 1),
+            "é".repeat(KEEP_TAIL - 1)
+        );
+        assert_eq!(
+            cut,
+            format!("invalid value '{quoted}' for '--x': '{quoted}' is bad\nnext line")
+        );
+        // a line of no quotes is cut too; a stretch just at the limit is kept whole
+        let line = "[".repeat(1_000);
+        assert_eq!(
+            shorten_long_lines(&line),
+            format!("{}...{}", &line[..KEEP_HEAD], &line[..KEEP_TAIL])
+        );
+        let edge = format!("'{}'", "a".repeat(KEEP_HEAD + KEEP_TAIL + 3));
+        assert_eq!(shorten_long_lines(&edge), edge);
+    }
 
     #[test]
     fn finds_spaces_as_a_byte_loop_does() {

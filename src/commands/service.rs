@@ -352,8 +352,11 @@ fn confirm(question: &str) -> Result<bool> {
             "refusing to remove without --yes: standard input is not a terminal to confirm on",
         ));
     }
-    eprint!("{question}");
-    std::io::stderr().flush()?;
+    // Not eprint!, which panics on a closed stderr.
+    let mut stderr = std::io::stderr().lock();
+    write!(stderr, "{question}")?;
+    stderr.flush()?;
+    drop(stderr);
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer)?;
     Ok(matches!(
