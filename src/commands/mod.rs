@@ -5,6 +5,7 @@ pub mod completions;
 pub mod demo;
 pub mod patterns;
 pub mod run;
+pub mod secrets;
 pub mod service;
 pub mod source;
 pub mod status;

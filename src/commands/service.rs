@@ -14,8 +14,9 @@ use crate::cli::{
 use crate::duration::format_minutes;
 use crate::error::bad_input;
 use crate::service::{
-    redact_credentials, validate_branch, validate_level, validate_name, validate_prefix,
-    validate_repo_path, Cleared, Service, ServiceId, ServicePatch,
+    redact_credentials, refuse_repo_password, refuse_webhook_password, validate_branch,
+    validate_level, validate_name, validate_prefix, validate_repo_path, Cleared, Service,
+    ServiceId, ServicePatch,
 };
 use crate::service_file::{self, Format};
 use crate::store::{time_to_sql, Db};
@@ -50,7 +51,11 @@ fn patch_from(settings: &ServiceSettings) -> Result<ServicePatch> {
             .as_deref()
             .map(|n| check("name", validate_name(n)))
             .transpose()?,
-        repository_url: settings.repo.clone().map(Cleared::into_option),
+        repository_url: settings
+            .repo
+            .clone()
+            .map(|url| no_password(url, "repo", refuse_repo_password))
+            .transpose()?,
         git_branch: settings
             .branch
             .as_deref()
@@ -63,7 +68,11 @@ fn patch_from(settings: &ServiceSettings) -> Result<ServicePatch> {
         code_indexing_enabled: settings.indexing.map(|t| t.0),
         code_indexing_interval_hours: settings.index_interval,
         notification_enabled: settings.notify.map(|t| t.0),
-        notification_webhook_url: settings.webhook.clone().map(Cleared::into_option),
+        notification_webhook_url: settings
+            .webhook
+            .clone()
+            .map(|url| no_password(url, "webhook", refuse_webhook_password))
+            .transpose()?,
         notification_email: settings.email.clone().map(Cleared::into_option),
         is_active: settings.active.map(|t| t.0),
         level_threshold: settings
@@ -75,6 +84,19 @@ fn patch_from(settings: &ServiceSettings) -> Result<ServicePatch> {
         app_packages: prefixes(&settings.app_packages, "app-package")?,
         ..ServicePatch::default()
     })
+}
+
+/// A URL flag's value, refused when it holds a password (checked here rather than by its clap
+/// parser, whose message would quote the password).
+fn no_password(
+    url: Cleared<String>,
+    flag: &str,
+    refuse: fn(&str) -> Result<(), String>,
+) -> Result<Option<String>> {
+    if let Cleared::Set(text) = &url {
+        refuse(text).map_err(|err| bad_input(format!("invalid value for '--{flag}': {err}")))?;
+    }
+    Ok(url.into_option())
 }
 
 /// A repeated prefix flag: nothing given leaves the list; `none` clears it.
