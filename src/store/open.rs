@@ -64,10 +64,10 @@ impl Store {
 
     /// Opens the database at `path` for a command that only reads.
     ///
-    /// A database that can be written (the file, its folder, its `-wal` and `-shm`) opens as [`Store::open`] does,
-    /// migrations included. One that cannot is opened read-only, where SQLite allows: when its
-    /// WAL holds nothing, as an immutable file, so that no `-shm` is made beside it (one made by
-    /// a reader of a 0400 file is 0400 too, and would refuse every later writer).
+    /// A database that can be written (the file, its folder, its `-wal` and `-shm`) opens as
+    /// [`Store::open`] does, migrations included. One that cannot is opened read-only, where
+    /// SQLite allows: when its WAL holds nothing, as an immutable file, so that no `-shm` is made
+    /// beside it (one made by a reader of a 0400 file is 0400 too, and refuses later writers).
     pub fn open_for_reading(path: &Path) -> Result<Store> {
         if !path.exists() || unwritable(path).is_none() {
             return Store::open(path);
