@@ -68,10 +68,10 @@ fn context(cli: &Cli) -> Result<Context> {
         None => Config::default(),
     };
     if cli.verbose > 0 {
-        eprintln!("luffy: database {}", db_path.display());
+        ui::to_stderr(&format!("luffy: database {}", db_path.display()));
         match config_path.filter(|path| path.exists()) {
-            Some(path) => eprintln!("luffy: config {}", path.display()),
-            None => eprintln!("luffy: no config file; using defaults"),
+            Some(path) => ui::to_stderr(&format!("luffy: config {}", path.display())),
+            None => ui::to_stderr("luffy: no config file; using defaults"),
         }
     }
     Ok(Context {

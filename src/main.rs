@@ -12,6 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use luffy::cli::Cli;
 use luffy::error::{exit_code, is_broken_pipe};
+use luffy::ui::to_stderr;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -19,7 +20,7 @@ fn main() -> ExitCode {
         Err(err) if err.use_stderr() => {
             let rendered = err.render().to_string();
             let message = rendered.strip_prefix("error: ").unwrap_or(&rendered);
-            eprint!("luffy: error: {message}");
+            to_stderr(&format!("luffy: error: {}", message.trim_end()));
             return ExitCode::from(2);
         }
         Err(err) => {
@@ -36,7 +37,7 @@ fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let _ = out.flush();
-            eprintln!("luffy: error: {err:#}");
+            to_stderr(&format!("luffy: error: {err:#}"));
             ExitCode::from(exit_code(&err))
         }
     }

@@ -13,8 +13,9 @@ mod validate;
 
 pub use validate::{
     is_http_url, parse_email_flag, parse_repo_url, parse_webhook_flag, redact_credentials,
-    redact_url, validate_branch, validate_email, validate_level, validate_name, validate_prefix,
-    validate_repo_path, validate_repo_url, validate_webhook,
+    redact_url, refuse_repo_password, refuse_webhook_password, url_userinfo, validate_branch,
+    validate_email, validate_level, validate_name, validate_prefix, validate_repo_path,
+    validate_repo_url, validate_webhook, without_userinfo,
 };
 
 /// Longest service id accepted.

@@ -12,6 +12,53 @@ pub fn cut(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// The characters of a long word of a message kept before and after a cut, and of a long line
+/// (see [`shorten_long_lines`]).
+const WORD_HEAD: usize = 150;
+const WORD_TAIL: usize = 50;
+const LINE_HEAD: usize = 600;
+const LINE_TAIL: usize = 200;
+
+/// `text` with every word (a run without spaces) longer than about 200 characters cut in its
+/// middle, and then every line still longer than about 800, on character boundaries, with `...`
+/// where it was cut. For messages that quote input, which may be a 200 KB line: a quoted URL
+/// or value is one word, prose never is, so the words around a quote (the flag, the reason)
+/// stay, and so do both ends of what was quoted.
+pub fn shorten_long_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    if !longer_than(text, WORD_HEAD + WORD_TAIL + 3) {
+        return text.into();
+    }
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| {
+            let words: Vec<String> = line
+                .split(' ')
+                .map(|word| cut_middle(word, WORD_HEAD, WORD_TAIL))
+                .collect();
+            cut_middle(&words.join(" "), LINE_HEAD, LINE_TAIL)
+        })
+        .collect();
+    lines.join("\n").into()
+}
+
+fn longer_than(text: &str, chars: usize) -> bool {
+    text.chars().nth(chars).is_some()
+}
+
+/// `text`, or its first `head` and last `tail` characters around `...` when it is longer.
+fn cut_middle(text: &str, head: usize, tail: usize) -> String {
+    if !longer_than(text, head + tail + 3) {
+        return text.to_string();
+    }
+    let head_end = text.char_indices().nth(head).map_or(text.len(), |(i, _)| i);
+    let tail_start = text
+        .char_indices()
+        .rev()
+        .nth(tail - 1)
+        .map_or(0, |(i, _)| i);
+    format!("{}...{}", &text[..head_end], &text[tail_start..])
+}
+
 /// Whether `b` is one of the ASCII bytes `char::is_whitespace` accepts (space, tab, line feed,
 /// vertical tab, form feed, carriage return): where `split_whitespace` and `trim` cut ASCII text.
 /// (`u8::is_ascii_whitespace` leaves out the vertical tab.)
@@ -59,6 +106,34 @@ pub fn is_month_or_day(word: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_are_cut_in_the_middle_on_character_boundaries() {
+        let short = "repository URL 'x' contains a space";
+        assert_eq!(shorten_long_lines(short), short);
+        let value = format!("<{}>", "é".repeat(10_000));
+        let long = format!("invalid value '{value}' for '--x': '{value}' is bad\nnext line");
+        let cut = shorten_long_lines(&long);
+        // the quotes are part of the word
+        let quoted = format!(
+            "'<{}...{}>'",
+            "é".repeat(WORD_HEAD - 2),
+            "é".repeat(WORD_TAIL - 2)
+        );
+        assert_eq!(
+            cut,
+            format!("invalid value {quoted} for '--x': {quoted} is bad\nnext line")
+        );
+        // prose is kept, however long the line; a word just at the limit is kept whole
+        let prose = "a warning that runs on and on ".repeat(20);
+        assert_eq!(shorten_long_lines(&prose), prose);
+        let edge = format!("'{}'", "a".repeat(WORD_HEAD + WORD_TAIL + 1));
+        assert_eq!(shorten_long_lines(&edge), edge);
+        // a line of many short words is cut once it is very long
+        let words = "[ ".repeat(10_000);
+        let cut = shorten_long_lines(&words);
+        assert_eq!(cut.chars().count(), LINE_HEAD + 3 + LINE_TAIL);
+    }
 
     #[test]
     fn finds_spaces_as_a_byte_loop_does() {

@@ -1,6 +1,6 @@
-//! Human output: tables, relative times, colour decisions.
+//! Human output: tables, relative times, colour decisions, notes on stderr.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use chrono::{DateTime, Utc};
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
@@ -9,6 +9,19 @@ use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 pub fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
         && std::io::stdout().is_terminal()
+}
+
+/// Writes `text` and a line break to stderr. A stderr that cannot be written (closed, as under
+/// `luffy ... 2>&1 | head`) is ignored: a message that cannot be shown is no reason to fail,
+/// and `eprintln!` would panic.
+pub fn to_stderr(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{}", crate::text::shorten_long_lines(text));
+}
+
+/// Writes `luffy: warning: {message}` to stderr (see [`to_stderr`]).
+pub fn warn(message: &str) {
+    to_stderr(&format!("luffy: warning: {message}"));
 }
 
 /// A table in luffy's style, with a header row.

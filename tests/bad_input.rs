@@ -286,3 +286,78 @@ fn config_with_unknown_key_or_wrong_type() {
         "a bad config must not create the database"
     );
 }
+
+/// Runs luffy with its stdout and stderr pipes closed before it writes to them (as under
+/// `luffy ... 2>&1 | head -c 10`, once head has exited); returns its exit code.
+fn run_with_closed_output(luffy: &Luffy, args: &[&str]) -> i32 {
+    use std::process::Stdio;
+    let mut child = luffy
+        .command(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn luffy");
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    child.wait().expect("wait for luffy").code().unwrap_or(-1)
+}
+
+#[test]
+fn a_closed_stderr_or_stdout_never_panics() {
+    let (luffy, snapshot) = with_service();
+    let deep = luffy.file(
+        "deep.toml",
+        &format!("a = {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+    );
+    let deep = deep.to_str().expect("utf-8 path");
+    // an error (exit 2), a usage error from the parser (exit 2), output (a closed stdout is no
+    // failure: exit 0), and verbose notes
+    for (args, code) in [
+        (&["service", "import", deep][..], 2),
+        (&["service", "set", "web-app", "--log-interval", "0"], 2),
+        (&["service", "--no-such-flag"], 2),
+        (&["service", "list"], 0),
+        (&["-v", "status"], 0),
+    ] {
+        assert_eq!(run_with_closed_output(&luffy, args), code, "{args:?}");
+    }
+    assert_eq!(luffy.snapshot(), snapshot);
+}
+
+#[test]
+fn quoted_input_is_cut_to_a_readable_length() {
+    let (luffy, snapshot) = with_service();
+    let deep = luffy.file(
+        "deep.toml",
+        &format!("a = {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+    );
+    let err = luffy.fails(&["service", "import", deep.to_str().expect("utf-8")], 2);
+    assert!(
+        err.len() < 1_000,
+        "{} bytes: {}",
+        err.len(),
+        &err[..2_000.min(err.len())]
+    );
+    assert!(err.contains("[[[[..."), "{err}");
+    assert!(err.trim_end().ends_with("nothing was imported"), "{err}");
+    // a long value on the command line, cut on a character boundary, the end of the message kept
+    let url = format!("https://git.example.com/{} x", "é".repeat(50_000));
+    let err = luffy.fails(&["service", "set", "web-app", "--repo", &url], 2);
+    assert!(err.chars().count() < 1_000, "{err}");
+    assert!(err.contains("é...é"), "{err}");
+    assert!(err.contains("é x' contains a space"), "{err}");
+    assert!(err.contains("for '--repo <URL>'"), "{err}");
+    let err = luffy.fails(
+        &[
+            "service",
+            "set",
+            "web-app",
+            "--log-interval",
+            &"9".repeat(100_000),
+        ],
+        2,
+    );
+    assert!(err.len() < 1_000, "{} bytes", err.len());
+    assert_eq!(luffy.snapshot(), snapshot);
+}

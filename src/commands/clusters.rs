@@ -17,7 +17,7 @@ use crate::ui;
 
 /// Runs `luffy clusters [SERVICE] [--status S]`.
 pub fn list(ctx: &Context, args: &ClustersArgs, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_for_reading()?;
     let db = store.db();
     if let Some(id) = &args.service {
         if db.service(id)?.is_none() {
@@ -107,7 +107,7 @@ fn summary_json(c: &Cluster) -> serde_json::Value {
 }
 
 fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_for_reading()?;
     let db = store.db();
     let cluster = load(&db, id)?;
     let hours = db.cluster_hours(id)?;

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod demo;
 pub mod patterns;
 pub mod run;
+pub mod secrets;
 pub mod service;
 pub mod source;
 pub mod status;
@@ -39,6 +40,11 @@ impl Context {
     /// Opens the database, creating and migrating it when needed.
     pub fn open_store(&self) -> Result<Store> {
         Store::open(&self.db_path)
+    }
+
+    /// Opens the database for a command that only reads: read-only when it cannot be written.
+    pub fn open_store_for_reading(&self) -> Result<Store> {
+        Store::open_for_reading(&self.db_path)
     }
 
     /// What a task run needs from this context.

@@ -199,16 +199,16 @@ fn decode<'a>(bytes: &'a [u8], cut: bool, lossy: &'a mut String, damage: &mut Da
 
 fn note_damage(damage: &Damage) {
     if damage.invalid_utf8 > 0 {
-        eprintln!(
+        crate::ui::to_stderr(&format!(
             "luffy: note: {} line(s) were not valid UTF-8; invalid bytes were replaced with U+FFFD",
             damage.invalid_utf8
-        );
+        ));
     }
     if damage.cut > 0 {
-        eprintln!(
+        crate::ui::to_stderr(&format!(
             "luffy: note: {} line(s) longer than 1 MiB were cut",
             damage.cut
-        );
+        ));
     }
 }
 

@@ -74,7 +74,7 @@ fn print_fetch(service_id: &str, c: &FetchCounts, out: &mut dyn Write) -> Result
 
 /// Runs `luffy history [SERVICE]`.
 pub fn history(ctx: &Context, args: &HistoryArgs, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_for_reading()?;
     let db = store.db();
     if let Some(id) = &args.service {
         if db.service(id)?.is_none() {

@@ -14,8 +14,9 @@ use crate::cli::{
 use crate::duration::format_minutes;
 use crate::error::bad_input;
 use crate::service::{
-    redact_credentials, validate_branch, validate_level, validate_name, validate_prefix,
-    validate_repo_path, Cleared, Service, ServiceId, ServicePatch,
+    redact_credentials, refuse_repo_password, refuse_webhook_password, validate_branch,
+    validate_level, validate_name, validate_prefix, validate_repo_path, Cleared, Service,
+    ServiceId, ServicePatch,
 };
 use crate::service_file::{self, Format};
 use crate::store::{time_to_sql, Db};
@@ -50,7 +51,11 @@ fn patch_from(settings: &ServiceSettings) -> Result<ServicePatch> {
             .as_deref()
             .map(|n| check("name", validate_name(n)))
             .transpose()?,
-        repository_url: settings.repo.clone().map(Cleared::into_option),
+        repository_url: settings
+            .repo
+            .clone()
+            .map(|url| no_password(url, "repo", refuse_repo_password))
+            .transpose()?,
         git_branch: settings
             .branch
             .as_deref()
@@ -63,7 +68,11 @@ fn patch_from(settings: &ServiceSettings) -> Result<ServicePatch> {
         code_indexing_enabled: settings.indexing.map(|t| t.0),
         code_indexing_interval_hours: settings.index_interval,
         notification_enabled: settings.notify.map(|t| t.0),
-        notification_webhook_url: settings.webhook.clone().map(Cleared::into_option),
+        notification_webhook_url: settings
+            .webhook
+            .clone()
+            .map(|url| no_password(url, "webhook", refuse_webhook_password))
+            .transpose()?,
         notification_email: settings.email.clone().map(Cleared::into_option),
         is_active: settings.active.map(|t| t.0),
         level_threshold: settings
@@ -75,6 +84,19 @@ fn patch_from(settings: &ServiceSettings) -> Result<ServicePatch> {
         app_packages: prefixes(&settings.app_packages, "app-package")?,
         ..ServicePatch::default()
     })
+}
+
+/// A URL flag's value, refused when it holds a password (checked here rather than by its clap
+/// parser, whose message would quote the password).
+fn no_password(
+    url: Cleared<String>,
+    flag: &str,
+    refuse: fn(&str) -> Result<(), String>,
+) -> Result<Option<String>> {
+    if let Cleared::Set(text) = &url {
+        refuse(text).map_err(|err| bad_input(format!("invalid value for '--{flag}': {err}")))?;
+    }
+    Ok(url.into_option())
 }
 
 /// A repeated prefix flag: nothing given leaves the list; `none` clears it.
@@ -186,7 +208,7 @@ fn changes(old: &Service, new: &Service) -> Vec<String> {
 }
 
 fn load(ctx: &Context, id: &ServiceId) -> Result<Service> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_for_reading()?;
     let db = store.db();
     db.service(id)?.ok_or_else(|| unknown_service(&db, id))
 }
@@ -270,7 +292,7 @@ fn list_or(items: &[String]) -> String {
 }
 
 fn list(ctx: &Context, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_for_reading()?;
     let services = store.db().services()?;
     if ctx.json {
         let views: Vec<Service> = services.iter().map(Service::redacted).collect();
@@ -352,8 +374,11 @@ fn confirm(question: &str) -> Result<bool> {
             "refusing to remove without --yes: standard input is not a terminal to confirm on",
         ));
     }
-    eprint!("{question}");
-    std::io::stderr().flush()?;
+    // Not eprint!, which panics on a closed stderr.
+    let mut stderr = std::io::stderr().lock();
+    write!(stderr, "{question}")?;
+    stderr.flush()?;
+    drop(stderr);
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer)?;
     Ok(matches!(
@@ -506,7 +531,7 @@ fn report_import(
 }
 
 fn export(ctx: &Context, args: &ServiceExportArgs, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_for_reading()?;
     let db = store.db();
     let services = match &args.id {
         Some(id) => vec![db.service(id)?.ok_or_else(|| unknown_service(&db, id))?],

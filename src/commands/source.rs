@@ -148,12 +148,13 @@ fn set(ctx: &Context, args: &SourceSetArgs, out: &mut dyn Write) -> Result<()> {
 }
 
 fn list(ctx: &Context, service: Option<&ServiceId>, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_for_reading()?;
     let db = store.db();
     if let Some(id) = service {
         check_service(&db, id)?;
     }
     let sources = db.sources(service.map(ServiceId::as_str))?;
+    super::secrets::warn_stored_secrets(ctx, &[], &sources);
     if ctx.json {
         let rows: Vec<serde_json::Value> = sources.iter().map(source_json).collect();
         ui::write_json(out, &rows)?;
@@ -221,7 +222,7 @@ fn remove(ctx: &Context, args: &SourceRefArgs, out: &mut dyn Write) -> Result<()
 }
 
 fn test(ctx: &Context, args: &SourceRefArgs, out: &mut dyn Write) -> Result<()> {
-    let store: Store = ctx.open_store()?;
+    let store: Store = ctx.open_store_for_reading()?;
     let source = load(&store.db(), args)?;
     drop(store);
     let report = Source::open(&source.settings)?.test(ctx.now)?;
@@ -266,6 +267,9 @@ fn build(
     current: Option<&SourceSettings>,
 ) -> Result<SourceSettings> {
     reject_foreign_flags(kind, options)?;
+    if let Some(url) = &options.url {
+        check_no_credentials(url.trim())?;
+    }
     let since = options.since.as_deref().map(check_since).transpose()?;
     Ok(match (kind, current) {
         (SourceKind::File, current) => {
@@ -498,6 +502,27 @@ fn check_url(url: &str) -> Result<()> {
     Err(bad_input(format!(
         "--url '{}' is not an http(s) URL with a host",
         crate::service::redact_credentials(url)
+    )))
+}
+
+/// Refuses a `--url` with userinfo: luffy stores settings as they are, so a password in the URL
+/// would sit in the database in the clear. Sources stored with one before keep working (and
+/// `source list` and `status` warn about them).
+fn check_no_credentials(url: &str) -> Result<()> {
+    let Some((user, password)) = crate::service::url_userinfo(url) else {
+        return Ok(());
+    };
+    let shown = if password {
+        crate::service::redact_credentials(url)
+    } else {
+        url.to_string()
+    };
+    let user = if user.is_empty() { "USER" } else { user };
+    Err(bad_input(format!(
+        "--url '{shown}' holds credentials, which luffy would store in the clear; give the URL \
+         without them ('{}') with --username {user} and --password-env VAR (the name of an \
+         environment variable that holds the password)",
+        crate::service::without_userinfo(url)
     )))
 }
 

@@ -80,11 +80,13 @@ fn status_of(service: &Service, counts: StatusCounts, now: DateTime<Utc>) -> Ser
 
 /// Runs `luffy status`.
 pub fn run(ctx: &Context, args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_store_for_reading()?;
     let db = store.db();
     let mut counts = db.status_counts()?;
     if let Some(id) = &args.service {
         let service = db.service(id)?.ok_or_else(|| unknown_service(&db, id))?;
+        let sources = db.sources(Some(id.as_str()))?;
+        super::secrets::warn_stored_secrets(ctx, std::slice::from_ref(&service), &sources);
         let counts = counts.remove(id.as_str()).unwrap_or_default();
         if ctx.json {
             ui::write_json(out, &status_of(&service, counts, ctx.now))?;
@@ -93,6 +95,7 @@ pub fn run(ctx: &Context, args: &StatusArgs, out: &mut dyn Write) -> Result<()> 
         return detail(ctx, &service, counts, out);
     }
     let services = db.services()?;
+    super::secrets::warn_stored_secrets(ctx, &services, &db.sources(None)?);
     if ctx.json {
         let all: Vec<ServiceStatus> = services
             .iter()

@@ -13,14 +13,55 @@ fn clearable<T>(
     }
 }
 
-/// Value parser for `--repo URL|none`.
+/// Value parser for `--repo URL|none`. A password in the URL passes here and is refused by
+/// [`refuse_repo_password`] after parsing: clap's message would quote the value, password and all.
 pub fn parse_repo_url(text: &str) -> Result<Cleared<String>, String> {
-    clearable(text, validate_repo_url)
+    clearable(text, repo_url_shape)
 }
 
-/// Value parser for `--webhook URL|env:VAR|none`.
+/// Value parser for `--webhook URL|env:VAR|none` (a password: see [`parse_repo_url`]).
 pub fn parse_webhook_flag(text: &str) -> Result<Cleared<String>, String> {
-    clearable(text, validate_webhook)
+    clearable(text, webhook_shape)
+}
+
+/// Accepts what [`repo_url_shape`] does, without a password in the URL.
+pub fn validate_repo_url(text: &str) -> Result<String, String> {
+    let url = repo_url_shape(text)?;
+    refuse_repo_password(&url)?;
+    Ok(url)
+}
+
+/// Accepts what [`webhook_shape`] does, without a password in the URL.
+pub fn validate_webhook(text: &str) -> Result<String, String> {
+    let url = webhook_shape(text)?;
+    refuse_webhook_password(&url)?;
+    Ok(url)
+}
+
+/// Refuses a repository URL that holds a password: luffy would store it in the clear.
+pub fn refuse_repo_password(url: &str) -> Result<(), String> {
+    if !url.contains("://") || !url_userinfo(url).is_some_and(|(_, password)| password) {
+        return Ok(());
+    }
+    Err(format!(
+        "repository URL '{}' holds a password, which luffy would store in the clear; give it \
+         without one ('{}') and let git find the credentials (a credential helper), or use an \
+         SSH URL (git@host:path)",
+        redact_credentials(url),
+        without_userinfo(url)
+    ))
+}
+
+/// Refuses a webhook URL that holds a password: luffy would store it in the clear.
+pub fn refuse_webhook_password(url: &str) -> Result<(), String> {
+    if !url_userinfo(url).is_some_and(|(_, password)| password) {
+        return Ok(());
+    }
+    Err(format!(
+        "webhook URL '{}' holds a password, which luffy would store in the clear; put the URL \
+         in an environment variable and give --webhook env:VAR (its name)",
+        redact_url(url)
+    ))
 }
 
 /// Value parser for `--email ADDR|none`.
@@ -29,7 +70,7 @@ pub fn parse_email_flag(text: &str) -> Result<Cleared<String>, String> {
 }
 
 /// Accepts https, http, ssh, git and file URLs and scp-like `user@host:path`.
-pub fn validate_repo_url(text: &str) -> Result<String, String> {
+fn repo_url_shape(text: &str) -> Result<String, String> {
     let text = text.trim();
     if text.chars().any(char::is_whitespace) {
         return Err(format!("repository URL '{text}' contains a space"));
@@ -69,7 +110,7 @@ pub fn validate_repo_url(text: &str) -> Result<String, String> {
 }
 
 /// Accepts an http(s) URL with a host, or `env:VAR` naming the variable that holds it.
-pub fn validate_webhook(text: &str) -> Result<String, String> {
+fn webhook_shape(text: &str) -> Result<String, String> {
     let text = text.trim();
     if let Some(var) = text.strip_prefix("env:") {
         return if is_env_name(var) {
@@ -167,6 +208,29 @@ fn is_env_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with(|c: char| c.is_ascii_digit())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The user name in a URL's userinfo (`https://user:pw@host/`), and whether a password follows
+/// it; `None` when the URL has no userinfo.
+pub fn url_userinfo(url: &str) -> Option<(&str, bool)> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let (info, _) = authority.rsplit_once('@')?;
+    Some(match info.split_once(':') {
+        Some((user, _)) => (user, true),
+        None => (info, false),
+    })
+}
+
+/// The URL without its userinfo (`https://user:pw@host/x` gives `https://host/x`).
+pub fn without_userinfo(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            return format!("{scheme}://{}", &rest[at + 1..]);
+        }
+    }
+    url.to_string()
 }
 
 /// Hides what may be a token in a URL: userinfo, everything after the first path segment, the query.
@@ -274,6 +338,28 @@ pub fn validate_repo_path(path: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_in_urls_are_refused_and_user_names_kept() {
+        let err = validate_repo_url("https://bot:tok3n@git.example.com/a.git").unwrap_err();
+        assert_eq!(
+            err,
+            "repository URL 'https://bot:***@git.example.com/a.git' holds a password, which \
+             luffy would store in the clear; give it without one \
+             ('https://git.example.com/a.git') and let git find the credentials (a credential \
+             helper), or use an SSH URL (git@host:path)"
+        );
+        assert!(validate_repo_url("ssh://git@github.com/a/b.git").is_ok());
+        let err = validate_webhook("https://u:pw@hooks.example.com/x/y").unwrap_err();
+        assert!(
+            err.starts_with("webhook URL 'https://***@hooks.example.com/x/***' holds a password")
+        );
+        assert!(!err.contains("pw"), "{err}");
+        assert_eq!(url_userinfo("https://u:p@h/x"), Some(("u", true)));
+        assert_eq!(url_userinfo("https://u@h/x@y"), Some(("u", false)));
+        assert_eq!(url_userinfo("https://h/x@y"), None);
+        assert_eq!(without_userinfo("http://u:p@h:9200/x"), "http://h:9200/x");
+    }
 
     #[test]
     fn repo_urls() {

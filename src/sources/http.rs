@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
 
-use crate::service::redact_credentials;
+use crate::service::{redact_credentials, url_userinfo};
 
 /// How long a request may take in all, and how long connecting may take.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -44,6 +44,9 @@ pub struct Client {
     shown: String,
     username: Option<String>,
     password_env: Option<String>,
+    /// The user name in the URL's userinfo, and whether a password follows: ureq sends them
+    /// when no `--username` is given (sources stored before luffy refused them).
+    url_user: Option<(String, bool)>,
     authorization: Option<Secret>,
     headers: Vec<(String, String)>,
 }
@@ -87,12 +90,14 @@ impl Client {
             .timeout_global(Some(TIMEOUT))
             .timeout_connect(Some(CONNECT_TIMEOUT))
             .build();
+        let url_user = url_userinfo(&base).map(|(user, password)| (user.to_string(), password));
         Ok(Client {
             agent: ureq::Agent::new_with_config(config),
             base,
             shown,
             username: username.map(str::to_string),
             password_env: password_env.map(str::to_string),
+            url_user,
             authorization,
             headers: Vec::new(),
         })
@@ -176,10 +181,21 @@ impl Client {
 
     /// The message for HTTP 401/403: credentials were refused, and which ones.
     fn refused(&self, status: u16) -> String {
-        let which = match (&self.username, &self.password_env) {
-            (Some(user), Some(var)) => format!("user {user} with the password from ${var}"),
-            (Some(user), None) => format!("user {user} without a password (no --password-env)"),
-            _ => "no credentials were sent (set --username and --password-env)".to_string(),
+        let which = match (&self.username, &self.password_env, &self.url_user) {
+            (Some(user), Some(var), _) => format!("user {user} with the password from ${var}"),
+            (Some(user), None, _) => {
+                format!("user {user} without a password (no --password-env)")
+            }
+            (None, _, Some((user, true))) => format!(
+                "user {user} with the password written in the URL (stored in the clear; move it \
+                 to --username and --password-env)"
+            ),
+            (None, _, Some((user, false))) => format!(
+                "user {user} from the URL, without a password (set --username and --password-env)"
+            ),
+            (None, _, None) => {
+                "no credentials were sent (set --username and --password-env)".to_string()
+            }
         };
         format!(
             "{} refused the credentials (HTTP {status}): {which}",

@@ -3,17 +3,15 @@
 //! All SQL lives under this module; callers get model structs back.
 
 mod clusters;
+mod open;
 mod services;
 mod sources;
 mod sql_types;
 mod tasks;
 
-use std::fs::{self, OpenOptions};
-use std::io::Read;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
@@ -21,7 +19,7 @@ pub use clusters::{log_time_to_sql, BatchChanges, ChangedCluster, Cluster, Sampl
 pub use services::StatusCounts;
 pub use tasks::TaskRun;
 
-use crate::error::bad_input;
+use open::explain;
 
 /// "LUFY": marks the file as luffy's, so that another program's SQLite database is refused.
 const APPLICATION_ID: i32 = 0x4C55_4659;
@@ -68,31 +66,13 @@ pub struct Db<'c> {
 }
 
 impl Store {
-    /// Opens (creating when missing, with its folder) and migrates the database at `path`.
-    pub fn open(path: &Path) -> Result<Store> {
-        prepare_file(path)?;
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|err| bad_input(format!("cannot open database {}: {err}", path.display())))?;
-        let mut store = Store {
-            conn,
-            path: Some(path.to_path_buf()),
-        };
-        store.configure()?;
-        store.migrate()?;
-        Ok(store)
-    }
-
     /// An in-memory database, for tests.
     pub fn open_in_memory() -> Result<Store> {
         let mut store = Store {
             conn: Connection::open_in_memory()?,
             path: None,
         };
-        store.configure()?;
-        store.migrate()?;
+        store.set_up()?;
         Ok(store)
     }
 
@@ -207,166 +187,12 @@ impl Store {
         explain(&self.describe(), err)
     }
 
-    /// Sets the pragmas, after checking (without writing) that the file is a luffy database.
-    fn configure(&mut self) -> Result<()> {
-        self.conn
-            .busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(|err| self.explain(err))?;
-        let version = self.pragma("user_version")?;
-        self.check_version(version)?;
-        if self.pragma("page_count")? == 0 {
-            // A new file: pages of 16 KiB (SQLite's default is 4 KiB). Most of the database is
-            // event rows of a few hundred bytes written in long runs; larger pages split less
-            // often. Set before anything is written; an existing file keeps its size.
-            self.conn
-                .execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE}"))
-                .map_err(|err| self.explain(err))?;
-        }
-        let mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(|err| self.explain(err))?;
-        if self.path.is_some() && !mode.eq_ignore_ascii_case("wal") {
-            anyhow::bail!("database {} refused WAL mode (got {mode})", self.describe());
-        }
-        self.conn
-            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-            .map_err(|err| self.explain(err))?;
-        Ok(())
-    }
-
+    #[cfg(test)]
     fn pragma(&self, name: &str) -> Result<i64> {
         self.conn
             .query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))
             .map_err(|err| self.explain(err))
     }
-
-    fn migrate(&mut self) -> Result<()> {
-        let version = self.pragma("user_version")?;
-        if version == SCHEMA_VERSION {
-            return Ok(());
-        }
-        let describe = self.describe();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|err| explain(&describe, err))?;
-        // Another process may have migrated while we waited for the lock.
-        let version: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-        for (number, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            tx.execute_batch(sql)
-                .with_context(|| format!("migration {name} failed on {describe}"))?;
-            tx.execute_batch(&format!(
-                "PRAGMA user_version = {}; PRAGMA application_id = {APPLICATION_ID};",
-                number + 1
-            ))?;
-        }
-        tx.commit().map_err(|err| explain(&describe, err))?;
-        Ok(())
-    }
-
-    fn check_version(&self, version: i64) -> Result<()> {
-        if version > SCHEMA_VERSION {
-            return Err(bad_input(format!(
-                "database {} was written by a newer luffy (schema version {version}; this luffy \
-                 knows up to {SCHEMA_VERSION}); upgrade luffy to use it",
-                self.describe()
-            )));
-        }
-        let app_id = self.pragma("application_id")?;
-        let foreign = if app_id == 0 {
-            let tables: i64 = self
-                .conn
-                .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))
-                .map_err(|err| self.explain(err))?;
-            version == 0 && tables > 0
-        } else {
-            app_id != i64::from(APPLICATION_ID)
-        };
-        if foreign {
-            return Err(bad_input(format!(
-                "{} is a SQLite database of another program, not luffy's; refusing to change it",
-                self.describe()
-            )));
-        }
-        Ok(())
-    }
-}
-
-/// Turns SQLite's errors about the file itself into bad input that names the file.
-fn explain(database: &str, err: rusqlite::Error) -> anyhow::Error {
-    use rusqlite::ErrorCode;
-    match err.sqlite_error_code() {
-        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
-            bad_input(format!("cannot write database {database}: {err}"))
-        }
-        Some(ErrorCode::NotADatabase) => bad_input(format!(
-            "{database} is not a luffy database (not a SQLite file)"
-        )),
-        _ => anyhow::Error::new(err).context(format!("database {database} failed")),
-    }
-}
-
-/// Refuses a directory or a file that is not SQLite; creates a missing file (mode 0600) and folder.
-fn prepare_file(path: &Path) -> Result<()> {
-    match fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => Err(bad_input(format!(
-            "database path {} is a directory; give a file path",
-            path.display()
-        ))),
-        Ok(_) => check_header(path),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => create_file(path),
-        Err(err) => Err(bad_input(format!(
-            "cannot use database {}: {err}",
-            path.display()
-        ))),
-    }
-}
-
-fn check_header(path: &Path) -> Result<()> {
-    let mut header = Vec::with_capacity(16);
-    fs::File::open(path)
-        .and_then(|file| file.take(16).read_to_end(&mut header))
-        .map_err(|err| bad_input(format!("cannot read database {}: {err}", path.display())))?;
-    if header.is_empty() || header == b"SQLite format 3\0" {
-        Ok(())
-    } else {
-        Err(bad_input(format!(
-            "{} is not a luffy database (not a SQLite file); refusing to change it",
-            path.display()
-        )))
-    }
-}
-
-fn create_file(path: &Path) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|err| {
-                bad_input(format!(
-                    "cannot create folder {} for the database: {err}",
-                    dir.display()
-                ))
-            })?;
-    }
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map(drop)
-        .or_else(|err| {
-            if err.kind() == std::io::ErrorKind::AlreadyExists {
-                Ok(())
-            } else {
-                Err(bad_input(format!(
-                    "cannot create database {}: {err}",
-                    path.display()
-                )))
-            }
-        })
 }
 
 /// A timestamp as stored: RFC 3339 UTC with seconds, e.g. `2024-01-15T10:30:00Z`.
@@ -385,6 +211,8 @@ fn time_from_sql(text: &str) -> rusqlite::Result<DateTime<Utc>> {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     #[test]
