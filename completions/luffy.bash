@@ -1011,7 +1011,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__service__subcmd__add)
-            opts="-v -q -h --name --repo --branch --repo-path --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --webhook --email --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --name --repo --branch --repo-path --git-token-env --ssh-key --path-map --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --webhook --email --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1030,6 +1030,18 @@ _luffy() {
                     return 0
                     ;;
                 --repo-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --git-token-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path-map)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1315,7 +1327,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__service__subcmd__set)
-            opts="-v -q -h --name --repo --branch --repo-path --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --webhook --email --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --name --repo --branch --repo-path --git-token-env --ssh-key --path-map --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --webhook --email --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1334,6 +1346,18 @@ _luffy() {
                     return 0
                     ;;
                 --repo-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --git-token-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path-map)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1815,7 +1839,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__trigger)
-            opts="-v -q -h --db --config --json --verbose --quiet --help fetch"
+            opts="-v -q -h --full --db --config --json --verbose --quiet --help fetch index"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

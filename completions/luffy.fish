@@ -57,9 +57,12 @@ complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen
 complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -f -a "export" -d 'Print services as TOML or JSON that `service import` reads back'
 complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l name -d 'Display name (defaults to the id)' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l repo -d 'Git repository URL (https, http, ssh, git, file or user@host:path), or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l repo -d 'Git repository: https, http, ssh, git or file URL, user@host:path, an absolute path, or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l branch -d 'Branch to index' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l repo-path -d 'Local checkout of the repository, or `none` for the default under the data folder' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l git-token-env -d 'The environment variable that holds an https token for the repository, or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l ssh-key -d 'A private ssh key for the repository (absolute path), or `none` to use the ssh agent' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l path-map -d 'Map frame paths to repository paths: FROM=TO, e.g. /app/=src/ (repeat; `none` clears)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l log-interval -d 'How often to fetch logs: minutes, or a duration such as 15m, 2h, 1h30m' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l rca-interval -d 'How often to write root-cause reports: minutes, or a duration' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l index-interval -d 'How often to index the repository: hours, or a duration such as 12h, 2d' -r
@@ -79,9 +82,12 @@ complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_sub
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only errors'
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l name -d 'Display name (defaults to the id)' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l repo -d 'Git repository URL (https, http, ssh, git, file or user@host:path), or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l repo -d 'Git repository: https, http, ssh, git or file URL, user@host:path, an absolute path, or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l branch -d 'Branch to index' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l repo-path -d 'Local checkout of the repository, or `none` for the default under the data folder' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l git-token-env -d 'The environment variable that holds an https token for the repository, or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l ssh-key -d 'A private ssh key for the repository (absolute path), or `none` to use the ssh agent' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l path-map -d 'Map frame paths to repository paths: FROM=TO, e.g. /app/=src/ (repeat; `none` clears)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l log-interval -d 'How often to fetch logs: minutes, or a duration such as 15m, 2h, 1h30m' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l rca-interval -d 'How often to write root-cause reports: minutes, or a duration' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l index-interval -d 'How often to index the repository: hours, or a duration such as 12h, 2d' -r
@@ -235,6 +241,7 @@ complete -c luffy -n "__fish_luffy_using_subcommand status" -s q -l quiet -d 'Pr
 complete -c luffy -n "__fish_luffy_using_subcommand status" -s h -l help -d 'Print help'
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l full -d 'index: rebuild the whole index instead of reading only what changed'
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l json -d 'Print data as JSON instead of tables'
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -s q -l quiet -d 'Print only errors'

@@ -4,6 +4,7 @@
 //! `main.rs` parses the command line and calls [`run`]; everything else lives in this library.
 
 pub mod cli;
+pub mod code;
 pub mod commands;
 pub mod config;
 pub mod domain;

@@ -75,7 +75,9 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
         Trigger::Manual,
         &ctx.task_env(),
     )?;
-    let TaskCounts::Fetch(counts) = &report.counts;
+    let TaskCounts::Fetch(counts) = &report.counts else {
+        anyhow::bail!("the demo's fetch reported no fetch counts");
+    };
     drop(store);
     if !ctx.json {
         let c = counts;

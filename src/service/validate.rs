@@ -28,11 +28,15 @@ pub fn parse_email_flag(text: &str) -> Result<Cleared<String>, String> {
     clearable(text, validate_email)
 }
 
-/// Accepts https, http, ssh, git and file URLs and scp-like `user@host:path`.
+/// Accepts https, http, ssh, git and file URLs, scp-like `user@host:path` and absolute local
+/// paths.
 pub fn validate_repo_url(text: &str) -> Result<String, String> {
     let text = text.trim();
     if text.chars().any(char::is_whitespace) {
         return Err(format!("repository URL '{text}' contains a space"));
+    }
+    if text.starts_with('/') {
+        return Ok(text.to_string());
     }
     if let Some((scheme, rest)) = text.split_once("://") {
         let scheme = scheme.to_ascii_lowercase();
@@ -64,7 +68,7 @@ pub fn validate_repo_url(text: &str) -> Result<String, String> {
         }
     }
     Err(format!(
-        "repository URL '{text}' is not an https, http, ssh, git or file URL, nor user@host:path"
+        "repository URL '{text}' is not an https, http, ssh, git or file URL, user@host:path, nor an absolute path"
     ))
 }
 
@@ -161,6 +165,35 @@ pub fn validate_email(text: &str) -> Result<String, String> {
         Some(_) => Err(format!("email '{text}' is not of the form name@domain")),
         None => Err(format!("email '{text}' has no '@'")),
     }
+}
+
+/// Checks the name of an environment variable that holds a secret (`--git-token-env`).
+pub fn validate_env_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if is_env_name(name) {
+        Ok(name.to_string())
+    } else {
+        Err(format!(
+            "'{name}' is not an environment variable name (it takes the variable's name, such as \
+             GIT_TOKEN, never the secret itself)"
+        ))
+    }
+}
+
+/// Checks an ssh key path: absolute, one line.
+pub fn validate_ssh_key(path: &str) -> Result<String, String> {
+    if !path.starts_with('/') {
+        return Err(format!("ssh key path '{path}' is not absolute"));
+    }
+    if path.contains(['\n', '\r', '\0']) {
+        return Err("an ssh key path must be on one line".into());
+    }
+    Ok(path.to_string())
+}
+
+/// Checks a path map `FROM=TO` and returns it as stored.
+pub fn validate_path_map(text: &str) -> Result<String, String> {
+    crate::code::paths::PathMap::parse(text).map(|map| map.to_text())
 }
 
 fn is_env_name(name: &str) -> bool {
@@ -284,6 +317,7 @@ mod tests {
             "git://127.0.0.1:9418/repo",
             "file:///srv/git/repo",
             "git@github.com:company/mobile.git",
+            "/srv/repo",
         ] {
             assert_eq!(validate_repo_url(ok).as_deref(), Ok(ok));
         }
@@ -294,7 +328,7 @@ mod tests {
             "file://",
             "github.com/company/x",
             "https://",
-            "/srv/repo",
+            "srv/repo",
             "a b@c:d",
             "@host:path",
         ] {
