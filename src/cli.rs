@@ -62,6 +62,9 @@ pub enum Command {
     /// Inspect or triage one cluster
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Ask the code index: the symbol at a file's line, or where a symbol is
+    #[command(subcommand)]
+    Code(CodeCommand),
     /// Mine log templates from files or standard input (offline)
     Patterns(PatternsArgs),
     /// Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters
@@ -404,6 +407,23 @@ pub struct ClusterIdArg {
     /// The cluster's id (see `luffy clusters`)
     #[arg(value_name = "ID")]
     pub id: i64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodeCommand {
+    /// The innermost symbol at PATH:LINE (frame paths resolve by path maps, then by the longest
+    /// matching suffix), the symbols of PATH, or every symbol named SYMBOL (or Class.method)
+    Find(CodeFindArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CodeFindArgs {
+    /// The service
+    #[arg(value_name = "SERVICE")]
+    pub service: ServiceId,
+    /// PATH[:LINE] or SYMBOL
+    #[arg(value_name = "PATH[:LINE]|SYMBOL", allow_hyphen_values = true)]
+    pub query: String,
 }
 
 #[derive(Debug, Args)]

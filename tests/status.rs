@@ -80,6 +80,7 @@ active         yes
 repository     none @ main
 log sources    0 (0 active)
 open clusters  0
+code index     none
 
 TASK   EVERY  LAST RUN   NEXT
 fetch  15m    3m ago     in 12m

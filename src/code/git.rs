@@ -105,7 +105,15 @@ fn open_or_init(spec: &RepoSpec) -> Result<(Repository, bool)> {
     // Open exactly this folder: a folder inside some other repository is not that repository.
     let flags = git2::RepositoryOpenFlags::NO_SEARCH;
     match Repository::open_ext(path, flags, std::iter::empty::<&Path>()) {
-        Ok(repo) => Ok((repo, false)),
+        Ok(repo) => {
+            // A HEAD that cannot be read is damage; one that names no commit yet is not.
+            if let Err(err) = repo.head() {
+                if !matches!(err.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) {
+                    return Err(corrupt(path, &err));
+                }
+            }
+            Ok((repo, false))
+        }
         Err(err) if err.code() == ErrorCode::NotFound && !path.join(".git").exists() => bail!(
             "{} exists and is not a git repository; luffy will not overwrite it (remove it, or \
              point the service elsewhere with --repo-path)",
@@ -145,6 +153,7 @@ fn local_branch(repo: &Repository, branch: &str, path: &Path) -> Result<Oid> {
 fn fetch(repo: &Repository, spec: &RepoSpec, url: &str) -> Result<Oid> {
     let shown = redact_credentials(url);
     let branch = &spec.branch;
+    check_local_remote(url)?;
     let mut remote = repo
         .remote_anonymous(url)
         .map_err(|err| anyhow!("repository URL {shown} is not usable: {}", scrub(&err, url)))?;
@@ -183,6 +192,25 @@ fn fetch(repo: &Repository, spec: &RepoSpec, url: &str) -> Result<Oid> {
     }
     repo.refname_to_id(&tracking)
         .map_err(|err| corrupt(&spec.path, &err))
+}
+
+/// A remote on this machine (`file://` or a path) that is missing or not a repository, said so
+/// (libgit2 would call a missing path an unsupported protocol).
+fn check_local_remote(url: &str) -> Result<()> {
+    let Some(path) = url
+        .strip_prefix("file://")
+        .or_else(|| url.strip_prefix('/').map(|_| url))
+    else {
+        return Ok(());
+    };
+    let path = Path::new(path);
+    if !path.exists() {
+        bail!("repository {} does not exist", path.display());
+    }
+    if Repository::open_bare(path).is_err() && Repository::open(path).is_err() {
+        bail!("{} is not a git repository", path.display());
+    }
+    Ok(())
 }
 
 /// The callbacks of a fetch: credentials from the spec, asked for a few times at most (libgit2
@@ -275,10 +303,25 @@ fn checkout(repo: &Repository, spec: &RepoSpec, commit: Oid) -> Result<()> {
     } else {
         how.force().remove_untracked(true);
     }
-    repo.checkout_tree(&object, Some(&mut how))
-        .with_context(|| format!("cannot check out {commit} in {}", spec.path.display()))?;
+    let damaged = |err: &git2::Error| {
+        matches!(
+            err.class(),
+            ErrorClass::Reference | ErrorClass::Odb | ErrorClass::Object | ErrorClass::Index
+        )
+    };
+    repo.checkout_tree(&object, Some(&mut how)).map_err(|err| {
+        if damaged(&err) {
+            corrupt(&spec.path, &err)
+        } else {
+            anyhow!(
+                "cannot check out {commit} in {}: {}",
+                spec.path.display(),
+                err.message()
+            )
+        }
+    })?;
     repo.set_head_detached(commit)
-        .with_context(|| format!("cannot move HEAD in {}", spec.path.display()))?;
+        .map_err(|err| corrupt(&spec.path, &err))?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! One module per command group; each takes the [`Context`] and writes to `out`.
 
 pub mod clusters;
+pub mod code;
 pub mod completions;
 pub mod demo;
 pub mod patterns;
