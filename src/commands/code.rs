@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{unknown_service, Context};
 use crate::cli::{CodeCommand, CodeFindArgs};
 use crate::code::paths::{best_suffix_matches, file_name, mapped, normalize, PathMap};
+use crate::config::PathMapping;
 use crate::error::bad_input;
 use crate::service::Service;
 use crate::store::{CodeFile, CodeIndex, Db, StoredSymbol};
@@ -124,15 +125,24 @@ impl Found {
     }
 }
 
-/// The indexed files a frame path means: through the service's path maps first, then as it
-/// is, then by the longest matching path suffix.
-fn resolve(db: &Db<'_>, service: &Service, path: &str) -> Result<(Vec<CodeFile>, Matched)> {
+/// The indexed files a frame path means: through the service's path maps first (then the
+/// configuration's `path_mappings`), then as it is, then by the longest matching path suffix.
+fn resolve(
+    db: &Db<'_>,
+    service: &Service,
+    defaults: &[PathMapping],
+    path: &str,
+) -> Result<(Vec<CodeFile>, Matched)> {
     let id = service.id.as_str();
     let maps: Vec<PathMap> = service
         .git
         .path_maps
         .iter()
         .filter_map(|m| PathMap::parse(m).ok())
+        .chain(defaults.iter().map(|m| PathMap {
+            from: m.from.clone(),
+            to: m.to.trim_start_matches('/').to_string(),
+        }))
         .collect();
     for candidate in mapped(&maps, path) {
         if let Some(file) = db.code_file(id, &candidate)? {
@@ -155,13 +165,14 @@ fn resolve(db: &Db<'_>, service: &Service, path: &str) -> Result<(Vec<CodeFile>,
 }
 
 fn locate(
+    ctx: &Context,
     db: &Db<'_>,
     service: &Service,
     index: &CodeIndex,
     path: &str,
     line: Option<u32>,
 ) -> Result<Vec<Found>> {
-    let (files, matched) = resolve(db, service, path)?;
+    let (files, matched) = resolve(db, service, &ctx.config.path_mappings, path)?;
     let mut found = Vec::new();
     for file in &files {
         let symbols = match line {
@@ -193,14 +204,14 @@ fn find(ctx: &Context, args: &CodeFindArgs, out: &mut dyn Write) -> Result<()> {
         anyhow::bail!("{id} has no code index yet; build it with `luffy trigger index {id}`");
     };
     let found = match &query {
-        Query::Location { path, line } => locate(&db, &service, &index, path, *line)?,
+        Query::Location { path, line } => locate(ctx, &db, &service, &index, path, *line)?,
         Query::Symbol { name, container } => {
             let whole = args.query.trim();
             // A bare word may be a file name (`views.py`, `Makefile`) before it is a symbol.
             let as_file = if db.code_files_named(id, file_name(whole))?.is_empty() {
                 Vec::new()
             } else {
-                locate(&db, &service, &index, whole, None)?
+                locate(ctx, &db, &service, &index, whole, None)?
             };
             if as_file.is_empty() {
                 db.symbols_named(id, name, container.as_deref())?
