@@ -10,7 +10,7 @@
 //! Targets: full ≤ 1.0 × ctags; incremental ≤ 5 % of full; code find ≤ 20 ms per query.
 //!
 //! Run: `cargo build --release && cargo run --release --example bench_index [-- --runs N
-//! --bin PATH --ctags PATH --python DIR --crates DIR]`
+//! --bin PATH --ctags PATH --python DIR --crates DIR --keep]`
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -26,6 +26,8 @@ struct Args {
     ctags: PathBuf,
     python: PathBuf,
     crates: PathBuf,
+    /// Keep the repository and database afterwards (to profile them).
+    keep: bool,
 }
 
 fn args() -> Result<Args, String> {
@@ -36,6 +38,7 @@ fn args() -> Result<Args, String> {
         ctags: PathBuf::from("/usr/bin/ctags"),
         python: python_stdlib(),
         crates: home.join(".cargo/registry/src"),
+        keep: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -46,6 +49,7 @@ fn args() -> Result<Args, String> {
             "--ctags" => a.ctags = value()?.into(),
             "--python" => a.python = value()?.into(),
             "--crates" => a.crates = value()?.into(),
+            "--keep" => a.keep = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -168,18 +172,22 @@ fn main() -> Result<(), String> {
         cmd
     };
     let path = checkout.to_str().ok_or("path")?;
-    run(&mut luffy(&[
-        "service",
-        "add",
-        "bench",
-        "--repo-path",
-        path,
-    ]))?;
 
-    // ctags -R over the checkout, and luffy's full index, alternated.
+    // ctags -R over the checkout, and luffy's full index into a new database (nothing to
+    // reuse), alternated.
     let (mut ctags_times, mut full_times) = (Vec::new(), Vec::new());
     let (mut tags, mut symbols, mut parsed) = (0usize, 0u64, 0u64);
     for _ in 0..a.runs {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(dir.join(format!("luffy.db{suffix}")));
+        }
+        run(&mut luffy(&[
+            "service",
+            "add",
+            "bench",
+            "--repo-path",
+            path,
+        ]))?;
         let tags_file = dir.join("tags");
         let (took, _) = timed(|| {
             run(Command::new(&a.ctags)
@@ -189,16 +197,12 @@ fn main() -> Result<(), String> {
                 .arg(&checkout))
         })?;
         ctags_times.push(took);
-        tags = std::fs::read_to_string(&tags_file)
+        tags = std::fs::read(&tags_file)
             .map_err(|e| e.to_string())?
-            .lines()
-            .filter(|l| !l.starts_with("!_"))
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty() && !l.starts_with(b"!_"))
             .count();
-        let (took, out) = timed(|| {
-            run(&mut luffy(&[
-                "trigger", "index", "bench", "--full", "--json",
-            ]))
-        })?;
+        let (took, out) = timed(|| run(&mut luffy(&["trigger", "index", "bench", "--json"])))?;
         full_times.push(took);
         let report: serde_json::Value =
             serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
@@ -289,6 +293,8 @@ fn main() -> Result<(), String> {
         "command: cargo build --release && cargo run --release --example bench_index -- --runs {}",
         a.runs
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    if !a.keep {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(())
 }

@@ -45,6 +45,7 @@ pub struct Synced {
 
 /// Clones or fetches `spec.url` into `spec.path` and checks out the branch's head, detached.
 pub fn sync(spec: &RepoSpec) -> Result<Synced> {
+    let created = !spec.path.exists();
     let (repo, cloned) = open_or_init(spec)?;
     let Some(url) = spec.url.as_deref() else {
         let commit = local_branch(&repo, &spec.branch, &spec.path)?;
@@ -65,10 +66,15 @@ pub fn sync(spec: &RepoSpec) -> Result<Synced> {
             cloned,
         }),
         Err(err) => {
-            if cloned {
-                // A first clone that failed leaves nothing behind: the next run starts afresh.
+            if let Some(created) = cloned.then_some(created) {
+                // A first clone that failed leaves nothing behind: the next run starts afresh
+                // (a folder that was there, empty, stays).
                 drop(repo);
-                let _ = std::fs::remove_dir_all(&spec.path);
+                let _ = if created {
+                    std::fs::remove_dir_all(&spec.path)
+                } else {
+                    std::fs::remove_dir_all(spec.path.join(".git"))
+                };
             }
             Err(err)
         }

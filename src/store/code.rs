@@ -90,10 +90,7 @@ impl Db<'_> {
         let index = self
             .conn
             .prepare_cached(
-                "SELECT commit_id, tree_id, branch, indexed_at, \
-                    (SELECT count(*) FROM code_files WHERE service_id = ?1), \
-                    (SELECT count(*) FROM code_symbols s JOIN code_files f ON f.id = s.file_id \
-                        WHERE f.service_id = ?1) \
+                "SELECT commit_id, tree_id, branch, indexed_at, files, symbols \
                  FROM code_indexes WHERE service_id = ?1",
             )?
             .query_row([service_id], |row| {
@@ -121,7 +118,8 @@ impl Db<'_> {
             .context("could not read indexed commits")
     }
 
-    /// Records that the service's index now describes `commit` (whose tree is `tree`).
+    /// Records that the service's index now describes `commit` (whose tree is `tree`), with
+    /// the number of files and symbols it now has.
     pub fn set_code_index(
         &self,
         service_id: &str,
@@ -132,11 +130,16 @@ impl Db<'_> {
     ) -> Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO code_indexes (service_id, commit_id, tree_id, branch, indexed_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) \
+                "INSERT INTO code_indexes \
+                    (service_id, commit_id, tree_id, branch, indexed_at, files, symbols) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, \
+                    (SELECT count(*) FROM code_files WHERE service_id = ?1), \
+                    (SELECT count(*) FROM code_symbols s JOIN code_files f ON f.id = s.file_id \
+                        WHERE f.service_id = ?1)) \
                  ON CONFLICT (service_id) DO UPDATE SET commit_id = excluded.commit_id, \
                     tree_id = excluded.tree_id, branch = excluded.branch, \
-                    indexed_at = excluded.indexed_at",
+                    indexed_at = excluded.indexed_at, files = excluded.files, \
+                    symbols = excluded.symbols",
             )?
             .execute(params![service_id, commit, tree, branch, time_to_sql(now)])
             .with_context(|| format!("could not record the code index of {service_id}"))?;
@@ -179,6 +182,11 @@ impl Db<'_> {
     /// Stores one file and its symbols, replacing what was indexed at its path.
     pub fn put_code_file(&self, service_id: &str, file: &File) -> Result<()> {
         self.remove_code_file(service_id, &file.path)?;
+        self.insert_code_file(service_id, file)
+    }
+
+    /// Stores one file and its symbols at a path the index does not have (a full rebuild's).
+    pub fn insert_code_file(&self, service_id: &str, file: &File) -> Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO code_files (service_id, path, file_name, language, blob_id, size) \
@@ -356,6 +364,11 @@ mod tests {
             "app/db.py"
         );
         assert!(db.remove_code_file("web", "app/db.py").unwrap());
-        assert_eq!(db.code_index("web").unwrap().unwrap().symbols, 0);
+        db.set_code_index("web", "c2", "t2", "main", now).unwrap();
+        let index = db.code_index("web").unwrap().unwrap();
+        assert_eq!(
+            (index.commit.as_str(), index.files, index.symbols),
+            ("c2", 0, 0)
+        );
     }
 }

@@ -12,7 +12,9 @@ CREATE TABLE code_indexes (
     commit_id   TEXT NOT NULL,           -- the indexed commit (hex)
     tree_id     TEXT NOT NULL,           -- its tree: the next run diffs against it
     branch      TEXT NOT NULL,
-    indexed_at  TEXT NOT NULL
+    indexed_at  TEXT NOT NULL,
+    files       INTEGER NOT NULL DEFAULT 0,   -- how many code_files and code_symbols it has,
+    symbols     INTEGER NOT NULL DEFAULT 0    -- counted when it was written
 ) STRICT;
 
 CREATE TABLE code_files (

@@ -203,7 +203,11 @@ fn index(
                 Read::Indexed(file) => {
                     counts.files_parsed += 1;
                     counts.symbols += file.symbols.len() as u64;
-                    db.put_code_file(id, &file)
+                    if plan.mode == IndexMode::Full {
+                        db.insert_code_file(id, &file)
+                    } else {
+                        db.put_code_file(id, &file)
+                    }
                 }
                 Read::Skipped(path, why) => {
                     counts.files_skipped += 1;
@@ -213,7 +217,11 @@ fn index(
                         Skip::Binary => counts.skipped_binary += 1,
                     }
                     // A file that became binary or too large leaves the index.
-                    db.remove_code_file(id, &path).map(|_| ())
+                    if plan.mode == IndexMode::Full {
+                        Ok(())
+                    } else {
+                        db.remove_code_file(id, &path).map(|_| ())
+                    }
                 }
             }
         })?;
