@@ -161,7 +161,7 @@ fn walk(language: Language, root: Node<'_>, source: &[u8]) -> Vec<Symbol> {
                 });
             }
         }
-        if cursor.goto_first_child() {
+        if descends(language, node.kind()) && cursor.goto_first_child() {
             depth += 1;
             continue;
         }
@@ -178,6 +178,62 @@ fn walk(language: Language, root: Node<'_>, source: &[u8]) -> Vec<Symbol> {
             }
             depth -= 1;
         }
+    }
+}
+
+/// Whether definitions can be under a node of this kind: the walk skips the rest (most of a
+/// file's nodes are expressions and tokens). Python defines only in statement blocks, Go only
+/// at the top level, Java in type bodies; Rust items live in modules, impls, traits and blocks
+/// (an item in a block nested in an expression is not indexed). JavaScript and TypeScript
+/// define functions anywhere: every node is walked.
+fn descends(language: Language, kind: &str) -> bool {
+    match language {
+        Language::Python => matches!(
+            kind,
+            "module"
+                | "block"
+                | "class_definition"
+                | "function_definition"
+                | "decorated_definition"
+                | "if_statement"
+                | "elif_clause"
+                | "else_clause"
+                | "for_statement"
+                | "while_statement"
+                | "try_statement"
+                | "except_clause"
+                | "except_group_clause"
+                | "finally_clause"
+                | "with_statement"
+                | "match_statement"
+                | "case_clause"
+        ),
+        Language::Go => matches!(kind, "source_file" | "type_declaration"),
+        Language::Java => matches!(
+            kind,
+            "program"
+                | "class_declaration"
+                | "class_body"
+                | "interface_declaration"
+                | "interface_body"
+                | "enum_declaration"
+                | "enum_body"
+                | "enum_body_declarations"
+                | "record_declaration"
+                | "annotation_type_declaration"
+                | "annotation_type_body"
+        ),
+        Language::Rust => matches!(
+            kind,
+            "source_file"
+                | "declaration_list"
+                | "mod_item"
+                | "impl_item"
+                | "trait_item"
+                | "function_item"
+                | "block"
+        ),
+        Language::JavaScript | Language::TypeScript | Language::Tsx => true,
     }
 }
 
