@@ -563,3 +563,32 @@ fn bad_input_is_refused_and_nothing_is_written() {
     let err = luffy.fails(&["code", "find", "web", "x"], 1);
     assert!(err.contains("no code index yet"), "{err}");
 }
+
+#[test]
+fn copies_of_a_file_are_all_indexed() {
+    let luffy = Luffy::new();
+    let mut repo = Repo::init(&luffy.path("origin"));
+    let util = "def slug(text):\n    return text.lower()\n";
+    repo.write("a/util.py", util);
+    repo.write("b/util.py", util);
+    repo.write("vendor/c/util.py", util);
+    repo.commit("three copies");
+    luffy.ok(&["service", "add", "web", "--repo", &repo.url()]);
+    let counts = index(&luffy, "web", &[]);
+    assert_eq!(
+        (
+            &counts["files_parsed"],
+            &counts["skipped_vendored"],
+            &counts["symbols"]
+        ),
+        (&Value::from(2), &Value::from(1), &Value::from(2)),
+        "{counts}"
+    );
+    assert_eq!(
+        find(&luffy, "web", "slug"),
+        [
+            hit("a/util.py", "slug", "", (1, 2)),
+            hit("b/util.py", "slug", "", (1, 2))
+        ]
+    );
+}

@@ -1,6 +1,7 @@
 //! Reads files of a commit from the object database and their symbols, on a few threads; the
 //! caller gets each file's result on its own thread, in the order they finish.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -45,18 +46,50 @@ pub enum Read {
     Skipped(String, Skip),
 }
 
-/// Reads `entries` from the repository at `repo_path` on up to `threads` threads and hands each
-/// result to `sink`; the first error (of reading, or of `sink`) stops the rest.
+/// Reads `entries` from the repository at `repo_path` on up to `threads` threads and hands the
+/// result of each to `sink`; the first error (of reading, or of `sink`) stops the rest. A blob
+/// that several paths share is read once (copies of a file, a crate vendored twice).
 pub fn read_files(
     repo_path: &Path,
     entries: &[Entry],
     threads: usize,
     mut sink: impl FnMut(Read) -> Result<()>,
 ) -> Result<()> {
+    let mut unique: Vec<Entry> = Vec::with_capacity(entries.len());
+    let mut first_of: HashMap<git2::Oid, usize> = HashMap::with_capacity(entries.len());
+    let mut copies: HashMap<usize, Vec<String>> = HashMap::new();
+    for entry in entries {
+        if vendored(&entry.path) {
+            sink(Read::Skipped(entry.path.clone(), Skip::Vendored))?;
+            continue;
+        }
+        match first_of.get(&entry.blob) {
+            Some(&i) => copies.entry(i).or_default().push(entry.path.clone()),
+            None => {
+                first_of.insert(entry.blob, unique.len());
+                unique.push(entry.clone());
+            }
+        }
+    }
+    let entries = &unique[..];
+    let mut sink = |i: usize, read: Read| -> Result<()> {
+        let paths = copies.remove(&i).unwrap_or_default();
+        for path in paths {
+            let copy = match &read {
+                Read::Indexed(file) => Read::Indexed(File {
+                    path,
+                    ..file.clone()
+                }),
+                Read::Skipped(_, why) => Read::Skipped(path, *why),
+            };
+            sink(copy)?;
+        }
+        sink(read)
+    };
     let next = AtomicUsize::new(0);
     let threads = threads.clamp(1, 16).min(entries.len().max(1));
     std::thread::scope(|scope| {
-        let (send, receive) = mpsc::sync_channel::<Result<Read>>(256);
+        let (send, receive) = mpsc::sync_channel::<(usize, Result<Read>)>(256);
         for _ in 0..threads {
             let send = send.clone();
             let next = &next;
@@ -64,22 +97,28 @@ pub fn read_files(
                 let repo = match Repository::open(repo_path) {
                     Ok(repo) => repo,
                     Err(err) => {
-                        let _ = send.send(Err(anyhow!(
-                            "cannot open the repository at {}: {}",
-                            repo_path.display(),
-                            err.message()
-                        )));
+                        let _ = send.send((
+                            usize::MAX,
+                            Err(anyhow!(
+                                "cannot open the repository at {}: {}",
+                                repo_path.display(),
+                                err.message()
+                            )),
+                        ));
                         return;
                     }
                 };
                 let odb = match repo.odb() {
                     Ok(odb) => odb,
                     Err(err) => {
-                        let _ = send.send(Err(anyhow!(
-                            "cannot open the object database of {}: {}",
-                            repo_path.display(),
-                            err.message()
-                        )));
+                        let _ = send.send((
+                            usize::MAX,
+                            Err(anyhow!(
+                                "cannot open the object database of {}: {}",
+                                repo_path.display(),
+                                err.message()
+                            )),
+                        ));
                         return;
                     }
                 };
@@ -88,7 +127,7 @@ pub fn read_files(
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(entry) = entries.get(i) else { return };
                     let read = read_one(&repo, &odb, &mut extractor, entry);
-                    if send.send(read).is_err() {
+                    if send.send((i, read)).is_err() {
                         return;
                     }
                 }
@@ -96,8 +135,8 @@ pub fn read_files(
         }
         drop(send);
         let mut failed = None;
-        for read in receive {
-            let result = read.and_then(&mut sink);
+        for (i, read) in receive {
+            let result = read.and_then(|read| sink(i, read));
             if let Err(err) = result {
                 failed = Some(err);
                 // Workers stop at their next file: no entry is left for them.
@@ -115,9 +154,6 @@ fn read_one(
     extractor: &mut Extractor,
     entry: &Entry,
 ) -> Result<Read> {
-    if vendored(&entry.path) {
-        return Ok(Read::Skipped(entry.path.clone(), Skip::Vendored));
-    }
     let (size, _) = odb
         .read_header(entry.blob)
         .with_context(|| format!("cannot read {} ({})", entry.path, entry.blob))?;
