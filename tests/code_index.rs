@@ -377,6 +377,11 @@ fn failures_are_precise_recorded_and_other_services_go_on() {
             ],
             "data is not a git repository",
         ),
+        (
+            "sshdown",
+            vec!["--repo".into(), "ssh://git@127.0.0.1:1/web.git".into()],
+            "cannot reach ssh://git@127.0.0.1:1/web.git",
+        ),
         ("unset", vec![], "has no repository"),
     ];
     for (id, flags, expected) in &cases {
@@ -389,6 +394,20 @@ fn failures_are_precise_recorded_and_other_services_go_on() {
         assert_eq!(status, "failed", "{id}");
         assert!(error.contains(expected), "{id}: {error}");
     }
+    luffy.ok(&[
+        "service",
+        "add",
+        "sshkey",
+        "--repo",
+        "git@127.0.0.1:web.git",
+        "--ssh-key",
+        "/nonexistent/id_ed25519",
+    ]);
+    let err = luffy.fails(&["trigger", "index", "sshkey"], 1);
+    assert!(
+        err.contains("the ssh key /nonexistent/id_ed25519 (--ssh-key) does not exist"),
+        "{err}"
+    );
     let err = luffy.fails(&["trigger", "index", "nobranch"], 1);
     assert!(err.contains("its branches: main"), "{err}");
 

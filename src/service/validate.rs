@@ -230,13 +230,21 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
-/// Hides a password in a repository URL's userinfo (`https://user:token@host/...`).
+/// Hides a password in a repository URL's userinfo (`https://user:token@host/...`), and an
+/// http(s) user without a password, which is a token (`https://ghp_...@github.com/...`); an
+/// ssh user (`ssh://git@host/...`) is only a name and stays.
 pub fn redact_credentials(url: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://") {
         let authority_end = rest.find('/').unwrap_or(rest.len());
         if let Some(at) = rest[..authority_end].rfind('@') {
-            let user = rest[..at].split(':').next().unwrap_or("");
-            return format!("{scheme}://{user}:***@{}", &rest[at + 1..]);
+            let host = &rest[at + 1..];
+            return match rest[..at].split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+                None if scheme.to_ascii_lowercase().starts_with("http") => {
+                    format!("{scheme}://***@{host}")
+                }
+                None => url.to_string(),
+            };
         }
     }
     url.to_string()
@@ -389,6 +397,14 @@ mod tests {
         assert_eq!(
             redact_credentials("git@github.com:a/b.git"),
             "git@github.com:a/b.git"
+        );
+        assert_eq!(
+            redact_credentials("https://ghp_s3cr3t@github.com/a/b.git"),
+            "https://***@github.com/a/b.git"
+        );
+        assert_eq!(
+            redact_credentials("ssh://git@127.0.0.1:22/web.git"),
+            "ssh://git@127.0.0.1:22/web.git"
         );
     }
 }

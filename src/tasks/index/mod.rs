@@ -67,6 +67,16 @@ pub fn repo_spec(service: &Service, env: &TaskEnv<'_>) -> Result<RepoSpec> {
         })?),
         None => None,
     };
+    let ssh = git.repository_url.as_deref().is_some_and(|url| {
+        url.starts_with("ssh://")
+            || url.starts_with("git+ssh://")
+            || !url.contains("://") && url.contains('@')
+    });
+    if let (Some(key), true) = (&git.ssh_key, ssh) {
+        if !std::path::Path::new(key).is_file() {
+            anyhow::bail!("the ssh key {key} (--ssh-key) does not exist or is not a file");
+        }
+    }
     let path = git.repo_path.as_ref().map_or_else(
         || crate::paths::default_repo_path(env.config, env.db_path, &service.id),
         PathBuf::from,
