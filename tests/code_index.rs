@@ -611,3 +611,53 @@ fn copies_of_a_file_are_all_indexed() {
         ]
     );
 }
+
+#[test]
+fn a_rewritten_history_is_followed_and_a_lost_commit_rebuilds() {
+    let luffy = Luffy::new();
+    let mut repo = web_repo(&luffy.path("origin"));
+    luffy.ok(&["service", "add", "web", "--repo", &repo.url()]);
+    let first = index(&luffy, "web", &[]);
+    // The branch is rewritten (a force push): a new root commit with other files.
+    repo.git(&["checkout", "-q", "--orphan", "rewritten"]);
+    repo.git(&["rm", "-rq", "--cached", "."]);
+    for path in ["src", "cmd", "core", "web", "assets", "data", "README.md"] {
+        let _ = std::fs::remove_dir_all(repo.path.join(path));
+        let _ = std::fs::remove_file(repo.path.join(path));
+    }
+    repo.write("app.py", "def main():\n    pass\n");
+    repo.commit("start over");
+    repo.git(&["branch", "-f", "main", "rewritten"]);
+    repo.git(&["checkout", "-q", "main"]);
+    // The indexed commit is still in luffy's checkout: the tree diff still works.
+    let second = index(&luffy, "web", &[]);
+    assert_eq!(second["mode"], "incremental", "{second}");
+    assert_eq!(second["previous_commit"], first["commit"]);
+    assert_eq!(second["files_total"], 1);
+    assert_eq!(
+        find(&luffy, "web", "main"),
+        [hit("app.py", "main", "", (1, 2))]
+    );
+    // An indexed tree that the checkout no longer has (pruned) cannot be diffed against: the
+    // next change rebuilds in full.
+    repo.write(
+        "app.py",
+        "def main():\n    pass\n\n\ndef other():\n    pass\n",
+    );
+    repo.commit("other");
+    luffy
+        .write_db()
+        .execute(
+            "UPDATE code_indexes SET tree_id = ?1",
+            ["0123456789012345678901234567890123456789"],
+        )
+        .expect("forget the indexed tree");
+    let third = index(&luffy, "web", &[]);
+    assert_eq!(third["mode"], "full", "{third}");
+    assert_eq!(
+        (&third["files_total"], &third["symbols_total"]),
+        (&Value::from(1), &Value::from(2))
+    );
+    let text = luffy.ok(&["history", "web"]);
+    assert!(text.contains("1 files parsed, 2 symbols"), "{text}");
+}
