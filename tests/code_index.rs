@@ -173,6 +173,11 @@ fn clone_over_git_daemon_then_fetch_and_index_only_what_changed() {
             (4, 6)
         )]
     );
+    // A Java frame's qualified name finds its method too.
+    assert_eq!(
+        find(&luffy, "web", "com.acme.api.UserService.getUser")[0].1,
+        "getUser"
+    );
     assert_eq!(
         find(&luffy, "web", "Server.Run"),
         [hit("cmd/server/main.go", "Run", "Server", (5, 7))]

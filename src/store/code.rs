@@ -269,7 +269,9 @@ impl Db<'_> {
     }
 
     /// The symbols named `name` in the service's index, those inside `container` only when it
-    /// is given (`Class` matches the container `Class` and `Outer.Class`), by path and line.
+    /// is given, by path and line. Containers match by whole dotted parts from the end, either
+    /// way: `Class` matches the container `Outer.Class`, and a qualified name as a Java frame
+    /// writes it (`com.acme.UserService`) matches the container `UserService`.
     pub fn symbols_named(
         &self,
         service_id: &str,
@@ -279,7 +281,8 @@ impl Db<'_> {
         let sql = format!(
             "SELECT {FOUND_COLUMNS} FROM code_symbols s JOIN code_files f ON f.id = s.file_id \
              WHERE s.name = ?1 AND f.service_id = ?2 \
-               AND (?3 IS NULL OR s.container = ?3 OR s.container LIKE '%.' || ?3) \
+               AND (?3 IS NULL OR s.container = ?3 OR s.container LIKE '%.' || ?3 \
+                    OR ?3 LIKE '%.' || s.container) \
              ORDER BY f.path, s.start_line"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -352,6 +355,14 @@ mod tests {
                 .len(),
             0
         );
+        let qualified = db
+            .symbols_named("web", "fetch", Some("app.db.Repo"))
+            .unwrap();
+        assert_eq!(qualified.len(), 1);
+        let near = db
+            .symbols_named("web", "fetch", Some("app.db.XRepo"))
+            .unwrap();
+        assert!(near.is_empty());
         assert!(db
             .rename_code_file("web", "src/app/db.py", "app/db.py")
             .unwrap());
