@@ -38,6 +38,7 @@ complete -c luffy -n "__fish_luffy_needs_command" -f -a "trigger" -d 'Run one ta
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "history" -d 'Show the task runs of one service or all'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "clusters" -d 'List error clusters'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "cluster" -d 'Inspect or triage one cluster'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "code" -d 'Ask the code index: the symbol at a file\'s line, or where a symbol is'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "demo" -d 'Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -57,9 +58,12 @@ complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen
 complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -f -a "export" -d 'Print services as TOML or JSON that `service import` reads back'
 complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l name -d 'Display name (defaults to the id)' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l repo -d 'Git repository URL (https, http, ssh, git, file or user@host:path), or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l repo -d 'Git repository: https, http, ssh, git or file URL, user@host:path, an absolute path, or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l branch -d 'Branch to index' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l repo-path -d 'Local checkout of the repository, or `none` for the default under the data folder' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l git-token-env -d 'The environment variable that holds an https token for the repository, or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l ssh-key -d 'A private ssh key for the repository (absolute path), or `none` to use the ssh agent' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l path-map -d 'Map frame paths to repository paths: FROM=TO, e.g. /app/=src/ (repeat; `none` clears)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l log-interval -d 'How often to fetch logs: minutes, or a duration such as 15m, 2h, 1h30m' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l rca-interval -d 'How often to write root-cause reports: minutes, or a duration' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l index-interval -d 'How often to index the repository: hours, or a duration such as 12h, 2d' -r
@@ -79,9 +83,12 @@ complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_sub
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only errors'
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l name -d 'Display name (defaults to the id)' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l repo -d 'Git repository URL (https, http, ssh, git, file or user@host:path), or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l repo -d 'Git repository: https, http, ssh, git or file URL, user@host:path, an absolute path, or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l branch -d 'Branch to index' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l repo-path -d 'Local checkout of the repository, or `none` for the default under the data folder' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l git-token-env -d 'The environment variable that holds an https token for the repository, or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l ssh-key -d 'A private ssh key for the repository (absolute path), or `none` to use the ssh agent' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l path-map -d 'Map frame paths to repository paths: FROM=TO, e.g. /app/=src/ (repeat; `none` clears)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l log-interval -d 'How often to fetch logs: minutes, or a duration such as 15m, 2h, 1h30m' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l rca-interval -d 'How often to write root-cause reports: minutes, or a duration' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l index-interval -d 'How often to index the repository: hours, or a duration such as 12h, 2d' -r
@@ -235,6 +242,7 @@ complete -c luffy -n "__fish_luffy_using_subcommand status" -s q -l quiet -d 'Pr
 complete -c luffy -n "__fish_luffy_using_subcommand status" -s h -l help -d 'Print help'
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l full -d 'index: rebuild the whole index instead of reading only what changed'
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l json -d 'Print data as JSON instead of tables'
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -s q -l quiet -d 'Print only errors'
@@ -295,6 +303,22 @@ complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_sub
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "ignore" -d 'Ignore a cluster'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "reopen" -d 'Reopen a cluster'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand code; and not __fish_seen_subcommand_from find help" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand code; and not __fish_seen_subcommand_from find help" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand code; and not __fish_seen_subcommand_from find help" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand code; and not __fish_seen_subcommand_from find help" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand code; and not __fish_seen_subcommand_from find help" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand code; and not __fish_seen_subcommand_from find help" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand code; and not __fish_seen_subcommand_from find help" -f -a "find" -d 'The innermost symbol at PATH:LINE (frame paths resolve by path maps, then by the longest matching suffix), the symbols of PATH, or every symbol named SYMBOL (or Class.method)'
+complete -c luffy -n "__fish_luffy_using_subcommand code; and not __fish_seen_subcommand_from find help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand code; and __fish_seen_subcommand_from find" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand code; and __fish_seen_subcommand_from find" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand code; and __fish_seen_subcommand_from find" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand code; and __fish_seen_subcommand_from find" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand code; and __fish_seen_subcommand_from find" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand code; and __fish_seen_subcommand_from find" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand code; and __fish_seen_subcommand_from help" -f -a "find" -d 'The innermost symbol at PATH:LINE (frame paths resolve by path maps, then by the longest matching suffix), the symbols of PATH, or every symbol named SYMBOL (or Class.method)'
+complete -c luffy -n "__fish_luffy_using_subcommand code; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l top -d 'Show at most this many templates (0: all)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l min-count -d 'Hide templates seen fewer than N times' -r
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l db -d 'The SQLite database file (created on first use)' -r -F
@@ -318,17 +342,18 @@ complete -c luffy -n "__fish_luffy_using_subcommand completions" -l json -d 'Pri
 complete -c luffy -n "__fish_luffy_using_subcommand completions" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand completions" -s q -l quiet -d 'Print only errors'
 complete -c luffy -n "__fish_luffy_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "service" -d 'Configure the services luffy watches'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "source" -d 'Configure where a service\'s logs come from'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "status" -d 'Show every service\'s schedule at a glance, or one service in detail'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "trigger" -d 'Run one task of a service now, whatever its schedule'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "history" -d 'Show the task runs of one service or all'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "clusters" -d 'List error clusters'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "cluster" -d 'Inspect or triage one cluster'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "demo" -d 'Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster patterns demo completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "service" -d 'Configure the services luffy watches'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "source" -d 'Configure where a service\'s logs come from'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "status" -d 'Show every service\'s schedule at a glance, or one service in detail'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "trigger" -d 'Run one task of a service now, whatever its schedule'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "history" -d 'Show the task runs of one service or all'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "clusters" -d 'List error clusters'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "cluster" -d 'Inspect or triage one cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "code" -d 'Ask the code index: the symbol at a file\'s line, or where a symbol is'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "demo" -d 'Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "add" -d 'Add a new service (refuses an existing id)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "set" -d 'Change a service\'s settings; creates the service when it does not exist'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "show" -d 'Show one service\'s configuration'
@@ -345,3 +370,4 @@ complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcom
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "resolve" -d 'Mark a cluster resolved (it reopens, flagged regressed, when it occurs again)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "ignore" -d 'Ignore a cluster'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "reopen" -d 'Reopen a cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from code" -f -a "find" -d 'The innermost symbol at PATH:LINE (frame paths resolve by path maps, then by the longest matching suffix), the symbols of PATH, or every symbol named SYMBOL (or Class.method)'

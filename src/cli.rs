@@ -62,6 +62,9 @@ pub enum Command {
     /// Inspect or triage one cluster
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Ask the code index: the symbol at a file's line, or where a symbol is
+    #[command(subcommand)]
+    Code(CodeCommand),
     /// Mine log templates from files or standard input (offline)
     Patterns(PatternsArgs),
     /// Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters
@@ -119,7 +122,8 @@ pub struct ServiceSettings {
     /// Display name (defaults to the id)
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
-    /// Git repository URL (https, http, ssh, git, file or user@host:path), or `none`
+    /// Git repository: https, http, ssh, git or file URL, user@host:path, an absolute path, or
+    /// `none`
     #[arg(long, value_name = "URL", value_parser = parse_repo_url)]
     pub repo: Option<Cleared<String>>,
     /// Branch to index
@@ -128,6 +132,15 @@ pub struct ServiceSettings {
     /// Local checkout of the repository, or `none` for the default under the data folder
     #[arg(long, value_name = "PATH")]
     pub repo_path: Option<String>,
+    /// The environment variable that holds an https token for the repository, or `none`
+    #[arg(long, value_name = "VAR")]
+    pub git_token_env: Option<String>,
+    /// A private ssh key for the repository (absolute path), or `none` to use the ssh agent
+    #[arg(long, value_name = "PATH")]
+    pub ssh_key: Option<String>,
+    /// Map frame paths to repository paths: FROM=TO, e.g. /app/=src/ (repeat; `none` clears)
+    #[arg(long = "path-map", value_name = "FROM=TO")]
+    pub path_maps: Vec<String>,
     /// How often to fetch logs: minutes, or a duration such as 15m, 2h, 1h30m
     #[arg(long, value_name = "DURATION", value_parser = parse_minutes, allow_hyphen_values = true)]
     pub log_interval: Option<u32>,
@@ -341,6 +354,9 @@ pub struct TriggerArgs {
     /// The service
     #[arg(value_name = "SERVICE")]
     pub service: ServiceId,
+    /// index: rebuild the whole index instead of reading only what changed
+    #[arg(long)]
+    pub full: bool,
 }
 
 #[derive(Debug, Args)]
@@ -391,6 +407,23 @@ pub struct ClusterIdArg {
     /// The cluster's id (see `luffy clusters`)
     #[arg(value_name = "ID")]
     pub id: i64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodeCommand {
+    /// The innermost symbol at PATH:LINE (frame paths resolve by path maps, then by the longest
+    /// matching suffix), the symbols of PATH, or every symbol named SYMBOL (or Class.method)
+    Find(CodeFindArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CodeFindArgs {
+    /// The service
+    #[arg(value_name = "SERVICE")]
+    pub service: ServiceId,
+    /// PATH[:LINE] or SYMBOL
+    #[arg(value_name = "PATH[:LINE]|SYMBOL", allow_hyphen_values = true)]
+    pub query: String,
 }
 
 #[derive(Debug, Args)]

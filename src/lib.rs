@@ -4,6 +4,7 @@
 //! `main.rs` parses the command line and calls [`run`]; everything else lives in this library.
 
 pub mod cli;
+pub mod code;
 pub mod commands;
 pub mod config;
 pub mod domain;
@@ -52,6 +53,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::History(args) => commands::run::history(&ctx, args, out),
         Command::Clusters(args) => commands::clusters::list(&ctx, args, out),
         Command::Cluster(command) => commands::clusters::run(&ctx, command, out),
+        Command::Code(command) => commands::code::run(&ctx, command, out),
         Command::Demo(args) => commands::demo::run(&ctx, args, out),
         Command::Completions(_) | Command::Patterns(_) => Ok(()),
     }

@@ -18,6 +18,21 @@ pub fn default_db_path() -> Result<PathBuf> {
     Ok(project_dirs()?.data_dir().join("luffy.db"))
 }
 
+/// Where a service's checkout lives when it has no `git_repo_path`: `repos_dir` from the
+/// configuration, or `repos/` beside the database.
+pub fn default_repo_path(
+    config: &crate::config::Config,
+    db_path: &std::path::Path,
+    id: &crate::service::ServiceId,
+) -> PathBuf {
+    let repos = config.repos_dir.clone().unwrap_or_else(|| {
+        db_path
+            .parent()
+            .map_or_else(|| PathBuf::from("repos"), |dir| dir.join("repos"))
+    });
+    repos.join(id.as_str())
+}
+
 /// The configuration file read when neither `--config` nor `LUFFY_CONFIG` is given.
 pub fn default_config_path() -> Option<PathBuf> {
     project_dirs()

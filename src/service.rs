@@ -14,8 +14,9 @@ mod validate;
 pub use validate::{
     is_http_url, parse_email_flag, parse_repo_url, parse_webhook_flag, redact_credentials,
     redact_url, refuse_repo_password, refuse_webhook_password, url_userinfo, validate_branch,
-    validate_email, validate_level, validate_name, validate_prefix, validate_repo_path,
-    validate_repo_url, validate_webhook, without_userinfo,
+    validate_email, validate_env_name, validate_level, validate_name, validate_path_map,
+    validate_prefix, validate_repo_path, validate_repo_url, validate_ssh_key, validate_webhook,
+    without_userinfo,
 };
 
 /// Longest service id accepted.
@@ -146,6 +147,14 @@ pub struct GitSettings {
     /// Seed: `git_repo_path`; none means `<data dir>/repos/<id>`.
     #[serde(rename = "git_repo_path")]
     pub repo_path: Option<String>,
+    /// The environment variable holding an https token (never the token).
+    #[serde(rename = "git_token_env")]
+    pub token_env: Option<String>,
+    /// A private key for ssh; without one, the ssh agent is asked.
+    #[serde(rename = "git_ssh_key")]
+    pub ssh_key: Option<String>,
+    /// `FROM=TO` maps from frame paths to repository paths, tried before suffix matching.
+    pub path_maps: Vec<String>,
 }
 
 impl Default for GitSettings {
@@ -154,6 +163,9 @@ impl Default for GitSettings {
             repository_url: None,
             branch: "main".into(),
             repo_path: None,
+            token_env: None,
+            ssh_key: None,
+            path_maps: Vec::new(),
         }
     }
 }
@@ -269,6 +281,12 @@ pub struct ServicePatch {
     pub git_branch: Option<String>,
     #[serde(deserialize_with = "read::repo_path")]
     pub git_repo_path: Option<Option<String>>,
+    #[serde(deserialize_with = "read::env_name")]
+    pub git_token_env: Option<Option<String>>,
+    #[serde(deserialize_with = "read::ssh_key")]
+    pub git_ssh_key: Option<Option<String>>,
+    #[serde(deserialize_with = "read::path_maps")]
+    pub path_maps: Option<Vec<String>>,
     #[serde(deserialize_with = "read::minutes")]
     pub log_fetch_interval_minutes: Option<u32>,
     #[serde(deserialize_with = "read::flag")]
@@ -318,6 +336,9 @@ impl ServicePatch {
             repository_url,
             git_branch,
             git_repo_path,
+            git_token_env,
+            git_ssh_key,
+            path_maps,
             log_fetch_interval_minutes,
             rca_generation_enabled,
             rca_generation_interval_minutes,
@@ -344,6 +365,9 @@ impl ServicePatch {
         set(&mut git.repository_url, repository_url);
         set(&mut git.branch, git_branch);
         set(&mut git.repo_path, git_repo_path);
+        set(&mut git.token_env, git_token_env);
+        set(&mut git.ssh_key, git_ssh_key);
+        set(&mut git.path_maps, path_maps);
         set(
             &mut schedule.log_fetch_interval_minutes,
             log_fetch_interval_minutes,
@@ -425,6 +449,9 @@ mod tests {
                 "repository_url",
                 "git_branch",
                 "git_repo_path",
+                "git_token_env",
+                "git_ssh_key",
+                "path_maps",
                 "log_fetch_interval_minutes",
                 "rca_generation_enabled",
                 "rca_generation_interval_minutes",

@@ -309,6 +309,9 @@ mod tests {
         service.git.repository_url = Some("git@github.com:company/web.git".into());
         service.notification.email = Some("web@company.com".into());
         service.app_paths = vec!["src/".into()];
+        service.git.token_env = Some("GH_TOKEN".into());
+        service.git.ssh_key = Some("/home/luffy/.ssh/id_ed25519".into());
+        service.git.path_maps = vec!["/app/=src/".into()];
         let shown = serde_json::to_string(&service).unwrap();
         let entries = parse(&shown, Some(Format::Json)).unwrap();
         let mut copy = Service::new(entries[0].id.clone(), now);

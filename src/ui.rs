@@ -121,6 +121,15 @@ pub fn until(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// A duration of milliseconds, short: `420ms`, `3.2s`, `2m`.
+pub fn millis(ms: u64) -> String {
+    match ms {
+        0..=999 => format!("{ms}ms"),
+        1000..=59_999 => format!("{:.1}s", ms as f64 / 1000.0),
+        _ => span((ms / 1000) as i64),
+    }
+}
+
 /// `yes` or `no`.
 pub fn yes_no(value: bool) -> &'static str {
     if value {

@@ -91,7 +91,7 @@ fn bad_webhooks_emails_and_repositories() {
         ("--email", "api team@company.com", "space"),
         ("--repo", "ftp://example.com/repo.git", "scheme 'ftp'"),
         ("--repo", "example.com/repo.git", "not an https"),
-        ("--repo", "/srv/git/repo", "not an https"),
+        ("--repo", "srv/git/repo", "not an https"),
     ] {
         refused(&luffy, &snapshot, &set(flag, value), &[flag, why]);
     }

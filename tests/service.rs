@@ -135,6 +135,9 @@ active          yes
 repository      https://github.com/company/mobile.git
 branch          develop
 repo path       /repos/mobile
+token from      none
+ssh key         ssh agent
+path maps       none
 log fetch       every 1h
 rca             off
 indexing        every 2d

@@ -80,6 +80,7 @@ active         yes
 repository     none @ main
 log sources    0 (0 active)
 open clusters  0
+code index     none
 
 TASK   EVERY  LAST RUN   NEXT
 fetch  15m    3m ago     in 12m
@@ -135,6 +136,41 @@ fn demo_shows_the_example_services() {
         assert!(out.contains(id), "{out}");
     }
     assert!(dir.join("luffy.db").exists());
+    assert!(out.contains("indexed web-app's repository"), "{out}");
+    // The demo's code answers for the frames of its log.
+    let db = dir.join("luffy.db");
+    let found = luffy.ok(&[
+        "--db",
+        db.to_str().unwrap(),
+        "code",
+        "find",
+        "web-app",
+        "/srv/web-app/app/db/repo.py:31",
+        "--json",
+    ]);
+    let found: Value = serde_json::from_str(&found).unwrap();
+    assert_eq!(found[0]["path"], "app/db/repo.py");
+    assert_eq!(found[0]["symbol"], "fetch");
+    assert_eq!(found[0]["container"], "ItemRepo");
+    for (frame, symbol) in [
+        ("/srv/web-app/app/api/views.py:42", "get_item"),
+        ("/srv/web-app/app/api/service.py:88", "load"),
+        ("/srv/web-app/app/checkout/cart.py:57", "total"),
+        ("/srv/web-app/app/checkout/cart.py:59", "total"),
+        ("/srv/web-app/app/checkout/views.py:19", "checkout"),
+    ] {
+        let args = [
+            "--db",
+            db.to_str().unwrap(),
+            "code",
+            "find",
+            "web-app",
+            frame,
+            "--json",
+        ];
+        let found: Value = serde_json::from_str(&luffy.ok(&args)).unwrap();
+        assert_eq!(found[0]["symbol"], symbol, "{frame}");
+    }
     let again = luffy.ok(&["demo", "--dir", dir.to_str().unwrap()]);
     assert!(again.contains("(0 example services added)"), "{again}");
 }

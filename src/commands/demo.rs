@@ -8,6 +8,7 @@ use anyhow::{Context as _, Result};
 
 use super::{clusters, status, Context};
 use crate::cli::{ClustersArgs, DemoArgs, StatusArgs};
+use crate::code::history::{write_history, NewCommit};
 use crate::service::Service;
 use crate::service_file::{self, Format};
 use crate::sources::{FileSettings, LogSource, SourceSettings};
@@ -18,6 +19,99 @@ use crate::tasks::{self, Task, TaskCounts, Trigger};
 const EXAMPLE_SERVICES: &str = include_str!("../../examples/services.toml");
 /// A short application log of web-app with errors, tracebacks and noise.
 const DEMO_LOG: &str = include_str!("../../examples/demo/web-app.log");
+
+/// The code of web-app: the files its demo log's frames point at.
+const DEMO_FILES: &[(&str, &str)] = &[
+    (
+        "README.md",
+        include_str!("../../examples/demo/web-app-repo/README.md"),
+    ),
+    (
+        "app/api/views.py",
+        include_str!("../../examples/demo/web-app-repo/app/api/views.py"),
+    ),
+    (
+        "app/api/service.py",
+        include_str!("../../examples/demo/web-app-repo/app/api/service.py"),
+    ),
+    (
+        "app/db/repo.py",
+        include_str!("../../examples/demo/web-app-repo/app/db/repo.py"),
+    ),
+    (
+        "app/checkout/cart.py",
+        include_str!("../../examples/demo/web-app-repo/app/checkout/cart.py"),
+    ),
+    (
+        "app/checkout/views.py",
+        include_str!("../../examples/demo/web-app-repo/app/checkout/views.py"),
+    ),
+    (
+        "app/checkout/errors.py",
+        include_str!("../../examples/demo/web-app-repo/app/checkout/errors.py"),
+    ),
+];
+
+/// Writes web-app's repository in `path` with a few commits of history, the last ones days
+/// before `now`: the application, then the two changes its demo log's errors come from.
+fn write_demo_repo(path: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    let file = |name: &str| {
+        DEMO_FILES
+            .iter()
+            .find(|(path, _)| *path == name)
+            .map_or_else(String::new, |(_, text)| (*text).to_string())
+    };
+    let (repo, cart) = (file("app/db/repo.py"), file("app/checkout/cart.py"));
+    // The versions before the changes: a lookup that could not fail, a plain sum.
+    let old_repo = repo.replace("return self.rows[item_id]", "return self.rows.get(item_id)");
+    let old_cart = cart.replace(
+        "for line in self.lines) / self.count",
+        "for line in self.lines)",
+    );
+    let mut first: Vec<(&str, String)> = DEMO_FILES
+        .iter()
+        .map(|(path, text)| (*path, (*text).to_string()))
+        .collect();
+    for (path, text) in &mut first {
+        match *path {
+            "app/db/repo.py" => text.clone_from(&old_repo),
+            "app/checkout/cart.py" => text.clone_from(&old_cart),
+            _ => {}
+        }
+    }
+    let commit = |message, author, email, days, files| NewCommit {
+        message,
+        author,
+        email,
+        time: now - chrono::Duration::days(days),
+        files,
+    };
+    let history = [
+        commit(
+            "web-app 2.13: items API and checkout",
+            "Ada Lovelace",
+            "ada@company.com",
+            9,
+            first,
+        ),
+        commit(
+            "cart: total is the mean over lines (promotions weigh lines)",
+            "Grace Hopper",
+            "grace@company.com",
+            3,
+            vec![("app/checkout/cart.py", cart)],
+        ),
+        commit(
+            "repo: fail loudly on missing rows instead of returning None",
+            "Alan Turing",
+            "alan@company.com",
+            1,
+            vec![("app/db/repo.py", repo)],
+        ),
+    ];
+    write_history(path, "main", &history)?;
+    Ok(())
+}
 
 /// Runs the demo in `args.dir` (or a new folder under the system's temporary folder).
 pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
@@ -35,12 +129,23 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
         std::fs::write(&log, shift_to_now(DEMO_LOG, ctx.now))
             .with_context(|| format!("could not write the demo log {}", log.display()))?;
     }
+    let code = dir.join("web-app-src");
+    if !code.exists() {
+        write_demo_repo(&code, ctx.now)
+            .with_context(|| format!("could not write the demo repository {}", code.display()))?;
+    }
     let created = store.write(|db| {
         let mut created = 0;
         for entry in &entries {
             if db.service(&entry.id)?.is_none() {
                 let mut service = Service::new(entry.id.clone(), ctx.now);
                 entry.patch.apply(&mut service);
+                if service.id.as_str() == "web-app" {
+                    // Its code is the demo's repository, checked out beside the database.
+                    service.git.repository_url = Some(code.to_string_lossy().into_owned());
+                    service.git.repo_path = None;
+                    service.git.path_maps = vec!["/srv/web-app/=".into()];
+                }
                 db.insert_service(&service)?;
                 created += 1;
             }
@@ -75,7 +180,20 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
         Trigger::Manual,
         &ctx.task_env(),
     )?;
-    let TaskCounts::Fetch(counts) = &report.counts;
+    let TaskCounts::Fetch(counts) = &report.counts else {
+        anyhow::bail!("the demo's fetch reported no fetch counts");
+    };
+    let demo_env = tasks::TaskEnv {
+        db_path: &db_path,
+        ..ctx.task_env()
+    };
+    let indexed = tasks::run(&mut store, &web, Task::Index, Trigger::Manual, &demo_env)?;
+    if !indexed.errors.is_empty() {
+        anyhow::bail!(
+            "indexing the demo repository failed: {}",
+            indexed.errors.join("; ")
+        );
+    }
     drop(store);
     if !ctx.json {
         let c = counts;
@@ -90,6 +208,16 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
             c.events,
             c.new_clusters
         )?;
+        if let TaskCounts::Index(i) = &indexed.counts {
+            writeln!(
+                out,
+                "indexed web-app's repository {} at {}: {} files, {} symbols\n",
+                code.display(),
+                i.commit.get(..12).unwrap_or(&i.commit),
+                i.files_total,
+                i.symbols_total
+            )?;
+        }
     }
     let demo_ctx = Context {
         db_path: db_path.clone(),
@@ -112,7 +240,9 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
         writeln!(
             out,
             "\nexplore it:\n  luffy --db {db} cluster show 2\n  luffy --db {db} history\n  \
-             luffy --db {db} status web-app"
+             luffy --db {db} status web-app\n  \
+             luffy --db {db} code find web-app /srv/web-app/app/db/repo.py:31\n  \
+             luffy --db {db} code find web-app Cart.total"
         )?;
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! One module per command group; each takes the [`Context`] and writes to `out`.
 
 pub mod clusters;
+pub mod code;
 pub mod completions;
 pub mod demo;
 pub mod patterns;
@@ -21,6 +22,7 @@ use crate::service::ServiceId;
 use crate::store::{Db, Store};
 use crate::suggest::closest;
 use crate::tasks::fetch::FetchOptions;
+use crate::tasks::index::IndexOptions;
 use crate::tasks::TaskEnv;
 
 /// What every command may need: where the database is, the configuration, the time, output style.
@@ -52,18 +54,15 @@ impl Context {
         TaskEnv {
             now: self.now,
             config: &self.config,
+            db_path: &self.db_path,
             fetch: self.fetch,
+            index: IndexOptions::default(),
         }
     }
 
     /// Where a service's checkout lives when it has no `git_repo_path`.
     pub fn default_repo_path(&self, id: &ServiceId) -> PathBuf {
-        let repos = self.config.repos_dir.clone().unwrap_or_else(|| {
-            self.db_path
-                .parent()
-                .map_or_else(|| PathBuf::from("repos"), |dir| dir.join("repos"))
-        });
-        repos.join(id.as_str())
+        crate::paths::default_repo_path(&self.config, &self.db_path, id)
     }
 }
 

@@ -9,6 +9,7 @@ use crate::cli::{HistoryArgs, TriggerArgs};
 use crate::service::ServiceId;
 use crate::store::{time_to_sql, TaskRun};
 use crate::tasks::fetch::FetchCounts;
+use crate::tasks::index::{IndexCounts, IndexMode, IndexOptions};
 use crate::tasks::{self, TaskCounts, TaskStatus, Trigger};
 use crate::ui;
 
@@ -20,18 +21,23 @@ pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result
         db.service(&args.service)?
             .ok_or_else(|| unknown_service(&db, &args.service))?
     };
-    let report = tasks::run(
-        &mut store,
-        &service,
-        args.task,
-        Trigger::Manual,
-        &ctx.task_env(),
-    )?;
+    if args.full && args.task != tasks::Task::Index {
+        return Err(crate::error::bad_input(format!(
+            "--full applies to `luffy trigger index` only, not to {}",
+            args.task
+        )));
+    }
+    let env = tasks::TaskEnv {
+        index: IndexOptions { full: args.full },
+        ..ctx.task_env()
+    };
+    let report = tasks::run(&mut store, &service, args.task, Trigger::Manual, &env)?;
     if ctx.json {
         ui::write_json(out, &report)?;
     } else if !ctx.quiet && report.status != TaskStatus::Skipped {
         match &report.counts {
             TaskCounts::Fetch(counts) => print_fetch(&report.service_id, counts, out)?,
+            TaskCounts::Index(counts) => print_index(&report.service_id, counts, out)?,
         }
     }
     match report.status {
@@ -72,6 +78,44 @@ fn print_fetch(service_id: &str, c: &FetchCounts, out: &mut dyn Write) -> Result
     Ok(())
 }
 
+/// The first 12 digits of a commit id, as printed.
+fn short(commit: &str) -> &str {
+    commit.get(..12).unwrap_or(commit)
+}
+
+/// An index run's summary: the commit, how it got there, what it read.
+fn print_index(service_id: &str, c: &IndexCounts, out: &mut dyn Write) -> Result<()> {
+    let how = match (c.mode, &c.previous_commit) {
+        (IndexMode::Unchanged, _) => "unchanged".to_string(),
+        (IndexMode::Incremental, Some(previous)) => format!("incremental from {}", short(previous)),
+        (IndexMode::Full, _) if c.cloned => "full, cloned".to_string(),
+        _ => "full".to_string(),
+    };
+    writeln!(
+        out,
+        "indexed {service_id} at {} ({how}): {} files seen, {} parsed, {} skipped, {} removed, \
+         {} renamed, {} symbols read; the index has {} files and {} symbols ({})",
+        short(&c.commit),
+        c.files_seen,
+        c.files_parsed,
+        c.files_skipped,
+        c.files_removed,
+        c.files_renamed,
+        c.symbols,
+        c.files_total,
+        c.symbols_total,
+        ui::millis(c.duration_ms),
+    )?;
+    if c.files_skipped > 0 {
+        writeln!(
+            out,
+            "note: skipped {} vendored or minified, {} over 1 MiB, {} binary",
+            c.skipped_vendored, c.skipped_large, c.skipped_binary
+        )?;
+    }
+    Ok(())
+}
+
 /// Runs `luffy history [SERVICE]`.
 pub fn history(ctx: &Context, args: &HistoryArgs, out: &mut dyn Write) -> Result<()> {
     let store = ctx.open_store_for_reading()?;
@@ -107,7 +151,7 @@ pub fn history(ctx: &Context, args: &HistoryArgs, out: &mut dyn Write) -> Result
         );
         let result = match &run.error {
             Some(error) => crate::text::cut(error, 100).to_string(),
-            None => summary(&run.counts),
+            None => summary(run),
         };
         table.add_row(vec![
             run.id.to_string(),
@@ -124,13 +168,26 @@ pub fn history(ctx: &Context, args: &HistoryArgs, out: &mut dyn Write) -> Result
     Ok(())
 }
 
-fn summary(counts: &serde_json::Value) -> String {
+fn summary(run: &TaskRun) -> String {
+    let counts = &run.counts;
     let get = |key: &str| {
         counts
             .get(key)
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(0)
     };
+    if run.task == tasks::Task::Index {
+        let commit = counts
+            .get("commit")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("-");
+        return format!(
+            "{}, {} files parsed, {} symbols",
+            short(commit),
+            get("files_parsed"),
+            get("symbols")
+        );
+    }
     format!(
         "{} events, {} new clusters, {} lines",
         get("events"),

@@ -15,8 +15,8 @@ use crate::duration::format_minutes;
 use crate::error::bad_input;
 use crate::service::{
     redact_credentials, refuse_repo_password, refuse_webhook_password, validate_branch,
-    validate_level, validate_name, validate_prefix, validate_repo_path, Cleared, Service,
-    ServiceId, ServicePatch,
+    validate_env_name, validate_level, validate_name, validate_path_map, validate_prefix,
+    validate_repo_path, validate_ssh_key, Cleared, Service, ServiceId, ServicePatch,
 };
 use crate::service_file::{self, Format};
 use crate::store::{time_to_sql, Db};
@@ -45,7 +45,26 @@ fn patch_from(settings: &ServiceSettings) -> Result<ServicePatch> {
         Some(p) if p.eq_ignore_ascii_case("none") => Some(None),
         Some(p) => Some(Some(check("repo-path", validate_repo_path(p))?)),
     };
+    let clearable =
+        |flag: &str, value: Option<&str>, validate: fn(&str) -> Result<String, String>| {
+            value
+                .map(|v| {
+                    if v.eq_ignore_ascii_case("none") {
+                        Ok(None)
+                    } else {
+                        check(flag, validate(v)).map(Some)
+                    }
+                })
+                .transpose()
+        };
     Ok(ServicePatch {
+        git_token_env: clearable(
+            "git-token-env",
+            settings.git_token_env.as_deref(),
+            validate_env_name,
+        )?,
+        git_ssh_key: clearable("ssh-key", settings.ssh_key.as_deref(), validate_ssh_key)?,
+        path_maps: repeated(&settings.path_maps, "path-map", validate_path_map)?,
         name: settings
             .name
             .as_deref()
@@ -101,6 +120,15 @@ fn no_password(
 
 /// A repeated prefix flag: nothing given leaves the list; `none` clears it.
 fn prefixes(values: &[String], flag: &str) -> Result<Option<Vec<String>>> {
+    repeated(values, flag, validate_prefix)
+}
+
+/// A repeated flag: nothing given leaves the list; `none` clears it; each value is checked.
+fn repeated(
+    values: &[String],
+    flag: &str,
+    validate: fn(&str) -> Result<String, String>,
+) -> Result<Option<Vec<String>>> {
     if values.is_empty() {
         return Ok(None);
     }
@@ -110,8 +138,7 @@ fn prefixes(values: &[String], flag: &str) -> Result<Option<Vec<String>>> {
     values
         .iter()
         .map(|v| {
-            validate_prefix(v)
-                .map_err(|err| bad_input(format!("invalid value for '--{flag}': {err}")))
+            validate(v).map_err(|err| bad_input(format!("invalid value for '--{flag}': {err}")))
         })
         .collect::<Result<Vec<_>>>()
         .map(Some)
@@ -234,6 +261,16 @@ fn show(ctx: &Context, id: &ServiceId, out: &mut dyn Write) -> Result<()> {
         ("repository", or(&service.git.repository_url, "none")),
         ("branch", service.git.branch.clone()),
         ("repo path", repo_path),
+        ("token from", or(&service.git.token_env, "none")),
+        ("ssh key", or(&service.git.ssh_key, "ssh agent")),
+        (
+            "path maps",
+            if service.git.path_maps.is_empty() {
+                "none".into()
+            } else {
+                service.git.path_maps.join(", ")
+            },
+        ),
         (
             "log fetch",
             format!(

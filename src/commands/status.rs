@@ -12,7 +12,7 @@ use crate::cli::StatusArgs;
 use crate::duration::format_minutes;
 use crate::schedule::{self, Next, Task};
 use crate::service::{redact_credentials, ScheduleSettings, Service};
-use crate::store::{time_to_sql, StatusCounts};
+use crate::store::{time_to_sql, CodeIndex, StatusCounts};
 use crate::ui;
 
 /// The seed's status object, plus when each task runs next.
@@ -24,6 +24,8 @@ pub struct ServiceStatus {
     pub last_log_fetch: Option<String>,
     pub last_rca_generation: Option<String>,
     pub last_code_indexing: Option<String>,
+    /// The commit the code index describes (none before the first index run).
+    pub indexed_commit: Option<String>,
     pub log_sources_count: u64,
     pub active_log_sources: u64,
     pub configuration: Configuration,
@@ -58,7 +60,12 @@ impl From<&ScheduleSettings> for Configuration {
     }
 }
 
-fn status_of(service: &Service, counts: StatusCounts, now: DateTime<Utc>) -> ServiceStatus {
+fn status_of(
+    service: &Service,
+    counts: StatusCounts,
+    indexed_commit: Option<String>,
+    now: DateTime<Utc>,
+) -> ServiceStatus {
     let next = |task| schedule::next_run(service, task).time(now).map(time_to_sql);
     ServiceStatus {
         service_id: service.id.to_string(),
@@ -67,6 +74,7 @@ fn status_of(service: &Service, counts: StatusCounts, now: DateTime<Utc>) -> Ser
         last_log_fetch: service.last_log_fetch.map(time_to_sql),
         last_rca_generation: service.last_rca_generation.map(time_to_sql),
         last_code_indexing: service.last_code_indexing.map(time_to_sql),
+        indexed_commit,
         log_sources_count: counts.log_sources,
         active_log_sources: counts.active_log_sources,
         configuration: Configuration::from(&service.schedule),
@@ -88,18 +96,25 @@ pub fn run(ctx: &Context, args: &StatusArgs, out: &mut dyn Write) -> Result<()> 
         let sources = db.sources(Some(id.as_str()))?;
         super::secrets::warn_stored_secrets(ctx, std::slice::from_ref(&service), &sources);
         let counts = counts.remove(id.as_str()).unwrap_or_default();
+        let index = db.code_index(id.as_str())?;
         if ctx.json {
-            ui::write_json(out, &status_of(&service, counts, ctx.now))?;
+            let commit = index.map(|i| i.commit);
+            ui::write_json(out, &status_of(&service, counts, commit, ctx.now))?;
             return Ok(());
         }
-        return detail(ctx, &service, counts, out);
+        return detail(ctx, &service, counts, index.as_ref(), out);
     }
     let services = db.services()?;
     super::secrets::warn_stored_secrets(ctx, &services, &db.sources(None)?);
     if ctx.json {
+        let mut commits = db.indexed_commits()?;
         let all: Vec<ServiceStatus> = services
             .iter()
-            .map(|s| status_of(s, counts.remove(s.id.as_str()).unwrap_or_default(), ctx.now))
+            .map(|s| {
+                let id = s.id.as_str();
+                let counts = counts.remove(id).unwrap_or_default();
+                status_of(s, counts, commits.remove(id), ctx.now)
+            })
             .collect();
         ui::write_json(out, &all)?;
         return Ok(());
@@ -170,6 +185,7 @@ fn detail(
     ctx: &Context,
     service: &Service,
     counts: StatusCounts,
+    index: Option<&CodeIndex>,
     out: &mut dyn Write,
 ) -> Result<()> {
     let title = if service.name == service.id.as_str() {
@@ -194,7 +210,19 @@ fn detail(
         "log sources    {} ({} active)",
         counts.log_sources, counts.active_log_sources
     )?;
-    writeln!(out, "open clusters  {}\n", counts.open_clusters)?;
+    writeln!(out, "open clusters  {}", counts.open_clusters)?;
+    match index {
+        Some(index) => writeln!(
+            out,
+            "code index     {} ({}), {} files, {} symbols, {}\n",
+            index.commit.get(..12).unwrap_or(&index.commit),
+            index.branch,
+            index.files,
+            index.symbols,
+            ui::ago(Some(index.indexed_at), ctx.now)
+        )?,
+        None => writeln!(out, "code index     none\n")?,
+    }
     let mut table = ui::table(&["TASK", "EVERY", "LAST RUN", "NEXT"], ctx.color);
     for task in schedule::SCHEDULED {
         let next = match schedule::next_run(service, task) {

@@ -69,11 +69,15 @@ pub fn parse_email_flag(text: &str) -> Result<Cleared<String>, String> {
     clearable(text, validate_email)
 }
 
-/// Accepts https, http, ssh, git and file URLs and scp-like `user@host:path`.
+/// Accepts https, http, ssh, git and file URLs, scp-like `user@host:path` and absolute local
+/// paths.
 fn repo_url_shape(text: &str) -> Result<String, String> {
     let text = text.trim();
     if text.chars().any(char::is_whitespace) {
         return Err(format!("repository URL '{text}' contains a space"));
+    }
+    if text.starts_with('/') {
+        return Ok(text.to_string());
     }
     if let Some((scheme, rest)) = text.split_once("://") {
         let scheme = scheme.to_ascii_lowercase();
@@ -105,7 +109,7 @@ fn repo_url_shape(text: &str) -> Result<String, String> {
         }
     }
     Err(format!(
-        "repository URL '{text}' is not an https, http, ssh, git or file URL, nor user@host:path"
+        "repository URL '{text}' is not an https, http, ssh, git or file URL, user@host:path, nor an absolute path"
     ))
 }
 
@@ -204,6 +208,35 @@ pub fn validate_email(text: &str) -> Result<String, String> {
     }
 }
 
+/// Checks the name of an environment variable that holds a secret (`--git-token-env`).
+pub fn validate_env_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if is_env_name(name) {
+        Ok(name.to_string())
+    } else {
+        Err(format!(
+            "'{name}' is not an environment variable name (it takes the variable's name, such as \
+             GIT_TOKEN, never the secret itself)"
+        ))
+    }
+}
+
+/// Checks an ssh key path: absolute, one line.
+pub fn validate_ssh_key(path: &str) -> Result<String, String> {
+    if !path.starts_with('/') {
+        return Err(format!("ssh key path '{path}' is not absolute"));
+    }
+    if path.contains(['\n', '\r', '\0']) {
+        return Err("an ssh key path must be on one line".into());
+    }
+    Ok(path.to_string())
+}
+
+/// Checks a path map `FROM=TO` and returns it as stored.
+pub fn validate_path_map(text: &str) -> Result<String, String> {
+    crate::code::paths::PathMap::parse(text).map(|map| map.to_text())
+}
+
 fn is_env_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with(|c: char| c.is_ascii_digit())
@@ -261,13 +294,21 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
-/// Hides a password in a repository URL's userinfo (`https://user:token@host/...`).
+/// Hides a password in a repository URL's userinfo (`https://user:token@host/...`), and an
+/// http(s) user without a password, which is a token (`https://ghp_...@github.com/...`); an
+/// ssh user (`ssh://git@host/...`) is only a name and stays.
 pub fn redact_credentials(url: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://") {
         let authority_end = rest.find('/').unwrap_or(rest.len());
         if let Some(at) = rest[..authority_end].rfind('@') {
-            let user = rest[..at].split(':').next().unwrap_or("");
-            return format!("{scheme}://{user}:***@{}", &rest[at + 1..]);
+            let host = &rest[at + 1..];
+            return match rest[..at].split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+                None if scheme.to_ascii_lowercase().starts_with("http") => {
+                    format!("{scheme}://***@{host}")
+                }
+                None => url.to_string(),
+            };
         }
     }
     url.to_string()
@@ -370,6 +411,7 @@ mod tests {
             "git://127.0.0.1:9418/repo",
             "file:///srv/git/repo",
             "git@github.com:company/mobile.git",
+            "/srv/repo",
         ] {
             assert_eq!(validate_repo_url(ok).as_deref(), Ok(ok));
         }
@@ -380,7 +422,7 @@ mod tests {
             "file://",
             "github.com/company/x",
             "https://",
-            "/srv/repo",
+            "srv/repo",
             "a b@c:d",
             "@host:path",
         ] {
@@ -441,6 +483,14 @@ mod tests {
         assert_eq!(
             redact_credentials("git@github.com:a/b.git"),
             "git@github.com:a/b.git"
+        );
+        assert_eq!(
+            redact_credentials("https://ghp_s3cr3t@github.com/a/b.git"),
+            "https://***@github.com/a/b.git"
+        );
+        assert_eq!(
+            redact_credentials("ssh://git@127.0.0.1:22/web.git"),
+            "ssh://git@127.0.0.1:22/web.git"
         );
     }
 }

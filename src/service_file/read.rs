@@ -13,8 +13,9 @@ use serde_json::Value;
 
 use crate::duration::{parse_interval, Unit};
 use crate::service::{
-    validate_branch, validate_email, validate_level, validate_name, validate_prefix,
-    validate_repo_path, validate_repo_url, validate_webhook,
+    validate_branch, validate_email, validate_env_name, validate_level, validate_name,
+    validate_path_map, validate_prefix, validate_repo_path, validate_repo_url, validate_ssh_key,
+    validate_webhook,
 };
 
 /// Reads the field's value as JSON and checks it; a field that is present is `Some`.
@@ -43,6 +44,18 @@ pub fn branch<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Erro
 
 pub fn repo_path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
     field(d, |v| optional(v, validate_repo_path))
+}
+
+pub fn env_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    field(d, |v| optional(v, validate_env_name))
+}
+
+pub fn ssh_key<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    field(d, |v| optional(v, validate_ssh_key))
+}
+
+pub fn path_maps<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    field(d, |v| list(v, validate_path_map))
 }
 
 pub fn minutes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {

@@ -3,6 +3,7 @@
 //! All SQL lives under this module; callers get model structs back.
 
 mod clusters;
+mod code;
 mod open;
 mod services;
 mod sources;
@@ -16,6 +17,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use clusters::{log_time_to_sql, BatchChanges, ChangedCluster, Cluster, Sample};
+pub use code::{CodeFile, CodeIndex, FoundSymbol, StoredSymbol};
 pub use services::StatusCounts;
 pub use tasks::TaskRun;
 
@@ -45,6 +47,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0005_event_runs",
         include_str!("migrations/0005_event_runs.sql"),
+    ),
+    (
+        "0006_code_index",
+        include_str!("migrations/0006_code_index.sql"),
     ),
 ];
 

@@ -48,6 +48,9 @@ fn service_from_row(row: &Row<'_>) -> rusqlite::Result<Service> {
             repository_url: row.get("repository_url")?,
             branch: row.get("git_branch")?,
             repo_path: row.get("git_repo_path")?,
+            token_env: row.get("git_token_env")?,
+            ssh_key: row.get("git_ssh_key")?,
+            path_maps: json_list(row, "path_maps")?,
         },
         schedule: ScheduleSettings {
             log_fetch_interval_minutes: row.get("log_fetch_interval_minutes")?,
@@ -176,6 +179,9 @@ impl<'s> ServiceColumns<'s> {
             ("repository_url", Box::new(git.repository_url.as_deref())),
             ("git_branch", Box::new(git.branch.as_str())),
             ("git_repo_path", Box::new(git.repo_path.as_deref())),
+            ("git_token_env", Box::new(git.token_env.as_deref())),
+            ("git_ssh_key", Box::new(git.ssh_key.as_deref())),
+            ("path_maps", Box::new(list_json(&git.path_maps))),
             (
                 "log_fetch_interval_minutes",
                 Box::new(schedule.log_fetch_interval_minutes),

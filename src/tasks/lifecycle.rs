@@ -225,7 +225,9 @@ mod tests {
         let env = TaskEnv {
             now,
             config: &config,
+            db_path: std::path::Path::new(":memory:"),
             fetch: crate::tasks::fetch::FetchOptions::default(),
+            index: crate::tasks::index::IndexOptions::default(),
         };
         let term = Duration::minutes(5);
         run_task(

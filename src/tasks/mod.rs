@@ -3,6 +3,7 @@
 //! time. [`run`] is the one entry point, for `luffy trigger` and the scheduler alike.
 
 pub mod fetch;
+pub mod index;
 pub mod lease;
 mod lifecycle;
 
@@ -18,6 +19,7 @@ use crate::error::bad_input;
 use crate::service::Service;
 use crate::store::Store;
 use fetch::{FetchCounts, FetchOptions};
+use index::{IndexCounts, IndexOptions};
 
 /// What a run of a task needs from its caller besides the service: the clock, the
 /// configuration, and settings read once where luffy starts.
@@ -25,7 +27,10 @@ use fetch::{FetchCounts, FetchOptions};
 pub struct TaskEnv<'a> {
     pub now: DateTime<Utc>,
     pub config: &'a Config,
+    /// The database file: a service's checkout defaults to `repos/<id>` beside it.
+    pub db_path: &'a std::path::Path,
     pub fetch: FetchOptions,
+    pub index: IndexOptions,
 }
 
 /// The counts of a run, of whichever task it was (as JSON: the task's own counts).
@@ -33,11 +38,12 @@ pub struct TaskEnv<'a> {
 #[serde(untagged)]
 pub enum TaskCounts {
     Fetch(FetchCounts),
+    Index(IndexCounts),
 }
 
 /// The tasks this luffy has a body for; the others already have their place in the schedule,
 /// the history and the leases.
-pub const RUNNABLE: &[Task] = &[Task::Fetch];
+pub const RUNNABLE: &[Task] = &[Task::Fetch, Task::Index];
 
 /// Runs `task` of `service` now, through the lifecycle.
 pub fn run(
@@ -49,7 +55,8 @@ pub fn run(
 ) -> Result<TaskReport<TaskCounts>> {
     match task {
         Task::Fetch => Ok(fetch::run(store, service, trigger, env)?.map_counts(TaskCounts::Fetch)),
-        Task::Rca | Task::Index | Task::Notify => Err(bad_input(format!(
+        Task::Index => Ok(index::run(store, service, trigger, env)?.map_counts(TaskCounts::Index)),
+        Task::Rca | Task::Notify => Err(bad_input(format!(
             "this luffy cannot run the {task} task; it runs {}",
             RUNNABLE
                 .iter()

@@ -2,6 +2,7 @@
 //! database, home and clock.
 #![allow(dead_code)]
 
+pub mod git;
 pub mod kills;
 
 use std::io::Write;

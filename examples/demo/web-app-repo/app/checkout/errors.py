@@ -1,0 +1,5 @@
+"""Errors of the checkout."""
+
+
+class CheckoutError(Exception):
+    """A checkout that cannot go on."""

@@ -1,0 +1,354 @@
+//! Keeps a service's repository in sync: clone on first use, fetch after, the branch's commit at
+//! the remote's head checked out detached (no local branch is touched). Full history: blame
+//! needs it. Credentials come in as values and never go into a message.
+
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use git2::{
+    build::CheckoutBuilder, AutotagOption, Cred, CredentialType, ErrorClass, ErrorCode,
+    FetchOptions, FetchPrune, Oid, RemoteCallbacks, Repository, Status, StatusOptions,
+};
+
+use crate::service::redact_credentials;
+
+/// Where the fetched branch is kept in the repository: luffy's own remote-tracking refs, so that
+/// the branches and remotes of a user's checkout stay as they are.
+const TRACKING: &str = "refs/remotes/luffy/";
+
+/// What to sync: the repository, its branch, the checkout, and how to authenticate.
+#[derive(Debug, Clone)]
+pub struct RepoSpec {
+    /// The remote; none indexes the local repository at `path` as it is (nothing fetched).
+    pub url: Option<String>,
+    pub branch: String,
+    pub path: PathBuf,
+    /// Whether the user chose `path` (`git_repo_path`): then a checkout with local changes is
+    /// never overwritten. luffy's own checkouts under its data folder are.
+    pub user_path: bool,
+    /// An https token (the value of the variable `--git-token-env` names).
+    pub token: Option<String>,
+    /// A private key for ssh; without one, the ssh agent is asked.
+    pub ssh_key: Option<PathBuf>,
+}
+
+/// The repository after a sync.
+pub struct Synced {
+    pub repo: Repository,
+    /// The branch's commit, as fetched (or as the local repository has it).
+    pub commit: Oid,
+    /// Whether the repository was cloned by this sync.
+    pub cloned: bool,
+}
+
+/// Clones or fetches `spec.url` into `spec.path` and checks out the branch's head, detached.
+pub fn sync(spec: &RepoSpec) -> Result<Synced> {
+    let created = !spec.path.exists();
+    let (repo, cloned) = open_or_init(spec)?;
+    let Some(url) = spec.url.as_deref() else {
+        let commit = local_branch(&repo, &spec.branch, &spec.path)?;
+        return Ok(Synced {
+            repo,
+            commit,
+            cloned: false,
+        });
+    };
+    let result = fetch(&repo, spec, url).and_then(|commit| {
+        checkout(&repo, spec, commit)?;
+        Ok(commit)
+    });
+    match result {
+        Ok(commit) => Ok(Synced {
+            repo,
+            commit,
+            cloned,
+        }),
+        Err(err) => {
+            if let Some(created) = cloned.then_some(created) {
+                // A first clone that failed leaves nothing behind: the next run starts afresh
+                // (a folder that was there, empty, stays).
+                drop(repo);
+                let _ = if created {
+                    std::fs::remove_dir_all(&spec.path)
+                } else {
+                    std::fs::remove_dir_all(spec.path.join(".git"))
+                };
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Opens the repository at `spec.path`, or creates an empty one where there is nothing yet.
+fn open_or_init(spec: &RepoSpec) -> Result<(Repository, bool)> {
+    let path = &spec.path;
+    let empty_dir = path.is_dir()
+        && std::fs::read_dir(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .next()
+            .is_none();
+    if !path.exists() || empty_dir {
+        if spec.url.is_none() {
+            bail!(
+                "{} does not exist and the service has no repository URL to clone from",
+                path.display()
+            );
+        }
+        std::fs::create_dir_all(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let repo = Repository::init(path)
+            .with_context(|| format!("cannot create a repository in {}", path.display()))?;
+        return Ok((repo, true));
+    }
+    if !path.is_dir() {
+        bail!(
+            "{} exists and is not a git repository (not a folder); luffy will not overwrite it",
+            path.display()
+        );
+    }
+    // Open exactly this folder: a folder inside some other repository is not that repository.
+    let flags = git2::RepositoryOpenFlags::NO_SEARCH;
+    match Repository::open_ext(path, flags, std::iter::empty::<&Path>()) {
+        Ok(repo) => {
+            // A HEAD that cannot be read is damage; one that names no commit yet is not.
+            if let Err(err) = repo.head() {
+                if !matches!(err.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) {
+                    return Err(corrupt(path, &err));
+                }
+            }
+            Ok((repo, false))
+        }
+        Err(err) if err.code() == ErrorCode::NotFound && !path.join(".git").exists() => bail!(
+            "{} exists and is not a git repository; luffy will not overwrite it (remove it, or \
+             point the service elsewhere with --repo-path)",
+            path.display()
+        ),
+        Err(err) => Err(corrupt(path, &err)),
+    }
+}
+
+fn corrupt(path: &Path, err: &git2::Error) -> anyhow::Error {
+    anyhow!(
+        "the repository at {} is damaged: {}; remove it to clone it again",
+        path.display(),
+        err.message()
+    )
+}
+
+/// The commit of `branch` in a repository that luffy does not fetch.
+fn local_branch(repo: &Repository, branch: &str, path: &Path) -> Result<Oid> {
+    for name in [
+        format!("refs/heads/{branch}"),
+        format!("refs/remotes/origin/{branch}"),
+    ] {
+        match repo.refname_to_id(&name) {
+            Ok(oid) => return Ok(oid),
+            Err(err) if err.code() == ErrorCode::NotFound => {}
+            Err(err) => return Err(corrupt(path, &err)),
+        }
+    }
+    bail!(
+        "branch '{branch}' is not in the repository at {} (and the service has no repository URL to fetch it from)",
+        path.display()
+    )
+}
+
+/// Fetches the branch into luffy's tracking ref; returns its commit.
+fn fetch(repo: &Repository, spec: &RepoSpec, url: &str) -> Result<Oid> {
+    let shown = redact_credentials(url);
+    let branch = &spec.branch;
+    check_local_remote(url)?;
+    let mut remote = repo
+        .remote_anonymous(url)
+        .map_err(|err| anyhow!("repository URL {shown} is not usable: {}", scrub(&err, url)))?;
+    let asked = Rc::new(Cell::new(0u32));
+    let mut options = FetchOptions::new();
+    options
+        .remote_callbacks(callbacks(spec, Rc::clone(&asked)))
+        .download_tags(AutotagOption::None)
+        .prune(FetchPrune::On);
+    let refspec = format!("+refs/heads/{branch}:{TRACKING}{branch}");
+    if let Err(err) = remote.fetch(&[refspec.as_str()], Some(&mut options), None) {
+        return Err(fetch_error(&err, spec, url, asked.get()));
+    }
+    let tracking = format!("{TRACKING}{branch}");
+    let heads: Vec<String> = remote
+        .list()
+        .map(|refs| {
+            refs.iter()
+                .filter_map(|head| head.name().strip_prefix("refs/heads/"))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    if !heads.iter().any(|h| h == branch) {
+        // The refspec named a branch the remote does not have: nothing was fetched; a tracking
+        // ref from an earlier fetch is stale.
+        if let Ok(mut stale) = repo.find_reference(&tracking) {
+            let _ = stale.delete();
+        }
+        let known = if heads.is_empty() {
+            "it has no branches".to_string()
+        } else {
+            format!("its branches: {}", heads.join(", "))
+        };
+        bail!("branch '{branch}' is not on {shown} ({known})");
+    }
+    repo.refname_to_id(&tracking)
+        .map_err(|err| corrupt(&spec.path, &err))
+}
+
+/// A remote on this machine (`file://` or a path) that is missing or not a repository, said so
+/// (libgit2 would call a missing path an unsupported protocol).
+fn check_local_remote(url: &str) -> Result<()> {
+    let Some(path) = url
+        .strip_prefix("file://")
+        .or_else(|| url.strip_prefix('/').map(|_| url))
+    else {
+        return Ok(());
+    };
+    let path = Path::new(path);
+    if !path.exists() {
+        bail!("repository {} does not exist", path.display());
+    }
+    if Repository::open_bare(path).is_err() && Repository::open(path).is_err() {
+        bail!("{} is not a git repository", path.display());
+    }
+    Ok(())
+}
+
+/// The callbacks of a fetch: credentials from the spec, asked for a few times at most (libgit2
+/// asks again after each refusal).
+fn callbacks(spec: &RepoSpec, asked: Rc<Cell<u32>>) -> RemoteCallbacks<'static> {
+    let token = spec.token.clone();
+    let key = spec.ssh_key.clone();
+    let mut callbacks = RemoteCallbacks::new();
+    callbacks.credentials(move |_url, user, allowed| {
+        asked.set(asked.get() + 1);
+        if asked.get() > 2 {
+            return Err(git2::Error::from_str("authentication refused"));
+        }
+        if allowed.contains(CredentialType::SSH_KEY) {
+            let user = user.unwrap_or("git");
+            return match &key {
+                Some(key) => Cred::ssh_key(user, None, key, None),
+                None => Cred::ssh_key_from_agent(user),
+            };
+        }
+        if allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
+            return match &token {
+                Some(token) => Cred::userpass_plaintext(user.unwrap_or("x-access-token"), token),
+                None => Err(git2::Error::from_str("credentials required")),
+            };
+        }
+        if allowed.contains(CredentialType::USERNAME) {
+            return Cred::username(user.unwrap_or("git"));
+        }
+        Err(git2::Error::from_str("no usable credentials"))
+    });
+    callbacks
+}
+
+/// A libgit2 message with the URL as given replaced by its redacted form.
+fn scrub(err: &git2::Error, url: &str) -> String {
+    let shown = redact_credentials(url);
+    err.message().replace(url, &shown)
+}
+
+/// A fetch error, said precisely: refused credentials, an unreachable host, a damaged repository.
+fn fetch_error(err: &git2::Error, spec: &RepoSpec, url: &str, asked: u32) -> anyhow::Error {
+    let shown = redact_credentials(url);
+    let message = scrub(err, url);
+    let auth = err.code() == ErrorCode::Auth
+        || asked > 0
+        || message.contains("401")
+        || message.contains("403")
+        || message.to_ascii_lowercase().contains("authentication");
+    if auth {
+        let how = if spec.token.is_some() {
+            "the token was refused"
+        } else if spec.ssh_key.is_some() {
+            "the ssh key was refused"
+        } else if url.starts_with("http") {
+            "the server asks for credentials; name the variable that holds a token with --git-token-env VAR"
+        } else {
+            "no credentials were accepted (ssh agent, or --ssh-key PATH)"
+        };
+        return anyhow!("authentication to {shown} refused: {how}");
+    }
+    match err.class() {
+        ErrorClass::Net | ErrorClass::Os | ErrorClass::Http | ErrorClass::Ssh => {
+            anyhow!("cannot reach {shown}: {message}")
+        }
+        ErrorClass::Odb | ErrorClass::Object | ErrorClass::Index | ErrorClass::Reference => {
+            corrupt(&spec.path, err)
+        }
+        _ if message.contains("not found") || message.contains("not appear to be a git") => {
+            anyhow!("{shown} is not a git repository: {message}")
+        }
+        _ => anyhow!("cannot fetch {shown}: {message}"),
+    }
+}
+
+/// Checks out `commit` detached. A user's checkout with local changes is left as it is.
+fn checkout(repo: &Repository, spec: &RepoSpec, commit: Oid) -> Result<()> {
+    if repo.is_bare() {
+        return Ok(());
+    }
+    if spec.user_path {
+        refuse_local_changes(repo, &spec.path)?;
+    }
+    let object = repo
+        .find_object(commit, None)
+        .map_err(|err| corrupt(&spec.path, &err))?;
+    let mut how = CheckoutBuilder::new();
+    if spec.user_path {
+        how.safe();
+    } else {
+        how.force().remove_untracked(true);
+    }
+    let damaged = |err: &git2::Error| {
+        matches!(
+            err.class(),
+            ErrorClass::Reference | ErrorClass::Odb | ErrorClass::Object | ErrorClass::Index
+        )
+    };
+    repo.checkout_tree(&object, Some(&mut how)).map_err(|err| {
+        if damaged(&err) {
+            corrupt(&spec.path, &err)
+        } else {
+            anyhow!(
+                "cannot check out {commit} in {}: {}",
+                spec.path.display(),
+                err.message()
+            )
+        }
+    })?;
+    repo.set_head_detached(commit)
+        .map_err(|err| corrupt(&spec.path, &err))?;
+    Ok(())
+}
+
+fn refuse_local_changes(repo: &Repository, path: &Path) -> Result<()> {
+    let mut options = StatusOptions::new();
+    options.include_untracked(false).include_ignored(false);
+    let statuses = repo
+        .statuses(Some(&mut options))
+        .map_err(|err| corrupt(path, &err))?;
+    let changed: Vec<String> = statuses
+        .iter()
+        .filter(|s| s.status() != Status::CURRENT)
+        .filter_map(|s| s.path().ok().map(str::to_string))
+        .collect();
+    if let Some(first) = changed.first() {
+        bail!(
+            "{} has local changes ({} file(s), e.g. {first}); luffy never overwrites them: commit \
+             or stash them, or point the service at another --repo-path",
+            path.display(),
+            changed.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! The code of a service: its git repository kept in sync at its branch ([`git`]), the files of
+//! a commit and what changed between two ([`tree`]), each file read with its symbols ([`read`],
+//! [`symbols`]), and frame paths matched to repository paths ([`paths`]).
+//! git2 and tree-sitter live here and nowhere else.
+
+pub mod git;
+pub mod history;
+pub mod lang;
+pub mod paths;
+pub mod read;
+pub mod symbols;
+pub mod tree;
+
+pub use lang::Language;
+pub use symbols::{Extractor, Symbol, SymbolKind};

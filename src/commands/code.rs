@@ -1,0 +1,322 @@
+//! `luffy code find SERVICE PATH[:LINE] | SYMBOL`: what the code index knows about a frame's
+//! location or a symbol's name.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{unknown_service, Context};
+use crate::cli::{CodeCommand, CodeFindArgs};
+use crate::code::paths::{best_suffix_matches, file_name, mapped, normalize, PathMap};
+use crate::config::PathMapping;
+use crate::error::bad_input;
+use crate::service::Service;
+use crate::store::{CodeFile, CodeIndex, Db, StoredSymbol};
+use crate::ui;
+
+/// Runs one `code` subcommand.
+pub fn run(ctx: &Context, command: &CodeCommand, out: &mut dyn Write) -> Result<()> {
+    match command {
+        CodeCommand::Find(args) => find(ctx, args, out),
+    }
+}
+
+/// What was asked: a place in a file, or a symbol by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Query {
+    Location {
+        path: String,
+        line: Option<u32>,
+    },
+    Symbol {
+        name: String,
+        container: Option<String>,
+    },
+}
+
+/// Reads `PATH:LINE`, `PATH` or `SYMBOL` (`Class.method` too). A bare word could be a file name
+/// or a symbol: [`find`] tries it as a file first.
+fn parse_query(text: &str) -> Result<Query> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(bad_input("nothing to find: give PATH[:LINE] or a SYMBOL"));
+    }
+    if let Some((path, line)) = text.rsplit_once(':') {
+        // A Windows drive (`C:\...`) is not a line.
+        if !(path.len() == 1 && line.starts_with(['\\', '/'])) {
+            let line = match line.parse::<u32>() {
+                Ok(0) => return Err(bad_input(format!("line 0 in '{text}': lines start at 1"))),
+                Ok(line) => line,
+                Err(_) => {
+                    return Err(bad_input(format!(
+                        "'{line}' in '{text}' is not a line number (write PATH:LINE, e.g. src/app/db.py:42)"
+                    )))
+                }
+            };
+            if path.is_empty() {
+                return Err(bad_input(format!("'{text}' has a line but no path")));
+            }
+            return Ok(Query::Location {
+                path: path.to_string(),
+                line: Some(line),
+            });
+        }
+    }
+    if text.contains(['/', '\\']) {
+        return Ok(Query::Location {
+            path: text.to_string(),
+            line: None,
+        });
+    }
+    let (container, name) = match text.rsplit_once('.') {
+        Some((container, name)) if !container.is_empty() && !name.is_empty() => {
+            (Some(container.to_string()), name.to_string())
+        }
+        _ => (None, text.to_string()),
+    };
+    Ok(Query::Symbol { name, container })
+}
+
+/// How a path was found in the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Matched {
+    Exact,
+    PathMap,
+    Suffix,
+}
+
+/// One answer, as `--json` prints it (the spec's fields, then luffy's).
+#[derive(Debug, Serialize)]
+struct Found {
+    path: String,
+    line: Option<u32>,
+    symbol: Option<String>,
+    kind: Option<&'static str>,
+    container: Option<String>,
+    start_line: Option<u32>,
+    end_line: Option<u32>,
+    language: Option<String>,
+    commit: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matched_by: Option<Matched>,
+}
+
+impl Found {
+    fn new(
+        file: &CodeFile,
+        line: Option<u32>,
+        symbol: Option<&StoredSymbol>,
+        commit: &str,
+    ) -> Self {
+        Found {
+            path: file.path.clone(),
+            line: line.or(symbol.map(|s| s.start_line)),
+            symbol: symbol.map(|s| s.name.clone()),
+            kind: symbol.map(|s| s.kind.as_str()),
+            container: symbol.and_then(|s| s.container.clone()),
+            start_line: symbol.map(|s| s.start_line),
+            end_line: symbol.map(|s| s.end_line),
+            language: file.language.clone(),
+            commit: commit.to_string(),
+            matched_by: None,
+        }
+    }
+}
+
+/// The indexed files a frame path means: through the service's path maps first (then the
+/// configuration's `path_mappings`), then as it is, then by the longest matching path suffix.
+fn resolve(
+    db: &Db<'_>,
+    service: &Service,
+    defaults: &[PathMapping],
+    path: &str,
+) -> Result<(Vec<CodeFile>, Matched)> {
+    let id = service.id.as_str();
+    let maps: Vec<PathMap> = service
+        .git
+        .path_maps
+        .iter()
+        .filter_map(|m| PathMap::parse(m).ok())
+        .chain(defaults.iter().map(|m| PathMap {
+            from: m.from.clone(),
+            to: m.to.trim_start_matches('/').to_string(),
+        }))
+        .collect();
+    for candidate in mapped(&maps, path) {
+        if let Some(file) = db.code_file(id, &candidate)? {
+            return Ok((vec![file], Matched::PathMap));
+        }
+    }
+    let normalized = normalize(path);
+    if let Some(file) = db.code_file(id, &normalized)? {
+        return Ok((vec![file], Matched::Exact));
+    }
+    let named = db.code_files_named(id, file_name(&normalized))?;
+    let paths: Vec<&str> = named.iter().map(|f| f.path.as_str()).collect();
+    let best = best_suffix_matches(&normalized, &paths);
+    let files = named
+        .iter()
+        .filter(|f| best.contains(&f.path.as_str()))
+        .cloned()
+        .collect();
+    Ok((files, Matched::Suffix))
+}
+
+fn locate(
+    ctx: &Context,
+    db: &Db<'_>,
+    service: &Service,
+    index: &CodeIndex,
+    path: &str,
+    line: Option<u32>,
+) -> Result<Vec<Found>> {
+    let (files, matched) = resolve(db, service, &ctx.config.path_mappings, path)?;
+    let mut found = Vec::new();
+    for file in &files {
+        let symbols = match line {
+            Some(line) => db.symbol_at(file.id, line)?.into_iter().collect(),
+            None => db.file_symbols(file.id)?,
+        };
+        if symbols.is_empty() {
+            found.push(Found::new(file, line, None, &index.commit));
+        }
+        for symbol in &symbols {
+            found.push(Found::new(file, line, Some(symbol), &index.commit));
+        }
+    }
+    for f in &mut found {
+        f.matched_by = Some(matched);
+    }
+    Ok(found)
+}
+
+fn find(ctx: &Context, args: &CodeFindArgs, out: &mut dyn Write) -> Result<()> {
+    let query = parse_query(&args.query)?;
+    let store = ctx.open_store()?;
+    let db = store.db();
+    let service = db
+        .service(&args.service)?
+        .ok_or_else(|| unknown_service(&db, &args.service))?;
+    let id = service.id.as_str();
+    let Some(index) = db.code_index(id)? else {
+        anyhow::bail!("{id} has no code index yet; build it with `luffy trigger index {id}`");
+    };
+    let found = match &query {
+        Query::Location { path, line } => locate(ctx, &db, &service, &index, path, *line)?,
+        Query::Symbol { name, container } => {
+            let whole = args.query.trim();
+            // A bare word may be a file name (`views.py`, `Makefile`) before it is a symbol.
+            let as_file = if db.code_files_named(id, file_name(whole))?.is_empty() {
+                Vec::new()
+            } else {
+                locate(ctx, &db, &service, &index, whole, None)?
+            };
+            if as_file.is_empty() {
+                db.symbols_named(id, name, container.as_deref())?
+                    .iter()
+                    .map(|f| Found::new(&f.file, None, Some(&f.symbol), &index.commit))
+                    .collect()
+            } else {
+                as_file
+            }
+        }
+    };
+    if ctx.json {
+        ui::write_json(out, &found)?;
+        return Ok(());
+    }
+    let short = index.commit.get(..12).unwrap_or(&index.commit);
+    if found.is_empty() {
+        writeln!(
+            out,
+            "nothing in the index of {id} (commit {short}) matches '{}'",
+            args.query.trim()
+        )?;
+        return Ok(());
+    }
+    let mut table = ui::table(
+        &["LOCATION", "SYMBOL", "KIND", "LINES", "LANGUAGE"],
+        ctx.color,
+    );
+    for f in &found {
+        let location = match f.line {
+            Some(line) => format!("{}:{line}", f.path),
+            None => f.path.clone(),
+        };
+        let symbol = match (&f.container, &f.symbol) {
+            (Some(container), Some(name)) => format!("{container}.{name}"),
+            (None, Some(name)) => name.clone(),
+            _ => "-".into(),
+        };
+        let lines = match (f.start_line, f.end_line) {
+            (Some(start), Some(end)) => format!("{start}-{end}"),
+            _ => "-".into(),
+        };
+        table.add_row(vec![
+            location,
+            symbol,
+            f.kind.unwrap_or("-").to_string(),
+            lines,
+            f.language.clone().unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    ui::write_table(out, &table)?;
+    writeln!(out, "index of {id} at commit {short} ({})", index.branch)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn location(path: &str, line: Option<u32>) -> Query {
+        Query::Location {
+            path: path.into(),
+            line,
+        }
+    }
+
+    #[test]
+    fn queries() {
+        assert_eq!(
+            parse_query("src/app/db.py:42").unwrap(),
+            location("src/app/db.py", Some(42))
+        );
+        assert_eq!(
+            parse_query("/app/src/db.py").unwrap(),
+            location("/app/src/db.py", None)
+        );
+        assert_eq!(
+            parse_query("UserService.getUser").unwrap(),
+            Query::Symbol {
+                name: "getUser".into(),
+                container: Some("UserService".into())
+            }
+        );
+        assert_eq!(
+            parse_query("get_user").unwrap(),
+            Query::Symbol {
+                name: "get_user".into(),
+                container: None
+            }
+        );
+        assert!(parse_query("db.py:0")
+            .unwrap_err()
+            .to_string()
+            .contains("start at 1"));
+        assert!(parse_query("db.py:x")
+            .unwrap_err()
+            .to_string()
+            .contains("not a line number"));
+        assert!(parse_query(":4")
+            .unwrap_err()
+            .to_string()
+            .contains("no path"));
+        assert!(parse_query("  ")
+            .unwrap_err()
+            .to_string()
+            .contains("nothing to find"));
+    }
+}
