@@ -28,6 +28,9 @@ _luffy() {
             luffy,completions)
                 cmd="luffy__subcmd__completions"
                 ;;
+            luffy,daemon)
+                cmd="luffy__subcmd__daemon"
+                ;;
             luffy,demo)
                 cmd="luffy__subcmd__demo"
                 ;;
@@ -39,6 +42,9 @@ _luffy() {
                 ;;
             luffy,patterns)
                 cmd="luffy__subcmd__patterns"
+                ;;
+            luffy,run-due)
+                cmd="luffy__subcmd__run__subcmd__due"
                 ;;
             luffy,service)
                 cmd="luffy__subcmd__service"
@@ -106,6 +112,9 @@ _luffy() {
             luffy__subcmd__help,completions)
                 cmd="luffy__subcmd__help__subcmd__completions"
                 ;;
+            luffy__subcmd__help,daemon)
+                cmd="luffy__subcmd__help__subcmd__daemon"
+                ;;
             luffy__subcmd__help,demo)
                 cmd="luffy__subcmd__help__subcmd__demo"
                 ;;
@@ -117,6 +126,9 @@ _luffy() {
                 ;;
             luffy__subcmd__help,patterns)
                 cmd="luffy__subcmd__help__subcmd__patterns"
+                ;;
+            luffy__subcmd__help,run-due)
+                cmd="luffy__subcmd__help__subcmd__run__subcmd__due"
                 ;;
             luffy__subcmd__help,service)
                 cmd="luffy__subcmd__help__subcmd__service"
@@ -272,7 +284,7 @@ _luffy() {
 
     case "${cmd}" in
         luffy)
-            opts="-v -q -h -V --db --config --json --verbose --quiet --help --version service source status trigger history clusters cluster code patterns demo completions help"
+            opts="-v -q -h -V --db --config --json --verbose --quiet --help --version service source status trigger run-due daemon history clusters cluster code patterns demo completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -621,6 +633,44 @@ _luffy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        luffy__subcmd__daemon)
+            opts="-v -q -h --tick --jobs --shard --steps --db --config --json --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tick)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --steps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         luffy__subcmd__demo)
             opts="-v -q -h --dir --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -648,7 +698,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__help)
-            opts="service source status trigger history clusters cluster code patterns demo completions help"
+            opts="service source status trigger run-due daemon history clusters cluster code patterns demo completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -787,6 +837,20 @@ _luffy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        luffy__subcmd__help__subcmd__daemon)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         luffy__subcmd__help__subcmd__demo)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -830,6 +894,20 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__help__subcmd__patterns)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__run__subcmd__due)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1068,12 +1146,20 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__history)
-            opts="-v -q -h --limit --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --task --status --limit --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --task)
+                    COMPREPLY=($(compgen -W "fetch index" -- "${cur}"))
+                    return 0
+                    ;;
+                --status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --limit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1105,6 +1191,40 @@ _luffy() {
                     return 0
                     ;;
                 --min-count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__run__subcmd__due)
+            opts="-v -q -h --service --dry-run --jobs --shard --db --config --json --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shard)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -35,6 +35,8 @@ complete -c luffy -n "__fish_luffy_needs_command" -f -a "service" -d 'Configure 
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "source" -d 'Configure where a service\'s logs come from'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "status" -d 'Show every service\'s schedule at a glance, or one service in detail'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "trigger" -d 'Run one task of a service now, whatever its schedule'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "run-due" -d 'Run every task that is due, for every active service (for cron)'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "daemon" -d 'Run due tasks in a loop, in the foreground, until SIGINT or SIGTERM'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "history" -d 'Show the task runs of one service or all'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "clusters" -d 'List error clusters'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "cluster" -d 'Inspect or triage one cluster'
@@ -247,13 +249,36 @@ complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l json -d 'Print d
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -s q -l quiet -d 'Print only errors'
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c luffy -n "__fish_luffy_using_subcommand run-due" -l service -d 'Only this service (repeat for several)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand run-due" -l jobs -d 'Services run at once [default: the number of cores]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand run-due" -l shard -d 'Only the services whose id hashes to shard K of N (1 <= K <= N), to split a fleet between hosts' -r
+complete -c luffy -n "__fish_luffy_using_subcommand run-due" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand run-due" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand run-due" -l dry-run -d 'Print what would run and why, touching nothing'
+complete -c luffy -n "__fish_luffy_using_subcommand run-due" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand run-due" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand run-due" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand run-due" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand daemon" -l tick -d 'The longest wait between two looks at what is due (30s, 5m; a bare number is seconds) [default: config\'s daemon.tick_seconds, 60]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand daemon" -l jobs -d 'Services run at once [default: the number of cores]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand daemon" -l shard -d 'Only the services whose id hashes to shard K of N' -r
+complete -c luffy -n "__fish_luffy_using_subcommand daemon" -l steps -d 'Stop after this many steps (for tests and one-off runs) [default: until a signal]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand daemon" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand daemon" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand daemon" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand daemon" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand daemon" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand daemon" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand history" -l task -d 'Only runs of this task' -r -f -a "fetch\t'Fetch new log records and update clusters'
+index\t'Sync the repository and index its symbols'"
+complete -c luffy -n "__fish_luffy_using_subcommand history" -l status -d 'Only runs with this status: running, ok, failed, skipped' -r
 complete -c luffy -n "__fish_luffy_using_subcommand history" -l limit -d 'How many runs to show, newest first' -r
 complete -c luffy -n "__fish_luffy_using_subcommand history" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand history" -l config -d 'The configuration file (optional; every key has a default)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand history" -l json -d 'Print data as JSON instead of tables'
 complete -c luffy -n "__fish_luffy_using_subcommand history" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand history" -s q -l quiet -d 'Print only errors'
-complete -c luffy -n "__fish_luffy_using_subcommand history" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c luffy -n "__fish_luffy_using_subcommand clusters" -l status -d 'Only clusters with this status' -r -f -a "open\t''
 resolved\t''
 ignored\t''"
@@ -342,18 +367,20 @@ complete -c luffy -n "__fish_luffy_using_subcommand completions" -l json -d 'Pri
 complete -c luffy -n "__fish_luffy_using_subcommand completions" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand completions" -s q -l quiet -d 'Print only errors'
 complete -c luffy -n "__fish_luffy_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "service" -d 'Configure the services luffy watches'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "source" -d 'Configure where a service\'s logs come from'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "status" -d 'Show every service\'s schedule at a glance, or one service in detail'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "trigger" -d 'Run one task of a service now, whatever its schedule'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "history" -d 'Show the task runs of one service or all'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "clusters" -d 'List error clusters'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "cluster" -d 'Inspect or triage one cluster'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "code" -d 'Ask the code index: the symbol at a file\'s line, or where a symbol is'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "demo" -d 'Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger history clusters cluster code patterns demo completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "service" -d 'Configure the services luffy watches'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "source" -d 'Configure where a service\'s logs come from'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "status" -d 'Show every service\'s schedule at a glance, or one service in detail'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "trigger" -d 'Run one task of a service now, whatever its schedule'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "run-due" -d 'Run every task that is due, for every active service (for cron)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "daemon" -d 'Run due tasks in a loop, in the foreground, until SIGINT or SIGTERM'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "history" -d 'Show the task runs of one service or all'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "clusters" -d 'List error clusters'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "cluster" -d 'Inspect or triage one cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "code" -d 'Ask the code index: the symbol at a file\'s line, or where a symbol is'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "demo" -d 'Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "add" -d 'Add a new service (refuses an existing id)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "set" -d 'Change a service\'s settings; creates the service when it does not exist'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "show" -d 'Show one service\'s configuration'

@@ -55,6 +55,10 @@ pub enum Command {
     Status(StatusArgs),
     /// Run one task of a service now, whatever its schedule
     Trigger(TriggerArgs),
+    /// Run every task that is due, for every active service (for cron)
+    RunDue(RunDueArgs),
+    /// Run due tasks in a loop, in the foreground, until SIGINT or SIGTERM
+    Daemon(DaemonArgs),
     /// Show the task runs of one service or all
     History(HistoryArgs),
     /// List error clusters
@@ -360,10 +364,50 @@ pub struct TriggerArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RunDueArgs {
+    /// Only this service (repeat for several)
+    #[arg(long = "service", value_name = "ID")]
+    pub services: Vec<ServiceId>,
+    /// Print what would run and why, touching nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Services run at once [default: the number of cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub jobs: Option<u32>,
+    /// Only the services whose id hashes to shard K of N (1 <= K <= N), to split a fleet
+    /// between hosts
+    #[arg(long, value_name = "K/N", value_parser = crate::tasks::scheduler::Shard::parse)]
+    pub shard: Option<crate::tasks::scheduler::Shard>,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    /// The longest wait between two looks at what is due (30s, 5m; a bare number is seconds)
+    /// [default: config's daemon.tick_seconds, 60]
+    #[arg(long, value_name = "D", value_parser = parse_tick)]
+    pub tick: Option<u32>,
+    /// Services run at once [default: the number of cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub jobs: Option<u32>,
+    /// Only the services whose id hashes to shard K of N
+    #[arg(long, value_name = "K/N", value_parser = crate::tasks::scheduler::Shard::parse)]
+    pub shard: Option<crate::tasks::scheduler::Shard>,
+    /// Stop after this many steps (for tests and one-off runs) [default: until a signal]
+    #[arg(long, value_name = "N", hide = true)]
+    pub steps: Option<u64>,
+}
+
+#[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// Only this service's runs
     #[arg(value_name = "SERVICE")]
     pub service: Option<ServiceId>,
+    /// Only runs of this task
+    #[arg(long, value_enum)]
+    pub task: Option<Task>,
+    /// Only runs with this status: running, ok, failed, skipped
+    #[arg(long, value_parser = parse_task_status)]
+    pub status: Option<crate::domain::TaskStatus>,
     /// How many runs to show, newest first
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub limit: usize,
@@ -477,6 +521,18 @@ pub struct CompletionsArgs {
 /// The clap command, for completions and for tests.
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
+}
+
+fn parse_tick(text: &str) -> Result<u32, String> {
+    let seconds = crate::duration::parse_seconds(text)?;
+    if !(1..=86_400).contains(&seconds) {
+        return Err(format!("'{text}' is not between 1 second and 1 day"));
+    }
+    Ok(seconds as u32)
+}
+
+fn parse_task_status(text: &str) -> Result<crate::domain::TaskStatus, String> {
+    text.parse()
 }
 
 fn parse_line_format(text: &str) -> Result<LineFormat, String> {

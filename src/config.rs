@@ -28,6 +28,8 @@ pub struct Config {
 pub struct Retention {
     pub events_days: u32,
     pub samples_per_cluster: u32,
+    /// How long task runs (`luffy history`) are kept; pruned by `run-due` and the daemon.
+    pub task_runs_days: u32,
 }
 
 impl Default for Retention {
@@ -35,6 +37,7 @@ impl Default for Retention {
         Retention {
             events_days: 14,
             samples_per_cluster: 10,
+            task_runs_days: 30,
         }
     }
 }
@@ -62,13 +65,19 @@ impl Default for Fetch {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Daemon {
-    /// Seconds between two looks at what is due.
+    /// Seconds between two looks at what is due, at most (it wakes sooner when a task is due).
     pub tick_seconds: u32,
+    /// How long one task of `run-due` or the daemon may run before the step stops waiting for
+    /// it (the service's other tasks are not run; other services are not held up).
+    pub task_timeout_seconds: u32,
 }
 
 impl Default for Daemon {
     fn default() -> Self {
-        Daemon { tick_seconds: 60 }
+        Daemon {
+            tick_seconds: 60,
+            task_timeout_seconds: 3600,
+        }
     }
 }
 

@@ -51,6 +51,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Status(args) => commands::status::run(&ctx, args, out),
         Command::Trigger(args) => commands::run::trigger(&ctx, args, out),
         Command::History(args) => commands::run::history(&ctx, args, out),
+        Command::RunDue(args) => commands::schedule::run_due(&ctx, args, out),
+        Command::Daemon(args) => commands::schedule::daemon(&ctx, args, out),
         Command::Clusters(args) => commands::clusters::list(&ctx, args, out),
         Command::Cluster(command) => commands::clusters::run(&ctx, command, out),
         Command::Code(command) => commands::code::run(&ctx, command, out),

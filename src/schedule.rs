@@ -5,9 +5,13 @@ use chrono::{DateTime, Duration, Utc};
 pub use crate::domain::Task;
 use crate::service::Service;
 
-/// The tasks that run on an interval of their own, in the order a due service runs them.
+/// The tasks that run on an interval of their own, as `status` lists them.
 /// (Notify has none: it delivers whatever the others left in the outbox.)
 pub const SCHEDULED: [Task; 3] = [Task::Fetch, Task::Rca, Task::Index];
+
+/// The order a due service runs its tasks in: code is indexed before reports are written, and
+/// logs fetched before both.
+pub const RUN_ORDER: [Task; 3] = [Task::Fetch, Task::Index, Task::Rca];
 
 /// When a task runs next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +124,7 @@ mod tests {
         service.schedule.log_fetch_interval_minutes = 15;
         service.schedule.rca_generation_interval_minutes = 10;
         service.schedule.code_indexing_interval_hours = 12;
+        service.git.repository_url = Some("https://git.example.com/web-app.git".into());
         service
     }
 

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod demo;
 pub mod patterns;
 pub mod run;
+pub mod schedule;
 pub mod secrets;
 pub mod service;
 pub mod source;

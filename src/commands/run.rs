@@ -125,7 +125,12 @@ pub fn history(ctx: &Context, args: &HistoryArgs, out: &mut dyn Write) -> Result
             return Err(unknown_service(&db, id));
         }
     }
-    let runs = db.task_runs(args.service.as_ref().map(ServiceId::as_str), args.limit)?;
+    let runs = db.task_runs_of(
+        args.service.as_ref().map(ServiceId::as_str),
+        args.task,
+        args.status,
+        args.limit,
+    )?;
     if ctx.json {
         let rows: Vec<serde_json::Value> = runs.iter().map(run_json).collect();
         ui::write_json(out, &rows)?;

@@ -62,6 +62,27 @@ impl Store {
         Ok(store)
     }
 
+    /// Another connection to this store's file, for another thread of this process. It skips
+    /// [`Store::open`]'s checks, which open the file beside SQLite: closing such a file drops
+    /// every POSIX lock this process holds on it, the other connections' included, and lets
+    /// other processes write under their feet.
+    pub fn another(&self) -> Result<Store> {
+        let Some(path) = self.path.clone() else {
+            anyhow::bail!("an in-memory database has no other connection");
+        };
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|err| explain(&path.display().to_string(), err))?;
+        let mut store = Store {
+            conn,
+            path: Some(path),
+        };
+        store.set_up()?;
+        Ok(store)
+    }
+
     /// Opens the database at `path` for a command that only reads.
     ///
     /// A database that can be written (the file, its folder, its `-wal` and `-shm`) opens as

@@ -145,11 +145,25 @@ impl Db<'_> {
 
     /// The latest runs, newest first, of one service or all.
     pub fn task_runs(&self, service_id: Option<&str>, limit: usize) -> Result<Vec<TaskRun>> {
+        self.task_runs_of(service_id, None, None, limit)
+    }
+
+    /// [`Db::task_runs`] of one task and with one status only, when given.
+    pub fn task_runs_of(
+        &self,
+        service_id: Option<&str>,
+        task: Option<Task>,
+        status: Option<TaskStatus>,
+        limit: usize,
+    ) -> Result<Vec<TaskRun>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, service_id, task, trigger, started_at, finished_at, status, counts, error
-             FROM task_runs WHERE ?1 IS NULL OR service_id = ?1 ORDER BY id DESC LIMIT ?2",
+             FROM task_runs
+             WHERE (?1 IS NULL OR service_id = ?1) AND (?2 IS NULL OR task = ?2)
+               AND (?3 IS NULL OR status = ?3)
+             ORDER BY id DESC LIMIT ?4",
         )?;
-        let mut rows = stmt.query(params![service_id, limit as i64])?;
+        let mut rows = stmt.query(params![service_id, task, status, limit as i64])?;
         let mut runs = Vec::new();
         while let Some(row) = rows.next()? {
             let id: i64 = row.get(0)?;
@@ -158,6 +172,16 @@ impl Db<'_> {
             runs.push(run);
         }
         Ok(runs)
+    }
+
+    /// Deletes finished task runs that started before `before` (retention); returns how many.
+    pub fn prune_task_runs(&self, before: DateTime<Utc>) -> Result<usize> {
+        self.conn
+            .execute(
+                "DELETE FROM task_runs WHERE started_at < ?1 AND status != 'running'",
+                params![time_to_sql(before)],
+            )
+            .context("could not prune old task runs")
     }
 
     /// Sets when `task` of a service last ran (`last_log_fetch`, `last_rca_generation`,

@@ -117,11 +117,19 @@ pub fn run_task<C: Serialize + Default>(
     let id = service.id.as_str();
     let holder = lease::holder();
     let acquired = store.write(|db| {
+        // A scheduled run checks, in the transaction that takes the lease, that the task is
+        // still due: another process may have run it since this one looked.
+        if trigger == Trigger::Schedule {
+            let fresh = db.service(&service.id)?;
+            if !fresh.is_some_and(|s| crate::schedule::next_run(&s, task).is_due(now)) {
+                return Ok(None);
+            }
+        }
         let ok = db.acquire_lease(id, task, holder, now, now + term, lease::is_dead)?;
         if ok {
             db.fail_interrupted_runs(id, task, now)?;
         }
-        Ok(ok)
+        Ok(Some(ok))
     })?;
     let report = |status, counts, errors| TaskReport {
         service_id: id.to_string(),
@@ -129,6 +137,10 @@ pub fn run_task<C: Serialize + Default>(
         status,
         counts,
         errors,
+    };
+    let Some(acquired) = acquired else {
+        let message = format!("{task} of {id} is no longer due: another process ran it");
+        return Ok(report(TaskStatus::Skipped, C::default(), vec![message]));
     };
     if !acquired {
         let message = format!("another luffy process is {} {id}", task.doing());
@@ -210,9 +222,31 @@ mod tests {
     fn setup() -> (Store, Service, DateTime<Utc>) {
         let now = Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0).unwrap();
         let mut store = Store::open_in_memory().unwrap();
-        let service = Service::new("web".parse().unwrap(), now);
+        let mut service = Service::new("web".parse().unwrap(), now);
+        // (a repository, so that indexing is due)
+        service.git.repository_url = Some("https://git.example.com/web.git".into());
         store.write(|db| db.insert_service(&service)).unwrap();
         (store, service, now)
+    }
+
+    #[test]
+    fn a_scheduled_run_that_another_process_did_meanwhile_is_skipped_unrecorded() {
+        let (mut store, service, now) = setup();
+        // another process indexed the service after this one read it
+        store
+            .write(|db| db.set_last_run("web", Task::Index, now))
+            .unwrap();
+        let report = run(&mut store, &service, now, |_, _, _| {
+            panic!("the body must not run")
+        });
+        assert_eq!(report.status, TaskStatus::Skipped);
+        assert!(
+            report.errors[0].contains("no longer due"),
+            "{:?}",
+            report.errors
+        );
+        assert!(store.db().task_runs(Some("web"), 10).unwrap().is_empty());
+        assert!(lease_is_free(&store, now));
     }
 
     fn run(
@@ -294,6 +328,8 @@ mod tests {
             .release_lease("web", Task::Index, "other")
             .unwrap();
 
+        // (a day later: the failed run made the task not due before its interval)
+        let now = now + Duration::days(1);
         let panicked = run(&mut store, &service, now, |_, _, _| {
             panic!("index out of range")
         });

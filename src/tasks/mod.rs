@@ -6,6 +6,7 @@ pub mod fetch;
 pub mod index;
 pub mod lease;
 mod lifecycle;
+pub mod scheduler;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
