@@ -267,6 +267,18 @@ fn history_filters_by_task_and_status() {
     let failed = json(&luffy.ok(&["history", "--json", "--status", "failed"]));
     assert_eq!(failed.as_array().unwrap().len(), 1);
     assert_eq!(failed[0]["task"], "index");
+    assert_eq!(failed[0]["task"], "index");
+    luffy.fails(&["trigger", "index", "s0"], 1);
+    let status = json(&luffy.ok(&["status", "s0", "--json"]));
+    assert_eq!(status["last_outcomes"]["index"]["status"], "failed");
+    assert_eq!(
+        status["last_outcomes"]["index"]["failures_since_success"],
+        2
+    );
+    assert_eq!(status["last_outcomes"]["fetch"]["status"], "ok");
+    assert!(luffy
+        .ok(&["status", "s0"])
+        .contains("failed (2 failures since the last success)"));
     let fetches = json(&luffy.ok(&["history", "s0", "--json", "--task", "fetch"]));
     assert_eq!(fetches.as_array().unwrap().len(), 1);
     assert_eq!(fetches[0]["status"], "ok");

@@ -82,10 +82,10 @@ log sources    0 (0 active)
 open clusters  0
 code index     none
 
-TASK   EVERY  LAST RUN   NEXT
-fetch  15m    3m ago     in 12m
-rca    10m    5m ago     in 5m
-index  12h    8h30m ago  in 3h30m
+TASK   EVERY  LAST RUN   OUTCOME  NEXT
+fetch  15m    3m ago     -        in 12m
+rca    10m    5m ago     -        in 5m
+index  12h    8h30m ago  -        in 3h30m
 ";
     assert_eq!(detail, expected);
     let table = luffy.ok(&["status"]);

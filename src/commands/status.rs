@@ -35,6 +35,37 @@ pub struct ServiceStatus {
     /// The tasks that are due now.
     pub due: Vec<Task>,
     pub open_clusters: u64,
+    /// One service's status only: per task, how its last run ended and the failures since its
+    /// last success.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_outcomes: Option<std::collections::BTreeMap<String, Outcome>>,
+}
+
+/// How a task's last run ended.
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    pub status: crate::domain::TaskStatus,
+    pub failures_since_success: u64,
+}
+
+/// The last outcome of every scheduled task of a service that has run.
+fn outcomes(
+    db: &crate::store::Db<'_>,
+    service: &Service,
+) -> Result<std::collections::BTreeMap<String, Outcome>> {
+    let mut all = std::collections::BTreeMap::new();
+    for task in schedule::SCHEDULED {
+        if let Some((status, failures)) = db.last_outcome(service.id.as_str(), task)? {
+            all.insert(
+                task.to_string(),
+                Outcome {
+                    status,
+                    failures_since_success: failures,
+                },
+            );
+        }
+    }
+    Ok(all)
 }
 
 /// The intervals part of the status object: the seed's shape, in its order (a projection of
@@ -83,6 +114,7 @@ fn status_of(
         next_code_indexing: next(Task::Index),
         due: schedule::due_tasks(service, now),
         open_clusters: counts.open_clusters,
+        last_outcomes: None,
     }
 }
 
@@ -97,12 +129,17 @@ pub fn run(ctx: &Context, args: &StatusArgs, out: &mut dyn Write) -> Result<()> 
         super::secrets::warn_stored_secrets(ctx, std::slice::from_ref(&service), &sources);
         let counts = counts.remove(id.as_str()).unwrap_or_default();
         let index = db.code_index(id.as_str())?;
+        let outcomes = outcomes(&db, &service)?;
         if ctx.json {
             let commit = index.map(|i| i.commit);
-            ui::write_json(out, &status_of(&service, counts, commit, ctx.now))?;
+            let status = ServiceStatus {
+                last_outcomes: Some(outcomes),
+                ..status_of(&service, counts, commit, ctx.now)
+            };
+            ui::write_json(out, &status)?;
             return Ok(());
         }
-        return detail(ctx, &service, counts, index.as_ref(), out);
+        return detail(ctx, &service, counts, index.as_ref(), &outcomes, out);
     }
     let services = db.services()?;
     super::secrets::warn_stored_secrets(ctx, &services, &db.sources(None)?);
@@ -186,6 +223,7 @@ fn detail(
     service: &Service,
     counts: StatusCounts,
     index: Option<&CodeIndex>,
+    outcomes: &std::collections::BTreeMap<String, Outcome>,
     out: &mut dyn Write,
 ) -> Result<()> {
     let title = if service.name == service.id.as_str() {
@@ -223,7 +261,7 @@ fn detail(
         )?,
         None => writeln!(out, "code index     none\n")?,
     }
-    let mut table = ui::table(&["TASK", "EVERY", "LAST RUN", "NEXT"], ctx.color);
+    let mut table = ui::table(&["TASK", "EVERY", "LAST RUN", "OUTCOME", "NEXT"], ctx.color);
     for task in schedule::SCHEDULED {
         let next = match schedule::next_run(service, task) {
             Next::Off if !service.is_active => "inactive".to_string(),
@@ -232,10 +270,19 @@ fn detail(
                 .time(ctx.now)
                 .map_or_else(|| "-".into(), |at| ui::until(at, ctx.now)),
         };
+        let outcome = match outcomes.get(task.as_str()) {
+            None => "-".to_string(),
+            Some(o) if o.failures_since_success > 1 => format!(
+                "{} ({} failures since the last success)",
+                o.status, o.failures_since_success
+            ),
+            Some(o) => o.status.to_string(),
+        };
         table.add_row(vec![
             task.to_string(),
             interval_text(service, task),
             ui::ago(schedule::last_run(service, task), ctx.now),
+            outcome,
             next,
         ]);
     }

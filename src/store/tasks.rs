@@ -174,6 +174,31 @@ impl Db<'_> {
         Ok(runs)
     }
 
+    /// How the last finished run of `task` of a service ended, and how many runs failed since
+    /// its last success; `None` before any run ended.
+    pub fn last_outcome(&self, service_id: &str, task: Task) -> Result<Option<(TaskStatus, u64)>> {
+        let last: Option<TaskStatus> = self
+            .conn
+            .prepare_cached(
+                "SELECT status FROM task_runs WHERE service_id = ?1 AND task = ?2
+                 AND status != 'running' ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row(params![service_id, task], |row| row.get(0))
+            .optional()?;
+        let Some(last) = last else {
+            return Ok(None);
+        };
+        let failures: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM task_runs WHERE service_id = ?1 AND task = ?2
+             AND status = 'failed' AND id > coalesce((SELECT max(id) FROM task_runs
+             WHERE service_id = ?1 AND task = ?2 AND status = 'ok'), 0)",
+            )?
+            .query_row(params![service_id, task], |row| row.get(0))?;
+        Ok(Some((last, failures.max(0) as u64)))
+    }
+
     /// Deletes finished task runs that started before `before` (retention); returns how many.
     pub fn prune_task_runs(&self, before: DateTime<Utc>) -> Result<usize> {
         self.conn
