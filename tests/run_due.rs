@@ -314,3 +314,33 @@ fn the_daemon_runs_steps_until_sigterm_and_leaves_no_lease() {
     // at the tests' fixed clock, each fetch ran once however many steps there were
     assert_eq!(runs(&luffy), fetched(&["s0", "s1"]));
 }
+
+/// The deployment examples' command lines (crontab, systemd units, CronJob) are luffy's.
+#[test]
+fn the_deployment_examples_run_as_written() {
+    let luffy = Luffy::new();
+    services(&luffy, 1);
+    let dir = common::examples().join("deploy");
+    let mut lines = Vec::new();
+    for name in ["crontab", "luffy-run-due.service", "luffy-daemon.service"] {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let line = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter(|l| l.starts_with("ExecStart=") || l.starts_with('*'))
+            .find_map(|l| l.split_once("luffy ").map(|(_, args)| args.to_string()))
+            .unwrap_or_else(|| panic!("{name} runs no luffy"));
+        lines.push(line);
+    }
+    let cronjob = std::fs::read_to_string(dir.join("cronjob.yaml")).unwrap();
+    assert!(cronjob.contains(r#"args: ["run-due"]"#), "{cronjob}");
+    assert_eq!(lines[0], "run-due --quiet");
+    for line in &lines {
+        let mut args: Vec<&str> = line.split_whitespace().collect();
+        if args[0] == "daemon" {
+            args.extend(["--steps", "1"]);
+        }
+        luffy.ok(&args);
+    }
+    assert_eq!(runs(&luffy), fetched(&["s0"]));
+}
