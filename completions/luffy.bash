@@ -37,6 +37,9 @@ _luffy() {
             luffy,history)
                 cmd="luffy__subcmd__history"
                 ;;
+            luffy,notify)
+                cmd="luffy__subcmd__notify"
+                ;;
             luffy,patterns)
                 cmd="luffy__subcmd__patterns"
                 ;;
@@ -115,6 +118,9 @@ _luffy() {
             luffy__subcmd__help,history)
                 cmd="luffy__subcmd__help__subcmd__history"
                 ;;
+            luffy__subcmd__help,notify)
+                cmd="luffy__subcmd__help__subcmd__notify"
+                ;;
             luffy__subcmd__help,patterns)
                 cmd="luffy__subcmd__help__subcmd__patterns"
                 ;;
@@ -144,6 +150,15 @@ _luffy() {
                 ;;
             luffy__subcmd__help__subcmd__code,find)
                 cmd="luffy__subcmd__help__subcmd__code__subcmd__find"
+                ;;
+            luffy__subcmd__help__subcmd__notify,list)
+                cmd="luffy__subcmd__help__subcmd__notify__subcmd__list"
+                ;;
+            luffy__subcmd__help__subcmd__notify,retry)
+                cmd="luffy__subcmd__help__subcmd__notify__subcmd__retry"
+                ;;
+            luffy__subcmd__help__subcmd__notify,test)
+                cmd="luffy__subcmd__help__subcmd__notify__subcmd__test"
                 ;;
             luffy__subcmd__help__subcmd__service,add)
                 cmd="luffy__subcmd__help__subcmd__service__subcmd__add"
@@ -180,6 +195,30 @@ _luffy() {
                 ;;
             luffy__subcmd__help__subcmd__source,test)
                 cmd="luffy__subcmd__help__subcmd__source__subcmd__test"
+                ;;
+            luffy__subcmd__notify,help)
+                cmd="luffy__subcmd__notify__subcmd__help"
+                ;;
+            luffy__subcmd__notify,list)
+                cmd="luffy__subcmd__notify__subcmd__list"
+                ;;
+            luffy__subcmd__notify,retry)
+                cmd="luffy__subcmd__notify__subcmd__retry"
+                ;;
+            luffy__subcmd__notify,test)
+                cmd="luffy__subcmd__notify__subcmd__test"
+                ;;
+            luffy__subcmd__notify__subcmd__help,help)
+                cmd="luffy__subcmd__notify__subcmd__help__subcmd__help"
+                ;;
+            luffy__subcmd__notify__subcmd__help,list)
+                cmd="luffy__subcmd__notify__subcmd__help__subcmd__list"
+                ;;
+            luffy__subcmd__notify__subcmd__help,retry)
+                cmd="luffy__subcmd__notify__subcmd__help__subcmd__retry"
+                ;;
+            luffy__subcmd__notify__subcmd__help,test)
+                cmd="luffy__subcmd__notify__subcmd__help__subcmd__test"
                 ;;
             luffy__subcmd__service,add)
                 cmd="luffy__subcmd__service__subcmd__add"
@@ -272,7 +311,7 @@ _luffy() {
 
     case "${cmd}" in
         luffy)
-            opts="-v -q -h -V --db --config --json --verbose --quiet --help --version service source status trigger history clusters cluster code patterns demo completions help"
+            opts="-v -q -h -V --db --config --json --verbose --quiet --help --version service source status trigger history clusters cluster code notify patterns demo completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -648,7 +687,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__help)
-            opts="service source status trigger history clusters cluster code patterns demo completions help"
+            opts="service source status trigger history clusters cluster code notify patterns demo completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -818,6 +857,62 @@ _luffy() {
         luffy__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__notify)
+            opts="list retry test"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__notify__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__notify__subcmd__retry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__notify__subcmd__test)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1093,6 +1188,172 @@ _luffy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        luffy__subcmd__notify)
+            opts="-v -q -h --db --config --json --verbose --quiet --help list retry test help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__notify__subcmd__help)
+            opts="list retry test help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__notify__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__notify__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__notify__subcmd__help__subcmd__retry)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__notify__subcmd__help__subcmd__test)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__notify__subcmd__list)
+            opts="-v -q -h --status --limit --db --config --json --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --status)
+                    COMPREPLY=($(compgen -W "pending retrying delivered dead" -- "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__notify__subcmd__retry)
+            opts="-v -q -h --db --config --json --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__notify__subcmd__test)
+            opts="-v -q -h --db --config --json --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         luffy__subcmd__patterns)
             opts="-v -q -h --top --min-count --assign --message-only --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1146,7 +1407,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__service__subcmd__add)
-            opts="-v -q -h --name --repo --branch --repo-path --git-token-env --ssh-key --path-map --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --webhook --email --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --name --repo --branch --repo-path --git-token-env --ssh-key --path-map --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --webhook --email --notify-cooldown --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1225,6 +1486,10 @@ _luffy() {
                     return 0
                     ;;
                 --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --notify-cooldown)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1462,7 +1727,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__service__subcmd__set)
-            opts="-v -q -h --name --repo --branch --repo-path --git-token-env --ssh-key --path-map --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --webhook --email --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --name --repo --branch --repo-path --git-token-env --ssh-key --path-map --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --webhook --email --notify-cooldown --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1541,6 +1806,10 @@ _luffy() {
                     return 0
                     ;;
                 --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --notify-cooldown)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1974,7 +2243,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__trigger)
-            opts="-v -q -h --full --db --config --json --verbose --quiet --help fetch index"
+            opts="-v -q -h --full --db --config --json --verbose --quiet --help fetch index notify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
