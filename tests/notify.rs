@@ -205,8 +205,13 @@ impl Setup {
 
 /// A Python exception of type `kind` raised in function `function`: one cluster per pair.
 fn trace(minute: u32, kind: &str, function: &str) -> String {
+    trace_at(&format!("2024-01-15 10:{minute:02}:00,000"), kind, function)
+}
+
+/// [`trace`] at any time.
+fn trace_at(time: &str, kind: &str, function: &str) -> String {
     format!(
-        "2024-01-15 10:{minute:02}:00,000 ERROR web: request failed
+        "{time} ERROR web: request failed
 Traceback (most recent call last):
   File \"/app/api.py\", line 10, in handler
     {function}()
@@ -798,4 +803,46 @@ fn an_smtp_rejection_stays_in_the_outbox_with_the_servers_answer() {
     let mails = mails(&smtp);
     assert_eq!(mails.len(), 1);
     assert!(mails[0].contains("Subject: [luffy] Test notification from luffy for web"));
+}
+
+#[test]
+fn a_burst_far_above_the_usual_rate_is_a_spike() {
+    let hooks = Listener::start();
+    let setup = Setup::new("[notify]\nspike_factor = 10\nspike_min_count = 20\n");
+    setup.ok(&[
+        "service",
+        "set",
+        "web",
+        "--webhook",
+        &format!("{}/h", hooks.url),
+    ]);
+    // Seen the day before, then a few times in the 24 hours before the burst.
+    setup.append(&trace_at("2024-01-14 05:00:00,000", "ValueError", "parse"));
+    setup.append(&trace_at("2024-01-14 12:00:00,000", "ValueError", "parse"));
+    setup.ok(&["trigger", "fetch", "web"]);
+    // 19 more in an hour: not yet the minimum of 20.
+    for second in 0..19 {
+        setup.append(&trace_at(
+            &format!("2024-01-15 10:00:{second:02},000"),
+            "ValueError",
+            "parse",
+        ));
+    }
+    setup.ok(&["trigger", "fetch", "web"]);
+    assert_eq!(hooks.received().len(), 1);
+    // The 20th: 20 in the hour against 1/24 an hour before.
+    setup.append(&trace_at("2024-01-15 10:00:30,000", "ValueError", "parse"));
+    setup.ok(&["trigger", "fetch", "web"]);
+    let received = hooks.received();
+    let events: Vec<&str> = received.iter().map(|r| r.body.as_str()).collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+    let spike = received[1].json();
+    assert_eq!(spike["event"], "spike");
+    assert_eq!(spike["cluster"]["last_hour"], 20);
+    assert_eq!(spike["cluster"]["new_events"], 1);
+    assert!((spike["cluster"]["hourly_mean"].as_f64().unwrap() - 1.0 / 24.0).abs() < 1e-9);
+    // Within the cooldown, more of the burst is not told again.
+    setup.append(&trace_at("2024-01-15 10:00:40,000", "ValueError", "parse"));
+    setup.ok(&["trigger", "fetch", "web"]);
+    assert_eq!(hooks.received().len(), 2);
 }

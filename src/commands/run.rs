@@ -45,13 +45,10 @@ pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result
     // A manual fetch delivers what it produced before it exits; a failed delivery stays in the
     // outbox for later runs, and is a warning here (the fetch itself went well).
     // (Only when something is due: a fetch that found nothing new records no notify run.)
-    let due = || -> Result<bool> {
-        Ok(!store
-            .db()
-            .due_notifications(service.id.as_str(), ctx.now)?
-            .is_empty())
-    };
-    if args.task == tasks::Task::Fetch && report.status != TaskStatus::Skipped && due()? {
+    if args.task == tasks::Task::Fetch
+        && report.status != TaskStatus::Skipped
+        && tasks::notify::is_due(&store, &service, ctx.now)?
+    {
         let notified = tasks::run(
             &mut store,
             &service,

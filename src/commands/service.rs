@@ -302,10 +302,7 @@ fn show(ctx: &Context, id: &ServiceId, out: &mut dyn Write) -> Result<()> {
         ("notifications", ui::yes_no(notification.enabled).into()),
         ("webhook", or(&notification.webhook_url, "none")),
         ("email", or(&notification.email, "none")),
-        (
-            "notify cooldown",
-            format_minutes(notification.cooldown_minutes),
-        ),
+        ("cooldown", format_minutes(notification.cooldown_minutes)),
         ("events from", service.level_threshold.clone()),
         ("app paths", list_or(&service.app_paths)),
         ("app packages", list_or(&service.app_packages)),

@@ -47,6 +47,15 @@ pub fn backoff(attempts: u32) -> Duration {
     }
 }
 
+/// Whether `service` has notifications due at `now`: when it does, run the notify task after
+/// the tasks that may have written them (`trigger fetch` does; the scheduler's step should).
+pub fn is_due(store: &Store, service: &Service, now: DateTime<Utc>) -> Result<bool> {
+    Ok(!store
+        .db()
+        .due_notifications(service.id.as_str(), now)?
+        .is_empty())
+}
+
 /// Runs the notify task of `service` through the task lifecycle.
 pub fn run(
     store: &mut Store,
