@@ -45,6 +45,12 @@ pub fn send(
     settings: &Notify,
 ) -> Result<()> {
     let url = resolve(target)?;
+    // An `env:VAR` entry without a kind takes the kind of the URL it holds.
+    let kind = if kind == ChannelKind::Generic && target.starts_with("env:") {
+        ChannelKind::infer(&url)
+    } else {
+        kind
+    };
     let body = match kind {
         ChannelKind::Slack => message.slack(),
         ChannelKind::GoogleChat => message.google_chat(),
