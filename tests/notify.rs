@@ -846,3 +846,37 @@ fn a_burst_far_above_the_usual_rate_is_a_spike() {
     setup.ok(&["trigger", "fetch", "web"]);
     assert_eq!(hooks.received().len(), 2);
 }
+
+#[test]
+fn a_receiver_that_closes_the_connection_is_retried() {
+    // A listener that reads the request and closes the connection without an answer.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(Mutex::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut buf = [0u8; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut buf);
+            *count.lock().unwrap() += 1;
+            drop(stream);
+        }
+    });
+    let setup = Setup::new("");
+    let url = format!("http://127.0.0.1:{port}/hook/{TOKEN}");
+    setup.ok(&["service", "set", "web", "--webhook", &url]);
+    setup.append(&trace(1, "ValueError", "parse"));
+    let run = setup.run(&["trigger", "fetch", "web"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(*accepted.lock().unwrap() >= 1);
+    let rows = setup.outbox();
+    assert_eq!(rows[0]["status"], "retrying");
+    assert_eq!(rows[0]["attempts"], 1);
+    let error = rows[0]["last_error"].as_str().unwrap();
+    assert!(
+        error.starts_with(&format!("http://127.0.0.1:{port}/hook/***: ")),
+        "{error}"
+    );
+    assert!(!error.contains(TOKEN), "{error}");
+}
