@@ -41,6 +41,7 @@ complete -c luffy -n "__fish_luffy_needs_command" -f -a "history" -d 'Show the t
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "clusters" -d 'List error clusters'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "cluster" -d 'Inspect or triage one cluster'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "code" -d 'Ask the code index: the symbol at a file\'s line, or where a symbol is'
+complete -c luffy -n "__fish_luffy_needs_command" -f -a "notify" -d 'The notification outbox: list, retry, and test a service\'s channels'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "demo" -d 'Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters'
 complete -c luffy -n "__fish_luffy_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -76,8 +77,9 @@ complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_sub
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l levels -d 'The lowest level that becomes an event (TRACE, DEBUG, INFO, WARN, ERROR, FATAL)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l app-path -d 'A path prefix of application code in stack frames (repeat; `none` clears)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l app-package -d 'A package or module prefix of application code (repeat; `none` clears)' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l webhook -d 'Webhook for notifications: an http(s) URL, `env:VAR` to read it from a variable, or `none`' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l email -d 'Email address for notifications, or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l webhook -d 'Webhooks for notifications, comma-separated: each an http(s) URL or `env:VAR` (a variable holding it), optionally KIND= first (slack, googlechat, generic; else inferred from the URL); or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l email -d 'Email recipients for notifications, comma-separated, or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l notify-cooldown -d 'One notification per cluster and event within this long: minutes, or a duration (default 1h)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l config -d 'The configuration file (optional; every key has a default)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l json -d 'Print data as JSON instead of tables'
@@ -101,8 +103,9 @@ complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_sub
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l levels -d 'The lowest level that becomes an event (TRACE, DEBUG, INFO, WARN, ERROR, FATAL)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l app-path -d 'A path prefix of application code in stack frames (repeat; `none` clears)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l app-package -d 'A package or module prefix of application code (repeat; `none` clears)' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l webhook -d 'Webhook for notifications: an http(s) URL, `env:VAR` to read it from a variable, or `none`' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l email -d 'Email address for notifications, or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l webhook -d 'Webhooks for notifications, comma-separated: each an http(s) URL or `env:VAR` (a variable holding it), optionally KIND= first (slack, googlechat, generic; else inferred from the URL); or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l email -d 'Email recipients for notifications, comma-separated, or `none`' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l notify-cooldown -d 'One notification per cluster and event within this long: minutes, or a duration (default 1h)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l config -d 'The configuration file (optional; every key has a default)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l json -d 'Print data as JSON instead of tables'
@@ -270,7 +273,8 @@ complete -c luffy -n "__fish_luffy_using_subcommand daemon" -s v -l verbose -d '
 complete -c luffy -n "__fish_luffy_using_subcommand daemon" -s q -l quiet -d 'Print only errors'
 complete -c luffy -n "__fish_luffy_using_subcommand daemon" -s h -l help -d 'Print help'
 complete -c luffy -n "__fish_luffy_using_subcommand history" -l task -d 'Only runs of this task' -r -f -a "fetch\t'Fetch new log records and update clusters'
-index\t'Sync the repository and index its symbols'"
+index\t'Sync the repository and index its symbols'
+notify\t'Deliver pending notifications'"
 complete -c luffy -n "__fish_luffy_using_subcommand history" -l status -d 'Only runs with this status: running, ok, failed, skipped' -r
 complete -c luffy -n "__fish_luffy_using_subcommand history" -l limit -d 'How many runs to show, newest first' -r
 complete -c luffy -n "__fish_luffy_using_subcommand history" -l db -d 'The SQLite database file (created on first use)' -r -F
@@ -344,6 +348,43 @@ complete -c luffy -n "__fish_luffy_using_subcommand code; and __fish_seen_subcom
 complete -c luffy -n "__fish_luffy_using_subcommand code; and __fish_seen_subcommand_from find" -s h -l help -d 'Print help'
 complete -c luffy -n "__fish_luffy_using_subcommand code; and __fish_seen_subcommand_from help" -f -a "find" -d 'The innermost symbol at PATH:LINE (frame paths resolve by path maps, then by the longest matching suffix), the symbols of PATH, or every symbol named SYMBOL (or Class.method)'
 complete -c luffy -n "__fish_luffy_using_subcommand code; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and not __fish_seen_subcommand_from list retry test help" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and not __fish_seen_subcommand_from list retry test help" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and not __fish_seen_subcommand_from list retry test help" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and not __fish_seen_subcommand_from list retry test help" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and not __fish_seen_subcommand_from list retry test help" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and not __fish_seen_subcommand_from list retry test help" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and not __fish_seen_subcommand_from list retry test help" -f -a "list" -d 'List notifications in the outbox, newest first'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and not __fish_seen_subcommand_from list retry test help" -f -a "retry" -d 'Make a notification due now again (also a dead one), and deliver its service\'s outbox'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and not __fish_seen_subcommand_from list retry test help" -f -a "test" -d 'Send a test message to every channel of a service and print each one\'s result'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and not __fish_seen_subcommand_from list retry test help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from list" -l status -d 'Only notifications with this status' -r -f -a "pending\t''
+retrying\t''
+delivered\t''
+dead\t''"
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from list" -l limit -d 'How many to show' -r
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from list" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from list" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from retry" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from retry" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from retry" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from test" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from test" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from test" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from test" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from test" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from help" -f -a "list" -d 'List notifications in the outbox, newest first'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from help" -f -a "retry" -d 'Make a notification due now again (also a dead one), and deliver its service\'s outbox'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from help" -f -a "test" -d 'Send a test message to every channel of a service and print each one\'s result'
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l top -d 'Show at most this many templates (0: all)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l min-count -d 'Hide templates seen fewer than N times' -r
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l db -d 'The SQLite database file (created on first use)' -r -F
@@ -367,20 +408,21 @@ complete -c luffy -n "__fish_luffy_using_subcommand completions" -l json -d 'Pri
 complete -c luffy -n "__fish_luffy_using_subcommand completions" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand completions" -s q -l quiet -d 'Print only errors'
 complete -c luffy -n "__fish_luffy_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "service" -d 'Configure the services luffy watches'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "source" -d 'Configure where a service\'s logs come from'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "status" -d 'Show every service\'s schedule at a glance, or one service in detail'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "trigger" -d 'Run one task of a service now, whatever its schedule'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "run-due" -d 'Run every task that is due, for every active service (for cron)'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "daemon" -d 'Run due tasks in a loop, in the foreground, until SIGINT or SIGTERM'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "history" -d 'Show the task runs of one service or all'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "clusters" -d 'List error clusters'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "cluster" -d 'Inspect or triage one cluster'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "code" -d 'Ask the code index: the symbol at a file\'s line, or where a symbol is'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "demo" -d 'Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code patterns demo completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "service" -d 'Configure the services luffy watches'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "source" -d 'Configure where a service\'s logs come from'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "status" -d 'Show every service\'s schedule at a glance, or one service in detail'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "trigger" -d 'Run one task of a service now, whatever its schedule'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "run-due" -d 'Run every task that is due, for every active service (for cron)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "daemon" -d 'Run due tasks in a loop, in the foreground, until SIGINT or SIGTERM'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "history" -d 'Show the task runs of one service or all'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "clusters" -d 'List error clusters'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "cluster" -d 'Inspect or triage one cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "code" -d 'Ask the code index: the symbol at a file\'s line, or where a symbol is'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "notify" -d 'The notification outbox: list, retry, and test a service\'s channels'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "patterns" -d 'Mine log templates from files or standard input (offline)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "demo" -d 'Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and not __fish_seen_subcommand_from service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "add" -d 'Add a new service (refuses an existing id)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "set" -d 'Change a service\'s settings; creates the service when it does not exist'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "show" -d 'Show one service\'s configuration'
@@ -398,3 +440,6 @@ complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcom
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "ignore" -d 'Ignore a cluster'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "reopen" -d 'Reopen a cluster'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from code" -f -a "find" -d 'The innermost symbol at PATH:LINE (frame paths resolve by path maps, then by the longest matching suffix), the symbols of PATH, or every symbol named SYMBOL (or Class.method)'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from notify" -f -a "list" -d 'List notifications in the outbox, newest first'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from notify" -f -a "retry" -d 'Make a notification due now again (also a dead one), and deliver its service\'s outbox'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from notify" -f -a "test" -d 'Send a test message to every channel of a service and print each one\'s result'

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::domain::{ClusterStatus, Task};
+use crate::domain::{ClusterStatus, NotifyStatus, Task};
 use crate::duration::{parse_hours, parse_minutes};
 use crate::service::{
     parse_email_flag, parse_repo_url, parse_webhook_flag, Cleared, ServiceId, Toggle,
@@ -69,6 +69,9 @@ pub enum Command {
     /// Ask the code index: the symbol at a file's line, or where a symbol is
     #[command(subcommand)]
     Code(CodeCommand),
+    /// The notification outbox: list, retry, and test a service's channels
+    #[command(subcommand)]
+    Notify(NotifyCommand),
     /// Mine log templates from files or standard input (offline)
     Patterns(PatternsArgs),
     /// Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters
@@ -175,12 +178,17 @@ pub struct ServiceSettings {
     /// A package or module prefix of application code (repeat; `none` clears)
     #[arg(long = "app-package", value_name = "PREFIX")]
     pub app_packages: Vec<String>,
-    /// Webhook for notifications: an http(s) URL, `env:VAR` to read it from a variable, or `none`
+    /// Webhooks for notifications, comma-separated: each an http(s) URL or `env:VAR` (a variable
+    /// holding it), optionally KIND= first (slack, googlechat, generic; else inferred from the
+    /// URL); or `none`
     #[arg(long, value_name = "URL", value_parser = parse_webhook_flag)]
     pub webhook: Option<Cleared<String>>,
-    /// Email address for notifications, or `none`
+    /// Email recipients for notifications, comma-separated, or `none`
     #[arg(long, value_name = "ADDR", value_parser = parse_email_flag)]
     pub email: Option<Cleared<String>>,
+    /// One notification per cluster and event within this long: minutes, or a duration (default 1h)
+    #[arg(long, value_name = "DURATION", value_parser = parse_minutes, allow_hyphen_values = true)]
+    pub notify_cooldown: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -422,6 +430,53 @@ impl ValueEnum for ClusterStatus {
     fn to_possible_value(&self) -> Option<PossibleValue> {
         Some(PossibleValue::new(self.as_str()))
     }
+}
+
+impl ValueEnum for NotifyStatus {
+    fn value_variants<'a>() -> &'a [Self] {
+        NotifyStatus::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.as_str()))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// List notifications in the outbox, newest first
+    List(NotifyListArgs),
+    /// Make a notification due now again (also a dead one), and deliver its service's outbox
+    Retry(NotifyRetryArgs),
+    /// Send a test message to every channel of a service and print each one's result
+    Test(NotifyTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyListArgs {
+    /// Only this service's notifications
+    #[arg(value_name = "SERVICE")]
+    pub service: Option<ServiceId>,
+    /// Only notifications with this status
+    #[arg(long, value_enum)]
+    pub status: Option<NotifyStatus>,
+    /// How many to show
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyRetryArgs {
+    /// The notification's id (see `luffy notify list`)
+    #[arg(value_name = "ID")]
+    pub id: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyTestArgs {
+    /// The service
+    #[arg(value_name = "SERVICE")]
+    pub service: ServiceId,
 }
 
 #[derive(Debug, Args)]

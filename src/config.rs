@@ -17,6 +17,7 @@ pub struct Config {
     pub fetch: Fetch,
     pub daemon: Daemon,
     pub smtp: Option<Smtp>,
+    pub notify: Notify,
     pub llm: Option<Llm>,
     /// Default mappings from paths in stack frames to paths in repositories.
     pub path_mappings: Vec<PathMapping>,
@@ -86,21 +87,87 @@ impl Default for Daemon {
 #[serde(deny_unknown_fields)]
 pub struct Smtp {
     pub host: String,
-    #[serde(default = "default_smtp_port")]
-    pub port: u16,
+    /// Default: 587 for `starttls`, 465 for `tls`, 25 for `none`.
+    pub port: Option<u16>,
     pub username: Option<String>,
     pub password_env: Option<String>,
     pub from: String,
-    #[serde(default = "default_true")]
-    pub starttls: bool,
+    /// How the connection is secured (default `starttls`).
+    pub tls: Option<SmtpTls>,
+    /// The older spelling: `starttls = false` is `tls = "none"`.
+    pub starttls: Option<bool>,
+    /// Seconds to wait for the server.
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_seconds: u32,
 }
 
-fn default_smtp_port() -> u16 {
-    587
+/// How an SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (required).
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+    /// No encryption (a local relay, tests).
+    None,
 }
 
-fn default_true() -> bool {
-    true
+impl Smtp {
+    /// The TLS mode, from `tls` or the older `starttls`.
+    pub fn tls_mode(&self) -> SmtpTls {
+        match (self.tls, self.starttls) {
+            (Some(tls), _) => tls,
+            (None, Some(false)) => SmtpTls::None,
+            (None, _) => SmtpTls::Starttls,
+        }
+    }
+
+    /// The port, or the mode's usual one.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls_mode() {
+            SmtpTls::Starttls => 587,
+            SmtpTls::Tls => 465,
+            SmtpTls::None => 25,
+        })
+    }
+}
+
+fn default_smtp_timeout() -> u32 {
+    30
+}
+
+/// Notification delivery and anti-spam (the per-service cooldown is a service setting).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Notify {
+    /// More events than this for one channel in one delivery go out as one digest.
+    pub digest_after: u32,
+    /// A failed notification is retried until it is this old, then it is `dead`.
+    pub max_age_hours: u32,
+    /// Seconds to wait for a webhook to answer.
+    pub timeout_seconds: u32,
+    /// The variable holding the secret that signs generic webhooks (HMAC-SHA256, header
+    /// `X-Luffy-Signature: sha256=HEX`); unset: unsigned.
+    pub webhook_secret_env: Option<String>,
+    /// A spike: the last hour's count is at least this many times the previous 24 hours' hourly
+    /// mean...
+    pub spike_factor: u32,
+    /// ...and at least this many events.
+    pub spike_min_count: u32,
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Notify {
+            digest_after: 5,
+            max_age_hours: 72,
+            timeout_seconds: 10,
+            webhook_secret_env: None,
+            spike_factor: 10,
+            spike_min_count: 20,
+        }
+    }
 }
 
 /// An OpenAI-compatible `/v1/chat/completions` endpoint for RCA narratives.
@@ -176,7 +243,7 @@ mod tests {
             port = 2525
             from = "luffy@example.com"
             password_env = "SMTP_PASSWORD"
-            starttls = false
+            tls = "none"
             [llm]
             endpoint = "http://127.0.0.1:8080/v1/chat/completions"
             model = "smollm2"
@@ -187,9 +254,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.retention.events_days, 7);
-        assert_eq!(config.smtp.unwrap().port, 2525);
+        let smtp = config.smtp.unwrap();
+        assert_eq!((smtp.port(), smtp.tls_mode()), (2525, SmtpTls::None));
         assert_eq!(config.llm.unwrap().timeout_seconds, 60);
         assert_eq!(config.path_mappings.len(), 1);
+    }
+
+    #[test]
+    fn smtp_tls_defaults_and_the_older_starttls_key() {
+        let smtp = |extra: &str| {
+            Config::parse(&format!("[smtp]\nhost = \"h\"\nfrom = \"a@b.c\"\n{extra}"))
+                .unwrap()
+                .smtp
+                .unwrap()
+        };
+        assert_eq!(
+            (smtp("").tls_mode(), smtp("").port()),
+            (SmtpTls::Starttls, 587)
+        );
+        let tls = smtp("tls = \"tls\"");
+        assert_eq!((tls.tls_mode(), tls.port()), (SmtpTls::Tls, 465));
+        assert_eq!(smtp("starttls = false").tls_mode(), SmtpTls::None);
+        assert!(Config::parse("[smtp]\nhost = \"h\"\nfrom = \"a@b.c\"\ntls = \"ssl\"\n").is_err());
+        assert_eq!(Config::parse("").unwrap().notify.digest_after, 5);
     }
 
     #[test]

@@ -246,6 +246,33 @@ impl<'de> Deserialize<'de> for Level {
     }
 }
 
+named_enum!(
+    /// What a notification tells. "RCA ready" joins when root-cause reports land: add its
+    /// variant here and enqueue it where the RCA task stores a report (see `notify::enqueue`).
+    NotifyEvent, "notification event", {
+        /// A cluster seen for the first time.
+        NewCluster = "new_cluster",
+        /// A resolved cluster occurs again.
+        Regression = "regression",
+        /// A cluster's last hour is far above its usual rate.
+        Spike = "spike",
+    }
+);
+
+named_enum!(
+    /// Where a notification in the outbox stands.
+    NotifyStatus, "notification status", {
+        /// Not yet tried.
+        Pending = "pending",
+        /// Tried and failed; tried again at its next attempt.
+        Retrying = "retrying",
+        /// Sent.
+        Delivered = "delivered",
+        /// Given up on (too old, or its channel is gone), with the reason.
+        Dead = "dead",
+    }
+);
+
 /// How storing a batch of events changed one of the clusters it added to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -14,6 +14,7 @@ pub mod grouping;
 pub mod hash;
 pub mod header;
 pub mod ingest;
+pub mod notify;
 pub mod parse;
 pub mod paths;
 pub mod schedule;
@@ -56,6 +57,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Clusters(args) => commands::clusters::list(&ctx, args, out),
         Command::Cluster(command) => commands::clusters::run(&ctx, command, out),
         Command::Code(command) => commands::code::run(&ctx, command, out),
+        Command::Notify(command) => commands::notify::run(&ctx, command, out),
         Command::Demo(args) => commands::demo::run(&ctx, args, out),
         Command::Completions(_) | Command::Patterns(_) => Ok(()),
     }

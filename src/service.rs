@@ -13,10 +13,11 @@ mod validate;
 
 pub use validate::{
     is_http_url, parse_email_flag, parse_repo_url, parse_webhook_flag, redact_credentials,
-    redact_url, refuse_repo_password, refuse_webhook_password, url_userinfo, validate_branch,
-    validate_email, validate_env_name, validate_level, validate_name, validate_path_map,
-    validate_prefix, validate_repo_path, validate_repo_url, validate_ssh_key, validate_webhook,
-    without_userinfo,
+    redact_url, redact_webhooks, refuse_repo_password, refuse_webhook_password, split_webhook_kind,
+    url_userinfo, validate_branch, validate_email, validate_emails, validate_env_name,
+    validate_level, validate_name, validate_path_map, validate_prefix, validate_repo_path,
+    validate_repo_url, validate_ssh_key, validate_webhook, webhook_entries, without_userinfo,
+    WEBHOOK_KINDS,
 };
 
 /// Longest service id accepted.
@@ -202,6 +203,9 @@ pub struct NotificationSettings {
     pub webhook_url: Option<String>,
     #[serde(rename = "notification_email")]
     pub email: Option<String>,
+    /// One notification per cluster and event within this many minutes.
+    #[serde(rename = "notification_cooldown_minutes")]
+    pub cooldown_minutes: u32,
 }
 
 impl Default for NotificationSettings {
@@ -210,6 +214,7 @@ impl Default for NotificationSettings {
             enabled: true,
             webhook_url: None,
             email: None,
+            cooldown_minutes: 60,
         }
     }
 }
@@ -241,7 +246,11 @@ impl Service {
     pub fn redacted(&self) -> Service {
         let mut service = self.clone();
         service.git.repository_url = self.git.repository_url.as_deref().map(redact_credentials);
-        service.notification.webhook_url = self.notification.webhook_url.as_deref().map(redact_url);
+        service.notification.webhook_url = self
+            .notification
+            .webhook_url
+            .as_deref()
+            .map(redact_webhooks);
         service
     }
 }
@@ -303,6 +312,8 @@ pub struct ServicePatch {
     pub notification_webhook_url: Option<Option<String>>,
     #[serde(deserialize_with = "read::email")]
     pub notification_email: Option<Option<String>>,
+    #[serde(deserialize_with = "read::minutes")]
+    pub notification_cooldown_minutes: Option<u32>,
     #[serde(deserialize_with = "read::flag")]
     pub is_active: Option<bool>,
     #[serde(deserialize_with = "read::level")]
@@ -347,6 +358,7 @@ impl ServicePatch {
             notification_enabled,
             notification_webhook_url,
             notification_email,
+            notification_cooldown_minutes,
             is_active,
             level_threshold,
             app_paths,
@@ -385,6 +397,10 @@ impl ServicePatch {
         set(&mut notification.enabled, notification_enabled);
         set(&mut notification.webhook_url, notification_webhook_url);
         set(&mut notification.email, notification_email);
+        set(
+            &mut notification.cooldown_minutes,
+            notification_cooldown_minutes,
+        );
         set(&mut service.name, name);
         set(&mut service.is_active, is_active);
         set(&mut service.level_threshold, level_threshold);
@@ -460,6 +476,7 @@ mod tests {
                 "notification_enabled",
                 "notification_webhook_url",
                 "notification_email",
+                "notification_cooldown_minutes",
                 "is_active",
                 "level_threshold",
                 "app_paths",

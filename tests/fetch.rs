@@ -709,6 +709,14 @@ fn killed_fetches_count_every_record_exactly_once() {
         }
     }
     append(&log, &text);
+    // Notifications are written with the batches: nothing listens on port 9, so they stay.
+    luffy.ok(&[
+        "service",
+        "set",
+        "web",
+        "--webhook",
+        "http://127.0.0.1:9/hook",
+    ]);
     let mut rng = Rng::from_env();
     let kills = 8;
     let plan = Plan {
@@ -747,6 +755,29 @@ fn killed_fetches_count_every_record_exactly_once() {
                 a
             ),
             ("disk: volume <PATH> is full".to_string(), c),
+        ],
+        "replay: {}",
+        rng.replay()
+    );
+    // Each cluster's new_cluster notification was written once, with the batch that created it.
+    let notified: Vec<(String, String, i64)> = luffy
+        .read_db()
+        .prepare(
+            "SELECT c.title, n.event, COUNT(*) FROM notifications n JOIN clusters c
+             ON c.id = n.cluster_id GROUP BY n.cluster_id, n.event ORDER BY c.title",
+        )
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let once = |title: &str| (title.to_string(), "new_cluster".to_string(), 1);
+    assert_eq!(
+        notified,
+        [
+            once("ValueError: bad 42"),
+            once("db: connection to <IP> refused after <NUM> retries"),
+            once("disk: volume <PATH> is full"),
         ],
         "replay: {}",
         rng.replay()

@@ -344,3 +344,41 @@ fn the_deployment_examples_run_as_written() {
     }
     assert_eq!(runs(&luffy), fetched(&["s0"]));
 }
+
+/// run-due delivers the outbox after the tasks that wrote it: one message per new cluster.
+#[test]
+fn run_due_delivers_what_its_fetches_told() {
+    let luffy = Luffy::new();
+    services(&luffy, 1);
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let port = server.server_addr().to_ip().unwrap().port();
+    let hook = format!("generic=http://127.0.0.1:{port}/hook");
+    luffy.ok(&["service", "set", "s0", "--webhook", &hook]);
+    let received = std::thread::spawn(move || {
+        let mut bodies = Vec::new();
+        while let Ok(Some(mut request)) = server.recv_timeout(Duration::from_secs(20)) {
+            let mut body = String::new();
+            request.as_reader().read_to_string(&mut body).unwrap();
+            bodies.push(body);
+            request.respond(tiny_http::Response::empty(200)).unwrap();
+            if !bodies.is_empty() {
+                break;
+            }
+        }
+        bodies
+    });
+    let out = luffy.ok(&["run-due"]);
+    assert!(out.contains("s0 fetch ok"), "{out}");
+    assert!(out.contains("s0 notify ok"), "{out}");
+    let bodies = received.join().unwrap();
+    assert_eq!(bodies.len(), 1);
+    let message = json(&bodies[0]);
+    assert_eq!(message["version"], 1);
+    assert_eq!(message["event"], "new_cluster");
+    assert_eq!(message["service"]["id"], "s0", "{message}");
+    // nothing left to deliver: the next step runs nothing
+    assert_eq!(
+        luffy.ok(&["run-due"]),
+        "nothing is due (1 active service(s))\n"
+    );
+}

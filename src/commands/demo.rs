@@ -140,6 +140,9 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
             if db.service(&entry.id)?.is_none() {
                 let mut service = Service::new(entry.id.clone(), ctx.now);
                 entry.patch.apply(&mut service);
+                // The examples' webhooks and addresses are made up: the demo tells no one
+                // (its channels are kept, to show; `--notify on` would try them).
+                service.notification.enabled = false;
                 if service.id.as_str() == "web-app" {
                     // Its code is the demo's repository, checked out beside the database.
                     service.git.repository_url = Some(code.to_string_lossy().into_owned());

@@ -10,6 +10,7 @@ use crate::service::ServiceId;
 use crate::store::{time_to_sql, TaskRun};
 use crate::tasks::fetch::FetchCounts;
 use crate::tasks::index::{IndexCounts, IndexMode, IndexOptions};
+use crate::tasks::notify::NotifyCounts;
 use crate::tasks::{self, TaskCounts, TaskStatus, Trigger};
 use crate::ui;
 
@@ -38,6 +39,30 @@ pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result
         match &report.counts {
             TaskCounts::Fetch(counts) => print_fetch(&report.service_id, counts, out)?,
             TaskCounts::Index(counts) => print_index(&report.service_id, counts, out)?,
+            TaskCounts::Notify(counts) => print_notify(&report.service_id, counts, out)?,
+        }
+    }
+    // A manual fetch delivers what it produced before it exits; a failed delivery stays in the
+    // outbox for later runs, and is a warning here (the fetch itself went well).
+    // (Only when something is due: a fetch that found nothing new records no notify run.)
+    if args.task == tasks::Task::Fetch
+        && report.status != TaskStatus::Skipped
+        && tasks::notify::is_due(&store, &service, ctx.now)?
+    {
+        let notified = tasks::run(
+            &mut store,
+            &service,
+            tasks::Task::Notify,
+            Trigger::Manual,
+            &env,
+        )?;
+        if let TaskCounts::Notify(counts) = &notified.counts {
+            if !ctx.json && !ctx.quiet && counts.delivered + counts.retrying + counts.dead > 0 {
+                print_notify(&notified.service_id, counts, out)?;
+            }
+        }
+        for error in &notified.errors {
+            ui::to_stderr(&format!("luffy: warning: {error}"));
         }
     }
     match report.status {
@@ -50,6 +75,24 @@ pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result
         TaskStatus::Skipped => anyhow::bail!("{}", report.errors.join("; ")),
         TaskStatus::Ok | TaskStatus::Running => Ok(()),
     }
+}
+
+/// A notify run's one-line summary.
+fn print_notify(service_id: &str, c: &NotifyCounts, out: &mut dyn Write) -> Result<()> {
+    writeln!(
+        out,
+        "notified {service_id}: {} delivered in {} message(s), {} to retry, {} dead{}",
+        c.delivered,
+        c.messages,
+        c.retrying,
+        c.dead,
+        if c.silenced > 0 {
+            format!(", {} held (notifications are off)", c.silenced)
+        } else {
+            String::new()
+        }
+    )?;
+    Ok(())
 }
 
 /// A fetch's one-line summary, and notes on what it had to repair.

@@ -93,6 +93,7 @@ fn patch_from(settings: &ServiceSettings) -> Result<ServicePatch> {
             .map(|url| no_password(url, "webhook", refuse_webhook_password))
             .transpose()?,
         notification_email: settings.email.clone().map(Cleared::into_option),
+        notification_cooldown_minutes: settings.notify_cooldown,
         is_active: settings.active.map(|t| t.0),
         level_threshold: settings
             .levels
@@ -301,6 +302,7 @@ fn show(ctx: &Context, id: &ServiceId, out: &mut dyn Write) -> Result<()> {
         ("notifications", ui::yes_no(notification.enabled).into()),
         ("webhook", or(&notification.webhook_url, "none")),
         ("email", or(&notification.email, "none")),
+        ("cooldown", format_minutes(notification.cooldown_minutes)),
         ("events from", service.level_threshold.clone()),
         ("app paths", list_or(&service.app_paths)),
         ("app packages", list_or(&service.app_packages)),

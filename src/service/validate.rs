@@ -19,9 +19,63 @@ pub fn parse_repo_url(text: &str) -> Result<Cleared<String>, String> {
     clearable(text, repo_url_shape)
 }
 
-/// Value parser for `--webhook URL|env:VAR|none` (a password: see [`parse_repo_url`]).
+/// Value parser for `--webhook URL|env:VAR|none` (a password: see [`parse_repo_url`]); a
+/// comma-separated list of entries, each `[KIND=]URL` or `[KIND=]env:VAR`.
 pub fn parse_webhook_flag(text: &str) -> Result<Cleared<String>, String> {
-    clearable(text, webhook_shape)
+    clearable(text, webhooks_shape)
+}
+
+/// The kinds a webhook entry may name before `=`.
+pub const WEBHOOK_KINDS: [&str; 3] = ["slack", "googlechat", "generic"];
+
+/// A webhook entry's explicit kind (`slack=https://...`), if it names one, and its URL or
+/// `env:VAR`.
+pub fn split_webhook_kind(entry: &str) -> (Option<&str>, &str) {
+    match entry.split_once('=') {
+        Some((kind, rest)) if !kind.contains([':', '/']) => (Some(kind), rest),
+        _ => (None, entry),
+    }
+}
+
+/// Each entry of a comma-separated webhook list, trimmed; empty entries skipped.
+pub fn webhook_entries(text: &str) -> impl Iterator<Item = &str> {
+    text.split(',').map(str::trim).filter(|e| !e.is_empty())
+}
+
+/// Checks every entry of a webhook list, and gives it back normalized (`, `-separated).
+fn webhooks_shape(text: &str) -> Result<String, String> {
+    let mut entries = Vec::new();
+    for entry in webhook_entries(text) {
+        let (kind, url) = split_webhook_kind(entry);
+        if let Some(kind) = kind {
+            if !WEBHOOK_KINDS.contains(&kind) {
+                return Err(format!(
+                    "webhook kind '{kind}' is unknown; use {} (or none, to infer it from the URL)",
+                    WEBHOOK_KINDS.join(", ")
+                ));
+            }
+        }
+        let url = webhook_shape(url)?;
+        entries.push(match kind {
+            Some(kind) => format!("{kind}={url}"),
+            None => url,
+        });
+    }
+    if entries.is_empty() {
+        return Err("webhook list is empty (give none to clear it)".into());
+    }
+    Ok(entries.join(", "))
+}
+
+/// [`redact_url`] on each entry of a webhook list.
+pub fn redact_webhooks(text: &str) -> String {
+    webhook_entries(text)
+        .map(|entry| match split_webhook_kind(entry) {
+            (Some(kind), url) => format!("{kind}={}", redact_url(url)),
+            (None, url) => redact_url(url),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Accepts what [`repo_url_shape`] does, without a password in the URL.
@@ -31,9 +85,9 @@ pub fn validate_repo_url(text: &str) -> Result<String, String> {
     Ok(url)
 }
 
-/// Accepts what [`webhook_shape`] does, without a password in the URL.
+/// Accepts what [`webhooks_shape`] does, without a password in any URL.
 pub fn validate_webhook(text: &str) -> Result<String, String> {
-    let url = webhook_shape(text)?;
+    let url = webhooks_shape(text)?;
     refuse_webhook_password(&url)?;
     Ok(url)
 }
@@ -53,10 +107,13 @@ pub fn refuse_repo_password(url: &str) -> Result<(), String> {
 }
 
 /// Refuses a webhook URL that holds a password: luffy would store it in the clear.
-pub fn refuse_webhook_password(url: &str) -> Result<(), String> {
-    if !url_userinfo(url).is_some_and(|(_, password)| password) {
+pub fn refuse_webhook_password(list: &str) -> Result<(), String> {
+    let Some(url) = webhook_entries(list)
+        .map(|entry| split_webhook_kind(entry).1)
+        .find(|url| url_userinfo(url).is_some_and(|(_, password)| password))
+    else {
         return Ok(());
-    }
+    };
     Err(format!(
         "webhook URL '{}' holds a password, which luffy would store in the clear; put the URL \
          in an environment variable and give --webhook env:VAR (its name)",
@@ -64,9 +121,23 @@ pub fn refuse_webhook_password(url: &str) -> Result<(), String> {
     ))
 }
 
-/// Value parser for `--email ADDR|none`.
+/// Value parser for `--email ADDR[,ADDR...]|none`.
 pub fn parse_email_flag(text: &str) -> Result<Cleared<String>, String> {
-    clearable(text, validate_email)
+    clearable(text, validate_emails)
+}
+
+/// Checks a comma-separated list of addresses; gives it back `, `-separated.
+pub fn validate_emails(text: &str) -> Result<String, String> {
+    let addresses = text
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(validate_email)
+        .collect::<Result<Vec<_>, _>>()?;
+    if addresses.is_empty() {
+        return Err("email list is empty (give none to clear it)".into());
+    }
+    Ok(addresses.join(", "))
 }
 
 /// Accepts https, http, ssh, git and file URLs, scp-like `user@host:path` and absolute local

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::duration::{parse_interval, Unit};
 use crate::service::{
-    validate_branch, validate_email, validate_env_name, validate_level, validate_name,
+    validate_branch, validate_emails, validate_env_name, validate_level, validate_name,
     validate_path_map, validate_prefix, validate_repo_path, validate_repo_url, validate_ssh_key,
     validate_webhook,
 };
@@ -75,7 +75,7 @@ pub fn webhook<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>
 }
 
 pub fn email<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    field(d, |v| optional(v, validate_email))
+    field(d, |v| optional(v, validate_emails))
 }
 
 pub fn level<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

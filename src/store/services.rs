@@ -63,6 +63,7 @@ fn service_from_row(row: &Row<'_>) -> rusqlite::Result<Service> {
             enabled: row.get("notification_enabled")?,
             webhook_url: row.get("notification_webhook_url")?,
             email: row.get("notification_email")?,
+            cooldown_minutes: row.get("notification_cooldown_minutes")?,
         },
         is_active: row.get("is_active")?,
         level_threshold: row.get("level_threshold")?,
@@ -210,6 +211,10 @@ impl<'s> ServiceColumns<'s> {
             (
                 "notification_email",
                 Box::new(notification.email.as_deref()),
+            ),
+            (
+                "notification_cooldown_minutes",
+                Box::new(notification.cooldown_minutes),
             ),
             ("is_active", Box::new(s.is_active)),
             ("last_log_fetch", Box::new(time(s.last_log_fetch))),

@@ -3,7 +3,9 @@
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
-use crate::domain::{ClusterKind, ClusterStatus, SampleRole, Task, TaskStatus, Trigger};
+use crate::domain::{
+    ClusterKind, ClusterStatus, NotifyEvent, NotifyStatus, SampleRole, Task, TaskStatus, Trigger,
+};
 
 macro_rules! sql_text {
     ($($name:ty),+) => {
@@ -32,7 +34,9 @@ sql_text!(
     Trigger,
     ClusterKind,
     ClusterStatus,
-    SampleRole
+    SampleRole,
+    NotifyEvent,
+    NotifyStatus
 );
 
 #[cfg(test)]

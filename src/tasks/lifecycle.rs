@@ -119,7 +119,7 @@ pub fn run_task<C: Serialize + Default>(
     let acquired = store.write(|db| {
         // A scheduled run checks, in the transaction that takes the lease, that the task is
         // still due: another process may have run it since this one looked.
-        if trigger == Trigger::Schedule {
+        if trigger == Trigger::Schedule && crate::schedule::SCHEDULED.contains(&task) {
             let fresh = db.service(&service.id)?;
             if !fresh.is_some_and(|s| crate::schedule::next_run(&s, task).is_due(now)) {
                 return Ok(None);

@@ -6,6 +6,7 @@ pub mod fetch;
 pub mod index;
 pub mod lease;
 mod lifecycle;
+pub mod notify;
 pub mod scheduler;
 
 use anyhow::Result;
@@ -21,6 +22,7 @@ use crate::service::Service;
 use crate::store::Store;
 use fetch::{FetchCounts, FetchOptions};
 use index::{IndexCounts, IndexOptions};
+use notify::NotifyCounts;
 
 /// What a run of a task needs from its caller besides the service: the clock, the
 /// configuration, and settings read once where luffy starts.
@@ -40,11 +42,12 @@ pub struct TaskEnv<'a> {
 pub enum TaskCounts {
     Fetch(FetchCounts),
     Index(IndexCounts),
+    Notify(NotifyCounts),
 }
 
 /// The tasks this luffy has a body for; the others already have their place in the schedule,
 /// the history and the leases.
-pub const RUNNABLE: &[Task] = &[Task::Fetch, Task::Index];
+pub const RUNNABLE: &[Task] = &[Task::Fetch, Task::Index, Task::Notify];
 
 /// Runs `task` of `service` now, through the lifecycle.
 pub fn run(
@@ -57,7 +60,10 @@ pub fn run(
     match task {
         Task::Fetch => Ok(fetch::run(store, service, trigger, env)?.map_counts(TaskCounts::Fetch)),
         Task::Index => Ok(index::run(store, service, trigger, env)?.map_counts(TaskCounts::Index)),
-        Task::Rca | Task::Notify => Err(bad_input(format!(
+        Task::Notify => {
+            Ok(notify::run(store, service, trigger, env)?.map_counts(TaskCounts::Notify))
+        }
+        Task::Rca => Err(bad_input(format!(
             "this luffy cannot run the {task} task; it runs {}",
             RUNNABLE
                 .iter()

@@ -134,6 +134,19 @@ pub fn due(
                 })
             })
             .collect();
+        let mut tasks = tasks;
+        // the outbox is delivered after the tasks: a service with nothing else due but
+        // notifications to send (or to retry) is in the plan for them
+        if !db.due_notifications(service.id.as_str(), now)?.is_empty() {
+            tasks.push(Due {
+                service_id: service.id.to_string(),
+                task: Task::Notify,
+                due_since: None,
+                last_run: None,
+                runnable: true,
+                not_run: None,
+            });
+        }
         if !tasks.is_empty() {
             plan.push((service, tasks));
         }
@@ -294,7 +307,7 @@ fn run_service(
             fetch: env.fetch,
             index: super::index::IndexOptions::default(),
         };
-        for &task in tasks {
+        let run_one = |store: &mut Store, task: Task| {
             let _ = tx.send(Message::Started(index, task));
             let began = Instant::now();
             let result = catch_unwind(AssertUnwindSafe(|| {
@@ -313,6 +326,19 @@ fn run_service(
                 Err(_) => failed(service, task, "the task panicked".to_string(), began),
             };
             let _ = tx.send(Message::Done(index, Box::new(ran)));
+        };
+        for &task in tasks.iter().filter(|t| **t != Task::Notify) {
+            run_one(store, task);
+        }
+        // then the outbox, which those tasks may have added to
+        match super::notify::is_due(store, service, env.now) {
+            Ok(true) => run_one(store, Task::Notify),
+            Ok(false) => {}
+            Err(err) => {
+                let began = Instant::now();
+                let ran = failed(service, Task::Notify, format!("{err:#}"), began);
+                let _ = tx.send(Message::Done(index, Box::new(ran)));
+            }
         }
     }
     let _ = tx.send(Message::Finished(index));

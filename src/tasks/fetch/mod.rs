@@ -25,7 +25,7 @@ use crate::parse::InAppRules;
 use crate::service::Service;
 use crate::sources::Source;
 use crate::store::Store;
-use pipeline::{with_sink, Reader, Totals};
+use pipeline::{with_sink, Reader, Totals, Writes};
 
 /// How long a fetch holds its lease without renewing it (it renews at every batch).
 const LEASE: Duration = Duration::minutes(30);
@@ -74,6 +74,7 @@ fn fetch(
     };
     let mut outcome = Outcome::<FetchCounts>::default();
     let samples = ctx.config.retention.samples_per_cluster as usize;
+    let plan = crate::tasks::notify::NotifyPlan::new(service, &ctx.config.notify);
     for source in sources.iter().filter(|s| s.is_active) {
         let counts = &mut outcome.counts;
         counts.sources += 1;
@@ -99,7 +100,10 @@ fn fetch(
                 &ctx.lease,
                 &rules,
                 now,
-                samples,
+                Writes {
+                    samples,
+                    plan: &plan,
+                },
                 |sink| match &opened {
                     Source::File(settings) => {
                         file::read(settings, source.cursor.as_ref(), &mut reader, sink)

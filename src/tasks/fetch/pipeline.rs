@@ -14,6 +14,7 @@ use crate::ingest::{self, Event, Grouper, LogRecord, Occurrence, Rules};
 use crate::sources::LogSource;
 use crate::store::{BatchChanges, Store};
 use crate::tasks::lifecycle::Lease;
+use crate::tasks::notify::enqueue::{enqueue, NotifyPlan};
 
 /// Most kept records in a part of a batch handed on before the batch ends ([`Sink::pass`]), so
 /// that the reading threads start on a batch while it is still being read.
@@ -297,6 +298,15 @@ impl Sink {
     }
 }
 
+/// What the writer stores with each batch besides its events and cursor.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Writes<'a> {
+    /// Distinct samples kept per cluster.
+    pub samples: usize,
+    /// The notifications a batch's changes call for.
+    pub plan: &'a NotifyPlan,
+}
+
 /// Reading threads of a fetch: records are read in parts on several threads, so that when the
 /// file is read to its end the parts still queued are read on every core.
 const READING_THREADS: usize = 2;
@@ -341,7 +351,7 @@ pub(super) fn with_sink(
     lease: &Lease<'_>,
     rules: &Rules,
     now: DateTime<Utc>,
-    samples: usize,
+    writes: Writes<'_>,
     read: impl FnOnce(&Sink) -> Result<()> + Send,
 ) -> std::result::Result<Totals, (Totals, anyhow::Error)> {
     std::thread::scope(|scope| {
@@ -378,7 +388,7 @@ pub(super) fn with_sink(
             store
                 .with_background_checkpoints(|store| {
                     store.without_foreign_key_checks(|store| {
-                        write_batches(store, &read_rxs, &spent, source, lease, now, samples)
+                        write_batches(store, &read_rxs, &spent, source, lease, now, writes)
                     })
                 })
                 .and_then(|written| written)
@@ -442,8 +452,9 @@ fn write_batches(
     source: &LogSource,
     lease: &Lease<'_>,
     now: DateTime<Utc>,
-    samples: usize,
+    writes: Writes<'_>,
 ) -> (Totals, Option<anyhow::Error>) {
+    let Writes { samples, plan } = writes;
     let mut totals = Totals::default();
     // The parts of the batch in progress, read and waiting for its end.
     let mut parts: Vec<Read> = Vec::new();
@@ -466,6 +477,9 @@ fn write_batches(
             let result =
                 db.record_events(&source.service_id, Some(source.id), events, now, samples)?;
             db.set_cursor(source.id, &cursor)?;
+            // What the batch changed is told in its transaction: its notifications commit
+            // with it, or not at all.
+            enqueue(db, plan, &result, now)?;
             Ok(result)
         });
         match committed {
@@ -548,7 +562,10 @@ mod tests {
             &lease,
             &Rules::default(),
             now,
-            2,
+            Writes {
+                samples: 2,
+                plan: &NotifyPlan::silent(),
+            },
             |_sink| {
                 seen = Some((rustix::thread::gettid(), nice()));
                 Ok(())

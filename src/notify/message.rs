@@ -1,0 +1,287 @@
+//! What a notification says, and how each channel gets it: the generic webhook's versioned JSON
+//! (the outbox's payload), Slack Block Kit, Google Chat cardsV2, and an email's subject, text
+//! and HTML. More than one item makes a digest: one message listing them all.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The version of the generic webhook's JSON; a change that is not an addition bumps it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One event as the generic webhook receives it, and as the outbox keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub version: u32,
+    /// `new_cluster`, `regression`, `spike` (`rca_ready` to come), or `test`.
+    pub event: String,
+    pub service: ServiceRef,
+    /// None for a test message.
+    pub cluster: Option<ClusterRef>,
+    /// The cluster's root-cause report: null until RCA reports exist.
+    pub rca: Option<Value>,
+    /// When luffy noticed (RFC 3339).
+    pub created_at: String,
+}
+
+/// The service an item is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// The cluster an item is about, as it stood when the item was written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterRef {
+    pub id: i64,
+    pub title: String,
+    pub kind: String,
+    pub exception_type: Option<String>,
+    pub count: u64,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub status: String,
+    pub regressed: bool,
+    /// Events of the cluster in the fetch batch that caused the item.
+    pub new_events: u64,
+    /// Spikes only: the last hour's count and the previous 24 hours' hourly mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_hour: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hourly_mean: Option<f64>,
+}
+
+impl Item {
+    /// A headline: "New error in web: ValueError: bad input".
+    pub fn headline(&self) -> String {
+        let what = match self.event.as_str() {
+            "new_cluster" => "New error",
+            "regression" => "Regression",
+            "spike" => "Spike",
+            "rca_ready" => "Root cause ready",
+            "test" => "Test notification",
+            other => other,
+        };
+        match &self.cluster {
+            Some(cluster) => format!("{what} in {}: {}", self.service.id, cluster.title),
+            None => format!("{what} from luffy for {}", self.service.id),
+        }
+    }
+
+    /// The facts under the headline, one per line.
+    pub fn details(&self) -> Vec<String> {
+        let Some(c) = &self.cluster else {
+            return vec![format!(
+                "This is a test message for service {} ({}).",
+                self.service.id, self.service.name
+            )];
+        };
+        let mut lines = vec![format!(
+            "Cluster #{} ({}), {} events in all, {} new; first seen {}, last seen {}",
+            c.id, c.kind, c.count, c.new_events, c.first_seen, c.last_seen
+        )];
+        if let (Some(hour), Some(mean)) = (c.last_hour, c.hourly_mean) {
+            lines.push(format!(
+                "{hour} events in the last hour against {mean:.1} an hour over the 24 before"
+            ));
+        }
+        lines.push(format!("Inspect: luffy cluster show {}", c.id));
+        lines
+    }
+}
+
+/// A message for one channel: one item, or a digest of several.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message<'a> {
+    pub items: &'a [Item],
+}
+
+impl<'a> Message<'a> {
+    pub fn new(items: &'a [Item]) -> Self {
+        Message { items }
+    }
+
+    fn service(&self) -> &str {
+        self.items.first().map_or("", |i| i.service.id.as_str())
+    }
+
+    /// The email subject, and the first line of every form.
+    pub fn subject(&self) -> String {
+        match self.items {
+            [one] => format!("[luffy] {}", one.headline()),
+            many => format!(
+                "[luffy] {}: {} notifications (digest)",
+                self.service(),
+                many.len()
+            ),
+        }
+    }
+
+    /// The plain text: the email's text part and every webhook's fallback.
+    pub fn text(&self) -> String {
+        match self.items {
+            [one] => {
+                let mut out = one.headline();
+                for line in one.details() {
+                    out.push('\n');
+                    out.push_str(&line);
+                }
+                out
+            }
+            many => {
+                let mut out = format!("{} notifications for {}:", many.len(), self.service());
+                for item in many {
+                    out.push_str("\n- ");
+                    out.push_str(&item.headline());
+                    if let Some(c) = &item.cluster {
+                        let _ = write!(out, " (cluster #{}, {} events)", c.id, c.count);
+                    }
+                }
+                out.push_str("\nList them: luffy clusters ");
+                out.push_str(self.service());
+                out
+            }
+        }
+    }
+
+    /// The email's HTML part.
+    pub fn html(&self) -> String {
+        let mut lines = self.text().lines().map(escape).collect::<Vec<_>>();
+        let head = lines.remove(0);
+        let mut out = format!("<html><body><h3>{head}</h3>\n");
+        for line in lines {
+            let _ = writeln!(out, "<p>{line}</p>");
+        }
+        out.push_str("</body></html>\n");
+        out
+    }
+
+    /// The generic webhook's body: the item, or `{version, event: "digest", service, events}`.
+    pub fn generic(&self) -> Value {
+        match self.items {
+            [one] => serde_json::to_value(one).unwrap_or(Value::Null),
+            many => json!({
+                "version": SCHEMA_VERSION,
+                "event": "digest",
+                "service": many.first().map(|i| &i.service),
+                "events": many,
+            }),
+        }
+    }
+
+    /// A Slack incoming webhook's body: Block Kit, with `text` as the fallback.
+    pub fn slack(&self) -> Value {
+        let text = self.text();
+        let (head, body) = text.split_once('\n').unwrap_or((&text, ""));
+        json!({
+            "text": text,
+            "blocks": [
+                {"type": "header", "text": {"type": "plain_text", "text": cut(head, 150)}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": cut(body, 3000)}},
+            ],
+        })
+    }
+
+    /// A Google Chat webhook's body: a cardsV2 card, with `text` as the fallback.
+    pub fn google_chat(&self) -> Value {
+        let text = self.text();
+        let (head, body) = text.split_once('\n').unwrap_or((&text, ""));
+        json!({
+            "text": text,
+            "cardsV2": [{
+                "cardId": "luffy",
+                "card": {
+                    "header": {"title": head, "subtitle": format!("luffy: {}", self.service())},
+                    "sections": [{"widgets": [{"textParagraph": {"text": escape(body).replace('\n', "<br>")}}]}],
+                },
+            }],
+        })
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// At most `max` characters (Slack's block limits).
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        text.chars().take(max - 1).chain(['…']).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(id: i64, event: &str) -> Item {
+        Item {
+            version: SCHEMA_VERSION,
+            event: event.into(),
+            service: ServiceRef {
+                id: "web".into(),
+                name: "Web".into(),
+            },
+            cluster: Some(ClusterRef {
+                id,
+                title: format!("ValueError: bad {id}"),
+                kind: "exception".into(),
+                exception_type: Some("ValueError".into()),
+                count: 3,
+                first_seen: "2024-01-15T10:00:00Z".into(),
+                last_seen: "2024-01-15T10:05:00Z".into(),
+                status: "open".into(),
+                regressed: false,
+                new_events: 3,
+                last_hour: None,
+                hourly_mean: None,
+            }),
+            rca: None,
+            created_at: "2024-01-15T10:06:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn one_item_and_a_digest() {
+        let one = [item(1, "new_cluster")];
+        let message = Message::new(&one);
+        assert_eq!(
+            message.subject(),
+            "[luffy] New error in web: ValueError: bad 1"
+        );
+        assert_eq!(
+            message.text(),
+            "New error in web: ValueError: bad 1\nCluster #1 (exception), 3 events in all, 3 new; \
+             first seen 2024-01-15T10:00:00Z, last seen 2024-01-15T10:05:00Z\nInspect: luffy cluster show 1"
+        );
+        assert_eq!(message.generic()["version"], 1);
+        assert_eq!(message.generic()["cluster"]["id"], 1);
+        assert_eq!(
+            message.slack()["blocks"][0]["text"]["text"],
+            "New error in web: ValueError: bad 1"
+        );
+        assert!(
+            message.google_chat()["cardsV2"][0]["card"]["header"]["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("New error")
+        );
+        let many = [item(1, "new_cluster"), item(2, "regression")];
+        let digest = Message::new(&many);
+        assert_eq!(digest.subject(), "[luffy] web: 2 notifications (digest)");
+        assert_eq!(digest.generic()["event"], "digest");
+        assert_eq!(digest.generic()["events"][1]["event"], "regression");
+        assert!(digest
+            .text()
+            .contains("- Regression in web: ValueError: bad 2 (cluster #2, 3 events)"));
+        assert!(digest
+            .html()
+            .starts_with("<html><body><h3>2 notifications for web:</h3>"));
+    }
+}

@@ -1,0 +1,24 @@
+//! Notifications: a service's channels, the messages they get, and sending them (webhooks over
+//! HTTP, email over SMTP). Values in, a send's result out: the outbox lives in `store/`, and
+//! `tasks/notify/` decides what is due and records how each send went.
+
+pub mod channel;
+pub mod email;
+pub mod message;
+pub mod webhook;
+
+pub use channel::{channels, Channel, ChannelKind};
+pub use message::{Item, Message};
+
+use anyhow::Result;
+
+use crate::config::Config;
+
+/// Sends `items` (one message, or a digest of them) to `channel`.
+pub fn send(channel: &Channel, items: &[Item], config: &Config) -> Result<()> {
+    let message = Message::new(items);
+    match channel.kind {
+        ChannelKind::Email => email::send(config.smtp.as_ref(), &channel.target, &message),
+        kind => webhook::send(kind, &channel.target, &message, &config.notify),
+    }
+}
