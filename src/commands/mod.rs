@@ -5,6 +5,7 @@ pub mod code;
 pub mod completions;
 pub mod demo;
 pub mod patterns;
+pub mod rca;
 pub mod run;
 pub mod secrets;
 pub mod service;

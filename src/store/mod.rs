@@ -5,6 +5,7 @@
 mod clusters;
 mod code;
 mod open;
+mod rca;
 mod services;
 mod sources;
 mod sql_types;
@@ -18,6 +19,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use clusters::{log_time_to_sql, BatchChanges, ChangedCluster, Cluster, Sample};
 pub use code::{CodeFile, CodeIndex, FoundSymbol, StoredSymbol};
+pub use rca::{NewReport, StoredReport};
 pub use services::StatusCounts;
 pub use tasks::TaskRun;
 
@@ -51,6 +53,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0006_code_index",
         include_str!("migrations/0006_code_index.sql"),
+    ),
+    (
+        "0007_rca_reports",
+        include_str!("migrations/0007_rca_reports.sql"),
     ),
 ];
 

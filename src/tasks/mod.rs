@@ -6,6 +6,7 @@ pub mod fetch;
 pub mod index;
 pub mod lease;
 mod lifecycle;
+pub mod rca;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -20,6 +21,7 @@ use crate::service::Service;
 use crate::store::Store;
 use fetch::{FetchCounts, FetchOptions};
 use index::{IndexCounts, IndexOptions};
+use rca::RcaCounts;
 
 /// What a run of a task needs from its caller besides the service: the clock, the
 /// configuration, and settings read once where luffy starts.
@@ -39,11 +41,12 @@ pub struct TaskEnv<'a> {
 pub enum TaskCounts {
     Fetch(FetchCounts),
     Index(IndexCounts),
+    Rca(RcaCounts),
 }
 
 /// The tasks this luffy has a body for; the others already have their place in the schedule,
 /// the history and the leases.
-pub const RUNNABLE: &[Task] = &[Task::Fetch, Task::Index];
+pub const RUNNABLE: &[Task] = &[Task::Fetch, Task::Rca, Task::Index];
 
 /// Runs `task` of `service` now, through the lifecycle.
 pub fn run(
@@ -56,7 +59,8 @@ pub fn run(
     match task {
         Task::Fetch => Ok(fetch::run(store, service, trigger, env)?.map_counts(TaskCounts::Fetch)),
         Task::Index => Ok(index::run(store, service, trigger, env)?.map_counts(TaskCounts::Index)),
-        Task::Rca | Task::Notify => Err(bad_input(format!(
+        Task::Rca => Ok(rca::run(store, service, trigger, env)?.map_counts(TaskCounts::Rca)),
+        Task::Notify => Err(bad_input(format!(
             "this luffy cannot run the {task} task; it runs {}",
             RUNNABLE
                 .iter()
