@@ -40,6 +40,9 @@ _luffy() {
             luffy,patterns)
                 cmd="luffy__subcmd__patterns"
                 ;;
+            luffy,rca)
+                cmd="luffy__subcmd__rca"
+                ;;
             luffy,service)
                 cmd="luffy__subcmd__service"
                 ;;
@@ -118,6 +121,9 @@ _luffy() {
             luffy__subcmd__help,patterns)
                 cmd="luffy__subcmd__help__subcmd__patterns"
                 ;;
+            luffy__subcmd__help,rca)
+                cmd="luffy__subcmd__help__subcmd__rca"
+                ;;
             luffy__subcmd__help,service)
                 cmd="luffy__subcmd__help__subcmd__service"
                 ;;
@@ -144,6 +150,9 @@ _luffy() {
                 ;;
             luffy__subcmd__help__subcmd__code,find)
                 cmd="luffy__subcmd__help__subcmd__code__subcmd__find"
+                ;;
+            luffy__subcmd__help__subcmd__rca,show)
+                cmd="luffy__subcmd__help__subcmd__rca__subcmd__show"
                 ;;
             luffy__subcmd__help__subcmd__service,add)
                 cmd="luffy__subcmd__help__subcmd__service__subcmd__add"
@@ -180,6 +189,18 @@ _luffy() {
                 ;;
             luffy__subcmd__help__subcmd__source,test)
                 cmd="luffy__subcmd__help__subcmd__source__subcmd__test"
+                ;;
+            luffy__subcmd__rca,help)
+                cmd="luffy__subcmd__rca__subcmd__help"
+                ;;
+            luffy__subcmd__rca,show)
+                cmd="luffy__subcmd__rca__subcmd__show"
+                ;;
+            luffy__subcmd__rca__subcmd__help,help)
+                cmd="luffy__subcmd__rca__subcmd__help__subcmd__help"
+                ;;
+            luffy__subcmd__rca__subcmd__help,show)
+                cmd="luffy__subcmd__rca__subcmd__help__subcmd__show"
                 ;;
             luffy__subcmd__service,add)
                 cmd="luffy__subcmd__service__subcmd__add"
@@ -272,7 +293,7 @@ _luffy() {
 
     case "${cmd}" in
         luffy)
-            opts="-v -q -h -V --db --config --json --verbose --quiet --help --version service source status trigger history clusters cluster code patterns demo completions help"
+            opts="-v -q -h -V --db --config --json --verbose --quiet --help --version service source status trigger history clusters cluster code rca patterns demo completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -648,7 +669,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__help)
-            opts="service source status trigger history clusters cluster code patterns demo completions help"
+            opts="service source status trigger history clusters cluster code rca patterns demo completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -832,6 +853,34 @@ _luffy() {
         luffy__subcmd__help__subcmd__patterns)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__rca)
+            opts="show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__rca__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1108,6 +1157,92 @@ _luffy() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__rca)
+            opts="-v -q -h --db --config --json --verbose --quiet --help show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__rca__subcmd__help)
+            opts="show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__rca__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__rca__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__rca__subcmd__show)
+            opts="-v -q -h --markdown --all --db --config --json --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1974,7 +2109,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__trigger)
-            opts="-v -q -h --full --db --config --json --verbose --quiet --help fetch index"
+            opts="-v -q -h --full --db --config --json --verbose --quiet --help fetch rca index"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -136,9 +136,6 @@ impl<'a> Builder<'a> {
         ranking: &crate::rca::suspects::Ranking,
     ) -> String {
         let id = &self.service.id;
-        if let Err(why) = &self.checkout {
-            return why.clone();
-        }
         let Some(exception) = &cluster.exception else {
             return "the cluster is a log template without a stack trace: there are no frames \
                     to map"
@@ -150,6 +147,9 @@ impl<'a> Builder<'a> {
                 "none of the trace's {all} frames is in-app (mark application code with \
                  `luffy service set {id} --app-path PREFIX` or `--app-package PREFIX`)"
             );
+        }
+        if let Err(why) = &self.checkout {
+            return why.clone();
         }
         if frames.iter().all(|f| !f.mapped) {
             return format!(
