@@ -27,7 +27,8 @@ fn json_of(report: &StoredReport) -> Result<serde_json::Value> {
     })
 }
 
-fn show(ctx: &Context, args: &RcaShowArgs, out: &mut dyn Write) -> Result<()> {
+/// Prints a cluster's latest report, or every report with `--all`.
+pub fn show(ctx: &Context, args: &RcaShowArgs, out: &mut dyn Write) -> Result<()> {
     if ctx.json && args.markdown {
         return Err(bad_input("--json and --markdown cannot be used together"));
     }
