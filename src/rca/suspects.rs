@@ -1,9 +1,13 @@
 //! Ranking suspect commits from blame evidence. Pure: evidence in, ranked suspects out.
 //!
 //! A commit's score sums, over the frames it touches, the frame's depth weight (`1 / (1 +
-//! depth)`: the frame nearest the throw weighs most) times how it touched it (the frame's own
-//! line: 1; only other lines of the enclosing function: 0.4) times its closeness to the
-//! cluster's first-seen (`1 / (1 + hours / 24)`: a day before weighs half as much as just before).
+//! depth / 4)`: the frame nearest the throw weighs most) times how it touched it (the frame's
+//! own line: 1; only other lines of the enclosing function: 0.25), times its closeness to the
+//! cluster's first-seen: the square root of the gap of the candidate nearest first-seen over
+//! this one's gap. The closeness is relative because the error is new: had an older change on
+//! the stack caused it, it would have shown since that change; so a change made four times as
+//! long before first-seen as the newest candidate weighs half, whether the history moves in
+//! hours or in months.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +17,7 @@ use super::Suspect;
 use crate::code::blame::CommitInfo;
 
 /// How much touching only the enclosing function weighs against touching the frame's line.
-const FUNCTION_WEIGHT: f64 = 0.4;
+const FUNCTION_WEIGHT: f64 = 0.25;
 
 /// A line of a frame's file and the commit that last changed it.
 #[derive(Debug, Clone)]
@@ -42,10 +46,13 @@ pub struct Ranking {
     pub too_old: usize,
 }
 
-/// How close a commit authored at `time` is to `first_seen`.
-pub fn closeness(time: DateTime<Utc>, first_seen: DateTime<Utc>) -> f64 {
-    let hours = (first_seen - time).num_seconds().max(0) as f64 / 3600.0;
-    1.0 / (1.0 + hours / 24.0)
+/// Gaps shorter than this count as this: commits minutes apart are equally close.
+const MIN_GAP_SECONDS: i64 = 10 * 60;
+
+/// The gap between a commit authored at `time` and `first_seen`, in seconds (at least
+/// [`MIN_GAP_SECONDS`]).
+fn gap(time: DateTime<Utc>, first_seen: DateTime<Utc>) -> f64 {
+    (first_seen - time).num_seconds().max(MIN_GAP_SECONDS) as f64
 }
 
 fn ago(d: Duration) -> String {
@@ -87,6 +94,13 @@ pub fn rank(
         candidates: by_commit.len(),
         ..Ranking::default()
     };
+    let in_window = |time: DateTime<Utc>| time < first_seen && time >= first_seen - window;
+    let nearest = by_commit
+        .values()
+        .map(|a| a.commit.time)
+        .filter(|&t| in_window(t))
+        .map(|t| gap(t, first_seen))
+        .fold(f64::INFINITY, f64::min);
     let mut suspects = Vec::new();
     for acc in by_commit.values() {
         let time = acc.commit.time;
@@ -98,12 +112,12 @@ pub fn rank(
             ranking.too_old += 1;
             continue;
         }
-        let close = closeness(time, first_seen);
+        let close = (nearest / gap(time, first_seen)).sqrt();
         let mut score = 0.0;
         let mut reasons = Vec::new();
         let mut touched = Vec::new();
         for (&depth, (exact, lines)) in &acc.frames {
-            let weight = 1.0 / (1.0 + depth as f64);
+            let weight = 1.0 / (1.0 + depth as f64 / 4.0);
             let first = lines[0];
             let inside = first
                 .symbol
