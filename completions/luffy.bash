@@ -46,6 +46,9 @@ _luffy() {
             luffy,patterns)
                 cmd="luffy__subcmd__patterns"
                 ;;
+            luffy,rca)
+                cmd="luffy__subcmd__rca"
+                ;;
             luffy,run-due)
                 cmd="luffy__subcmd__run__subcmd__due"
                 ;;
@@ -133,6 +136,9 @@ _luffy() {
             luffy__subcmd__help,patterns)
                 cmd="luffy__subcmd__help__subcmd__patterns"
                 ;;
+            luffy__subcmd__help,rca)
+                cmd="luffy__subcmd__help__subcmd__rca"
+                ;;
             luffy__subcmd__help,run-due)
                 cmd="luffy__subcmd__help__subcmd__run__subcmd__due"
                 ;;
@@ -171,6 +177,9 @@ _luffy() {
                 ;;
             luffy__subcmd__help__subcmd__notify,test)
                 cmd="luffy__subcmd__help__subcmd__notify__subcmd__test"
+                ;;
+            luffy__subcmd__help__subcmd__rca,show)
+                cmd="luffy__subcmd__help__subcmd__rca__subcmd__show"
                 ;;
             luffy__subcmd__help__subcmd__service,add)
                 cmd="luffy__subcmd__help__subcmd__service__subcmd__add"
@@ -231,6 +240,18 @@ _luffy() {
                 ;;
             luffy__subcmd__notify__subcmd__help,test)
                 cmd="luffy__subcmd__notify__subcmd__help__subcmd__test"
+                ;;
+            luffy__subcmd__rca,help)
+                cmd="luffy__subcmd__rca__subcmd__help"
+                ;;
+            luffy__subcmd__rca,show)
+                cmd="luffy__subcmd__rca__subcmd__show"
+                ;;
+            luffy__subcmd__rca__subcmd__help,help)
+                cmd="luffy__subcmd__rca__subcmd__help__subcmd__help"
+                ;;
+            luffy__subcmd__rca__subcmd__help,show)
+                cmd="luffy__subcmd__rca__subcmd__help__subcmd__show"
                 ;;
             luffy__subcmd__service,add)
                 cmd="luffy__subcmd__service__subcmd__add"
@@ -323,7 +344,7 @@ _luffy() {
 
     case "${cmd}" in
         luffy)
-            opts="-v -q -h -V --db --config --json --verbose --quiet --help --version service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help"
+            opts="-v -q -h -V --db --config --json --verbose --quiet --help --version service source status trigger run-due daemon history clusters cluster code notify rca patterns demo completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -737,7 +758,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__help)
-            opts="service source status trigger run-due daemon history clusters cluster code notify patterns demo completions help"
+            opts="service source status trigger run-due daemon history clusters cluster code notify rca patterns demo completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1002,6 +1023,34 @@ _luffy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        luffy__subcmd__help__subcmd__rca)
+            opts="show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__rca__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         luffy__subcmd__help__subcmd__run__subcmd__due)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1248,7 +1297,7 @@ _luffy() {
             fi
             case "${prev}" in
                 --task)
-                    COMPREPLY=($(compgen -W "fetch index notify" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "fetch rca index notify" -- "${cur}"))
                     return 0
                     ;;
                 --status)
@@ -1455,6 +1504,92 @@ _luffy() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__rca)
+            opts="-v -q -h --db --config --json --verbose --quiet --help show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__rca__subcmd__help)
+            opts="show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__rca__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__rca__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__rca__subcmd__show)
+            opts="-v -q -h --markdown --all --db --config --json --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2363,7 +2498,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__trigger)
-            opts="-v -q -h --full --db --config --json --verbose --quiet --help fetch index notify"
+            opts="-v -q -h --full --db --config --json --verbose --quiet --help fetch rca index notify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -72,6 +72,9 @@ pub enum Command {
     /// The notification outbox: list, retry, and test a service's channels
     #[command(subcommand)]
     Notify(NotifyCommand),
+    /// Show root-cause reports
+    #[command(subcommand)]
+    Rca(RcaCommand),
     /// Mine log templates from files or standard input (offline)
     Patterns(PatternsArgs),
     /// Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters
@@ -523,6 +526,26 @@ pub struct CodeFindArgs {
     /// PATH[:LINE] or SYMBOL
     #[arg(value_name = "PATH[:LINE]|SYMBOL", allow_hyphen_values = true)]
     pub query: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RcaCommand {
+    /// A cluster's latest root-cause report (Markdown; --json for the report's JSON), or with
+    /// --all every report it has had
+    Show(RcaShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RcaShowArgs {
+    /// The cluster's id (see `luffy clusters`)
+    #[arg(value_name = "CLUSTER")]
+    pub cluster: i64,
+    /// Print the report as Markdown (the default, except with --all: a table of generations)
+    #[arg(long)]
+    pub markdown: bool,
+    /// Every report of the cluster, newest first
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

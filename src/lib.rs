@@ -17,6 +17,7 @@ pub mod ingest;
 pub mod notify;
 pub mod parse;
 pub mod paths;
+pub mod rca;
 pub mod schedule;
 pub mod service;
 pub mod service_file;
@@ -58,6 +59,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Cluster(command) => commands::clusters::run(&ctx, command, out),
         Command::Code(command) => commands::code::run(&ctx, command, out),
         Command::Notify(command) => commands::notify::run(&ctx, command, out),
+        Command::Rca(command) => commands::rca::run(&ctx, command, out),
         Command::Demo(args) => commands::demo::run(&ctx, args, out),
         Command::Completions(_) | Command::Patterns(_) => Ok(()),
     }

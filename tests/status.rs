@@ -137,6 +137,27 @@ fn demo_shows_the_example_services() {
     }
     assert!(dir.join("luffy.db").exists());
     assert!(out.contains("indexed web-app's repository"), "{out}");
+    // It ends with the root-cause report of its main exception, whose top suspect is the
+    // commit that introduced the failing line.
+    let report = out
+        .split("the root-cause report of cluster 2 (`luffy rca show 2`):")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no report at the end: {out}"));
+    let top = report
+        .split("## Suspect commits\n\n1. ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .unwrap_or_else(|| panic!("no suspects: {report}"));
+    assert!(
+        top.contains("repo: fail loudly on missing rows instead of returning None"),
+        "{top}"
+    );
+    assert!(top.contains("Alan Turing"), "{top}");
+    assert!(
+        out.trim_end()
+            .ends_with("No narrative: no [llm] is configured."),
+        "{out}"
+    );
     // The demo's code answers for the frames of its log.
     let db = dir.join("luffy.db");
     let found = luffy.ok(&[

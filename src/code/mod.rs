@@ -3,6 +3,7 @@
 //! [`symbols`]), and frame paths matched to repository paths ([`paths`]).
 //! git2 and tree-sitter live here and nowhere else.
 
+pub mod blame;
 pub mod git;
 pub mod history;
 pub mod lang;

@@ -2,6 +2,18 @@
 //! repository path that shares the longest run of trailing path components with the frame's.
 //! Pure.
 
+/// How a frame path was found in the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathMatch {
+    /// The path as it is.
+    Exact,
+    /// Through a path map.
+    PathMap,
+    /// By the longest run of trailing components.
+    Suffix,
+}
+
 /// One `FROM=TO` path map: a frame path starting with `from` has it replaced by `to`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathMap {

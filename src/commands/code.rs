@@ -8,8 +8,7 @@ use serde::Serialize;
 
 use super::{unknown_service, Context};
 use crate::cli::{CodeCommand, CodeFindArgs};
-use crate::code::paths::{best_suffix_matches, file_name, mapped, normalize, PathMap};
-use crate::config::PathMapping;
+use crate::code::paths::{file_name, PathMatch};
 use crate::error::bad_input;
 use crate::service::Service;
 use crate::store::{CodeFile, CodeIndex, Db, StoredSymbol};
@@ -78,15 +77,6 @@ fn parse_query(text: &str) -> Result<Query> {
     Ok(Query::Symbol { name, container })
 }
 
-/// How a path was found in the index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-enum Matched {
-    Exact,
-    PathMap,
-    Suffix,
-}
-
 /// One answer, as `--json` prints it (the spec's fields, then luffy's).
 #[derive(Debug, Serialize)]
 struct Found {
@@ -100,7 +90,7 @@ struct Found {
     language: Option<String>,
     commit: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    matched_by: Option<Matched>,
+    matched_by: Option<PathMatch>,
 }
 
 impl Found {
@@ -125,45 +115,6 @@ impl Found {
     }
 }
 
-/// The indexed files a frame path means: through the service's path maps first (then the
-/// configuration's `path_mappings`), then as it is, then by the longest matching path suffix.
-fn resolve(
-    db: &Db<'_>,
-    service: &Service,
-    defaults: &[PathMapping],
-    path: &str,
-) -> Result<(Vec<CodeFile>, Matched)> {
-    let id = service.id.as_str();
-    let maps: Vec<PathMap> = service
-        .git
-        .path_maps
-        .iter()
-        .filter_map(|m| PathMap::parse(m).ok())
-        .chain(defaults.iter().map(|m| PathMap {
-            from: m.from.clone(),
-            to: m.to.trim_start_matches('/').to_string(),
-        }))
-        .collect();
-    for candidate in mapped(&maps, path) {
-        if let Some(file) = db.code_file(id, &candidate)? {
-            return Ok((vec![file], Matched::PathMap));
-        }
-    }
-    let normalized = normalize(path);
-    if let Some(file) = db.code_file(id, &normalized)? {
-        return Ok((vec![file], Matched::Exact));
-    }
-    let named = db.code_files_named(id, file_name(&normalized))?;
-    let paths: Vec<&str> = named.iter().map(|f| f.path.as_str()).collect();
-    let best = best_suffix_matches(&normalized, &paths);
-    let files = named
-        .iter()
-        .filter(|f| best.contains(&f.path.as_str()))
-        .cloned()
-        .collect();
-    Ok((files, Matched::Suffix))
-}
-
 fn locate(
     ctx: &Context,
     db: &Db<'_>,
@@ -172,7 +123,7 @@ fn locate(
     path: &str,
     line: Option<u32>,
 ) -> Result<Vec<Found>> {
-    let (files, matched) = resolve(db, service, &ctx.config.path_mappings, path)?;
+    let (files, matched) = db.resolve_frame_path(service, &ctx.config.path_mappings, path)?;
     let mut found = Vec::new();
     for file in &files {
         let symbols = match line {

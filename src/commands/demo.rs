@@ -1,13 +1,14 @@
 //! `luffy demo`: a self-contained database with the example services, a fetch of web-app's demo
-//! log, the status and the clusters found.
+//! log, an index of its repository, the status, the clusters found, and the root-cause report of
+//! its main exception.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
 
-use super::{clusters, status, Context};
-use crate::cli::{ClustersArgs, DemoArgs, StatusArgs};
+use super::{clusters, rca, status, Context};
+use crate::cli::{ClustersArgs, DemoArgs, RcaShowArgs, StatusArgs};
 use crate::code::history::{write_history, NewCommit};
 use crate::service::Service;
 use crate::service_file::{self, Format};
@@ -197,6 +198,21 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
             indexed.errors.join("; ")
         );
     }
+    let rca = tasks::run(&mut store, &web, Task::Rca, Trigger::Manual, &demo_env)?;
+    if !rca.errors.is_empty() {
+        anyhow::bail!(
+            "the demo's root-cause reports failed: {}",
+            rca.errors.join("; ")
+        );
+    }
+    // The report shown: the exception cluster with the most events (the first seen of a tie).
+    let main = store
+        .db()
+        .clusters(Some("web-app"), None)?
+        .into_iter()
+        .filter(|c| c.kind == crate::domain::ClusterKind::Exception)
+        .max_by(|a, b| a.count.cmp(&b.count).then(b.first_seen.cmp(&a.first_seen)))
+        .map(|c| c.id);
     drop(store);
     if !ctx.json {
         let c = counts;
@@ -242,11 +258,23 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
         let db = shell_quote(&db_path);
         writeln!(
             out,
-            "\nexplore it:\n  luffy --db {db} cluster show 2\n  luffy --db {db} history\n  \
+            "\nexplore it:\n  luffy --db {db} rca show 2 --json\n  luffy --db {db} cluster show 2\n  luffy --db {db} history\n  \
              luffy --db {db} status web-app\n  \
              luffy --db {db} code find web-app /srv/web-app/app/db/repo.py:31\n  \
              luffy --db {db} code find web-app Cart.total"
         )?;
+        if let Some(id) = main {
+            writeln!(
+                out,
+                "\nthe root-cause report of cluster {id} (`luffy rca show {id}`):\n"
+            )?;
+            let args = RcaShowArgs {
+                cluster: id,
+                markdown: true,
+                all: false,
+            };
+            rca::show(&demo_ctx, &args, out)?;
+        }
     }
     Ok(())
 }

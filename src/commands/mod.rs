@@ -6,6 +6,7 @@ pub mod completions;
 pub mod demo;
 pub mod notify;
 pub mod patterns;
+pub mod rca;
 pub mod run;
 pub mod schedule;
 pub mod secrets;

@@ -11,6 +11,7 @@ use crate::store::{time_to_sql, TaskRun};
 use crate::tasks::fetch::FetchCounts;
 use crate::tasks::index::{IndexCounts, IndexMode, IndexOptions};
 use crate::tasks::notify::NotifyCounts;
+use crate::tasks::rca::RcaCounts;
 use crate::tasks::{self, TaskCounts, TaskStatus, Trigger};
 use crate::ui;
 
@@ -40,6 +41,7 @@ pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result
             TaskCounts::Fetch(counts) => print_fetch(&report.service_id, counts, out)?,
             TaskCounts::Index(counts) => print_index(&report.service_id, counts, out)?,
             TaskCounts::Notify(counts) => print_notify(&report.service_id, counts, out)?,
+            TaskCounts::Rca(counts) => print_rca(&report.service_id, counts, out)?,
         }
     }
     // A manual fetch delivers what it produced before it exits; a failed delivery stays in the
@@ -155,6 +157,39 @@ fn print_index(service_id: &str, c: &IndexCounts, out: &mut dyn Write) -> Result
             "note: skipped {} vendored or minified, {} over 1 MiB, {} binary",
             c.skipped_vendored, c.skipped_large, c.skipped_binary
         )?;
+    }
+    Ok(())
+}
+
+/// An rca run's summary: the reports written and why.
+fn print_rca(service_id: &str, c: &RcaCounts, out: &mut dyn Write) -> Result<()> {
+    if c.disabled {
+        writeln!(
+            out,
+            "rca is switched off for {service_id}: no reports written \
+             (switch it on with `luffy service set {service_id} --rca on`)"
+        )?;
+        return Ok(());
+    }
+    let at = c.commit.as_deref().map_or_else(
+        || "without a code index".to_string(),
+        |c| format!("at {}", short(c)),
+    );
+    writeln!(
+        out,
+        "rca of {service_id} {at}: {} report(s) of {} open clusters ({} new, {} regressed, {} grown; \
+         {} unchanged), {} with suspect commits",
+        c.reports, c.clusters, c.new, c.regressed, c.grown, c.unchanged, c.with_suspects
+    )?;
+    if c.narratives + c.narrative_errors > 0 {
+        writeln!(
+            out,
+            "narratives: {} written, {} failed (the reports say why)",
+            c.narratives, c.narrative_errors
+        )?;
+    }
+    for id in &c.cluster_ids {
+        writeln!(out, "  luffy rca show {id}")?;
     }
     Ok(())
 }

@@ -547,6 +547,41 @@ impl Db<'_> {
         read().context("could not read the cluster")
     }
 
+    /// Clusters of every service first seen between `from` and `to` (inclusive), earliest first.
+    pub fn clusters_first_seen_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Cluster>> {
+        let read = || -> Result<Vec<Cluster>> {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM clusters WHERE first_seen >= ?1 AND first_seen <= ?2
+                 ORDER BY first_seen, id"
+            ))?;
+            let mut rows = stmt.query(params![log_time_to_sql(from), log_time_to_sql(to)])?;
+            let mut clusters = Vec::new();
+            while let Some(row) = rows.next()? {
+                clusters.push(cluster_from_row(row)?);
+            }
+            Ok(clusters)
+        };
+        read().context("could not read clusters")
+    }
+
+    /// How many of a cluster's kept events each log source gave, most first (a removed
+    /// source's events count under `None`).
+    pub fn cluster_sources(&self, id: i64) -> Result<Vec<(Option<String>, u64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.name, count(*) FROM event_runs r
+             JOIN events e ON e.id BETWEEN r.first_id AND r.last_id
+             LEFT JOIN log_sources s ON s.id = e.source_id
+             WHERE r.cluster_id = ?1 GROUP BY s.name ORDER BY count(*) DESC, s.name",
+        )?;
+        let rows = stmt.query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("could not read the sources of a cluster")
+    }
+
     /// A cluster's hourly counts, oldest first.
     pub fn cluster_hours(&self, id: i64) -> Result<Vec<(DateTime<Utc>, u64)>> {
         let mut stmt = self.conn.prepare_cached(

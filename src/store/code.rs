@@ -5,8 +5,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{time_from_sql, time_to_sql, Db};
+use crate::code::paths::{best_suffix_matches, file_name, mapped, normalize, PathMap, PathMatch};
 use crate::code::read::File;
 use crate::code::SymbolKind;
+use crate::config::PathMapping;
+use crate::service::Service;
 
 /// A service's index: which commit it describes, and how large it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -253,6 +256,46 @@ impl Db<'_> {
         let rows = stmt.query_map([file_id], symbol_from_row)?;
         rows.collect::<rusqlite::Result<_>>()
             .context("could not read the code index")
+    }
+
+    /// The indexed files a frame path means: through the service's path maps first (then the
+    /// configuration's `path_mappings`), then as it is, then by the longest matching path
+    /// suffix (several files when that is a tie, none when not even the file name matches).
+    pub fn resolve_frame_path(
+        &self,
+        service: &Service,
+        defaults: &[PathMapping],
+        path: &str,
+    ) -> Result<(Vec<CodeFile>, PathMatch)> {
+        let id = service.id.as_str();
+        let maps: Vec<PathMap> = service
+            .git
+            .path_maps
+            .iter()
+            .filter_map(|m| PathMap::parse(m).ok())
+            .chain(defaults.iter().map(|m| PathMap {
+                from: m.from.clone(),
+                to: m.to.trim_start_matches('/').to_string(),
+            }))
+            .collect();
+        for candidate in mapped(&maps, path) {
+            if let Some(file) = self.code_file(id, &candidate)? {
+                return Ok((vec![file], PathMatch::PathMap));
+            }
+        }
+        let normalized = normalize(path);
+        if let Some(file) = self.code_file(id, &normalized)? {
+            return Ok((vec![file], PathMatch::Exact));
+        }
+        let named = self.code_files_named(id, file_name(&normalized))?;
+        let paths: Vec<&str> = named.iter().map(|f| f.path.as_str()).collect();
+        let best = best_suffix_matches(&normalized, &paths);
+        let files = named
+            .iter()
+            .filter(|f| best.contains(&f.path.as_str()))
+            .cloned()
+            .collect();
+        Ok((files, PathMatch::Suffix))
     }
 
     /// The innermost symbol of a file that contains `line`.

@@ -6,6 +6,7 @@ mod clusters;
 mod code;
 mod notifications;
 mod open;
+mod rca;
 mod services;
 mod sources;
 mod sql_types;
@@ -20,6 +21,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 pub use clusters::{log_time_to_sql, BatchChanges, ChangedCluster, Cluster, Sample};
 pub use code::{CodeFile, CodeIndex, FoundSymbol, StoredSymbol};
 pub use notifications::{NewNotification, Notification};
+pub use rca::{NewReport, StoredReport};
 pub use services::StatusCounts;
 pub use tasks::TaskRun;
 
@@ -57,6 +59,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0007_notifications",
         include_str!("migrations/0007_notifications.sql"),
+    ),
+    (
+        "0008_rca_reports",
+        include_str!("migrations/0008_rca_reports.sql"),
     ),
 ];
 

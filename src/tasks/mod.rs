@@ -7,6 +7,7 @@ pub mod index;
 pub mod lease;
 mod lifecycle;
 pub mod notify;
+pub mod rca;
 pub mod scheduler;
 
 use anyhow::Result;
@@ -17,12 +18,12 @@ pub use crate::domain::{Task, TaskStatus, Trigger};
 pub use lifecycle::{run_task, Lease, Outcome, TaskContext, TaskReport};
 
 use crate::config::Config;
-use crate::error::bad_input;
 use crate::service::Service;
 use crate::store::Store;
 use fetch::{FetchCounts, FetchOptions};
 use index::{IndexCounts, IndexOptions};
 use notify::NotifyCounts;
+use rca::RcaCounts;
 
 /// What a run of a task needs from its caller besides the service: the clock, the
 /// configuration, and settings read once where luffy starts.
@@ -43,11 +44,11 @@ pub enum TaskCounts {
     Fetch(FetchCounts),
     Index(IndexCounts),
     Notify(NotifyCounts),
+    Rca(RcaCounts),
 }
 
-/// The tasks this luffy has a body for; the others already have their place in the schedule,
-/// the history and the leases.
-pub const RUNNABLE: &[Task] = &[Task::Fetch, Task::Index, Task::Notify];
+/// The tasks this luffy has a body for (all of them).
+pub const RUNNABLE: &[Task] = &[Task::Fetch, Task::Rca, Task::Index, Task::Notify];
 
 /// Runs `task` of `service` now, through the lifecycle.
 pub fn run(
@@ -63,13 +64,6 @@ pub fn run(
         Task::Notify => {
             Ok(notify::run(store, service, trigger, env)?.map_counts(TaskCounts::Notify))
         }
-        Task::Rca => Err(bad_input(format!(
-            "this luffy cannot run the {task} task; it runs {}",
-            RUNNABLE
-                .iter()
-                .map(|t| t.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+        Task::Rca => Ok(rca::run(store, service, trigger, env)?.map_counts(TaskCounts::Rca)),
     }
 }

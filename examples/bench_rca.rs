@@ -1,0 +1,356 @@
+//! Accuracy of root-cause suspects over a real repository's history (luffy's own by default).
+//!
+//! For each case the generator picks a real commit and a line of `src/` that the commit last
+//! changed at the branch's head (by `git blame --line-porcelain`, independent of luffy's own
+//! blame), and writes a stack trace whose frames point at that line at depth 0, 1 or 2, among
+//! two noise frames at lines of other files and two library frames that are not in the
+//! repository. The cluster is first seen 15 to 135 minutes after the commit. luffy then
+//! fetches the traces, indexes the repository (cloned from a file:// URL), writes its reports,
+//! and the benchmark reads where the picked commit ranks.
+//!
+//! Two kinds of noise: `older` (the noise lines were last changed before the picked commit:
+//! callers' code that did not change) and `any` (noise lines last changed by any commit,
+//! newer ones too, as long as before first-seen they compete).
+//!
+//! ```sh
+//! cargo build --release && cargo run --release --example bench_rca -- [--repo PATH] [--cases N]
+//! ```
+
+#![allow(clippy::format_push_string, clippy::struct_field_names)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+
+/// A line of the head and the commit that last changed it.
+#[derive(Clone)]
+struct Line {
+    file: String,
+    line: u32,
+    commit: String,
+    time: DateTime<Utc>,
+}
+
+struct Case {
+    id: usize,
+    truth: Line,
+    depth: usize,
+    first_seen: DateTime<Utc>,
+    /// In-app frames, nearest the throw first: (file, line).
+    frames: Vec<(String, u32)>,
+}
+
+/// A small deterministic generator (64-bit LCG).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+fn git(repo: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .map_err(|e| format!("git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Every substantive line of the head's `src/**/*.rs` with the commit that last changed it.
+fn blamed_lines(repo: &Path) -> Result<Vec<Line>, String> {
+    let files = git(repo, &["ls-files", "src/*.rs", "src/**/*.rs"])?;
+    let mut out = Vec::new();
+    for file in files.lines() {
+        let porcelain = git(repo, &["blame", "--line-porcelain", "HEAD", "--", file])?;
+        let (mut commit, mut line, mut time) = (String::new(), 0u32, 0i64);
+        for l in porcelain.lines() {
+            if let Some(text) = l.strip_prefix('\t') {
+                let t = text.trim();
+                let substantive = t.len() >= 8
+                    && !t.starts_with("//")
+                    && !t.starts_with('#')
+                    && t.chars().any(char::is_alphabetic);
+                if substantive {
+                    out.push(Line {
+                        file: file.to_string(),
+                        line,
+                        commit: commit.clone(),
+                        time: DateTime::from_timestamp(time, 0).unwrap_or_default(),
+                    });
+                }
+            } else if let Some(t) = l.strip_prefix("author-time ") {
+                time = t.parse().unwrap_or(0);
+            } else {
+                let mut parts = l.split(' ');
+                if let (Some(sha), Some(_), Some(n)) = (parts.next(), parts.next(), parts.next()) {
+                    if sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        commit = sha.to_string();
+                        line = n.parse().unwrap_or(0);
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn cases(lines: &[Line], n: usize, older_noise: bool) -> Vec<Case> {
+    let mut by_commit: BTreeMap<(DateTime<Utc>, String), Vec<&Line>> = BTreeMap::new();
+    for l in lines {
+        by_commit
+            .entry((l.time, l.commit.clone()))
+            .or_default()
+            .push(l);
+    }
+    let commits: Vec<&Vec<&Line>> = by_commit.values().collect();
+    let mut rng = Rng(0x5EED);
+    let mut out = Vec::new();
+    for id in 0..n {
+        let own = commits[(id * 7919) % commits.len()];
+        let truth = own[rng.next(own.len())].clone();
+        let noise: Vec<&Line> = lines
+            .iter()
+            .filter(|l| l.file != truth.file && (!older_noise || l.time < truth.time))
+            .collect();
+        let depth = id % 3;
+        let mut frames = Vec::new();
+        for d in 0..3 {
+            if d == depth || noise.is_empty() {
+                frames.push((truth.file.clone(), truth.line));
+            } else {
+                let l = noise[rng.next(noise.len())];
+                frames.push((l.file.clone(), l.line));
+            }
+        }
+        let first_seen = truth.time + Duration::minutes(15 + rng.next(120) as i64);
+        out.push(Case {
+            id,
+            depth: if noise.is_empty() { 0 } else { depth },
+            truth,
+            first_seen,
+            frames,
+        });
+    }
+    out
+}
+
+/// The cases' traces as a Python-style log, in time order: library frames around the in-app
+/// ones.
+fn log(cases: &[Case]) -> String {
+    let mut sorted: Vec<&Case> = cases.iter().collect();
+    sorted.sort_by_key(|c| (c.first_seen, c.id));
+    let mut out = String::new();
+    for c in sorted {
+        out.push_str(&format!(
+            "{} ERROR [bench] app: case {}\nTraceback (most recent call last):\n",
+            c.first_seen.format("%Y-%m-%d %H:%M:%S,000"),
+            c.id
+        ));
+        out.push_str("  File \"/usr/lib/python3.11/threading.py\", line 1045, in _bootstrap\n    self.run()\n");
+        for (i, (file, line)) in c.frames.iter().enumerate().rev() {
+            out.push_str(&format!(
+                "  File \"/build/luffy/{file}\", line {line}, in f{i}\n    call()\n"
+            ));
+            if i == 1 {
+                out.push_str("  File \"/usr/lib/python3.11/site-packages/requests/api.py\", line 59, in request\n    return session.request()\n");
+            }
+        }
+        out.push_str(&format!("Case{:03}Error: case {}\n", c.id, c.id));
+    }
+    out
+}
+
+struct Luffy {
+    bin: PathBuf,
+    db: PathBuf,
+    now: String,
+}
+
+impl Luffy {
+    fn run(&self, args: &[&str]) -> Result<String, String> {
+        let out = Command::new(&self.bin)
+            .args(args)
+            .env("LUFFY_DB", &self.db)
+            .env("LUFFY_NOW", &self.now)
+            .env_remove("LUFFY_CONFIG")
+            .output()
+            .map_err(|e| format!("{}: {e}", self.bin.display()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "luffy {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+/// Ranks of the truth (1-based; 0 when it is not among the suspects), by case.
+fn measure(
+    bin: &Path,
+    repo: &Path,
+    branch: &str,
+    cases: &[Case],
+    dir: &Path,
+) -> Result<Vec<usize>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let latest = cases.iter().map(|c| c.first_seen).max().unwrap_or_default();
+    let luffy = Luffy {
+        bin: bin.to_path_buf(),
+        db: dir.join("luffy.db"),
+        now: (latest + Duration::days(1)).to_rfc3339(),
+    };
+    let log_path = dir.join("bench.log");
+    std::fs::write(&log_path, log(cases)).map_err(|e| e.to_string())?;
+    let url = format!("file://{}", repo.display());
+    luffy.run(&[
+        "service", "add", "bench", "--repo", &url, "--branch", branch,
+    ])?;
+    luffy.run(&[
+        "source",
+        "add",
+        "bench",
+        "log",
+        "--kind",
+        "file",
+        "--path",
+        &log_path.to_string_lossy(),
+    ])?;
+    luffy.run(&["trigger", "fetch", "bench"])?;
+    luffy.run(&["trigger", "index", "bench"])?;
+    luffy.run(&["trigger", "rca", "bench"])?;
+    let clusters: Value = serde_json::from_str(&luffy.run(&["clusters", "bench", "--json"])?)
+        .map_err(|e| e.to_string())?;
+    let mut ids = HashMap::new();
+    for c in clusters.as_array().into_iter().flatten() {
+        if let (Some(t), Some(id)) = (c["exception_type"].as_str(), c["id"].as_i64()) {
+            ids.insert(t.to_string(), id);
+        }
+    }
+    let mut ranks = Vec::new();
+    for c in cases {
+        let Some(id) = ids.get(&format!("Case{:03}Error", c.id)) else {
+            return Err(format!("case {} has no cluster", c.id));
+        };
+        let report: Value =
+            serde_json::from_str(&luffy.run(&["rca", "show", &id.to_string(), "--json"])?)
+                .map_err(|e| e.to_string())?;
+        let rank = report["suspects"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .position(|s| s["commit"].as_str() == Some(c.truth.commit.as_str()))
+            .map_or(0, |p| p + 1);
+        if rank != 1 && std::env::var_os("BENCH_RCA_MISSES").is_some() {
+            eprintln!(
+                "case {} depth {} truth {} {}:{} ({}), first seen {}:",
+                c.id,
+                c.depth,
+                &c.truth.commit[..12],
+                c.truth.file,
+                c.truth.line,
+                c.truth.time,
+                c.first_seen
+            );
+            for s in report["suspects"].as_array().into_iter().flatten().take(3) {
+                eprintln!(
+                    "  {} {} {} {}",
+                    &s["commit"].as_str().unwrap_or("")[..12],
+                    s["score"],
+                    s["date"],
+                    s["reasons"]
+                );
+            }
+        }
+        ranks.push(rank);
+    }
+    Ok(ranks)
+}
+
+fn main() -> Result<(), String> {
+    let mut repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut n = 240;
+    let mut bin = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/luffy"));
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--repo" => repo = it.next().ok_or("--repo PATH")?.into(),
+            "--cases" => {
+                n = it
+                    .next()
+                    .ok_or("--cases N")?
+                    .parse()
+                    .map_err(|_| "--cases N")?;
+            }
+            "--bin" => bin = it.next().ok_or("--bin PATH")?.into(),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    let repo = repo.canonicalize().map_err(|e| e.to_string())?;
+    let branch = git(&repo, &["rev-parse", "--abbrev-ref", "HEAD"])?
+        .trim()
+        .to_string();
+    let head = git(&repo, &["rev-parse", "HEAD"])?.trim().to_string();
+    let lines = blamed_lines(&repo)?;
+    let commits: std::collections::HashSet<&str> =
+        lines.iter().map(|l| l.commit.as_str()).collect();
+    println!(
+        "repository {} at {} ({branch}): {} blamed lines of src/, {} commits own them; {n} cases each\n",
+        repo.display(),
+        &head[..12],
+        lines.len(),
+        commits.len()
+    );
+    let dir = std::env::temp_dir().join(format!("luffy-bench-rca-{}", std::process::id()));
+    println!("| noise | cases | top-1 | top-3 | top-5 | missed | by depth 0 / 1 / 2 (top-1) |");
+    println!("|---|---:|---:|---:|---:|---:|---|");
+    for (name, older) in [("older", true), ("any", false)] {
+        let cases = cases(&lines, n, older);
+        let ranks = measure(&bin, &repo, &branch, &cases, &dir.join(name))?;
+        let pct = |k: usize| {
+            100.0 * ranks.iter().filter(|&&r| r >= 1 && r <= k).count() as f64 / ranks.len() as f64
+        };
+        let by_depth: Vec<String> = (0..3)
+            .map(|d| {
+                let at: Vec<usize> = cases
+                    .iter()
+                    .zip(&ranks)
+                    .filter(|(c, _)| c.depth == d)
+                    .map(|(_, r)| *r)
+                    .collect();
+                format!(
+                    "{:.1}%",
+                    100.0 * at.iter().filter(|&&r| r == 1).count() as f64 / at.len().max(1) as f64
+                )
+            })
+            .collect();
+        println!(
+            "| {name} | {} | {:.1}% | {:.1}% | {:.1}% | {} | {} |",
+            ranks.len(),
+            pct(1),
+            pct(3),
+            pct(5),
+            ranks.iter().filter(|&&r| r == 0).count(),
+            by_depth.join(" / ")
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("\ncargo build --release && cargo run --release --example bench_rca -- --cases {n}");
+    Ok(())
+}

@@ -1,0 +1,275 @@
+//! Blame at an indexed commit: who last changed each line of a file, passing over the commits
+//! that `.git-blame-ignore-revs` names (formatting sweeps) as `git blame` does, and the lines of
+//! a file at that commit.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use anyhow::{anyhow, Context as _, Result};
+use chrono::{DateTime, Utc};
+use git2::{BlameOptions, DiffOptions, Oid, Repository};
+
+/// How many ignored commits one line is followed through before giving up on it.
+const MAX_IGNORED_HOPS: usize = 16;
+
+/// A commit as a report names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    pub id: String,
+    pub author: String,
+    pub email: String,
+    /// The author's time.
+    pub time: DateTime<Utc>,
+    pub summary: String,
+}
+
+/// One line of a file and the commit that last changed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlamedLine {
+    /// The line at the indexed commit (1-based).
+    pub line: u32,
+    pub commit: CommitInfo,
+}
+
+/// A repository read at one commit.
+pub struct Checkout {
+    repo: Repository,
+    commit: Oid,
+    ignore: HashSet<Oid>,
+    commits: std::cell::RefCell<HashMap<Oid, CommitInfo>>,
+}
+
+impl Checkout {
+    /// Opens the repository at `path` to read it at `commit`, with the ignore list of the
+    /// commit's `.git-blame-ignore-revs`, if it has one.
+    pub fn open(path: &Path, commit: &str) -> Result<Checkout> {
+        let repo = Repository::open(path)
+            .with_context(|| format!("cannot open the repository {}", path.display()))?;
+        let oid =
+            Oid::from_str(commit).with_context(|| format!("'{commit}' is not a commit id"))?;
+        let ignore = {
+            let tree = repo
+                .find_commit(oid)
+                .and_then(|c| c.tree())
+                .with_context(|| {
+                    format!("the indexed commit {commit} is not in {}", path.display())
+                })?;
+            let mut ignore = HashSet::new();
+            if let Ok(entry) = tree.get_path(Path::new(".git-blame-ignore-revs")) {
+                if let Ok(blob) = repo.find_blob(entry.id()) {
+                    ignore = parse_ignore_revs(&String::from_utf8_lossy(blob.content()))
+                        .iter()
+                        .filter_map(|rev| repo.revparse_single(rev).ok().map(|o| o.id()))
+                        .collect();
+                }
+            }
+            ignore
+        };
+        Ok(Checkout {
+            repo,
+            commit: oid,
+            ignore,
+            commits: std::cell::RefCell::default(),
+        })
+    }
+
+    /// How many commits blame passes over.
+    pub fn ignored(&self) -> usize {
+        self.ignore.len()
+    }
+
+    /// The lines of `path` at the commit, `None` when the commit has no such file.
+    pub fn lines(&self, path: &str) -> Result<Option<Vec<String>>> {
+        let tree = self.repo.find_commit(self.commit)?.tree()?;
+        let Ok(entry) = tree.get_path(Path::new(path)) else {
+            return Ok(None);
+        };
+        let blob = self
+            .repo
+            .find_blob(entry.id())
+            .with_context(|| format!("cannot read {path}"))?;
+        let text = String::from_utf8_lossy(blob.content());
+        Ok(Some(text.lines().map(str::to_string).collect()))
+    }
+
+    /// Who last changed each of the lines `start..=end` of `path` at the commit, ignored
+    /// commits passed over (a line that only an ignored commit ever wrote is left out).
+    pub fn blame(&self, path: &str, start: u32, end: u32) -> Result<Vec<BlamedLine>> {
+        let mut out = Vec::new();
+        for (line, commit, orig_line, orig_path) in self.blame_at(self.commit, path, start, end)? {
+            let mut at = (commit, orig_line, orig_path);
+            let mut hops = 0;
+            let mut found = true;
+            while self.ignore.contains(&at.0) {
+                hops += 1;
+                match self.before(at.0, &at.2, at.1)? {
+                    Some(next) if hops <= MAX_IGNORED_HOPS => at = next,
+                    _ => {
+                        found = false;
+                        break;
+                    }
+                }
+            }
+            if found {
+                out.push(BlamedLine {
+                    line,
+                    commit: self.info(at.0)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Blame of lines `start..=end` of `path` as of `commit`: for each line, the commit that
+    /// last changed it, the line's number and path in that commit.
+    fn blame_at(
+        &self,
+        commit: Oid,
+        path: &str,
+        start: u32,
+        end: u32,
+    ) -> Result<Vec<(u32, Oid, u32, String)>> {
+        let mut options = BlameOptions::new();
+        options
+            .newest_commit(commit)
+            .min_line(start as usize)
+            .max_line(end as usize);
+        let blame = self
+            .repo
+            .blame_file(Path::new(path), Some(&mut options))
+            .with_context(|| format!("cannot blame {path} at {commit}"))?;
+        let mut out = Vec::new();
+        for hunk in blame.iter() {
+            let first = hunk.final_start_line() as u32;
+            let orig = hunk.orig_start_line() as u32;
+            let orig_path = hunk
+                .path()
+                .map_or_else(|| path.to_string(), |p| p.to_string_lossy().into_owned());
+            for i in 0..hunk.lines_in_hunk() as u32 {
+                let line = first + i;
+                if (start..=end).contains(&line) {
+                    out.push((line, hunk.final_commit_id(), orig + i, orig_path.clone()));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Where line `line` of `path` as `commit` wrote it came from before `commit`: the line
+    /// of the first parent that the change replaced (as `git blame --ignore-rev` guesses it,
+    /// the same offset into the hunk), blamed there. `None` when the commit added the line
+    /// outright or has no parent.
+    fn before(&self, commit: Oid, path: &str, line: u32) -> Result<Option<(Oid, u32, String)>> {
+        let c = self.repo.find_commit(commit)?;
+        let Ok(parent) = c.parent(0) else {
+            return Ok(None);
+        };
+        let mut options = DiffOptions::new();
+        options.pathspec(path).context_lines(0);
+        let diff = self.repo.diff_tree_to_tree(
+            Some(&parent.tree()?),
+            Some(&c.tree()?),
+            Some(&mut options),
+        )?;
+        let mut hunks = Vec::new();
+        diff.foreach(
+            &mut |_, _| true,
+            None,
+            Some(&mut |_, hunk| {
+                hunks.push((
+                    hunk.old_start(),
+                    hunk.old_lines(),
+                    hunk.new_start(),
+                    hunk.new_lines(),
+                ));
+                true
+            }),
+            None,
+        )?;
+        let Some(old_line) = map_to_parent(&hunks, line) else {
+            return Ok(None);
+        };
+        let blamed = self.blame_at(parent.id(), path, old_line, old_line)?;
+        Ok(blamed
+            .into_iter()
+            .next()
+            .map(|(_, commit, orig, orig_path)| (commit, orig, orig_path)))
+    }
+
+    /// The commit's author, time and summary (read once per commit).
+    fn info(&self, oid: Oid) -> Result<CommitInfo> {
+        if let Some(info) = self.commits.borrow().get(&oid) {
+            return Ok(info.clone());
+        }
+        let commit = self
+            .repo
+            .find_commit(oid)
+            .with_context(|| format!("cannot read commit {oid}"))?;
+        let author = commit.author();
+        let time = DateTime::from_timestamp(author.when().seconds(), 0)
+            .ok_or_else(|| anyhow!("commit {oid} has an impossible time"))?;
+        let info = CommitInfo {
+            id: oid.to_string(),
+            author: author.name().unwrap_or("?").to_string(),
+            email: author.email().unwrap_or("").to_string(),
+            time,
+            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or(b"")).into_owned(),
+        };
+        self.commits.borrow_mut().insert(oid, info.clone());
+        Ok(info)
+    }
+}
+
+/// The revisions of a `.git-blame-ignore-revs` file: one a line, `#` comments and blank lines
+/// skipped.
+pub fn parse_ignore_revs(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Line `line` of a file after a change, as a line before it: hunks are `(old_start,
+/// old_lines, new_start, new_lines)` without context. A line the change added where nothing
+/// was is `None`.
+fn map_to_parent(hunks: &[(u32, u32, u32, u32)], line: u32) -> Option<u32> {
+    let mut delta: i64 = 0;
+    for &(old_start, old_lines, new_start, new_lines) in hunks {
+        // A hunk that adds only has old_start just before where it inserts; git writes
+        // new_start 0 for a hunk that removes only.
+        if new_lines > 0 && line < new_start || new_lines == 0 && line <= new_start {
+            break;
+        }
+        if new_lines > 0 && line < new_start + new_lines {
+            if old_lines == 0 {
+                return None;
+            }
+            return Some(old_start + (line - new_start).min(old_lines - 1));
+        }
+        delta += i64::from(new_lines) - i64::from(old_lines);
+    }
+    u32::try_from(i64::from(line) - delta).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignore_revs_skip_comments_and_blanks() {
+        let text = "# formatting\nabc123\n\n  def456  # black\n";
+        assert_eq!(parse_ignore_revs(text), ["abc123", "def456"]);
+    }
+
+    #[test]
+    fn lines_map_through_hunks() {
+        // line 3 replaced by two lines; a line inserted after old line 10
+        let hunks = [(3, 1, 3, 2), (10, 0, 12, 1)];
+        assert_eq!(map_to_parent(&hunks, 1), Some(1));
+        assert_eq!(map_to_parent(&hunks, 3), Some(3));
+        assert_eq!(map_to_parent(&hunks, 4), Some(3));
+        assert_eq!(map_to_parent(&hunks, 5), Some(4));
+        assert_eq!(map_to_parent(&hunks, 12), None);
+        assert_eq!(map_to_parent(&hunks, 13), Some(11));
+    }
+}

@@ -1,0 +1,376 @@
+//! One report from a cluster: the evidence read from the store and the checkout, ranked.
+
+use std::collections::HashSet;
+
+use anyhow::Result;
+use chrono::{DateTime, Duration, DurationRound, Utc};
+
+use crate::code::blame::{BlamedLine, Checkout};
+use crate::parse::{Frame, ParsedException};
+use crate::rca::suspects::{rank, Evidence};
+use crate::rca::{ChainLink, CodeLine, FrameReport, Related, Report, SourceCount, What};
+use crate::service::Service;
+use crate::store::{Cluster, CodeIndex, Db};
+use crate::tasks::TaskEnv;
+
+/// Clusters first seen this close to a cluster's first-seen are related to it.
+pub const RELATED_WINDOW_MINUTES: i64 = 15;
+/// In-app frames mapped per report.
+const MAX_FRAMES: usize = 5;
+/// Lines of code shown on each side of a frame's line.
+const CONTEXT_LINES: u32 = 3;
+/// Lines of the enclosing function blamed on each side of the frame's line, at most.
+const FUNCTION_LINES: u32 = 60;
+/// Suspects kept.
+const TOP: usize = 5;
+
+/// How suspects are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RcaOptions {
+    /// Commits authored longer than this before first-seen are not suspects.
+    pub window_days: i64,
+}
+
+impl Default for RcaOptions {
+    fn default() -> Self {
+        RcaOptions { window_days: 90 }
+    }
+}
+
+/// What every report of one run shares: the service, its index and checkout, the settings.
+pub struct Builder<'a> {
+    service: &'a Service,
+    env: &'a TaskEnv<'a>,
+    index: Option<CodeIndex>,
+    checkout: Result<Checkout, String>,
+}
+
+impl<'a> Builder<'a> {
+    pub fn new(db: &Db<'_>, service: &'a Service, env: &'a TaskEnv<'a>) -> Result<Self> {
+        let index = db.code_index(service.id.as_str())?;
+        let checkout = match &index {
+            None => Err(format!(
+                "{id} has no code index; build it with `luffy trigger index {id}`",
+                id = service.id
+            )),
+            Some(index) => crate::tasks::index::repo_spec(service, env)
+                .and_then(|spec| Checkout::open(&spec.path, &index.commit))
+                .map_err(|err| format!("cannot read the indexed checkout: {err:#}")),
+        };
+        Ok(Builder {
+            service,
+            env,
+            index,
+            checkout,
+        })
+    }
+
+    /// The indexed commit.
+    pub fn commit(&self) -> Option<&str> {
+        self.index.as_ref().map(|i| i.commit.as_str())
+    }
+
+    /// The report of `cluster` as its `generation`th, at `now`.
+    pub fn report(
+        &self,
+        db: &Db<'_>,
+        cluster: &Cluster,
+        generation: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Report> {
+        let what = what(db, cluster, now)?;
+        let frames = cluster
+            .exception
+            .as_ref()
+            .map(top_frames)
+            .unwrap_or_default();
+        let mut reports = Vec::new();
+        let mut evidence = Vec::new();
+        for (depth, frame) in frames.iter().enumerate() {
+            let (report, lines) = self.frame(db, frame, depth)?;
+            evidence.extend(lines);
+            reports.push(report);
+        }
+        let window = Duration::days(RcaOptions::default().window_days);
+        let ranking = rank(&evidence, cluster.first_seen, window, TOP);
+        let no_suspects = if ranking.suspects.is_empty() {
+            Some(self.why_none(cluster, &reports, &ranking))
+        } else {
+            None
+        };
+        let mut report = Report {
+            cluster_id: cluster.id,
+            service_id: cluster.service_id.clone(),
+            generation,
+            generated_at: now,
+            commit: self.commit().map(str::to_string),
+            what,
+            frames: reports,
+            suspects: ranking.suspects,
+            no_suspects,
+            related: related(db, cluster)?,
+            narrative: None,
+            model: None,
+            narrative_error: None,
+        };
+        match &self.env.config.llm {
+            None => {
+                report.narrative_error = Some("no [llm] is configured".into());
+            }
+            Some(llm) => {
+                report.model = Some(llm.model.clone());
+                match crate::rca::llm::narrate(llm, &report) {
+                    Ok(n) => report.narrative = Some(n),
+                    Err(why) => report.narrative_error = Some(why),
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Says plainly why a report has no suspects.
+    fn why_none(
+        &self,
+        cluster: &Cluster,
+        frames: &[FrameReport],
+        ranking: &crate::rca::suspects::Ranking,
+    ) -> String {
+        let id = &self.service.id;
+        let Some(exception) = &cluster.exception else {
+            return "the cluster is a log template without a stack trace: there are no frames \
+                    to map"
+                .into();
+        };
+        if frames.is_empty() {
+            let all = exception.all_frames().count();
+            return format!(
+                "none of the trace's {all} frames is in-app (mark application code with \
+                 `luffy service set {id} --app-path PREFIX` or `--app-package PREFIX`)"
+            );
+        }
+        if let Err(why) = &self.checkout {
+            return why.clone();
+        }
+        if frames.iter().all(|f| !f.mapped) {
+            return format!(
+                "no in-app frame's path maps to a file of the repository at the indexed commit \
+                 (add a map with `luffy service set {id} --path-map FROM=TO`)"
+            );
+        }
+        if ranking.candidates == 0 {
+            return "blame names no commit for the mapped frames' lines".into();
+        }
+        format!(
+            "all {} commits that blame names are outside the window: {} authored at or after \
+             first-seen ({}), {} more than {} days before it",
+            ranking.candidates,
+            ranking.after_first_seen,
+            cluster
+                .first_seen
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ranking.too_old,
+            RcaOptions::default().window_days
+        )
+    }
+
+    /// One frame mapped onto the checkout, with the blame evidence of its lines.
+    fn frame(
+        &self,
+        db: &Db<'_>,
+        frame: &Frame,
+        depth: usize,
+    ) -> Result<(FrameReport, Vec<Evidence>)> {
+        let function = frame.qualified_name();
+        let mut report = FrameReport {
+            function,
+            path: frame.path.clone(),
+            line: frame.line,
+            repo_path: None,
+            symbol: None,
+            symbol_lines: None,
+            mapped: false,
+            matched_by: None,
+            depth,
+            code: Vec::new(),
+            unmapped_reason: None,
+        };
+        let Some(path) = &frame.path else {
+            report.unmapped_reason = Some("the frame names no file".into());
+            return Ok((report, Vec::new()));
+        };
+        if self.index.is_none() {
+            report.unmapped_reason = Some("no code index".into());
+            return Ok((report, Vec::new()));
+        }
+        let (files, matched) =
+            db.resolve_frame_path(self.service, &self.env.config.path_mappings, path)?;
+        let file = match files.as_slice() {
+            [] => {
+                report.unmapped_reason = Some(format!("no file of the repository matches {path}"));
+                return Ok((report, Vec::new()));
+            }
+            [file] => file,
+            many => {
+                let paths: Vec<&str> = many.iter().map(|f| f.path.as_str()).collect();
+                report.unmapped_reason = Some(format!(
+                    "{} files of the repository match {path} equally: {}",
+                    many.len(),
+                    paths.join(", ")
+                ));
+                return Ok((report, Vec::new()));
+            }
+        };
+        report.repo_path = Some(file.path.clone());
+        report.matched_by = Some(matched);
+        report.mapped = true;
+        let Some(line) = frame.line else {
+            return Ok((report, Vec::new()));
+        };
+        let symbol = db.symbol_at(file.id, line)?;
+        if let Some(s) = &symbol {
+            report.symbol = Some(match &s.container {
+                Some(c) => format!("{c}.{}", s.name),
+                None => s.name.clone(),
+            });
+            report.symbol_lines = Some((s.start_line, s.end_line));
+        }
+        let Ok(checkout) = &self.checkout else {
+            return Ok((report, Vec::new()));
+        };
+        let Some(lines) = checkout.lines(&file.path)? else {
+            return Ok((report, Vec::new()));
+        };
+        let total = lines.len() as u32;
+        if line > total {
+            report.mapped = false;
+            report.unmapped_reason = Some(format!(
+                "line {line} is past the end of {} ({total} lines at the indexed commit)",
+                file.path
+            ));
+            return Ok((report, Vec::new()));
+        }
+        let from = line.saturating_sub(CONTEXT_LINES).max(1);
+        let to = (line + CONTEXT_LINES).min(total);
+        report.code = (from..=to)
+            .map(|n| CodeLine {
+                line: n,
+                text: lines[(n - 1) as usize].clone(),
+            })
+            .collect();
+        let (start, end) = symbol.as_ref().map_or((line, line), |s| {
+            (
+                s.start_line.max(line.saturating_sub(FUNCTION_LINES)).max(1),
+                s.end_line.min(line + FUNCTION_LINES).min(total),
+            )
+        });
+        let blamed: Vec<BlamedLine> = checkout.blame(&file.path, start, end.max(line))?;
+        let evidence = blamed
+            .into_iter()
+            .map(|b| Evidence {
+                depth,
+                path: file.path.clone(),
+                line: b.line,
+                frame_line: line,
+                symbol: report.symbol.clone(),
+                commit: b.commit,
+            })
+            .collect();
+        Ok((report, evidence))
+    }
+}
+
+/// The in-app frames to map, the one nearest the throw first: the root cause's frames, then
+/// those of the exceptions that wrap it, outward; each place once.
+fn top_frames(exception: &ParsedException) -> Vec<Frame> {
+    let mut order: Vec<usize> = Vec::new();
+    if let Some(root) = exception.root_cause() {
+        if let Some(i) = exception.chain.iter().position(|e| std::ptr::eq(e, root)) {
+            order.push(i);
+        }
+    }
+    let rest: Vec<usize> = (0..exception.chain.len())
+        .rev()
+        .filter(|i| !order.contains(i))
+        .collect();
+    order.extend(rest);
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for i in order {
+        for f in exception.chain[i].frames.iter().filter(|f| f.in_app) {
+            if seen.insert((f.path.clone(), f.line, f.function.clone())) && out.len() < MAX_FRAMES {
+                out.push(f.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The report's "what": chain or template, counts, times, trend, sources.
+fn what(db: &Db<'_>, cluster: &Cluster, now: DateTime<Utc>) -> Result<What> {
+    let chain = cluster
+        .exception
+        .as_ref()
+        .map(|e| {
+            e.chain
+                .iter()
+                .map(|x| ChainLink {
+                    exception_type: x.exception_type.clone(),
+                    message: x.message.clone(),
+                    relation: x.relation.map(|r| {
+                        serde_json::to_value(r)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default()
+                    }),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let hour = now.duration_trunc(Duration::hours(1)).unwrap_or(now);
+    let first_hour = hour - Duration::hours(23);
+    let mut trend = vec![0u64; 24];
+    for (at, count) in db.cluster_hours(cluster.id)? {
+        if at >= first_hour && at <= hour {
+            let i = ((at - first_hour).num_hours()) as usize;
+            if let Some(slot) = trend.get_mut(i) {
+                *slot += count;
+            }
+        }
+    }
+    let sources = db
+        .cluster_sources(cluster.id)?
+        .into_iter()
+        .map(|(source, count)| SourceCount { source, count })
+        .collect();
+    Ok(What {
+        title: cluster.title.clone(),
+        kind: cluster.kind.as_str().to_string(),
+        exception_chain: chain,
+        template: cluster.template.clone(),
+        count: cluster.count,
+        first_seen: cluster.first_seen,
+        last_seen: cluster.last_seen,
+        status: cluster.status.as_str().to_string(),
+        regressed: cluster.regressed,
+        trend_24h: trend,
+        sources,
+        hosts: Vec::new(),
+    })
+}
+
+/// Clusters of every service first seen within [`RELATED_WINDOW_MINUTES`] of this one.
+fn related(db: &Db<'_>, cluster: &Cluster) -> Result<Vec<Related>> {
+    let window = Duration::minutes(RELATED_WINDOW_MINUTES);
+    Ok(db
+        .clusters_first_seen_between(cluster.first_seen - window, cluster.first_seen + window)?
+        .into_iter()
+        .filter(|c| c.id != cluster.id)
+        .map(|c| Related {
+            cluster_id: c.id,
+            service_id: c.service_id,
+            title: c.title,
+            first_seen: c.first_seen,
+            offset_seconds: (c.first_seen - cluster.first_seen).num_seconds(),
+        })
+        .collect())
+}

@@ -1,0 +1,403 @@
+//! Root-cause reports against real repositories made with git in the test, with a known
+//! history: which commit introduced the failing line, a formatting commit that
+//! `.git-blame-ignore-revs` names, a commit after the cluster was first seen.
+
+mod common;
+
+use common::git::Repo;
+use common::Luffy;
+use serde_json::Value;
+
+/// The code before the bug: a lookup that cannot fail. `fetch` is lines 8-10.
+const DB_V0: &str = "\
+class Repo:
+    def __init__(self):
+        self.rows = {}
+
+    def count(self):
+        return len(self.rows)
+
+    def fetch(self, item_id):
+        '''One row.'''
+        return self.rows.get(item_id)
+";
+
+const API_PY: &str = "\
+from app.db import Repo
+
+repo = Repo()
+
+def handler(item_id):
+    return repo.fetch(item_id)
+";
+
+/// A Python traceback logged at `time` (`2024-01-05 12:00:00`): db.py's fetch at line 10,
+/// through a plugin that is not in the repository, from api.py's handler.
+fn trace(time: &str, item: &str) -> String {
+    format!(
+        "{time},000 ERROR [worker-1] app.api: request failed\n\
+         Traceback (most recent call last):\n  \
+         File \"/srv/app/app/api.py\", line 6, in handler\n    \
+         return repo.fetch(item_id)\n  \
+         File \"/srv/app/plugins/legacy.py\", line 3, in wrap\n    \
+         return fn()\n  \
+         File \"/srv/app/app/db.py\", line 10, in fetch\n    \
+         return self.rows[item_id]\n\
+         KeyError: '{item}'\n"
+    )
+}
+
+struct History {
+    repo: Repo,
+    introducing: String,
+    formatting: String,
+    after: String,
+}
+
+/// The history: the app (Jan 1), an unrelated change (Jan 2), the bug (Jan 3), a formatting
+/// sweep over it (Jan 4), the ignore file naming the sweep (Jan 5), a change to the failing
+/// function after the cluster was first seen (Jan 6). Each commit at 10:00 UTC.
+fn history(path: &std::path::Path) -> History {
+    let mut repo = Repo::init(path);
+    repo.write("app/db.py", DB_V0);
+    repo.write("app/api.py", API_PY);
+    repo.commit("app: items API");
+    repo.write(
+        "app/db.py",
+        DB_V0.replace("len(self.rows)", "len(self.rows) + 0"),
+    );
+    repo.commit("count: say it is a number");
+    let v2 = DB_V0
+        .replace("len(self.rows)", "len(self.rows) + 0")
+        .replace("self.rows.get(item_id)", "self.rows[ item_id ]");
+    repo.write("app/db.py", &v2);
+    let introducing = repo.commit("repo: fail loudly on missing rows");
+    let v3 = v2
+        .replace("self.rows[ item_id ]", "self.rows[item_id]")
+        .replace("'''One row.'''", "\"\"\"One row.\"\"\"");
+    repo.write("app/db.py", &v3);
+    let formatting = repo.commit("style: run the formatter");
+    repo.write(
+        ".git-blame-ignore-revs",
+        format!("# the formatter\n{formatting}\n"),
+    );
+    repo.commit("blame: ignore the formatting sweep");
+    repo.write(
+        "app/db.py",
+        v3.replace("\"\"\"One row.\"\"\"", "\"\"\"One row by id.\"\"\""),
+    );
+    let after = repo.commit("docs: fetch's docstring");
+    History {
+        repo,
+        introducing,
+        formatting,
+        after,
+    }
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}): {text}"))
+}
+
+/// A service `app` on the repository, with its log (first seen Jan 5 12:00), fetched and indexed.
+fn setup(luffy: &Luffy, repo: &Repo, log: &str) {
+    luffy.ok(&[
+        "service",
+        "add",
+        "app",
+        "--repo",
+        &repo.url(),
+        "--path-map",
+        "/srv/app/=",
+    ]);
+    let log = luffy.file("app.log", log);
+    luffy.ok(&[
+        "source",
+        "add",
+        "app",
+        "log",
+        "--kind",
+        "file",
+        "--path",
+        log.to_str().unwrap(),
+    ]);
+    luffy.ok(&["trigger", "fetch", "app"]);
+    luffy.ok(&["trigger", "index", "app"]);
+}
+
+fn suspects(report: &Value) -> Vec<String> {
+    report["suspects"]
+        .as_array()
+        .expect("suspects")
+        .iter()
+        .map(|s| s["commit"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn reports_stored(luffy: &Luffy) -> i64 {
+    luffy
+        .read_db()
+        .query_row("SELECT count(*) FROM rca_reports", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn the_introducing_commit_ranks_first_past_formatting_and_later_commits() {
+    let luffy = Luffy::new();
+    let h = history(&luffy.path("web"));
+    let log = trace("2024-01-05 12:00:00", "a") + &trace("2024-01-05 12:10:00", "b");
+    setup(&luffy, &h.repo, &log);
+
+    let run = json(&luffy.ok(&["trigger", "rca", "app", "--json"]));
+    assert_eq!(run["status"], "ok", "{run}");
+    let counts = &run["counts"];
+    assert_eq!(
+        (&counts["reports"], &counts["new"], &counts["with_suspects"]),
+        (&Value::from(1), &Value::from(1), &Value::from(1)),
+        "{counts}"
+    );
+    assert_eq!(counts["commit"], h.repo.head().as_str());
+
+    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    assert_eq!(report["cluster_id"], 1);
+    assert_eq!(report["commit"], h.repo.head().as_str());
+    let ranked = suspects(&report);
+    assert_eq!(ranked[0], h.introducing, "{report:#}");
+    assert!(!ranked.contains(&h.formatting), "{ranked:?}");
+    assert!(!ranked.contains(&h.after), "{ranked:?}");
+    let top = &report["suspects"][0];
+    assert_eq!(top["summary"], "repo: fail loudly on missing rows");
+    assert_eq!(top["author"], "Ada");
+    assert_eq!(top["date"], "2024-01-03T10:00:00Z");
+    assert_eq!(top["touched_lines"], serde_json::json!(["app/db.py:10"]));
+    assert!(top["reasons"][0]
+        .as_str()
+        .unwrap()
+        .contains("app/db.py:10, the line of frame #1, in Repo.fetch"));
+
+    // frames: nearest the throw first; the plugin is not in the repository
+    let frames = report["frames"].as_array().unwrap();
+    let summary: Vec<(&str, bool, &str)> = frames
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["mapped"].as_bool().unwrap(),
+                f["repo_path"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("/srv/app/app/db.py", true, "app/db.py"),
+            ("/srv/app/plugins/legacy.py", false, "-"),
+            ("/srv/app/app/api.py", true, "app/api.py"),
+        ]
+    );
+    assert_eq!(frames[0]["symbol"], "Repo.fetch");
+    assert_eq!(
+        frames[0]["code"][3]["text"],
+        "        return self.rows[item_id]"
+    );
+    assert_eq!(
+        frames[1]["unmapped_reason"],
+        "no file of the repository matches /srv/app/plugins/legacy.py"
+    );
+
+    // what: counts, first seen, sources
+    assert_eq!(report["what"]["count"], 2);
+    assert_eq!(report["what"]["first_seen"], "2024-01-05T12:00:00Z");
+    assert_eq!(
+        report["what"]["exception_chain"][0]["exception_type"],
+        "KeyError"
+    );
+    assert_eq!(report["what"]["sources"][0]["source"], "log");
+    assert_eq!(
+        report["narrative_error"], "no [llm] is configured",
+        "without [llm] the report says why it has no narrative"
+    );
+
+    let md = luffy.ok(&["rca", "show", "1"]);
+    assert!(md.contains("## Suspect commits"), "{md}");
+    assert!(
+        md.contains(&format!(
+            "1. **{}** repo: fail loudly on missing rows",
+            &h.introducing[..12]
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains("not mapped (no file of the repository matches"),
+        "{md}"
+    );
+    assert_eq!(luffy.ok(&["rca", "show", "1", "--markdown"]), md);
+
+    // the service's last_rca_generation is set, and the run is in the history
+    let status = json(&luffy.ok(&["status", "app", "--json"]));
+    let status = if status.is_array() {
+        status[0].clone()
+    } else {
+        status
+    };
+    assert_eq!(status["last_rca_generation"], common::NOW);
+    let history = json(&luffy.ok(&["history", "app", "--json"]));
+    assert_eq!(history[0]["task"], "rca");
+    assert_eq!(history[0]["counts"]["reports"], 1);
+}
+
+#[test]
+fn a_cluster_gets_a_new_generation_only_when_it_grew() {
+    let luffy = Luffy::new();
+    let h = history(&luffy.path("web"));
+    setup(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
+    luffy.ok(&["trigger", "rca", "app"]);
+    let again = json(&luffy.ok(&["trigger", "rca", "app", "--json"]));
+    assert_eq!(again["counts"]["reports"], 0);
+    assert_eq!(again["counts"]["unchanged"], 1);
+
+    let log = luffy.path("app.log");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str(&trace("2024-01-05 12:30:00", "c"));
+    text.push_str("2024-01-05 12:31:00,000 INFO [main] app: still alive\n");
+    std::fs::write(&log, text).unwrap();
+    luffy.ok(&["trigger", "fetch", "app"]);
+    let grown = json(&luffy.ok(&["trigger", "rca", "app", "--json"]));
+    assert_eq!(
+        (&grown["counts"]["reports"], &grown["counts"]["grown"]),
+        (&Value::from(1), &Value::from(1)),
+        "{grown}"
+    );
+    let all = json(&luffy.ok(&["rca", "show", "1", "--all", "--json"]));
+    let generations: Vec<u64> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["generation"].as_u64().unwrap())
+        .collect();
+    assert_eq!(generations, [2, 1]);
+    assert_eq!(all[0]["what"]["count"], 2);
+    let table = luffy.ok(&["rca", "show", "1", "--all"]);
+    assert!(table.contains("GENERATION"), "{table}");
+    assert!(table.contains(&h.introducing[..12]), "{table}");
+}
+
+#[test]
+fn without_suspects_the_report_says_why() {
+    // no index
+    let luffy = Luffy::new();
+    let h = history(&luffy.path("web"));
+    luffy.ok(&["service", "add", "app", "--repo", &h.repo.url()]);
+    let log = luffy.file(
+        "app.log",
+        &(trace("2024-01-05 12:00:00", "a")
+            + "2024-01-05 12:01:00,000 ERROR [w] app.db: connection to 10.0.0.1 refused\n"),
+    );
+    luffy.ok(&[
+        "source",
+        "add",
+        "app",
+        "log",
+        "--kind",
+        "file",
+        "--path",
+        log.to_str().unwrap(),
+    ]);
+    luffy.ok(&["trigger", "fetch", "app"]);
+    let run = json(&luffy.ok(&["trigger", "rca", "app", "--json"]));
+    assert_eq!(run["counts"]["reports"], 2, "{run}");
+    let exception = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    assert_eq!(
+        exception["no_suspects"],
+        "app has no code index; build it with `luffy trigger index app`"
+    );
+    assert_eq!(exception["commit"], Value::Null);
+    let template = json(&luffy.ok(&["rca", "show", "2", "--json"]));
+    assert!(template["no_suspects"]
+        .as_str()
+        .unwrap()
+        .contains("log template without a stack trace"));
+}
+
+#[test]
+fn frames_that_map_nowhere_and_commits_too_old_are_said_plainly() {
+    let luffy = Luffy::new();
+    let mut repo = Repo::init(&luffy.path("other"));
+    repo.write("README.md", "# other\n");
+    repo.write("lib/util.py", "def f():\n    return 1\n");
+    repo.commit("other code");
+    setup(&luffy, &repo, &trace("2024-01-05 12:00:00", "a"));
+    luffy.ok(&["trigger", "rca", "app"]);
+    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    assert!(report["no_suspects"]
+        .as_str()
+        .unwrap()
+        .starts_with("no in-app frame's path maps to a file of the repository"));
+    assert!(report["frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["mapped"] == false));
+
+    // the same history, the cluster first seen more than 90 days after every commit
+    let mut late = Luffy::new();
+    late.now = "2024-07-01T10:00:00Z".into();
+    let h = history(&late.path("web"));
+    setup(&late, &h.repo, &trace("2024-06-01 12:00:00", "a"));
+    late.ok(&["trigger", "rca", "app"]);
+    let report = json(&late.ok(&["rca", "show", "1", "--json"]));
+    assert_eq!(report["suspects"], serde_json::json!([]));
+    let why = report["no_suspects"].as_str().unwrap();
+    assert!(why.contains("are outside the window"), "{why}");
+    assert!(why.contains("more than 90 days before it"), "{why}");
+}
+
+#[test]
+fn rca_switched_off_writes_nothing() {
+    let luffy = Luffy::new();
+    let h = history(&luffy.path("web"));
+    setup(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
+    luffy.ok(&["service", "set", "app", "--rca", "off"]);
+    let out = luffy.ok(&["trigger", "rca", "app"]);
+    assert!(out.contains("rca is switched off for app"), "{out}");
+    assert_eq!(reports_stored(&luffy), 0);
+}
+
+#[test]
+fn bad_input_is_refused_and_writes_nothing() {
+    let luffy = Luffy::new();
+    let h = history(&luffy.path("web"));
+    setup(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
+    let err = luffy.fails(&["rca", "show", "99"], 2);
+    assert!(
+        err.contains("no cluster 99 (see `luffy clusters`)"),
+        "{err}"
+    );
+    let err = luffy.fails(&["rca", "show", "1"], 2);
+    assert!(
+        err.contains(
+            "cluster 1 has no root-cause report yet; write one with `luffy trigger rca app`"
+        ),
+        "{err}"
+    );
+    let run = luffy.run(&["rca", "show", "one"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("invalid value 'one'"), "{}", run.stderr);
+    let run = luffy.run(&["rca", "show", "1", "--since", "2d"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let err = luffy.fails(&["trigger", "rca", "nope"], 2);
+    assert!(err.contains("no service 'nope'"), "{err}");
+    let err = luffy.fails(&["trigger", "rca", "app", "--full"], 2);
+    assert!(
+        err.contains("--full applies to `luffy trigger index` only"),
+        "{err}"
+    );
+    assert_eq!(reports_stored(&luffy), 0);
+    luffy.ok(&["trigger", "rca", "app"]);
+    let err = luffy.fails(&["rca", "show", "1", "--json", "--markdown"], 2);
+    assert!(
+        err.contains("--json and --markdown cannot be used together"),
+        "{err}"
+    );
+    assert_eq!(reports_stored(&luffy), 1);
+}
