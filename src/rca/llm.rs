@@ -154,10 +154,29 @@ pub fn narrate(llm: &Llm, report: &Report) -> Result<Narrative, String> {
         ),
         None => None,
     };
+    let text = |max: u32| serde_json::json!({"type": "string", "minLength": 1, "maxLength": max});
+    let list = serde_json::json!({"type": "array", "items": text(300), "maxItems": 5});
+    // The answer's shape, as OpenAI-compatible servers take it (structured outputs); a server
+    // that ignores it is held to the same shape by the validation below.
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": {
+            "root_cause": text(300),
+            "explanation": text(1200),
+            "fix_suggestions": list,
+            "tests_to_add": list,
+        },
+        "required": ["root_cause", "explanation", "fix_suggestions", "tests_to_add"],
+        "additionalProperties": false,
+    });
     let body = serde_json::json!({
         "model": llm.model,
         "temperature": 0,
-        "max_tokens": 512,
+        "max_tokens": 1024,
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "narrative", "strict": true, "schema": schema},
+        },
         "messages": [
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": evidence(report)},
