@@ -256,6 +256,9 @@ named_enum!(
         Regression = "regression",
         /// A cluster's last hour is far above its usual rate.
         Spike = "spike",
+        /// A root-cause report was written for a new or regressed cluster (or its top suspect
+        /// changed).
+        RcaReady = "rca_ready",
     }
 );
 

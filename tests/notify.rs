@@ -1,8 +1,8 @@
 //! Notifications through the real binary, to real receivers on 127.0.0.1: an in-process HTTP
 //! listener (`tiny_http`) that records each request and can answer 500 or hang, and a real SMTP
 //! server (`aiosmtpd` from PyPI, installed by `scripts/test`, run by the python that
-//! `LUFFY_TEST_PYTHON` names) writing a Maildir. The top suspect commit in messages comes with
-//! root-cause reports (not built yet), so no test asserts it.
+//! `LUFFY_TEST_PYTHON` names) writing a Maildir. Root-cause reports' messages are tested
+//! against a real git repository with a known introducing commit.
 
 mod common;
 
@@ -879,4 +879,116 @@ fn a_receiver_that_closes_the_connection_is_retried() {
         "{error}"
     );
     assert!(!error.contains(TOKEN), "{error}");
+}
+
+#[test]
+fn a_root_cause_report_is_told_with_its_top_suspect_once() {
+    let hooks = Listener::start();
+    let luffy_dir = tempfile::tempdir().unwrap();
+    let smtp = start_smtp(luffy_dir.path(), false);
+    let setup = Setup::new(&smtp_config(smtp.port));
+    // db.py's line 5 is the raise of `trace`; api.py's line 10 the call.
+    let mut repo = common::git::Repo::init(&setup.luffy.path("repo"));
+    let api: String = (1..=9)
+        .map(|n| format!("# api line {n}\n"))
+        .chain(["def handler():\n    parse()\n".to_string()])
+        .collect();
+    repo.write("api.py", &api);
+    repo.write(
+        "db.py",
+        "import json\n\n\ndef parse(text=''):\n    return json.loads(text)\n",
+    );
+    repo.commit("app: parse requests");
+    repo.write("README", "the app\n");
+    repo.commit("docs: a readme");
+    repo.write(
+        "db.py",
+        "import json\n\n\ndef parse(text=''):\n    raise ValueError('bad input')\n",
+    );
+    let introducing = repo.commit("db: refuse unparsable input");
+    let webhooks = format!("slack={0}/slack/{TOKEN}, {0}/generic/{TOKEN}", hooks.url);
+    setup.ok(&[
+        "service",
+        "set",
+        "web",
+        "--repo",
+        &repo.url(),
+        "--path-map",
+        "/app/=",
+        "--webhook",
+        &webhooks,
+        "--email",
+        "ops@example.com",
+    ]);
+    setup.append(&trace(1, "ValueError", "parse"));
+    setup.ok(&["trigger", "fetch", "web"]);
+    assert_eq!(hooks.received().len(), 2, "new_cluster to both webhooks");
+    setup.ok(&["trigger", "index", "web"]);
+    let out = setup.ok(&["trigger", "rca", "web"]);
+    assert!(
+        out.contains("notified web: 3 delivered in 3 message(s)"),
+        "{out}"
+    );
+
+    let received = hooks.received();
+    assert_eq!(received.len(), 4);
+    let (slack, generic) = (received[2].json(), received[3].json());
+    let short = &introducing[..10];
+    let top = format!("Top suspect: {short} \"db: refuse unparsable input\" by Ada on 2024-01-03");
+    assert_eq!(
+        slack["blocks"][0]["text"]["text"],
+        "Root cause ready in web: ValueError: bad input"
+    );
+    let text = slack["text"].as_str().unwrap();
+    assert!(text.contains(&top), "{text}");
+    assert!(text.contains("It last changed db.py:5"), "{text}");
+    assert!(text.contains("Report: luffy rca show 1"), "{text}");
+    assert_eq!(generic["event"], "rca_ready");
+    assert_eq!(generic["cluster"]["id"], 1);
+    assert_eq!(generic["cluster"]["title"], "ValueError: bad input");
+    assert_eq!(generic["rca"]["generation"], 1);
+    assert_eq!(
+        generic["rca"]["top_suspect"]["commit"],
+        introducing.as_str()
+    );
+    assert_eq!(
+        generic["rca"]["top_suspect"]["summary"],
+        "db: refuse unparsable input"
+    );
+    assert_eq!(generic["rca"]["show"], "luffy rca show 1");
+
+    let mails = mails(&smtp);
+    assert_eq!(mails.len(), 2, "new_cluster, then rca_ready");
+    // Quoted-printable: soft line breaks joined, `=` decoded.
+    let mail = mails[1]
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    assert!(
+        mail.contains("Subject: [luffy] Root cause ready in web: ValueError: bad input"),
+        "{mail}"
+    );
+    assert!(mail.contains("X-RcptTo: ops@example.com"), "{mail}");
+    assert!(mail.contains(&top), "{mail}");
+    assert!(mail.contains("Report: luffy rca show 1"), "{mail}");
+    for request in &received {
+        assert!(!request.body.contains(TOKEN));
+    }
+
+    // More of the same error: a second report, with the same top suspect, is not news.
+    setup.append(&trace(3, "ValueError", "parse"));
+    setup.ok(&["trigger", "fetch", "web"]);
+    let out = setup.ok(&["trigger", "rca", "web", "--json"]);
+    let run: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(run["counts"]["grown"], 1, "{run}");
+    assert_eq!(run["counts"]["notifications"], 0, "{run}");
+    assert_eq!(hooks.received().len(), 4);
+    let events: Vec<(String, String, String)> = statuses(&setup.outbox());
+    assert_eq!(
+        events
+            .iter()
+            .filter(|(_, event, status)| event == "rca_ready" && status == "delivered")
+            .count(),
+        3
+    );
 }

@@ -44,10 +44,10 @@ pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result
             TaskCounts::Rca(counts) => print_rca(&report.service_id, counts, out)?,
         }
     }
-    // A manual fetch delivers what it produced before it exits; a failed delivery stays in the
-    // outbox for later runs, and is a warning here (the fetch itself went well).
-    // (Only when something is due: a fetch that found nothing new records no notify run.)
-    if args.task == tasks::Task::Fetch
+    // A manual fetch or rca delivers what it produced before it exits; a failed delivery stays
+    // in the outbox for later runs, and is a warning here (the task itself went well).
+    // (Only when something is due: a run that wrote nothing new records no notify run.)
+    if matches!(args.task, tasks::Task::Fetch | tasks::Task::Rca)
         && report.status != TaskStatus::Skipped
         && tasks::notify::is_due(&store, &service, ctx.now)?
     {

@@ -14,13 +14,13 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
     pub version: u32,
-    /// `new_cluster`, `regression`, `spike` (`rca_ready` to come), or `test`.
+    /// `new_cluster`, `regression`, `spike`, `rca_ready`, or `test`.
     pub event: String,
     pub service: ServiceRef,
     /// None for a test message.
     pub cluster: Option<ClusterRef>,
-    /// The cluster's root-cause report: null until RCA reports exist.
-    pub rca: Option<Value>,
+    /// `rca_ready` only: the report in short; null for the other events.
+    pub rca: Option<RcaRef>,
     /// When luffy noticed (RFC 3339).
     pub created_at: String,
 }
@@ -51,6 +51,57 @@ pub struct ClusterRef {
     pub last_hour: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hourly_mean: Option<f64>,
+}
+
+/// A root-cause report in short, as an `rca_ready` item carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RcaRef {
+    /// The report's generation (1 for the cluster's first).
+    pub generation: u32,
+    /// The indexed commit the report was written against.
+    pub commit: Option<String>,
+    /// The best-ranked suspect commit, if any.
+    pub top_suspect: Option<SuspectRef>,
+    /// How many suspects the report ranks.
+    pub suspects: usize,
+    /// Why there are no suspects, when there are none.
+    pub no_suspects: Option<String>,
+    /// The narrative's likely root cause, when an LLM wrote one.
+    pub root_cause: Option<String>,
+    /// The command that shows the whole report.
+    pub show: String,
+}
+
+/// A suspect commit in short.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuspectRef {
+    pub commit: String,
+    pub summary: String,
+    pub author: String,
+    /// RFC 3339.
+    pub date: String,
+    pub score: f64,
+    /// `path:line` of the frame lines it last changed.
+    pub touched_lines: Vec<String>,
+    pub reasons: Vec<String>,
+}
+
+impl SuspectRef {
+    /// `abc1234 "summary" by author on 2024-01-03`.
+    fn line(&self) -> String {
+        format!(
+            "{} \"{}\" by {} on {}",
+            short(&self.commit),
+            self.summary,
+            self.author,
+            self.date.get(..10).unwrap_or(&self.date)
+        )
+    }
+}
+
+/// A commit id's first 10 characters.
+fn short(commit: &str) -> &str {
+    commit.get(..10).unwrap_or(commit)
 }
 
 impl Item {
@@ -87,7 +138,28 @@ impl Item {
                 "{hour} events in the last hour against {mean:.1} an hour over the 24 before"
             ));
         }
-        lines.push(format!("Inspect: luffy cluster show {}", c.id));
+        match &self.rca {
+            Some(rca) => {
+                match (&rca.top_suspect, &rca.no_suspects) {
+                    (Some(top), _) => {
+                        lines.push(format!("Top suspect: {}", top.line()));
+                        if !top.touched_lines.is_empty() {
+                            lines.push(format!("It last changed {}", top.touched_lines.join(", ")));
+                        }
+                        if let Some(reason) = top.reasons.first() {
+                            lines.push(format!("Why: {reason}"));
+                        }
+                    }
+                    (None, Some(why)) => lines.push(format!("No suspect commit: {why}")),
+                    (None, None) => lines.push("No suspect commit".to_string()),
+                }
+                if let Some(cause) = &rca.root_cause {
+                    lines.push(format!("Likely root cause: {cause}"));
+                }
+                lines.push(format!("Report: {}", rca.show));
+            }
+            None => lines.push(format!("Inspect: luffy cluster show {}", c.id)),
+        }
         lines
     }
 }
@@ -137,6 +209,9 @@ impl<'a> Message<'a> {
                     out.push_str(&item.headline());
                     if let Some(c) = &item.cluster {
                         let _ = write!(out, " (cluster #{}, {} events)", c.id, c.count);
+                    }
+                    if let Some(top) = item.rca.as_ref().and_then(|r| r.top_suspect.as_ref()) {
+                        let _ = write!(out, "; top suspect {}", top.line());
                     }
                 }
                 out.push_str("\nList them: luffy clusters ");
@@ -283,5 +358,48 @@ mod tests {
         assert!(digest
             .html()
             .starts_with("<html><body><h3>2 notifications for web:</h3>"));
+    }
+
+    #[test]
+    fn an_rca_ready_item_names_its_top_suspect_and_the_report() {
+        let mut ready = item(4, "rca_ready");
+        ready.rca = Some(RcaRef {
+            generation: 1,
+            commit: Some("f00dfeed".repeat(5)),
+            top_suspect: Some(SuspectRef {
+                commit: "0123456789abcdef0123456789abcdef01234567".into(),
+                summary: "db: refuse bad input".into(),
+                author: "Ada".into(),
+                date: "2024-01-03T10:00:00Z".into(),
+                score: 0.9,
+                touched_lines: vec!["app/db.py:5".into()],
+                reasons: vec!["last changed the line the error was raised at".into()],
+            }),
+            suspects: 2,
+            no_suspects: None,
+            root_cause: None,
+            show: "luffy rca show 4".into(),
+        });
+        assert_eq!(
+            Message::new(std::slice::from_ref(&ready)).text(),
+            "Root cause ready in web: ValueError: bad 4\n\
+             Cluster #4 (exception), 3 events in all, 3 new; first seen 2024-01-15T10:00:00Z, \
+             last seen 2024-01-15T10:05:00Z\n\
+             Top suspect: 0123456789 \"db: refuse bad input\" by Ada on 2024-01-03\n\
+             It last changed app/db.py:5\n\
+             Why: last changed the line the error was raised at\n\
+             Report: luffy rca show 4"
+        );
+        let digest = [item(1, "new_cluster"), ready.clone()];
+        assert!(Message::new(&digest).text().contains(
+            "- Root cause ready in web: ValueError: bad 4 (cluster #4, 3 events); \
+             top suspect 0123456789 \"db: refuse bad input\" by Ada on 2024-01-03"
+        ));
+        let mut none = ready;
+        none.rca.as_mut().unwrap().top_suspect = None;
+        none.rca.as_mut().unwrap().no_suspects = Some("the service has no code index".into());
+        assert!(Message::new(std::slice::from_ref(&none)).text().contains(
+            "No suspect commit: the service has no code index\nReport: luffy rca show 4"
+        ));
     }
 }

@@ -1,17 +1,14 @@
 //! What a stored batch makes the outbox hold: for each cluster it created, reopened or made
 //! spike, one notification per channel of the service, unless the cooldown says one went out
-//! already. Runs inside the batch's transaction.
-//!
-//! "RCA ready" joins here when reports land: the RCA task calls [`enqueue_event`] with
-//! `NotifyEvent::RcaReady` (a new variant) in the transaction that stores the report, and the
-//! report goes into the item's `rca`.
+//! already. Runs inside the batch's transaction. The rca task calls [`enqueue_event`] with
+//! `rca_ready` in the transaction that stores a report, the report in short in the item's `rca`.
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::config::Notify;
 use crate::domain::{ClusterChange, NotifyEvent};
-use crate::notify::message::{ClusterRef, Item, ServiceRef, SCHEMA_VERSION};
+use crate::notify::message::{ClusterRef, Item, RcaRef, ServiceRef, SCHEMA_VERSION};
 use crate::notify::{channels, Channel};
 use crate::service::Service;
 use crate::store::{time_to_sql, BatchChanges, Cluster, Db, NewNotification};
@@ -92,21 +89,23 @@ pub fn enqueue(
                 None => continue,
             }
         }
-        written += enqueue_event(db, plan, event, cluster_ref, now)?;
+        written += enqueue_event(db, plan, event, cluster_ref, None, now)?;
     }
     Ok(written)
 }
 
-/// Writes one event about one cluster to every channel of the plan, unless one of the same
-/// event about the same cluster was written within the cooldown.
+/// Writes one event about one cluster (with its report, for `rca_ready`) to every channel of
+/// the plan, unless one of the same event about the same cluster was written within the
+/// cooldown.
 pub fn enqueue_event(
     db: &Db<'_>,
     plan: &NotifyPlan,
     event: NotifyEvent,
     cluster: ClusterRef,
+    rca: Option<RcaRef>,
     now: DateTime<Utc>,
 ) -> Result<u64> {
-    if db.notified_since(cluster.id, event, now - plan.cooldown)? {
+    if plan.channels.is_empty() || db.notified_since(cluster.id, event, now - plan.cooldown)? {
         return Ok(0);
     }
     let cluster_id = cluster.id;
@@ -115,7 +114,7 @@ pub fn enqueue_event(
         event: event.as_str().to_string(),
         service: plan.service.clone(),
         cluster: Some(cluster),
-        rca: None,
+        rca,
         created_at: time_to_sql(now),
     };
     let payload = serde_json::to_value(&item)?;

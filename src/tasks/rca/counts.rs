@@ -23,6 +23,8 @@ pub struct RcaCounts {
     /// Reports with a narrative, and those whose narrative failed.
     pub narratives: u64,
     pub narrative_errors: u64,
+    /// `rca_ready` notifications written to the outbox (one per channel).
+    pub notifications: u64,
     /// The cluster ids reported on.
     pub cluster_ids: Vec<i64>,
 }

@@ -1,6 +1,8 @@
 //! The rca task: a root-cause report for every open cluster of the service that is new,
 //! regressed or grown since its last report: its frames mapped onto the indexed checkout,
 //! suspect commits from blame, the timeline, related clusters, and the optional narrative.
+//! A report of a new or regressed cluster, or one whose top suspect changed, writes an
+//! `rca_ready` notification in the transaction that stores it.
 
 mod build;
 mod counts;
@@ -12,10 +14,13 @@ pub use build::{RcaOptions, RELATED_WINDOW_MINUTES};
 pub use counts::RcaCounts;
 
 use super::{run_task, Outcome, TaskContext, TaskEnv, TaskReport};
-use crate::domain::{ClusterStatus, Task, Trigger};
-use crate::rca::markdown;
+use crate::domain::{ClusterStatus, NotifyEvent, Task, Trigger};
+use crate::notify::message::{RcaRef, SuspectRef};
+use crate::rca::{markdown, Report};
 use crate::service::Service;
-use crate::store::{NewReport, Store};
+use crate::store::{time_to_sql, NewReport, Store};
+use crate::tasks::notify::enqueue::{cluster_ref, enqueue_event};
+use crate::tasks::notify::NotifyPlan;
 
 /// How long an rca run holds its lease.
 const LEASE: Duration = Duration::minutes(30);
@@ -63,6 +68,7 @@ fn rca(
     let id = service.id.as_str();
     let clusters = store.db().clusters(Some(id), Some(ClusterStatus::Open))?;
     let builder = build::Builder::new(&store.db(), service, env)?;
+    let plan = NotifyPlan::new(service, &env.config.notify);
     counts.commit = builder.commit().map(str::to_string);
     let mut errors = Vec::new();
     for cluster in clusters {
@@ -77,7 +83,7 @@ fn rca(
                 continue;
             }
         };
-        let generation = latest.map_or(1, |r| r.generation + 1);
+        let generation = latest.as_ref().map_or(1, |r| r.generation + 1);
         let report = match builder.report(&store.db(), &cluster, generation, ctx.now) {
             Ok(report) => report,
             Err(err) => {
@@ -87,7 +93,15 @@ fn rca(
         };
         let json = serde_json::to_string(&report)?;
         let md = markdown::render(&report);
-        store.write(|db| {
+        // A grown cluster's new report is news only when it names another top suspect.
+        let tell = match why {
+            Why::New | Why::Regressed => true,
+            Why::Grown => latest.as_ref().is_none_or(|r| {
+                serde_json::from_str::<Report>(&r.json)
+                    .map_or(true, |old| top_commit(&old) != top_commit(&report))
+            }),
+        };
+        counts.notifications += store.write(|db| {
             ctx.lease.renew(db)?;
             db.insert_rca_report(&NewReport {
                 cluster_id: cluster.id,
@@ -98,8 +112,18 @@ fn rca(
                 regressed: cluster.regressed,
                 json: &json,
                 markdown: &md,
-            })
-            .map(|_| ())
+            })?;
+            if !tell {
+                return Ok(0);
+            }
+            enqueue_event(
+                db,
+                &plan,
+                NotifyEvent::RcaReady,
+                cluster_ref(&cluster, 0),
+                Some(rca_ref(&report)),
+                ctx.now,
+            )
         })?;
         counts.reports += 1;
         counts.cluster_ids.push(cluster.id);
@@ -114,4 +138,29 @@ fn rca(
             u64::from(report.narrative.is_none() && env.config.llm.is_some());
     }
     Ok(Outcome { counts, errors })
+}
+
+fn top_commit(report: &Report) -> Option<&str> {
+    report.suspects.first().map(|s| s.commit.as_str())
+}
+
+/// The report in short, for an `rca_ready` notification.
+fn rca_ref(report: &Report) -> RcaRef {
+    RcaRef {
+        generation: report.generation,
+        commit: report.commit.clone(),
+        top_suspect: report.suspects.first().map(|s| SuspectRef {
+            commit: s.commit.clone(),
+            summary: s.summary.clone(),
+            author: s.author.clone(),
+            date: time_to_sql(s.date),
+            score: s.score,
+            touched_lines: s.touched_lines.clone(),
+            reasons: s.reasons.clone(),
+        }),
+        suspects: report.suspects.len(),
+        no_suspects: report.no_suspects.clone(),
+        root_cause: report.narrative.as_ref().map(|n| n.root_cause.clone()),
+        show: format!("luffy rca show {}", report.cluster_id),
+    }
 }
