@@ -21,6 +21,10 @@ use sha2::Sha256;
 /// A token in webhook URLs and a signing secret: neither may show anywhere.
 const TOKEN: &str = "T0KEN-s3cr3t-abc";
 const SIGNING_SECRET: &str = "sign-me-0xdeadbeef";
+/// The SMTP server's password for `luffy` (in `WEB_SMTP_PASSWORD`); `WEB_SMTP_WRONG` holds
+/// another. Neither may show anywhere.
+const SMTP_PASSWORD: &str = "smtp-pa55-word";
+const SMTP_WRONG: &str = "not-the-pa55";
 
 /// How the listener answers.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -159,6 +163,8 @@ impl Setup {
             .command(args)
             .env("LUFFY_CONFIG", &self.config)
             .env("WEB_SIGNING_SECRET", SIGNING_SECRET)
+            .env("WEB_SMTP_PASSWORD", SMTP_PASSWORD)
+            .env("WEB_SMTP_WRONG", SMTP_WRONG)
             .env(
                 "WEB_HOOK",
                 format!("{}/from-env/{TOKEN}", "http://127.0.0.1:9"),
@@ -180,8 +186,9 @@ impl Setup {
             "luffy {args:?} failed:\nstdout: {}\nstderr: {}",
             run.stdout, run.stderr
         );
-        assert!(!run.stderr.contains(TOKEN) && !run.stderr.contains(SIGNING_SECRET));
-        assert!(!run.stdout.contains(TOKEN) && !run.stdout.contains(SIGNING_SECRET));
+        for secret in [TOKEN, SIGNING_SECRET, SMTP_PASSWORD, SMTP_WRONG] {
+            assert!(!run.stderr.contains(secret) && !run.stdout.contains(secret));
+        }
         run.stdout
     }
 
@@ -658,40 +665,94 @@ impl Drop for Smtp {
     }
 }
 
-/// Starts aiosmtpd with the `Mailbox` handler, or (`rejecting`) one that refuses `nobody@`.
+/// How the test SMTP server behaves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SmtpKind {
+    /// aiosmtpd's `Mailbox` handler: takes everything.
+    Open,
+    /// Refuses recipients `nobody@`.
+    Rejecting,
+    /// Takes mail only after AUTH (PLAIN or LOGIN) as `luffy` with [`SMTP_PASSWORD`];
+    /// offered without TLS, as a local relay does.
+    Auth,
+}
+
+/// Starts aiosmtpd writing a Maildir under `dir`, of the given kind.
 fn start_smtp(dir: &Path, rejecting: bool) -> Smtp {
+    start_smtp_kind(
+        dir,
+        if rejecting {
+            SmtpKind::Rejecting
+        } else {
+            SmtpKind::Open
+        },
+    )
+}
+
+fn start_smtp_kind(dir: &Path, kind: SmtpKind) -> Smtp {
     let python = std::env::var("LUFFY_TEST_PYTHON").unwrap_or_else(|_| {
         panic!("LUFFY_TEST_PYTHON is not set: run scripts/test, which installs aiosmtpd")
     });
     let port = free_port();
     let maildir = dir.join("maildir");
-    std::fs::write(
-        dir.join("rejecting.py"),
-        "from aiosmtpd.handlers import Mailbox\n\
-         class Rejecting(Mailbox):\n\
-         \x20   async def handle_RCPT(self, server, session, envelope, address, rcpt_options):\n\
-         \x20       if address.startswith('nobody@'):\n\
-         \x20           return '550 5.1.1 <' + address + '>: no such user here'\n\
-         \x20       envelope.rcpt_tos.append(address)\n\
-         \x20       return '250 OK'\n",
-    )
-    .unwrap();
-    let handler = if rejecting {
-        "rejecting.Rejecting"
-    } else {
-        "aiosmtpd.handlers.Mailbox"
-    };
-    let child = Command::new(&python)
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            handler,
-        ])
-        .arg(&maildir)
+    let mut command = Command::new(&python);
+    match kind {
+        SmtpKind::Open | SmtpKind::Rejecting => {
+            std::fs::write(
+                dir.join("rejecting.py"),
+                "from aiosmtpd.handlers import Mailbox\n\
+                 class Rejecting(Mailbox):\n\
+                 \x20   async def handle_RCPT(self, server, session, envelope, address, rcpt_options):\n\
+                 \x20       if address.startswith('nobody@'):\n\
+                 \x20           return '550 5.1.1 <' + address + '>: no such user here'\n\
+                 \x20       envelope.rcpt_tos.append(address)\n\
+                 \x20       return '250 OK'\n",
+            )
+            .unwrap();
+            let handler = if kind == SmtpKind::Rejecting {
+                "rejecting.Rejecting"
+            } else {
+                "aiosmtpd.handlers.Mailbox"
+            };
+            command.args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                handler,
+            ]);
+        }
+        SmtpKind::Auth => {
+            let script = dir.join("auth_server.py");
+            std::fs::write(
+                &script,
+                format!(
+                    "import sys, time\n\
+                     from aiosmtpd.controller import Controller\n\
+                     from aiosmtpd.handlers import Mailbox\n\
+                     from aiosmtpd.smtp import AuthResult, LoginPassword\n\
+                     def check(server, session, envelope, mechanism, data):\n\
+                     \x20   ok = isinstance(data, LoginPassword) and data.login == b'luffy' \\\n\
+                     \x20       and data.password == b'{SMTP_PASSWORD}'\n\
+                     \x20   return AuthResult(success=ok, handled=False)\n\
+                     controller = Controller(Mailbox(sys.argv[1]), hostname='127.0.0.1', \\\n\
+                     \x20   port=int(sys.argv[2]), authenticator=check, auth_required=True, \\\n\
+                     \x20   auth_require_tls=False)\n\
+                     controller.start()\n\
+                     while True:\n\
+                     \x20   time.sleep(3600)\n"
+                ),
+            )
+            .unwrap();
+            command.arg(&script).arg(&maildir).arg(port.to_string());
+        }
+    }
+    if kind != SmtpKind::Auth {
+        command.arg(&maildir);
+    }
+    let child = command
         .env("PYTHONPATH", dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -991,4 +1052,59 @@ fn a_root_cause_report_is_told_with_its_top_suspect_once() {
             .count(),
         3
     );
+}
+
+#[test]
+fn email_authenticates_with_the_password_from_the_environment() {
+    let luffy_dir = tempfile::tempdir().unwrap();
+    let smtp = start_smtp_kind(luffy_dir.path(), SmtpKind::Auth);
+    let config = |var: &str| {
+        format!(
+            "{}username = \"luffy\"\npassword_env = \"{var}\"\n",
+            smtp_config(smtp.port)
+        )
+    };
+    // The wrong password: refused by the server, retried later, the password nowhere.
+    let setup = Setup::new(&config("WEB_SMTP_WRONG"));
+    setup.ok(&["service", "set", "web", "--email", "ops@example.com"]);
+    setup.append(&trace(1, "ValueError", "parse"));
+    let run = setup.run(&["trigger", "fetch", "web"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("luffy: warning: email notification 1:"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(SMTP_WRONG), "{}", run.stderr);
+    assert!(mails(&smtp).is_empty());
+    let rows = setup.outbox();
+    assert_eq!(rows[0]["status"], "retrying");
+    let error = rows[0]["last_error"].as_str().unwrap();
+    assert!(error.contains("535"), "{error}");
+    assert!(!error.contains(SMTP_WRONG), "{error}");
+
+    // A variable that is not set says which.
+    std::fs::write(&setup.config, config("WEB_SMTP_UNSET")).unwrap();
+    let run = setup.run(&["notify", "test", "web"]);
+    assert!(
+        run.stdout
+            .contains("WEB_SMTP_UNSET (smtp.password_env) is not set"),
+        "{}",
+        run.stdout
+    );
+    assert!(mails(&smtp).is_empty());
+
+    // The right one: the retry goes through, once.
+    std::fs::write(&setup.config, config("WEB_SMTP_PASSWORD")).unwrap();
+    let out = setup.ok(&["notify", "retry", &rows[0]["id"].to_string()]);
+    assert_eq!(out.trim(), "notification 1: delivered");
+    let mails = mails(&smtp);
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].contains("Subject: [luffy] New error in web: ValueError: bad input"),
+        "{}",
+        mails[0]
+    );
+    assert!(!mails[0].contains(SMTP_PASSWORD));
+    assert_eq!(setup.outbox()[0]["status"], "delivered");
 }
