@@ -182,7 +182,7 @@ pub struct ServiceSettings {
     #[arg(long = "app-package", value_name = "PREFIX")]
     pub app_packages: Vec<String>,
     /// Webhooks for notifications, comma-separated: each an http(s) URL or `env:VAR` (a variable
-    /// holding it), optionally KIND= first (slack, googlechat, generic; else inferred from the
+    /// holding it), optionally KIND= first (slack, googlechat, teams, generic; else inferred from the
     /// URL); or `none`
     #[arg(long, value_name = "URL", value_parser = parse_webhook_flag)]
     pub webhook: Option<Cleared<String>>,

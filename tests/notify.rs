@@ -621,8 +621,8 @@ fn malformed_webhooks_and_emails_are_refused_and_nothing_is_written() {
             "webhook 'ftp://hooks.example.com/x' is not an http(s) URL",
         ),
         (
-            "teams=https://hooks.example.com/x",
-            "webhook kind 'teams' is unknown; use slack, googlechat, generic",
+            "msteams=https://hooks.example.com/x",
+            "webhook kind 'msteams' is unknown; use slack, googlechat, teams, generic",
         ),
         (
             "https://ok.example.com/a, https://",
@@ -1107,4 +1107,37 @@ fn email_authenticates_with_the_password_from_the_environment() {
     );
     assert!(!mails[0].contains(SMTP_PASSWORD));
     assert_eq!(setup.outbox()[0]["status"], "delivered");
+}
+
+#[test]
+fn a_teams_channel_gets_an_adaptive_card() {
+    let hooks = Listener::start();
+    let setup = Setup::new("");
+    let webhook = format!("teams={}/workflows/{TOKEN}", hooks.url);
+    setup.ok(&["service", "set", "web", "--webhook", &webhook]);
+    setup.append(&trace(1, "ValueError", "parse"));
+    let out = setup.ok(&["trigger", "fetch", "web"]);
+    assert!(out.contains("notified web: 1 delivered"), "{out}");
+    let received = hooks.received();
+    assert_eq!(received.len(), 1);
+    let body = received[0].json();
+    assert_eq!(body["type"], "message");
+    let attachment = &body["attachments"][0];
+    assert_eq!(
+        attachment["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
+    let card = &attachment["content"];
+    assert_eq!(card["type"], "AdaptiveCard");
+    let texts: Vec<&str> = card["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|block| block["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts[0], "New error in web: ValueError: bad input");
+    assert_eq!(texts.last(), Some(&"Inspect: luffy cluster show 1"));
+    assert_eq!(card["body"][0]["weight"], "Bolder");
+    assert!(!received[0].body.contains(TOKEN));
+    assert_eq!(statuses(&setup.outbox())[0].0, "teams");
 }

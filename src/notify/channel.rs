@@ -13,6 +13,9 @@ pub enum ChannelKind {
     Slack,
     /// A Google Chat webhook: cardsV2 with a text fallback.
     GoogleChat,
+    /// A Microsoft Teams webhook (a Workflows "post to a channel" trigger, or an older
+    /// incoming webhook): an Adaptive Card in a `message`.
+    Teams,
     /// luffy's own versioned JSON (README, "Webhook JSON").
     Generic,
     /// Email over the `[smtp]` server.
@@ -25,6 +28,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Slack => "slack",
             ChannelKind::GoogleChat => "googlechat",
+            ChannelKind::Teams => "teams",
             ChannelKind::Generic => "webhook",
             ChannelKind::Email => "email",
         }
@@ -35,13 +39,16 @@ impl ChannelKind {
         match name {
             "slack" => Some(ChannelKind::Slack),
             "googlechat" => Some(ChannelKind::GoogleChat),
+            "teams" => Some(ChannelKind::Teams),
             "webhook" | "generic" => Some(ChannelKind::Generic),
             "email" => Some(ChannelKind::Email),
             _ => None,
         }
     }
 
-    /// The kind a webhook URL's host says: hooks.slack.com, chat.googleapis.com, else generic.
+    /// The kind a webhook URL's host says: hooks.slack.com, chat.googleapis.com, Teams'
+    /// `*.webhook.office.com` and Workflows' `*.logic.azure.com` and `*.powerplatform.com`,
+    /// else generic.
     pub fn infer(url: &str) -> ChannelKind {
         let host = url
             .split_once("://")
@@ -59,6 +66,16 @@ impl ChannelKind {
         match host.as_str() {
             "hooks.slack.com" => ChannelKind::Slack,
             "chat.googleapis.com" => ChannelKind::GoogleChat,
+            h if [
+                ".webhook.office.com",
+                ".logic.azure.com",
+                ".powerplatform.com",
+            ]
+            .iter()
+            .any(|suffix| h.ends_with(suffix)) =>
+            {
+                ChannelKind::Teams
+            }
             _ => ChannelKind::Generic,
         }
     }
@@ -129,7 +146,10 @@ mod tests {
         let settings = NotificationSettings {
             webhook_url: Some(
                 "https://hooks.slack.com/services/T/B/x, https://chat.googleapis.com/v1/spaces/S/messages?key=k, \
-                 generic=https://hooks.slack.com/x, slack=env:HOOK, https://example.com/h"
+                 generic=https://hooks.slack.com/x, slack=env:HOOK, https://example.com/h, \
+                 https://acme.webhook.office.com/webhookb2/a@b/IncomingWebhook/c/d, \
+                 https://prod-12.westus.logic.azure.com:443/workflows/w/triggers/manual/paths/invoke?sig=s, \
+                 teams=env:TEAMS_HOOK"
                     .into(),
             ),
             email: Some("a@b.io, c@d.io".into()),
@@ -147,6 +167,15 @@ mod tests {
                 ("webhook", "https://hooks.slack.com/x".into()),
                 ("slack", "env:HOOK".into()),
                 ("webhook", "https://example.com/h".into()),
+                (
+                    "teams",
+                    "https://acme.webhook.office.com/webhookb2/***".into()
+                ),
+                (
+                    "teams",
+                    "https://prod-12.westus.logic.azure.com:443/workflows/***".into()
+                ),
+                ("teams", "env:TEAMS_HOOK".into()),
                 ("email", "a@b.io, c@d.io".into()),
             ]
         );

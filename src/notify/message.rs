@@ -1,5 +1,6 @@
 //! What a notification says, and how each channel gets it: the generic webhook's versioned JSON
-//! (the outbox's payload), Slack Block Kit, Google Chat cardsV2, and an email's subject, text
+//! (the outbox's payload), Slack Block Kit, Google Chat cardsV2, a Teams Adaptive Card, and an
+//! email's subject, text
 //! and HTML. More than one item makes a digest: one message listing them all.
 
 use std::fmt::Write as _;
@@ -270,6 +271,33 @@ impl<'a> Message<'a> {
                 "card": {
                     "header": {"title": head, "subtitle": format!("luffy: {}", self.service())},
                     "sections": [{"widgets": [{"textParagraph": {"text": escape(body).replace('\n', "<br>")}}]}],
+                },
+            }],
+        })
+    }
+
+    /// A Microsoft Teams webhook's body: an Adaptive Card (1.4) in a `message`, which both
+    /// Workflows and the older incoming webhooks take; the headline bold, then a text block per
+    /// line.
+    pub fn teams(&self) -> Value {
+        let text = self.text();
+        let mut lines = text.lines();
+        let head = lines.next().unwrap_or("");
+        let mut body = vec![json!({
+            "type": "TextBlock", "text": head, "weight": "Bolder", "size": "Medium", "wrap": true,
+        })];
+        body.extend(lines.map(|line| json!({"type": "TextBlock", "text": line, "wrap": true})));
+        json!({
+            "type": "message",
+            "summary": head,
+            "attachments": [{
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": null,
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": body,
                 },
             }],
         })

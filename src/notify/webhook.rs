@@ -54,6 +54,7 @@ pub fn send(
     let body = match kind {
         ChannelKind::Slack => message.slack(),
         ChannelKind::GoogleChat => message.google_chat(),
+        ChannelKind::Teams => message.teams(),
         ChannelKind::Generic | ChannelKind::Email => message.generic(),
     }
     .to_string();

@@ -26,7 +26,7 @@ pub fn parse_webhook_flag(text: &str) -> Result<Cleared<String>, String> {
 }
 
 /// The kinds a webhook entry may name before `=`.
-pub const WEBHOOK_KINDS: [&str; 3] = ["slack", "googlechat", "generic"];
+pub const WEBHOOK_KINDS: [&str; 4] = ["slack", "googlechat", "teams", "generic"];
 
 /// A webhook entry's explicit kind (`slack=https://...`), if it names one, and its URL or
 /// `env:VAR`.
