@@ -1141,3 +1141,45 @@ fn a_teams_channel_gets_an_adaptive_card() {
     assert!(!received[0].body.contains(TOKEN));
     assert_eq!(statuses(&setup.outbox())[0].0, "teams");
 }
+
+#[test]
+fn the_demo_sends_its_outbox_to_the_webhook_it_is_given() {
+    let hooks = Listener::start();
+    let luffy = Luffy::new();
+    let dir = luffy.path("demo");
+    let output = luffy
+        .command(&["demo", "--dir", dir.to_str().unwrap()])
+        .env("LUFFY_DEMO_WEBHOOK", format!("{}/demo/{TOKEN}", hooks.url))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{out}");
+    assert!(
+        out.contains(
+            "notified web-app through $LUFFY_DEMO_WEBHOOK: 7 delivered in 1 message(s), 0 to retry"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains(TOKEN), "{out}");
+    let received = hooks.received();
+    assert_eq!(received.len(), 1, "one digest");
+    let digest = received[0].json();
+    assert_eq!(digest["event"], "digest");
+    let events = digest["events"].as_array().unwrap();
+    assert_eq!(events.len(), 7);
+    let ready: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "rca_ready")
+        .collect();
+    assert_eq!(ready.len(), 2, "{digest:#}");
+    assert!(ready.iter().any(|e| e["rca"]["top_suspect"]["summary"]
+        == "repo: fail loudly on missing rows instead of returning None"));
+    // A second run has nothing new to tell.
+    let again = luffy
+        .command(&["demo", "--dir", dir.to_str().unwrap()])
+        .env("LUFFY_DEMO_WEBHOOK", format!("{}/demo/{TOKEN}", hooks.url))
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert_eq!(hooks.received().len(), 1);
+}

@@ -137,6 +137,19 @@ fn demo_shows_the_example_services() {
     }
     assert!(dir.join("luffy.db").exists());
     assert!(out.contains("indexed web-app's repository"), "{out}");
+    // Its notifications wait in the outbox: the demo's one channel reads its URL from a
+    // variable that is not set.
+    assert!(
+        out.contains(
+            "notifications: 7 in the outbox for web-app's webhook env:LUFFY_DEMO_WEBHOOK \
+             (5 new clusters, 2 reports ready), waiting"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("- Root cause ready in web-app: KeyError: 'item-1183' (cluster #2, 2 events); top suspect"),
+        "{out}"
+    );
     // It ends with the root-cause report of its main exception, whose top suspect is the
     // commit that introduced the failing line.
     let report = out

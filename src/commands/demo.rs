@@ -1,6 +1,7 @@
 //! `luffy demo`: a self-contained database with the example services, a fetch of web-app's demo
-//! log, an index of its repository, the status, the clusters found, and the root-cause report of
-//! its main exception.
+//! log, an index of its repository, the status, the clusters found, the notifications in the
+//! outbox (sent when `LUFFY_DEMO_WEBHOOK` names a webhook), and the root-cause report of its main
+//! exception.
 
 use std::io::Write;
 use std::path::Path;
@@ -10,11 +11,17 @@ use anyhow::{Context as _, Result};
 use super::{clusters, rca, status, Context};
 use crate::cli::{ClustersArgs, DemoArgs, RcaShowArgs, StatusArgs};
 use crate::code::history::{write_history, NewCommit};
+use crate::domain::NotifyEvent;
+use crate::notify::{Item, Message};
 use crate::service::Service;
 use crate::service_file::{self, Format};
 use crate::sources::{FileSettings, LogSource, SourceSettings};
-use crate::store::Store;
+use crate::store::{Notification, Store};
 use crate::tasks::{self, Task, TaskCounts, Trigger};
+
+/// The variable that web-app's one channel reads its webhook URL from: unset, its notifications
+/// wait in the outbox; set, the demo delivers them.
+const DEMO_WEBHOOK_VAR: &str = "LUFFY_DEMO_WEBHOOK";
 
 /// The seed's three services, as shipped in `examples/services.toml`.
 const EXAMPLE_SERVICES: &str = include_str!("../../examples/services.toml");
@@ -149,6 +156,10 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
                     service.git.repository_url = Some(code.to_string_lossy().into_owned());
                     service.git.repo_path = None;
                     service.git.path_maps = vec!["/srv/web-app/=".into()];
+                    // One channel that the user fills in, or not.
+                    service.notification.enabled = true;
+                    service.notification.webhook_url = Some(format!("env:{DEMO_WEBHOOK_VAR}"));
+                    service.notification.email = None;
                 }
                 db.insert_service(&service)?;
                 created += 1;
@@ -205,6 +216,20 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
             rca.errors.join("; ")
         );
     }
+    // With a webhook to send to, web-app's notifications go out now; else they wait.
+    let webhook_set = std::env::var_os(DEMO_WEBHOOK_VAR).is_some_and(|v| !v.is_empty());
+    let notified = if webhook_set && tasks::notify::is_due(&store, &web, ctx.now)? {
+        Some(tasks::run(
+            &mut store,
+            &web,
+            Task::Notify,
+            Trigger::Manual,
+            &demo_env,
+        )?)
+    } else {
+        None
+    };
+    let waiting = store.db().due_notifications("web-app", ctx.now)?;
     // The report shown: the exception cluster with the most events (the first seen of a tie).
     let main = store
         .db()
@@ -261,7 +286,15 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
             "\nexplore it:\n  luffy --db {db} rca show 2 --json\n  luffy --db {db} cluster show 2\n  luffy --db {db} history\n  \
              luffy --db {db} status web-app\n  \
              luffy --db {db} code find web-app /srv/web-app/app/db/repo.py:31\n  \
-             luffy --db {db} code find web-app Cart.total"
+             luffy --db {db} code find web-app Cart.total\n  \
+             luffy --db {db} run-due --dry-run            # what cron would run next"
+        )?;
+        write_notifications(
+            out,
+            &db,
+            notified.as_ref(),
+            &waiting,
+            ctx.config.notify.digest_after,
         )?;
         if let Some(id) = main {
             writeln!(
@@ -275,6 +308,63 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
             };
             rca::show(&demo_ctx, &args, out)?;
         }
+    }
+    Ok(())
+}
+
+/// What web-app's channel got, or what waits for it in the outbox, and how to send it.
+fn write_notifications(
+    out: &mut dyn Write,
+    db: &str,
+    notified: Option<&tasks::TaskReport<TaskCounts>>,
+    waiting: &[Notification],
+    digest_after: u32,
+) -> Result<()> {
+    if let Some(report) = notified {
+        if let TaskCounts::Notify(c) = &report.counts {
+            writeln!(
+                out,
+                "\nnotified web-app through ${DEMO_WEBHOOK_VAR}: {} delivered in {} message(s), \
+                 {} to retry",
+                c.delivered, c.messages, c.retrying
+            )?;
+        }
+        for error in &report.errors {
+            writeln!(out, "  {error}")?;
+        }
+        return Ok(());
+    }
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let items: Vec<Item> = waiting
+        .iter()
+        .filter_map(|n| serde_json::from_value(n.payload.clone()).ok())
+        .collect();
+    let count = |event: NotifyEvent| waiting.iter().filter(|n| n.event == event).count();
+    writeln!(
+        out,
+        "\nnotifications: {} in the outbox for web-app's webhook env:{DEMO_WEBHOOK_VAR} \
+         ({} new clusters, {} reports ready), waiting: ${DEMO_WEBHOOK_VAR} is not set.\n  \
+         send them: {DEMO_WEBHOOK_VAR}=<a Slack, Google Chat, Teams or any webhook URL> \
+         luffy --db {db} trigger notify web-app\n  \
+         see them:  luffy --db {db} notify list\n\nwhat the channel would get{}:\n",
+        waiting.len(),
+        count(NotifyEvent::NewCluster),
+        count(NotifyEvent::RcaReady),
+        if items.len() > digest_after.max(1) as usize {
+            " (one digest)"
+        } else {
+            " (the first message)"
+        }
+    )?;
+    let shown = if items.len() > digest_after.max(1) as usize {
+        &items[..]
+    } else {
+        &items[..1.min(items.len())]
+    };
+    for line in Message::new(shown).text().lines() {
+        writeln!(out, "  | {line}")?;
     }
     Ok(())
 }

@@ -209,7 +209,8 @@ impl<'a> Message<'a> {
                     out.push_str("\n- ");
                     out.push_str(&item.headline());
                     if let Some(c) = &item.cluster {
-                        let _ = write!(out, " (cluster #{}, {} events)", c.id, c.count);
+                        let events = if c.count == 1 { "event" } else { "events" };
+                        let _ = write!(out, " (cluster #{}, {} {events})", c.id, c.count);
                     }
                     if let Some(top) = item.rca.as_ref().and_then(|r| r.top_suspect.as_ref()) {
                         let _ = write!(out, "; top suspect {}", top.line());

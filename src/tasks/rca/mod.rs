@@ -1,8 +1,8 @@
 //! The rca task: a root-cause report for every open cluster of the service that is new,
 //! regressed or grown since its last report: its frames mapped onto the indexed checkout,
 //! suspect commits from blame, the timeline, related clusters, and the optional narrative.
-//! A report of a new or regressed cluster, or one whose top suspect changed, writes an
-//! `rca_ready` notification in the transaction that stores it.
+//! A report with a suspect commit or a narrative, of a new or regressed cluster or one whose top
+//! suspect changed, writes an `rca_ready` notification in the transaction that stores it.
 
 mod build;
 mod counts;
@@ -93,14 +93,17 @@ fn rca(
         };
         let json = serde_json::to_string(&report)?;
         let md = markdown::render(&report);
-        // A grown cluster's new report is news only when it names another top suspect.
-        let tell = match why {
-            Why::New | Why::Regressed => true,
-            Why::Grown => latest.as_ref().is_none_or(|r| {
-                serde_json::from_str::<Report>(&r.json)
-                    .map_or(true, |old| top_commit(&old) != top_commit(&report))
-            }),
-        };
+        // A report is news when it has something to tell (a suspect, a narrative), and a grown
+        // cluster's new report only when it names another top suspect.
+        let worth = !report.suspects.is_empty() || report.narrative.is_some();
+        let tell = worth
+            && match why {
+                Why::New | Why::Regressed => true,
+                Why::Grown => latest.as_ref().is_none_or(|r| {
+                    serde_json::from_str::<Report>(&r.json)
+                        .map_or(true, |old| top_commit(&old) != top_commit(&report))
+                }),
+            };
         counts.notifications += store.write(|db| {
             ctx.lease.renew(db)?;
             db.insert_rca_report(&NewReport {
