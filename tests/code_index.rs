@@ -502,6 +502,23 @@ fn a_local_repository_without_url_is_read_at_its_branch() {
         repo.path.to_str().unwrap(),
     ]);
     assert_eq!(index(&luffy, "bypath", &[])["files_parsed"], 6);
+
+    // Removing a service removes the checkout luffy made for it, never the user's own.
+    let checkout = luffy.path("data/repos/bypath");
+    assert!(checkout.join(".git").is_dir());
+    let out = luffy.ok(&["service", "rm", "bypath", "--yes"]);
+    assert_eq!(
+        out,
+        format!(
+            "removed service bypath\nremoved its checkout {}\n",
+            checkout.display()
+        )
+    );
+    assert!(!checkout.exists());
+    let out = luffy.ok(&["service", "rm", "local", "--yes"]);
+    assert_eq!(out, "removed service local\n");
+    assert!(repo.path.join(".git").is_dir());
+    assert_eq!(repo.head(), counts["commit"].as_str().unwrap());
 }
 
 #[test]

@@ -383,16 +383,28 @@ fn list(ctx: &Context, out: &mut dyn Write) -> Result<()> {
 
 fn remove(ctx: &Context, args: &ServiceRmArgs, out: &mut dyn Write) -> Result<()> {
     let mut store = ctx.open_store()?;
-    {
+    let service = {
         let db = store.db();
-        if db.service(&args.id)?.is_none() {
-            return Err(unknown_service(&db, &args.id));
+        match db.service(&args.id)? {
+            Some(service) => service,
+            None => return Err(unknown_service(&db, &args.id)),
         }
-    }
+    };
+    // The checkout luffy made (no `git_repo_path` of the user's) goes with the service.
+    let checkout = service
+        .git
+        .repo_path
+        .is_none()
+        .then(|| ctx.default_repo_path(&args.id))
+        .filter(|path| path.join(".git").exists() || path.join("HEAD").exists());
     if !args.yes
         && !confirm(&format!(
-            "Remove service '{}' with its log sources, clusters and history? [y/N] ",
-            args.id
+            "Remove service '{}' with its log sources, clusters and history{}? [y/N] ",
+            args.id,
+            checkout.as_ref().map_or_else(String::new, |p| format!(
+                ", and its checkout {}",
+                p.display()
+            ))
         ))?
     {
         writeln!(out, "kept service {}", args.id)?;
@@ -401,6 +413,17 @@ fn remove(ctx: &Context, args: &ServiceRmArgs, out: &mut dyn Write) -> Result<()
     store.write(|db| db.delete_service(&args.id))?;
     if !ctx.quiet {
         writeln!(out, "removed service {}", args.id)?;
+    }
+    if let Some(path) = checkout {
+        // The service is gone already: a checkout that cannot be removed is only a warning.
+        match std::fs::remove_dir_all(&path) {
+            Ok(()) if !ctx.quiet => writeln!(out, "removed its checkout {}", path.display())?,
+            Ok(()) => {}
+            Err(err) => crate::ui::to_stderr(&format!(
+                "luffy: warning: could not remove the checkout {}: {err}",
+                path.display()
+            )),
+        }
     }
     Ok(())
 }
