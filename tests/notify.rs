@@ -774,7 +774,17 @@ fn mails(smtp: &Smtp) -> Vec<String> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(smtp.maildir.join("new"))
         .map(|dir| dir.map(|e| e.unwrap().path()).collect())
         .unwrap_or_default();
-    files.sort();
+    // Python's Maildir names a message `SECONDS.M<micros>P<pid>Q<n>.<host>`, the microseconds
+    // not zero-padded: the order delivered is the server's counter `Q<n>`.
+    files.sort_by_key(|f| {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let counter = name
+            .split('Q')
+            .nth(1)
+            .and_then(|rest| rest.split('.').next())
+            .and_then(|n| n.parse::<u64>().ok());
+        (counter.expect("a Maildir name with Q<n>"), name)
+    });
     files
         .iter()
         .map(|f| std::fs::read_to_string(f).unwrap())

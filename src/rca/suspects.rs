@@ -3,11 +3,12 @@
 //! A commit's score sums, over the frames it touches, the frame's depth weight (`1 / (1 +
 //! depth / 4)`: the frame nearest the throw weighs most) times how it touched it (the frame's
 //! own line: 1; only other lines of the enclosing function: 0.25), times its closeness to the
-//! cluster's first-seen: the square root of the gap of the candidate nearest first-seen over
-//! this one's gap. The closeness is relative because the error is new: had an older change on
-//! the stack caused it, it would have shown since that change; so a change made four times as
-//! long before first-seen as the newest candidate weighs half, whether the history moves in
-//! hours or in months.
+//! cluster's first-seen: the gap of the candidate nearest first-seen over this one's gap. The
+//! error is new: had an older change on the stack caused it, it would have shown since that
+//! change. How long a change waits before it fails is taken as log-uniform (as likely to be
+//! minutes as days as months: the density of a gap is proportional to its inverse), so a change
+//! made four times as long before first-seen as the newest candidate weighs a quarter, whether
+//! the history moves in hours or in months.
 
 use std::collections::BTreeMap;
 
@@ -112,7 +113,7 @@ pub fn rank(
             ranking.too_old += 1;
             continue;
         }
-        let close = (nearest / gap(time, first_seen)).sqrt();
+        let close = nearest / gap(time, first_seen);
         let mut score = 0.0;
         let mut reasons = Vec::new();
         let mut touched = Vec::new();
@@ -234,5 +235,21 @@ mod tests {
         assert!(a.reasons[0].contains("app/db.py:31, the line of frame #1, in Repo.fetch"));
         assert_eq!(a.touched_lines, ["app/db.py:31"]);
         assert!(ranking.suspects[2].reasons[0].contains("changed the function Repo.fetch"));
+    }
+
+    #[test]
+    fn closeness_is_the_inverse_of_the_gap() {
+        let seen = Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0).unwrap();
+        let near = commit("near", seen - Duration::hours(2));
+        let far = commit("far", seen - Duration::hours(8));
+        let evidence = [evidence(1, 20, 20, &near), evidence(0, 31, 31, &far)];
+        let ranking = rank(&evidence, seen, Duration::days(90), 5);
+        let scores: Vec<(&str, f64)> = ranking
+            .suspects
+            .iter()
+            .map(|s| (s.commit.as_str(), s.score))
+            .collect();
+        // Four times the gap: a quarter of the frame nearest the throw's weight of 1.
+        assert_eq!(scores, [("near", 0.8), ("far", 0.25)]);
     }
 }
