@@ -1,6 +1,7 @@
 //! Accuracy of root-cause suspects over a real repository's history (luffy's own by default).
 //!
-//! For each case the generator picks a real commit and a line of `src/` that the commit last
+//! For each case the generator picks a real commit and a line (of `src/**/*.rs`, or the files
+//! `--files` names) that the commit last
 //! changed at the branch's head (by `git blame --line-porcelain`, independent of luffy's own
 //! blame), and writes a stack trace whose frames point at that line at depth 0, 1 or 2, among
 //! two noise frames at lines of other files and two library frames that are not in the
@@ -14,7 +15,12 @@
 //!
 //! ```sh
 //! cargo build --release && cargo run --release --example bench_rca -- [--repo PATH] [--cases N]
+//!     [--files PATHSPEC,...] [--bin PATH]
 //! ```
+//!
+//! A second history, at the pace a real project ships: `examples/bench_rca_history.py` builds a
+//! repository from a PyPI package's successive releases, one commit each, dated when each was
+//! uploaded; pass it with `--repo DIR --files '*.py'`.
 
 #![allow(clippy::format_push_string, clippy::struct_field_names)]
 
@@ -72,9 +78,12 @@ fn git(repo: &Path, args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Every substantive line of the head's `src/**/*.rs` with the commit that last changed it.
-fn blamed_lines(repo: &Path) -> Result<Vec<Line>, String> {
-    let files = git(repo, &["ls-files", "src/*.rs", "src/**/*.rs"])?;
+/// Every substantive line of the head's files that `pathspecs` match, with the commit that last
+/// changed it.
+fn blamed_lines(repo: &Path, pathspecs: &[String]) -> Result<Vec<Line>, String> {
+    let mut args = vec!["ls-files", "--"];
+    args.extend(pathspecs.iter().map(String::as_str));
+    let files = git(repo, &args)?;
     let mut out = Vec::new();
     for file in files.lines() {
         let porcelain = git(repo, &["blame", "--line-porcelain", "HEAD", "--", file])?;
@@ -286,6 +295,7 @@ fn measure(
 fn main() -> Result<(), String> {
     let mut repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut n = 240;
+    let mut pathspecs = vec!["src/*.rs".to_string(), "src/**/*.rs".to_string()];
     let mut bin = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/luffy"));
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -299,6 +309,10 @@ fn main() -> Result<(), String> {
                     .map_err(|_| "--cases N")?;
             }
             "--bin" => bin = it.next().ok_or("--bin PATH")?.into(),
+            "--files" => {
+                let spec = it.next().ok_or("--files PATHSPEC[,PATHSPEC...]")?;
+                pathspecs = spec.split(',').map(str::to_string).collect();
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -307,14 +321,22 @@ fn main() -> Result<(), String> {
         .trim()
         .to_string();
     let head = git(&repo, &["rev-parse", "HEAD"])?.trim().to_string();
-    let lines = blamed_lines(&repo)?;
+    let lines = blamed_lines(&repo, &pathspecs)?;
+    if lines.is_empty() {
+        return Err(format!(
+            "no lines of {} in {}",
+            pathspecs.join(", "),
+            repo.display()
+        ));
+    }
     let commits: std::collections::HashSet<&str> =
         lines.iter().map(|l| l.commit.as_str()).collect();
     println!(
-        "repository {} at {} ({branch}): {} blamed lines of src/, {} commits own them; {n} cases each\n",
+        "repository {} at {} ({branch}): {} blamed lines of {}, {} commits own them; {n} cases each\n",
         repo.display(),
         &head[..12],
         lines.len(),
+        pathspecs.join(", "),
         commits.len()
     );
     let dir = std::env::temp_dir().join(format!("luffy-bench-rca-{}", std::process::id()));
@@ -351,6 +373,10 @@ fn main() -> Result<(), String> {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
-    println!("\ncargo build --release && cargo run --release --example bench_rca -- --cases {n}");
+    println!(
+        "\ncargo build --release && cargo run --release --example bench_rca -- --repo {} --files '{}' --cases {n}",
+        repo.display(),
+        pathspecs.join(",")
+    );
     Ok(())
 }
