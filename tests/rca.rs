@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::git::Repo;
+use common::git::{indexed_service, Repo};
 use common::Luffy;
 use serde_json::Value;
 
@@ -99,32 +99,6 @@ fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}): {text}"))
 }
 
-/// A service `app` on the repository, with its log (first seen Jan 5 12:00), fetched and indexed.
-fn setup(luffy: &Luffy, repo: &Repo, log: &str) {
-    luffy.ok(&[
-        "service",
-        "add",
-        "app",
-        "--repo",
-        &repo.url(),
-        "--path-map",
-        "/srv/app/=",
-    ]);
-    let log = luffy.file("app.log", log);
-    luffy.ok(&[
-        "source",
-        "add",
-        "app",
-        "log",
-        "--kind",
-        "file",
-        "--path",
-        log.to_str().unwrap(),
-    ]);
-    luffy.ok(&["trigger", "fetch", "app"]);
-    luffy.ok(&["trigger", "index", "app"]);
-}
-
 fn suspects(report: &Value) -> Vec<String> {
     report["suspects"]
         .as_array()
@@ -146,7 +120,7 @@ fn the_introducing_commit_ranks_first_past_formatting_and_later_commits() {
     let luffy = Luffy::new();
     let h = history(&luffy.path("web"));
     let log = trace("2024-01-05 12:00:00", "a") + &trace("2024-01-05 12:10:00", "b");
-    setup(&luffy, &h.repo, &log);
+    indexed_service(&luffy, &h.repo, &log);
 
     let run = json(&luffy.ok(&["trigger", "rca", "app", "--json"]));
     assert_eq!(run["status"], "ok", "{run}");
@@ -250,7 +224,7 @@ fn the_introducing_commit_ranks_first_past_formatting_and_later_commits() {
 fn a_cluster_gets_a_new_generation_only_when_it_grew() {
     let luffy = Luffy::new();
     let h = history(&luffy.path("web"));
-    setup(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
+    indexed_service(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
     luffy.ok(&["trigger", "rca", "app"]);
     let again = json(&luffy.ok(&["trigger", "rca", "app", "--json"]));
     assert_eq!(again["counts"]["reports"], 0);
@@ -326,7 +300,7 @@ fn frames_that_map_nowhere_and_commits_too_old_are_said_plainly() {
     repo.write("README.md", "# other\n");
     repo.write("lib/util.py", "def f():\n    return 1\n");
     repo.commit("other code");
-    setup(&luffy, &repo, &trace("2024-01-05 12:00:00", "a"));
+    indexed_service(&luffy, &repo, &trace("2024-01-05 12:00:00", "a"));
     luffy.ok(&["trigger", "rca", "app"]);
     let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
     assert!(report["no_suspects"]
@@ -343,7 +317,7 @@ fn frames_that_map_nowhere_and_commits_too_old_are_said_plainly() {
     let mut late = Luffy::new();
     late.now = "2024-07-01T10:00:00Z".into();
     let h = history(&late.path("web"));
-    setup(&late, &h.repo, &trace("2024-06-01 12:00:00", "a"));
+    indexed_service(&late, &h.repo, &trace("2024-06-01 12:00:00", "a"));
     late.ok(&["trigger", "rca", "app"]);
     let report = json(&late.ok(&["rca", "show", "1", "--json"]));
     assert_eq!(report["suspects"], serde_json::json!([]));
@@ -356,7 +330,7 @@ fn frames_that_map_nowhere_and_commits_too_old_are_said_plainly() {
 fn rca_switched_off_writes_nothing() {
     let luffy = Luffy::new();
     let h = history(&luffy.path("web"));
-    setup(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
+    indexed_service(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
     luffy.ok(&["service", "set", "app", "--rca", "off"]);
     let out = luffy.ok(&["trigger", "rca", "app"]);
     assert!(out.contains("rca is switched off for app"), "{out}");
@@ -367,7 +341,7 @@ fn rca_switched_off_writes_nothing() {
 fn bad_input_is_refused_and_writes_nothing() {
     let luffy = Luffy::new();
     let h = history(&luffy.path("web"));
-    setup(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
+    indexed_service(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
     let err = luffy.fails(&["rca", "show", "99"], 2);
     assert!(
         err.contains("no cluster 99 (see `luffy clusters`)"),

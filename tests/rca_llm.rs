@@ -8,7 +8,7 @@ mod common;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::git::Repo;
+use common::git::{indexed_service, Repo};
 use common::Luffy;
 use serde_json::Value;
 
@@ -92,28 +92,7 @@ fn report_with(endpoint: &str) -> (Value, String) {
     let mut repo = Repo::init(&luffy.path("web"));
     repo.write("app/db.py", DB_PY);
     repo.commit("repo: fail loudly");
-    luffy.ok(&[
-        "service",
-        "add",
-        "app",
-        "--repo",
-        &repo.url(),
-        "--path-map",
-        "/srv/app/=",
-    ]);
-    let log = luffy.file("app.log", LOG);
-    luffy.ok(&[
-        "source",
-        "add",
-        "app",
-        "log",
-        "--kind",
-        "file",
-        "--path",
-        log.to_str().unwrap(),
-    ]);
-    luffy.ok(&["trigger", "fetch", "app"]);
-    luffy.ok(&["trigger", "index", "app"]);
+    indexed_service(&luffy, &repo, LOG);
     let config = luffy.file(
         "config.toml",
         &format!(

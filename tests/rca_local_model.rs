@@ -10,7 +10,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use common::git::Repo;
+use common::git::{indexed_service, Repo};
 use common::Luffy;
 use serde_json::Value;
 
@@ -68,35 +68,15 @@ fn a_real_local_model_writes_the_narrative() {
         "class Repo:\n    def fetch(self, item_id):\n        return self.rows[item_id]\n",
     );
     repo.commit("repo: fail loudly on missing rows");
-    luffy.ok(&[
-        "service",
-        "add",
-        "app",
-        "--repo",
-        &repo.url(),
-        "--path-map",
-        "/srv/app/=",
-    ]);
-    let log = luffy.file(
-        "app.log",
+    indexed_service(
+        &luffy,
+        &repo,
         "2024-01-05 12:00:00,000 ERROR [worker-1] app.api: request failed\n\
          Traceback (most recent call last):\n  \
          File \"/srv/app/app/db.py\", line 3, in fetch\n    \
          return self.rows[item_id]\n\
          KeyError: 'item-7'\n",
     );
-    luffy.ok(&[
-        "source",
-        "add",
-        "app",
-        "log",
-        "--kind",
-        "file",
-        "--path",
-        log.to_str().unwrap(),
-    ]);
-    luffy.ok(&["trigger", "fetch", "app"]);
-    luffy.ok(&["trigger", "index", "app"]);
     let config = luffy.file(
         "config.toml",
         &format!(

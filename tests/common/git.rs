@@ -8,6 +8,33 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A service `app` on `repo` (frames under `/srv/app/` map to its root) with `log` as its file
+/// source, fetched and indexed: what a root-cause report needs.
+pub fn indexed_service(luffy: &super::Luffy, repo: &Repo, log: &str) {
+    luffy.ok(&[
+        "service",
+        "add",
+        "app",
+        "--repo",
+        &repo.url(),
+        "--path-map",
+        "/srv/app/=",
+    ]);
+    let log = luffy.file("app.log", log);
+    luffy.ok(&[
+        "source",
+        "add",
+        "app",
+        "log",
+        "--kind",
+        "file",
+        "--path",
+        log.to_str().unwrap(),
+    ]);
+    luffy.ok(&["trigger", "fetch", "app"]);
+    luffy.ok(&["trigger", "index", "app"]);
+}
+
 /// A repository with a work tree, committed to with fixed authors and dates.
 pub struct Repo {
     pub path: PathBuf,
