@@ -77,7 +77,8 @@ pub enum Command {
     Rca(RcaCommand),
     /// Mine log templates from files or standard input (offline)
     Patterns(PatternsArgs),
-    /// Run luffy on a built-in demo: example services, a fetch of a sample log, status, clusters
+    /// Run luffy on a built-in demo: example services, a sample log fetched and clustered, a
+    /// repository indexed, root-cause reports and the notifications waiting in the outbox
     Demo(DemoArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
