@@ -522,6 +522,57 @@ fn a_local_repository_without_url_is_read_at_its_branch() {
 }
 
 #[test]
+fn ruby_and_csharp_frames_find_their_methods() {
+    let luffy = Luffy::new();
+    let mut repo = Repo::init(&luffy.path("origin"));
+    repo.write(
+        "app/models/cart.rb",
+        "class Cart < ApplicationRecord\n  def total\n    items.sum(&:price)\n  end\nend\n",
+    );
+    repo.write(
+        "src/Api/UserService.cs",
+        "namespace Acme.Api;\n\npublic class UserService\n{\n    public User GetUser(long id)\n    {\n        return repo.Find(id);\n    }\n}\n",
+    );
+    repo.commit("cart and users");
+    luffy.ok(&["service", "add", "shop", "--repo", &repo.url()]);
+    let counts = index(&luffy, "shop", &[]);
+    // Cart, total; Acme.Api, UserService, GetUser
+    assert_eq!(counts["symbols"], 5, "{counts}");
+    // A Ruby backtrace's `/srv/shop/app/models/cart.rb:3:in 'total'`, by its path and line.
+    let found = json(&luffy.ok(&[
+        "code",
+        "find",
+        "shop",
+        "/srv/shop/app/models/cart.rb:3",
+        "--json",
+    ]));
+    assert_eq!(found[0]["language"], "ruby");
+    assert_eq!(
+        find(&luffy, "shop", "/srv/shop/app/models/cart.rb:3"),
+        [hit("app/models/cart.rb", "total", "Cart", (2, 4))]
+    );
+    // A .NET frame `at Acme.Api.UserService.GetUser(Int64 id) in /build/src/Api/UserService.cs:line 7`.
+    assert_eq!(
+        find(&luffy, "shop", "/build/src/Api/UserService.cs:7"),
+        [hit(
+            "src/Api/UserService.cs",
+            "GetUser",
+            "Acme.Api.UserService",
+            (5, 8)
+        )]
+    );
+    assert_eq!(
+        find(&luffy, "shop", "Acme.Api.UserService.GetUser"),
+        [hit(
+            "src/Api/UserService.cs",
+            "GetUser",
+            "Acme.Api.UserService",
+            (5, 8)
+        )]
+    );
+}
+
+#[test]
 fn path_maps_come_before_suffix_matching() {
     let luffy = Luffy::new();
     let mut repo = Repo::init(&luffy.path("origin"));

@@ -13,6 +13,8 @@ pub enum Language {
     Tsx,
     Go,
     Rust,
+    Ruby,
+    CSharp,
 }
 
 impl Language {
@@ -25,6 +27,8 @@ impl Language {
         Language::Tsx,
         Language::Go,
         Language::Rust,
+        Language::Ruby,
+        Language::CSharp,
     ];
 
     /// The language of a file, from its extension; none for files indexed as files only.
@@ -39,6 +43,8 @@ impl Language {
             "tsx" => Language::Tsx,
             "go" => Language::Go,
             "rs" => Language::Rust,
+            "rb" | "rake" => Language::Ruby,
+            "cs" => Language::CSharp,
             _ => return None,
         })
     }
@@ -52,6 +58,8 @@ impl Language {
             Language::TypeScript | Language::Tsx => "typescript",
             Language::Go => "go",
             Language::Rust => "rust",
+            Language::Ruby => "ruby",
+            Language::CSharp => "csharp",
         }
     }
 
@@ -65,6 +73,8 @@ impl Language {
             Language::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
             Language::Go => tree_sitter_go::LANGUAGE.into(),
             Language::Rust => tree_sitter_rust::LANGUAGE.into(),
+            Language::Ruby => tree_sitter_ruby::LANGUAGE.into(),
+            Language::CSharp => tree_sitter_c_sharp::LANGUAGE.into(),
         }
     }
 }
@@ -90,6 +100,16 @@ mod tests {
         );
         assert_eq!(Language::of_path("main.go"), Some(Language::Go));
         assert_eq!(Language::of_path("src/lib.rs"), Some(Language::Rust));
+        assert_eq!(
+            Language::of_path("app/models/user.rb"),
+            Some(Language::Ruby)
+        );
+        assert_eq!(Language::of_path("lib/tasks/db.rake"), Some(Language::Ruby));
+        assert_eq!(
+            Language::of_path("Api/UserService.cs"),
+            Some(Language::CSharp)
+        );
+        assert_eq!(Language::CSharp.as_str(), "csharp");
         assert_eq!(Language::of_path("README.md"), None);
         assert_eq!(Language::of_path("Makefile"), None);
         assert_eq!(Language::of_path("dir.py/Makefile"), None);

@@ -96,6 +96,9 @@ struct Definition {
     class_like: bool,
     /// A container other than the enclosing scopes (a Go method's receiver type).
     container: Option<String>,
+    /// Whether it holds the rest of its parent rather than its own children (a C# file-scoped
+    /// `namespace Acme.Api;` holds the declarations after it).
+    to_end: bool,
 }
 
 /// An enclosing definition while walking the tree.
@@ -140,7 +143,12 @@ fn walk(language: Language, root: Node<'_>, source: &[u8]) -> Vec<Symbol> {
                         .join(".")
                 })
             });
-            let (start, end) = (node.start_position(), node.end_position());
+            let extent = if def.to_end {
+                node.parent().unwrap_or(node)
+            } else {
+                node
+            };
+            let (start, end) = (node.start_position(), extent.end_position());
             let end_row = if end.column == 0 && end.row > start.row {
                 end.row
             } else {
@@ -155,7 +163,13 @@ fn walk(language: Language, root: Node<'_>, source: &[u8]) -> Vec<Symbol> {
             });
             if def.scope {
                 scopes.push(Scope {
-                    depth,
+                    // A scope closes when the walk leaves the node at its depth: one that
+                    // holds the rest of its parent closes with the parent.
+                    depth: if def.to_end {
+                        depth.saturating_sub(1)
+                    } else {
+                        depth
+                    },
                     name: def.name,
                     class_like: def.class_like,
                 });
@@ -233,6 +247,41 @@ fn descends(language: Language, kind: &str) -> bool {
                 | "function_item"
                 | "block"
         ),
+        // Methods in classes and modules, in `class << self`, and in the blocks of calls at
+        // class level (a Rails concern's `included do ... end`); not in method bodies.
+        Language::Ruby => matches!(
+            kind,
+            "program"
+                | "class"
+                | "module"
+                | "singleton_class"
+                | "body_statement"
+                | "begin"
+                | "if"
+                | "unless"
+                | "then"
+                | "else"
+                | "call"
+                | "do_block"
+                | "block"
+                | "block_body"
+        ),
+        // Types in namespaces and types; local functions in a member's body.
+        Language::CSharp => matches!(
+            kind,
+            "compilation_unit"
+                | "namespace_declaration"
+                | "declaration_list"
+                | "class_declaration"
+                | "struct_declaration"
+                | "interface_declaration"
+                | "record_declaration"
+                | "record_struct_declaration"
+                | "method_declaration"
+                | "constructor_declaration"
+                | "local_function_statement"
+                | "block"
+        ),
         Language::JavaScript | Language::TypeScript | Language::Tsx => true,
     }
 }
@@ -259,6 +308,7 @@ fn named(
         scope,
         class_like,
         container: None,
+        to_end: false,
     })
 }
 
@@ -282,7 +332,47 @@ fn define(language: Language, node: Node<'_>, source: &[u8], in_class: bool) -> 
         }
         Language::Go => go(node, source),
         Language::Rust => rust(node, source, in_class),
+        Language::Ruby => ruby(node, source, in_class),
+        Language::CSharp => csharp(node, source),
     }
+}
+
+fn ruby(node: Node<'_>, source: &[u8], in_class: bool) -> Option<Definition> {
+    match node.kind() {
+        "class" => named(node, source, SymbolKind::Class, true, true),
+        "module" => named(node, source, SymbolKind::Module, true, true),
+        "method" => named(node, source, function_kind(in_class), true, false),
+        // `def self.build`: a method of the class, wherever it is written.
+        "singleton_method" => named(node, source, SymbolKind::Method, true, false),
+        _ => None,
+    }
+}
+
+fn csharp(node: Node<'_>, source: &[u8]) -> Option<Definition> {
+    let kind = match node.kind() {
+        "namespace_declaration" => {
+            return named(node, source, SymbolKind::Module, true, false);
+        }
+        "file_scoped_namespace_declaration" => {
+            return Some(Definition {
+                to_end: true,
+                ..named(node, source, SymbolKind::Module, true, false)?
+            });
+        }
+        "class_declaration" | "record_declaration" => SymbolKind::Class,
+        "struct_declaration" | "record_struct_declaration" => SymbolKind::Struct,
+        "interface_declaration" => SymbolKind::Interface,
+        "enum_declaration" => return named(node, source, SymbolKind::Enum, false, false),
+        "method_declaration" => return named(node, source, SymbolKind::Method, true, false),
+        "constructor_declaration" => {
+            return named(node, source, SymbolKind::Constructor, true, false);
+        }
+        "local_function_statement" => {
+            return named(node, source, SymbolKind::Function, true, false);
+        }
+        _ => return None,
+    };
+    named(node, source, kind, true, true)
 }
 
 fn python(node: Node<'_>, source: &[u8], in_class: bool) -> Option<Definition> {
@@ -336,6 +426,7 @@ fn javascript(node: Node<'_>, source: &[u8], in_class: bool) -> Option<Definitio
                 scope: true,
                 class_like: false,
                 container: None,
+                to_end: false,
             })
         }
         "abstract_method_signature" => named(node, source, SymbolKind::Method, false, false),
@@ -361,6 +452,7 @@ fn javascript(node: Node<'_>, source: &[u8], in_class: bool) -> Option<Definitio
                 scope: true,
                 class_like: false,
                 container: None,
+                to_end: false,
             })
         }
         _ => None,
@@ -434,6 +526,7 @@ fn rust(node: Node<'_>, source: &[u8], in_class: bool) -> Option<Definition> {
             scope: true,
             class_like: true,
             container: None,
+            to_end: false,
         }),
         _ => None,
     }
@@ -556,6 +649,64 @@ mod tests {
                 sym("load", "method", "Load", 10, 10),
                 sym("util", "module", "", 13, 15),
                 sym("helper", "function", "util", 14, 14),
+            ]
+        );
+    }
+
+    #[test]
+    fn ruby_classes_modules_and_methods() {
+        let source = "module Shop\n  class Cart < Base\n    def total\n      items.sum { |i| i.price }\n    end\n\n    def self.build(x)\n      new(x)\n    end\n\n    class << self\n      def from_json(s)\n        nil\n      end\n    end\n  end\nend\n\nclass Shop::Order\n  def place; end\nend\n\ndef helper\n  1\nend\n";
+        assert_eq!(
+            read(Language::Ruby, source),
+            [
+                sym("Shop", "module", "", 1, 17),
+                sym("Cart", "class", "Shop", 2, 16),
+                sym("total", "method", "Shop.Cart", 3, 5),
+                sym("build", "method", "Shop.Cart", 7, 9),
+                sym("from_json", "method", "Shop.Cart", 12, 14),
+                sym("Shop::Order", "class", "", 19, 21),
+                sym("place", "method", "Shop::Order", 20, 20),
+                sym("helper", "function", "", 23, 25),
+            ]
+        );
+        let concern =
+            "module Auditable\n  included do\n    def audit!\n      log\n    end\n  end\nend\n";
+        assert_eq!(
+            read(Language::Ruby, concern),
+            [
+                sym("Auditable", "module", "", 1, 7),
+                sym("audit!", "method", "Auditable", 3, 5),
+            ]
+        );
+    }
+
+    #[test]
+    fn csharp_namespaces_types_members_and_local_functions() {
+        let source = "using System;\n\nnamespace Acme.Api\n{\n    public class UserService : IService\n    {\n        public UserService() { }\n        public User GetUser(long id)\n        {\n            int Local(int x) => x + 1;\n            return null;\n        }\n        interface ICache { void Put(); }\n        enum Mode { A, B }\n        struct Pt { public int X; }\n        record Rec(int A);\n    }\n}\n";
+        assert_eq!(
+            read(Language::CSharp, source),
+            [
+                sym("Acme.Api", "module", "", 3, 18),
+                sym("UserService", "class", "Acme.Api", 5, 17),
+                sym("UserService", "constructor", "Acme.Api.UserService", 7, 7),
+                sym("GetUser", "method", "Acme.Api.UserService", 8, 12),
+                sym("Local", "function", "Acme.Api.UserService.GetUser", 10, 10),
+                sym("ICache", "interface", "Acme.Api.UserService", 13, 13),
+                sym("Put", "method", "Acme.Api.UserService.ICache", 13, 13),
+                sym("Mode", "enum", "Acme.Api.UserService", 14, 14),
+                sym("Pt", "struct", "Acme.Api.UserService", 15, 15),
+                sym("Rec", "class", "Acme.Api.UserService", 16, 16),
+            ]
+        );
+        // A file-scoped namespace holds the declarations after it, to the end of the file.
+        let file_scoped =
+            "namespace Acme.Jobs;\n\npublic class Runner\n{\n    public void Run() { }\n}\n";
+        assert_eq!(
+            read(Language::CSharp, file_scoped),
+            [
+                sym("Acme.Jobs", "module", "", 1, 6),
+                sym("Runner", "class", "Acme.Jobs", 3, 6),
+                sym("Run", "method", "Acme.Jobs.Runner", 5, 5),
             ]
         );
     }
