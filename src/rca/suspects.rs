@@ -79,8 +79,20 @@ pub fn rank(
         /// Per depth: the frame's line was touched, and the lines touched.
         frames: BTreeMap<usize, (bool, Vec<&'a Evidence>)>,
     }
+    // A frame that stands on the stack more than once (recursion) is one piece of evidence, at
+    // the depth nearest the throw.
+    let mut shallowest: BTreeMap<(&str, u32), usize> = BTreeMap::new();
+    for e in evidence {
+        let depth = shallowest
+            .entry((e.path.as_str(), e.frame_line))
+            .or_insert(e.depth);
+        *depth = (*depth).min(e.depth);
+    }
     let mut by_commit: BTreeMap<&str, Acc<'_>> = BTreeMap::new();
     for e in evidence {
+        if shallowest[&(e.path.as_str(), e.frame_line)] != e.depth {
+            continue;
+        }
         let acc = by_commit
             .entry(e.commit.id.as_str())
             .or_insert_with(|| Acc {
@@ -251,5 +263,23 @@ mod tests {
             .collect();
         // Four times the gap: a quarter of the frame nearest the throw's weight of 1.
         assert_eq!(scores, [("near", 0.8), ("far", 0.25)]);
+    }
+
+    #[test]
+    fn a_frame_repeated_by_recursion_counts_once() {
+        let seen = Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0).unwrap();
+        let c = commit("c", seen - Duration::hours(2));
+        let evidence = [
+            evidence(0, 31, 31, &c),
+            evidence(1, 31, 31, &c),
+            evidence(2, 31, 31, &c),
+        ];
+        let ranking = rank(&evidence, seen, Duration::days(90), 5);
+        assert!((ranking.suspects[0].score - 1.0).abs() < 1e-9, "counted once");
+        assert_eq!(
+            ranking.suspects[0].reasons.len(),
+            2,
+            "one frame, and the age"
+        );
     }
 }
