@@ -15,8 +15,11 @@
 //!
 //! ```sh
 //! cargo build --release && cargo run --release --example bench_rca -- [--repo PATH] [--cases N]
-//!     [--files PATHSPEC,...] [--bin PATH]
+//!     [--files PATHSPEC,...] [--rev REV] [--bin PATH]
 //! ```
+//!
+//! `--rev REV` reads the history up to REV (from a clone), so that the cases stay the same as the
+//! repository moves on; without it, the checked-out branch's head.
 //!
 //! A second history, at the pace a real project ships: `examples/bench_rca_history.py` builds a
 //! repository from a PyPI package's successive releases, one commit each, dated when each was
@@ -295,6 +298,7 @@ fn measure(
 fn main() -> Result<(), String> {
     let mut repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut n = 240;
+    let mut rev: Option<String> = None;
     let mut pathspecs = vec!["src/*.rs".to_string(), "src/**/*.rs".to_string()];
     let mut bin = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/luffy"));
     let mut it = std::env::args().skip(1);
@@ -309,6 +313,7 @@ fn main() -> Result<(), String> {
                     .map_err(|_| "--cases N")?;
             }
             "--bin" => bin = it.next().ok_or("--bin PATH")?.into(),
+            "--rev" => rev = Some(it.next().ok_or("--rev REV")?),
             "--files" => {
                 let spec = it.next().ok_or("--files PATHSPEC[,PATHSPEC...]")?;
                 pathspecs = spec.split(',').map(str::to_string).collect();
@@ -317,6 +322,29 @@ fn main() -> Result<(), String> {
         }
     }
     let repo = repo.canonicalize().map_err(|e| e.to_string())?;
+    let source = repo.clone();
+    let dir = std::env::temp_dir().join(format!("luffy-bench-rca-{}", std::process::id()));
+    // A fixed history: a clone whose branch is at `--rev`, so that later commits to the
+    // repository do not change the cases.
+    let repo = match &rev {
+        Some(rev) => {
+            let pinned = dir.join("history");
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            git(
+                &dir,
+                &[
+                    "clone",
+                    "-q",
+                    "--no-local",
+                    &repo.to_string_lossy(),
+                    &pinned.to_string_lossy(),
+                ],
+            )?;
+            git(&pinned, &["checkout", "-q", "-B", "bench", rev])?;
+            pinned
+        }
+        None => repo,
+    };
     let branch = git(&repo, &["rev-parse", "--abbrev-ref", "HEAD"])?
         .trim()
         .to_string();
@@ -339,7 +367,6 @@ fn main() -> Result<(), String> {
         pathspecs.join(", "),
         commits.len()
     );
-    let dir = std::env::temp_dir().join(format!("luffy-bench-rca-{}", std::process::id()));
     println!("| noise | cases | top-1 | top-3 | top-5 | missed | by depth 0 / 1 / 2 (top-1) |");
     println!("|---|---:|---:|---:|---:|---:|---|");
     for (name, older) in [("older", true), ("any", false)] {
@@ -374,9 +401,10 @@ fn main() -> Result<(), String> {
     }
     let _ = std::fs::remove_dir_all(&dir);
     println!(
-        "\ncargo build --release && cargo run --release --example bench_rca -- --repo {} --files '{}' --cases {n}",
-        repo.display(),
-        pathspecs.join(",")
+        "\ncargo build --release && cargo run --release --example bench_rca -- --repo {} --files '{}' --rev {} --cases {n}",
+        source.display(),
+        pathspecs.join(","),
+        &head[..12]
     );
     Ok(())
 }

@@ -275,7 +275,10 @@ mod tests {
             evidence(2, 31, 31, &c),
         ];
         let ranking = rank(&evidence, seen, Duration::days(90), 5);
-        assert!((ranking.suspects[0].score - 1.0).abs() < 1e-9, "counted once");
+        assert!(
+            (ranking.suspects[0].score - 1.0).abs() < 1e-9,
+            "counted once"
+        );
         assert_eq!(
             ranking.suspects[0].reasons.len(),
             2,
