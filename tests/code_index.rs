@@ -393,7 +393,11 @@ fn failures_are_precise_recorded_and_other_services_go_on() {
         let mut args = vec!["service", "add", id];
         args.extend(flags.iter().map(String::as_str));
         luffy.ok(&args);
-        let err = luffy.fails(&["trigger", "index", id], 1);
+        let run = luffy.run(&["trigger", "index", id]);
+        assert_eq!(run.code, 1, "{id}: {}", run.stderr);
+        assert_eq!(run.stdout, "", "{id}: a failed run prints no summary");
+        let err = run.stderr;
+        assert!(err.starts_with("luffy: error: "), "{id}: {err}");
         assert!(err.contains(expected), "{id}: {err}");
         let (status, error) = last_run(&luffy, id);
         assert_eq!(status, "failed", "{id}");

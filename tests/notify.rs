@@ -1045,6 +1045,12 @@ fn a_root_cause_report_is_told_with_its_top_suspect_once() {
     for request in &received {
         assert!(!request.body.contains(TOKEN));
     }
+    let table = setup.ok(&["history", "web"]);
+    let notify = table.lines().find(|l| l.contains(" notify ")).unwrap();
+    assert!(
+        notify.contains("3 delivered in 3 messages, 0 to retry, 0 dead"),
+        "{table}"
+    );
 
     // More of the same error: a second report, with the same top suspect, is not news.
     setup.append(&trace(3, "ValueError", "parse"));

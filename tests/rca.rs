@@ -218,6 +218,17 @@ fn the_introducing_commit_ranks_first_past_formatting_and_later_commits() {
     let history = json(&luffy.ok(&["history", "app", "--json"]));
     assert_eq!(history[0]["task"], "rca");
     assert_eq!(history[0]["counts"]["reports"], 1);
+    // The table tells each task's run in its own terms.
+    let table = luffy.ok(&["history", "app"]);
+    let rca = table.lines().find(|l| l.contains(" rca ")).unwrap();
+    assert!(
+        rca.contains("1 reports of 1 clusters, 1 with suspects"),
+        "{table}"
+    );
+    let index = table.lines().find(|l| l.contains(" index ")).unwrap();
+    assert!(index.contains("files parsed"), "{table}");
+    let fetch = table.lines().find(|l| l.contains(" fetch ")).unwrap();
+    assert!(fetch.contains("new clusters"), "{table}");
 }
 
 #[test]

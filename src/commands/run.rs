@@ -36,7 +36,11 @@ pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result
     let report = tasks::run(&mut store, &service, args.task, Trigger::Manual, &env)?;
     if ctx.json {
         ui::write_json(out, &report)?;
-    } else if !ctx.quiet && report.status != TaskStatus::Skipped {
+    } else if !ctx.quiet
+        && (report.status == TaskStatus::Ok
+            // A fetch that failed on one source still tells what the others brought.
+            || report.status == TaskStatus::Failed && args.task == tasks::Task::Fetch)
+    {
         match &report.counts {
             TaskCounts::Fetch(counts) => print_fetch(&report.service_id, counts, out)?,
             TaskCounts::Index(counts) => print_index(&report.service_id, counts, out)?,
@@ -259,24 +263,42 @@ fn summary(run: &TaskRun) -> String {
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(0)
     };
-    if run.task == tasks::Task::Index {
-        let commit = counts
-            .get("commit")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("-");
-        return format!(
-            "{}, {} files parsed, {} symbols",
-            short(commit),
-            get("files_parsed"),
-            get("symbols")
-        );
+    match run.task {
+        tasks::Task::Index => {
+            let commit = counts
+                .get("commit")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("-");
+            format!(
+                "{}, {} files parsed, {} symbols",
+                short(commit),
+                get("files_parsed"),
+                get("symbols")
+            )
+        }
+        tasks::Task::Rca if counts.get("disabled") == Some(&serde_json::Value::Bool(true)) => {
+            "rca is switched off".to_string()
+        }
+        tasks::Task::Rca => format!(
+            "{} reports of {} clusters, {} with suspects",
+            get("reports"),
+            get("clusters"),
+            get("with_suspects")
+        ),
+        tasks::Task::Notify => format!(
+            "{} delivered in {} messages, {} to retry, {} dead",
+            get("delivered"),
+            get("messages"),
+            get("retrying"),
+            get("dead")
+        ),
+        tasks::Task::Fetch => format!(
+            "{} events, {} new clusters, {} lines",
+            get("events"),
+            get("new_clusters"),
+            get("lines")
+        ),
     }
-    format!(
-        "{} events, {} new clusters, {} lines",
-        get("events"),
-        get("new_clusters"),
-        get("lines")
-    )
 }
 
 fn run_json(run: &TaskRun) -> serde_json::Value {
