@@ -495,4 +495,18 @@ fn source_test_shows_how_the_first_records_read() {
          2024-01-15T08:00:00.001Z  ERROR  app     lookup failed\n\
          2024-01-15T08:00:00.008Z  WARN   app.db  slow query\n"
     );
+    // The same, as data.
+    let json: serde_json::Value =
+        serde_json::from_str(&luffy.ok(&["source", "test", "web", "app", "--json"])).unwrap();
+    assert_eq!(json["kind"], "file");
+    assert_eq!(json["format"], "cri");
+    assert!(json["report"]
+        .as_str()
+        .unwrap()
+        .contains("matches 1 file(s)"));
+    assert_eq!(json["records"][0]["timestamp"], "2024-01-15T08:00:00.001Z");
+    assert_eq!(json["records"][0]["level"], "ERROR");
+    assert_eq!(json["records"][0]["logger"], "app");
+    assert_eq!(json["records"][1]["message"], "slow query");
+    assert_eq!(json["records"].as_array().unwrap().len(), 2);
 }

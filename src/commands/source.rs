@@ -226,11 +226,38 @@ fn test(ctx: &Context, args: &SourceRefArgs, out: &mut dyn Write) -> Result<()> 
     let source = load(&store.db(), args)?;
     drop(store);
     let report = Source::open(&source.settings)?.test(ctx.now)?;
+    let preview = match &source.settings {
+        SourceSettings::File(settings) => preview(settings, ctx.now, PREVIEW_RECORDS)?,
+        _ => None,
+    };
+    if ctx.json {
+        let records: Vec<serde_json::Value> = preview
+            .iter()
+            .flat_map(|p| &p.records)
+            .map(|r| {
+                serde_json::json!({
+                    "timestamp": r.timestamp.map(crate::store::log_time_to_sql),
+                    "level": r.level.map(Level::as_str),
+                    "logger": r.logger,
+                    "message": r.message,
+                })
+            })
+            .collect();
+        return ui::write_json(
+            out,
+            &serde_json::json!({
+                "service_id": args.service,
+                "source": args.name,
+                "kind": source.settings.kind(),
+                "report": report,
+                "format": preview.as_ref().map(|p| p.format.to_string()),
+                "records": records,
+            }),
+        );
+    }
     writeln!(out, "{report}")?;
-    if let SourceSettings::File(settings) = &source.settings {
-        if let Some(preview) = preview(settings, ctx.now, PREVIEW_RECORDS)? {
-            write_preview(ctx, &preview, out)?;
-        }
+    if let Some(preview) = preview {
+        write_preview(ctx, &preview, out)?;
     }
     Ok(())
 }
