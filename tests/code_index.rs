@@ -642,6 +642,14 @@ fn bad_input_is_refused_and_nothing_is_written() {
             "ssh key path 'keys/id' is not absolute",
         ),
         (
+            vec!["service", "set", "web", "--repo-path", "checkouts/web"],
+            "repository path 'checkouts/web' is not absolute",
+        ),
+        (
+            vec!["service", "add", "api", "--repo-path", "./api"],
+            "repository path './api' is not absolute",
+        ),
+        (
             vec!["trigger", "fetch", "web", "--full"],
             "--full applies to `luffy trigger index` only",
         ),

@@ -444,6 +444,12 @@ pub fn validate_repo_path(path: &str) -> Result<String, String> {
     if path.contains(['\n', '\r', '\0']) {
         return Err("a repository path must be on one line".into());
     }
+    // Cron and the daemon run elsewhere than the shell that set it: a relative path would move.
+    if !path.starts_with('/') {
+        return Err(format!(
+            "repository path '{path}' is not absolute; give the full path"
+        ));
+    }
     Ok(path.to_string())
 }
 
