@@ -86,18 +86,26 @@ pub fn next_run(service: &Service, task: Task) -> Next {
     }
 }
 
-/// The tasks due at `now`, in order.
+/// Whether the task has something to work on: indexing needs a repository. One without is
+/// never due (`run-due` says why it leaves it), though its schedule still runs.
+pub fn has_work(service: &Service, task: Task) -> bool {
+    task != Task::Index || service.git.has_repository()
+}
+
+/// The tasks due at `now` (those with something to work on), in order.
 pub fn due_tasks(service: &Service, now: DateTime<Utc>) -> Vec<Task> {
     SCHEDULED
         .into_iter()
-        .filter(|task| next_run(service, *task).is_due(now))
+        .filter(|task| has_work(service, *task) && next_run(service, *task).is_due(now))
         .collect()
 }
 
-/// The earliest next run among the tasks, with every task that runs then.
+/// The earliest next run among the tasks with something to work on, with every task that runs
+/// then.
 pub fn soonest(service: &Service, now: DateTime<Utc>) -> Option<(DateTime<Utc>, Vec<Task>)> {
     let times: Vec<(Task, DateTime<Utc>)> = SCHEDULED
         .into_iter()
+        .filter(|task| has_work(service, *task))
         .filter_map(|task| next_run(service, task).time(now).map(|at| (task, at)))
         .collect();
     let earliest = times.iter().map(|(_, at)| *at).min()?;
@@ -126,6 +134,19 @@ mod tests {
         service.schedule.code_indexing_interval_hours = 12;
         service.git.repository_url = Some("https://git.example.com/web-app.git".into());
         service
+    }
+
+    #[test]
+    fn indexing_without_a_repository_is_never_due() {
+        let mut service = service();
+        service.git.repository_url = None;
+        assert_eq!(due_tasks(&service, at(10, 0)), [Task::Fetch, Task::Rca]);
+        assert_eq!(
+            soonest(&service, at(10, 0)),
+            Some((at(10, 0), vec![Task::Fetch, Task::Rca]))
+        );
+        service.git.repo_path = Some("/srv/checkouts/web".into());
+        assert_eq!(due_tasks(&service, at(10, 0)), SCHEDULED.to_vec());
     }
 
     #[test]

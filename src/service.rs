@@ -158,6 +158,13 @@ pub struct GitSettings {
     pub path_maps: Vec<String>,
 }
 
+impl GitSettings {
+    /// Whether there is a repository to index: a URL to clone, or a checkout of the user's.
+    pub fn has_repository(&self) -> bool {
+        self.repository_url.is_some() || self.repo_path.is_some()
+    }
+}
+
 impl Default for GitSettings {
     fn default() -> Self {
         GitSettings {

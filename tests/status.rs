@@ -208,3 +208,35 @@ fn demo_shows_the_example_services() {
     let again = luffy.ok(&["demo", "--dir", dir.to_str().unwrap()]);
     assert!(again.contains("(0 example services added)"), "{again}");
 }
+
+#[test]
+fn a_service_without_a_repository_is_not_due_for_indexing() {
+    let luffy = Luffy::new();
+    luffy.ok(&["service", "add", "web"]);
+    let status: Value = serde_json::from_str(&luffy.ok(&["status", "web", "--json"])).unwrap();
+    assert_eq!(status["due"], serde_json::json!(["fetch", "rca"]));
+    let table = luffy.ok(&["status"]);
+    assert!(table.contains("now (fetch, rca)"), "{table}");
+    // run-due leaves it too, and says why.
+    let plan: Value = serde_json::from_str(&luffy.ok(&["run-due", "--dry-run", "--json"])).unwrap();
+    let index = plan
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["task"] == "index")
+        .expect("index in the plan");
+    assert_eq!(index["would_run"], false);
+    assert!(index["not_run"]
+        .as_str()
+        .unwrap()
+        .starts_with("no repository to index"));
+    let runs = |plan: &Value| {
+        plan.as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["would_run"] == true)
+            .map(|d| d["task"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(runs(&plan), ["fetch", "rca"]);
+}

@@ -78,10 +78,7 @@ fn not_run(service: &Service, task: Task) -> Option<String> {
     if !RUNNABLE.contains(&task) {
         return Some(format!("this luffy has no {task} task yet"));
     }
-    if task == Task::Index
-        && service.git.repository_url.is_none()
-        && service.git.repo_path.is_none()
-    {
+    if !schedule::has_work(service, task) {
         return Some(format!(
             "no repository to index (set one with `luffy service set {} --repo URL`)",
             service.id

@@ -54,7 +54,7 @@ pub fn run(
 /// Where the service's checkout is, and how to reach its repository.
 pub fn repo_spec(service: &Service, env: &TaskEnv<'_>) -> Result<RepoSpec> {
     let git = &service.git;
-    if git.repository_url.is_none() && git.repo_path.is_none() {
+    if !git.has_repository() {
         anyhow::bail!(
             "{} has no repository; set one with `luffy service set {} --repo URL`",
             service.id,
