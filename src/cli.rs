@@ -421,7 +421,7 @@ pub struct HistoryArgs {
     #[arg(long, value_parser = parse_task_status)]
     pub status: Option<crate::domain::TaskStatus>,
     /// How many runs to show, newest first
-    #[arg(long, value_name = "N", default_value_t = 20)]
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = parse_limit)]
     pub limit: usize,
 }
 
@@ -465,7 +465,7 @@ pub struct NotifyListArgs {
     #[arg(long, value_enum)]
     pub status: Option<NotifyStatus>,
     /// How many to show
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = parse_limit)]
     pub limit: usize,
 }
 
@@ -608,6 +608,15 @@ fn parse_tick(text: &str) -> Result<u32, String> {
         return Err(format!("'{text}' is not between 1 second and 1 day"));
     }
     Ok(seconds as u32)
+}
+
+/// `--limit N`: how many rows, at least one.
+fn parse_limit(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("the limit must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("'{text}' is not a number of rows")),
+    }
 }
 
 fn parse_task_status(text: &str) -> Result<crate::domain::TaskStatus, String> {

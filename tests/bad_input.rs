@@ -361,3 +361,19 @@ fn quoted_input_is_cut_to_a_readable_length() {
     assert!(err.len() < 1_000, "{} bytes", err.len());
     assert_eq!(luffy.snapshot(), snapshot);
 }
+
+#[test]
+fn bad_limits() {
+    let (luffy, snapshot) = with_service();
+    for command in [&["history"][..], &["notify", "list"][..]] {
+        for (value, why) in [
+            ("0", "the limit must be at least 1"),
+            ("1.5", "'1.5' is not a number of rows"),
+            ("ten", "'ten' is not a number of rows"),
+        ] {
+            let mut args = command.to_vec();
+            args.extend(["--limit", value]);
+            refused(&luffy, &snapshot, &args, &["--limit", why]);
+        }
+    }
+}
