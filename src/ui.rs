@@ -84,7 +84,8 @@ pub fn span(seconds: i64) -> String {
         seconds % 3600 / 60,
     );
     if days > 0 {
-        if hours > 0 {
+        // Past a week, hours are noise.
+        if hours > 0 && days < 7 {
             format!("{days}d{hours}h")
         } else {
             format!("{days}d")
@@ -102,12 +103,19 @@ pub fn span(seconds: i64) -> String {
     }
 }
 
-/// A past time relative to now: `3m ago`, or `never`.
+/// How many days back [`ago`] gives the date instead.
+const OLD_DAYS: i64 = 60;
+
+/// A past time relative to now: `3m ago`, the day for one over 60 days old, or `never`.
 pub fn ago(time: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     match time {
         None => "never".into(),
         Some(time) if time > now => format!("in {}", span((time - now).num_seconds())),
         Some(time) if (now - time).num_seconds() < 1 => "just now".into(),
+        // Long ago reads better as the day it was (replayed or old logs).
+        Some(time) if now - time >= chrono::Duration::days(OLD_DAYS) => {
+            time.format("%Y-%m-%d").to_string()
+        }
         Some(time) => format!("{} ago", span((now - time).num_seconds())),
     }
 }
@@ -157,5 +165,13 @@ mod tests {
         assert_eq!(until(now + chrono::Duration::minutes(12), now), "in 12m");
         assert_eq!(until(now - chrono::Duration::minutes(12), now), "now");
         assert_eq!(span(90 * 60), "1h30m");
+        assert_eq!(
+            ago(Some(now - chrono::Duration::hours(24 * 9 + 5)), now),
+            "9d ago"
+        );
+        assert_eq!(
+            ago(Some(now - chrono::Duration::days(1052)), now),
+            "2021-02-27"
+        );
     }
 }
