@@ -24,6 +24,13 @@ fn set_creates_a_missing_service_and_says_so() {
     assert_eq!(show["is_active"], true);
     assert_eq!(show["last_log_fetch"], Value::Null);
     assert_eq!(show["created_at"], "2024-01-15T10:30:00Z");
+    // Stored as not set, and where luffy keeps the checkout then.
+    assert_eq!(show["git_repo_path"], Value::Null);
+    let checkout = show["checkout"].as_str().unwrap();
+    assert!(checkout.ends_with("/repos/web-app"), "{checkout}");
+    luffy.ok(&["service", "set", "web-app", "--repo-path", "/srv/web"]);
+    let show = json(&luffy.ok(&["service", "show", "web-app", "--json"]));
+    assert_eq!(show["checkout"], "/srv/web");
 }
 
 #[test]

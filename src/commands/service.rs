@@ -244,7 +244,17 @@ fn load(ctx: &Context, id: &ServiceId) -> Result<Service> {
 fn show(ctx: &Context, id: &ServiceId, out: &mut dyn Write) -> Result<()> {
     let service = load(ctx, id)?.redacted();
     if ctx.json {
-        ui::write_json(out, &service)?;
+        // As stored (`git_repo_path` null: the default), and where the checkout is.
+        let mut json = serde_json::to_value(&service)?;
+        let checkout = service
+            .git
+            .repo_path
+            .clone()
+            .unwrap_or_else(|| ctx.default_repo_path(&service.id).display().to_string());
+        if let Some(object) = json.as_object_mut() {
+            object.insert("checkout".into(), checkout.into());
+        }
+        ui::write_json(out, &json)?;
         return Ok(());
     }
     let or =
