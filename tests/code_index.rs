@@ -526,7 +526,7 @@ fn a_local_repository_without_url_is_read_at_its_branch() {
 }
 
 #[test]
-fn ruby_and_csharp_frames_find_their_methods() {
+fn ruby_csharp_and_kotlin_frames_find_their_methods() {
     let luffy = Luffy::new();
     let mut repo = Repo::init(&luffy.path("origin"));
     repo.write(
@@ -537,11 +537,25 @@ fn ruby_and_csharp_frames_find_their_methods() {
         "src/Api/UserService.cs",
         "namespace Acme.Api;\n\npublic class UserService\n{\n    public User GetUser(long id)\n    {\n        return repo.Find(id);\n    }\n}\n",
     );
-    repo.commit("cart and users");
+    repo.write(
+        "billing/src/main/kotlin/com/acme/billing/Invoice.kt",
+        "package com.acme.billing\n\nclass Invoice(val lines: List<Line>) {\n    fun total(): Long {\n        return lines.sumOf { it.cents }\n    }\n}\n",
+    );
+    repo.commit("cart, users and invoices");
     luffy.ok(&["service", "add", "shop", "--repo", &repo.url()]);
     let counts = index(&luffy, "shop", &[]);
-    // Cart, total; Acme.Api, UserService, GetUser
-    assert_eq!(counts["symbols"], 5, "{counts}");
+    // Cart, total; Acme.Api, UserService, GetUser; Invoice, total
+    assert_eq!(counts["symbols"], 7, "{counts}");
+    // A JVM frame of Kotlin code: `at com.acme.billing.Invoice.total(Invoice.kt:5)`.
+    assert_eq!(
+        find(&luffy, "shop", "com/acme/billing/Invoice.kt:5"),
+        [hit(
+            "billing/src/main/kotlin/com/acme/billing/Invoice.kt",
+            "total",
+            "Invoice",
+            (4, 6)
+        )]
+    );
     // A Ruby backtrace's `/srv/shop/app/models/cart.rb:3:in 'total'`, by its path and line.
     let found = json(&luffy.ok(&[
         "code",

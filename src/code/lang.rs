@@ -15,6 +15,8 @@ pub enum Language {
     Rust,
     Ruby,
     CSharp,
+    Kotlin,
+    Scala,
 }
 
 impl Language {
@@ -29,6 +31,8 @@ impl Language {
         Language::Rust,
         Language::Ruby,
         Language::CSharp,
+        Language::Kotlin,
+        Language::Scala,
     ];
 
     /// The language of a file, from its extension; none for files indexed as files only.
@@ -45,6 +49,8 @@ impl Language {
             "rs" => Language::Rust,
             "rb" | "rake" => Language::Ruby,
             "cs" => Language::CSharp,
+            "kt" | "kts" => Language::Kotlin,
+            "scala" | "sc" => Language::Scala,
             _ => return None,
         })
     }
@@ -60,6 +66,8 @@ impl Language {
             Language::Rust => "rust",
             Language::Ruby => "ruby",
             Language::CSharp => "csharp",
+            Language::Kotlin => "kotlin",
+            Language::Scala => "scala",
         }
     }
 
@@ -75,6 +83,8 @@ impl Language {
             Language::Rust => tree_sitter_rust::LANGUAGE.into(),
             Language::Ruby => tree_sitter_ruby::LANGUAGE.into(),
             Language::CSharp => tree_sitter_c_sharp::LANGUAGE.into(),
+            Language::Kotlin => tree_sitter_kotlin_ng::LANGUAGE.into(),
+            Language::Scala => tree_sitter_scala::LANGUAGE.into(),
         }
     }
 }
@@ -110,6 +120,15 @@ mod tests {
             Some(Language::CSharp)
         );
         assert_eq!(Language::CSharp.as_str(), "csharp");
+        assert_eq!(
+            Language::of_path("src/main/kotlin/UserService.kt"),
+            Some(Language::Kotlin)
+        );
+        assert_eq!(
+            Language::of_path("build.gradle.kts"),
+            Some(Language::Kotlin)
+        );
+        assert_eq!(Language::of_path("src/App.scala"), Some(Language::Scala));
         assert_eq!(Language::of_path("README.md"), None);
         assert_eq!(Language::of_path("Makefile"), None);
         assert_eq!(Language::of_path("dir.py/Makefile"), None);

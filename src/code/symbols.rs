@@ -282,6 +282,33 @@ fn descends(language: Language, kind: &str) -> bool {
                 | "local_function_statement"
                 | "block"
         ),
+        // Types in types (objects and companions too); local functions in a function's body.
+        Language::Kotlin => matches!(
+            kind,
+            "source_file"
+                | "class_declaration"
+                | "object_declaration"
+                | "companion_object"
+                | "class_body"
+                | "enum_class_body"
+                | "function_declaration"
+                | "function_body"
+                | "block"
+        ),
+        Language::Scala => matches!(
+            kind,
+            "compilation_unit"
+                | "package_clause"
+                | "package_object"
+                | "class_definition"
+                | "object_definition"
+                | "trait_definition"
+                | "enum_definition"
+                | "enum_body"
+                | "template_body"
+                | "function_definition"
+                | "block"
+        ),
         Language::JavaScript | Language::TypeScript | Language::Tsx => true,
     }
 }
@@ -334,6 +361,65 @@ fn define(language: Language, node: Node<'_>, source: &[u8], in_class: bool) -> 
         Language::Rust => rust(node, source, in_class),
         Language::Ruby => ruby(node, source, in_class),
         Language::CSharp => csharp(node, source),
+        Language::Kotlin => kotlin(node, source, in_class),
+        Language::Scala => scala(node, source, in_class),
+    }
+}
+
+/// Whether `node` has a child of `kind` (a keyword, say).
+fn has_child(node: Node<'_>, kind: &str) -> bool {
+    let mut cursor = node.walk();
+    let found = node.children(&mut cursor).any(|c| c.kind() == kind);
+    found
+}
+
+fn kotlin(node: Node<'_>, source: &[u8], in_class: bool) -> Option<Definition> {
+    match node.kind() {
+        // `class`, `interface` and `enum class` are one node kind, told apart by a keyword.
+        "class_declaration" => {
+            let kind = if has_child(node, "interface") {
+                SymbolKind::Interface
+            } else if has_child(node, "enum_class_body") {
+                SymbolKind::Enum
+            } else {
+                SymbolKind::Class
+            };
+            named(node, source, kind, true, true)
+        }
+        "object_declaration" => named(node, source, SymbolKind::Class, true, true),
+        // A companion object is named `Companion` unless it says otherwise (as the JVM does).
+        "companion_object" => Some(Definition {
+            name: field_text(node, "name", source).unwrap_or_else(|| "Companion".into()),
+            kind: SymbolKind::Class,
+            scope: true,
+            class_like: true,
+            container: None,
+            to_end: false,
+        }),
+        "function_declaration" => named(node, source, function_kind(in_class), true, false),
+        "secondary_constructor" => Some(Definition {
+            name: "constructor".into(),
+            kind: SymbolKind::Constructor,
+            scope: true,
+            class_like: false,
+            container: None,
+            to_end: false,
+        }),
+        _ => None,
+    }
+}
+
+fn scala(node: Node<'_>, source: &[u8], in_class: bool) -> Option<Definition> {
+    match node.kind() {
+        "class_definition" | "object_definition" => {
+            named(node, source, SymbolKind::Class, true, true)
+        }
+        "trait_definition" => named(node, source, SymbolKind::Trait, true, true),
+        "enum_definition" => named(node, source, SymbolKind::Enum, true, true),
+        "function_definition" => named(node, source, function_kind(in_class), true, false),
+        // An abstract method: no body.
+        "function_declaration" if in_class => named(node, source, SymbolKind::Method, false, false),
+        _ => None,
     }
 }
 
@@ -707,6 +793,47 @@ mod tests {
                 sym("Acme.Jobs", "module", "", 1, 6),
                 sym("Runner", "class", "Acme.Jobs", 3, 6),
                 sym("Run", "method", "Acme.Jobs.Runner", 5, 5),
+            ]
+        );
+    }
+
+    #[test]
+    fn kotlin_classes_objects_companions_and_functions() {
+        let source = "package com.acme.api\n\nclass UserService(private val repo: Repo) : Service {\n    constructor(x: Int) : this(Repo())\n\n    fun getUser(id: Long): User {\n        fun local() = 1\n        return repo.find(id)\n    }\n\n    companion object {\n        fun create(): UserService = UserService(Repo())\n    }\n}\n\ninterface Repo {\n    fun find(id: Long): User\n}\n\nobject Registry {\n    fun all(): List<Int> = emptyList()\n}\n\nenum class Mode {\n    A, B;\n    fun label() = name\n}\n\nfun main() {\n}\n";
+        assert_eq!(
+            read(Language::Kotlin, source),
+            [
+                sym("UserService", "class", "", 3, 14),
+                sym("constructor", "constructor", "UserService", 4, 4),
+                sym("getUser", "method", "UserService", 6, 9),
+                sym("local", "function", "UserService.getUser", 7, 7),
+                sym("Companion", "class", "UserService", 11, 13),
+                sym("create", "method", "UserService.Companion", 12, 12),
+                sym("Repo", "interface", "", 16, 18),
+                sym("find", "method", "Repo", 17, 17),
+                sym("Registry", "class", "", 20, 22),
+                sym("all", "method", "Registry", 21, 21),
+                sym("Mode", "enum", "", 24, 27),
+                sym("label", "method", "Mode", 26, 26),
+                sym("main", "function", "", 29, 30),
+            ]
+        );
+    }
+
+    #[test]
+    fn scala_classes_objects_traits_and_defs() {
+        let source = "package com.acme.api\n\nclass UserService(repo: Repo) extends Service {\n  def getUser(id: Long): User = {\n    def local(): Int = 1\n    repo.find(id)\n  }\n}\n\nobject UserService {\n  def apply(): UserService = new UserService(new Repo)\n}\n\ntrait Repo { def find(id: Long): User }\ncase class User(id: Long)\n";
+        assert_eq!(
+            read(Language::Scala, source),
+            [
+                sym("UserService", "class", "", 3, 8),
+                sym("getUser", "method", "UserService", 4, 7),
+                sym("local", "function", "UserService.getUser", 5, 5),
+                sym("UserService", "class", "", 10, 12),
+                sym("apply", "method", "UserService", 11, 11),
+                sym("Repo", "trait", "", 14, 14),
+                sym("find", "method", "Repo", 14, 14),
+                sym("User", "class", "", 15, 15),
             ]
         );
     }
