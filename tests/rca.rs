@@ -386,3 +386,25 @@ fn bad_input_is_refused_and_writes_nothing() {
     );
     assert_eq!(reports_stored(&luffy), 1);
 }
+
+#[test]
+fn a_change_after_first_seen_does_not_hide_the_commit_that_wrote_the_line() {
+    let luffy = Luffy::new();
+    let mut h = history(&luffy.path("web"));
+    // Jan 7, after the cluster was first seen (Jan 5): a comment on the failing line itself.
+    let db = std::fs::read_to_string(luffy.path("web/app/db.py")).unwrap();
+    let failing = "return self.rows[item_id]";
+    assert!(db.contains(failing));
+    h.repo.write(
+        "app/db.py",
+        db.replace(failing, &format!("{failing}  # raises KeyError")),
+    );
+    let comment = h.repo.commit("db: say what fetch raises");
+    indexed_service(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
+    luffy.ok(&["trigger", "rca", "app"]);
+    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    let ranked = suspects(&report);
+    assert_eq!(ranked[0], h.introducing, "{report}");
+    assert!(!ranked.contains(&comment), "{ranked:?}");
+    assert!(!ranked.contains(&h.after), "{ranked:?}");
+}

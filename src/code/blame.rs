@@ -94,13 +94,26 @@ impl Checkout {
 
     /// Who last changed each of the lines `start..=end` of `path` at the commit, ignored
     /// commits passed over (a line that only an ignored commit ever wrote is left out).
-    pub fn blame(&self, path: &str, start: u32, end: u32) -> Result<Vec<BlamedLine>> {
+    /// Commits authored at or after `before` (when the error was first seen) are passed over
+    /// the same way: the line as it was then is the one that failed, and a later edit of it (a
+    /// fix, a comment) must not hide who wrote it.
+    pub fn blame(
+        &self,
+        path: &str,
+        start: u32,
+        end: u32,
+        before: Option<DateTime<Utc>>,
+    ) -> Result<Vec<BlamedLine>> {
         let mut out = Vec::new();
+        let pass_over = |oid: Oid| -> Result<bool> {
+            Ok(self.ignore.contains(&oid)
+                || before.is_some_and(|t| self.info(oid).is_ok_and(|c| c.time >= t)))
+        };
         for (line, commit, orig_line, orig_path) in self.blame_at(self.commit, path, start, end)? {
             let mut at = (commit, orig_line, orig_path);
             let mut hops = 0;
             let mut found = true;
-            while self.ignore.contains(&at.0) {
+            while pass_over(at.0)? {
                 hops += 1;
                 match self.before(at.0, &at.2, at.1)? {
                     Some(next) if hops <= MAX_IGNORED_HOPS => at = next,

@@ -87,7 +87,7 @@ impl<'a> Builder<'a> {
         let mut reports = Vec::new();
         let mut evidence = Vec::new();
         for (depth, frame) in frames.iter().enumerate() {
-            let (report, lines) = self.frame(db, frame, depth)?;
+            let (report, lines) = self.frame(db, frame, depth, cluster.first_seen)?;
             evidence.extend(lines);
             reports.push(report);
         }
@@ -179,6 +179,7 @@ impl<'a> Builder<'a> {
         db: &Db<'_>,
         frame: &Frame,
         depth: usize,
+        first_seen: DateTime<Utc>,
     ) -> Result<(FrameReport, Vec<Evidence>)> {
         let function = frame.qualified_name();
         let mut report = FrameReport {
@@ -263,7 +264,8 @@ impl<'a> Builder<'a> {
                 s.end_line.min(line + FUNCTION_LINES).min(total),
             )
         });
-        let blamed: Vec<BlamedLine> = checkout.blame(&file.path, start, end.max(line))?;
+        let blamed: Vec<BlamedLine> =
+            checkout.blame(&file.path, start, end.max(line), Some(first_seen))?;
         let evidence = blamed
             .into_iter()
             .map(|b| Evidence {
