@@ -408,3 +408,45 @@ fn a_change_after_first_seen_does_not_hide_the_commit_that_wrote_the_line() {
     assert!(!ranked.contains(&comment), "{ranked:?}");
     assert!(!ranked.contains(&h.after), "{ranked:?}");
 }
+
+#[test]
+fn a_jvm_frame_finds_its_file_by_the_package_of_its_class() {
+    let luffy = Luffy::new();
+    let mut repo = Repo::init(&luffy.path("jvm"));
+    let service = |package: &str, body: &str| {
+        format!(
+            "package {package};\n\npublic class UserService {{\n    public User find(long id) {{\n        {body}\n    }}\n}}\n"
+        )
+    };
+    repo.write(
+        "src/main/java/com/other/UserService.java",
+        service("com.other", "return null;"),
+    );
+    repo.write(
+        "src/main/java/com/acme/UserService.java",
+        service("com.acme", "return repo.get(id);"),
+    );
+    repo.commit("users");
+    repo.write(
+        "src/main/java/com/acme/UserService.java",
+        service("com.acme", "return repo.get(id).orElseThrow();"),
+    );
+    let introducing = repo.commit("users: fail on a missing user");
+    indexed_service(
+        &luffy,
+        &repo,
+        "2024-01-05 12:00:00.000 ERROR [main] c.a.Api - lookup failed\n\
+         java.util.NoSuchElementException: No value present\n\
+         \tat java.base/java.util.Optional.orElseThrow(Optional.java:377)\n\
+         \tat com.acme.UserService$Cache.find(UserService.java:5)\n\
+         \tat java.base/java.lang.Thread.run(Thread.java:833)\n",
+    );
+    luffy.ok(&["trigger", "rca", "app"]);
+    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    let frame = &report["frames"][0];
+    assert_eq!(
+        frame["repo_path"], "src/main/java/com/acme/UserService.java",
+        "{report}"
+    );
+    assert_eq!(suspects(&report)[0], introducing, "{report}");
+}

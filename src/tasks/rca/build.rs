@@ -203,8 +203,10 @@ impl<'a> Builder<'a> {
             report.unmapped_reason = Some("no code index".into());
             return Ok((report, Vec::new()));
         }
+        // A JVM frame prints only the file's name; its class's package is where it lives.
+        let lookup = jvm_source_path(frame).unwrap_or_else(|| path.clone());
         let (files, matched) =
-            db.resolve_frame_path(self.service, &self.env.config.path_mappings, path)?;
+            db.resolve_frame_path(self.service, &self.env.config.path_mappings, &lookup)?;
         let file = match files.as_slice() {
             [] => {
                 report.unmapped_reason = Some(format!("no file of the repository matches {path}"));
@@ -279,6 +281,20 @@ impl<'a> Builder<'a> {
             .collect();
         Ok((report, evidence))
     }
+}
+
+/// The path a JVM frame's file has under its package (`com/acme/UserService.java` for
+/// `at com.acme.UserService$Cache.get(UserService.java:6)`), when the frame prints only a file
+/// name of a JVM language and names a class in a package.
+fn jvm_source_path(frame: &Frame) -> Option<String> {
+    let path = frame.path.as_deref()?;
+    let jvm = [".java", ".kt", ".kts", ".scala", ".groovy"];
+    if path.contains(['/', '\\']) || !jvm.iter().any(|ext| path.ends_with(ext)) {
+        return None;
+    }
+    let class = frame.module.as_deref()?.split('$').next()?;
+    let (package, _) = class.rsplit_once('.')?;
+    Some(format!("{}/{path}", package.replace('.', "/")))
 }
 
 /// The in-app frames to map, the one nearest the throw first: the root cause's frames, then
