@@ -450,3 +450,50 @@ fn a_jvm_frame_finds_its_file_by_the_package_of_its_class() {
     );
     assert_eq!(suspects(&report)[0], introducing, "{report}");
 }
+
+#[test]
+fn a_report_without_suspects_is_rewritten_once_the_index_can_tell() {
+    let luffy = Luffy::new();
+    let h = history(&luffy.path("web"));
+    luffy.ok(&[
+        "service",
+        "add",
+        "app",
+        "--repo",
+        &h.repo.url(),
+        "--path-map",
+        "/srv/app/=",
+    ]);
+    let log = luffy.file("app.log", &trace("2024-01-05 12:00:00", "a"));
+    luffy.ok(&[
+        "source",
+        "add",
+        "app",
+        "log",
+        "--kind",
+        "file",
+        "--path",
+        log.to_str().unwrap(),
+    ]);
+    luffy.ok(&["trigger", "fetch", "app"]);
+    luffy.ok(&["trigger", "rca", "app"]);
+    let first = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    assert!(first["no_suspects"]
+        .as_str()
+        .unwrap()
+        .contains("no code index"));
+    // Nothing new: the same report stands.
+    let again = json(&luffy.ok(&["trigger", "rca", "app", "--json"]));
+    assert_eq!(again["counts"]["unchanged"], 1, "{again}");
+    // The advice followed: the index is built, and the next run rewrites the report.
+    luffy.ok(&["trigger", "index", "app"]);
+    let out = luffy.ok(&["trigger", "rca", "app"]);
+    assert!(out.contains("1 with suspects now"), "{out}");
+    let second = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    assert_eq!(second["generation"], 2);
+    assert_eq!(suspects(&second)[0], h.introducing);
+    // And once it has its suspects, an unchanged cluster is left alone.
+    let third = json(&luffy.ok(&["trigger", "rca", "app", "--json"]));
+    assert_eq!(third["counts"]["reports"], 0, "{third}");
+    assert_eq!(reports_stored(&luffy), 2);
+}

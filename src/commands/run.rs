@@ -181,9 +181,20 @@ fn print_rca(service_id: &str, c: &RcaCounts, out: &mut dyn Write) -> Result<()>
     );
     writeln!(
         out,
-        "rca of {service_id} {at}: {} report(s) of {} open clusters ({} new, {} regressed, {} grown; \
+        "rca of {service_id} {at}: {} report(s) of {} open clusters ({} new, {} regressed, {} grown{}; \
          {} unchanged), {} with suspect commits",
-        c.reports, c.clusters, c.new, c.regressed, c.grown, c.unchanged, c.with_suspects
+        c.reports,
+        c.clusters,
+        c.new,
+        c.regressed,
+        c.grown,
+        if c.remapped > 0 {
+            format!(", {} with suspects now", c.remapped)
+        } else {
+            String::new()
+        },
+        c.unchanged,
+        c.with_suspects
     )?;
     if c.narratives + c.narrative_errors > 0 {
         writeln!(

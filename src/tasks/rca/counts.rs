@@ -16,6 +16,9 @@ pub struct RcaCounts {
     pub new: u64,
     pub regressed: u64,
     pub grown: u64,
+    /// Clusters whose last report named no suspect and now does: the index moved on, or the
+    /// service's settings (path maps, in-app rules) changed since.
+    pub remapped: u64,
     /// Clusters unchanged since their last report.
     pub unchanged: u64,
     /// Reports with at least one suspect commit.

@@ -18,7 +18,7 @@ use crate::domain::{ClusterStatus, NotifyEvent, Task, Trigger};
 use crate::notify::message::{RcaRef, SuspectRef};
 use crate::rca::{markdown, Report};
 use crate::service::Service;
-use crate::store::{time_to_sql, NewReport, Store};
+use crate::store::{time_to_sql, NewReport, Store, StoredReport};
 use crate::tasks::notify::enqueue::{cluster_ref, enqueue_event};
 use crate::tasks::notify::NotifyPlan;
 
@@ -49,6 +49,16 @@ enum Why {
     New,
     Regressed,
     Grown,
+    /// The last report named no suspect, and what it was built from changed since.
+    Remapped,
+}
+
+/// Whether a report without suspects may now have some: the index is at another commit, or
+/// the service's settings (path maps, in-app rules, repository) changed since it was written.
+fn evidence_changed(last: &StoredReport, service: &Service, commit: Option<&str>) -> bool {
+    let no_suspects =
+        serde_json::from_str::<Report>(&last.json).is_ok_and(|r| r.suspects.is_empty());
+    no_suspects && (last.commit.as_deref() != commit || service.updated_at > last.generated_at)
 }
 
 fn rca(
@@ -78,6 +88,7 @@ fn rca(
             None => Why::New,
             Some(r) if cluster.regressed && !r.regressed => Why::Regressed,
             Some(r) if cluster.count > r.cluster_count => Why::Grown,
+            Some(r) if evidence_changed(r, service, builder.commit()) => Why::Remapped,
             Some(_) => {
                 counts.unchanged += 1;
                 continue;
@@ -91,6 +102,11 @@ fn rca(
                 continue;
             }
         };
+        // Rewritten for its evidence only when that gives it a suspect (else it says the same).
+        if matches!(why, Why::Remapped) && report.suspects.is_empty() {
+            counts.unchanged += 1;
+            continue;
+        }
         let json = serde_json::to_string(&report)?;
         let md = markdown::render(&report);
         // A report is news when it has something to tell (a suspect, a narrative), and a grown
@@ -98,7 +114,7 @@ fn rca(
         let worth = !report.suspects.is_empty() || report.narrative.is_some();
         let tell = worth
             && match why {
-                Why::New | Why::Regressed => true,
+                Why::New | Why::Regressed | Why::Remapped => true,
                 Why::Grown => latest.as_ref().is_none_or(|r| {
                     serde_json::from_str::<Report>(&r.json)
                         .map_or(true, |old| top_commit(&old) != top_commit(&report))
@@ -134,6 +150,7 @@ fn rca(
             Why::New => counts.new += 1,
             Why::Regressed => counts.regressed += 1,
             Why::Grown => counts.grown += 1,
+            Why::Remapped => counts.remapped += 1,
         }
         counts.with_suspects += u64::from(!report.suspects.is_empty());
         counts.narratives += u64::from(report.narrative.is_some());
