@@ -569,7 +569,21 @@ fn ruby_csharp_and_kotlin_frames_find_their_methods() {
         find(&luffy, "shop", "/srv/shop/app/models/cart.rb:3"),
         [hit("app/models/cart.rb", "total", "Cart", (2, 4))]
     );
+    // Ruby's way of naming a method.
+    assert_eq!(
+        find(&luffy, "shop", "Cart#total"),
+        [hit("app/models/cart.rb", "total", "Cart", (2, 4))]
+    );
     // A .NET frame `at Acme.Api.UserService.GetUser(Int64 id) in /build/src/Api/UserService.cs:line 7`.
+    assert_eq!(
+        find(&luffy, "shop", r"C:\build\src\Api\UserService.cs:line 7"),
+        [hit(
+            "src/Api/UserService.cs",
+            "GetUser",
+            "Acme.Api.UserService",
+            (5, 8)
+        )]
+    );
     assert_eq!(
         find(&luffy, "shop", "/build/src/Api/UserService.cs:7"),
         [hit(

@@ -60,12 +60,15 @@ pub fn normalize(path: &str) -> String {
 }
 
 /// The paths the maps turn `frame` into, in the maps' order (normalized).
+/// A Windows map (`C:\\build\\=`) matches a frame as it is compared, with forward slashes; a
+/// `file://` URL is its path.
 pub fn mapped(maps: &[PathMap], frame: &str) -> Vec<String> {
     let frame = frame.trim().replace('\\', "/");
+    let frame = frame.strip_prefix("file://").unwrap_or(&frame);
     maps.iter()
         .filter_map(|map| {
             frame
-                .strip_prefix(map.from.as_str())
+                .strip_prefix(map.from.replace('\\', "/").as_str())
                 .map(|rest| format!("{}{rest}", map.to))
         })
         .map(|path| normalize(&path))
@@ -121,6 +124,16 @@ mod tests {
         assert!(mapped(&[map], "/usr/lib/x.py").is_empty());
         let strip = PathMap::parse("/srv/web-app/=").unwrap();
         assert_eq!(mapped(&[strip], "/srv/web-app/app/db.py"), ["app/db.py"]);
+        let windows = PathMap::parse(r"C:\build\=").unwrap();
+        assert_eq!(
+            mapped(
+                std::slice::from_ref(&windows),
+                r"C:\build\Svc\OrderController.cs"
+            ),
+            ["Svc/OrderController.cs"]
+        );
+        let app = PathMap::parse("/app/=src/").unwrap();
+        assert_eq!(mapped(&[app], "file:///app/db.py"), ["src/db.py"]);
         assert!(PathMap::parse("/app/").unwrap_err().contains("no '='"));
         assert!(PathMap::parse("=src/")
             .unwrap_err()

@@ -34,45 +34,67 @@ enum Query {
     },
 }
 
-/// Reads `PATH:LINE`, `PATH` or `SYMBOL` (`Class.method` too). A bare word could be a file name
-/// or a symbol: [`find`] tries it as a file first.
+/// Reads `PATH:LINE`, `PATH` or `SYMBOL` (`Class.method` too), as frames print them: a column
+/// after the line (`app.js:3:28`) is left out, .NET's `in C:\\src\\X.cs:line 8` is a line,
+/// and a symbol may be written `Mod::Type::method` (Rust), `Mod::Class#method` (Ruby) or
+/// `pkg.(*Type).Method` (Go). A bare word could be a file name or a symbol: [`find`] tries it
+/// as a file first.
 fn parse_query(text: &str) -> Result<Query> {
     let text = text.trim();
     if text.is_empty() {
         return Err(bad_input("nothing to find: give PATH[:LINE] or a SYMBOL"));
     }
-    if let Some((path, line)) = text.rsplit_once(':') {
-        // A Windows drive (`C:\...`) is not a line.
-        if !(path.len() == 1 && line.starts_with(['\\', '/'])) {
-            let line = match line.parse::<u32>() {
-                Ok(0) => return Err(bad_input(format!("line 0 in '{text}': lines start at 1"))),
-                Ok(line) => line,
-                Err(_) => {
-                    return Err(bad_input(format!(
-                        "'{line}' in '{text}' is not a line number (write PATH:LINE, e.g. src/app/db.py:42)"
-                    )))
-                }
-            };
-            if path.is_empty() {
-                return Err(bad_input(format!("'{text}' has a line but no path")));
+    let text = text.strip_prefix("file://").unwrap_or(text);
+    let location = |path: &str, line: &str| -> Result<Query> {
+        let line = match line.trim().parse::<u32>() {
+            Ok(0) => return Err(bad_input(format!("line 0 in '{text}': lines start at 1"))),
+            Ok(line) => line,
+            Err(_) => {
+                return Err(bad_input(format!(
+                    "'{line}' in '{text}' is not a line number (write PATH:LINE, e.g. src/app/db.py:42)"
+                )))
             }
+        };
+        if path.is_empty() {
+            return Err(bad_input(format!("'{text}' has a line but no path")));
+        }
+        Ok(Query::Location {
+            path: path.to_string(),
+            line: Some(line),
+        })
+    };
+    if let Some((path, line)) = text.rsplit_once(":line ") {
+        return location(path, line);
+    }
+    let symbol_like = !text.contains(['/', '\\']) && (text.contains("::") || text.contains('#'));
+    if !symbol_like {
+        if let Some((path, last)) = text.rsplit_once(':') {
+            // A Windows drive (`C:\\...`) is not a line; `PATH:LINE:COLUMN` is at LINE.
+            if !(path.len() == 1 && last.starts_with(['\\', '/'])) {
+                let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+                return match path.rsplit_once(':') {
+                    Some((file, line)) if numeric(line) && numeric(last) => location(file, line),
+                    _ => location(path, last),
+                };
+            }
+        }
+        if text.contains(['/', '\\']) {
             return Ok(Query::Location {
-                path: path.to_string(),
-                line: Some(line),
+                path: text.to_string(),
+                line: None,
             });
         }
     }
-    if text.contains(['/', '\\']) {
-        return Ok(Query::Location {
-            path: text.to_string(),
-            line: None,
-        });
-    }
-    let (container, name) = match text.rsplit_once('.') {
+    let dotted = text
+        .replace("::", ".")
+        .replace('#', ".")
+        .replace("(*", "")
+        .replace(['(', ')'], "");
+    let (container, name) = match dotted.rsplit_once('.') {
         Some((container, name)) if !container.is_empty() && !name.is_empty() => {
             (Some(container.to_string()), name.to_string())
         }
-        _ => (None, text.to_string()),
+        _ => (None, dotted.clone()),
     };
     Ok(Query::Symbol { name, container })
 }
@@ -252,6 +274,39 @@ mod tests {
                 name: "get_user".into(),
                 container: None
             }
+        );
+        // As frames print them.
+        assert_eq!(
+            parse_query("/usr/src/app/web/lib/handler.js:3:28").unwrap(),
+            location("/usr/src/app/web/lib/handler.js", Some(3))
+        );
+        assert_eq!(
+            parse_query(r"C:\src\Api\OrderController.cs:line 8").unwrap(),
+            location(r"C:\src\Api\OrderController.cs", Some(8))
+        );
+        assert_eq!(
+            parse_query(r"C:\src\Api\OrderController.cs:8").unwrap(),
+            location(r"C:\src\Api\OrderController.cs", Some(8))
+        );
+        assert_eq!(
+            parse_query("file:///srv/app/db.py:4").unwrap(),
+            location("/srv/app/db.py", Some(4))
+        );
+        let symbol = |name: &str, container: &str| Query::Symbol {
+            name: name.into(),
+            container: Some(container.into()),
+        };
+        assert_eq!(
+            parse_query("engine::Parser::parse").unwrap(),
+            symbol("parse", "engine.Parser")
+        );
+        assert_eq!(
+            parse_query("Shop::Cart#total").unwrap(),
+            symbol("total", "Shop.Cart")
+        );
+        assert_eq!(
+            parse_query("db.(*Store).Get").unwrap(),
+            symbol("Get", "db.Store")
         );
         assert!(parse_query("db.py:0")
             .unwrap_err()

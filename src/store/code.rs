@@ -314,7 +314,8 @@ impl Db<'_> {
     /// The symbols named `name` in the service's index, those inside `container` only when it
     /// is given, by path and line. Containers match by whole dotted parts from the end, either
     /// way: `Class` matches the container `Outer.Class`, and a qualified name as a Java frame
-    /// writes it (`com.acme.UserService`) matches the container `UserService`.
+    /// writes it (`com.acme.UserService`) matches the container `UserService`. A Ruby or Rust
+    /// container's `::` counts as a dot.
     pub fn symbols_named(
         &self,
         service_id: &str,
@@ -324,8 +325,9 @@ impl Db<'_> {
         let sql = format!(
             "SELECT {FOUND_COLUMNS} FROM code_symbols s JOIN code_files f ON f.id = s.file_id \
              WHERE s.name = ?1 AND f.service_id = ?2 \
-               AND (?3 IS NULL OR s.container = ?3 OR s.container LIKE '%.' || ?3 \
-                    OR ?3 LIKE '%.' || s.container) \
+               AND (?3 IS NULL OR replace(s.container, '::', '.') = ?3 \
+                    OR replace(s.container, '::', '.') LIKE '%.' || ?3 \
+                    OR ?3 LIKE '%.' || replace(s.container, '::', '.')) \
              ORDER BY f.path, s.start_line"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
