@@ -47,12 +47,15 @@ pub fn render(r: &Report) -> String {
             } else {
                 ""
             };
+            let message = match link.message.lines().next().map(str::trim) {
+                Some(first) if !first.is_empty() => format!(": {first}"),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 md,
-                "{}. {how}`{}`: {}{last}",
+                "{}. {how}`{}`{message}{last}",
                 i + 1,
                 link.exception_type,
-                link.message.lines().next().unwrap_or("")
             );
         }
         md.push('\n');

@@ -159,13 +159,14 @@ pub fn rank(
                     nums.join(", ")
                 ));
             }
-            touched.extend(lines.iter().map(|e| format!("{}:{}", e.path, e.line)));
+            touched.extend(lines.iter().map(|e| (e.path.as_str(), e.line)));
         }
         reasons.push(format!(
             "authored {} before the cluster was first seen",
             ago(first_seen - time)
         ));
-        touched.sort();
+        // By file, then line as a number (`:4` before `:10`).
+        touched.sort_unstable();
         touched.dedup();
         suspects.push(Suspect {
             commit: acc.commit.id.clone(),
@@ -174,7 +175,10 @@ pub fn rank(
             email: acc.commit.email.clone(),
             date: time,
             summary: acc.commit.summary.clone(),
-            touched_lines: touched,
+            touched_lines: touched
+                .iter()
+                .map(|(path, line)| format!("{path}:{line}"))
+                .collect(),
             reasons,
         });
     }
