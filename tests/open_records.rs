@@ -228,3 +228,48 @@ fn fetches_between_8k_writes_count_every_trace_once_and_whole() {
         ]
     );
 }
+
+/// A Go panic printed after a log line, with no time of its own, ending the file.
+fn panic_after(stamp: &str) -> String {
+    format!(
+        "{stamp} ERROR [main] app: worker died\n\
+         panic: runtime error: invalid memory address or nil pointer dereference\n\
+         \n\
+         goroutine 1 [running]:\n\
+         main.main()\n\
+         \t/app/main.go:7 +0x25\n"
+    )
+}
+
+/// The first-seen of the cluster whose title starts with `prefix`.
+fn first_seen(luffy: &Luffy, prefix: &str) -> String {
+    let clusters: Value = serde_json::from_str(&luffy.ok(&["clusters", "--json"])).unwrap();
+    clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["title"].as_str().unwrap_or("").starts_with(prefix))
+        .unwrap_or_else(|| panic!("no cluster {prefix}: {clusters}"))["first_seen"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_held_record_without_a_time_keeps_the_time_of_the_record_before_it() {
+    // the line before it is ten minutes old: so is the panic, closed at once
+    let luffy = Luffy::new();
+    let log = luffy.file("app.log", &panic_after("2024-01-15 10:20:00,000"));
+    watch(&luffy, &log);
+    assert_eq!(fetch(&luffy), 2);
+    assert_eq!(first_seen(&luffy, "panic"), "2024-01-15T10:20:00.000Z");
+
+    // the line before it is a second old: the panic waits, and keeps that time when closed
+    let mut luffy = Luffy::new();
+    let log = luffy.file("app.log", &panic_after("2024-01-15 10:29:59,000"));
+    watch(&luffy, &log);
+    assert_eq!(fetch(&luffy), 1, "the ERROR line; the panic is held");
+    luffy.now = "2024-01-15T10:31:00Z".into();
+    assert_eq!(fetch(&luffy), 1, "the panic, closed");
+    assert_eq!(first_seen(&luffy, "panic"), "2024-01-15T10:29:59.000Z");
+}

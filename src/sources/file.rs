@@ -34,14 +34,20 @@ pub struct FilePosition {
     /// is the open-record bound ago.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_since: Option<DateTime<Utc>>,
+    /// The start of the record before the one held: the held record's time, when it has none of
+    /// its own (a panic printed after a log line), is that record's, as in one reading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
 }
 
 /// Where reading of one planned file stopped, for [`cursor_after`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ReadTo {
     pub offset: u64,
     /// The record at `offset` is held as possibly unfinished, since then.
     pub pending_since: Option<DateTime<Utc>>,
+    /// The start of the record before the held one ([`FilePosition::previous`]).
+    pub previous: Option<String>,
 }
 
 impl From<u64> for ReadTo {
@@ -49,6 +55,7 @@ impl From<u64> for ReadTo {
         ReadTo {
             offset,
             pending_since: None,
+            previous: None,
         }
     }
 }
@@ -73,6 +80,8 @@ pub struct Planned {
     pub modified: Option<SystemTime>,
     /// Since when the record at `start` has been held as possibly unfinished.
     pub pending_since: Option<DateTime<Utc>>,
+    /// The start of the record before the held one at `start` ([`FilePosition::previous`]).
+    pub previous: Option<String>,
 }
 
 /// What to read, in order: rotated files first (their rest), then the current ones, oldest first.
@@ -112,6 +121,7 @@ pub fn plan(settings: &FileSettings, cursor: Option<&FileCursor>) -> Result<Vec<
                     end: meta.len(),
                     modified: meta.modified().ok(),
                     pending_since: None,
+                    previous: None,
                 })
             }
         };
@@ -142,6 +152,7 @@ pub fn cursor_after(settings: &FileSettings, planned: &[Planned], stops: &[ReadT
             offset: stop.offset,
             head: item.head,
             pending_since: stop.pending_since,
+            previous: stop.previous.clone(),
         })
         .collect();
     FileCursor { files }
@@ -156,10 +167,14 @@ fn resume(path: &Path, meta: &fs::Metadata, position: &FilePosition) -> Result<O
     let head = head_hash(path)?;
     let replaced = position.head != 0 && head != position.head;
     let truncated = meta.len() < position.offset;
-    let (start, pending_since) = if replaced || truncated {
-        (0, None)
+    let (start, pending_since, previous) = if replaced || truncated {
+        (0, None, None)
     } else {
-        (position.offset, position.pending_since)
+        (
+            position.offset,
+            position.pending_since,
+            position.previous.clone(),
+        )
     };
     Ok(Some(Planned {
         path: path.to_path_buf(),
@@ -170,6 +185,7 @@ fn resume(path: &Path, meta: &fs::Metadata, position: &FilePosition) -> Result<O
         end: meta.len(),
         modified: meta.modified().ok(),
         pending_since,
+        previous,
     }))
 }
 

@@ -43,6 +43,7 @@ pub(super) fn read(
         .map(|p| ReadTo {
             offset: p.start,
             pending_since: p.pending_since,
+            previous: p.previous.clone(),
         })
         .collect();
     let batch = reader.options.batch_size(BATCH_LINES);
@@ -57,6 +58,10 @@ pub(super) fn read(
         handle.seek(SeekFrom::Start(item.start))?;
         let mut blocks = Blocks::new(handle.take(item.end - item.start));
         let mut file = FileLines::new(item.start, settings.format);
+        // A record held by the last fetch takes its time from the one before it, as then.
+        if let Some(previous) = &item.previous {
+            reader.previous.set(previous);
+        }
         while let Some(block) = blocks.next()? {
             // Valid UTF-8 is checked once per block; a block that is not is taken line by line.
             let text = std::str::from_utf8(block).ok();
@@ -197,12 +202,16 @@ impl FileLines {
             }
         }
         let open_time = self.open_time;
+        let previous = reader.previous;
         let held = match self.assembler.finish() {
             None => false,
             Some(record) => {
+                // Its time is the one before's when it has none of its own (then it may well
+                // be old enough to close).
                 let record = LogRecord {
                     text: &record.text,
                     timestamp: open_time,
+                    previous: previous.as_str(),
                     ..LogRecord::default()
                 };
                 let time = ingest::describe(&record, reader.rules, now).timestamp;
@@ -225,6 +234,7 @@ impl FileLines {
             return ReadTo {
                 offset: start,
                 pending_since: Some(since),
+                previous: Some(previous.as_str().to_string()).filter(|p| !p.is_empty()),
             };
         }
         // A line the runtime has written only a part of yet is read whole by the next fetch.

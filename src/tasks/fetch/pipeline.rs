@@ -130,14 +130,14 @@ impl Default for Prefix {
 impl Prefix {
     /// Keeps the first bytes of `text` (run for every record: the cutting is left to
     /// [`Prefix::as_str`], which runs for the kept ones).
-    fn set(&mut self, text: &str) {
+    pub(super) fn set(&mut self, text: &str) {
         let n = text.len().min(ingest::PREVIOUS_PREFIX);
         self.bytes[..n].copy_from_slice(&text.as_bytes()[..n]);
         self.len = n as u8;
     }
 
     /// The bytes kept, up to the first line's end and the last whole character.
-    fn as_str(&self) -> &str {
+    pub(super) fn as_str(&self) -> &str {
         let mut bytes = &self.bytes[..usize::from(self.len)];
         if let Some(end) = memchr::memchr(b'\n', bytes) {
             bytes = &bytes[..end];
