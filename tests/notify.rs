@@ -516,11 +516,14 @@ fn errors_and_hangs_are_retried_with_backoff_and_die_past_the_max_age() {
         1
     );
 
-    // `notify retry` brings it back and delivers it.
+    // `notify retry` brings it back and delivers it; it is as old as its event (the cooldown
+    // counts from then).
     hooks.set(Mode::Ok);
+    let created = later.outbox()[0]["created_at"].clone();
     let out = later.ok(&["notify", "retry", "1"]);
     assert_eq!(out, "notification 1: delivered\n");
     assert_eq!(later.outbox()[0]["status"], "delivered");
+    assert_eq!(later.outbox()[0]["created_at"], created);
     let before = hooks.received().len();
     let err = later.run(&["notify", "retry", "1"]);
     assert_eq!(err.code, 2);

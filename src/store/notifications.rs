@@ -179,13 +179,13 @@ impl Db<'_> {
         Ok(())
     }
 
-    /// Makes a notification due now again (`retrying`, its attempts kept, its age restarted so
-    /// that a dead one gets a full round of retries); false when there is none with this id.
+    /// Makes a notification due now again (`retrying`, its attempts and its age kept: a dead
+    /// one gets this one more attempt, and the cooldown still counts from when its event
+    /// happened); false when there is none with this id.
     pub fn retry_notification(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
         let now = time_to_sql(now);
         let changed = self.conn.execute(
-            "UPDATE notifications SET status = 'retrying', next_attempt = ?2, created_at = ?2
-             WHERE id = ?1",
+            "UPDATE notifications SET status = 'retrying', next_attempt = ?2 WHERE id = ?1",
             params![id, now],
         )?;
         Ok(changed > 0)
