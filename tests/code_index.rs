@@ -639,6 +639,15 @@ fn path_maps_come_before_suffix_matching() {
         text.contains("src/db.py:40") && text.contains(" - "),
         "{text}"
     );
+    // A long query that finds nothing is quoted cut in its middle.
+    let long = "x".repeat(100_000);
+    let text = luffy.ok(&["code", "find", "web", &long]);
+    assert!(text.starts_with("nothing in the index of web"), "{text}");
+    assert!(
+        text.len() < 1_000 && text.contains("x...x"),
+        "{} bytes",
+        text.len()
+    );
     // Human output: a table and the commit.
     let text = luffy.ok(&["code", "find", "web", "a"]);
     assert!(

@@ -202,11 +202,11 @@ fn find(ctx: &Context, args: &CodeFindArgs, out: &mut dyn Write) -> Result<()> {
     }
     let short = index.commit.get(..12).unwrap_or(&index.commit);
     if found.is_empty() {
-        writeln!(
-            out,
+        let line = format!(
             "nothing in the index of {id} (commit {short}) matches '{}'",
             args.query.trim()
-        )?;
+        );
+        writeln!(out, "{}", crate::text::shorten_long_lines(&line))?;
         return Ok(());
     }
     let mut table = ui::table(
