@@ -216,6 +216,19 @@ impl Config {
         if config.daemon.tick_seconds == 0 {
             return Err("daemon.tick_seconds must be at least 1".into());
         }
+        if let Some(llm) = &config.llm {
+            let url = url::Url::parse(llm.endpoint.trim())
+                .map_err(|err| format!("llm.endpoint '{}' is not a URL ({err})", llm.endpoint))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(format!(
+                    "llm.endpoint '{}' must be an http:// or https:// URL",
+                    llm.endpoint
+                ));
+            }
+            if llm.timeout_seconds == 0 {
+                return Err("llm.timeout_seconds must be at least 1".into());
+            }
+        }
         Ok(config)
     }
 }
@@ -223,6 +236,20 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_llm_endpoint_must_be_a_web_url() {
+        let llm = |endpoint: &str| {
+            Config::parse(&format!(
+                "[llm]\nendpoint = \"{endpoint}\"\nmodel = \"m\"\n"
+            ))
+        };
+        assert!(llm("http://127.0.0.1:8080/v1/chat/completions").is_ok());
+        assert!(llm("not a url").unwrap_err().contains("is not a URL"));
+        assert!(llm("ftp://host/v1")
+            .unwrap_err()
+            .contains("must be an http:// or https:// URL"));
+    }
 
     #[test]
     fn empty_text_gives_defaults() {

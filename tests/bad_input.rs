@@ -377,3 +377,27 @@ fn bad_limits() {
         }
     }
 }
+
+#[test]
+fn a_bad_llm_endpoint_is_refused_when_the_config_is_read() {
+    let (luffy, snapshot) = with_service();
+    let config = luffy.file(
+        "config.toml",
+        "[llm]\nendpoint = \"not a url\"\nmodel = \"m\"\n",
+    );
+    refused(
+        &luffy,
+        &snapshot,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "trigger",
+            "rca",
+            "web-app",
+        ],
+        &[
+            "invalid config file",
+            "llm.endpoint 'not a url' is not a URL",
+        ],
+    );
+}
