@@ -3,7 +3,8 @@
 //! For each case the generator picks a real commit and a line (of `src/**/*.rs`, or the files
 //! `--files` names) that the commit last
 //! changed at the branch's head (by `git blame --line-porcelain`, independent of luffy's own
-//! blame), and writes a stack trace whose frames point at that line at depth 0, 1 or 2, among
+//! blame), and writes a stack trace whose frames point at that line (numbered as it was in the
+//! code that ran at first-seen: the newest commit before it, through `git diff`) at depth 0, 1 or 2, among
 //! two noise frames at lines of other files and two library frames that are not in the
 //! repository. The cluster is first seen 15 to 135 minutes after the commit. luffy then
 //! fetches the traces, indexes the repository (cloned from a file:// URL), writes its reports,
@@ -160,6 +161,84 @@ fn cases(lines: &[Line], n: usize, older_noise: bool) -> Vec<Case> {
         });
     }
     out
+}
+
+/// A diff hunk: (old start, old count, new start, new count).
+type Hunk = (u32, u32, u32, u32);
+
+/// `git diff -U0 FROM HEAD -- file`'s hunks.
+fn hunks(repo: &Path, from: &str, file: &str) -> Result<Vec<Hunk>, String> {
+    let diff = git(
+        repo,
+        &["diff", "-U0", "--no-color", from, "HEAD", "--", file],
+    )?;
+    let range = |text: &str| -> (u32, u32) {
+        let mut parts = text[1..].splitn(2, ',');
+        let start = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        let count = parts.next().map_or(1, |n| n.parse().unwrap_or(1));
+        (start, count)
+    };
+    Ok(diff
+        .lines()
+        .filter_map(|l| l.strip_prefix("@@ "))
+        .filter_map(|l| {
+            let mut words = l.split(' ');
+            let (old, new) = (words.next()?, words.next()?);
+            let ((os, ol), (ns, nl)) = (range(old), range(new));
+            Some((os, ol, ns, nl))
+        })
+        .collect())
+}
+
+/// The line of the older side that line `line` of the newer side was, through `hunks`.
+fn to_old(hunks: &[Hunk], line: u32) -> u32 {
+    let mut delta: i64 = 0;
+    for &(os, ol, ns, nl) in hunks {
+        if nl > 0 && line < ns || nl == 0 && line <= ns {
+            break;
+        }
+        if nl > 0 && line < ns + nl {
+            return if ol == 0 {
+                line
+            } else {
+                os + (line - ns).min(ol - 1)
+            };
+        }
+        delta += i64::from(nl) - i64::from(ol);
+    }
+    u32::try_from(i64::from(line) - delta).unwrap_or(line)
+}
+
+/// Frame lines as they were in the code that ran when each case was first seen (the newest
+/// first-parent commit before it: the branch as deployed then). Blame gave the lines' numbers
+/// at the head; commits since may have moved them. Mapped with git's own diff.
+fn as_run(repo: &Path, cases: &mut [Case]) -> Result<(), String> {
+    let mut ran: HashMap<i64, String> = HashMap::new();
+    let mut diffs: HashMap<(String, String), Vec<Hunk>> = HashMap::new();
+    let head = git(repo, &["rev-parse", "HEAD"])?.trim().to_string();
+    for case in cases.iter_mut() {
+        let at = case.first_seen.timestamp() - 1;
+        let from = match ran.entry(at) {
+            std::collections::hash_map::Entry::Occupied(e) => e.get().clone(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let before = format!("--before=@{at}");
+                let found = git(repo, &["rev-list", "-1", "--first-parent", &before, "HEAD"])?;
+                e.insert(found.trim().to_string()).clone()
+            }
+        };
+        if from.is_empty() || from == head {
+            continue;
+        }
+        for (file, line) in &mut case.frames {
+            let key = (from.clone(), file.clone());
+            let hunks = match diffs.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(hunks(repo, &from, file)?),
+            };
+            *line = to_old(hunks, *line);
+        }
+    }
+    Ok(())
 }
 
 /// The cases' traces as a Python-style log, in time order: library frames around the in-app
@@ -370,7 +449,8 @@ fn main() -> Result<(), String> {
     println!("| noise | cases | top-1 | top-3 | top-5 | missed | by depth 0 / 1 / 2 (top-1) |");
     println!("|---|---:|---:|---:|---:|---:|---|");
     for (name, older) in [("older", true), ("any", false)] {
-        let cases = cases(&lines, n, older);
+        let mut cases = cases(&lines, n, older);
+        as_run(&repo, &mut cases)?;
         let ranks = measure(&bin, &repo, &branch, &cases, &dir.join(name))?;
         let pct = |k: usize| {
             100.0 * ranks.iter().filter(|&&r| r >= 1 && r <= k).count() as f64 / ranks.len() as f64

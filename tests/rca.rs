@@ -497,3 +497,33 @@ fn a_report_without_suspects_is_rewritten_once_the_index_can_tell() {
     assert_eq!(third["counts"]["reports"], 0, "{third}");
     assert_eq!(reports_stored(&luffy), 2);
 }
+
+#[test]
+fn a_frame_line_moved_by_later_commits_is_found_where_it_is_now() {
+    let luffy = Luffy::new();
+    let mut h = history(&luffy.path("web"));
+    // Jan 7, after first-seen (Jan 5): three lines above the failing one (line 10 then).
+    let db = std::fs::read_to_string(luffy.path("web/app/db.py")).unwrap();
+    h.repo.write(
+        "app/db.py",
+        format!("import logging\n\nlog = logging.getLogger(__name__)\n{db}"),
+    );
+    h.repo.commit("db: a logger");
+    indexed_service(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
+    luffy.ok(&["trigger", "rca", "app"]);
+    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    let frame = &report["frames"][0];
+    assert_eq!(frame["line"], 10, "{report}");
+    assert_eq!(frame["repo_line"], 13, "{report}");
+    assert_eq!(frame["symbol"], "Repo.fetch", "{report}");
+    assert_eq!(suspects(&report)[0], h.introducing, "{report}");
+    let md = luffy.ok(&["rca", "show", "1", "--markdown"]);
+    assert!(
+        md.contains("at /srv/app/app/db.py:10 → `app/db.py:13`"),
+        "{md}"
+    );
+    assert!(
+        md.contains(">   13 |         return self.rows[item_id]"),
+        "{md}"
+    );
+}

@@ -37,6 +37,8 @@ pub struct Checkout {
     commit: Oid,
     ignore: HashSet<Oid>,
     commits: std::cell::RefCell<HashMap<Oid, CommitInfo>>,
+    /// The newest first-parent commit made before a time (seconds), by time.
+    ran: std::cell::RefCell<HashMap<i64, Option<Oid>>>,
 }
 
 impl Checkout {
@@ -70,6 +72,7 @@ impl Checkout {
             commit: oid,
             ignore,
             commits: std::cell::RefCell::default(),
+            ran: std::cell::RefCell::default(),
         })
     }
 
@@ -135,6 +138,70 @@ impl Checkout {
 
     /// Blame of lines `start..=end` of `path` as of `commit`: for each line, the commit that
     /// last changed it, the line's number and path in that commit.
+    /// Where line `line` of `path` is at the indexed commit, if it was that line in the code
+    /// that ran at `at`: the newest commit of the branch (first parents) made before `at`.
+    /// Lines added or removed above it since move it; a line changed since stays where its
+    /// change is. `line` itself when nothing moved, when the file is new since, or when no
+    /// commit is older than `at`.
+    pub fn line_now(&self, path: &str, line: u32, at: DateTime<Utc>) -> Result<u32> {
+        let Some(ran) = self.ran_at(at)? else {
+            return Ok(line);
+        };
+        if ran == self.commit {
+            return Ok(line);
+        }
+        let old = self.repo.find_commit(ran)?.tree()?;
+        if old.get_path(Path::new(path)).is_err() {
+            return Ok(line);
+        }
+        let new = self.repo.find_commit(self.commit)?.tree()?;
+        let mut options = DiffOptions::new();
+        options.pathspec(path).context_lines(0);
+        let diff = self
+            .repo
+            .diff_tree_to_tree(Some(&old), Some(&new), Some(&mut options))?;
+        let mut hunks = Vec::new();
+        diff.foreach(
+            &mut |_, _| true,
+            None,
+            Some(&mut |_, hunk| {
+                // Swapped: the later side is the one mapped to.
+                hunks.push((
+                    hunk.new_start(),
+                    hunk.new_lines(),
+                    hunk.old_start(),
+                    hunk.old_lines(),
+                ));
+                true
+            }),
+            None,
+        )?;
+        Ok(map_to_parent(&hunks, line)
+            .filter(|&l| l > 0)
+            .unwrap_or(line))
+    }
+
+    /// The newest commit of the indexed commit's first-parent history made before `at`.
+    fn ran_at(&self, at: DateTime<Utc>) -> Result<Option<Oid>> {
+        let key = at.timestamp();
+        if let Some(found) = self.ran.borrow().get(&key) {
+            return Ok(*found);
+        }
+        let mut walk = self.repo.revwalk()?;
+        walk.push(self.commit)?;
+        walk.simplify_first_parent()?;
+        let mut found = None;
+        for oid in walk {
+            let oid = oid?;
+            if self.repo.find_commit(oid)?.time().seconds() < key {
+                found = Some(oid);
+                break;
+            }
+        }
+        self.ran.borrow_mut().insert(key, found);
+        Ok(found)
+    }
+
     fn blame_at(
         &self,
         commit: Oid,

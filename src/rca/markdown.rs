@@ -118,7 +118,7 @@ pub fn render(r: &Report) -> String {
                 f.depth + 1,
                 f.function,
                 f.repo_path.as_deref().unwrap_or("?"),
-                f.line.unwrap_or(0),
+                f.repo_line.or(f.line).unwrap_or(0),
                 f.symbol
                     .as_deref()
                     .map_or_else(String::new, |s| format!(" in `{s}`"))
@@ -126,7 +126,11 @@ pub fn render(r: &Report) -> String {
             if !f.code.is_empty() {
                 md.push_str("   ```\n");
                 for c in &f.code {
-                    let mark = if Some(c.line) == f.line { ">" } else { " " };
+                    let mark = if Some(c.line) == f.repo_line.or(f.line) {
+                        ">"
+                    } else {
+                        " "
+                    };
                     let _ = writeln!(md, "   {mark}{:>5} | {}", c.line, c.text);
                 }
                 md.push_str("   ```\n\n");

@@ -78,6 +78,9 @@ pub struct FrameReport {
     pub line: Option<u32>,
     /// The repository path it maps to.
     pub repo_path: Option<String>,
+    /// The frame's line at the indexed commit, when commits since first-seen moved it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo_line: Option<u32>,
     /// The enclosing symbol (`Class.method`).
     pub symbol: Option<String>,
     pub symbol_lines: Option<(u32, u32)>,

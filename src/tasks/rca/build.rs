@@ -187,6 +187,7 @@ impl<'a> Builder<'a> {
             path: frame.path.clone(),
             line: frame.line,
             repo_path: None,
+            repo_line: None,
             symbol: None,
             symbol_lines: None,
             mapped: false,
@@ -226,9 +227,18 @@ impl<'a> Builder<'a> {
         report.repo_path = Some(file.path.clone());
         report.matched_by = Some(matched);
         report.mapped = true;
-        let Some(line) = frame.line else {
+        let Some(mut line) = frame.line else {
             return Ok((report, Vec::new()));
         };
+        // The frame's line is in the code that ran when the error was first seen; commits
+        // since may have moved it at the indexed commit.
+        if let Ok(checkout) = &self.checkout {
+            let now = checkout.line_now(&file.path, line, first_seen)?;
+            if now != line {
+                report.repo_line = Some(now);
+                line = now;
+            }
+        }
         let symbol = db.symbol_at(file.id, line)?;
         if let Some(s) = &symbol {
             report.symbol = Some(match &s.container {
