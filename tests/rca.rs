@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::git::{indexed_service, Repo};
+use common::git::{fetched_service, indexed_service, Repo};
 use common::Luffy;
 use serde_json::Value;
 
@@ -455,27 +455,7 @@ fn a_jvm_frame_finds_its_file_by_the_package_of_its_class() {
 fn a_report_without_suspects_is_rewritten_once_the_index_can_tell() {
     let luffy = Luffy::new();
     let h = history(&luffy.path("web"));
-    luffy.ok(&[
-        "service",
-        "add",
-        "app",
-        "--repo",
-        &h.repo.url(),
-        "--path-map",
-        "/srv/app/=",
-    ]);
-    let log = luffy.file("app.log", &trace("2024-01-05 12:00:00", "a"));
-    luffy.ok(&[
-        "source",
-        "add",
-        "app",
-        "log",
-        "--kind",
-        "file",
-        "--path",
-        log.to_str().unwrap(),
-    ]);
-    luffy.ok(&["trigger", "fetch", "app"]);
+    fetched_service(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
     luffy.ok(&["trigger", "rca", "app"]);
     let first = json(&luffy.ok(&["rca", "show", "1", "--json"]));
     assert!(first["no_suspects"]

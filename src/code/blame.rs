@@ -136,8 +136,6 @@ impl Checkout {
         Ok(out)
     }
 
-    /// Blame of lines `start..=end` of `path` as of `commit`: for each line, the commit that
-    /// last changed it, the line's number and path in that commit.
     /// Where line `line` of `path` is at the indexed commit, if it was that line in the code
     /// that ran at `at`: the newest commit of the branch (first parents) made before `at`.
     /// Lines added or removed above it since move it; a line changed since stays where its
@@ -155,27 +153,12 @@ impl Checkout {
             return Ok(line);
         }
         let new = self.repo.find_commit(self.commit)?.tree()?;
-        let mut options = DiffOptions::new();
-        options.pathspec(path).context_lines(0);
-        let diff = self
-            .repo
-            .diff_tree_to_tree(Some(&old), Some(&new), Some(&mut options))?;
-        let mut hunks = Vec::new();
-        diff.foreach(
-            &mut |_, _| true,
-            None,
-            Some(&mut |_, hunk| {
-                // Swapped: the later side is the one mapped to.
-                hunks.push((
-                    hunk.new_start(),
-                    hunk.new_lines(),
-                    hunk.old_start(),
-                    hunk.old_lines(),
-                ));
-                true
-            }),
-            None,
-        )?;
+        // Swapped: the later side is the one mapped to.
+        let hunks: Vec<_> = self
+            .hunks(&old, &new, path)?
+            .into_iter()
+            .map(|(os, ol, ns, nl)| (ns, nl, os, ol))
+            .collect();
         Ok(map_to_parent(&hunks, line)
             .filter(|&l| l > 0)
             .unwrap_or(line))
@@ -202,6 +185,8 @@ impl Checkout {
         Ok(found)
     }
 
+    /// Blame of lines `start..=end` of `path` as of `commit`: for each line, the commit that
+    /// last changed it, the line's number and path in that commit.
     fn blame_at(
         &self,
         commit: Oid,
@@ -235,22 +220,19 @@ impl Checkout {
         Ok(out)
     }
 
-    /// Where line `line` of `path` as `commit` wrote it came from before `commit`: the line
-    /// of the first parent that the change replaced (as `git blame --ignore-rev` guesses it,
-    /// the same offset into the hunk), blamed there. `None` when the commit added the line
-    /// outright or has no parent.
-    fn before(&self, commit: Oid, path: &str, line: u32) -> Result<Option<(Oid, u32, String)>> {
-        let c = self.repo.find_commit(commit)?;
-        let Ok(parent) = c.parent(0) else {
-            return Ok(None);
-        };
+    /// The hunks of `path` from `old` to `new`, without context: (old start, old lines, new
+    /// start, new lines).
+    fn hunks(
+        &self,
+        old: &git2::Tree<'_>,
+        new: &git2::Tree<'_>,
+        path: &str,
+    ) -> Result<Vec<(u32, u32, u32, u32)>> {
         let mut options = DiffOptions::new();
         options.pathspec(path).context_lines(0);
-        let diff = self.repo.diff_tree_to_tree(
-            Some(&parent.tree()?),
-            Some(&c.tree()?),
-            Some(&mut options),
-        )?;
+        let diff = self
+            .repo
+            .diff_tree_to_tree(Some(old), Some(new), Some(&mut options))?;
         let mut hunks = Vec::new();
         diff.foreach(
             &mut |_, _| true,
@@ -266,6 +248,19 @@ impl Checkout {
             }),
             None,
         )?;
+        Ok(hunks)
+    }
+
+    /// Where line `line` of `path` as `commit` wrote it came from before `commit`: the line
+    /// of the first parent that the change replaced (as `git blame --ignore-rev` guesses it,
+    /// the same offset into the hunk), blamed there. `None` when the commit added the line
+    /// outright or has no parent.
+    fn before(&self, commit: Oid, path: &str, line: u32) -> Result<Option<(Oid, u32, String)>> {
+        let c = self.repo.find_commit(commit)?;
+        let Ok(parent) = c.parent(0) else {
+            return Ok(None);
+        };
+        let hunks = self.hunks(&parent.tree()?, &c.tree()?, path)?;
         let Some(old_line) = map_to_parent(&hunks, line) else {
             return Ok(None);
         };

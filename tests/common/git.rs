@@ -11,6 +11,12 @@ use std::time::{Duration, Instant};
 /// A service `app` on `repo` (frames under `/srv/app/` map to its root) with `log` as its file
 /// source, fetched and indexed: what a root-cause report needs.
 pub fn indexed_service(luffy: &super::Luffy, repo: &Repo, log: &str) {
+    fetched_service(luffy, repo, log);
+    luffy.ok(&["trigger", "index", "app"]);
+}
+
+/// The same, fetched but not indexed.
+pub fn fetched_service(luffy: &super::Luffy, repo: &Repo, log: &str) {
     luffy.ok(&[
         "service",
         "add",
@@ -32,7 +38,6 @@ pub fn indexed_service(luffy: &super::Luffy, repo: &Repo, log: &str) {
         log.to_str().unwrap(),
     ]);
     luffy.ok(&["trigger", "fetch", "app"]);
-    luffy.ok(&["trigger", "index", "app"]);
 }
 
 /// A repository with a work tree, committed to with fixed authors and dates.
