@@ -574,34 +574,21 @@ fn ruby_csharp_and_kotlin_frames_find_their_methods() {
         find(&luffy, "shop", "Cart#total"),
         [hit("app/models/cart.rb", "total", "Cart", (2, 4))]
     );
-    // A .NET frame `at Acme.Api.UserService.GetUser(Int64 id) in /build/src/Api/UserService.cs:line 7`.
-    assert_eq!(
-        find(&luffy, "shop", r"C:\build\src\Api\UserService.cs:line 7"),
-        [hit(
-            "src/Api/UserService.cs",
-            "GetUser",
-            "Acme.Api.UserService",
-            (5, 8)
-        )]
-    );
-    assert_eq!(
-        find(&luffy, "shop", "/build/src/Api/UserService.cs:7"),
-        [hit(
-            "src/Api/UserService.cs",
-            "GetUser",
-            "Acme.Api.UserService",
-            (5, 8)
-        )]
-    );
-    assert_eq!(
-        find(&luffy, "shop", "Acme.Api.UserService.GetUser"),
-        [hit(
-            "src/Api/UserService.cs",
-            "GetUser",
-            "Acme.Api.UserService",
-            (5, 8)
-        )]
-    );
+    // A .NET frame `at Acme.Api.UserService.GetUser(Int64 id) in /build/src/Api/UserService.cs:line 7`,
+    // by its Windows path, by its path on Linux, and by its method.
+    let get_user = [hit(
+        "src/Api/UserService.cs",
+        "GetUser",
+        "Acme.Api.UserService",
+        (5, 8),
+    )];
+    for query in [
+        r"C:\build\src\Api\UserService.cs:line 7",
+        "/build/src/Api/UserService.cs:7",
+        "Acme.Api.UserService.GetUser",
+    ] {
+        assert_eq!(find(&luffy, "shop", query), get_user, "{query}");
+    }
 }
 
 #[test]

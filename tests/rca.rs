@@ -272,23 +272,12 @@ fn without_suspects_the_report_says_why() {
     // no index
     let luffy = Luffy::new();
     let h = history(&luffy.path("web"));
-    luffy.ok(&["service", "add", "app", "--repo", &h.repo.url()]);
-    let log = luffy.file(
-        "app.log",
+    fetched_service(
+        &luffy,
+        &h.repo,
         &(trace("2024-01-05 12:00:00", "a")
             + "2024-01-05 12:01:00,000 ERROR [w] app.db: connection to 10.0.0.1 refused\n"),
     );
-    luffy.ok(&[
-        "source",
-        "add",
-        "app",
-        "log",
-        "--kind",
-        "file",
-        "--path",
-        log.to_str().unwrap(),
-    ]);
-    luffy.ok(&["trigger", "fetch", "app"]);
     let run = json(&luffy.ok(&["trigger", "rca", "app", "--json"]));
     assert_eq!(run["counts"]["reports"], 2, "{run}");
     let exception = json(&luffy.ok(&["rca", "show", "1", "--json"]));

@@ -56,9 +56,9 @@ enum Why {
 /// Whether a report without suspects may now have some: the index is at another commit, or
 /// the service's settings (path maps, in-app rules, repository) changed since it was written.
 fn evidence_changed(last: &StoredReport, service: &Service, commit: Option<&str>) -> bool {
-    let no_suspects =
-        serde_json::from_str::<Report>(&last.json).is_ok_and(|r| r.suspects.is_empty());
-    no_suspects && (last.commit.as_deref() != commit || service.updated_at > last.generated_at)
+    // The cheap checks first: most runs change neither, and the report is not read then.
+    (last.commit.as_deref() != commit || service.updated_at > last.generated_at)
+        && serde_json::from_str::<Report>(&last.json).is_ok_and(|r| r.suspects.is_empty())
 }
 
 fn rca(
