@@ -6,11 +6,14 @@
 //! blame), and writes a stack trace whose frames point at that line (numbered as it was in the
 //! code that ran at first-seen: the newest commit before it, through `git diff`) at depth 0, 1 or 2, among
 //! two noise frames at lines of other files and two library frames that are not in the
-//! repository. The cluster is first seen 15 to 135 minutes after the commit. luffy then
+//! repository. The cluster is first seen 15 to 135 minutes after the commit reached the
+//! branch (its own commit time on the first-parent line, or that of the merge that brought it
+//! in: code runs once it is on the branch, not when its author wrote it). luffy then
 //! fetches the traces, indexes the repository (cloned from a file:// URL), writes its reports,
 //! and the benchmark reads where the picked commit ranks.
 //!
-//! Two kinds of noise: `older` (the noise lines were last changed before the picked commit:
+//! Two kinds of noise: `older` (the noise lines were last changed by commits that reached the
+//! branch before the picked one:
 //! callers' code that did not change) and `any` (noise lines last changed by any commit,
 //! newer ones too, as long as before first-seen they compete).
 //!
@@ -18,6 +21,9 @@
 //! cargo build --release && cargo run --release --example bench_rca -- [--repo PATH] [--cases N]
 //!     [--files PATHSPEC,...] [--rev REV] [--bin PATH]
 //! ```
+//!
+//! `BENCH_RCA_MISSES=1` prints each case whose commit does not rank first, with the top three;
+//! `BENCH_RCA_KEEP=1` keeps the working directory (the clone, the logs and the databases).
 //!
 //! `--rev REV` reads the history up to REV (from a clone), so that the cases stay the same as the
 //! repository moves on; without it, the checked-out branch's head.
@@ -41,6 +47,8 @@ struct Line {
     file: String,
     line: u32,
     commit: String,
+    /// When the commit reached the branch (its own commit time on the first-parent line, or
+    /// the merge's that brought it in): from then on it ran.
     time: DateTime<Utc>,
 }
 
@@ -85,13 +93,14 @@ fn git(repo: &Path, args: &[&str]) -> Result<String, String> {
 /// Every substantive line of the head's files that `pathspecs` match, with the commit that last
 /// changed it.
 fn blamed_lines(repo: &Path, pathspecs: &[String]) -> Result<Vec<Line>, String> {
+    let landed = landed(repo)?;
     let mut args = vec!["ls-files", "--"];
     args.extend(pathspecs.iter().map(String::as_str));
     let files = git(repo, &args)?;
     let mut out = Vec::new();
     for file in files.lines() {
         let porcelain = git(repo, &["blame", "--line-porcelain", "HEAD", "--", file])?;
-        let (mut commit, mut line, mut time) = (String::new(), 0u32, 0i64);
+        let (mut commit, mut line) = (String::new(), 0u32);
         for l in porcelain.lines() {
             if let Some(text) = l.strip_prefix('\t') {
                 let t = text.trim();
@@ -99,16 +108,14 @@ fn blamed_lines(repo: &Path, pathspecs: &[String]) -> Result<Vec<Line>, String> 
                     && !t.starts_with("//")
                     && !t.starts_with('#')
                     && t.chars().any(char::is_alphabetic);
-                if substantive {
+                if let (true, Some(&time)) = (substantive, landed.get(&commit)) {
                     out.push(Line {
                         file: file.to_string(),
                         line,
                         commit: commit.clone(),
-                        time: DateTime::from_timestamp(time, 0).unwrap_or_default(),
+                        time,
                     });
                 }
-            } else if let Some(t) = l.strip_prefix("author-time ") {
-                time = t.parse().unwrap_or(0);
             } else {
                 let mut parts = l.split(' ');
                 if let (Some(sha), Some(_), Some(n)) = (parts.next(), parts.next(), parts.next()) {
@@ -119,6 +126,35 @@ fn blamed_lines(repo: &Path, pathspecs: &[String]) -> Result<Vec<Line>, String> 
                 }
             }
         }
+    }
+    Ok(out)
+}
+
+/// When each commit of the head's history reached the branch: the commit time of the
+/// first-parent commit that it is or that merged it.
+fn landed(repo: &Path) -> Result<HashMap<String, DateTime<Utc>>, String> {
+    let mut out = HashMap::new();
+    let line = git(
+        repo,
+        &["rev-list", "--first-parent", "--format=%ct %P", "HEAD"],
+    )?;
+    let mut lines = line.lines();
+    while let (Some(header), Some(info)) = (lines.next(), lines.next()) {
+        let id = header.trim_start_matches("commit ").to_string();
+        let mut words = info.split(' ');
+        let time = words
+            .next()
+            .and_then(|t| t.parse().ok())
+            .and_then(|t| DateTime::from_timestamp(t, 0))
+            .ok_or_else(|| format!("no time for {id}"))?;
+        let parents: Vec<&str> = words.collect();
+        if parents.len() > 1 {
+            let range = format!("{}..{id}", parents[0]);
+            for merged in git(repo, &["rev-list", &range])?.lines() {
+                out.insert(merged.to_string(), time);
+            }
+        }
+        out.insert(id, time);
     }
     Ok(out)
 }
@@ -479,7 +515,11 @@ fn main() -> Result<(), String> {
             by_depth.join(" / ")
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("BENCH_RCA_KEEP").is_some() {
+        eprintln!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     println!(
         "\ncargo build --release && cargo run --release --example bench_rca -- --repo {} --files '{}' --rev {} --cases {n}",
         source.display(),

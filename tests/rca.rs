@@ -496,3 +496,88 @@ fn a_frame_line_moved_by_later_commits_is_found_where_it_is_now() {
         "{md}"
     );
 }
+
+/// The app on `main` (Jan 1); on a branch, the bug (authored Jan 2); on `main`, a change of the
+/// handler's line (Jan 8); then the branch merged as of `merged`. Returns the repository, the
+/// bug and the handler's change.
+fn merged_history(path: &std::path::Path, merged: &str) -> (Repo, String, String) {
+    let mut repo = Repo::init(path);
+    repo.write("app/db.py", DB_V0);
+    repo.write("app/api.py", API_PY);
+    repo.commit_at("app: items API", "2024-01-01T10:00:00Z");
+    repo.git(&["checkout", "-q", "-b", "strict"]);
+    repo.write(
+        "app/db.py",
+        DB_V0.replace("self.rows.get(item_id)", "self.rows[item_id]"),
+    );
+    let bug = repo.commit_at("repo: fail loudly on missing rows", "2024-01-02T10:00:00Z");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write(
+        "app/api.py",
+        API_PY.replace("repo.fetch(item_id)", "repo.fetch(item_id)  # by id"),
+    );
+    let handler = repo.commit_at("api: say how items are found", "2024-01-08T10:00:00Z");
+    repo.git_at(
+        merged,
+        &[
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            "Merge branch 'strict'",
+            "strict",
+        ],
+    );
+    (repo, bug, handler)
+}
+
+#[test]
+fn a_commit_of_a_merged_branch_counts_from_its_merge() {
+    let luffy = Luffy::new();
+    // Merged two hours before the error is first seen: the bug ran from then on, though it
+    // was written eight days before, before the handler's change.
+    let (repo, bug, handler) = merged_history(&luffy.path("web"), "2024-01-10T10:00:00Z");
+    indexed_service(&luffy, &repo, &trace("2024-01-10 12:00:00", "a"));
+    luffy.ok(&["trigger", "rca", "app"]);
+    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    let ranked = suspects(&report);
+    assert_eq!(ranked[..2], [bug, handler], "{report}");
+    let reasons = report["suspects"][0]["reasons"].to_string();
+    assert!(
+        reasons.contains("on the branch 2 hours before the cluster was first seen (authored 8 days before), adding 1 line of code"),
+        "{reasons}"
+    );
+    // The suspect's date is still when it was written.
+    assert_eq!(
+        report["suspects"][0]["date"], "2024-01-02T10:00:00Z",
+        "{report}"
+    );
+}
+
+#[test]
+fn a_branch_merged_after_first_seen_does_not_rank() {
+    let luffy = Luffy::new();
+    let mut h = history(&luffy.path("web"));
+    // Written on a branch before the error was first seen (Jan 5) but merged after it (Jan
+    // 9): the failing line as it ran is the introducing commit's.
+    h.repo.git(&["checkout", "-q", "-b", "ids"]);
+    let db = std::fs::read_to_string(luffy.path("web/app/db.py")).unwrap();
+    h.repo.write(
+        "app/db.py",
+        db.replace("self.rows[item_id]", "self.rows[str(item_id)]"),
+    );
+    let unmerged = h
+        .repo
+        .commit_at("repo: ids are strings", "2024-01-04T12:00:00Z");
+    h.repo.git(&["checkout", "-q", "main"]);
+    h.repo.git_at(
+        "2024-01-09T10:00:00Z",
+        &["merge", "-q", "--no-ff", "-m", "Merge branch 'ids'", "ids"],
+    );
+    indexed_service(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
+    luffy.ok(&["trigger", "rca", "app"]);
+    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    let ranked = suspects(&report);
+    assert_eq!(ranked[0], h.introducing, "{report}");
+    assert!(!ranked.contains(&unmerged), "{ranked:?}");
+}

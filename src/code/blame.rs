@@ -39,6 +39,12 @@ pub struct Checkout {
     commits: std::cell::RefCell<HashMap<Oid, CommitInfo>>,
     /// The newest first-parent commit made before a time (seconds), by time.
     ran: std::cell::RefCell<HashMap<i64, Option<Oid>>>,
+    /// Lines of source code each commit added, by commit.
+    added: std::cell::RefCell<HashMap<Oid, u32>>,
+    /// The indexed commit's first-parent history, newest first, with commit times (seconds).
+    first_parents: std::cell::OnceCell<Vec<(Oid, i64)>>,
+    /// Whether a commit (second) is in the history of another (first).
+    contains: std::cell::RefCell<HashMap<(Oid, Oid), bool>>,
 }
 
 impl Checkout {
@@ -73,6 +79,9 @@ impl Checkout {
             ignore,
             commits: std::cell::RefCell::default(),
             ran: std::cell::RefCell::default(),
+            added: std::cell::RefCell::default(),
+            first_parents: std::cell::OnceCell::new(),
+            contains: std::cell::RefCell::default(),
         })
     }
 
@@ -97,9 +106,10 @@ impl Checkout {
 
     /// Who last changed each of the lines `start..=end` of `path` at the commit, ignored
     /// commits passed over (a line that only an ignored commit ever wrote is left out).
-    /// Commits authored at or after `before` (when the error was first seen) are passed over
-    /// the same way: the line as it was then is the one that failed, and a later edit of it (a
-    /// fix, a comment) must not hide who wrote it.
+    /// Commits that were not yet on the branch at `before` (when the error was first seen: not
+    /// in the history of the newest first-parent commit made before it) are passed over the
+    /// same way: the line as it ran then is the one that failed, and a later edit of it (a fix,
+    /// a comment, a branch merged since) must not hide who wrote it.
     pub fn blame(
         &self,
         path: &str,
@@ -108,9 +118,17 @@ impl Checkout {
         before: Option<DateTime<Utc>>,
     ) -> Result<Vec<BlamedLine>> {
         let mut out = Vec::new();
+        let ran = match before {
+            Some(at) => Some(self.ran_at(at)?),
+            None => None,
+        };
         let pass_over = |oid: Oid| -> Result<bool> {
             Ok(self.ignore.contains(&oid)
-                || before.is_some_and(|t| self.info(oid).is_ok_and(|c| c.time >= t)))
+                || match ran {
+                    None => false,
+                    Some(None) => true,
+                    Some(Some(ran)) => !self.contains(ran, oid)?,
+                })
         };
         for (line, commit, orig_line, orig_path) in self.blame_at(self.commit, path, start, end)? {
             let mut at = (commit, orig_line, orig_path);
@@ -134,6 +152,51 @@ impl Checkout {
             }
         }
         Ok(out)
+    }
+
+    /// How many lines of source code (files of a language the index reads: not lock files,
+    /// documents or data) commit `id` added against its first parent (a root commit: all its
+    /// lines); a commit that added no such line counts the lines it added to any file. Read
+    /// once per commit.
+    pub fn lines_added(&self, id: &str) -> Result<u32> {
+        let oid = Oid::from_str(id).with_context(|| format!("'{id}' is not a commit id"))?;
+        if let Some(&n) = self.added.borrow().get(&oid) {
+            return Ok(n);
+        }
+        let commit = self
+            .repo
+            .find_commit(oid)
+            .with_context(|| format!("cannot read commit {id}"))?;
+        let parent = match commit.parent(0) {
+            Ok(parent) => Some(parent.tree()?),
+            Err(_) => None,
+        };
+        let diff = self
+            .repo
+            .diff_tree_to_tree(parent.as_ref(), Some(&commit.tree()?), None)?;
+        let (mut source, mut any) = (0u32, 0u32);
+        diff.foreach(
+            &mut |_, _| true,
+            None,
+            None,
+            Some(&mut |delta, _, line| {
+                let code = delta
+                    .new_file()
+                    .path()
+                    .and_then(Path::to_str)
+                    .is_some_and(|p| crate::code::lang::Language::of_path(p).is_some());
+                if line.origin() == '+' {
+                    any += 1;
+                    if code {
+                        source += 1;
+                    }
+                }
+                true
+            }),
+        )?;
+        let added = if source > 0 { source } else { any };
+        self.added.borrow_mut().insert(oid, added);
+        Ok(added)
     }
 
     /// Where line `line` of `path` is at the indexed commit, if it was that line in the code
@@ -164,23 +227,75 @@ impl Checkout {
             .unwrap_or(line))
     }
 
+    /// When commit `id` reached the branch: its commit time when it is on the indexed commit's
+    /// first-parent line, else that of the oldest first-parent commit whose history holds it
+    /// (the merge that brought it in); its author's time when the branch does not hold it.
+    pub fn landed(&self, id: &str) -> Result<DateTime<Utc>> {
+        let oid = Oid::from_str(id).with_context(|| format!("'{id}' is not a commit id"))?;
+        let line = self.first_parents()?;
+        let at = |seconds: i64| {
+            DateTime::from_timestamp(seconds, 0)
+                .ok_or_else(|| anyhow!("commit {id} has an impossible time"))
+        };
+        if let Some(&(_, time)) = line.iter().find(|(o, _)| *o == oid) {
+            return at(time);
+        }
+        // Newest first: the commits that hold it are a prefix of the line.
+        let (mut holds, mut lacks) = (0usize, line.len());
+        if line.is_empty() || !self.contains(line[0].0, oid)? {
+            return Ok(self.info(oid)?.time);
+        }
+        while lacks - holds > 1 {
+            let mid = holds + (lacks - holds) / 2;
+            if self.contains(line[mid].0, oid)? {
+                holds = mid;
+            } else {
+                lacks = mid;
+            }
+        }
+        at(line[holds].1)
+    }
+
+    /// The indexed commit's first-parent history, newest first, with commit times.
+    fn first_parents(&self) -> Result<&[(Oid, i64)]> {
+        if let Some(line) = self.first_parents.get() {
+            return Ok(line);
+        }
+        let mut walk = self.repo.revwalk()?;
+        walk.push(self.commit)?;
+        walk.simplify_first_parent()?;
+        let mut line = Vec::new();
+        for oid in walk {
+            let oid = oid?;
+            line.push((oid, self.repo.find_commit(oid)?.time().seconds()));
+        }
+        Ok(self.first_parents.get_or_init(|| line))
+    }
+
+    /// Whether `commit` is `tip` or in its history.
+    fn contains(&self, tip: Oid, commit: Oid) -> Result<bool> {
+        if tip == commit {
+            return Ok(true);
+        }
+        if let Some(&known) = self.contains.borrow().get(&(tip, commit)) {
+            return Ok(known);
+        }
+        let known = self.repo.graph_descendant_of(tip, commit)?;
+        self.contains.borrow_mut().insert((tip, commit), known);
+        Ok(known)
+    }
+
     /// The newest commit of the indexed commit's first-parent history made before `at`.
     fn ran_at(&self, at: DateTime<Utc>) -> Result<Option<Oid>> {
         let key = at.timestamp();
         if let Some(found) = self.ran.borrow().get(&key) {
             return Ok(*found);
         }
-        let mut walk = self.repo.revwalk()?;
-        walk.push(self.commit)?;
-        walk.simplify_first_parent()?;
-        let mut found = None;
-        for oid in walk {
-            let oid = oid?;
-            if self.repo.find_commit(oid)?.time().seconds() < key {
-                found = Some(oid);
-                break;
-            }
-        }
+        let found = self
+            .first_parents()?
+            .iter()
+            .find(|(_, time)| *time < key)
+            .map(|(oid, _)| *oid);
         self.ran.borrow_mut().insert(key, found);
         Ok(found)
     }

@@ -82,9 +82,16 @@ impl Repo {
         Repo::init_existing(to)
     }
 
-    /// Runs git in the repository; panics when it fails; returns its output.
+    /// Runs git in the repository; panics when it fails; returns its output. What it commits
+    /// is dated 10:00 UTC on January 1, 2024 plus a day for each commit made before.
     pub fn git(&self, args: &[&str]) -> String {
         let date = format!("2024-01-{:02}T10:00:00Z", 1 + self.commits.min(27));
+        self.git_at(&date, args)
+    }
+
+    /// Runs git as of `date` (`2024-01-10T10:00:00Z`: its commits' author and committer
+    /// dates).
+    pub fn git_at(&self, date: &str, args: &[&str]) -> String {
         let out = Command::new("git")
             .args(args)
             .current_dir(&self.path)
@@ -92,8 +99,8 @@ impl Repo {
             .env("GIT_AUTHOR_EMAIL", "ada@example.com")
             .env("GIT_COMMITTER_NAME", "Ada")
             .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-            .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("HOME", &self.path)
             .output()
@@ -117,6 +124,14 @@ impl Repo {
     pub fn commit(&mut self, message: &str) -> String {
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "-m", message]);
+        self.commits += 1;
+        self.head()
+    }
+
+    /// Stages everything and commits as of `date`; returns the new commit's id.
+    pub fn commit_at(&mut self, message: &str, date: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git_at(date, &["commit", "-q", "-m", message]);
         self.commits += 1;
         self.head()
     }

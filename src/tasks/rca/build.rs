@@ -1,13 +1,13 @@
 //! One report from a cluster: the evidence read from the store and the checkout, ranked.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
 use crate::code::blame::{BlamedLine, Checkout};
 use crate::parse::{Frame, ParsedException};
-use crate::rca::suspects::{rank, Evidence};
+use crate::rca::suspects::{rank, CommitFacts, Evidence};
 use crate::rca::{ChainLink, CodeLine, FrameReport, Related, Report, SourceCount, What};
 use crate::service::Service;
 use crate::store::{Cluster, CodeIndex, Db};
@@ -92,7 +92,24 @@ impl<'a> Builder<'a> {
             reports.push(report);
         }
         let window = Duration::days(RcaOptions::default().window_days);
-        let ranking = rank(&evidence, cluster.first_seen, window, TOP);
+        // When each candidate reached the branch, and (for those that can be suspects) its size.
+        let mut facts = BTreeMap::new();
+        if let Ok(checkout) = &self.checkout {
+            for e in &evidence {
+                if !facts.contains_key(&e.commit.id) {
+                    let landed = checkout.landed(&e.commit.id)?;
+                    let suspect =
+                        landed < cluster.first_seen && landed >= cluster.first_seen - window;
+                    let added = if suspect {
+                        checkout.lines_added(&e.commit.id)?
+                    } else {
+                        0
+                    };
+                    facts.insert(e.commit.id.clone(), CommitFacts { added, landed });
+                }
+            }
+        }
+        let ranking = rank(&evidence, &facts, cluster.first_seen, window, TOP);
         let no_suspects = if ranking.suspects.is_empty() {
             Some(self.why_none(cluster, &reports, &ranking))
         } else {
