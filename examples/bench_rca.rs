@@ -4,7 +4,8 @@
 //! `--files` names) that the commit last
 //! changed at the branch's head (by `git blame --line-porcelain`, independent of luffy's own
 //! blame), and writes a stack trace whose frames point at that line (numbered as it was in the
-//! code that ran at first-seen: the newest commit before it, through `git diff`) at depth 0, 1 or 2, among
+//! code that ran at first-seen, the newest commit before it: the line of that version's `git
+//! blame` with the same commit and original line) at depth 0, 1 or 2, among
 //! two noise frames at lines of other files and two library frames that are not in the
 //! repository. The cluster is first seen 15 to 135 minutes after the commit reached the
 //! branch (its own commit time on the first-parent line, or that of the merge that brought it
@@ -47,6 +48,9 @@ struct Line {
     file: String,
     line: u32,
     commit: String,
+    /// The line's number in that commit (with the commit, what identifies the line in any
+    /// later version's blame).
+    orig: u32,
     /// When the commit reached the branch (its own commit time on the first-parent line, or
     /// the merge's that brought it in): from then on it ran.
     time: DateTime<Utc>,
@@ -57,8 +61,9 @@ struct Case {
     truth: Line,
     depth: usize,
     first_seen: DateTime<Utc>,
-    /// In-app frames, nearest the throw first: (file, line).
-    frames: Vec<(String, u32)>,
+    /// In-app frames, nearest the throw first: lines of the head, numbered as in the code that
+    /// ran at first-seen once `as_run` has been through them.
+    frames: Vec<Line>,
 }
 
 /// A small deterministic generator (64-bit LCG).
@@ -100,7 +105,7 @@ fn blamed_lines(repo: &Path, pathspecs: &[String]) -> Result<Vec<Line>, String> 
     let mut out = Vec::new();
     for file in files.lines() {
         let porcelain = git(repo, &["blame", "--line-porcelain", "HEAD", "--", file])?;
-        let (mut commit, mut line) = (String::new(), 0u32);
+        let (mut commit, mut orig, mut line) = (String::new(), 0u32, 0u32);
         for l in porcelain.lines() {
             if let Some(text) = l.strip_prefix('\t') {
                 let t = text.trim();
@@ -113,14 +118,16 @@ fn blamed_lines(repo: &Path, pathspecs: &[String]) -> Result<Vec<Line>, String> 
                         file: file.to_string(),
                         line,
                         commit: commit.clone(),
+                        orig,
                         time,
                     });
                 }
             } else {
                 let mut parts = l.split(' ');
-                if let (Some(sha), Some(_), Some(n)) = (parts.next(), parts.next(), parts.next()) {
+                if let (Some(sha), Some(o), Some(n)) = (parts.next(), parts.next(), parts.next()) {
                     if sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
                         commit = sha.to_string();
+                        orig = o.parse().unwrap_or(0);
                         line = n.parse().unwrap_or(0);
                     }
                 }
@@ -159,7 +166,15 @@ fn landed(repo: &Path) -> Result<HashMap<String, DateTime<Utc>>, String> {
     Ok(out)
 }
 
-fn cases(lines: &[Line], n: usize, older_noise: bool) -> Vec<Case> {
+/// `n` cases. A picked line that the code that ran at first-seen does not hold at the head's
+/// path (its file was moved or split since, so a trace of that code names another file) is
+/// picked again, and counted.
+fn cases(
+    lines: &[Line],
+    n: usize,
+    older_noise: bool,
+    ran: &mut Ran<'_>,
+) -> Result<(Vec<Case>, usize), String> {
     let mut by_commit: BTreeMap<(DateTime<Utc>, String), Vec<&Line>> = BTreeMap::new();
     for l in lines {
         by_commit
@@ -170,9 +185,22 @@ fn cases(lines: &[Line], n: usize, older_noise: bool) -> Vec<Case> {
     let commits: Vec<&Vec<&Line>> = by_commit.values().collect();
     let mut rng = Rng(0x5EED);
     let mut out = Vec::new();
+    let mut repicked = 0;
     for id in 0..n {
-        let own = commits[(id * 7919) % commits.len()];
-        let truth = own[rng.next(own.len())].clone();
+        let mut attempt = 0;
+        let (truth, first_seen) = loop {
+            let own = commits[(id * 7919 + attempt) % commits.len()];
+            let truth = own[rng.next(own.len())].clone();
+            let first_seen = truth.time + Duration::minutes(15 + rng.next(120) as i64);
+            if ran.line(first_seen, &truth)?.1 {
+                break (truth, first_seen);
+            }
+            repicked += 1;
+            attempt += 1;
+            if attempt > 1000 {
+                return Err("no picked line follows back to the code that ran".into());
+            }
+        };
         let noise: Vec<&Line> = lines
             .iter()
             .filter(|l| l.file != truth.file && (!older_noise || l.time < truth.time))
@@ -181,13 +209,12 @@ fn cases(lines: &[Line], n: usize, older_noise: bool) -> Vec<Case> {
         let mut frames = Vec::new();
         for d in 0..3 {
             if d == depth || noise.is_empty() {
-                frames.push((truth.file.clone(), truth.line));
+                frames.push(truth.clone());
             } else {
                 let l = noise[rng.next(noise.len())];
-                frames.push((l.file.clone(), l.line));
+                frames.push(l.clone());
             }
         }
-        let first_seen = truth.time + Duration::minutes(15 + rng.next(120) as i64);
         out.push(Case {
             id,
             depth: if noise.is_empty() { 0 } else { depth },
@@ -196,7 +223,7 @@ fn cases(lines: &[Line], n: usize, older_noise: bool) -> Vec<Case> {
             frames,
         });
     }
-    out
+    Ok((out, repicked))
 }
 
 /// A diff hunk: (old start, old count, new start, new count).
@@ -226,52 +253,114 @@ fn hunks(repo: &Path, from: &str, file: &str) -> Result<Vec<Hunk>, String> {
         .collect())
 }
 
-/// The line of the older side that line `line` of the newer side was, through `hunks`.
-fn to_old(hunks: &[Hunk], line: u32) -> u32 {
+/// The line of the older side that line `line` of the newer side was, through `hunks`, and
+/// whether it was that line: false when the diff has it in a hunk (new or changed since, by the
+/// diff's lights), where the older line given is the hunk's nearest.
+fn to_old(hunks: &[Hunk], line: u32) -> (u32, bool) {
     let mut delta: i64 = 0;
     for &(os, ol, ns, nl) in hunks {
         if nl > 0 && line < ns || nl == 0 && line <= ns {
             break;
         }
         if nl > 0 && line < ns + nl {
-            return if ol == 0 {
+            let near = if ol == 0 {
                 line
             } else {
                 os + (line - ns).min(ol - 1)
             };
+            return (near, false);
         }
         delta += i64::from(nl) - i64::from(ol);
     }
-    u32::try_from(i64::from(line) - delta).unwrap_or(line)
+    (u32::try_from(i64::from(line) - delta).unwrap_or(line), true)
 }
 
-/// Frame lines as they were in the code that ran when each case was first seen (the newest
-/// first-parent commit before it: the branch as deployed then). Blame gave the lines' numbers
-/// at the head; commits since may have moved them. Mapped with git's own diff.
-fn as_run(repo: &Path, cases: &mut [Case]) -> Result<(), String> {
-    let mut ran: HashMap<i64, String> = HashMap::new();
-    let mut diffs: HashMap<(String, String), Vec<Hunk>> = HashMap::new();
-    let head = git(repo, &["rev-parse", "HEAD"])?.trim().to_string();
-    for case in cases.iter_mut() {
-        let at = case.first_seen.timestamp() - 1;
-        let from = match ran.entry(at) {
+/// The code that ran when a case was first seen: the newest first-parent commit before it
+/// (the branch as deployed then), and lines of the head followed back to it with git's own
+/// diff.
+struct Ran<'a> {
+    repo: &'a Path,
+    head: String,
+    at: HashMap<i64, String>,
+    diffs: HashMap<(String, String), Vec<Hunk>>,
+    blames: HashMap<(String, String), HashMap<(String, u32), u32>>,
+}
+
+impl<'a> Ran<'a> {
+    fn new(repo: &'a Path) -> Result<Self, String> {
+        Ok(Ran {
+            repo,
+            head: git(repo, &["rev-parse", "HEAD"])?.trim().to_string(),
+            at: HashMap::new(),
+            diffs: HashMap::new(),
+            blames: HashMap::new(),
+        })
+    }
+
+    /// The head's line `line` as numbered in the code that ran at `first_seen`, and whether it
+    /// is that very line: found in that version's blame by the commit that wrote it and its
+    /// number there (git's own blame, which follows a line through every commit). A line
+    /// changed since (a newer noise line) has no such twin; git's diff then gives the nearest.
+    fn line(&mut self, first_seen: DateTime<Utc>, line: &Line) -> Result<(u32, bool), String> {
+        let at = first_seen.timestamp() - 1;
+        let from = match self.at.entry(at) {
             std::collections::hash_map::Entry::Occupied(e) => e.get().clone(),
             std::collections::hash_map::Entry::Vacant(e) => {
                 let before = format!("--before=@{at}");
-                let found = git(repo, &["rev-list", "-1", "--first-parent", &before, "HEAD"])?;
+                let found = git(
+                    self.repo,
+                    &["rev-list", "-1", "--first-parent", &before, "HEAD"],
+                )?;
                 e.insert(found.trim().to_string()).clone()
             }
         };
-        if from.is_empty() || from == head {
-            continue;
+        if from.is_empty() || from == self.head {
+            return Ok((line.line, true));
         }
-        for (file, line) in &mut case.frames {
-            let key = (from.clone(), file.clone());
-            let hunks = match diffs.entry(key) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => e.insert(hunks(repo, &from, file)?),
-            };
-            *line = to_old(hunks, *line);
+        let key = (from.clone(), line.file.clone());
+        if !self.blames.contains_key(&key) {
+            let blamed = ran_blame(self.repo, &from, &line.file);
+            self.blames.insert(key.clone(), blamed);
+        }
+        if let Some(&n) = self.blames[&key].get(&(line.commit.clone(), line.orig)) {
+            return Ok((n, true));
+        }
+        let hunks = match self.diffs.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(hunks(self.repo, &from, &line.file)?)
+            }
+        };
+        Ok((to_old(hunks, line.line).0, false))
+    }
+}
+
+/// The blame of `file` at `rev`: each line's (commit, number in that commit) to its number at
+/// `rev`. Empty when `rev` has no such file.
+fn ran_blame(repo: &Path, rev: &str, file: &str) -> HashMap<(String, u32), u32> {
+    let mut out = HashMap::new();
+    let Ok(porcelain) = git(repo, &["blame", "--porcelain", rev, "--", file]) else {
+        return out;
+    };
+    for l in porcelain.lines() {
+        let mut parts = l.split(' ');
+        if let (Some(sha), Some(o), Some(n)) = (parts.next(), parts.next(), parts.next()) {
+            if sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+                if let (Ok(o), Ok(n)) = (o.parse(), n.parse()) {
+                    out.insert((sha.to_string(), o), n);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Frame lines as they were in the code that ran when each case was first seen. Blame gave
+/// the lines' numbers at the head; commits since may have moved them.
+fn as_run(ran: &mut Ran<'_>, cases: &mut [Case]) -> Result<(), String> {
+    for case in cases.iter_mut() {
+        for frame in &mut case.frames {
+            frame.line = ran.line(case.first_seen, frame)?.0;
         }
     }
     Ok(())
@@ -290,7 +379,7 @@ fn log(cases: &[Case]) -> String {
             c.id
         ));
         out.push_str("  File \"/usr/lib/python3.11/threading.py\", line 1045, in _bootstrap\n    self.run()\n");
-        for (i, (file, line)) in c.frames.iter().enumerate().rev() {
+        for (i, Line { file, line, .. }) in c.frames.iter().enumerate().rev() {
             out.push_str(&format!(
                 "  File \"/build/luffy/{file}\", line {line}, in f{i}\n    call()\n"
             ));
@@ -484,9 +573,12 @@ fn main() -> Result<(), String> {
     );
     println!("| noise | cases | top-1 | top-3 | top-5 | missed | by depth 0 / 1 / 2 (top-1) |");
     println!("|---|---:|---:|---:|---:|---:|---|");
+    let mut repicks = Vec::new();
     for (name, older) in [("older", true), ("any", false)] {
-        let mut cases = cases(&lines, n, older);
-        as_run(&repo, &mut cases)?;
+        let mut ran = Ran::new(&repo)?;
+        let (mut cases, repicked) = cases(&lines, n, older, &mut ran)?;
+        as_run(&mut ran, &mut cases)?;
+        repicks.push(format!("{name} {repicked}"));
         let ranks = measure(&bin, &repo, &branch, &cases, &dir.join(name))?;
         let pct = |k: usize| {
             100.0 * ranks.iter().filter(|&&r| r >= 1 && r <= k).count() as f64 / ranks.len() as f64
@@ -515,6 +607,10 @@ fn main() -> Result<(), String> {
             by_depth.join(" / ")
         );
     }
+    println!(
+        "\nlines picked again (their file had another path in the code that ran at first-seen): {}",
+        repicks.join(", ")
+    );
     if std::env::var_os("BENCH_RCA_KEEP").is_some() {
         eprintln!("kept {}", dir.display());
     } else {

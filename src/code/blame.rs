@@ -123,31 +123,17 @@ impl Checkout {
             None => None,
         };
         let pass_over = |oid: Oid| -> Result<bool> {
-            Ok(self.ignore.contains(&oid)
-                || match ran {
-                    None => false,
-                    Some(None) => true,
-                    Some(Some(ran)) => !self.contains(ran, oid)?,
-                })
+            Ok(match ran {
+                None => false,
+                Some(None) => true,
+                Some(Some(ran)) => !self.contains(ran, oid)?,
+            })
         };
         for (line, commit, orig_line, orig_path) in self.blame_at(self.commit, path, start, end)? {
-            let mut at = (commit, orig_line, orig_path);
-            let mut hops = 0;
-            let mut found = true;
-            while pass_over(at.0)? {
-                hops += 1;
-                match self.before(at.0, &at.2, at.1)? {
-                    Some(next) if hops <= MAX_IGNORED_HOPS => at = next,
-                    _ => {
-                        found = false;
-                        break;
-                    }
-                }
-            }
-            if found {
+            if let Some(commit) = self.follow_ignored(commit, orig_line, orig_path, pass_over)? {
                 out.push(BlamedLine {
                     line,
-                    commit: self.info(at.0)?,
+                    commit: self.info(commit)?,
                 });
             }
         }
@@ -199,21 +185,88 @@ impl Checkout {
         Ok(added)
     }
 
+    /// Who last changed each of the lines `start..=end` of `path` in the code that ran at `at`
+    /// (the newest first-parent commit made before it), numbered as there, ignored commits
+    /// passed over; lines past that version's end are left out. Blame of the very version that
+    /// failed follows each line through every commit up to it, which a mapping of the line to
+    /// the indexed commit and a blame there cannot do as well: a long diff may pair lines
+    /// differently. `None` when no commit of the branch is older than `at`, or when that version
+    /// has no file at `path` (moved since).
+    pub fn blame_as_run(
+        &self,
+        path: &str,
+        start: u32,
+        end: u32,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Vec<BlamedLine>>> {
+        let Some(ran) = self.ran_at(at)? else {
+            return Ok(None);
+        };
+        let tree = self.repo.find_commit(ran)?.tree()?;
+        let Ok(entry) = tree.get_path(Path::new(path)) else {
+            return Ok(None);
+        };
+        let blob = self.repo.find_blob(entry.id())?;
+        let total = String::from_utf8_lossy(blob.content()).lines().count() as u32;
+        let end = end.min(total);
+        if start > end {
+            return Ok(Some(Vec::new()));
+        }
+        let mut out = Vec::new();
+        for (line, commit, orig_line, orig_path) in self.blame_at(ran, path, start, end)? {
+            if let Some(commit) =
+                self.follow_ignored(commit, orig_line, orig_path, |_| Ok(false))?
+            {
+                out.push(BlamedLine {
+                    line,
+                    commit: self.info(commit)?,
+                });
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// The commit that wrote a line blamed on `commit` (as its line `line` of `path`), past the
+    /// ignored commits and those `skip` names; `None` when only such commits wrote it.
+    fn follow_ignored(
+        &self,
+        commit: Oid,
+        line: u32,
+        path: String,
+        skip: impl Fn(Oid) -> Result<bool>,
+    ) -> Result<Option<Oid>> {
+        let mut at = (commit, line, path);
+        let mut hops = 0;
+        while self.ignore.contains(&at.0) || skip(at.0)? {
+            hops += 1;
+            match self.before(at.0, &at.2, at.1)? {
+                Some(next) if hops <= MAX_IGNORED_HOPS => at = next,
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(at.0))
+    }
+
     /// Where line `line` of `path` is at the indexed commit, if it was that line in the code
     /// that ran at `at`: the newest commit of the branch (first parents) made before `at`.
     /// Lines added or removed above it since move it; a line changed since stays where its
     /// change is. `line` itself when nothing moved, when the file is new since, or when no
     /// commit is older than `at`.
     pub fn line_now(&self, path: &str, line: u32, at: DateTime<Utc>) -> Result<u32> {
+        Ok(self.lines_now(path, &[line], at)?[0])
+    }
+
+    /// [`Checkout::line_now`] of each of `lines`.
+    pub fn lines_now(&self, path: &str, lines: &[u32], at: DateTime<Utc>) -> Result<Vec<u32>> {
         let Some(ran) = self.ran_at(at)? else {
-            return Ok(line);
+            return Ok(lines.to_vec());
         };
         if ran == self.commit {
-            return Ok(line);
+            return Ok(lines.to_vec());
         }
         let old = self.repo.find_commit(ran)?.tree()?;
         if old.get_path(Path::new(path)).is_err() {
-            return Ok(line);
+            return Ok(lines.to_vec());
         }
         let new = self.repo.find_commit(self.commit)?.tree()?;
         // Swapped: the later side is the one mapped to.
@@ -222,9 +275,14 @@ impl Checkout {
             .into_iter()
             .map(|(os, ol, ns, nl)| (ns, nl, os, ol))
             .collect();
-        Ok(map_to_parent(&hunks, line)
-            .filter(|&l| l > 0)
-            .unwrap_or(line))
+        Ok(lines
+            .iter()
+            .map(|&line| {
+                map_to_parent(&hunks, line)
+                    .filter(|&l| l > 0)
+                    .unwrap_or(line)
+            })
+            .collect())
     }
 
     /// When commit `id` reached the branch: its commit time when it is on the indexed commit's

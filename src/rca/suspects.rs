@@ -41,6 +41,9 @@ pub struct Evidence {
     pub line: u32,
     /// The frame's own line.
     pub frame_line: u32,
+    /// Whether `line` is the frame's own line (as it ran: a line that only maps to the same
+    /// number at the indexed commit is not).
+    pub exact: bool,
     /// The enclosing symbol, when the index knows it.
     pub symbol: Option<String>,
     pub commit: CommitInfo,
@@ -126,7 +129,7 @@ pub fn rank(
                 frames: BTreeMap::new(),
             });
         let frame = acc.frames.entry(e.depth).or_default();
-        frame.0 |= e.line == e.frame_line;
+        frame.0 |= e.exact;
         frame.1.push(e);
     }
     let mut ranking = Ranking {
@@ -265,6 +268,7 @@ mod tests {
             path: "app/db.py".into(),
             line,
             frame_line,
+            exact: line == frame_line,
             symbol: Some("Repo.fetch".into()),
             commit: c.clone(),
         }

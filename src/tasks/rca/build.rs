@@ -293,19 +293,47 @@ impl<'a> Builder<'a> {
                 s.end_line.min(line + FUNCTION_LINES).min(total),
             )
         });
-        let blamed: Vec<BlamedLine> =
-            checkout.blame(&file.path, start, end.max(line), Some(first_seen))?;
-        let evidence = blamed
-            .into_iter()
-            .map(|b| Evidence {
-                depth,
-                path: file.path.clone(),
-                line: b.line,
-                frame_line: line,
-                symbol: report.symbol.clone(),
-                commit: b.commit,
-            })
-            .collect();
+        // Blamed in the version that ran (the same stretch around the frame's line as it was
+        // numbered there), and numbered as at the indexed commit; at the indexed commit, past
+        // what was not on the branch yet, when that version has no such file.
+        let ran_line = frame.line.unwrap_or(line);
+        let evidence = match checkout.blame_as_run(
+            &file.path,
+            ran_line.saturating_sub(line.saturating_sub(start)).max(1),
+            ran_line + (end.max(line) - line),
+            first_seen,
+        )? {
+            Some(blamed) => {
+                let ran_lines: Vec<u32> = blamed.iter().map(|b| b.line).collect();
+                let now = checkout.lines_now(&file.path, &ran_lines, first_seen)?;
+                blamed
+                    .into_iter()
+                    .zip(now)
+                    .map(|(b, now)| Evidence {
+                        depth,
+                        path: file.path.clone(),
+                        line: if b.line == ran_line { line } else { now },
+                        frame_line: line,
+                        exact: b.line == ran_line,
+                        symbol: report.symbol.clone(),
+                        commit: b.commit,
+                    })
+                    .collect()
+            }
+            None => checkout
+                .blame(&file.path, start, end.max(line), Some(first_seen))?
+                .into_iter()
+                .map(|b: BlamedLine| Evidence {
+                    depth,
+                    path: file.path.clone(),
+                    line: b.line,
+                    frame_line: line,
+                    exact: b.line == line,
+                    symbol: report.symbol.clone(),
+                    commit: b.commit,
+                })
+                .collect(),
+        };
         Ok((report, evidence))
     }
 }
