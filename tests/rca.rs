@@ -581,3 +581,63 @@ fn a_branch_merged_after_first_seen_does_not_rank() {
     assert_eq!(ranked[0], h.introducing, "{report}");
     assert!(!ranked.contains(&unmerged), "{ranked:?}");
 }
+
+#[test]
+fn a_function_rewritten_after_first_seen_is_blamed_as_it_ran() {
+    let luffy = Luffy::new();
+    let mut h = history(&luffy.path("web"));
+    // Jan 7, after first-seen (Jan 5): the fix rewrites fetch, and no line of its body is
+    // what ran. Blame at the indexed commit sees only the fix there; the version that failed
+    // still holds the line the bug wrote.
+    let db = std::fs::read_to_string(luffy.path("web/app/db.py")).unwrap();
+    let body = "        \"\"\"One row by id.\"\"\"\n        return self.rows[item_id]\n";
+    assert!(db.contains(body), "{db}");
+    h.repo.write(
+        "app/db.py",
+        db.replace(
+            body,
+            "        if item_id not in self.rows:\n            \
+             raise LookupError(f\"no item {item_id}\")\n        \
+             row = self.rows[item_id]\n        \
+             return dict(row)\n",
+        ),
+    );
+    let fix = h.repo.commit("db: say which item is missing");
+    indexed_service(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
+    luffy.ok(&["trigger", "rca", "app"]);
+    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    let ranked = suspects(&report);
+    assert_eq!(ranked[0], h.introducing, "{report:#}");
+    assert!(!ranked.contains(&fix), "{ranked:?}");
+    let reasons = report["suspects"][0]["reasons"][0].as_str().unwrap();
+    assert!(reasons.contains("the line of frame #1"), "{reasons}");
+    // The lines it wrote as it ran: the fix's lines around it are not the bug's (blame at the
+    // indexed commit, followed back past the fix, credits the bug with them all).
+    assert_eq!(
+        report["suspects"][0]["touched_lines"],
+        serde_json::json!(["app/db.py:10"]),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_file_moved_after_first_seen_is_blamed_where_it_is_now() {
+    let luffy = Luffy::new();
+    let mut h = history(&luffy.path("web"));
+    // Jan 7, after first-seen (Jan 5): the package moves under src/. The version that ran has
+    // no src/app/db.py; blame at the indexed commit follows the move.
+    std::fs::create_dir(luffy.path("web/src")).unwrap();
+    h.repo.git(&["mv", "app", "src/app"]);
+    let moved = h.repo.commit("layout: the package under src/");
+    indexed_service(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
+    luffy.ok(&["trigger", "rca", "app"]);
+    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    assert_eq!(
+        report["frames"][0]["repo_path"], "src/app/db.py",
+        "{report:#}"
+    );
+    let ranked = suspects(&report);
+    assert_eq!(ranked[0], h.introducing, "{report:#}");
+    assert!(!ranked.contains(&moved), "{ranked:?}");
+    assert!(!ranked.contains(&h.after), "{ranked:?}");
+}
