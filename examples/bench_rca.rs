@@ -16,7 +16,10 @@
 //! Two kinds of noise: `older` (the noise lines were last changed by commits that reached the
 //! branch before the picked one:
 //! callers' code that did not change) and `any` (noise lines last changed by any commit,
-//! newer ones too, as long as before first-seen they compete).
+//! newer ones too, as long as before first-seen they compete). Under the table: how many cases
+//! have a noise frame nearer the throw last changed by a commit that reached the branch after
+//! the picked one and before first-seen (a newer change nearer the throw, which should rank
+//! first), and top-1 over the other cases.
 //!
 //! ```sh
 //! cargo build --release && cargo run --release --example bench_rca -- [--repo PATH] [--cases N]
@@ -574,6 +577,7 @@ fn main() -> Result<(), String> {
     println!("| noise | cases | top-1 | top-3 | top-5 | missed | by depth 0 / 1 / 2 (top-1) |");
     println!("|---|---:|---:|---:|---:|---:|---|");
     let mut repicks = Vec::new();
+    let mut newer_nearer = Vec::new();
     for (name, older) in [("older", true), ("any", false)] {
         let mut ran = Ran::new(&repo)?;
         let (mut cases, repicked) = cases(&lines, n, older, &mut ran)?;
@@ -606,10 +610,36 @@ fn main() -> Result<(), String> {
             ranks.iter().filter(|&&r| r == 0).count(),
             by_depth.join(" / ")
         );
+        // Cases where a noise frame nearer the throw than the picked line was last changed by
+        // a commit that reached the branch after the picked one and before first-seen: a newer
+        // change nearer the throw is the better-supported answer there, by design.
+        let ambiguous: Vec<usize> = cases
+            .iter()
+            .zip(&ranks)
+            .filter(|(c, _)| {
+                c.frames[..c.depth]
+                    .iter()
+                    .any(|f| f.time > c.truth.time && f.time < c.first_seen)
+            })
+            .map(|(_, r)| *r)
+            .collect();
+        newer_nearer.push(format!(
+            "{name} {} (top-1 in {}), top-1 of the others {:.1}%",
+            ambiguous.len(),
+            ambiguous.iter().filter(|&&r| r == 1).count(),
+            100.0
+                * (ranks.iter().filter(|&&r| r == 1).count()
+                    - ambiguous.iter().filter(|&&r| r == 1).count()) as f64
+                / (ranks.len() - ambiguous.len()).max(1) as f64
+        ));
     }
     println!(
         "\nlines picked again (their file had another path in the code that ran at first-seen): {}",
         repicks.join(", ")
+    );
+    println!(
+        "cases with a newer commit's line nearer the throw (it reached the branch after the picked one, before first-seen): {}",
+        newer_nearer.join("; ")
     );
     if std::env::var_os("BENCH_RCA_KEEP").is_some() {
         eprintln!("kept {}", dir.display());
