@@ -108,6 +108,13 @@ fn suspects(report: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The report of cluster 1 once `log` is fetched, `repo` indexed and rca run, as JSON.
+fn report_of(luffy: &Luffy, repo: &Repo, log: &str) -> Value {
+    indexed_service(luffy, repo, log);
+    luffy.ok(&["trigger", "rca", "app"]);
+    json(&luffy.ok(&["rca", "show", "1", "--json"]))
+}
+
 fn reports_stored(luffy: &Luffy) -> i64 {
     luffy
         .read_db()
@@ -300,9 +307,7 @@ fn frames_that_map_nowhere_and_commits_too_old_are_said_plainly() {
     repo.write("README.md", "# other\n");
     repo.write("lib/util.py", "def f():\n    return 1\n");
     repo.commit("other code");
-    indexed_service(&luffy, &repo, &trace("2024-01-05 12:00:00", "a"));
-    luffy.ok(&["trigger", "rca", "app"]);
-    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    let report = report_of(&luffy, &repo, &trace("2024-01-05 12:00:00", "a"));
     assert!(report["no_suspects"]
         .as_str()
         .unwrap()
@@ -389,9 +394,7 @@ fn a_change_after_first_seen_does_not_hide_the_commit_that_wrote_the_line() {
         db.replace(failing, &format!("{failing}  # raises KeyError")),
     );
     let comment = h.repo.commit("db: say what fetch raises");
-    indexed_service(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
-    luffy.ok(&["trigger", "rca", "app"]);
-    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    let report = report_of(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
     let ranked = suspects(&report);
     assert_eq!(ranked[0], h.introducing, "{report}");
     assert!(!ranked.contains(&comment), "{ranked:?}");
@@ -478,9 +481,7 @@ fn a_frame_line_moved_by_later_commits_is_found_where_it_is_now() {
         format!("import logging\n\nlog = logging.getLogger(__name__)\n{db}"),
     );
     h.repo.commit("db: a logger");
-    indexed_service(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
-    luffy.ok(&["trigger", "rca", "app"]);
-    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    let report = report_of(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
     let frame = &report["frames"][0];
     assert_eq!(frame["line"], 10, "{report}");
     assert_eq!(frame["repo_line"], 13, "{report}");
@@ -537,9 +538,7 @@ fn a_commit_of_a_merged_branch_counts_from_its_merge() {
     // Merged two hours before the error is first seen: the bug ran from then on, though it
     // was written eight days before, before the handler's change.
     let (repo, bug, handler) = merged_history(&luffy.path("web"), "2024-01-10T10:00:00Z");
-    indexed_service(&luffy, &repo, &trace("2024-01-10 12:00:00", "a"));
-    luffy.ok(&["trigger", "rca", "app"]);
-    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    let report = report_of(&luffy, &repo, &trace("2024-01-10 12:00:00", "a"));
     let ranked = suspects(&report);
     assert_eq!(ranked[..2], [bug, handler], "{report}");
     let reasons = report["suspects"][0]["reasons"].to_string();
@@ -574,9 +573,7 @@ fn a_branch_merged_after_first_seen_does_not_rank() {
         "2024-01-09T10:00:00Z",
         &["merge", "-q", "--no-ff", "-m", "Merge branch 'ids'", "ids"],
     );
-    indexed_service(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
-    luffy.ok(&["trigger", "rca", "app"]);
-    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    let report = report_of(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
     let ranked = suspects(&report);
     assert_eq!(ranked[0], h.introducing, "{report}");
     assert!(!ranked.contains(&unmerged), "{ranked:?}");
@@ -603,9 +600,7 @@ fn a_function_rewritten_after_first_seen_is_blamed_as_it_ran() {
         ),
     );
     let fix = h.repo.commit("db: say which item is missing");
-    indexed_service(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
-    luffy.ok(&["trigger", "rca", "app"]);
-    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    let report = report_of(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
     let ranked = suspects(&report);
     assert_eq!(ranked[0], h.introducing, "{report:#}");
     assert!(!ranked.contains(&fix), "{ranked:?}");
@@ -629,9 +624,7 @@ fn a_file_moved_after_first_seen_is_blamed_where_it_is_now() {
     std::fs::create_dir(luffy.path("web/src")).unwrap();
     h.repo.git(&["mv", "app", "src/app"]);
     let moved = h.repo.commit("layout: the package under src/");
-    indexed_service(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
-    luffy.ok(&["trigger", "rca", "app"]);
-    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    let report = report_of(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
     assert_eq!(
         report["frames"][0]["repo_path"], "src/app/db.py",
         "{report:#}"
