@@ -31,6 +31,13 @@ pub struct BlamedLine {
     pub commit: CommitInfo,
 }
 
+/// A diff hunk of one file: (old start, old line count, new start, new line count).
+type Hunk = (u32, u32, u32, u32);
+
+/// How a file moved from a version that ran to the indexed commit: the hunks between them,
+/// later side first; `None` when that version has no such file.
+type Moved = Option<Vec<Hunk>>;
+
 /// A repository read at one commit.
 pub struct Checkout {
     repo: Repository,
@@ -45,6 +52,8 @@ pub struct Checkout {
     first_parents: std::cell::OnceCell<Vec<(Oid, i64)>>,
     /// Whether a commit (second) is in the history of another (first).
     contains: std::cell::RefCell<HashMap<(Oid, Oid), bool>>,
+    /// How each file moved since a version that ran, by (that version, path).
+    moved: std::cell::RefCell<HashMap<(Oid, String), Moved>>,
 }
 
 impl Checkout {
@@ -82,6 +91,7 @@ impl Checkout {
             added: std::cell::RefCell::default(),
             first_parents: std::cell::OnceCell::new(),
             contains: std::cell::RefCell::default(),
+            moved: std::cell::RefCell::default(),
         })
     }
 
@@ -264,21 +274,31 @@ impl Checkout {
         if ran == self.commit {
             return Ok(lines.to_vec());
         }
-        let old = self.repo.find_commit(ran)?.tree()?;
-        if old.get_path(Path::new(path)).is_err() {
-            return Ok(lines.to_vec());
+        let key = (ran, path.to_string());
+        if !self.moved.borrow().contains_key(&key) {
+            let old = self.repo.find_commit(ran)?.tree()?;
+            let hunks = if old.get_path(Path::new(path)).is_err() {
+                None
+            } else {
+                let new = self.repo.find_commit(self.commit)?.tree()?;
+                // Swapped: the later side is the one mapped to.
+                Some(
+                    self.hunks(&old, &new, path)?
+                        .into_iter()
+                        .map(|(os, ol, ns, nl)| (ns, nl, os, ol))
+                        .collect(),
+                )
+            };
+            self.moved.borrow_mut().insert(key.clone(), hunks);
         }
-        let new = self.repo.find_commit(self.commit)?.tree()?;
-        // Swapped: the later side is the one mapped to.
-        let hunks: Vec<_> = self
-            .hunks(&old, &new, path)?
-            .into_iter()
-            .map(|(os, ol, ns, nl)| (ns, nl, os, ol))
-            .collect();
+        let moved = self.moved.borrow();
+        let Some(hunks) = &moved[&key] else {
+            return Ok(lines.to_vec());
+        };
         Ok(lines
             .iter()
             .map(|&line| {
-                map_to_parent(&hunks, line)
+                map_to_parent(hunks, line)
                     .filter(|&l| l > 0)
                     .unwrap_or(line)
             })
@@ -395,12 +415,7 @@ impl Checkout {
 
     /// The hunks of `path` from `old` to `new`, without context: (old start, old lines, new
     /// start, new lines).
-    fn hunks(
-        &self,
-        old: &git2::Tree<'_>,
-        new: &git2::Tree<'_>,
-        path: &str,
-    ) -> Result<Vec<(u32, u32, u32, u32)>> {
+    fn hunks(&self, old: &git2::Tree<'_>, new: &git2::Tree<'_>, path: &str) -> Result<Vec<Hunk>> {
         let mut options = DiffOptions::new();
         options.pathspec(path).context_lines(0);
         let diff = self
@@ -480,7 +495,7 @@ pub fn parse_ignore_revs(text: &str) -> Vec<&str> {
 /// Line `line` of a file after a change, as a line before it: hunks are `(old_start,
 /// old_lines, new_start, new_lines)` without context. A line the change added where nothing
 /// was is `None`.
-fn map_to_parent(hunks: &[(u32, u32, u32, u32)], line: u32) -> Option<u32> {
+fn map_to_parent(hunks: &[Hunk], line: u32) -> Option<u32> {
     let mut delta: i64 = 0;
     for &(old_start, old_lines, new_start, new_lines) in hunks {
         // A hunk that adds only has old_start just before where it inserts; git writes
