@@ -256,26 +256,24 @@ fn hunks(repo: &Path, from: &str, file: &str) -> Result<Vec<Hunk>, String> {
         .collect())
 }
 
-/// The line of the older side that line `line` of the newer side was, through `hunks`, and
-/// whether it was that line: false when the diff has it in a hunk (new or changed since, by the
-/// diff's lights), where the older line given is the hunk's nearest.
-fn to_old(hunks: &[Hunk], line: u32) -> (u32, bool) {
+/// The line of the older side that line `line` of the newer side was, through `hunks` (the
+/// hunk's nearest older line when the diff has it in a hunk).
+fn to_old(hunks: &[Hunk], line: u32) -> u32 {
     let mut delta: i64 = 0;
     for &(os, ol, ns, nl) in hunks {
         if nl > 0 && line < ns || nl == 0 && line <= ns {
             break;
         }
         if nl > 0 && line < ns + nl {
-            let near = if ol == 0 {
+            return if ol == 0 {
                 line
             } else {
                 os + (line - ns).min(ol - 1)
             };
-            return (near, false);
         }
         delta += i64::from(nl) - i64::from(ol);
     }
-    (u32::try_from(i64::from(line) - delta).unwrap_or(line), true)
+    u32::try_from(i64::from(line) - delta).unwrap_or(line)
 }
 
 /// The code that ran when a case was first seen: the newest first-parent commit before it
@@ -334,7 +332,7 @@ impl<'a> Ran<'a> {
                 e.insert(hunks(self.repo, &from, &line.file)?)
             }
         };
-        Ok((to_old(hunks, line.line).0, false))
+        Ok((to_old(hunks, line.line), false))
     }
 }
 

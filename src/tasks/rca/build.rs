@@ -297,7 +297,8 @@ impl<'a> Builder<'a> {
         // numbered there), and numbered as at the indexed commit; at the indexed commit, past
         // what was not on the branch yet, when that version has no such file.
         let ran_line = frame.line.unwrap_or(line);
-        let evidence = match checkout.blame_as_run(
+        // (blamed line, its number at the indexed commit, whether it is the frame's own line)
+        let blamed: Vec<(BlamedLine, u32, bool)> = match checkout.blame_as_run(
             &file.path,
             ran_line.saturating_sub(line.saturating_sub(start)).max(1),
             ran_line + (end.max(line) - line),
@@ -309,31 +310,33 @@ impl<'a> Builder<'a> {
                 blamed
                     .into_iter()
                     .zip(now)
-                    .map(|(b, now)| Evidence {
-                        depth,
-                        path: file.path.clone(),
-                        line: if b.line == ran_line { line } else { now },
-                        frame_line: line,
-                        exact: b.line == ran_line,
-                        symbol: report.symbol.clone(),
-                        commit: b.commit,
+                    .map(|(b, now)| {
+                        let exact = b.line == ran_line;
+                        (b, if exact { line } else { now }, exact)
                     })
                     .collect()
             }
             None => checkout
                 .blame(&file.path, start, end.max(line), Some(first_seen))?
                 .into_iter()
-                .map(|b: BlamedLine| Evidence {
-                    depth,
-                    path: file.path.clone(),
-                    line: b.line,
-                    frame_line: line,
-                    exact: b.line == line,
-                    symbol: report.symbol.clone(),
-                    commit: b.commit,
+                .map(|b| {
+                    let now = b.line;
+                    (b, now, now == line)
                 })
                 .collect(),
         };
+        let evidence = blamed
+            .into_iter()
+            .map(|(b, now, exact)| Evidence {
+                depth,
+                path: file.path.clone(),
+                line: now,
+                frame_line: line,
+                exact,
+                symbol: report.symbol.clone(),
+                commit: b.commit,
+            })
+            .collect();
         Ok((report, evidence))
     }
 }
