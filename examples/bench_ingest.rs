@@ -7,6 +7,8 @@
 //! the same bound for a command source that prints the file three times).
 //!
 //! Run: `cargo build --release && cargo run --release --example bench_ingest [-- --runs N]`
+//! `--baseline BIN` times another build of luffy (an earlier commit's) on the same file in the
+//! same runs, interleaved, and prints the ratios of the two.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -184,10 +186,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() -> Result<(), String> {
     let mut runs = 3usize;
+    let mut baseline: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()).ok_or("--runs N")?,
+            "--baseline" => baseline = Some(args.next().ok_or("--baseline BIN")?.into()),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -209,7 +213,14 @@ fn main() -> Result<(), String> {
     let mut grep_times = Vec::new();
     let mut rss_max = None;
     let mut last_report = String::new();
+    let mut base_times = Vec::new();
+    let mut base_rss = None;
     for run in 0..runs {
+        if let Some(base) = &baseline {
+            let (seconds, rss) = fetch_once(base, &dir, log_arg, "base")?;
+            base_times.push(seconds);
+            base_rss = base_rss.max(rss);
+        }
         let db = dir.join(format!("run-{run}.db"));
         let _ = std::fs::remove_file(&db);
         let env = [
@@ -250,9 +261,13 @@ fn main() -> Result<(), String> {
         "bench_ingest: {LINES} lines ({} MB), {runs} runs, medians",
         std::fs::metadata(&log).map_or(0, |m| m.len() / 1_000_000)
     );
+    let base_arg = baseline
+        .as_ref()
+        .map(|b| format!(" --baseline {}", b.display()))
+        .unwrap_or_default();
     let _ = writeln!(
         t,
-        "command: cargo run --release --example bench_ingest -- --runs {runs}\n"
+        "command: cargo run --release --example bench_ingest -- --runs {runs}{base_arg}\n"
     );
     let _ = writeln!(t, "| measure | value | target |");
     let _ = writeln!(t, "|---|---:|---|");
@@ -287,8 +302,64 @@ fn main() -> Result<(), String> {
             kb as f64 / 1024.0
         ))
     );
+    if let Some(base) = &baseline {
+        let base_s = median(base_times);
+        let _ = writeln!(
+            t,
+            "\nagainst the baseline {} (same file, same runs, interleaved):\n",
+            base.display()
+        );
+        let _ = writeln!(t, "| measure | luffy | baseline | luffy / baseline |");
+        let _ = writeln!(t, "|---|---:|---:|---:|");
+        let _ = writeln!(
+            t,
+            "| fetch seconds (median) | {luffy:.3} | {base_s:.3} | {:.2}x |",
+            luffy / base_s
+        );
+        let _ = writeln!(
+            t,
+            "| lines/s | {:.0} | {:.0} | {:.2}x |",
+            LINES as f64 / luffy,
+            LINES as f64 / base_s,
+            base_s / luffy
+        );
+        if let (Some(a), Some(b)) = (rss_max, base_rss) {
+            let _ = writeln!(
+                t,
+                "| peak RSS | {:.1} MB | {:.1} MB | {:.2}x |",
+                a as f64 / 1024.0,
+                b as f64 / 1024.0,
+                a as f64 / b as f64
+            );
+        }
+    }
     print!("{t}");
     Ok(())
+}
+
+/// One fetch of the log by `bin` into a database of its own: its time and peak RSS.
+fn fetch_once(bin: &Path, dir: &Path, log: &str, name: &str) -> Result<(f64, Option<u64>), String> {
+    let db = dir.join(format!("{name}.db"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.join(format!("{name}.db{suffix}")));
+    }
+    let env = [
+        ("LUFFY_DB", db.as_path()),
+        ("LUFFY_CONFIG", Path::new("/dev/null")),
+    ];
+    measure(bin, &["service", "add", "bench"], &env)?;
+    measure(
+        bin,
+        &[
+            "source", "add", "bench", "app", "--kind", "file", "--path", log,
+        ],
+        &env,
+    )?;
+    let measured = measure(bin, &["trigger", "fetch", "bench"], &env)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.join(format!("{name}.db{suffix}")));
+    }
+    Ok(measured)
 }
 
 /// One fetch of a command source that prints the log three times: its time and peak RSS (a

@@ -200,6 +200,8 @@ impl Setup {
             .unwrap()
             .write_all(text.as_bytes())
             .unwrap();
+        // the writer is done with it: its last record is not held
+        common::settle(&self.log);
     }
 
     fn outbox(&self) -> Vec<Value> {

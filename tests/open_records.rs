@@ -11,8 +11,13 @@ use serde_json::Value;
 
 /// A Java error of 12 lines, logged 1 s before the tests' clock (so it may still be written).
 fn trace(order: u32) -> Vec<String> {
+    trace_at("2024-01-15 10:29:59,000", order)
+}
+
+/// [`trace`], logged at `stamp`.
+fn trace_at(stamp: &str, order: u32) -> Vec<String> {
     let mut lines = vec![
-        "2024-01-15 10:29:59,000 ERROR [main] c.a.Api - request failed".to_string(),
+        format!("{stamp} ERROR [main] c.a.Api - request failed"),
         format!("java.lang.IllegalStateException: order {order} is not payable"),
     ];
     for depth in 0..10 {
@@ -112,22 +117,54 @@ fn a_trace_appended_in_two_pieces_between_fetches_is_one_event_whatever_the_spli
 }
 
 #[test]
-fn a_held_record_is_closed_once_its_time_or_its_wait_is_past_the_bound() {
-    // by log time: a record logged 1 s ago waits; 31 s later it is closed as it stands
-    let mut luffy = Luffy::new();
-    let log = luffy.file("app.log", &(trace(1).join("\n") + "\n"));
-    watch(&luffy, &log);
-    assert_eq!(fetch(&luffy), 0);
-    assert_eq!(fetch(&luffy), 0, "held again, and counted nowhere");
-    luffy.now = "2024-01-15T10:30:31Z".into();
-    assert_eq!(fetch(&luffy), 1);
-    assert_eq!(only_cluster(&luffy).1, 1);
-    assert_eq!(fetch(&luffy), 0, "closed once");
+fn a_trace_written_with_an_hours_old_time_is_not_cut_by_a_fetch_mid_write() {
+    // a service that logs local time without --timezone: its records look six hours old
+    let text = trace_at("2024-01-15 04:29:59,000", 9).join("\n") + "\n";
+    let splits: Vec<usize> = text.match_indices('\n').map(|(at, _)| at + 1).collect();
+    for &split in splits.iter().take(6) {
+        let luffy = Luffy::new();
+        let log = luffy.path("app.log");
+        append(&log, &text[..split]);
+        watch(&luffy, &log);
+        assert_eq!(fetch(&luffy), 0, "split at {split}: the record waits");
+        append(&log, &text[split..]);
+        append(&log, "2024-01-15 04:30:05,000 INFO web: next\n");
+        assert_eq!(fetch(&luffy), 1, "split at {split}");
+        let (title, count, frames) = only_cluster(&luffy);
+        assert_eq!(
+            (title.as_str(), count, frames),
+            (
+                "java.lang.IllegalStateException: order 9 is not payable",
+                1,
+                10
+            ),
+            "split at {split}"
+        );
+    }
+}
+
+#[test]
+fn a_held_record_is_closed_once_its_wait_is_past_the_bound_whatever_its_log_time() {
+    // a record logged 1 s ago waits, and so does one that looks hours old (a writer's local
+    // time read as UTC): only the file's activity and the wait close it
+    for stamp in ["2024-01-15 10:29:59,000", "2024-01-15 04:29:59,000"] {
+        let mut luffy = Luffy::new();
+        let log = luffy.live_file("app.log", &(trace_at(stamp, 1).join("\n") + "\n"));
+        watch(&luffy, &log);
+        assert_eq!(fetch(&luffy), 0, "{stamp}");
+        assert_eq!(fetch(&luffy), 0, "{stamp}: held again, and counted nowhere");
+        luffy.now = "2024-01-15T10:30:29Z".into();
+        assert_eq!(fetch(&luffy), 0, "{stamp}: held 29 s");
+        luffy.now = "2024-01-15T10:30:30Z".into();
+        assert_eq!(fetch(&luffy), 1, "{stamp}: held 30 s, closed");
+        assert_eq!(only_cluster(&luffy).1, 1);
+        assert_eq!(fetch(&luffy), 0, "{stamp}: closed once");
+    }
 
     // by the wait: a trace without a time waits from the first fetch that holds it
     let mut luffy = Luffy::new();
     let lines = trace(2);
-    let log = luffy.file("app.log", &(lines[1..].join("\n") + "\n"));
+    let log = luffy.live_file("app.log", &(lines[1..].join("\n") + "\n"));
     watch(&luffy, &log);
     assert_eq!(fetch(&luffy), 0);
     luffy.now = "2024-01-15T10:30:29Z".into();
@@ -141,7 +178,7 @@ fn a_held_record_is_closed_once_its_time_or_its_wait_is_past_the_bound() {
 fn a_file_not_written_for_the_bound_is_read_to_its_end_at_once() {
     let luffy = Luffy::new();
     // the last line has no newline yet
-    let log = luffy.file("app.log", &trace(3).join("\n"));
+    let log = luffy.live_file("app.log", &trace(3).join("\n"));
     watch(&luffy, &log);
     assert_eq!(fetch(&luffy), 0);
     let minute_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
@@ -163,7 +200,7 @@ fn a_file_not_written_for_the_bound_is_read_to_its_end_at_once() {
 fn open_record_seconds_zero_closes_the_last_record_at_once() {
     let luffy = Luffy::new();
     let config = luffy.file("config.toml", "[fetch]\nopen_record_seconds = 0\n");
-    let log = luffy.file("app.log", &(trace(4).join("\n") + "\n"));
+    let log = luffy.live_file("app.log", &(trace(4).join("\n") + "\n"));
     watch(&luffy, &log);
     luffy.ok(&[
         "--config",
@@ -204,9 +241,8 @@ fn fetches_between_8k_writes_count_every_trace_once_and_whole() {
             fetches += 1;
         }
     }
-    // the writer is done: the last trace is closed once it is old enough
-    let mut luffy = luffy;
-    luffy.now = "2024-01-15T10:31:00Z".into();
+    // the writer is done (the file is not written any more): the last trace is closed
+    common::settle(&log);
     fetch(&luffy);
     assert!(fetches > 1, "{fetches} fetches");
     let counts: Vec<(String, u64)> = luffy
@@ -266,7 +302,7 @@ fn a_held_record_without_a_time_keeps_the_time_of_the_record_before_it() {
 
     // the line before it is a second old: the panic waits, and keeps that time when closed
     let mut luffy = Luffy::new();
-    let log = luffy.file("app.log", &panic_after("2024-01-15 10:29:59,000"));
+    let log = luffy.live_file("app.log", &panic_after("2024-01-15 10:29:59,000"));
     watch(&luffy, &log);
     assert_eq!(fetch(&luffy), 1, "the ERROR line; the panic is held");
     luffy.now = "2024-01-15T10:31:00Z".into();

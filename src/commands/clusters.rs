@@ -138,6 +138,7 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
             .unwrap_or_default()
             .into();
         value["cause_chain"] = chain.into();
+        value["truncated"] = exception.is_some_and(ends_cut).into();
         value["samples"] = samples
             .iter()
             .map(|s| serde_json::json!({"role": s.role, "log_time": log_time_to_sql(s.log_time), "text": s.text}))
@@ -156,6 +157,15 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
     }
     out.write_all(render(ctx, &cluster, exception, &hours, &samples).as_bytes())?;
     Ok(())
+}
+
+/// Whether a trace ends cut: closed before its exception line was written (its writer stopped
+/// mid-trace, or the record was closed while incomplete).
+fn ends_cut(exception: &ParsedException) -> bool {
+    exception
+        .chain
+        .first()
+        .is_some_and(|e| e.exception_type.is_empty() && !e.frames.is_empty())
 }
 
 fn frame_json(f: &crate::parse::Frame) -> serde_json::Value {
@@ -214,6 +224,12 @@ fn render(
     }
     if let Some(exception) = exception {
         let _ = writeln!(s, "\nexception chain ({}):", exception.language.as_str());
+        if ends_cut(exception) {
+            let _ = writeln!(
+                s,
+                "  (truncated: the trace ends before its exception line was written)"
+            );
+        }
         for (i, e) in exception.chain.iter().enumerate() {
             let relation = match (i, e.relation) {
                 (0, _) | (_, None) => String::new(),

@@ -136,6 +136,14 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
     if !log.exists() {
         std::fs::write(&log, shift_to_now(DEMO_LOG, ctx.now))
             .with_context(|| format!("could not write the demo log {}", log.display()))?;
+        // A finished log, as if its writer stopped an hour ago: a fetch holds the last record
+        // of a file still being written.
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options()
+            .append(true)
+            .open(&log)
+            .and_then(|file| file.set_modified(hour_ago))
+            .with_context(|| format!("could not date the demo log {}", log.display()))?;
     }
     let code = dir.join("web-app-src");
     if !code.exists() {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 pub use crate::domain::Level;
 use crate::text::is_ascii_space;
 
+mod logcat;
 pub mod shape;
 
 /// What a line's header holds.
@@ -198,6 +199,9 @@ fn prefixed(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
     let b = line.as_bytes();
     if b.first() == Some(&b'<') {
         return syslog_priority(line, now);
+    }
+    if b.len() > 20 && b[0].is_ascii_digit() && b[2] == b'-' && b[5] == b' ' {
+        return logcat::read(line, now);
     }
     if b.len() < 8 || !matches!(b[0], b'D' | b'I' | b'W' | b'E' | b'F' | b'A' | b'U' | b'C') {
         return None;

@@ -116,10 +116,14 @@ impl Occurrence {
 
     /// [`Occurrence::group`], remembering exceptions in `grouper` for the next occurrences.
     pub fn group_with(self, grouper: &mut Grouper) -> Event {
-        let grouping = match &self.exception {
+        let mut grouping = match &self.exception {
             Some(parsed) => grouper.exception_grouping(parsed),
             None => template_grouping(self.template_text(), self.level, self.logger.as_deref()),
         };
+        if grouping.title.is_empty() {
+            // a trace cut before its exception line: its header's message, or its first line
+            grouping.title = untitled(self.template_text(), &self.message);
+        }
         Event {
             log_time: self.log_time,
             level: self.level,
@@ -130,6 +134,16 @@ impl Occurrence {
             clamped_time: self.clamped_time,
         }
     }
+}
+
+/// The title of a cluster whose exception says nothing (a trace cut before its exception
+/// line): the record's message, or else its first line that is not blank.
+fn untitled(message: &str, text: &str) -> String {
+    let line = Some(message.trim())
+        .filter(|m| !m.is_empty())
+        .or_else(|| text.lines().map(str::trim).find(|l| !l.is_empty()))
+        .unwrap_or("");
+    cut(line, 200).to_string()
 }
 
 /// Turns a record into an event, or `None` when it is below the threshold.
@@ -166,9 +180,13 @@ pub fn read_kept_occurrence(
     } = fields(record, rules, read_at);
     if let Some(source_level) = record.level.and_then(Level::parse) {
         level = Some(source_level);
+    } else if level.is_some_and(|level| level < rules.threshold) {
+        // A trace printed after a record below the threshold (an uncaught crash after an INFO
+        // line) is a record of its own, at the time of the one before it.
+        return crash_after(record, timestamp, rules, read_at);
     }
     if level.is_some_and(|level| level < rules.threshold) {
-        return None; // its trace, if any, does not matter
+        return None; // the source said so: its trace, if any, does not matter
     }
     // A single line has no frames to group by: its template groups it.
     let exception = body
@@ -200,6 +218,28 @@ pub fn read_kept_occurrence(
         clamped_time: future,
         template_text,
     })
+}
+
+/// The occurrence of a trace that a runtime printed bare after `record` (whose own level is
+/// below the threshold), at `record`'s time; `None` when no trace follows its first line.
+fn crash_after(
+    record: &LogRecord<'_>,
+    timestamp: Option<DateTime<Utc>>,
+    rules: &Rules,
+    read_at: DateTime<Utc>,
+) -> Option<Occurrence> {
+    let text = record.text;
+    if memchr::memchr(b'\n', text.as_bytes()).is_none() || text.starts_with('{') {
+        return None;
+    }
+    let start = crate::parse::crash::trace_start(text)?;
+    let crash = LogRecord {
+        text: &text[start..],
+        timestamp: timestamp.or(record.timestamp),
+        level: None,
+        previous: record.previous,
+    };
+    read_kept_occurrence(&crash, rules, read_at).filter(|o| o.exception.is_some())
 }
 
 /// A record whose first line is logfmt: its fields, with the lines after it (a stack trace
@@ -254,14 +294,18 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
             None => {
                 let header = header::read(first_line, read_at);
                 dateless = header.dateless;
-                let body = &record.text[header.message_start..];
                 let message = &first_line[header.message_start..];
+                // a trace whose every line carries the prefix is parsed without it
+                let body = match stitched_rest(record.text, first_line) {
+                    Some(rest) => Cow::Owned(format!("{message}\n{rest}")),
+                    None => Cow::Borrowed(&record.text[header.message_start..]),
+                };
                 (
                     header.timestamp.map(|t| (t, header.zoned)),
                     header.level,
                     header.logger,
                     message.into(),
-                    body.into(),
+                    body,
                     Some((header.message_start, first_line.len())),
                 )
             }
@@ -295,6 +339,15 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
         body,
         range,
     }
+}
+
+/// The lines after the first of a record whose lines each carry its first line's prefix, with
+/// the prefixes taken off ([`crate::parse::stitch`]); `None` for any other record.
+fn stitched_rest(text: &str, first_line: &str) -> Option<String> {
+    if text.len() == first_line.len() {
+        return None;
+    }
+    crate::parse::stitch::strip(text)
 }
 
 /// How a record reads, whatever its level: its time (`None`: it has none of its own), level,

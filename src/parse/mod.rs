@@ -5,6 +5,7 @@
 //! into the explainable inputs of an exception cluster's fingerprint; [`Assembler`] joins the
 //! lines of one log record (a header line and its stack trace) before any of this happens.
 
+pub mod crash;
 pub mod dotnet;
 pub mod go;
 pub mod in_app;
@@ -15,6 +16,7 @@ pub mod python;
 pub mod record_start;
 pub mod ruby;
 pub mod rust;
+pub mod stitch;
 pub mod trace;
 
 use crate::text::is_ascii_space;

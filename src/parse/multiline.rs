@@ -2,7 +2,10 @@
 //! record (a stack trace under its header line) or starts a new one. Streaming, allocation-free
 //! per line, with bounded record size.
 
-use super::record_start::{default_is_header, is_continuation_marker, starts_own_record};
+use super::record_start::{
+    default_is_header, is_continuation_marker, is_jul_date, is_jul_level, starts_own_record,
+};
+use super::stitch::{self, Payload};
 
 /// Bounds on one record; what does not fit is dropped and the record is marked truncated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +103,29 @@ pub struct Assembler<H = fn(&str) -> bool> {
     trace: Trace,
     truncated: bool,
     truncations: u64,
+    /// The length of the record's first line in `buf`.
+    first_len: usize,
+    /// What the lines of a record that began with a header say about its trace.
+    shape: Shape,
+    /// The next line starts a record whatever it is ([`Assembler::push_start_with`]).
+    force: bool,
+}
+
+/// What the lines of a record that began with a log header have shown so far: enough to tell a
+/// trace that starts after a complete one, a line that carries the record's prefix, and
+/// java.util.logging's second line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Shape {
+    /// The last line was a frame (`at ...`) or `... N more`.
+    after_frame: bool,
+    /// A Python traceback began, and its exception line was the last line.
+    after_python_exception: bool,
+    python: bool,
+    last_indented: bool,
+    /// Lines after the first carry its prefix ([`super::stitch`]).
+    stitched: bool,
+    /// The record is one java.util.logging date line: its level line follows.
+    jul: bool,
 }
 
 impl Default for Assembler {
@@ -131,6 +157,9 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
             trace: Trace::None,
             truncated: false,
             truncations: 0,
+            first_len: 0,
+            shape: Shape::default(),
+            force: false,
         }
     }
 
@@ -159,24 +188,103 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
             return;
         }
         let (start, header) = self.classify(line);
+        self.force = false;
         if start {
             self.emit_current(&mut emit);
             self.open = true;
             self.first_line = index;
             self.by_header = header;
             self.trace = Trace::None;
+            self.shape = Shape {
+                jul: header && is_jul_date(line),
+                ..Shape::default()
+            };
         } else {
             for _ in 0..std::mem::take(&mut self.pending_blank) {
                 self.append("");
             }
+            if self.by_header {
+                self.follow(line);
+            }
         }
         self.pending_blank = 0;
         // A record that began with a log header runs to the next header whatever its trace
-        // says: its trace state is never asked, so it is not followed (most records are so).
+        // says: its trace state is followed only as far as `follow` needs.
         if !self.by_header {
             self.trace = next_trace(self.trace, line);
         }
         self.append(line);
+        if start {
+            self.first_len = self.buf.len();
+        }
+    }
+
+    /// [`Assembler::push_with`] of a line that starts a record whatever it is (a container's
+    /// stream changed: stdout's record is over when stderr begins). A blank line is held as ever.
+    pub fn push_start_with<F: FnMut(AssembledRef<'_>)>(&mut self, line: &str, emit: F) {
+        self.force = !is_blank(line);
+        self.push_with(line, emit);
+    }
+
+    /// Follows a line that continues a record begun with a header: what [`Shape`] tracks.
+    fn follow(&mut self, line: &str) {
+        let trimmed = line.trim_start();
+        let indented = trimmed.len() < line.len();
+        let shape = &mut self.shape;
+        shape.jul = false;
+        if shape.stitched {
+            return;
+        }
+        shape.after_frame = (indented && trimmed.starts_with("at ")) || trimmed.starts_with("... ");
+        if trimmed.starts_with("Traceback (most recent call last):") {
+            shape.python = true;
+        }
+        shape.after_python_exception =
+            shape.python && !indented && shape.last_indented && !is_continuation_marker(trimmed);
+        shape.last_indented = indented;
+    }
+
+    /// Whether `trimmed` (unindented) begins another trace after the complete one of a record
+    /// begun with a header: a second traceback, or an exception line after frames.
+    fn restarts(&self, trimmed: &str) -> bool {
+        if self.shape.after_python_exception
+            && trimmed.starts_with("Traceback (most recent call last):")
+        {
+            return true;
+        }
+        self.shape.after_frame
+            && !trimmed.starts_with("Traceback")
+            && super::crash::restarts_trace(trimmed)
+    }
+
+    /// Whether the header line `line` continues the record: the second line of a
+    /// java.util.logging record, or a line from the same source whose payload continues the
+    /// record's trace ([`super::stitch`]).
+    fn stitches(&mut self, line: &str) -> bool {
+        if self.shape.jul {
+            return is_jul_level(line);
+        }
+        let first = &self.buf[..self.first_len.min(self.buf.len())];
+        let Some((at, exact)) = stitch::payload_at(first, line) else {
+            return false;
+        };
+        let payload = &line[at..];
+        let in_python = self.trace == Trace::PythonFrames;
+        let joins = match stitch::classify(payload) {
+            Payload::Continues => true,
+            Payload::Begins => exact || in_python,
+            Payload::Other => {
+                let crashed = self.shape.stitched
+                    || stitch::first_payload(first, line)
+                        .is_some_and(|p| stitch::classify(p) == Payload::Begins);
+                (crashed && exact) || in_python
+            }
+        };
+        if joins {
+            self.shape.stitched = true;
+            self.trace = next_trace(self.trace, payload);
+        }
+        joins
     }
 
     /// Push one line; returns the record it finished, if any (allocates one `String` per record).
@@ -218,15 +326,24 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
     /// trace markers are settled before the header predicate is asked, so a loose predicate
     /// (one that skips leading whitespace, say) cannot split a trace.
     fn classify(&mut self, line: &str) -> (bool, bool) {
+        let trimmed = line.trim_start();
+        let indented = trimmed.len() < line.len();
+        if self.force {
+            return (true, !indented && (self.is_header)(line));
+        }
         if starts_own_record(line) {
             return (true, false);
         }
-        let trimmed = line.trim_start();
-        let indented = trimmed.len() < line.len();
         if self.open && (indented || is_continuation_marker(trimmed)) {
             return (false, false);
         }
+        if self.open && self.by_header && self.restarts(trimmed) {
+            return (true, false);
+        }
         let header = !indented && (self.is_header)(line);
+        if header && self.open && self.by_header && self.stitches(line) {
+            return (false, false);
+        }
         if !self.open || header {
             return (true, header);
         }

@@ -224,3 +224,55 @@ fn blank_lines_are_those_trim_empties() {
         assert_eq!(is_blank(line), line.trim().is_empty(), "{line:?}");
     }
 }
+
+#[test]
+fn a_trace_right_after_a_complete_one_starts_a_record() {
+    let text = "2026-11-27 08:00:01 ERROR job failed\nTraceback (most recent call last):\n  File \"/srv/a.py\", line 1, in f\nKeyError: 'a'\nTraceback (most recent call last):\n  File \"/srv/a.py\", line 9, in <module>\nZeroDivisionError: division by zero\n\
+2026-11-27 08:00:02 ERROR sync failed\njava.lang.IllegalStateException: a\n\tat a.B.c(B.java:1)\njava.lang.IllegalArgumentException: b\n\tat a.B.d(B.java:2)\n";
+    let records = assemble(text);
+    assert_eq!(firsts(&records), [0, 4, 7, 10]);
+    // a cause or a chained traceback stays in its record
+    let chained = "2026-11-27 08:00:01 ERROR x\nTraceback (most recent call last):\n  File \"/srv/a.py\", line 1, in f\nKeyError: 'a'\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback (most recent call last):\n  File \"/srv/a.py\", line 3, in f\nValueError: b\n\
+2026-11-27 08:00:02 ERROR y\njava.lang.IllegalStateException: a\n\tat a.B.c(B.java:1)\nCaused by: java.io.IOException: b\n\tat a.B.d(B.java:2)\n";
+    assert_eq!(firsts(&assemble(chained)), [0, 10]);
+}
+
+#[test]
+fn java_util_logging_records_are_their_two_lines_and_their_trace() {
+    let text = "Nov 27, 2026 8:00:01 AM com.acme.Gateway capture\nSEVERE: capture failed\njava.lang.IllegalStateException: boom\n\tat com.acme.Gateway.capture(Gateway.java:8)\nNov 27, 2026 8:00:02 AM com.acme.Gateway start\nINFO: started\nWARNING: not a second line of a record\n";
+    let records = assemble(text);
+    assert_eq!(firsts(&records), [0, 4, 6]);
+    assert_eq!(records[0].lines, 4);
+}
+
+#[test]
+fn lines_that_carry_the_records_prefix_are_stitched() {
+    let text = include_str!("../../tests/data/formats/stitched_oslo.log");
+    let records = assemble(text);
+    assert_eq!(firsts(&records), [0, 1, 13, 14]);
+    let text = include_str!("../../tests/data/formats/stitched_rsyslog_java.log");
+    assert_eq!(firsts(&assemble(text)), [0, 1, 10, 11]);
+    let text = include_str!("../../tests/data/formats/stitched_logcat.log");
+    assert_eq!(firsts(&assemble(text)), [0, 1, 2, 12]);
+    // lines of one logger and time whose payloads continue nothing are records of their own
+    let plain = "2026-11-27 08:00:01.000 42 INFO app.db [ctx] opened\n2026-11-27 08:00:01.000 42 INFO app.db [ctx] closed\n2026-11-27 08:00:01.000 42 INFO app.db [ctx] Process: 42 restarted\n";
+    assert_eq!(firsts(&assemble(plain)), [0, 1, 2]);
+}
+
+#[test]
+fn a_forced_start_ends_the_record_in_progress() {
+    let mut asm = Assembler::new();
+    let mut out = Vec::new();
+    asm.push_with("2026-11-27 08:00:01 ERROR payment failed", |r| {
+        out.push(r.to_record());
+    });
+    asm.push_start_with("Traceback (most recent call last):", |r| {
+        out.push(r.to_record());
+    });
+    asm.push_with("  File \"/srv/a.py\", line 1, in f", |r| {
+        out.push(r.to_record())
+    });
+    out.extend(asm.finish());
+    assert_eq!(firsts(&out), [0, 1]);
+    assert_eq!(out[1].lines, 2);
+}

@@ -22,6 +22,9 @@ pub fn default_is_header(line: &str) -> bool {
         || is_time(s)
         || is_syslog(s)
         || is_apache(s)
+        || is_day_month_year(s)
+        || is_month_day(s)
+        || is_jul_date(line)
         || is_epoch(s)
         || is_level(s)
         || is_glog(s)
@@ -67,6 +70,66 @@ fn is_syslog(s: &[u8]) -> bool {
         && s[5].is_ascii_digit()
         && s[6] == b' '
         && is_time(&s[7..])
+}
+
+/// Tomcat's and php-fpm's `27-Nov-2026 08:00:01`.
+fn is_day_month_year(s: &[u8]) -> bool {
+    s.len() >= 12
+        && digits(s, 0, 2)
+        && s[2] == b'-'
+        && MONTHS.contains(&&s[3..6])
+        && s[6] == b'-'
+        && digits(s, 7, 4)
+        && s[11] == b' '
+}
+
+/// Android logcat's `11-27 08:00:01.123` (`threadtime`, `time`).
+fn is_month_day(s: &[u8]) -> bool {
+    s.len() >= 14
+        && digits(s, 0, 2)
+        && s[2] == b'-'
+        && digits(s, 3, 2)
+        && s[5] == b' '
+        && is_time(&s[6..])
+}
+
+/// java.util.logging's `SimpleFormatter` date line: `Nov 27, 2026 8:00:01 AM com.acme.Gateway
+/// capture` (its level and message follow on the next line, [`is_jul_level`]).
+pub fn is_jul_date(line: &str) -> bool {
+    let s = line.as_bytes();
+    if s.len() < 20 || !MONTHS.contains(&&s[..3]) || s[3] != b' ' {
+        return false;
+    }
+    let day = s[4..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let at = 4 + day;
+    if !(1..=2).contains(&day) || !s[at..].starts_with(b", ") || !digits(s, at + 2, 4) {
+        return false;
+    }
+    let clock = at + 7;
+    let hour = s
+        .get(clock..)
+        .map_or(0, |r| r.iter().take_while(|b| b.is_ascii_digit()).count());
+    let rest = clock + hour;
+    (1..=2).contains(&hour)
+        && s.get(rest) == Some(&b':')
+        && digits(s, rest + 1, 2)
+        && s.get(rest + 3) == Some(&b':')
+        && digits(s, rest + 4, 2)
+        && (s[rest + 6..].starts_with(b" AM") || s[rest + 6..].starts_with(b" PM"))
+}
+
+/// java.util.logging's level line, the second of its records: `SEVERE: message`.
+pub fn is_jul_level(line: &str) -> bool {
+    const LEVELS: [&str; 7] = [
+        "SEVERE: ",
+        "WARNING: ",
+        "INFO: ",
+        "CONFIG: ",
+        "FINE: ",
+        "FINER: ",
+        "FINEST: ",
+    ];
+    LEVELS.iter().any(|l| line.starts_with(l))
 }
 
 /// `28/Nov/2026:10:15:32`.
@@ -221,6 +284,12 @@ mod tests {
             "{\"level\":\"error\"}",
             "fail: Microsoft.AspNetCore.Server.Kestrel[13]",
             "time=2026-11-28T10:15:32Z level=error msg=\"boom\"",
+            "Nov 27, 2026 8:00:01 AM com.acme.Gateway capture",
+            "Nov 7, 2026 12:00:01 PM com.acme.Gateway capture",
+            "27-Nov-2026 08:00:01.123 SEVERE [main] org.apache.catalina.startup.Catalina.start x",
+            "[27-Nov-2026 08:00:01 UTC] PHP Fatal error:  Uncaught RuntimeException: x",
+            "[2026-11-27 08:00:01,123: ERROR/ForkPoolWorker-1] x",
+            "11-27 08:00:01.123  4242  4242 E AndroidRuntime: FATAL EXCEPTION: main",
         ] {
             let ok = default_is_header(h) || h.starts_with("127.");
             assert!(ok, "{h}");
@@ -238,6 +307,9 @@ mod tests {
             "2026",
             "Errors: 2",
             "12345678901234567890",
+            "Nov 27, 2026 was a Friday",
+            "11-27 is a date",
+            "27-Nov-2026",
         ] {
             assert!(!default_is_header(t), "{t}");
         }

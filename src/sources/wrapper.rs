@@ -61,6 +61,25 @@ pub struct Unwrapped<'a> {
     pub time: Option<DateTime<Utc>>,
     /// Only a part of a line: the rest follows in the next wrapped line(s).
     pub partial: bool,
+    /// The runtime's stream it came on (`stdout`, `stderr`), when wrapped.
+    pub stream: Option<Stream>,
+}
+
+/// A container's output stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+impl Stream {
+    fn parse(name: &str) -> Option<Stream> {
+        match name {
+            "stdout" => Some(Stream::Stdout),
+            "stderr" => Some(Stream::Stderr),
+            _ => None,
+        }
+    }
 }
 
 /// Unwraps `line` of a file in `format` (resolved: not auto); a line that is not in the format
@@ -75,6 +94,7 @@ pub fn unwrap(line: &str, format: LineFormat) -> Unwrapped<'_> {
         text: Cow::Borrowed(line),
         time: None,
         partial: false,
+        stream: None,
     })
 }
 
@@ -87,6 +107,10 @@ pub struct Unwrapper {
     partial_lines: u64,
     /// When the runtime wrote the first of the parts held.
     partial_time: Option<DateTime<Utc>>,
+    /// The stream of the last whole line handed out, and whether it was another than the one
+    /// before it.
+    stream: Option<Stream>,
+    switched: bool,
 }
 
 impl Unwrapper {
@@ -112,6 +136,15 @@ impl Unwrapper {
             return Some((Cow::Borrowed(line), None));
         }
         let unwrapped = unwrap(line, self.format);
+        if let Some(stream) = unwrapped.stream {
+            // a line's parts all come on one stream: its first part decides
+            if self.partial_lines == 0 {
+                self.switched = self.stream.is_some_and(|last| last != stream);
+                self.stream = Some(stream);
+            }
+        } else if self.partial_lines == 0 {
+            self.switched = false;
+        }
         if unwrapped.partial {
             if self.partial_lines == 0 {
                 self.partial_time = unwrapped.time;
@@ -130,6 +163,12 @@ impl Unwrapper {
             Cow::Owned(whole),
             self.partial_time.take().or(unwrapped.time),
         ))
+    }
+
+    /// Whether the line [`Unwrapper::push`] handed out last came on another stream than the
+    /// one before it (stdout, then stderr): a record does not run across streams.
+    pub fn switched(&self) -> bool {
+        self.switched
     }
 
     /// How many wrapped lines the part held so far came in (0: none is held).
@@ -156,9 +195,7 @@ fn cri(line: &str) -> Option<Unwrapped<'_>> {
     }
     let time = DateTime::parse_from_rfc3339(time).ok()?.with_timezone(&Utc);
     let (stream, rest) = rest.split_once(' ')?;
-    if stream != "stdout" && stream != "stderr" {
-        return None;
-    }
+    let stream = Stream::parse(stream)?;
     let (tags, content) = rest.split_once(' ').unwrap_or((rest, ""));
     let partial = match tags.split(':').next()? {
         "F" => false,
@@ -169,6 +206,7 @@ fn cri(line: &str) -> Option<Unwrapped<'_>> {
         text: Cow::Borrowed(content),
         time: Some(time),
         partial,
+        stream: Some(stream),
     })
 }
 
@@ -178,6 +216,8 @@ struct DockerLine<'a> {
     log: Cow<'a, str>,
     #[serde(default)]
     time: Option<&'a str>,
+    #[serde(default)]
+    stream: Option<&'a str>,
 }
 
 /// `{"log":"...\n","stream":"stdout","time":"..."}`.
@@ -213,6 +253,7 @@ fn docker(line: &str) -> Option<Unwrapped<'_>> {
         text,
         time,
         partial,
+        stream: parsed.stream.and_then(Stream::parse),
     })
 }
 
@@ -239,6 +280,15 @@ mod tests {
         assert_eq!(u.push("2026-11-27T08:00:04Z stderr P half"), None);
         assert_eq!(u.finish(), Some(("half".to_string(), at(4))));
         assert_eq!(u.finish(), None);
+        // stdout, then stderr: the line after the change says so, once
+        let mut u = Unwrapper::new(LineFormat::Cri);
+        u.push("2026-11-27T08:00:01Z stdout F a");
+        assert!(!u.switched());
+        u.push("2026-11-27T08:00:02Z stderr P b");
+        u.push("2026-11-27T08:00:02Z stderr F c");
+        assert!(u.switched());
+        u.push("2026-11-27T08:00:03Z stderr F d");
+        assert!(!u.switched());
         let mut plain = Unwrapper::new(LineFormat::Auto);
         assert_eq!(plain.push("08:00:01 ERROR x").unwrap().1, None);
         assert_eq!(plain.format(), LineFormat::Plain);

@@ -12,6 +12,17 @@ use std::process::{Command, Output, Stdio};
 /// The fixed clock every test runs at unless it says otherwise.
 pub const NOW: &str = "2024-01-15T10:30:00Z";
 
+/// Marks `path` as a file its writer is done with: modified an hour ago. A fetch holds the last
+/// record of a file written within the open-record bound (its writer may not have finished it).
+pub fn settle(path: &Path) {
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .append(true)
+        .open(path)
+        .and_then(|file| file.set_modified(hour_ago))
+        .expect("set a test file's modification time");
+}
+
 /// A sandbox: a temp dir that holds the database, and HOME/XDG folders so nothing leaks out.
 pub struct Luffy {
     pub dir: tempfile::TempDir,
@@ -41,8 +52,16 @@ impl Luffy {
         self.dir.path().join(name)
     }
 
-    /// Writes a file in the sandbox and returns its path.
+    /// Writes a file in the sandbox, as a writer that finished with it an hour ago left it
+    /// ([`settle`]), and returns its path.
     pub fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.live_file(name, text);
+        settle(&path);
+        path
+    }
+
+    /// Writes a file in the sandbox as a writer still at work on it (modified just now).
+    pub fn live_file(&self, name: &str, text: &str) -> PathBuf {
         let path = self.path(name);
         std::fs::write(&path, text).expect("write test file");
         path

@@ -118,6 +118,7 @@ impl Lines {
         self.take(&text, first, time, reader, events);
     }
 
+    /// Takes one application line, written at `time`.
     fn take(
         &mut self,
         text: &str,
@@ -128,7 +129,7 @@ impl Lines {
     ) {
         let mut finished = false;
         let record_time = self.open_time;
-        self.assembler.push_with(text, |record| {
+        let emit = |record: crate::parse::AssembledRef<'_>| {
             finished = true;
             let record = LogRecord {
                 text: record.text,
@@ -136,7 +137,13 @@ impl Lines {
                 ..LogRecord::default()
             };
             reader.record(&record, events);
-        });
+        };
+        // a record does not run from one stream of a container into the other
+        if self.unwrapper.switched() {
+            self.assembler.push_start_with(text, emit);
+        } else {
+            self.assembler.push_with(text, emit);
+        }
         if finished || (self.open_first.is_none() && !crate::parse::multiline::is_blank(text)) {
             self.open_first = Some(first);
             self.open_time = time;

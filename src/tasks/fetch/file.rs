@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use super::counts::FetchCounts;
 use super::pipeline::{Pending, Reader, Sink};
-use crate::ingest::{self, LogRecord};
+use crate::ingest::LogRecord;
 use crate::parse::Assembler;
 use crate::sources::file::{self, FileCursor, Planned, ReadTo};
 use crate::sources::wrapper::{LineFormat, Unwrapper};
@@ -163,7 +163,8 @@ impl FileLines {
                     Some(start) => (start, self.partial_first),
                     None => (line_start, index),
                 };
-                self.take(&line, (start, first), time, reader, events);
+                let switched = self.unwrapper.switched();
+                self.take(&line, (start, first), (time, switched), reader, events);
             }
         }
     }
@@ -198,31 +199,34 @@ impl FileLines {
             }
             if let Some((line, time)) = self.unwrapper.finish() {
                 let start = self.partial_start.take().unwrap_or(self.pos);
-                self.take(&line, (start, self.partial_first), time, reader, events);
+                let switched = self.unwrapper.switched();
+                self.take(
+                    &line,
+                    (start, self.partial_first),
+                    (time, switched),
+                    reader,
+                    events,
+                );
             }
         }
         let open_time = self.open_time;
         let previous = reader.previous;
+        // Only the file's own activity tells whether its writer is done with the last record:
+        // a log time says nothing of it (a writer whose clock or zone is off looks hours old).
         let held = match self.assembler.finish() {
             None => false,
-            Some(record) => {
-                // Its time is the one before's when it has none of its own (then it may well
-                // be old enough to close).
+            Some(record) if settled => {
+                // Its time is the one before's when it has none of its own.
                 let record = LogRecord {
                     text: &record.text,
                     timestamp: open_time,
                     previous: previous.as_str(),
                     ..LogRecord::default()
                 };
-                let time = ingest::describe(&record, reader.rules, now).timestamp;
-                let recent = time.is_none_or(|t| now - t < bound);
-                if settled || !recent {
-                    reader.record(&record, events);
-                    false
-                } else {
-                    true
-                }
+                reader.record(&record, events);
+                false
             }
+            Some(_) => true,
         };
         if held {
             let start = self.open_start.unwrap_or(self.pos);
@@ -242,18 +246,19 @@ impl FileLines {
         self.partial_start.unwrap_or(self.pos).into()
     }
 
-    /// Takes one application line that starts at `line_start`, written at `time` (wrapped lines).
+    /// Takes one application line that starts at `line_start`, written at `time` on a stream
+    /// other than the line before it when `switched` (wrapped lines).
     fn take(
         &mut self,
         text: &str,
         (line_start, first): (u64, u64),
-        time: Option<DateTime<Utc>>,
+        (time, switched): (Option<DateTime<Utc>>, bool),
         reader: &mut Reader<'_>,
         events: &mut Pending,
     ) {
         let mut finished = false;
         let record_time = self.open_time;
-        self.assembler.push_with(text, |assembled| {
+        let emit = |assembled: crate::parse::AssembledRef<'_>| {
             finished = true;
             let record = LogRecord {
                 text: assembled.text,
@@ -265,7 +270,12 @@ impl FileLines {
             } else {
                 reader.record(&record, events);
             }
-        });
+        };
+        if switched {
+            self.assembler.push_start_with(text, emit);
+        } else {
+            self.assembler.push_with(text, emit);
+        }
         // The record in progress starts here when this line ended the previous one, or when it
         // is the first non-blank line since the last record.
         if finished || (self.open_start.is_none() && !crate::parse::multiline::is_blank(text)) {

@@ -54,7 +54,14 @@ pub fn preview(settings: &FileSettings, now: DateTime<Utc>, max: usize) -> Resul
             continue;
         };
         let mut finished = None;
-        assembler.push_with(&whole, |record| finished = Some(record.text.to_string()));
+        let emit = |record: crate::parse::AssembledRef<'_>| {
+            finished = Some(record.text.to_string());
+        };
+        if unwrapper.switched() {
+            assembler.push_start_with(&whole, emit);
+        } else {
+            assembler.push_with(&whole, emit);
+        }
         if let Some(done) = finished {
             records.push(describe(&done, open_time, &rules, now));
             open_time = time;

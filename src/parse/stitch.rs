@@ -1,0 +1,194 @@
+//! Traces whose every line carries the logger's prefix: OpenStack's oslo.log (each traceback line
+//! repeats `<time> <pid> ERROR <logger> [instance: ...]`), syslog-forwarded Java (each line its own
+//! syslog message, tabs escaped as `#011`), Android's logcat (every line of a crash under
+//! `E AndroidRuntime:`). Consecutive lines from the same source whose payloads continue a trace
+//! are one record; [`strip`] takes the prefixes off again before the trace is parsed.
+//!
+//! Where a line's prefix ends is found against the record's first line: the two lines agree up to
+//! their payloads (digits aside: the time may move on between two syslog messages), so the payload
+//! starts after the last space of what they share, past any `[context]` group.
+
+use std::borrow::Cow;
+
+use super::record_start::is_continuation_marker;
+
+/// How a line that carries the record's prefix relates to the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payload {
+    /// It continues a trace (a frame, an indented line, a cause, ...).
+    Continues,
+    /// It begins one (`Traceback (most recent call last):`, an exception line, logcat's
+    /// `FATAL EXCEPTION:`): it joins a record only with the very same prefix, time included.
+    Begins,
+    /// Anything else: it joins only a record already stitched, with the very same prefix.
+    Other,
+}
+
+/// Where the payload of `line` starts when it carries the same prefix as `first` (the first line
+/// of its record), and whether that prefix is byte for byte the same (time included).
+pub fn payload_at(first: &str, line: &str) -> Option<(usize, bool)> {
+    let (start, exact) = shared_prefix(first, line)?;
+    Some((skip_context(line, start), exact))
+}
+
+/// What the payload of `first` is, when `line` carries its prefix ([`payload_at`]).
+pub fn first_payload<'f>(first: &'f str, line: &str) -> Option<&'f str> {
+    let (start, _) = shared_prefix(first, line)?;
+    Some(&first[skip_context(first, start)..])
+}
+
+/// Where the prefix that `first` and `line` share ends (after its last space), and whether the
+/// two prefixes are the same byte for byte (digits may differ otherwise).
+fn shared_prefix(first: &str, line: &str) -> Option<(usize, bool)> {
+    let (f, l) = (first.as_bytes(), line.as_bytes());
+    let mut m = 0;
+    let mut exact = true;
+    while m < f.len() && m < l.len() {
+        if f[m] != l[m] {
+            if !(f[m].is_ascii_digit() && l[m].is_ascii_digit()) {
+                break;
+            }
+            exact = false;
+        }
+        m += 1;
+    }
+    // the prefix ends after the last space the two lines share
+    let start = memchr::memrchr(b' ', &l[..m])? + 1;
+    // a prefix is a header: a time and at least one more field
+    if start < 12 || memchr::memchr(b' ', &l[..start - 1]).is_none() {
+        return None;
+    }
+    Some((start, exact))
+}
+
+/// Past the `[context] ` groups at `at` (oslo's `[instance: ...]`, `[req-... - - -]`).
+fn skip_context(line: &str, mut at: usize) -> usize {
+    while line[at..].starts_with('[') {
+        match line[at..].find("] ") {
+            Some(close) if close > 1 => at += close + 2,
+            _ => break,
+        }
+    }
+    at
+}
+
+/// What `payload` (a line's text after its prefix) is to a trace.
+pub fn classify(payload: &str) -> Payload {
+    let Some(&first) = payload.as_bytes().first() else {
+        return Payload::Other;
+    };
+    if first == b' ' || first == b'\t' || payload.starts_with("#011") {
+        return Payload::Continues;
+    }
+    if is_continuation_marker(payload) || payload.starts_with("at ") {
+        return Payload::Continues;
+    }
+    if payload.starts_with("Traceback (most recent call last):")
+        || payload.starts_with("FATAL EXCEPTION:")
+        || super::crash::restarts_trace(payload)
+    {
+        return Payload::Begins;
+    }
+    Payload::Other
+}
+
+/// The lines after the first of a stitched record, each with its prefix taken off and rsyslog's
+/// `#011` back to a tab (the first line's header is read as any other's); `None` when `text` is
+/// not stitched (its second line does not carry its first line's prefix).
+pub fn strip(text: &str) -> Option<String> {
+    let mut lines = text.split('\n');
+    let first = lines.next()?;
+    let first = first.strip_suffix('\r').unwrap_or(first);
+    let second = lines.clone().next()?;
+    payload_at(first, second)?;
+    if !super::record_start::default_is_header(second) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in lines {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let payload = match payload_at(first, line) {
+            Some((at, _)) if super::record_start::default_is_header(line) => &line[at..],
+            _ => line,
+        };
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&unescape(payload));
+    }
+    Some(out)
+}
+
+/// rsyslog's escapes of control characters at the start of a payload (`#011` is a tab).
+fn unescape(payload: &str) -> Cow<'_, str> {
+    if !payload.starts_with("#0") {
+        return Cow::Borrowed(payload);
+    }
+    let mut out = String::with_capacity(payload.len());
+    let mut rest = payload;
+    while let Some(after) = rest.strip_prefix("#011") {
+        out.push('\t');
+        rest = after;
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_are_found_against_the_first_line() {
+        let first = "2017-05-16 00:00:04.500 25743 ERROR nova.compute.manager [req-3f1 113d 54f - - -] [instance: b90] Instance failed to spawn";
+        let line = "2017-05-16 00:00:04.500 25743 ERROR nova.compute.manager [instance: b90]   File \"/usr/lib/python3/dist-packages/nova/compute/manager.py\", line 2218, in _build";
+        let (at, exact) = payload_at(first, line).unwrap();
+        assert!(line[at..].starts_with("  File \""), "{}", &line[at..]);
+        assert!(exact);
+        let first = "Nov 27 08:00:01 web-2 java[4242]: 2026-11-27 08:00:01.123 ERROR [main] c.a.Gateway - capture failed";
+        let line =
+            "Nov 27 08:00:02 web-2 java[4242]: #011at com.acme.Gateway.capture(Gateway.java:8)";
+        let (at, exact) = payload_at(first, line).unwrap();
+        assert_eq!(
+            &line[at..],
+            "#011at com.acme.Gateway.capture(Gateway.java:8)"
+        );
+        assert!(!exact);
+        assert_eq!(classify(&line[at..]), Payload::Continues);
+        // short shared starts are no prefix
+        assert_eq!(payload_at("2026 a", "2026 b"), None);
+    }
+
+    #[test]
+    fn payloads_are_classified() {
+        assert_eq!(
+            classify("Traceback (most recent call last):"),
+            Payload::Begins
+        );
+        assert_eq!(
+            classify("java.lang.NullPointerException: x"),
+            Payload::Begins
+        );
+        assert_eq!(classify("FATAL EXCEPTION: main"), Payload::Begins);
+        assert_eq!(classify("\tat com.acme.A.b(A.java:3)"), Payload::Continues);
+        assert_eq!(
+            classify("Caused by: java.io.IOException"),
+            Payload::Continues
+        );
+        assert_eq!(classify("Process: com.acme, PID: 4242"), Payload::Other);
+        assert_eq!(classify("request done"), Payload::Other);
+    }
+
+    #[test]
+    fn strip_takes_the_prefixes_off() {
+        let text = "Nov 27 08:00:01 web-2 java[4242]: ERROR capture failed\nNov 27 08:00:01 web-2 java[4242]: java.lang.IllegalStateException: boom\nNov 27 08:00:02 web-2 java[4242]: #011at com.acme.Gateway.capture(Gateway.java:8)";
+        assert_eq!(
+            strip(text).unwrap(),
+            "java.lang.IllegalStateException: boom\n\tat com.acme.Gateway.capture(Gateway.java:8)"
+        );
+        assert_eq!(
+            strip("2026-11-27 08:00:01 ERROR x\n\tat a.B.c(B.java:1)"),
+            None
+        );
+    }
+}
