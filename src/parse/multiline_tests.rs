@@ -270,7 +270,7 @@ fn a_forced_start_ends_the_record_in_progress() {
         out.push(r.to_record());
     });
     asm.push_with("  File \"/srv/a.py\", line 1, in f", |r| {
-        out.push(r.to_record())
+        out.push(r.to_record());
     });
     out.extend(asm.finish());
     assert_eq!(firsts(&out), [0, 1]);
