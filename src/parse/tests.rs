@@ -190,6 +190,42 @@ const CORPUS: &[(&str, &str, Language, &str)] = &[
         Language::Ruby,
         "RuntimeError",
     ),
+    (
+        "php_uncaught_fpm",
+        include_str!("../../tests/data/traces/php_uncaught_fpm.txt"),
+        Language::Php,
+        "RuntimeException",
+    ),
+    (
+        "php_chained",
+        include_str!("../../tests/data/traces/php_chained.txt"),
+        Language::Php,
+        "LogicException",
+    ),
+    (
+        "php_display",
+        include_str!("../../tests/data/traces/php_display.txt"),
+        Language::Php,
+        "DomainException",
+    ),
+    (
+        "php5_uncaught",
+        include_str!("../../tests/data/traces/php5_uncaught.txt"),
+        Language::Php,
+        "InvalidArgumentException",
+    ),
+    (
+        "php5_chained",
+        include_str!("../../tests/data/traces/php5_chained.txt"),
+        Language::Php,
+        "RuntimeException",
+    ),
+    (
+        "php_laravel",
+        include_str!("../../tests/data/traces/php_laravel.txt"),
+        Language::Php,
+        "RuntimeException",
+    ),
 ];
 
 #[test]
@@ -317,6 +353,17 @@ fn mutated_corpora_never_panic() {
         "\tfrom ",
         ":line ",
         "9999999999",
+        "#0 ",
+        "Stack trace:",
+        "Next ",
+        "{main}",
+        "[internal function]: ",
+        " in ",
+        "(12): ",
+        "[object] (",
+        "(code: ",
+        " : eval()'d code",
+        "\\",
     ];
     let mut rng = Rng(42);
     for (_, text, _, _) in CORPUS {
@@ -351,6 +398,7 @@ fn mutated_corpora_never_panic() {
                 Language::Rust,
                 Language::DotNet,
                 Language::Ruby,
+                Language::Php,
             ] {
                 let _ = parse_exception_as(&s, lang);
             }
