@@ -65,6 +65,18 @@ const CORPUS: &[(&str, &str, Language, &str)] = &[
         "java.lang.IllegalStateException",
     ),
     (
+        "java_rmi_nested",
+        include_str!("../../tests/data/traces/java_rmi_nested.txt"),
+        Language::Java,
+        "java.rmi.ServerException",
+    ),
+    (
+        "java_spring_nested",
+        include_str!("../../tests/data/traces/java_spring_nested.txt"),
+        Language::Java,
+        "org.springframework.web.util.NestedServletException",
+    ),
+    (
         "go_nil_map",
         include_str!("../../tests/data/traces/go_nil_map.txt"),
         Language::Go,
@@ -364,6 +376,8 @@ fn mutated_corpora_never_panic() {
         "(code: ",
         " : eval()'d code",
         "\\",
+        "; nested exception is",
+        "; nested exception is: \n\t",
     ];
     let mut rng = Rng(42);
     for (_, text, _, _) in CORPUS {
