@@ -35,6 +35,10 @@ fn frame_parts(trimmed: &str) -> Option<(&str, &str)> {
     if source.is_empty() || (source.as_bytes().contains(&b' ') && !known) {
         return None;
     }
+    // a JVM source has a line, never a column (`at f(x.js:6:4)` is V8's)
+    if split_location(source).2.is_some() {
+        return None;
+    }
     // nothing but a Logback packaging suffix (`~[app.jar:1.0]`, `[na:na]`) may follow
     if !(tail.is_empty() || tail.starts_with('[') || tail.starts_with("~[")) {
         return None;

@@ -131,6 +131,18 @@ const CORPUS: &[(&str, &str, Language, &str)] = &[
         "AggregateError",
     ),
     (
+        "node_eval_parens",
+        include_str!("../../tests/data/traces/node_eval_parens.txt"),
+        Language::Node,
+        "Error",
+    ),
+    (
+        "node_frames_edge",
+        include_str!("../../tests/data/traces/node_frames_edge.txt"),
+        Language::Node,
+        "TypeError",
+    ),
+    (
         "rust_panic_new",
         include_str!("../../tests/data/traces/rust_panic_new.txt"),
         Language::Rust,
@@ -378,6 +390,8 @@ fn mutated_corpora_never_panic() {
         "\\",
         "; nested exception is",
         "; nested exception is: \n\t",
+        "    at ",
+        "(copy)",
     ];
     let mut rng = Rng(42);
     for (_, text, _, _) in CORPUS {
