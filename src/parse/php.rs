@@ -320,6 +320,13 @@ fn build(blocks: &[Block<'_>]) -> Option<ParsedException> {
         e.parent = i.checked_sub(1);
         e.relation = e.parent.map(|_| Relation::Cause);
     }
+    // a lone `#3 {main}` (a trace's last line split off by itself) names nothing
+    let named = |e: &ExceptionInfo| {
+        !e.exception_type.is_empty() || e.frames.iter().any(|f| f.path.is_some())
+    };
+    if !chain.iter().any(named) {
+        return None;
+    }
     ParsedException::new(Language::Php, chain)
 }
 

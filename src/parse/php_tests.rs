@@ -265,6 +265,18 @@ fn bare_and_cut_short_traces() {
     assert_eq!(types(&p), ["Error"]);
     assert_eq!(p.chain[0].message, "");
     assert_eq!(frames(&p, 0), [("{main}", Some("/a/x.php"), Some(2), true)]);
+    assert_eq!(
+        parse_exception("#8 {main}\n  thrown in /a/x.php on line 2\n"),
+        None
+    );
+    let p = parse_exception("#0 /a/x.php(3): f()\n").unwrap();
+    assert_eq!(
+        frames(&p, 0),
+        [
+            ("f", None, None, false),
+            ("", Some("/a/x.php"), Some(3), true)
+        ]
+    );
     let rules = InAppRules {
         app_paths: vec!["/var/www/".into()],
         app_packages: vec![],
