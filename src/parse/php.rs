@@ -12,7 +12,8 @@
 use std::borrow::Cow;
 
 use super::trace::{lines_before, parse_num, push_frame, split_location};
-use super::trace::{ExceptionInfo, Frame, Language, Lines, ParsedException, Relation, MAX_CHAIN};
+use super::trace::{ExceptionInfo, Frame, Language, Lines, ParsedException, Relation};
+use super::trace::{MAX_CHAIN, MAX_FRAMES};
 use super::trim;
 
 /// How far above the first `Stack trace:` the first exception's header is looked for.
@@ -240,16 +241,17 @@ pub fn parse(text: &str) -> Option<ParsedException> {
     if let Some(e) = entry(trim(first)) {
         blocks[0].entries.push(e);
     }
-    // a started exception whose `Stack trace:` has not come yet
-    let mut pending: Option<Block<'_>> = None;
+    // a started exception whose `Stack trace:` has not come yet, and its header's line count
+    let mut pending: Option<(Block<'_>, usize)> = None;
     for (_, line) in lines {
         let t = trim(line);
-        if let Some(block) = pending.as_mut() {
+        if let Some((block, n)) = pending.as_mut() {
             if is_marker(t) || entry(t).is_some() {
-                blocks.extend(pending.take());
-            } else if block.header.lines().count() < MAX_HEADER_LINES {
+                blocks.extend(pending.take().map(|(block, _)| block));
+            } else if *n < MAX_HEADER_LINES {
                 block.header.push('\n');
                 block.header.push_str(line.trim_end());
+                *n += 1;
                 continue;
             } else {
                 break;
@@ -257,25 +259,25 @@ pub fn parse(text: &str) -> Option<ParsedException> {
         }
         if let Some(e) = entry(t) {
             if let Some(block) = blocks.last_mut() {
-                if block.entries.len() <= super::trace::MAX_FRAMES {
+                if block.entries.len() <= MAX_FRAMES {
                     block.entries.push(e);
                 }
             }
-        } else if is_marker(t) || t.is_empty() {
         } else if let Some((start, form)) = chained_start(t) {
             if blocks.len() >= MAX_CHAIN {
                 break;
             }
-            pending = Some(Block {
+            let block = Block {
                 header: start.to_owned(),
                 form,
                 entries: Vec::new(),
-            });
-        } else {
+            };
+            pending = Some((block, 1));
+        } else if !(is_marker(t) || t.is_empty()) {
             break; // `  thrown in ...`, Monolog's `"}`, the next log record
         }
     }
-    blocks.extend(pending);
+    blocks.extend(pending.map(|(block, _)| block));
     build(&blocks)
 }
 
@@ -295,10 +297,9 @@ fn first_block(text: &str, first_at: usize) -> Block<'_> {
     };
     let mut header = start.to_owned();
     for l in text[at..first_at].lines().skip(1) {
-        let l = trim(l);
-        if !is_marker(l) {
+        if !is_marker(trim(l)) {
             header.push('\n');
-            header.push_str(l);
+            header.push_str(l.trim_end());
         }
     }
     header.truncate(header.trim_end().len());

@@ -286,3 +286,30 @@ fn bare_and_cut_short_traces() {
     assert!(!p.chain[0].frames[2].in_app, "vendor/ under an app path");
     assert!(p.chain[0].frames[0].in_app);
 }
+
+#[test]
+fn next_with_multi_line_message_and_limits() {
+    let text = "PHP Fatal error:  Uncaught Exception: inner in /a/x.php:3\nStack trace:\n#0 {main}\n\nNext App\\Outer: line one\n  line two in /a/y.php:9\nStack trace:\n#0 {main}\n  thrown in /a/y.php on line 9\n";
+    let p = parse_exception(text).unwrap();
+    assert_eq!(types(&p), ["App\\Outer", "Exception"]);
+    assert_eq!(p.chain[0].message, "line one\n  line two");
+    assert_eq!(frames(&p, 0), [("{main}", Some("/a/y.php"), Some(9), true)]);
+    let calls = "#1 /a/x.php(2): f()\n".repeat(50_000);
+    let p = parse_exception(&format!(
+        "Uncaught E: m in /a/x.php:1\nStack trace:\n{calls}"
+    ))
+    .unwrap();
+    assert_eq!(p.chain[0].frames.len(), crate::parse::trace::MAX_FRAMES);
+    let next = "\nNext E: m in /a/x.php:1\nStack trace:\n#0 {main}\n".repeat(1000);
+    let p = parse_exception(&format!(
+        "Uncaught E: m in /a/x.php:1\nStack trace:\n#0 {{main}}\n{next}"
+    ))
+    .unwrap();
+    assert_eq!(p.chain.len(), crate::parse::trace::MAX_CHAIN);
+    let long = "x\n".repeat(10_000);
+    let p = parse_exception(&format!(
+        "Uncaught E: m in /a/x.php:1\nStack trace:\n#0 {{main}}\n\nNext E: {long}"
+    ))
+    .unwrap();
+    assert_eq!(p.chain.len(), 2, "a header cut after its first lines");
+}
