@@ -277,6 +277,9 @@ fn serde_round_trip() {
     assert!(json.contains("\"relation\":\"suppressed\""));
     let back: ParsedException = serde_json::from_str(&json).unwrap();
     assert_eq!(back, p);
+    // stored as JSON in the database: the name is `as_str`'s
+    assert_eq!(serde_json::to_string(&Language::Php).unwrap(), "\"php\"");
+    assert_eq!(Language::Php.as_str(), "php");
 }
 
 #[test]

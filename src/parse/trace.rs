@@ -54,7 +54,8 @@ impl Language {
 #[serde(rename_all = "snake_case")]
 pub enum Relation {
     /// An explicit cause: Java/Kotlin `Caused by:`, Python `raise ... from`, Node `[cause]:`,
-    /// Ruby's `cause` printed after the exception, PHP's previous exception (`Next`).
+    /// Ruby's `cause` printed after the exception, PHP's previous exception (printed before the
+    /// `Next` one that wrapped it; Monolog's `[previous exception]`).
     Cause,
     /// Raised while handling the parent: Python `During handling of the above exception`,
     /// a Go panic that a later panic replaced (`[recovered]`).
@@ -134,7 +135,7 @@ pub struct ParsedException {
     /// The exceptions of the trace, **outermost first**: `chain[0]` is the exception that reached
     /// the top (the one that was thrown out, logged, or killed the program), followed by what it
     /// wraps — causes, inner exceptions, handled contexts — in depth-first order, each naming its
-    /// `parent` and `relation`. Python and Ruby print the other way round; their chains are
+    /// `parent` and `relation`. Python, Ruby and PHP print the other way round; their chains are
     /// reordered to match, so `chain.last()` is the root cause in every language.
     pub chain: Vec<ExceptionInfo>,
     /// The runtime that printed the trace.
