@@ -313,3 +313,24 @@ fn next_with_multi_line_message_and_limits() {
     .unwrap();
     assert_eq!(p.chain.len(), 2, "a header cut after its first lines");
 }
+
+#[test]
+fn type_error_message_holds_other_locations() {
+    // PHP 8.2's own words: the message names the call site, the throw site follows the last ` in `
+    let text = "PHP Fatal error:  Uncaught TypeError: App\\Cart::add(): Argument #2 ($qty) must be of type int, string given, called in /var/www/src/Checkout.php on line 16 and defined in /var/www/src/Cart.php:8\nStack trace:\n#0 /var/www/src/Checkout.php(16): App\\Cart->add()\n#1 /var/www/public/index.php(20): App\\fromRequest()\n#2 {main}\n  thrown in /var/www/src/Cart.php on line 8\n";
+    let p = parse_exception(text).unwrap();
+    assert_eq!(types(&p), ["TypeError"]);
+    assert_eq!(
+        p.chain[0].message,
+        "App\\Cart::add(): Argument #2 ($qty) must be of type int, string given, called in /var/www/src/Checkout.php on line 16 and defined"
+    );
+    assert_eq!(
+        frames(&p, 0)[0],
+        (
+            "App\\Cart->add",
+            Some("/var/www/src/Cart.php"),
+            Some(8),
+            true
+        )
+    );
+}
