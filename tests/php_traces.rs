@@ -1,8 +1,10 @@
 //! PHP traces end to end through a file source: Laravel's log and PHP's own trace after a log
-//! header are parsed as PHP, grouped by their in-app frames, and shown with PHP's frames.
+//! header are parsed as PHP, grouped by their in-app frames, shown with PHP's frames, and mapped
+//! onto a real repository for a root-cause report (PHP has no grammar here: files, no symbols).
 
 mod common;
 
+use common::git::{indexed_service, Repo};
 use common::Luffy;
 use serde_json::Value;
 
@@ -101,4 +103,44 @@ fn a_php_chain_after_a_log_header_is_one_event_outermost_first() {
     );
     assert!(text.contains("caused by RuntimeException"), "{text}");
     assert!(text.contains("caused by PDOException"), "{text}");
+}
+
+/// `Prices::of` before the bug (lines 8-11): an unknown sku costs nothing.
+const PRICES_V0: &str = "<?php\nnamespace App;\n\nfinal class Prices\n{\n    private const TABLE = ['mug' => 1200];\n\n    public static function of(string $sku): int\n    {\n        return self::TABLE[$sku] ?? 0;\n    }\n}\n";
+
+#[test]
+fn a_php_frame_maps_to_its_file_and_blames_the_commit_that_wrote_the_line() {
+    let luffy = Luffy::new();
+    let mut repo = Repo::init(&luffy.path("shop"));
+    repo.write("src/Prices.php", PRICES_V0);
+    repo.write("composer.lock", "{}\n");
+    repo.commit("prices");
+    repo.write(
+        "src/Prices.php",
+        PRICES_V0.replace(
+            "return self::TABLE[$sku] ?? 0;",
+            "return self::TABLE[$sku] ?? throw new \\RuntimeException(\"no price for sku {$sku}\");",
+        ),
+    );
+    let introducing = repo.commit("prices: refuse unknown skus");
+    let log = "2024-01-05T12:00:00Z ERROR PHP Fatal error:  Uncaught RuntimeException: no price for sku gift-card in /srv/app/src/Prices.php:10\n\
+               Stack trace:\n\
+               #0 /srv/app/src/Cart.php(16): App\\Prices::of()\n\
+               #1 [internal function]: App\\Cart->App\\{closure}()\n\
+               #2 {main}\n  \
+               thrown in /srv/app/src/Prices.php on line 10\n\
+               2024-01-05T12:00:01Z INFO next request\n";
+    indexed_service(&luffy, &repo, log);
+    luffy.ok(&["trigger", "rca", "app"]);
+    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    let frame = &report["frames"][0];
+    assert_eq!(frame["function"], "App\\Prices::of", "{report}");
+    assert_eq!(frame["repo_path"], "src/Prices.php", "{report}");
+    assert_eq!(frame["line"], 10);
+    assert_eq!(frame["symbol"], Value::Null, "no PHP grammar: no symbol");
+    assert_eq!(
+        report["suspects"][0]["commit"],
+        introducing.as_str(),
+        "{report}"
+    );
 }
