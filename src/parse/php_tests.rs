@@ -334,3 +334,24 @@ fn type_error_message_holds_other_locations() {
         )
     );
 }
+
+#[test]
+fn include_and_static_closure_from_real_php() {
+    let text = include_str!("../../tests/data/traces/php_include.txt");
+    let p = parse_exception(text).unwrap();
+    assert_eq!(types(&p), ["UnexpectedValueException"]);
+    assert_eq!(
+        frames(&p, 0),
+        [
+            (
+                "load_config",
+                Some("/var/www/config/load.php"),
+                Some(8),
+                true
+            ),
+            ("{closure}", Some("/var/www/bootstrap.php"), Some(7), true),
+            ("include", Some("/var/www/bootstrap.php"), Some(8), true),
+            ("{main}", Some("/var/www/index.php"), Some(4), true),
+        ]
+    );
+}

@@ -245,6 +245,12 @@ const CORPUS: &[(&str, &str, Language, &str)] = &[
         "RuntimeException",
     ),
     (
+        "php_include",
+        include_str!("../../tests/data/traces/php_include.txt"),
+        Language::Php,
+        "UnexpectedValueException",
+    ),
+    (
         "php_laravel",
         include_str!("../../tests/data/traces/php_laravel.txt"),
         Language::Php,
