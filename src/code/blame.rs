@@ -150,8 +150,8 @@ impl Checkout {
         Ok(out)
     }
 
-    /// How many lines of source code (files of a language the index reads: not lock files,
-    /// documents or data) commit `id` added against its first parent (a root commit: all its
+    /// How many lines of source code (files of a language the index reads, and PHP: not lock
+    /// files, documents or data) commit `id` added against its first parent (a root commit: all its
     /// lines); a commit that added no such line counts the lines it added to any file. Read
     /// once per commit.
     pub fn lines_added(&self, id: &str) -> Result<u32> {
@@ -180,7 +180,7 @@ impl Checkout {
                     .new_file()
                     .path()
                     .and_then(Path::to_str)
-                    .is_some_and(|p| crate::code::lang::Language::of_path(p).is_some());
+                    .is_some_and(crate::code::lang::is_source);
                 if line.origin() == '+' {
                     any += 1;
                     if code {

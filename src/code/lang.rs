@@ -89,6 +89,16 @@ impl Language {
     }
 }
 
+/// Whether `path` is source code: a file of a [`Language`], or of a language luffy reads traces
+/// of but has no grammar for (PHP), whose symbols are not read.
+pub fn is_source(path: &str) -> bool {
+    if Language::of_path(path).is_some() {
+        return true;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(name.rsplit_once('.'), Some((_, "php" | "phtml")))
+}
+
 impl fmt::Display for Language {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -98,6 +108,16 @@ impl fmt::Display for Language {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn php_is_source_without_a_grammar() {
+        assert_eq!(Language::of_path("src/Cart.php"), None);
+        assert!(is_source("src/Cart.php"));
+        assert!(is_source("resources/views/cart.phtml"));
+        assert!(is_source("src/lib.rs"));
+        assert!(!is_source("composer.lock"));
+        assert!(!is_source("README.md"));
+    }
 
     #[test]
     fn languages_by_extension() {

@@ -9,7 +9,8 @@ const MAX_MASKED: usize = 256;
 /// Strip what changes between builds or call sites but not the code: Java/Kotlin/Scala lambda
 /// and anonymous-class numbers (`lambda$main$0`, `App$1`, `$$Lambda$12/0x...`), Go closure
 /// numbers (`func1.2`), .NET state machines and lambdas (`<Run>d__5.MoveNext` → `Run`),
-/// Rust symbol hashes (`::h0123456789abcdef`, `std[0123456789abcdef]`) and Node `[as x]` aliases.
+/// Rust symbol hashes (`::h0123456789abcdef`, `std[0123456789abcdef]`), Node `[as x]` aliases and
+/// PHP 8.4 closure locations (`{closure:/app/x.php:12}` → `{closure}`).
 pub fn normalize_function(name: &str, language: Language) -> String {
     let name = name.trim();
     match language {
@@ -24,8 +25,30 @@ pub fn normalize_function(name: &str, language: Language) -> String {
                 _ => name.to_owned(),
             }
         }
+        Language::Php => php(name),
         Language::Python | Language::Ruby => name.to_owned(),
     }
+}
+
+/// PHP 8.4 names closures by where they are (`{closure:App\Cart::total():18}`) and anonymous
+/// classes by file and a counter (`class@anonymous/app/x.php:3$0`): both drop what follows.
+fn php(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    while let Some(i) = rest.find("{closure:") {
+        out.push_str(&rest[..i]);
+        out.push_str("{closure}");
+        rest = rest[i..].find('}').map_or("", |end| &rest[i + end + 1..]);
+    }
+    out.push_str(rest);
+    if let Some(i) = out.find("@anonymous") {
+        let end = i + "@anonymous".len();
+        let tail = out[end..].find("->").or_else(|| out[end..].find("::"));
+        let tail = tail.map(|t| out[end + t..].to_owned()).unwrap_or_default();
+        out.truncate(end);
+        out.push_str(&tail);
+    }
+    out
 }
 
 fn is_hex_id(s: &str) -> bool {
@@ -274,6 +297,21 @@ mod tests {
             "Acme.Program.Main.Local"
         );
         assert_eq!(net("Acme.Program.<Main>"), "Acme.Program.Main");
+        let php = |s| normalize_function(s, Language::Php);
+        assert_eq!(
+            php("App\\Cart->App\\{closure}"),
+            "App\\Cart->App\\{closure}"
+        );
+        assert_eq!(
+            php("{closure:App\\Cart::total():18}"),
+            "{closure}",
+            "PHP 8.4 closure"
+        );
+        assert_eq!(
+            php("class@anonymous/app/x.php:3$0->customer"),
+            "class@anonymous->customer"
+        );
+        assert_eq!(php("App\\Prices::of"), "App\\Prices::of");
         let rs = |s| normalize_function(s, Language::Rust);
         assert_eq!(
             rs("orders::main::{{closure}}::hecb0103ae27bd7ca"),

@@ -99,6 +99,8 @@ pub fn is_library_frame(frame: &Frame, language: Language) -> bool {
             // core modules of old Node versions are printed as bare file names (`events.js`)
             Some(p) => !p.bytes().any(|b| matches!(b, b'/' | b'\\' | b':')),
         },
+        // `[internal function]` frames (`array_map`, `call_user_func`) carry no path
+        Language::Php => frame.path.is_none(),
         Language::Python | Language::Ruby => false,
     }
 }
@@ -169,7 +171,9 @@ fn scan_path(path: &str, language: Language, deps_only: bool) -> bool {
                     && (comp.starts_with(b"python") || comp == b"ruby"))
                 || (prev == b"library" && matches!(comp, b"std" | b"core" | b"alloc"))
                 || (language == Language::Python && comp == b"Lib")
-                || (language == Language::DotNet && prev == b"dotnet" && comp == b"shared");
+                || (language == Language::DotNet && prev == b"dotnet" && comp == b"shared")
+                // PEAR and distribution packages: `/usr/share/php/`
+                || (language == Language::Php && prev == b"share" && comp == b"php");
             if runtime {
                 return true;
             }
@@ -283,6 +287,14 @@ mod tests {
         assert!(!rb("<internal:kernel>"));
         assert!(!rb("/usr/local/lib/ruby/3.2.0/benchmark.rb"));
         assert!(!rb("activesupport (7.1.2) lib/active_support/callbacks.rb"));
+        let php = |p: Option<&str>| none.is_in_app(&frame("f", None, p), Language::Php);
+        assert!(php(Some("/var/www/src/Cart.php")));
+        assert!(php(Some("/var/www/public/index.php")));
+        assert!(!php(Some(
+            "/var/www/vendor/laravel/framework/src/Illuminate/Routing/Route.php"
+        )));
+        assert!(!php(Some("/usr/share/php/Mail.php")));
+        assert!(!php(None), "[internal function]");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! JVM stack traces (Java, Kotlin, Scala): `Exception in thread`, `Caused by:`, indented
 //! `Suppressed:`, `... N more` / `... N common frames omitted`, `java.base/` and `app//` module
-//! prefixes, `(Native Method)`, `(Unknown Source)` and Logback's `~[jar:ver]` suffixes.
+//! prefixes, `(Native Method)`, `(Unknown Source)` and Logback's `~[jar:ver]` suffixes; the
+//! exceptions a message names after `; nested exception is` (Spring, javax, RMI) are causes too.
 
 use super::trace::{
     append_line, has_line_starting_with, indent, lines_before, push_frame, split_location,
@@ -32,6 +33,10 @@ fn frame_parts(trimmed: &str) -> Option<(&str, &str)> {
     // Android/R8 prints `(Unknown Source:12)`
     let known = source == "Native Method" || source.starts_with("Unknown Source");
     if source.is_empty() || (source.as_bytes().contains(&b' ') && !known) {
+        return None;
+    }
+    // a JVM source has a line, never a column (`at f(x.js:6:4)` is V8's)
+    if split_location(source).2.is_some() {
         return None;
     }
     // nothing but a Logback packaging suffix (`~[app.jar:1.0]`, `[na:na]`) may follow
@@ -196,6 +201,7 @@ pub fn parse(text: &str) -> Option<ParsedException> {
     {
         root_cause_first(&mut chain);
     }
+    add_nested_causes(&mut chain);
     ParsedException::new(Language::Java, chain)
 }
 
@@ -247,6 +253,51 @@ fn attach(stack: &mut Vec<(usize, usize)>, level: usize, rel: Relation) -> Optio
     }
 }
 
+/// `; nested exception is` (Spring's `NestedRuntimeException`, javax/RMI's `; nested exception
+/// is: ` + a new line): the message goes on with the wrapped exception.
+const NESTED: &str = "; nested exception is";
+
+/// Whether the line before the one at `at` ends with `nested exception is:` (RMI prints the
+/// wrapped exception on the next line, indented: that line is message, not the header).
+fn follows_nested_marker(text: &str, at: usize) -> bool {
+    lines_before(text, at)
+        .next()
+        .is_some_and(|(_, l)| trim(l).ends_with("nested exception is:"))
+}
+
+/// The exception a message names after `; nested exception is` (`java.io.IOException: x`).
+fn nested_in(message: &str) -> Option<(&str, &str)> {
+    let i = memchr::memmem::find(message.as_bytes(), NESTED.as_bytes())?;
+    let rest = message[i + NESTED.len()..]
+        .strip_prefix(':')
+        .unwrap_or(&message[i + NESTED.len()..]);
+    split_type_message(rest).filter(|(t, _)| t.contains('.'))
+}
+
+/// Add the exceptions that messages name after `; nested exception is` as causes, where the
+/// trace printed no `Caused by:` for them (a trace cut short, a runtime that kept the cause in
+/// the message only). One printed as `Caused by:` is not added twice.
+fn add_nested_causes(chain: &mut Vec<ExceptionInfo>) {
+    let mut i = 0;
+    while i < chain.len() && chain.len() < MAX_CHAIN {
+        let has_cause = chain[i + 1..]
+            .iter()
+            .any(|e| e.parent == Some(i) && e.relation == Some(Relation::Cause));
+        if !has_cause {
+            if let Some(split) = nested_in(&chain[i].message) {
+                let nested = exception(split, Some(Relation::Cause), Some(i));
+                for e in &mut chain[i + 1..] {
+                    if let Some(p) = e.parent.as_mut().filter(|p| **p > i) {
+                        *p += 1;
+                    }
+                }
+                chain.insert(i + 1, nested);
+            }
+        }
+        i += 1;
+    }
+}
+
 /// An exception's type and message.
 type TypeMessage<'a> = (&'a str, &'a str);
 
@@ -256,6 +307,7 @@ type TypeMessage<'a> = (&'a str, &'a str);
 fn header_start(text: &str, frame_start: usize) -> Option<(usize, &str, Option<TypeMessage<'_>>)> {
     lines_before(text, frame_start)
         .take(HEADER_LOOKBACK)
+        .filter(|&(at, _)| !follows_nested_marker(text, at))
         .find_map(|(at, line)| exception_line(trim(line)).map(|split| (at, line, Some(split))))
         .or_else(|| {
             lines_before(text, frame_start)
@@ -387,6 +439,83 @@ mod tests {
         assert_eq!(p.chain[0].relation, None);
         assert_eq!(p.chain[2].parent, Some(1));
         assert_eq!(p.chain[2].frames.len(), 2);
+        assert_eq!(
+            p.root_cause().unwrap().exception_type,
+            "java.net.ConnectException"
+        );
+    }
+
+    #[test]
+    fn rmi_nested_exception_lines_are_message_not_header() {
+        let text = include_str!("../../tests/data/traces/java_rmi_nested.txt");
+        let p = parse(text).unwrap();
+        assert_eq!(
+            types(&p),
+            [
+                "java.rmi.ServerException",
+                "java.rmi.RemoteException",
+                "java.io.IOException"
+            ]
+        );
+        assert_eq!(
+            p.chain[0].message,
+            "RemoteException occurred in server thread; nested exception is:\n\tjava.rmi.RemoteException: ledger write failed; nested exception is:\n\tjava.io.IOException: disk quota exceeded: /var/ledger/a17"
+        );
+        assert_eq!(p.chain[0].frames.len(), 2);
+        assert_eq!(p.chain[0].frames[0].function, "handle");
+        assert_eq!(p.chain[0].frames[0].line, Some(27));
+        assert_eq!(p.chain[1].frames[0].function, "append");
+        assert_eq!(p.chain[2].parent, Some(1));
+        assert_eq!(p.chain[2].frames[0].function, "readBlock");
+        assert_eq!(
+            p.root_cause().unwrap().message,
+            "disk quota exceeded: /var/ledger/a17"
+        );
+    }
+
+    #[test]
+    fn spring_nested_exception_is_a_cause() {
+        let text = include_str!("../../tests/data/traces/java_spring_nested.txt");
+        let spring = [
+            "org.springframework.web.util.NestedServletException",
+            "org.springframework.dao.DataIntegrityViolationException",
+            "org.hibernate.exception.ConstraintViolationException",
+        ];
+        // printed as `Caused by:` too: each cause once, with its frames
+        let p = parse(text).unwrap();
+        assert_eq!(types(&p), spring);
+        assert_eq!(p.chain[1].frames.len(), 6);
+        assert_eq!(p.chain[2].frames[2].function, "save");
+        // cut before the first `Caused by:` (a line limit): the causes come from the message
+        let cut = text.lines().take(11).collect::<Vec<_>>().join("\n");
+        let p = parse(&cut).unwrap();
+        assert_eq!(types(&p), spring);
+        assert_eq!(p.chain[0].frames.len(), 9);
+        assert!(p.chain[1].frames.is_empty());
+        assert_eq!(p.chain[1].relation, Some(Relation::Cause));
+        assert_eq!(p.chain[2].parent, Some(1));
+        assert_eq!(
+            p.chain[1].message,
+            "could not execute statement; SQL [n/a]; constraint [uk_customer_email]; nested exception is org.hibernate.exception.ConstraintViolationException: could not execute statement"
+        );
+        assert_eq!(
+            p.root_cause().unwrap().message,
+            "could not execute statement"
+        );
+        // javax style, the wrapped exception on the next line; one `Suppressed:` child kept apart
+        let text = "javax.naming.CommunicationException: ldap.acme.internal:389; nested exception is: \n\tjava.net.ConnectException: Connection refused\n\tat com.sun.jndi.ldap.Connection.<init>(Connection.java:252)\n\tat com.acme.auth.Directory.lookup(Directory.java:40)\n\tSuppressed: java.lang.IllegalStateException: closed\n\t\tat com.acme.auth.Pool.close(Pool.java:9)\n";
+        let p = parse(text).unwrap();
+        assert_eq!(
+            types(&p),
+            [
+                "javax.naming.CommunicationException",
+                "java.net.ConnectException",
+                "java.lang.IllegalStateException"
+            ]
+        );
+        assert_eq!(p.chain[1].message, "Connection refused");
+        assert_eq!(p.chain[2].relation, Some(Relation::Suppressed));
+        assert_eq!(p.chain[2].parent, Some(0));
         assert_eq!(
             p.root_cause().unwrap().exception_type,
             "java.net.ConnectException"

@@ -12,6 +12,7 @@ pub mod in_app;
 pub mod java;
 pub mod multiline;
 pub mod node;
+pub mod php;
 pub mod python;
 pub mod record_start;
 pub mod ruby;
@@ -59,6 +60,7 @@ pub fn detect_language(text: &str) -> Option<Language> {
             }
             b'a' if t.starts_with("at ") => frame_language(line),
             b'f' if ruby::is_from_line(line) => Some(Language::Ruby),
+            b'#' if php::is_frame_line(t) => Some(Language::Php),
             _ => None,
         };
         if found.is_some() {
@@ -116,6 +118,7 @@ fn parse_trace(text: &str, language: Language) -> Option<ParsedException> {
         Language::Rust => rust::parse(text),
         Language::DotNet => dotnet::parse(text),
         Language::Ruby => ruby::parse(text),
+        Language::Php => php::parse(text),
     }
 }
 

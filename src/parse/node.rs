@@ -1,6 +1,8 @@
 //! Node.js (V8) stack traces: `at fn (path:line:col)`, `at async fn`, `at new Class`,
 //! `[as alias]`, `<anonymous>`, `node:internal/...`, `file://` URLs, frames without a function
-//! (`at /app/x.js:1:2`), error codes (`Error [ERR_X]: ...`) and nested `[cause]: ...` errors.
+//! (`at /app/x.js:1:2`), frames without a location (`at a_function_name`), parentheses in paths
+//! (`at fn (a(copy).js:1:2)`, `at fn(a(copy).js:1:2)`), error codes (`Error [ERR_X]: ...`) and
+//! nested `[cause]: ...` errors.
 
 use super::trace::{
     append_line, lines_before, push_frame, split_location, split_type_message, ExceptionInfo,
@@ -11,8 +13,9 @@ use super::trim;
 /// How far above the first frame the error line is looked for.
 const HEADER_LOOKBACK: usize = 32;
 
-/// The function part and location part of a trimmed `at ...` line.
-fn frame_parts(trimmed: &str) -> Option<(&str, &str)> {
+/// The function part and location part of a trimmed `at ...` line; the location is empty for a
+/// function name alone (`at a_function_name`), accepted only with `bare`.
+fn frame_parts(trimmed: &str, bare: bool) -> Option<(&str, &str)> {
     let rest = trimmed.strip_prefix("at ")?;
     let rest = rest.strip_suffix(" {").unwrap_or(rest).trim_end();
     // the last frame of an `[errors]: [...]` member is followed by a comma
@@ -22,10 +25,32 @@ fn frame_parts(trimmed: &str) -> Option<(&str, &str)> {
         let inner = rest[open + 2..].strip_suffix(')')?;
         return Some((&rest[..open], inner));
     }
+    let spaced = rest.as_bytes().contains(&b' ');
+    // `fn(path:1:2)`: no space before the parenthesis (a path may hold parentheses too); the
+    // column tells it from a JVM frame (`at a.B.c(B.java:3)`)
+    if let Some(open) = memchr::memchr(b'(', rest.as_bytes()).filter(|&i| i > 0 && !spaced) {
+        if let Some(inner) = rest[open + 1..].strip_suffix(')') {
+            if split_location(inner).2.is_some() {
+                return Some((&rest[..open], inner));
+            }
+        }
+    }
     // no function: the location alone
-    let looks_like_location = rest == "<anonymous>"
-        || (!rest.as_bytes().contains(&b' ') && split_location(rest).1.is_some());
-    looks_like_location.then_some(("", rest))
+    if rest == "<anonymous>" || (!spaced && split_location(rest).1.is_some()) {
+        return Some(("", rest));
+    }
+    // no location: the function alone
+    (bare && is_function_name(rest)).then_some((rest, ""))
+}
+
+/// A name V8 prints as a frame by itself: `a_function_name`, `Array.forEach`, `Foo.<anonymous>`.
+fn is_function_name(s: &str) -> bool {
+    s.len() <= 256
+        && s.bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'$' | b'<'))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'.' | b'<' | b'>'))
 }
 
 /// Where the first `a` directly followed by `b` is in `s` (`s.find("ab")` for two ASCII bytes,
@@ -37,13 +62,21 @@ fn find_pair(s: &str, a: u8, b: u8) -> Option<usize> {
         .map(|i| i - 1)
 }
 
-/// Whether `line` is a V8 frame line.
+/// Whether `line` is a V8 frame line with a location (a function name alone is not enough to
+/// tell a runtime: `at startup` may end a sentence).
 pub fn is_frame_line(line: &str) -> bool {
-    frame_parts(trim(line)).is_some()
+    frame_parts(trim(line), false).is_some()
 }
 
-fn parse_frame(trimmed: &str) -> Option<Frame> {
-    let (function, location) = frame_parts(trimmed)?;
+/// The frame of an `at ...` line; a function name alone counts when the line is indented, as V8
+/// indents every frame.
+fn frame_of_line(line: &str) -> Option<Frame> {
+    let trimmed = trim(line);
+    parse_frame(trimmed, trimmed.len() < line.len())
+}
+
+fn parse_frame(trimmed: &str, bare: bool) -> Option<Frame> {
+    let (function, location) = frame_parts(trimmed, bare)?;
     // `eval at compile (/app/tpl.js:5:9), <anonymous>:1:1`: the evaluated code's own position
     // (what follows the last ", ")
     let bytes = location.as_bytes();
@@ -51,7 +84,7 @@ fn parse_frame(trimmed: &str) -> Option<Frame> {
         .find(|&i| bytes.get(i + 1) == Some(&b' '))
         .map_or(location, |i| &location[i + 2..]);
     let mut frame = Frame::named(function);
-    if location.starts_with("index ") || location == "native" {
+    if location.is_empty() || location.starts_with("index ") || location == "native" {
         return Some(frame);
     }
     let (path, line, column) = split_location(location);
@@ -115,10 +148,9 @@ fn bracketed_error(trimmed: &str) -> Option<&str> {
 /// Parse the first V8 stack trace in `text`.
 pub fn parse(text: &str) -> Option<ParsedException> {
     let mut lines = Lines::new(text);
-    let (frame_start, first_frame, first_opens_block) = lines.by_ref().find_map(|(at, line)| {
-        let trimmed = trim(line);
-        parse_frame(trimmed).map(|f| (at, f, trimmed.ends_with(" {")))
-    })?;
+    let (frame_start, first_frame, first_opens_block) = lines
+        .by_ref()
+        .find_map(|(at, line)| frame_of_line(line).map(|f| (at, f, trim(line).ends_with(" {"))))?;
     // the lines above the first frame where the error line is looked for, nearest first
     let window = || lines_before(text, frame_start).take(HEADER_LOOKBACK);
     // (how many lines of the window are below it, offset, trimmed line, its type and message)
@@ -170,7 +202,7 @@ pub fn parse(text: &str) -> Option<ParsedException> {
     }
     for (_, line) in lines {
         let trimmed = trim(line);
-        if let Some(frame) = parse_frame(trimmed) {
+        if let Some(frame) = frame_of_line(line) {
             if let Some(e) = chain.last_mut() {
                 push_frame(&mut e.frames, frame);
             }
@@ -305,6 +337,61 @@ mod tests {
         );
         assert_eq!(p.chain[2].message, "mirror b returned 503");
         assert_eq!(p.chain[2].frames[0].function, "b");
+    }
+
+    #[test]
+    fn frames_without_location_and_parens_in_paths() {
+        let text = include_str!("../../tests/data/traces/node_frames_edge.txt");
+        let p = crate::parse::parse_exception(text).unwrap();
+        assert_eq!(p.language, Language::Node);
+        assert_eq!(types(&p), ["TypeError"]);
+        let f: Vec<_> = p.chain[0]
+            .frames
+            .iter()
+            .map(|f| {
+                (
+                    f.function.as_str(),
+                    f.path.as_deref(),
+                    f.line,
+                    f.column,
+                    f.in_app,
+                )
+            })
+            .collect();
+        assert_eq!(
+            f,
+            [
+                ("a_function_name", None, None, None, false),
+                (
+                    "Type.main",
+                    Some("/srv/app/sample(copy).js"),
+                    Some(6),
+                    Some(4),
+                    true
+                ),
+                (
+                    "Type.main",
+                    Some("/srv/app/sample(copy).js"),
+                    Some(9),
+                    Some(2),
+                    true
+                ),
+                ("Basket.sum", Some("basket.js"), Some(14), Some(21), false),
+                ("eval", Some("<anonymous>"), Some(1), Some(1), false),
+                ("new Foo", Some("/srv/app/foo.js"), Some(3), Some(9), true),
+                ("fn", Some("/srv/app/x.js"), Some(3), Some(9), true),
+                ("Array.forEach", None, None, None, false),
+                ("Promise.all", None, None, None, false),
+            ]
+        );
+        // a bare name counts only inside a trace, indented: it tells no runtime by itself
+        assert!(!is_frame_line("    at a_function_name"));
+        assert_eq!(crate::parse::detect_language("failed\nat startup\n"), None);
+        assert!(parse("Error: x\nat startup\n").is_none());
+        assert!(is_frame_line("    at /srv/app/x(1).js:3:9"));
+        assert!(!crate::parse::java::is_frame_line(
+            "    at Basket.sum(basket.js:14:21)"
+        ));
     }
 
     #[test]

@@ -65,6 +65,18 @@ const CORPUS: &[(&str, &str, Language, &str)] = &[
         "java.lang.IllegalStateException",
     ),
     (
+        "java_rmi_nested",
+        include_str!("../../tests/data/traces/java_rmi_nested.txt"),
+        Language::Java,
+        "java.rmi.ServerException",
+    ),
+    (
+        "java_spring_nested",
+        include_str!("../../tests/data/traces/java_spring_nested.txt"),
+        Language::Java,
+        "org.springframework.web.util.NestedServletException",
+    ),
+    (
         "go_nil_map",
         include_str!("../../tests/data/traces/go_nil_map.txt"),
         Language::Go,
@@ -117,6 +129,18 @@ const CORPUS: &[(&str, &str, Language, &str)] = &[
         include_str!("../../tests/data/traces/node_aggregate.txt"),
         Language::Node,
         "AggregateError",
+    ),
+    (
+        "node_eval_parens",
+        include_str!("../../tests/data/traces/node_eval_parens.txt"),
+        Language::Node,
+        "Error",
+    ),
+    (
+        "node_frames_edge",
+        include_str!("../../tests/data/traces/node_frames_edge.txt"),
+        Language::Node,
+        "TypeError",
     ),
     (
         "rust_panic_new",
@@ -190,6 +214,48 @@ const CORPUS: &[(&str, &str, Language, &str)] = &[
         Language::Ruby,
         "RuntimeError",
     ),
+    (
+        "php_uncaught_fpm",
+        include_str!("../../tests/data/traces/php_uncaught_fpm.txt"),
+        Language::Php,
+        "RuntimeException",
+    ),
+    (
+        "php_chained",
+        include_str!("../../tests/data/traces/php_chained.txt"),
+        Language::Php,
+        "LogicException",
+    ),
+    (
+        "php_display",
+        include_str!("../../tests/data/traces/php_display.txt"),
+        Language::Php,
+        "DomainException",
+    ),
+    (
+        "php5_uncaught",
+        include_str!("../../tests/data/traces/php5_uncaught.txt"),
+        Language::Php,
+        "InvalidArgumentException",
+    ),
+    (
+        "php5_chained",
+        include_str!("../../tests/data/traces/php5_chained.txt"),
+        Language::Php,
+        "RuntimeException",
+    ),
+    (
+        "php_include",
+        include_str!("../../tests/data/traces/php_include.txt"),
+        Language::Php,
+        "UnexpectedValueException",
+    ),
+    (
+        "php_laravel",
+        include_str!("../../tests/data/traces/php_laravel.txt"),
+        Language::Php,
+        "RuntimeException",
+    ),
 ];
 
 #[test]
@@ -217,6 +283,9 @@ fn serde_round_trip() {
     assert!(json.contains("\"relation\":\"suppressed\""));
     let back: ParsedException = serde_json::from_str(&json).unwrap();
     assert_eq!(back, p);
+    // stored as JSON in the database: the name is `as_str`'s
+    assert_eq!(serde_json::to_string(&Language::Php).unwrap(), "\"php\"");
+    assert_eq!(Language::Php.as_str(), "php");
 }
 
 #[test]
@@ -317,6 +386,21 @@ fn mutated_corpora_never_panic() {
         "\tfrom ",
         ":line ",
         "9999999999",
+        "#0 ",
+        "Stack trace:",
+        "Next ",
+        "{main}",
+        "[internal function]: ",
+        " in ",
+        "(12): ",
+        "[object] (",
+        "(code: ",
+        " : eval()'d code",
+        "\\",
+        "; nested exception is",
+        "; nested exception is: \n\t",
+        "    at ",
+        "(copy)",
     ];
     let mut rng = Rng(42);
     for (_, text, _, _) in CORPUS {
@@ -351,6 +435,7 @@ fn mutated_corpora_never_panic() {
                 Language::Rust,
                 Language::DotNet,
                 Language::Ruby,
+                Language::Php,
             ] {
                 let _ = parse_exception_as(&s, lang);
             }

@@ -28,10 +28,13 @@ pub enum Language {
     DotNet,
     /// Ruby (MRI) backtraces.
     Ruby,
+    /// PHP (7, 8 and 5) and Laravel/Monolog's log form.
+    Php,
 }
 
 impl Language {
-    /// A short lowercase name (`python`, `java`, `go`, `node`, `rust`, `dotnet`, `ruby`).
+    /// A short lowercase name (`python`, `java`, `go`, `node`, `rust`, `dotnet`, `ruby`, `php`),
+    /// the same as its serialised form.
     pub fn as_str(self) -> &'static str {
         match self {
             Language::Python => "python",
@@ -41,6 +44,7 @@ impl Language {
             Language::Rust => "rust",
             Language::DotNet => "dotnet",
             Language::Ruby => "ruby",
+            Language::Php => "php",
         }
     }
 }
@@ -50,7 +54,8 @@ impl Language {
 #[serde(rename_all = "snake_case")]
 pub enum Relation {
     /// An explicit cause: Java/Kotlin `Caused by:`, Python `raise ... from`, Node `[cause]:`,
-    /// Ruby's `cause` printed after the exception.
+    /// Ruby's `cause` printed after the exception, PHP's previous exception (printed before the
+    /// `Next` one that wrapped it; Monolog's `[previous exception]`).
     Cause,
     /// Raised while handling the parent: Python `During handling of the above exception`,
     /// a Go panic that a later panic replaced (`[recovered]`).
@@ -67,7 +72,8 @@ pub enum Relation {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Frame {
     /// The function or method name without its package/class (Java `run`, Go `(*Server).Serve`);
-    /// for runtimes that print one qualified symbol (Python, Node, Rust, Ruby) the symbol as printed.
+    /// for runtimes that print one qualified symbol (Python, Node, Rust, Ruby, PHP) the symbol as
+    /// printed (PHP `App\Cart->total`, `App\Prices::of`, `{closure}`, without the arguments).
     /// Empty when the trace names no function (Node `at /app/x.js:1:2`, a Rust panic location).
     pub function: String,
     /// The package or class the function belongs to (Java/.NET class, Go package path).
@@ -129,7 +135,7 @@ pub struct ParsedException {
     /// The exceptions of the trace, **outermost first**: `chain[0]` is the exception that reached
     /// the top (the one that was thrown out, logged, or killed the program), followed by what it
     /// wraps — causes, inner exceptions, handled contexts — in depth-first order, each naming its
-    /// `parent` and `relation`. Python and Ruby print the other way round; their chains are
+    /// `parent` and `relation`. Python, Ruby and PHP print the other way round; their chains are
     /// reordered to match, so `chain.last()` is the root cause in every language.
     pub chain: Vec<ExceptionInfo>,
     /// The runtime that printed the trace.
