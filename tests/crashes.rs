@@ -131,7 +131,7 @@ fn python_crashes_after_an_info_line_and_after_a_complete_traceback_are_their_ow
 }
 
 #[test]
-fn jvm_node_dotnet_and_ruby_crashes_after_info_lines_are_events() {
+fn jvm_node_php_dotnet_and_ruby_crashes_after_info_lines_are_events() {
     let luffy = fetched(&data("crash_java.log"));
     assert_eq!(
         clusters(&luffy),
@@ -170,6 +170,23 @@ fn jvm_node_dotnet_and_ruby_crashes_after_info_lines_are_events() {
             1,
             "2026-11-27T08:00:20.101Z"
         )]
+    );
+    let luffy = fetched(&data("crash_php.log"));
+    assert_eq!(
+        clusters(&luffy),
+        [row(
+            "RuntimeException: cart 17 is empty",
+            1,
+            "2026-11-27T08:00:30.000Z"
+        )]
+    );
+    assert_eq!(
+        frames(&shown(&luffy, "RuntimeException"))[0],
+        (
+            "App\\Cart->total".to_string(),
+            "/var/www/src/Cart.php".to_string(),
+            7
+        )
     );
     // .NET's console logger writes no time: the crash is an event all the same
     let luffy = fetched(&data("crash_dotnet.log"));

@@ -38,10 +38,7 @@ fn starts_trace(line: &str, after: &str) -> bool {
     if first.is_ascii_whitespace() {
         return false;
     }
-    if starts_own_record(line)
-        || line.starts_with("Traceback (most recent call last):")
-        || is_php_fatal(line)
-    {
+    if starts_own_record(line) || line.starts_with("Traceback (most recent call last):") {
         return true;
     }
     let next = next_line(after);
@@ -128,14 +125,6 @@ fn is_ruby_crash(line: &str) -> bool {
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_'))
         })
     }
-}
-
-/// PHP's fatal errors, as the CLI and php-fpm print them (`PHP Fatal error:  Uncaught ...`,
-/// `Fatal error: Uncaught ...`).
-fn is_php_fatal(line: &str) -> bool {
-    let rest = line.strip_prefix("PHP ").unwrap_or(line);
-    rest.strip_prefix("Fatal error: ")
-        .is_some_and(|r| r.trim_start().starts_with("Uncaught "))
 }
 
 /// `/app/server.js:3` or `file:///app/x.mjs:12`: where Node says an uncaught error was thrown.

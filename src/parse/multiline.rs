@@ -77,6 +77,9 @@ enum Trace {
     RustMessage,
     /// A Ruby backtrace: its causes start with an unindented `file:line:in ...` line.
     Ruby,
+    /// PHP's uncaught exception: its message lines, `Stack trace:`, `#N` frames and `Next`
+    /// chains run unindented to `  thrown in ...`.
+    Php,
 }
 
 /// Joins lines into records. `H` says whether a line starts with a log header (timestamp, level,
@@ -355,7 +358,7 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
         }
         let start = !self.by_header
             && match self.trace {
-                Trace::PythonFrames | Trace::RustMessage => false,
+                Trace::PythonFrames | Trace::RustMessage | Trace::Php => false,
                 Trace::Go => !(line.ends_with(')') || line.starts_with("created by ")),
                 Trace::Ruby => !crate::parse::ruby::is_location_line(line),
                 Trace::None => true,
@@ -424,6 +427,9 @@ fn next_trace(state: Trace, line: &str) -> Trace {
     if trimmed.ends_with(':') && line.contains(" panicked at ") {
         return Trace::RustMessage;
     }
+    if super::record_start::is_php_fatal(line) {
+        return Trace::Php;
+    }
     if memchr::memmem::find(line.as_bytes(), b":in ").is_some()
         && crate::parse::ruby::is_location_line(line)
     {
@@ -434,6 +440,7 @@ fn next_trace(state: Trace, line: &str) -> Trace {
         Trace::RustMessage if trimmed.starts_with("note: ") || trimmed == "stack backtrace:" => {
             Trace::None
         }
+        Trace::Php if trimmed.starts_with("thrown in ") => Trace::None,
         other => other,
     }
 }

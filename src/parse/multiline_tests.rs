@@ -276,3 +276,13 @@ fn a_forced_start_ends_the_record_in_progress() {
     assert_eq!(firsts(&out), [0, 1]);
     assert_eq!(out[1].lines, 2);
 }
+
+#[test]
+fn a_php_crash_runs_from_its_fatal_error_to_thrown_in() {
+    let text = "checkout started\nPHP Fatal error:  Uncaught RuntimeException: cart\nspans two lines in /var/www/src/Cart.php:7\nStack trace:\n#0 /var/www/src/Cart.php(12): App\\Cart->total()\n#1 {main}\n\nNext LogicException: wrapped in /var/www/src/Cart.php:9\nStack trace:\n#0 {main}\n  thrown in /var/www/src/Cart.php on line 9\nnext plain line\n";
+    let records = assemble(text);
+    assert_eq!(firsts(&records), [0, 1, 11]);
+    let p = parse_exception(&records[1].text).unwrap();
+    assert_eq!(p.language, Language::Php);
+    assert_eq!(p.chain.len(), 2);
+}

@@ -244,12 +244,12 @@ pub fn is_continuation_marker(trimmed: &str) -> bool {
 }
 
 /// Lines that print their own header and so begin a record even without a log header:
-/// a Rust panic, a Go panic or fatal error, an uncaught JVM or .NET exception.
+/// a Rust panic, a Go panic or fatal error, an uncaught JVM, .NET or PHP exception.
 pub fn starts_own_record(line: &str) -> bool {
     if !line
         .as_bytes()
         .first()
-        .is_some_and(|b| matches!(b, b't' | b'p' | b'f' | b'E' | b'U'))
+        .is_some_and(|b| matches!(b, b't' | b'p' | b'f' | b'E' | b'U' | b'P' | b'F'))
     {
         return false;
     }
@@ -258,6 +258,15 @@ pub fn starts_own_record(line: &str) -> bool {
         || line.starts_with("fatal error: ")
         || line.starts_with("Exception in thread \"")
         || line.starts_with("Unhandled exception. ")
+        || is_php_fatal(line)
+}
+
+/// PHP's uncaught exception, as the CLI and php-fpm print it to stderr: `PHP Fatal error:
+/// Uncaught RuntimeException: ...` (`Fatal error: Uncaught ...` when displayed).
+pub fn is_php_fatal(line: &str) -> bool {
+    let rest = line.strip_prefix("PHP ").unwrap_or(line);
+    rest.strip_prefix("Fatal error: ")
+        .is_some_and(|r| r.trim_start().starts_with("Uncaught "))
 }
 
 #[cfg(test)]
