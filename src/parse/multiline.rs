@@ -276,11 +276,14 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
         let joins = match stitch::classify(payload) {
             Payload::Continues => true,
             Payload::Begins => exact || in_python,
+            Payload::Blank => exact && self.shape.stitched,
+            // a line like logcat's `Process: ...` after `FATAL EXCEPTION: main`: only in a
+            // crash the record's first line began, with the very same prefix
             Payload::Other => {
-                let crashed = self.shape.stitched
-                    || stitch::first_payload(first, line)
+                let crash = exact
+                    && stitch::first_payload(first, line)
                         .is_some_and(|p| stitch::classify(p) == Payload::Begins);
-                (crashed && exact) || in_python
+                crash || in_python
             }
         };
         if joins {

@@ -20,21 +20,50 @@ pub enum Payload {
     /// It begins one (`Traceback (most recent call last):`, an exception line, logcat's
     /// `FATAL EXCEPTION:`): it joins a record only with the very same prefix, time included.
     Begins,
-    /// Anything else: it joins only a record already stitched, with the very same prefix.
+    /// Nothing but the prefix (oslo.log ends a traceback so): it joins a record already
+    /// stitched, with the very same prefix.
+    Blank,
+    /// Anything else: it joins only a crash the record's first line began, with the very same
+    /// prefix (logcat's `Process: ...` after `FATAL EXCEPTION: main`).
     Other,
 }
 
 /// Where the payload of `line` starts when it carries the same prefix as `first` (the first line
-/// of its record), and whether that prefix is byte for byte the same (time included).
+/// of its record), and whether that prefix is byte for byte the same (time included). The
+/// prefix shared must cover all of `first`'s header but its `[context]` groups: two lines of one
+/// host but of two programs share no prefix.
 pub fn payload_at(first: &str, line: &str) -> Option<(usize, bool)> {
     let (start, exact) = shared_prefix(first, line)?;
-    Some((skip_context(line, start), exact))
+    (start >= header_end(first)).then(|| (skip_context(line, start), exact))
 }
 
 /// What the payload of `first` is, when `line` carries its prefix ([`payload_at`]).
 pub fn first_payload<'f>(first: &'f str, line: &str) -> Option<&'f str> {
     let (start, _) = shared_prefix(first, line)?;
     Some(&first[skip_context(first, start)..])
+}
+
+/// Where the header of `line` ends, the `[context]` groups and level words at its end aside
+/// (oslo's `[req-...] [instance: ...]`, which its traceback lines print otherwise; the level of
+/// a header inside a syslog message, which the lines of its trace do not repeat).
+fn header_end(line: &str) -> usize {
+    let mut head = line[..crate::header::message_start(line)].trim_end();
+    while let Some(space) = head.rfind(' ') {
+        let last = &head[space + 1..];
+        if head.ends_with(']') {
+            match head.rfind('[') {
+                Some(open) if open > 0 && head.as_bytes()[open - 1] == b' ' => {
+                    head = head[..open].trim_end();
+                }
+                _ => break,
+            }
+        } else if crate::header::level_word(last).is_some() {
+            head = head[..head.len() - last.len()].trim_end();
+        } else {
+            break;
+        }
+    }
+    head.len()
 }
 
 /// Where the prefix that `first` and `line` share ends (after its last space), and whether the
@@ -75,7 +104,7 @@ fn skip_context(line: &str, mut at: usize) -> usize {
 /// What `payload` (a line's text after its prefix) is to a trace.
 pub fn classify(payload: &str) -> Payload {
     let Some(&first) = payload.as_bytes().first() else {
-        return Payload::Other;
+        return Payload::Blank;
     };
     if first == b' ' || first == b'\t' || payload.starts_with("#011") {
         return Payload::Continues;
@@ -157,6 +186,19 @@ mod tests {
         assert_eq!(classify(&line[at..]), Payload::Continues);
         // short shared starts are no prefix
         assert_eq!(payload_at("2026 a", "2026 b"), None);
+        // two programs of one host share no prefix, nor does a host field padded otherwise
+        for (first, line) in [
+            (
+                "Jul 27 14:41:57 combo kernel: BIOS-provided physical RAM map:",
+                "Jul 27 14:41:57 combo syslog: klogd startup succeeded",
+            ),
+            (
+                "Jul  7 08:06:15 combo login(pam_unix)[2421]: session opened for user root",
+                "Jul  7 08:06:15 combo  -- root[2421]: ROOT LOGIN ON tty2",
+            ),
+        ] {
+            assert_eq!(payload_at(first, line), None, "{line}");
+        }
     }
 
     #[test]
