@@ -129,6 +129,8 @@ struct Shape {
     stitched: bool,
     /// The record is one java.util.logging date line: its level line follows.
     jul: bool,
+    /// Where the first line's header ends ([`stitch::header_end`]), once asked.
+    header_end: Option<usize>,
 }
 
 impl Default for Assembler {
@@ -268,10 +270,11 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
             return is_jul_level(line);
         }
         let first = &self.buf[..self.first_len.min(self.buf.len())];
-        let Some((at, exact)) = stitch::payload_at(first, line) else {
+        let Some(shared) = stitch::shared(first, line) else {
             return false;
         };
-        let payload = &line[at..];
+        let exact = shared.exact;
+        let payload = &line[shared.payload..];
         let in_python = self.trace == Trace::PythonFrames;
         let joins = match stitch::classify(payload) {
             Payload::Continues => true,
@@ -286,11 +289,17 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
                 crash || in_python
             }
         };
-        if joins {
-            self.shape.stitched = true;
-            self.trace = next_trace(self.trace, payload);
+        // the costly test last, and once a record
+        let header_end = *self
+            .shape
+            .header_end
+            .get_or_insert_with(|| stitch::header_end(first));
+        if !joins || shared.prefix < header_end {
+            return false;
         }
-        joins
+        self.shape.stitched = true;
+        self.trace = next_trace(self.trace, payload);
+        true
     }
 
     /// Push one line; returns the record it finished, if any (allocates one `String` per record).

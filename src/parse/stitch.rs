@@ -28,13 +28,41 @@ pub enum Payload {
     Other,
 }
 
+/// What a line shares with the first line of its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shared {
+    /// Where the line's payload starts (past the `[context]` groups after the prefix).
+    pub payload: usize,
+    /// Where the shared prefix ends.
+    pub prefix: usize,
+    /// Whether the prefixes are the same byte for byte (time included).
+    pub exact: bool,
+}
+
+/// What `line` shares with `first` (the first line of its record), found cheaply: whether the
+/// prefix covers `first`'s header is [`covers_header`]'s to say, asked only of a line that would
+/// join.
+pub fn shared(first: &str, line: &str) -> Option<Shared> {
+    let (prefix, exact) = shared_prefix(first, line)?;
+    Some(Shared {
+        payload: skip_context(line, prefix),
+        prefix,
+        exact,
+    })
+}
+
+/// Whether a prefix that ends at `prefix` covers all of `first`'s header but its `[context]`
+/// groups and level word: two lines of one host but of two programs share no prefix.
+pub fn covers_header(first: &str, prefix: usize) -> bool {
+    prefix >= header_end(first)
+}
+
 /// Where the payload of `line` starts when it carries the same prefix as `first` (the first line
-/// of its record), and whether that prefix is byte for byte the same (time included). The
-/// prefix shared must cover all of `first`'s header but its `[context]` groups: two lines of one
-/// host but of two programs share no prefix.
+/// of its record, [`shared`] and [`covers_header`]), and whether that prefix is byte for byte
+/// the same (time included).
 pub fn payload_at(first: &str, line: &str) -> Option<(usize, bool)> {
-    let (start, exact) = shared_prefix(first, line)?;
-    (start >= header_end(first)).then(|| (skip_context(line, start), exact))
+    let shared = shared(first, line)?;
+    covers_header(first, shared.prefix).then_some((shared.payload, shared.exact))
 }
 
 /// What the payload of `first` is, when `line` carries its prefix ([`payload_at`]).
@@ -46,7 +74,7 @@ pub fn first_payload<'f>(first: &'f str, line: &str) -> Option<&'f str> {
 /// Where the header of `line` ends, the `[context]` groups and level words at its end aside
 /// (oslo's `[req-...] [instance: ...]`, which its traceback lines print otherwise; the level of
 /// a header inside a syslog message, which the lines of its trace do not repeat).
-fn header_end(line: &str) -> usize {
+pub fn header_end(line: &str) -> usize {
     let mut head = line[..crate::header::message_start(line)].trim_end();
     while let Some(space) = head.rfind(' ') {
         let last = &head[space + 1..];
