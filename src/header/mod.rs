@@ -398,6 +398,33 @@ fn channel_level(word: &str) -> Option<(&str, Level)> {
     Level::parse(name).map(|level| (channel, level))
 }
 
+/// The level of the first level word among the first eight words of `text` (split as
+/// `split_ascii_whitespace` splits), found byte by byte: a word that starts with a digit (a
+/// date, a time, a pid) is never a level word, and is passed over without a look. A level in a
+/// header comes before any word of the message, so this is a line's level when it says one.
+pub fn first_level(text: &str) -> Option<Level> {
+    let b = text.as_bytes();
+    let mut pos = 0;
+    for _ in 0..8 {
+        // (Bytes above the space are never whitespace: most bytes are told by one comparison.)
+        while pos < b.len() && b[pos] <= b' ' && b[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        let start = pos;
+        pos = crate::text::find_space(b, pos, |b| b.is_ascii_whitespace());
+        match b.get(start) {
+            None => return None,
+            Some(first) if first.is_ascii_digit() => {}
+            Some(_) => {
+                if let Some(level) = level_word(&text[start..pos]) {
+                    return Some(level);
+                }
+            }
+        }
+    }
+    None
+}
+
 /// A level in one header word: `ERROR`, `[warn]`, `level=error`, glog `E`.
 pub fn level_word(word: &str) -> Option<Level> {
     // Most header words are dates, times, numbers or names: reject them by length and first

@@ -398,34 +398,22 @@ pub fn is_plainly_below(record: &LogRecord<'_>, threshold: Level) -> bool {
 
 /// [`is_plainly_below`] of a record known to be one line (the caller assembled it).
 pub fn is_plainly_below_line(record: &LogRecord<'_>, threshold: Level) -> bool {
+    is_plainly_below_said(record, header::first_level(record.text), threshold)
+}
+
+/// [`is_plainly_below_line`] of a line whose first level word was read already (`said`:
+/// [`header::first_level`] of its text, as the assembler hands it on).
+pub fn is_plainly_below_said(
+    record: &LogRecord<'_>,
+    said: Option<Level>,
+    threshold: Level,
+) -> bool {
     let text = record.text;
     // JSON fields and a syslog priority (`<11>`) say the level where no word does
     if record.level.is_some() || text.starts_with('{') || text.starts_with('<') {
         return false;
     }
-    // The first level word among the first eight words (split as `split_ascii_whitespace`
-    // splits), found byte by byte: a word that starts with a digit (a date, a time, a pid) is
-    // never a level word, and is passed over without a look.
-    let b = text.as_bytes();
-    let mut pos = 0;
-    for _ in 0..8 {
-        // (Bytes above the space are never whitespace: most bytes are told by one comparison.)
-        while pos < b.len() && b[pos] <= b' ' && b[pos].is_ascii_whitespace() {
-            pos += 1;
-        }
-        let start = pos;
-        pos = crate::text::find_space(b, pos, |b| b.is_ascii_whitespace());
-        match b.get(start) {
-            None => return false,
-            Some(first) if first.is_ascii_digit() => {}
-            Some(_) => {
-                if let Some(level) = header::level_word(&text[start..pos]) {
-                    return level < threshold;
-                }
-            }
-        }
-    }
-    false
+    said.is_some_and(|level| level < threshold)
 }
 
 #[cfg(test)]

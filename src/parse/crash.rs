@@ -79,8 +79,6 @@ fn is_frame(line: &str) -> bool {
 fn is_exception_line(line: &str) -> bool {
     let name = exception_name(line);
     !name.is_empty()
-        && name.len() == line.len().min(name.len())
-        && (name.len() == line.len() || line[name.len()..].starts_with(": "))
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'$' | b'_'))
@@ -91,11 +89,13 @@ fn is_exception_line(line: &str) -> bool {
             .is_some_and(|last| last.as_bytes().first().is_some_and(u8::is_ascii_uppercase))
 }
 
-/// The part of `line` before its first `: ` (the whole line when there is none).
+/// The first word of `line` without its `:` when it is followed by `: ` or ends the line: the
+/// type name of an exception line (`java.lang.IllegalStateException: msg`); empty otherwise.
 fn exception_name(line: &str) -> &str {
-    match memchr::memmem::find(line.as_bytes(), b": ") {
-        Some(at) => &line[..at],
-        None => line.trim_end(),
+    let line = line.trim_end();
+    match memchr::memchr(b' ', line.as_bytes()) {
+        None => line,
+        Some(space) => line[..space].strip_suffix(':').unwrap_or(""),
     }
 }
 

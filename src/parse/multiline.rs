@@ -6,6 +6,7 @@ use super::record_start::{
     default_is_header, is_continuation_marker, is_jul_date, is_jul_level, starts_own_record,
 };
 use super::stitch::{self, Payload};
+use crate::domain::Level;
 
 /// Bounds on one record; what does not fit is dropped and the record is marked truncated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +38,9 @@ pub struct AssembledRef<'a> {
     pub lines: usize,
     /// Whether lines or bytes were dropped because of [`Limits`].
     pub truncated: bool,
+    /// The level the first line says among its first words ([`crate::header::first_level`]),
+    /// read once here for the record's sake and handed on.
+    pub level: Option<Level>,
 }
 
 /// A finished record that owns its text.
@@ -112,6 +116,8 @@ pub struct Assembler<H = fn(&str) -> bool> {
     shape: Shape,
     /// The next line starts a record whatever it is ([`Assembler::push_start_with`]).
     force: bool,
+    /// The level of the record's first line ([`AssembledRef::level`]).
+    first_level: Option<Level>,
 }
 
 /// What the lines of a record that began with a log header have shown so far: enough to tell a
@@ -165,6 +171,7 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
             first_len: 0,
             shape: Shape::default(),
             force: false,
+            first_level: None,
         }
     }
 
@@ -204,6 +211,7 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
                 jul: header && is_jul_date(line),
                 ..Shape::default()
             };
+            self.first_level = crate::header::first_level(line);
         } else {
             for _ in 0..std::mem::take(&mut self.pending_blank) {
                 self.append("");
@@ -270,6 +278,10 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
             return is_jul_level(line);
         }
         let first = &self.buf[..self.first_len.min(self.buf.len())];
+        // a logger that prints a trace line by line prints it at WARN or above
+        if self.first_level.is_some_and(|level| level < Level::Warn) {
+            return false;
+        }
         let Some(shared) = stitch::shared(first, line) else {
             return false;
         };
@@ -289,12 +301,15 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
                 crash || in_python
             }
         };
+        if !joins {
+            return false;
+        }
         // the costly test last, and once a record
         let header_end = *self
             .shape
             .header_end
             .get_or_insert_with(|| stitch::header_end(first));
-        if !joins || shared.prefix < header_end {
+        if shared.prefix < header_end {
             return false;
         }
         self.shape.stitched = true;
@@ -328,6 +343,7 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
                 text: &self.buf,
                 lines: self.lines,
                 truncated: self.truncated,
+                level: self.first_level,
             });
         }
         self.buf.clear();

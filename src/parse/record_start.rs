@@ -97,7 +97,8 @@ fn is_month_day(s: &[u8]) -> bool {
 /// capture` (its level and message follow on the next line, [`is_jul_level`]).
 pub fn is_jul_date(line: &str) -> bool {
     let s = line.as_bytes();
-    if s.len() < 20 || !MONTHS.contains(&&s[..3]) || s[3] != b' ' {
+    // most lines are told by their fourth and fifth bytes (`Nov 27,`)
+    if s.len() < 20 || s[3] != b' ' || !s[4].is_ascii_digit() || !MONTHS.contains(&&s[..3]) {
         return false;
     }
     let day = s[4..].iter().take_while(|b| b.is_ascii_digit()).count();

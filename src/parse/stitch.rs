@@ -98,9 +98,15 @@ pub fn header_end(line: &str) -> usize {
 /// two prefixes are the same byte for byte (digits may differ otherwise).
 fn shared_prefix(first: &str, line: &str) -> Option<(usize, bool)> {
     let (f, l) = (first.as_bytes(), line.as_bytes());
+    let n = f.len().min(l.len());
     let mut m = 0;
     let mut exact = true;
-    while m < f.len() && m < l.len() {
+    while m < n {
+        // eight bytes at a time while they agree (most of two lines of one logger do)
+        if m + 8 <= n && eight(f, m) == eight(l, m) {
+            m += 8;
+            continue;
+        }
         if f[m] != l[m] {
             if !(f[m].is_ascii_digit() && l[m].is_ascii_digit()) {
                 break;
@@ -116,6 +122,14 @@ fn shared_prefix(first: &str, line: &str) -> Option<(usize, bool)> {
         return None;
     }
     Some((start, exact))
+}
+
+/// The eight bytes of `b` at `at` as one word (the caller checked they are there).
+#[inline]
+fn eight(b: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&b[at..at + 8]);
+    u64::from_ne_bytes(word)
 }
 
 /// Past the `[context] ` groups at `at` (oslo's `[instance: ...]`, `[req-... - - -]`).

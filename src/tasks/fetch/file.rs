@@ -266,7 +266,7 @@ impl FileLines {
                 ..LogRecord::default()
             };
             if assembled.lines == 1 {
-                reader.line_record(&record, events);
+                reader.line_record(&record, assembled.level, events);
             } else {
                 reader.record(&record, events);
             }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rustc_hash::FxHashSet;
 
 use super::counts::FetchCounts;
-use crate::domain::ClusterChange;
+use crate::domain::{ClusterChange, Level};
 use crate::ingest::{self, Event, Grouper, LogRecord, Occurrence, Rules};
 use crate::sources::LogSource;
 use crate::store::{BatchChanges, Store};
@@ -93,9 +93,15 @@ impl<'a> Reader<'a> {
         self.keep_unless(below, record, pending);
     }
 
-    /// [`Reader::record`] of a record known to be one line.
-    pub fn line_record(&mut self, record: &LogRecord<'_>, pending: &mut Pending) {
-        let below = ingest::is_plainly_below_line(record, self.rules.threshold);
+    /// [`Reader::record`] of a record known to be one line, whose first level word the
+    /// assembler read (`said`).
+    pub fn line_record(
+        &mut self,
+        record: &LogRecord<'_>,
+        said: Option<Level>,
+        pending: &mut Pending,
+    ) {
+        let below = ingest::is_plainly_below_said(record, said, self.rules.threshold);
         self.keep_unless(below, record, pending);
     }
 
