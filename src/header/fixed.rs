@@ -3,28 +3,55 @@
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 
 use super::time::{clock, digits, fraction, iso};
-use super::{scan, Header, Level};
+use super::{dotnet, jvm, php, python, scan, Header, Level};
 
 /// Headers whose fixed shape names their fields outright, told by their first bytes: syslog
 /// with its priority (RFC 5424 `<11>1 2026-11-27T08:00:02Z host app 2340 ID47 - message`, or
 /// RFC 3164 `<11>Nov 27 08:00:02 host app[2340]: message`),
-/// Ruby's `Logger` (`E, [2026-11-27T08:00:28.616000 #9313] ERROR -- progname: message`) and
-/// klog/glog (`E1127 08:00:09.386000   15 controller.go:144] message`). The pid, thread id and
-/// file:line in them are context: neither logger nor message.
+/// Ruby's `Logger` (`E, [2026-11-27T08:00:28.616000 #9313] ERROR -- progname: message`),
+/// klog/glog (`E1127 08:00:09.386000   15 controller.go:144] message`), Python's basic format,
+/// Celery's, PHP's error log and php-fpm's, Tomcat's, java.util.logging's, .NET's console
+/// logger, and lines led by a JVM date. The pid, thread id and file:line in them are context:
+/// neither logger nor message.
 pub(super) fn prefixed(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
     let b = line.as_bytes();
-    if b.first() == Some(&b'<') {
-        return syslog_priority(line, now);
+    let (&first, second) = (b.first()?, b.get(1).copied().unwrap_or(0));
+    match first {
+        b'<' => return syslog_priority(line, now),
+        b'[' if second.is_ascii_digit() => {
+            return match b.get(3) {
+                Some(b'-') => php::php(line, now),
+                _ => python::celery(line).or_else(|| dotnet::console(line, now)),
+            }
+        }
+        b'0'..=b'9' => {
+            return if b.get(2) == Some(&b'-') {
+                jvm::tomcat(line).or_else(|| jvm::dated(line, now))
+            } else {
+                dotnet::console(line, now)
+            }
+        }
+        b'f' | b'c' | b'w' | b'i' | b'd' | b't' => return dotnet::console(line, now),
+        _ => {}
     }
-    if b.len() < 8 || !matches!(b[0], b'D' | b'I' | b'W' | b'E' | b'F' | b'A' | b'U' | b'C') {
+    // `Nov 27, 2026 8:00:01 AM` (java.util.logging): a month, then a comma after the day
+    if first.is_ascii_uppercase()
+        && b.get(3) == Some(&b' ')
+        && (b.get(5) == Some(&b',') || b.get(6) == Some(&b','))
+    {
+        if let Some(header) = jvm::jul(line).or_else(|| jvm::dated(line, now)) {
+            return Some(header);
+        }
+    }
+    if b.len() < 8 || !matches!(first, b'D' | b'I' | b'W' | b'E' | b'F' | b'A' | b'U' | b'C') {
         return None;
     }
-    if b[1] == b',' {
+    if second == b',' {
         ruby_logger(line)
-    } else if b[1].is_ascii_digit() {
+    } else if second.is_ascii_digit() {
         klog(line, now)
     } else {
-        python_basic(line)
+        python::basic(line)
     }
 }
 
@@ -76,6 +103,7 @@ fn syslog_priority(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
             level: Some(level),
             logger: (app != "-").then(|| app.to_string()),
             message_start: start,
+            message_below: false,
         });
     }
     // RFC 3164 after its priority: read as any syslog line, with the priority's level
@@ -92,31 +120,6 @@ fn next_word(line: &str, pos: usize) -> Option<(usize, usize)> {
     let start = pos + line.get(pos..)?.find(|c: char| c != ' ')?;
     let end = line[start..].find(' ').map_or(line.len(), |n| start + n);
     Some((start, end))
-}
-
-/// `ERROR:app.db:message`, Python logging's default format (`logging.basicConfig()`).
-fn python_basic(line: &str) -> Option<Header> {
-    let (name, rest) = line.split_once(':')?;
-    let level = match name {
-        "DEBUG" => Level::Debug,
-        "INFO" => Level::Info,
-        "WARNING" => Level::Warn,
-        "ERROR" => Level::Error,
-        "CRITICAL" => Level::Fatal,
-        _ => return None,
-    };
-    let (logger, _) = rest.split_once(':')?;
-    if logger.is_empty() || logger.contains(char::is_whitespace) {
-        return None;
-    }
-    Some(Header {
-        timestamp: None,
-        zoned: false,
-        dateless: false,
-        level: Some(level),
-        logger: Some(logger.to_string()),
-        message_start: name.len() + logger.len() + 2,
-    })
 }
 
 /// `E, [2026-11-27T08:00:28.616000 #9313] ERROR -- progname: message` (the progname may be
@@ -150,6 +153,7 @@ fn ruby_logger(line: &str) -> Option<Header> {
         level: Some(level),
         logger: (!progname.is_empty()).then(|| progname.to_string()),
         message_start,
+        message_below: false,
     })
 }
 
@@ -198,5 +202,6 @@ fn klog(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
         level: Some(level),
         logger: None,
         message_start: end + 2,
+        message_below: false,
     })
 }

@@ -8,11 +8,17 @@ use chrono::{DateTime, Utc};
 pub use crate::domain::Level;
 use crate::text::is_ascii_space;
 
+mod dotnet;
 mod fixed;
+mod jvm;
+mod php;
+mod python;
+mod record;
 pub mod shape;
 mod time;
 
 use fixed::prefixed;
+pub use record::read_record;
 use time::{epoch, time_of_day};
 pub use time::{in_zone, latest_not_future, timestamp, timestamp_zoned};
 
@@ -30,6 +36,9 @@ pub struct Header {
     pub logger: Option<String>,
     /// Byte offset where the message starts.
     pub message_start: usize,
+    /// Whether the line is all header and the message is on the record's next line
+    /// (java.util.logging's `SimpleFormatter`, .NET's console logger): [`read_record`] reads it.
+    pub message_below: bool,
 }
 
 /// Reads the header of `line`. A timestamp without a zone is UTC; one without a year (syslog)
@@ -93,6 +102,9 @@ pub(super) fn scan(line: &str, now: Option<DateTime<Utc>>) -> Header {
         let (start, named) = skip_context(line, message_start);
         message_start = start;
         logger = named.map(str::to_string).or(logger);
+        if logger.is_none() && memchr::memchr(b'[', head.as_bytes()).is_some() {
+            logger = bracketed_logger(head).map(str::to_string);
+        }
     }
     let at = &line[split.time..];
     let time = timestamp_zoned(at, now).or_else(|| epoch(at));
@@ -108,6 +120,7 @@ pub(super) fn scan(line: &str, now: Option<DateTime<Utc>>) -> Header {
         level,
         logger,
         message_start,
+        message_below: false,
     }
 }
 
@@ -180,6 +193,49 @@ fn skip_context(line: &str, mut start: usize) -> (usize, Option<&str>) {
         start = skip_space(end);
     }
     (start, logger)
+}
+
+/// A logger the header names in brackets (`ERROR [app.db] `, log4j's `[%c]`): the last bracketed
+/// word whose inside is a dotted or `::` name, every part of it letters, digits, `_` or `$`,
+/// the first starting with a letter or `_` (`app.db`, `com.acme.Cart`, `shop::db`). A thread
+/// name is not one: it has no such separator (`[main]`, `[worker-1]`) or has a `-` or a space
+/// (`[http-nio-8080-exec-1]`, `[ForkJoinPool.commonPool-worker-1]`); nor is a time, a version or
+/// an address (they start with a digit) or a `file:line`.
+fn bracketed_logger(head: &str) -> Option<&str> {
+    if head.is_ascii() {
+        ascii_words(head).rev().find_map(bracketed_name)
+    } else {
+        head.split_whitespace().rev().find_map(bracketed_name)
+    }
+}
+
+/// `[app.db]`'s `app.db`, when it is a logger's name ([`bracketed_logger`]).
+fn bracketed_name(word: &str) -> Option<&str> {
+    let inside = word.strip_prefix('[')?.strip_suffix(']')?;
+    is_dotted_name(inside).then_some(inside)
+}
+
+/// See [`bracketed_logger`].
+fn is_dotted_name(name: &str) -> bool {
+    if !name
+        .as_bytes()
+        .first()
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+    {
+        return false;
+    }
+    let mut parts = 0;
+    for part in name.split("::").flat_map(|p| p.split('.')) {
+        if part.is_empty()
+            || !part
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$')
+        {
+            return false;
+        }
+        parts += 1;
+    }
+    parts > 1
 }
 
 /// `file.ext:42` (with a path before it or not): where a log call is.

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 /// Parses a timestamp at the start of `text`: ISO 8601 / RFC 3339 (with `T` or a space, optional
-/// fraction with `.` or `,`, optional zone), syslog `Jan 15 10:30:00`, and `[...]`-bracketed forms.
+/// fraction with `.` or `,`, optional zone), syslog `Jan 15 10:30:00`, Apache's, the JVM's
+/// `Nov 27, 2026 8:00:01 AM` and `27-Nov-2026 08:00:01.123`, and `[...]`-bracketed forms.
 pub fn timestamp(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     timestamp_zoned(text, now).map(|(time, _)| time)
 }
@@ -16,6 +17,92 @@ pub fn timestamp_zoned(text: &str, now: DateTime<Utc>) -> Option<(DateTime<Utc>,
     iso(text)
         .or_else(|| syslog(text, now).map(|t| (t, false)))
         .or_else(|| apache(text).map(|t| (t, false)))
+        .or_else(|| spelled(text.as_bytes()).map(|(t, _)| (utc(t), false)))
+}
+
+/// A wall-clock time read as UTC.
+pub(super) fn utc(naive: NaiveDateTime) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&naive)
+}
+
+/// A date with its month spelled, leading `b`: [`month_day_year`] or [`day_month_year`]; the
+/// time and where it ends.
+pub(super) fn spelled(b: &[u8]) -> Option<(NaiveDateTime, usize)> {
+    match b.first()? {
+        b'0'..=b'9' => day_month_year(b),
+        b'A'..=b'Z' => month_day_year(b),
+        _ => None,
+    }
+}
+
+/// `Nov 27, 2026 8:00:01 AM` (java.util.logging's `SimpleFormatter`, `MMM d, yyyy h:mm:ss a`: a
+/// 12-hour clock, 12 AM is midnight): the time and where it ends.
+pub(super) fn month_day_year(b: &[u8]) -> Option<(NaiveDateTime, usize)> {
+    let month = month_at(b, 0)?;
+    if b.get(3) != Some(&b' ') {
+        return None;
+    }
+    let (day, at) = number(b, 4)?;
+    if b.get(at..at + 2) != Some(b", ") || b.get(at + 6) != Some(&b' ') {
+        return None;
+    }
+    let year = digits(b, at + 2, 4)?;
+    let (hour, at) = number(b, at + 7)?;
+    if b.get(at) != Some(&b':') || b.get(at + 3) != Some(&b':') || b.get(at + 6) != Some(&b' ') {
+        return None;
+    }
+    let (minute, second) = (digits(b, at + 1, 2)?, digits(b, at + 4, 2)?);
+    let pm = match b.get(at + 7..at + 9)? {
+        b"AM" => false,
+        b"PM" => true,
+        _ => return None,
+    };
+    let end = at + 9;
+    if !(1..=12).contains(&hour) || b.get(end).is_some_and(|c| !c.is_ascii_whitespace()) {
+        return None;
+    }
+    let hour = hour % 12 + if pm { 12 } else { 0 };
+    let naive = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?
+        .and_hms_opt(hour, minute, second)?;
+    Some((naive, end))
+}
+
+/// `27-Nov-2026 08:00:01.123` (Tomcat's `OneLineFormatter`; PHP's error log and php-fpm's
+/// without the fraction): the time and where it ends.
+pub(super) fn day_month_year(b: &[u8]) -> Option<(NaiveDateTime, usize)> {
+    if b.get(2) != Some(&b'-') || b.get(6) != Some(&b'-') || b.get(11) != Some(&b' ') {
+        return None;
+    }
+    let (day, month, year) = (digits(b, 0, 2)?, month_at(b, 3)?, digits(b, 7, 4)?);
+    if b.get(14) != Some(&b':') || b.get(17) != Some(&b':') {
+        return None;
+    }
+    let (hour, minute, second) = (digits(b, 12, 2)?, digits(b, 15, 2)?, digits(b, 18, 2)?);
+    let (nanos, end) = fraction(b, 20);
+    if b.get(end)
+        .is_some_and(|c| !matches!(c, b' ' | b'\t' | b']'))
+    {
+        return None;
+    }
+    let naive = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?
+        .and_hms_nano_opt(hour, minute, second, nanos)?;
+    Some((naive, end))
+}
+
+/// One or two digits at `at`: the number and where it ends.
+fn number(b: &[u8], at: usize) -> Option<(u32, usize)> {
+    let two = b.get(at + 1).is_some_and(u8::is_ascii_digit);
+    let n = 1 + usize::from(two);
+    Some((digits(b, at, n)?, at + n))
+}
+
+/// The month whose three-letter English name is at `b[at..]`.
+fn month_at(b: &[u8], at: usize) -> Option<u32> {
+    let name = b.get(at..at + 3)?;
+    MONTHS
+        .iter()
+        .position(|m| m.as_bytes() == name)
+        .map(|i| i as u32 + 1)
 }
 
 /// A zone-less time that was read as UTC, as the wall-clock time it is in `zone`: the earlier

@@ -252,17 +252,18 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
                 )
             }
             None => {
-                let header = header::read(first_line, read_at);
+                // the message is on the first line, or below it (java.util.logging, .NET)
+                let (header, message_end) = header::read_record(record.text, read_at);
                 dateless = header.dateless;
                 let body = &record.text[header.message_start..];
-                let message = &first_line[header.message_start..];
+                let message = &record.text[header.message_start..message_end];
                 (
                     header.timestamp.map(|t| (t, header.zoned)),
                     header.level,
                     header.logger,
                     message.into(),
                     body.into(),
-                    Some((header.message_start, first_line.len())),
+                    Some((header.message_start, message_end)),
                 )
             }
         };

@@ -1,0 +1,55 @@
+//! A record's header, read from its first line or, for the formats that write the level or
+//! the message on the line after it, from its first lines.
+
+use chrono::{DateTime, Utc};
+
+use super::jvm::jul_level;
+use super::{read, Header};
+
+/// Reads the header of a record (its lines joined by `\n`): its first line's ([`read`]), and
+/// when that line is all header ([`Header::message_below`]) the message's line after it, trimmed,
+/// past any scope lines (`=> ...`, .NET's `IncludeScopes`); when the first line said no level,
+/// a java.util.logging `LEVEL: ` before that message is its level. Returns the header, with
+/// `message_start` an offset into `text`, and where the message ends: the end of its line.
+pub fn read_record(text: &str, now: DateTime<Utc>) -> (Header, usize) {
+    let first = line_at(text, 0);
+    let mut header = read(first, now);
+    if !header.message_below {
+        return (header, first.len());
+    }
+    let mut at = next_line(text, 0);
+    while let Some(start) = at {
+        let line = line_at(text, start);
+        let trimmed = line.trim_start();
+        let mut message_start = start + line.len() - trimmed.len();
+        if header.level.is_some() && trimmed.starts_with("=> ") {
+            at = next_line(text, start);
+            continue;
+        }
+        if header.level.is_none() {
+            if let Some((name, _)) = trimmed.split_once(": ") {
+                if let Some(level) = jul_level(name) {
+                    header.level = Some(level);
+                    message_start += name.len() + 2;
+                }
+            }
+        }
+        header.message_start = message_start;
+        return (header, start + line.len());
+    }
+    (header, first.len())
+}
+
+/// The line of `text` that starts at `start`, without its newline (and a `\r` before it).
+fn line_at(text: &str, start: usize) -> &str {
+    let line = match memchr::memchr(b'\n', &text.as_bytes()[start..]) {
+        Some(n) => &text[start..start + n],
+        None => &text[start..],
+    };
+    line.strip_suffix('\r').unwrap_or(line)
+}
+
+/// Where the line after the one starting at `start` starts, if there is one.
+fn next_line(text: &str, start: usize) -> Option<usize> {
+    memchr::memchr(b'\n', &text.as_bytes()[start..]).map(|n| start + n + 1)
+}
