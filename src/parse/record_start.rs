@@ -28,6 +28,26 @@ pub fn default_is_header(line: &str) -> bool {
         || (s.len() > 4 && s[0].is_ascii_uppercase() && &s[1..4] == b", [")
         || is_dotnet_console(s)
         || is_logfmt(s)
+        || is_spelled_date(s)
+}
+
+/// (The headers branch's addition, for the lead to reconcile.) A date with its month spelled:
+/// Tomcat's and PHP's `27-Nov-2026 08:00:01` (`[27-Nov-2026 ...` in PHP's error log) and
+/// java.util.logging's `Nov 27, 2026 8:00:01 AM`.
+fn is_spelled_date(s: &[u8]) -> bool {
+    let month = |at: usize| s.get(at..at + 3).is_some_and(|m| MONTHS.contains(&m));
+    let day_month_year = digits(s, 0, 2)
+        && s.get(2) == Some(&b'-')
+        && month(3)
+        && s.get(6) == Some(&b'-')
+        && digits(s, 7, 4)
+        && s.get(11) == Some(&b' ')
+        && is_time(&s[12..]);
+    day_month_year
+        || (month(0)
+            && s.get(3) == Some(&b' ')
+            && (digits(s, 4, 1) && s.get(5..7) == Some(b", ") && digits(s, 7, 4)
+                || digits(s, 4, 2) && s.get(6..8) == Some(b", ") && digits(s, 8, 4)))
 }
 
 fn digits(s: &[u8], from: usize, n: usize) -> bool {
@@ -221,6 +241,10 @@ mod tests {
             "{\"level\":\"error\"}",
             "fail: Microsoft.AspNetCore.Server.Kestrel[13]",
             "time=2026-11-28T10:15:32Z level=error msg=\"boom\"",
+            "27-Nov-2026 08:00:01.123 SEVERE [main] org.apache.catalina.startup.Catalina.start x",
+            "[27-Nov-2026 08:00:01 UTC] PHP Fatal error:  x",
+            "Nov 27, 2026 8:00:01 AM com.acme.Gateway capture",
+            "Nov 7, 2026 12:00:01 PM com.acme.Gateway capture",
         ] {
             let ok = default_is_header(h) || h.starts_with("127.");
             assert!(ok, "{h}");
@@ -238,6 +262,8 @@ mod tests {
             "2026",
             "Errors: 2",
             "12345678901234567890",
+            "Nov 27, the day we shipped",
+            "27-Nov-2026 was a Friday",
         ] {
             assert!(!default_is_header(t), "{t}");
         }
