@@ -44,6 +44,9 @@ pub(super) fn console(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> 
     let (mut timestamp, mut zoned, mut dateless) = (None, false, false);
     if at > 0 {
         let text = line[..at].trim_end();
+        if !is_time_words(text) {
+            return None;
+        }
         let read_at = now.unwrap_or(DateTime::UNIX_EPOCH);
         if let Some((t, z)) = timestamp_zoned(text, read_at) {
             (timestamp, zoned) = (Some(t), z);
@@ -67,6 +70,18 @@ pub(super) fn console(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> 
     })
 }
 
+/// Whether `text` is only a time's words (`2026-11-27 08:00:01.123`, `[08:00:01]`, `Nov 27
+/// 08:00:01`): each starts with a digit, a bracket or a sign, or is a month's name; a word of
+/// a message (`retry fail: x[1]`) is not.
+fn is_time_words(text: &str) -> bool {
+    text.split_ascii_whitespace().all(|word| {
+        word.as_bytes()
+            .first()
+            .is_some_and(|c| c.is_ascii_digit() || matches!(c, b'[' | b'+' | b'-'))
+            || (word.len() == 3 && super::time::month_at(word.as_bytes(), 0).is_some())
+    })
+}
+
 /// Where the console logger's level (`fail: `, `info: `, ...) starts: at the start of the line,
 /// or after a time (a space before it, within [`MAX_TIME_PREFIX`] bytes).
 fn level_at(b: &[u8]) -> Option<usize> {
@@ -81,8 +96,69 @@ fn level_at(b: &[u8]) -> Option<usize> {
         return Some(0);
     }
     let window = &b[..b.len().min(MAX_TIME_PREFIX)];
-    memchr::memmem::find_iter(window, b": ")
+    memchr::memchr_iter(b':', window)
         .filter(|&colon| colon >= 5 && b[colon - 5] == b' ')
         .map(|colon| colon - 4)
         .find(|&at| is_level(at))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn the_level_is_found_at_the_start_or_after_a_time_only() {
+        for (line, logger) in [
+            ("fail: Shop.Orders[1]", "Shop.Orders"),
+            ("trce: Shop.Orders[0] polling", "Shop.Orders"),
+            (
+                "2026-11-27T08:00:01.123Z dbug: Shop.Orders[7]",
+                "Shop.Orders",
+            ),
+            ("[08:00:01] info: Shop.Orders[7]", "Shop.Orders"),
+        ] {
+            let h = console(line, Some(now())).unwrap_or_else(|| panic!("{line}"));
+            assert_eq!(h.logger.as_deref(), Some(logger), "{line}");
+            assert_eq!(
+                console(line, None).map(|h| h.message_start),
+                Some(h.message_start)
+            );
+        }
+        for line in [
+            // a message that says `fail:`, a category without an event id, words before it
+            "2026-11-27 08:00:01 ERROR retry fail: Shop.Orders[1]",
+            "fail: Shop.Orders",
+            "fail: Shop.Orders[x1]",
+            "fail: Shop Orders[1]",
+            "fail: Shop.Orders[1]x",
+            "info: see the docs",
+            "information: Shop.Orders[1]",
+        ] {
+            assert_eq!(console(line, Some(now())), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_time_of_day_is_dateless_and_a_full_time_is_not() {
+        let h = console("[23:59:58] warn: Shop.Orders[3]", Some(now())).unwrap();
+        assert!(h.dateless && h.message_below);
+        assert_eq!(h.level, Some(Level::Warn));
+        let h = console(
+            "2026-11-27 08:00:01+01:00 crit: Shop.Orders[3] down",
+            Some(now()),
+        )
+        .unwrap();
+        assert!(!h.dateless && h.zoned && !h.message_below);
+        assert_eq!(
+            h.timestamp,
+            Some(Utc.with_ymd_and_hms(2026, 11, 27, 7, 0, 1).unwrap())
+        );
+        assert_eq!(h.level, Some(Level::Fatal));
+    }
 }

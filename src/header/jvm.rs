@@ -93,3 +93,64 @@ pub(super) fn dated(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
         ..inner
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, d, h, mi, s).unwrap()
+    }
+
+    #[test]
+    fn a_jul_first_line_names_time_and_class_and_leaves_the_message_below() {
+        for (line, time) in [
+            ("Nov 27, 2026 12:00:00 AM a.B m", at(27, 0, 0, 0)),
+            ("Nov 27, 2026 12:00:00 PM a.B m", at(27, 12, 0, 0)),
+            ("Nov 27, 2026 11:59:59 PM a.B m", at(27, 23, 59, 59)),
+            ("Nov 7, 2026 1:02:03 AM a.B m", at(7, 1, 2, 3)),
+            ("Nov 07, 2026 1:02:03 PM a.B", at(7, 13, 2, 3)),
+        ] {
+            let h = jul(line).unwrap_or_else(|| panic!("{line}"));
+            assert_eq!(h.timestamp, Some(time), "{line}");
+            assert_eq!(h.logger.as_deref(), Some("a.B"), "{line}");
+            assert!(h.message_below && h.level.is_none() && !h.zoned, "{line}");
+            assert_eq!(h.message_start, line.len());
+        }
+        for line in [
+            "Nov 27, 2026 13:00:00 PM a.B m",
+            "Nov 27, 2026 0:00:00 AM a.B m",
+            "Nov 27, 2026 8:00:00 XM a.B m",
+            "Nov 31, 2026 8:00:00 AM a.B m",
+            "Nov 27, 2026 8:00:00 AM",
+            // another layout after the date: read by `dated`
+            "Nov 27, 2026 8:00:00 AM ERROR [main] a.B - boom",
+        ] {
+            assert_eq!(jul(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn tomcat_needs_a_jul_level_and_a_thread() {
+        let line = "27-Nov-2026 08:00:01.5 SEVERE [main] a.B.c";
+        let h = tomcat(line).unwrap();
+        assert_eq!(
+            h.timestamp,
+            Some(at(27, 8, 0, 1) + chrono::Duration::milliseconds(500))
+        );
+        assert_eq!((h.level, h.message_start), (Some(Level::Error), line.len()));
+        for line in [
+            "27-Nov-2026 08:00:01.123 ERROR [main] a.B.c boom",
+            "27-Nov-2026 08:00:01.123 SEVERE main a.B.c boom",
+            "27-Nov-2026 08:00:01.123 SEVERE [main] a-b boom",
+            "27-Nox-2026 08:00:01.123 SEVERE [main] a.B.c boom",
+        ] {
+            assert_eq!(tomcat(line), None, "{line}");
+        }
+        // a Tomcat date in another layout is still its time
+        let h = dated("27-Nov-2026 08:00:01 ERROR a.B: boom", None).unwrap();
+        assert_eq!(h.message_start, "27-Nov-2026 08:00:01 ERROR a.B: ".len());
+    }
+}

@@ -79,3 +79,22 @@ fn php_level(name: &str) -> Option<Level> {
 fn skip_spaces(line: &str, at: usize) -> usize {
     at + line[at..].len() - line[at..].trim_start_matches(' ').len()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_zone_php_does_not_name_is_no_zone_and_an_unknown_kind_is_no_php_line() {
+        let h = php("[27-Nov-2026 08:00:01 Mars/Olympus] PHP Warning:  x", None).unwrap();
+        assert!(!h.zoned);
+        assert_eq!(h.level, Some(Level::Warn));
+        let h = php("[27-Nov-2026 08:00:01 UTC] PHP Fatal error:  x", None).unwrap();
+        assert!(h.zoned);
+        assert_eq!(php("[27-Nov-2026 08:00:01 UTC] PHP Oops:  x", None), None);
+        // not php-fpm's `LEVEL: `: read as any line after the time
+        let line = "[27-Nov-2026 08:00:01] [error] boom";
+        let h = php(line, None).unwrap();
+        assert_eq!(&line[h.message_start..], "boom");
+    }
+}

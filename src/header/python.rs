@@ -76,3 +76,31 @@ fn task(text: &str) -> Option<(&str, &str)> {
     let is_name = |name: &str| !name.is_empty() && !name.contains(char::is_whitespace);
     (is_name(name) && is_id(id)).then(|| (name, &text[end + 3..]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn celery_needs_its_level_and_process_and_a_task_its_id() {
+        for line in [
+            "[2026-11-27 08:00:01,123: error/MainProcess] x",
+            "[2026-11-27 08:00:01,123: ERROR] x",
+            "[2026-11-27 08:00:01,123: ERROR/] x",
+            "[2026-11-27 08:00:01,123: LOUD/MainProcess] x",
+        ] {
+            assert_eq!(celery(line), None, "{line}");
+        }
+        let line = "[2026-11-27 08:00:01,123: WARNING/ForkPoolWorker-1] ???[???]: outside a task";
+        let h = celery(line).unwrap();
+        assert_eq!(h.logger, None);
+        assert_eq!(&line[h.message_start..], "outside a task");
+        // brackets in a message are no task
+        let line = "[2026-11-27 08:00:01,123: ERROR/MainProcess] retry [x y]: later";
+        let h = celery(line).unwrap();
+        assert_eq!(
+            (h.logger, &line[h.message_start..]),
+            (None, "retry [x y]: later")
+        );
+    }
+}

@@ -53,3 +53,45 @@ fn line_at(text: &str, start: usize) -> &str {
 fn next_line(text: &str, start: usize) -> Option<usize> {
     memchr::memchr(b'\n', &text.as_bytes()[start..]).map(|n| start + n + 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::domain::Level;
+
+    fn read(text: &str) -> (Header, &str) {
+        let now = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+        let (h, end) = read_record(text, now);
+        let message = &text[h.message_start..end];
+        (h, message)
+    }
+
+    #[test]
+    fn the_message_below_is_read_with_a_trace_after_it_and_a_crlf() {
+        let text = "Nov 27, 2026 8:00:01 AM a.B m\r\nSEVERE: boom\r\njava.lang.X: y\r\n\tat a.B.m(B.java:1)";
+        let (h, message) = read(text);
+        assert_eq!((h.level, message), (Some(Level::Error), "boom"));
+        assert!(text[h.message_start..].ends_with("(B.java:1)"));
+        // no line below: an empty message, and no level from nowhere
+        let (h, message) = read("Nov 27, 2026 8:00:01 AM a.B m");
+        assert_eq!((h.level, message), (None, ""));
+        // a second line without a JUL level is the message, the level unknown
+        let (h, message) = read("Nov 27, 2026 8:00:01 AM a.B m\nERROR: boom");
+        assert_eq!((h.level, message), (None, "ERROR: boom"));
+        // a one-line header keeps its message on its line
+        let (h, message) = read("2026-11-27 08:00:01 ERROR boom\n  at x");
+        assert_eq!((h.level, message), (Some(Level::Error), "boom"));
+    }
+
+    #[test]
+    fn dotnet_scopes_are_passed_over_but_only_for_a_record_with_a_level() {
+        let (_, message) = read("fail: A.B[1]\n      => Scope:1 => Path:/x\n      boom");
+        assert_eq!(message, "boom");
+        let (_, message) = read("fail: A.B[1]\n      => Scope:1");
+        assert_eq!(message, "");
+        let (_, message) = read("Nov 27, 2026 8:00:01 AM a.B m\n=> INFO: x");
+        assert_eq!(message, "=> INFO: x");
+    }
+}

@@ -97,7 +97,7 @@ fn number(b: &[u8], at: usize) -> Option<(u32, usize)> {
 }
 
 /// The month whose three-letter English name is at `b[at..]`.
-fn month_at(b: &[u8], at: usize) -> Option<u32> {
+pub(super) fn month_at(b: &[u8], at: usize) -> Option<u32> {
     let name = b.get(at..at + 3)?;
     MONTHS
         .iter()
