@@ -271,6 +271,16 @@ pub fn level_word(word: &str) -> Option<Level> {
         b"ERROR" => return Some(Level::Error),
         b"WARN" | b"WARNING" => return Some(Level::Warn),
         b"DEBUG" => return Some(Level::Debug),
+        // .NET's console logger's names that no other log prints (`crit:`, `warn:`, `info:`
+        // read below)
+        b"fail:" => return Some(Level::Error),
+        b"dbug:" => return Some(Level::Debug),
+        b"trce:" => return Some(Level::Trace),
+        // Celery's `ERROR/ForkPoolWorker-1]`: the level before the process name
+        [b'A'..=b'Z', .., b']'] if memchr::memchr(b'/', bytes).is_some() => {
+            let (name, _) = word.split_once('/')?;
+            return Level::parse(name).filter(|_| name.bytes().all(|b| b.is_ascii_uppercase()));
+        }
         _ if bytes.len() > 16 => return None,
         _ => {}
     }

@@ -417,3 +417,21 @@ fn a_bracketed_dotted_name_after_the_level_is_the_logger_and_a_thread_is_not() {
         assert_eq!(&line[h.message_start..], "x", "{line}");
     }
 }
+
+#[test]
+fn dotnet_and_celery_level_words_read_as_the_line_reads() {
+    for (word, level) in [
+        ("fail:", Some(Level::Error)),
+        ("crit:", Some(Level::Fatal)),
+        ("dbug:", Some(Level::Debug)),
+        ("trce:", Some(Level::Trace)),
+        ("ERROR/ForkPoolWorker-1]", Some(Level::Error)),
+        ("WARNING/MainProcess]", Some(Level::Warn)),
+        ("CRITICAL/ForkPoolWorker-12]", Some(Level::Fatal)),
+        ("Error/x]", None),
+        ("I/O]", None),
+        ("fail", None),
+    ] {
+        assert_eq!(level_word(word), level, "{word}");
+    }
+}

@@ -204,3 +204,38 @@ fn a_malformed_header_falls_back_to_the_plain_line() {
     };
     assert_eq!(super::describe(&record, &rules, read_at).message, "<11");
 }
+
+/// The cheap test that drops a record before its header is read never drops one the full
+/// reading keeps, at any threshold.
+#[test]
+fn no_corpus_record_is_plainly_below_a_threshold_its_reading_meets() {
+    let read_at: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    for case in &cases() {
+        let text = case.text();
+        let record = LogRecord {
+            text: &text,
+            ..LogRecord::default()
+        };
+        for threshold in [
+            Level::Trace,
+            Level::Debug,
+            Level::Info,
+            Level::Warn,
+            Level::Error,
+            Level::Fatal,
+        ] {
+            if super::is_plainly_below(&record, threshold) {
+                let rules = Rules {
+                    threshold,
+                    ..Rules::default()
+                };
+                assert_eq!(
+                    super::read_kept_occurrence(&record, &rules, read_at),
+                    None,
+                    "{}: {text:?} at {threshold:?}",
+                    case.file
+                );
+            }
+        }
+    }
+}
