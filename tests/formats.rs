@@ -602,3 +602,26 @@ fn php_error_log_records_are_read_in_the_zone_they_name() {
         )]
     );
 }
+
+#[test]
+fn source_test_shows_a_dotnet_record_with_its_message_from_the_line_below() {
+    let luffy = Luffy::new();
+    let path = luffy.file(
+        "app.log",
+        "2024-01-15 08:00:00.000 info: Microsoft.Hosting.Lifetime[14]\n      \
+         Now listening on: http://[::]:8080\n\
+         2024-01-15 08:00:01.123 fail: Shop.Orders.OrderService[1001]\n      \
+         => RequestPath:/pay RequestId:0HN8KQ2V1J3B1:00000002\n      \
+         Payment for order 17 failed: card declined\n",
+    );
+    watch(&luffy, &path, &[]);
+    let out = luffy.ok(&["source", "test", "web", "app"]);
+    let preview = out.split_once("\n\n").map_or("", |(_, p)| p);
+    assert_eq!(
+        preview,
+        "first records as read (lines: plain):\n\
+         TIME                      LEVEL  LOGGER                      MESSAGE\n\
+         2024-01-15T08:00:00.000Z  INFO   Microsoft.Hosting.Lifetime  Now listening on: http://[::]:8080\n\
+         2024-01-15T08:00:01.123Z  ERROR  Shop.Orders.OrderService    Payment for order 17 failed: card declined\n"
+    );
+}
