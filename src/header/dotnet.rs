@@ -9,7 +9,8 @@ use super::{Header, Level};
 const MAX_TIME_PREFIX: usize = 48;
 
 /// `fail: Microsoft.AspNetCore.Server.Kestrel[13]`, the message on the next line indented six
-/// spaces ([`Header::message_below`]), or after the event id with `SingleLine`. A
+/// spaces ([`Header::message_below`]; read alone, the line's message is its category and event
+/// id), or after the event id with `SingleLine`. A
 /// `TimestampFormat` writes its time right before the level (`2026-11-27 08:00:01.123 fail: `,
 /// `[08:00:01] warn: `). The category is the logger, the event id context.
 pub(super) fn console(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
@@ -65,7 +66,11 @@ pub(super) fn console(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> 
         dateless,
         level: Some(level),
         logger: Some(category.to_string()),
-        message_start: if message_below { close + 1 } else { close + 2 },
+        message_start: if message_below {
+            category_at
+        } else {
+            close + 2
+        },
         message_below,
     })
 }

@@ -22,8 +22,9 @@ pub(super) fn jul_level(name: &str) -> Option<Level> {
 
 /// `Nov 27, 2026 8:00:01 AM com.acme.Gateway capture`: the first line of a `SimpleFormatter`
 /// record (`%1$tb %1$td, %1$tY %1$tl:%1$tM:%1$tS %1$Tp %2$s`), the time then the source: the
-/// class (the logger) and the method (context), or the logger's name alone. The whole line is
-/// header: the level and the message are on the next line ([`Header::message_below`]).
+/// class (the logger) and the method (context), or the logger's name alone. The level and the
+/// message are on the next line ([`Header::message_below`]); read alone (the template miner's
+/// lines), the line's message is its source.
 pub(super) fn jul(line: &str) -> Option<Header> {
     let (time, end) = month_day_year(line.as_bytes())?;
     let source = line[end..].strip_prefix(' ')?;
@@ -39,7 +40,7 @@ pub(super) fn jul(line: &str) -> Option<Header> {
         dateless: false,
         level: None,
         logger: Some(class.to_string()),
-        message_start: line.len(),
+        message_start: line.len() - source.len(),
         message_below: true,
     })
 }
@@ -117,7 +118,7 @@ mod tests {
             assert_eq!(h.timestamp, Some(time), "{line}");
             assert_eq!(h.logger.as_deref(), Some("a.B"), "{line}");
             assert!(h.message_below && h.level.is_none() && !h.zoned, "{line}");
-            assert_eq!(h.message_start, line.len());
+            assert!(line[h.message_start..].starts_with("a.B"), "{line}");
         }
         for line in [
             "Nov 27, 2026 13:00:00 PM a.B m",

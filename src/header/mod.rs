@@ -36,8 +36,10 @@ pub struct Header {
     pub logger: Option<String>,
     /// Byte offset where the message starts.
     pub message_start: usize,
-    /// Whether the line is all header and the message is on the record's next line
-    /// (java.util.logging's `SimpleFormatter`, .NET's console logger): [`read_record`] reads it.
+    /// Whether the record's message is on its next line (java.util.logging's `SimpleFormatter`,
+    /// .NET's console logger): [`read_record`] reads it there. (`message_start` is then where
+    /// what is left of this line starts, the source or category: a line read alone, as the
+    /// template miner reads them, is never left without a message.)
     pub message_below: bool,
 }
 

@@ -7,10 +7,11 @@ use super::jvm::jul_level;
 use super::{read, Header};
 
 /// Reads the header of a record (its lines joined by `\n`): its first line's ([`read`]), and
-/// when that line is all header ([`Header::message_below`]) the message's line after it, trimmed,
-/// past any scope lines (`=> ...`, .NET's `IncludeScopes`); when the first line said no level,
-/// a java.util.logging `LEVEL: ` before that message is its level. Returns the header, with
-/// `message_start` an offset into `text`, and where the message ends: the end of its line.
+/// when that line puts its message below ([`Header::message_below`]) the message's line after
+/// it, trimmed, past any scope lines (`=> ...`, .NET's `IncludeScopes`); when the first line
+/// said no level, a java.util.logging `LEVEL: ` before that message is its level. With no such
+/// line, the message is the rest of the first line. Returns the header, with `message_start` an
+/// offset into `text`, and where the message ends: the end of its line.
 pub fn read_record(text: &str, now: DateTime<Utc>) -> (Header, usize) {
     let first = line_at(text, 0);
     let mut header = read(first, now);
@@ -74,12 +75,15 @@ mod tests {
         let (h, message) = read(text);
         assert_eq!((h.level, message), (Some(Level::Error), "boom"));
         assert!(text[h.message_start..].ends_with("(B.java:1)"));
-        // no line below: an empty message, and no level from nowhere
+        // no line below: the rest of the first line, and no level from nowhere
         let (h, message) = read("Nov 27, 2026 8:00:01 AM a.B m");
-        assert_eq!((h.level, message), (None, ""));
+        assert_eq!((h.level, message), (None, "a.B m"));
         // a second line without a JUL level is the message, the level unknown
         let (h, message) = read("Nov 27, 2026 8:00:01 AM a.B m\nERROR: boom");
         assert_eq!((h.level, message), (None, "ERROR: boom"));
+        // the template miner, reading line by line, strips the level line's level too
+        let line = "SEVERE: boom";
+        assert_eq!(&line[super::super::message_start(line)..], "boom");
         // a one-line header keeps its message on its line
         let (h, message) = read("2026-11-27 08:00:01 ERROR boom\n  at x");
         assert_eq!((h.level, message), (Some(Level::Error), "boom"));
@@ -90,7 +94,7 @@ mod tests {
         let (_, message) = read("fail: A.B[1]\n      => Scope:1 => Path:/x\n      boom");
         assert_eq!(message, "boom");
         let (_, message) = read("fail: A.B[1]\n      => Scope:1");
-        assert_eq!(message, "");
+        assert_eq!(message, "A.B[1]");
         let (_, message) = read("Nov 27, 2026 8:00:01 AM a.B m\n=> INFO: x");
         assert_eq!(message, "=> INFO: x");
     }
