@@ -239,3 +239,30 @@ fn no_corpus_record_is_plainly_below_a_threshold_its_reading_meets() {
         }
     }
 }
+
+/// A two-line record with a stack trace after it (as the assembler delivers java.util.logging's
+/// and .NET's) is read from both lines and its trace parsed.
+#[test]
+fn a_two_line_record_with_a_trace_is_an_exception_with_its_first_lines_header() {
+    let read_at: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    let text = "Nov 27, 2026 8:00:01 AM com.acme.pay.Gateway capture\n\
+                SEVERE: card capture failed\n\
+                java.lang.IllegalStateException: card declined\n\
+                \tat com.acme.pay.Gateway.capture(Gateway.java:42)\n\
+                \tat com.acme.pay.Api.pay(Api.java:10)";
+    let record = LogRecord {
+        text,
+        ..LogRecord::default()
+    };
+    let event = super::to_event(&record, &Rules::default(), read_at).expect("an event");
+    assert_eq!(event.level, Level::Error);
+    assert_eq!(event.logger.as_deref(), Some("com.acme.pay.Gateway"));
+    assert_eq!(
+        event.log_time,
+        Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 1).unwrap()
+    );
+    let exception = event.exception.expect("the trace parsed");
+    let outermost = exception.outermost().expect("an exception");
+    assert_eq!(outermost.exception_type, "java.lang.IllegalStateException");
+    assert_eq!(outermost.frames.len(), 2);
+}
