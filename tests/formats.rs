@@ -625,3 +625,40 @@ fn source_test_shows_a_dotnet_record_with_its_message_from_the_line_below() {
          2024-01-15T08:00:01.123Z  ERROR  Shop.Orders.OrderService    Payment for order 17 failed: card declined\n"
     );
 }
+
+#[test]
+fn a_source_zone_places_jvm_times_and_leaves_a_php_time_in_its_named_zone() {
+    let luffy = Luffy::new();
+    let path = luffy.file(
+        "app.log",
+        "15-Jan-2024 09:00:01.123 SEVERE [main] org.acme.Boot.start servlet container failed\n\
+         Jan 15, 2024 9:00:02 AM org.acme.Boot start\n\
+         SEVERE: logging bridge failed\n\
+         [15-Jan-2024 08:00:03 UTC] PHP Fatal error:  script failed\n",
+    );
+    watch(&luffy, &path, &["--timezone", "Europe/Berlin"]);
+    luffy.ok(&["trigger", "fetch", "web"]);
+    let clusters: Value = serde_json::from_str(&luffy.ok(&["clusters", "--json"])).unwrap();
+    let mut seen: Vec<(String, String)> = clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["title"].as_str().unwrap().to_string(),
+                c["first_seen"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    // Tomcat's and JUL's times are Berlin's (+01:00 in January), PHP's says UTC
+    let row = |title: &str, first: &str| (title.to_string(), first.to_string());
+    assert_eq!(
+        seen,
+        [
+            row("logging bridge failed", "2024-01-15T08:00:02.000Z"),
+            row("script failed", "2024-01-15T08:00:03.000Z"),
+            row("servlet container failed", "2024-01-15T08:00:01.123Z"),
+        ]
+    );
+}
