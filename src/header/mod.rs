@@ -202,19 +202,48 @@ fn skip_context(line: &str, mut start: usize) -> (usize, Option<&str>) {
 /// the first starting with a letter or `_` (`app.db`, `com.acme.Cart`, `shop::db`). A thread
 /// name is not one: it has no such separator (`[main]`, `[worker-1]`) or has a `-` or a space
 /// (`[http-nio-8080-exec-1]`, `[ForkJoinPool.commonPool-worker-1]`); nor is a time, a version or
-/// an address (they start with a digit) or a `file:line`.
+/// an address (they start with a digit) or a `file:line`. Or env_logger's target, the last word
+/// in the brackets right after the level (`[2026-11-27T08:00:01Z ERROR shop::order] `), where a
+/// plain name (`shop`) is one too.
 fn bracketed_logger(head: &str) -> Option<&str> {
     if head.is_ascii() {
-        ascii_words(head).rev().find_map(bracketed_name)
+        pick_bracketed(ascii_words(head).rev())
     } else {
-        head.split_whitespace().rev().find_map(bracketed_name)
+        pick_bracketed(head.split_whitespace().rev())
     }
+}
+
+/// [`bracketed_logger`] over the header's words, last first.
+fn pick_bracketed<'h>(words: impl Iterator<Item = &'h str>) -> Option<&'h str> {
+    let mut after: Option<&str> = None;
+    for word in words {
+        if let Some(name) = bracketed_name(word) {
+            return Some(name);
+        }
+        if let Some(target) = after
+            .filter(|a| !a.starts_with('['))
+            .and_then(|a| a.strip_suffix(']'))
+        {
+            if !word.starts_with('[') && level_word(word).is_some() && is_name(target) {
+                return Some(target);
+            }
+        }
+        after = Some(word);
+    }
+    None
 }
 
 /// `[app.db]`'s `app.db`, when it is a logger's name ([`bracketed_logger`]).
 fn bracketed_name(word: &str) -> Option<&str> {
     let inside = word.strip_prefix('[')?.strip_suffix(']')?;
     is_dotted_name(inside).then_some(inside)
+}
+
+/// A dotted or `::` name ([`is_dotted_name`]) or a plain one (`shop`, `my_app`).
+fn is_name(name: &str) -> bool {
+    is_dotted_name(name)
+        || (name.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+            && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'))
 }
 
 /// See [`bracketed_logger`].

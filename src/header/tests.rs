@@ -406,6 +406,18 @@ fn a_bracketed_dotted_name_after_the_level_is_the_logger_and_a_thread_is_not() {
         ("2026-11-27 08:00:01,123 ERROR [main.go:42] x", None),
         ("2026-11-27 08:00:01,123 ERROR [app..db] x", None),
         ("2026-11-27 08:00:01,123 ERROR [app.] x", None),
+        // env_logger's target in the brackets after the level
+        ("[2026-11-27T08:00:01Z ERROR shop::db] x", Some("shop::db")),
+        ("[2026-11-27T08:00:01Z INFO  shop] x", Some("shop")),
+        ("[08:00:01 ERR] x", None),
+        (
+            "[Fri Nov 27 08:00:02 2026] [error] [client example.com] x",
+            None,
+        ),
+        (
+            "[Fri Nov 27 08:00:02 2026] [error] [pid 2340:tid 1234] x",
+            None,
+        ),
         // a logger the header names otherwise comes first
         (
             "2026-11-27 08:00:01,123 ERROR [app.db] web.views: x",
