@@ -88,7 +88,8 @@ fn is_time_words(text: &str) -> bool {
 }
 
 /// Where the console logger's level (`fail: `, `info: `, ...) starts: at the start of the line,
-/// or after a time (a space before it, within [`MAX_TIME_PREFIX`] bytes).
+/// or after a time within [`MAX_TIME_PREFIX`] bytes (`TimestampFormat` is written as it is,
+/// right before the level: a space, a `]` or the time's last digit before it).
 fn level_at(b: &[u8]) -> Option<usize> {
     let is_level = |at: usize| {
         b.get(at + 4..at + 6) == Some(b": ")
@@ -102,7 +103,7 @@ fn level_at(b: &[u8]) -> Option<usize> {
     }
     let window = &b[..b.len().min(MAX_TIME_PREFIX)];
     memchr::memchr_iter(b':', window)
-        .filter(|&colon| colon >= 5 && b[colon - 5] == b' ')
+        .filter(|&colon| colon >= 5 && matches!(b[colon - 5], b' ' | b']' | b'0'..=b'9'))
         .map(|colon| colon - 4)
         .find(|&at| is_level(at))
 }
@@ -127,6 +128,8 @@ mod tests {
                 "Shop.Orders",
             ),
             ("[08:00:01] info: Shop.Orders[7]", "Shop.Orders"),
+            ("08:00:01fail: Shop.Orders[7]", "Shop.Orders"),
+            ("[08:00:01]warn: Shop.Orders[7]", "Shop.Orders"),
         ] {
             let h = console(line, Some(now())).unwrap_or_else(|| panic!("{line}"));
             assert_eq!(h.logger.as_deref(), Some(logger), "{line}");
