@@ -1,7 +1,10 @@
 //! The header recogniser: reads what a text line's header says (its timestamp, level and logger)
-//! and where its message starts. Fetching reads records with [`read`]; the template miner's
-//! raw-line mode strips headers with [`message_start`], the same reading without the time.
-//! [`shape`] finds where a header ends by its shape alone.
+//! and where its message starts. Fetching reads records with [`read_record`] (a record's first
+//! line, and the line below it for the formats that put the message there); the template
+//! miner's raw-line mode strips headers with [`message_start`], the same reading without the
+//! time. [`shape`] finds where a header ends by its shape alone; the fixed-shape formats are
+//! read in `fixed` (syslog priority, Ruby, klog), `python` (basic, Celery), `jvm`
+//! (java.util.logging, Tomcat), `php` and `dotnet`; `time` parses the times.
 
 use chrono::{DateTime, Utc};
 
