@@ -29,7 +29,10 @@ pub(super) fn jul(line: &str) -> Option<Header> {
     let (time, end) = month_day_year(line.as_bytes())?;
     let source = line[end..].strip_prefix(' ')?;
     let mut words = source.split(' ');
-    let class = words.next().filter(|c| is_java_name(c))?;
+    // (a level there is another layout's: `Nov 27, 2026 8:00:01 PM ERROR boom`)
+    let class = words
+        .next()
+        .filter(|c| is_java_name(c) && super::level_word(c).is_none())?;
     // a method, or nothing: anything more is another layout that leads with this date
     if words.next().is_some_and(|m| !is_java_name(m)) || words.next().is_some() {
         return None;
@@ -126,6 +129,7 @@ mod tests {
             "Nov 27, 2026 8:00:00 XM a.B m",
             "Nov 31, 2026 8:00:00 AM a.B m",
             "Nov 27, 2026 8:00:00 AM",
+            "Nov 27, 2026 8:00:00 AM ERROR boom",
             // another layout after the date: read by `dated`
             "Nov 27, 2026 8:00:00 AM ERROR [main] a.B - boom",
         ] {

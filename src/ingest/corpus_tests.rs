@@ -266,3 +266,27 @@ fn a_two_line_record_with_a_trace_is_an_exception_with_its_first_lines_header() 
     assert_eq!(outermost.exception_type, "java.lang.IllegalStateException");
     assert_eq!(outermost.frames.len(), 2);
 }
+
+/// A Tomcat record with its trace below it is an exception event with the record's time.
+#[test]
+fn a_tomcat_record_with_a_trace_is_an_exception() {
+    let read_at: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    let text = "27-Nov-2026 08:00:01.123 SEVERE [http-nio-8080-exec-1] org.apache.catalina.core.StandardWrapperValve.invoke Servlet.service() for servlet [dispatcher] threw exception\n\
+                java.lang.NullPointerException: order is null\n\
+                \tat com.acme.shop.OrderController.place(OrderController.java:42)\n\
+                \tat jakarta.servlet.http.HttpServlet.service(HttpServlet.java:658)";
+    let record = LogRecord {
+        text,
+        ..LogRecord::default()
+    };
+    let event = super::to_event(&record, &Rules::default(), read_at).expect("an event");
+    assert_eq!(
+        event.log_time,
+        Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 1).unwrap() + chrono::Duration::milliseconds(123)
+    );
+    let exception = event.exception.expect("the trace parsed");
+    assert_eq!(
+        exception.outermost().map(|e| e.exception_type.as_str()),
+        Some("java.lang.NullPointerException")
+    );
+}
