@@ -58,6 +58,14 @@ pub fn message_start(line: &str) -> usize {
     scan(line, None).message_start
 }
 
+/// Whether `line` is the first line of a record whose message is on the next line
+/// ([`Header::message_below`]: java.util.logging's `Nov 27, 2026 8:00:01 AM a.B m` before
+/// `SEVERE: message`, .NET's `fail: Category[13]`): for the assembler, which must keep the line
+/// below with it even when that line looks like a header of its own (`SEVERE: `).
+pub fn message_is_below(line: &str) -> bool {
+    scan(line, None).message_below
+}
+
 /// [`read`], or with no `now` only where the message starts (the other fields are left empty).
 pub(super) fn scan(line: &str, now: Option<DateTime<Utc>>) -> Header {
     if let Some(header) = prefixed(line, now) {

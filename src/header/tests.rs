@@ -447,3 +447,22 @@ fn dotnet_and_celery_level_words_read_as_the_line_reads() {
         assert_eq!(level_word(word), level, "{word}");
     }
 }
+
+#[test]
+fn the_first_lines_of_two_line_records_say_their_message_is_below() {
+    for line in [
+        "Nov 27, 2026 8:00:01 AM com.acme.Gateway capture",
+        "fail: Microsoft.AspNetCore.Server.Kestrel[13]",
+        "2026-11-27 08:00:01.123 warn: Shop.Orders[2]",
+    ] {
+        assert!(message_is_below(line), "{line}");
+    }
+    for line in [
+        "SEVERE: card declined",
+        "fail: Shop.Orders[2] single line",
+        "2026-11-27 08:00:01 ERROR x",
+        "Nov 27, 2026 8:00:01 AM ERROR x",
+    ] {
+        assert!(!message_is_below(line), "{line}");
+    }
+}
