@@ -10,9 +10,9 @@ const MAX_TIME_PREFIX: usize = 48;
 
 /// `fail: Microsoft.AspNetCore.Server.Kestrel[13]`, the message on the next line indented six
 /// spaces ([`Header::message_below`]; read alone, the line's message is its category and event
-/// id), or after the event id with `SingleLine`. A
-/// `TimestampFormat` writes its time right before the level (`2026-11-27 08:00:01.123 fail: `,
-/// `[08:00:01] warn: `). The category is the logger, the event id context.
+/// id), or after the event id with `SingleLine`. A `TimestampFormat` writes its time right
+/// before the level (`2026-11-27 08:00:01.123 fail: `, `[08:00:01] warn: `). The category is
+/// the logger, the event id context; `fail` is ERROR, `crit` FATAL, `dbug` DEBUG, `trce` TRACE.
 pub(super) fn console(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
     let b = line.as_bytes();
     let at = level_at(b)?;

@@ -290,3 +290,28 @@ fn a_tomcat_record_with_a_trace_is_an_exception() {
         Some("java.lang.NullPointerException")
     );
 }
+
+/// A .NET console record with its exception below its message is an exception event, its
+/// category the logger.
+#[test]
+fn a_dotnet_console_record_with_an_exception_is_an_exception() {
+    let read_at: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    let text = "fail: Microsoft.AspNetCore.Server.Kestrel[13]\n      \
+                Connection id \"0HN8KQ2V1J3B1\": An unhandled exception was thrown by the application.\n      \
+                System.InvalidOperationException: Order 1842 is already paid\n         \
+                at Shop.Orders.OrderService.Pay(Int32 id) in /src/Shop/Orders/OrderService.cs:line 42\n         \
+                at Shop.Api.PaymentsController.Post(Int32 id) in /src/Shop/Api/PaymentsController.cs:line 17";
+    let record = LogRecord {
+        text,
+        ..LogRecord::default()
+    };
+    let event = super::to_event(&record, &Rules::default(), read_at).expect("an event");
+    assert_eq!(
+        event.logger.as_deref(),
+        Some("Microsoft.AspNetCore.Server.Kestrel")
+    );
+    let exception = event.exception.expect("the trace parsed");
+    let outermost = exception.outermost().expect("an exception");
+    assert_eq!(outermost.exception_type, "System.InvalidOperationException");
+    assert_eq!(outermost.frames.len(), 2);
+}
