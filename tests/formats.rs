@@ -509,3 +509,155 @@ fn source_test_shows_how_the_first_records_read() {
     assert_eq!(json["records"][1]["message"], "slow query");
     assert_eq!(json["records"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn java_util_logging_records_take_time_and_logger_from_their_first_line_and_level_from_the_second()
+{
+    let log = "Jan 15, 2024 8:00:00 AM com.acme.pay.Gateway start\n\
+               INFO: gateway started\n\
+               Jan 15, 2024 8:00:01 AM com.acme.pay.Gateway capture\n\
+               SEVERE: card capture failed for order 17\n\
+               Jan 14, 2024 12:05:10 PM com.acme.pay.Gateway capture\n\
+               SEVERE: card capture failed for order 18\n\
+               Jan 15, 2024 12:30:00 AM com.acme.pay.Ledger flush\n\
+               WARNING: ledger flush took 5120 ms\n";
+    assert_eq!(
+        clusters_of(log),
+        [row(
+            "card capture failed for order <NUM>",
+            2,
+            "2024-01-14T12:05:10.000Z", // 12 PM is noon
+            "2024-01-15T08:00:01.000Z"
+        )]
+    );
+}
+
+#[test]
+fn tomcat_records_keep_their_time_and_leave_the_thread_out_of_the_title() {
+    let log = "15-Jan-2024 08:00:00.007 INFO [main] org.apache.catalina.startup.Catalina.start Server startup in [2345] milliseconds\n\
+               15-Jan-2024 08:00:01.123 SEVERE [http-nio-8080-exec-1] org.apache.catalina.core.StandardWrapperValve.invoke Servlet.service() for servlet [dispatcher] threw exception\n\
+               15-Jan-2024 08:00:05.500 SEVERE [http-nio-8080-exec-7] org.apache.catalina.core.StandardWrapperValve.invoke Servlet.service() for servlet [dispatcher] threw exception\n\
+               15-Jan-2024 08:00:06.000 WARNING [main] org.apache.catalina.loader.WebappClassLoaderBase.clearReferencesThreads The web application [shop] did not stop a thread\n";
+    assert_eq!(
+        clusters_of(log),
+        [row(
+            "Servlet.service() for servlet [dispatcher] threw exception",
+            2,
+            "2024-01-15T08:00:01.123Z",
+            "2024-01-15T08:00:05.500Z"
+        )]
+    );
+}
+
+#[test]
+fn celery_records_keep_their_time_and_leave_the_process_out_of_the_title() {
+    let log = "[2024-01-15 08:00:00,000: INFO/MainProcess] Connected to redis://redis:6379/0\n\
+               [2024-01-15 08:00:01,123: ERROR/MainProcess] consumer: Cannot connect to redis: Connection refused. Trying again in 2.00 seconds...\n\
+               [2024-01-15 08:00:03,500: ERROR/ForkPoolWorker-2] consumer: Cannot connect to redis: Connection refused. Trying again in 4.00 seconds...\n\
+               [2024-01-15 08:00:04,000: WARNING/ForkPoolWorker-1] app.tasks.refund[9b2e4f61-0c3d-4a8b-b7e5-1f6a2c9d8e03]: refund retried\n";
+    assert_eq!(
+        clusters_of(log),
+        [row(
+            "consumer: Cannot connect to redis: Connection refused. Trying again in <NUM>...",
+            2,
+            "2024-01-15T08:00:01.123Z",
+            "2024-01-15T08:00:03.500Z"
+        )]
+    );
+}
+
+#[test]
+fn dotnet_console_records_are_titled_by_the_message_on_their_second_line() {
+    let log = "2024-01-15 08:00:00.000 info: Microsoft.Hosting.Lifetime[14]\n      \
+               Now listening on: http://[::]:8080\n\
+               2024-01-15 08:00:01.123 fail: Shop.Orders.OrderService[1001]\n      \
+               Payment for order 17 failed: card declined\n\
+               2024-01-15 08:00:04.250 fail: Shop.Orders.OrderService[1001]\n      \
+               Payment for order 18 failed: card declined\n";
+    assert_eq!(
+        clusters_of(log),
+        [row(
+            "Payment for order <NUM> failed: card declined",
+            2,
+            "2024-01-15T08:00:01.123Z",
+            "2024-01-15T08:00:04.250Z"
+        )]
+    );
+}
+
+#[test]
+fn php_error_log_records_are_read_in_the_zone_they_name() {
+    let log = "[15-Jan-2024 08:00:00 UTC] PHP Notice:  Undefined index: currency in /var/www/shop/src/Cart.php on line 17\n\
+               [15-Jan-2024 09:00:01 Europe/Berlin] PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 20480 bytes) in /var/www/shop/src/Report.php on line 120\n\
+               [15-Jan-2024 08:30:00 UTC] PHP Fatal error:  Allowed memory size of 134217728 bytes exhausted (tried to allocate 65536 bytes) in /var/www/shop/src/Report.php on line 120\n\
+               [15-Jan-2024 08:31:00 UTC] PHP Warning:  Undefined array key \"email\" in /var/www/shop/src/Checkout.php on line 88\n";
+    assert_eq!(
+        clusters_of(log),
+        [row(
+            "Allowed memory size of <NUM> bytes exhausted (tried to allocate <NUM> bytes) in <PATH> on line <NUM>",
+            2,
+            "2024-01-15T08:00:01.000Z",
+            "2024-01-15T08:30:00.000Z"
+        )]
+    );
+}
+
+#[test]
+fn source_test_shows_a_dotnet_record_with_its_message_from_the_line_below() {
+    let luffy = Luffy::new();
+    let path = luffy.file(
+        "app.log",
+        "2024-01-15 08:00:00.000 info: Microsoft.Hosting.Lifetime[14]\n      \
+         Now listening on: http://[::]:8080\n\
+         2024-01-15 08:00:01.123 fail: Shop.Orders.OrderService[1001]\n      \
+         => RequestPath:/pay RequestId:0HN8KQ2V1J3B1:00000002\n      \
+         Payment for order 17 failed: card declined\n",
+    );
+    watch(&luffy, &path, &[]);
+    let out = luffy.ok(&["source", "test", "web", "app"]);
+    let preview = out.split_once("\n\n").map_or("", |(_, p)| p);
+    assert_eq!(
+        preview,
+        "first records as read (lines: plain):\n\
+         TIME                      LEVEL  LOGGER                      MESSAGE\n\
+         2024-01-15T08:00:00.000Z  INFO   Microsoft.Hosting.Lifetime  Now listening on: http://[::]:8080\n\
+         2024-01-15T08:00:01.123Z  ERROR  Shop.Orders.OrderService    Payment for order 17 failed: card declined\n"
+    );
+}
+
+#[test]
+fn a_source_zone_places_jvm_times_and_leaves_a_php_time_in_its_named_zone() {
+    let luffy = Luffy::new();
+    let path = luffy.file(
+        "app.log",
+        "15-Jan-2024 09:00:01.123 SEVERE [main] org.acme.Boot.start servlet container failed\n\
+         Jan 15, 2024 9:00:02 AM org.acme.Boot start\n\
+         SEVERE: logging bridge failed\n\
+         [15-Jan-2024 08:00:03 UTC] PHP Fatal error:  script failed\n",
+    );
+    watch(&luffy, &path, &["--timezone", "Europe/Berlin"]);
+    luffy.ok(&["trigger", "fetch", "web"]);
+    let clusters: Value = serde_json::from_str(&luffy.ok(&["clusters", "--json"])).unwrap();
+    let mut seen: Vec<(String, String)> = clusters
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["title"].as_str().unwrap().to_string(),
+                c["first_seen"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    // Tomcat's and JUL's times are Berlin's (+01:00 in January), PHP's says UTC
+    let row = |title: &str, first: &str| (title.to_string(), first.to_string());
+    assert_eq!(
+        seen,
+        [
+            row("logging bridge failed", "2024-01-15T08:00:02.000Z"),
+            row("script failed", "2024-01-15T08:00:03.000Z"),
+            row("servlet container failed", "2024-01-15T08:00:01.123Z"),
+        ]
+    );
+}

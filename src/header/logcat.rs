@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 
-use super::{clock, digits, fraction, Header, Level};
+use super::time::{clock, digits, fraction};
+use super::{Header, Level};
 
 /// The header of a logcat line, or `None` when `line` is not one.
 pub(super) fn read(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
@@ -34,6 +35,7 @@ pub(super) fn read(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
         level: Some(level),
         logger: Some(tag.to_string()).filter(|t| !t.is_empty()),
         message_start: line.len() - message.len(),
+        message_below: false,
     })
 }
 

@@ -9,10 +9,25 @@ use crate::domain::Level;
 struct Case {
     file: String,
     line: String,
+    /// The record's lines after its first (`next:`), for the formats that write their message
+    /// on the line after the header.
+    next: Vec<String>,
     time: String,
     level: String,
     logger: String,
     message: String,
+}
+
+impl Case {
+    /// The whole record: its first line and the lines after it.
+    fn text(&self) -> String {
+        let mut text = self.line.clone();
+        for line in &self.next {
+            text.push('\n');
+            text.push_str(line);
+        }
+        text
+    }
 }
 
 fn cases() -> Vec<Case> {
@@ -39,8 +54,14 @@ fn cases() -> Vec<Case> {
             if block.lines().all(|l| l.starts_with('#')) {
                 continue;
             }
+            let next = block
+                .lines()
+                .filter_map(|l| l.strip_prefix("next: "))
+                .map(str::to_string)
+                .collect();
             cases.push(Case {
                 line: field("line"),
+                next,
                 time: field("time"),
                 level: field("level"),
                 logger: field("logger"),
@@ -63,8 +84,9 @@ fn every_corpus_line_reads_as_its_case_says() {
     assert!(cases.len() >= 25, "{} cases", cases.len());
     let mut wrong = Vec::new();
     for case in &cases {
+        let text = case.text();
         let record = LogRecord {
-            text: &case.line,
+            text: &text,
             ..LogRecord::default()
         };
         let Some(occurrence) = read_occurrence(&record, &rules, read_at) else {
@@ -116,7 +138,10 @@ fn the_miner_strips_every_corpus_header_where_fetching_does() {
             case.file,
             case.line
         );
-        if !case.line.starts_with('{') && case.line.ends_with(case.message.as_str()) {
+        if case.next.is_empty()
+            && !case.line.starts_with('{')
+            && case.line.ends_with(case.message.as_str())
+        {
             text_cases += 1;
             assert_eq!(&case.line[start..], case.message, "{}", case.file);
         }
@@ -178,4 +203,115 @@ fn a_malformed_header_falls_back_to_the_plain_line() {
         ..LogRecord::default()
     };
     assert_eq!(super::describe(&record, &rules, read_at).message, "<11");
+}
+
+/// The cheap test that drops a record before its header is read never drops one the full
+/// reading keeps, at any threshold.
+#[test]
+fn no_corpus_record_is_plainly_below_a_threshold_its_reading_meets() {
+    let read_at: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    for case in &cases() {
+        let text = case.text();
+        let record = LogRecord {
+            text: &text,
+            ..LogRecord::default()
+        };
+        for threshold in [
+            Level::Trace,
+            Level::Debug,
+            Level::Info,
+            Level::Warn,
+            Level::Error,
+            Level::Fatal,
+        ] {
+            if super::is_plainly_below(&record, threshold) {
+                let rules = Rules {
+                    threshold,
+                    ..Rules::default()
+                };
+                assert_eq!(
+                    super::read_kept_occurrence(&record, &rules, read_at),
+                    None,
+                    "{}: {text:?} at {threshold:?}",
+                    case.file
+                );
+            }
+        }
+    }
+}
+
+/// A two-line record with a stack trace after it (as the assembler delivers java.util.logging's
+/// and .NET's) is read from both lines and its trace parsed.
+#[test]
+fn a_two_line_record_with_a_trace_is_an_exception_with_its_first_lines_header() {
+    let read_at: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    let text = "Nov 27, 2026 8:00:01 AM com.acme.pay.Gateway capture\n\
+                SEVERE: card capture failed\n\
+                java.lang.IllegalStateException: card declined\n\
+                \tat com.acme.pay.Gateway.capture(Gateway.java:42)\n\
+                \tat com.acme.pay.Api.pay(Api.java:10)";
+    let record = LogRecord {
+        text,
+        ..LogRecord::default()
+    };
+    let event = super::to_event(&record, &Rules::default(), read_at).expect("an event");
+    assert_eq!(event.level, Level::Error);
+    assert_eq!(event.logger.as_deref(), Some("com.acme.pay.Gateway"));
+    assert_eq!(
+        event.log_time,
+        Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 1).unwrap()
+    );
+    let exception = event.exception.expect("the trace parsed");
+    let outermost = exception.outermost().expect("an exception");
+    assert_eq!(outermost.exception_type, "java.lang.IllegalStateException");
+    assert_eq!(outermost.frames.len(), 2);
+}
+
+/// A Tomcat record with its trace below it is an exception event with the record's time.
+#[test]
+fn a_tomcat_record_with_a_trace_is_an_exception() {
+    let read_at: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    let text = "27-Nov-2026 08:00:01.123 SEVERE [http-nio-8080-exec-1] org.apache.catalina.core.StandardWrapperValve.invoke Servlet.service() for servlet [dispatcher] threw exception\n\
+                java.lang.NullPointerException: order is null\n\
+                \tat com.acme.shop.OrderController.place(OrderController.java:42)\n\
+                \tat jakarta.servlet.http.HttpServlet.service(HttpServlet.java:658)";
+    let record = LogRecord {
+        text,
+        ..LogRecord::default()
+    };
+    let event = super::to_event(&record, &Rules::default(), read_at).expect("an event");
+    assert_eq!(
+        event.log_time,
+        Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 1).unwrap() + chrono::Duration::milliseconds(123)
+    );
+    let exception = event.exception.expect("the trace parsed");
+    assert_eq!(
+        exception.outermost().map(|e| e.exception_type.as_str()),
+        Some("java.lang.NullPointerException")
+    );
+}
+
+/// A .NET console record with its exception below its message is an exception event, its
+/// category the logger.
+#[test]
+fn a_dotnet_console_record_with_an_exception_is_an_exception() {
+    let read_at: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    let text = "fail: Microsoft.AspNetCore.Server.Kestrel[13]\n      \
+                Connection id \"0HN8KQ2V1J3B1\": An unhandled exception was thrown by the application.\n      \
+                System.InvalidOperationException: Order 1842 is already paid\n         \
+                at Shop.Orders.OrderService.Pay(Int32 id) in /src/Shop/Orders/OrderService.cs:line 42\n         \
+                at Shop.Api.PaymentsController.Post(Int32 id) in /src/Shop/Api/PaymentsController.cs:line 17";
+    let record = LogRecord {
+        text,
+        ..LogRecord::default()
+    };
+    let event = super::to_event(&record, &Rules::default(), read_at).expect("an event");
+    assert_eq!(
+        event.logger.as_deref(),
+        Some("Microsoft.AspNetCore.Server.Kestrel")
+    );
+    let exception = event.exception.expect("the trace parsed");
+    let outermost = exception.outermost().expect("an exception");
+    assert_eq!(outermost.exception_type, "System.InvalidOperationException");
+    assert_eq!(outermost.frames.len(), 2);
 }

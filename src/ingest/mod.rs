@@ -292,9 +292,10 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
                 )
             }
             None => {
-                let header = header::read(first_line, read_at);
+                // the message is on the first line, or below it (java.util.logging, .NET)
+                let (header, message_end) = header::read_record(record.text, read_at);
                 dateless = header.dateless;
-                let message = &first_line[header.message_start..];
+                let message = &record.text[header.message_start..message_end];
                 // a trace whose every line carries the prefix is parsed without it
                 let body = match stitched_rest(record.text, first_line) {
                     Some(rest) => Cow::Owned(format!("{message}\n{rest}")),
@@ -306,7 +307,7 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
                     header.logger,
                     message.into(),
                     body,
-                    Some((header.message_start, first_line.len())),
+                    Some((header.message_start, message_end)),
                 )
             }
         };

@@ -81,6 +81,7 @@ fn is_day_month_year(s: &[u8]) -> bool {
         && s[6] == b'-'
         && digits(s, 7, 4)
         && s[11] == b' '
+        && is_time(&s[12..])
 }
 
 /// Android logcat's `11-27 08:00:01.123` (`threadtime`, `time`).
@@ -300,6 +301,7 @@ mod tests {
             "[27-Nov-2026 08:00:01 UTC] PHP Fatal error:  Uncaught RuntimeException: x",
             "[2026-11-27 08:00:01,123: ERROR/ForkPoolWorker-1] x",
             "11-27 08:00:01.123  4242  4242 E AndroidRuntime: FATAL EXCEPTION: main",
+            "[27-Nov-2026 08:00:01 UTC] PHP Fatal error:  x",
         ] {
             let ok = default_is_header(h) || h.starts_with("127.");
             assert!(ok, "{h}");
@@ -320,6 +322,8 @@ mod tests {
             "Nov 27, 2026 was a Friday",
             "11-27 is a date",
             "27-Nov-2026",
+            "Nov 27, the day we shipped",
+            "27-Nov-2026 was a Friday",
         ] {
             assert!(!default_is_header(t), "{t}");
         }
