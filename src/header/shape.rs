@@ -119,6 +119,7 @@ pub fn split(line: &str) -> Split {
         let end = token_end(b, pos);
         if is_host(&b[pos..end]) {
             pos = skip_ws(b, end);
+            pos = spaced_program(b, pos).unwrap_or(pos);
         }
     } else {
         pos = after;
@@ -383,6 +384,26 @@ fn is_node(word: &[u8]) -> bool {
                     .any(|c| c.is_ascii_digit() || matches!(c, b'-' | b'.' | b'/' | b'@' | b'_'))))
 }
 
+/// `Google Chrome Helper[4171]: message`: a program name with spaces, which its pid and colon
+/// end. Where the message starts.
+fn spaced_program(b: &[u8], mut pos: usize) -> Option<usize> {
+    for _ in 0..4 {
+        let end = token_end(b, pos);
+        let word = &b[pos..end];
+        if end == pos || word.contains(&b'=') {
+            return None;
+        }
+        if word.ends_with(b"]:") && word.len() > 3 && word[0] != b'[' {
+            return Some(skip_ws(b, end));
+        }
+        if word.ends_with(b":") {
+            return None;
+        }
+        pos = skip_ws(b, end);
+    }
+    None
+}
+
 /// A host name after a syslog time: a node name, or a name with a capital inside
 /// (`LabSZ`, `Annas-MacBook-Air`), in letters, digits, `-`, `.` and `_`.
 fn is_host(word: &[u8]) -> bool {
@@ -584,6 +605,10 @@ mod tests {
             (
                 "Aug 12 22:41:07 Annas-MacBook-Air com.apple.xpc.launchd[1] (com.apple.mdworker.shared.0B000000-0000-0000-0000-000000000000[40233]): Service exited due to SIGKILL",
                 "Service exited due to SIGKILL",
+            ),
+            (
+                "Aug 12 22:41:09 Annas-MacBook-Air Google Chrome Helper[4171]: Couldn't set color",
+                "Couldn't set color",
             ),
             (
                 "Aug  2 08:10:51 Annas-MacBook-Air --- last message repeated 2 times ---",
