@@ -195,7 +195,7 @@ fn structured_message(line: &str, message_only: bool) -> Option<String> {
     }
     // The time is not used here, so no clock is read to complete a year-less one.
     let now = DateTime::<Utc>::UNIX_EPOCH;
-    let first = *line.trim_start().as_bytes().first()?;
+    let first = *line.as_bytes().iter().find(|b| !b.is_ascii_whitespace())?;
     let record = if first == b'{' {
         json::parse(line, now)?
     } else if first.is_ascii_lowercase()

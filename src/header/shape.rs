@@ -69,7 +69,8 @@ pub fn split(line: &str) -> Split {
             }
         }
     }
-    let syslog_time = crate::text::is_month_or_day(&b[time..token_end(b, time)]);
+    let syslog_time = b.get(time + 3).is_some_and(u8::is_ascii_whitespace)
+        && crate::text::is_month_or_day(&b[time..time + 3]);
     let (mut level, mut letter) = (false, false);
     for _ in 0..8 {
         let end = token_end(b, pos);
@@ -177,7 +178,7 @@ fn skip_logger(b: &[u8], pos: usize, level: bool, letter: bool) -> usize {
     }
     if level && b.get(p2) == Some(&b'[') && w1.contains(&b'.') && looks_like_logger(w1) {
         // a logger, then the context it was called in: `[req-... user project - - -]`, `[-]`
-        if let Some(close) = closing(b, p2, b'[', b']') {
+        if let Some(close) = closing::<b'[', b']'>(b, p2) {
             return skip_separator(b, skip_ws(b, close + 1));
         }
     }
@@ -187,7 +188,7 @@ fn skip_logger(b: &[u8], pos: usize, level: bool, letter: bool) -> usize {
     if !level && w2.ends_with(b"]") && b.get(skip_ws(b, e2)) == Some(&b'(') {
         // `host program[pid] (context[pid]): message`
         let open = skip_ws(b, e2);
-        if let Some(close) = closing(b, open, b'(', b')') {
+        if let Some(close) = closing::<b'(', b')'>(b, open) {
             if b.get(close + 1) == Some(&b':') {
                 return skip_ws(b, close + 2);
             }
@@ -239,18 +240,19 @@ fn token_end(b: &[u8], pos: usize) -> usize {
 
 /// The index of the bracket closing the one at `open`, nested brackets counted.
 fn closing_bracket(b: &[u8], open: usize) -> Option<usize> {
-    closing(b, open, b'[', b']')
+    closing::<b'[', b']'>(b, open)
 }
 
-/// The index of the `close` byte that closes the `left` one at `open`, nesting counted, within
-/// 512 bytes.
-fn closing(b: &[u8], open: usize, left: u8, close: u8) -> Option<usize> {
+/// The index of the `R` byte that closes the `L` one at `open`, nesting counted, within 512
+/// bytes.
+fn closing<const L: u8, const R: u8>(b: &[u8], open: usize) -> Option<usize> {
     let mut depth = 0usize;
     for (i, &c) in b.iter().enumerate().skip(open).take(512) {
-        if c == left {
+        if c == L {
             depth += 1;
-        } else if c == close {
-            depth = depth.saturating_sub(1);
+        } else if c == R {
+            // `open` holds an `L`, so the depth is at least one here
+            depth -= 1;
             if depth == 0 {
                 return Some(i);
             }
@@ -353,10 +355,14 @@ fn pipe_split(word: &[u8]) -> Option<usize> {
 /// time and the node it names, before the time that node wrote. Where that second time ends.
 fn node_then_time(b: &[u8], pos: usize) -> Option<usize> {
     let end = token_end(b, pos);
-    if !is_node(&b[pos..end]) {
+    let next = skip_ws(b, end);
+    // told by the first bytes of the time (a digit, a month) before the node is looked at
+    let time_next = b.get(next).is_some_and(u8::is_ascii_digit)
+        || (b.get(next + 3).is_some_and(u8::is_ascii_whitespace)
+            && crate::text::is_month_or_day(&b[next..next + 3]));
+    if !time_next || !is_node(&b[pos..end]) {
         return None;
     }
-    let next = skip_ws(b, end);
     match skip_time(b, next) {
         Time::Until(at) if at > next && is_timestamp(&b[next..at]) => Some(at),
         _ => None,
@@ -373,15 +379,21 @@ fn is_timestamp(run: &[u8]) -> bool {
 /// A plain word (`took`, `Started`) is not one: it has a digit or a separator, or is all
 /// capitals.
 fn is_node(word: &[u8]) -> bool {
-    (2..=64).contains(&word.len())
-        && !matches!(word.last(), Some(b':' | b','))
-        && !word.contains(&b'=')
-        && !is_level(word)
-        && (word.iter().all(u8::is_ascii_uppercase)
-            || (word.iter().any(u8::is_ascii_alphanumeric)
-                && word
-                    .iter()
-                    .any(|c| c.is_ascii_digit() || matches!(c, b'-' | b'.' | b'/' | b'@' | b'_'))))
+    if !(2..=64).contains(&word.len()) || matches!(word.last(), Some(b':' | b',')) {
+        return false;
+    }
+    let (mut capitals, mut alphanumeric, mut marked) = (true, false, false);
+    for &c in word {
+        match c {
+            b'=' => return false,
+            b'A'..=b'Z' => alphanumeric = true,
+            b'a'..=b'z' => (capitals, alphanumeric) = (false, true),
+            b'0'..=b'9' => (capitals, alphanumeric, marked) = (false, true, true),
+            b'-' | b'.' | b'/' | b'@' | b'_' => (capitals, marked) = (false, true),
+            _ => capitals = false,
+        }
+    }
+    (capitals || (alphanumeric && marked)) && !is_level(word)
 }
 
 /// `Google Chrome Helper[4171]: message`: a program name with spaces, which its pid and colon

@@ -122,6 +122,7 @@ impl Miner {
 
     /// [`Miner::add`] for a line whose message the caller has already found (the `msg` field
     /// of a JSON or logfmt line): `message` is mined as it is, `line` is kept as the example.
+    #[inline]
     pub fn add_message(&mut self, line: &str, message: &str) -> u32 {
         self.lines += 1;
         let whole = if self.options.memo {
