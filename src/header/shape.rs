@@ -640,6 +640,18 @@ mod tests {
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
+    /// Fetching reads the same headers: a word of the context they carry is no logger.
+    #[test]
+    fn context_after_an_unseen_header_names_no_logger() {
+        let now = chrono::Utc::now();
+        for line in [
+            "2018-02-03 11:23:40.871 2931 INFO nova.compute.resource_tracker [req-11112222-3333-4444-5555-666677778888 - - - - -] Final resource view",
+            "Aug 12 22:41:07 Annas-MacBook-Air com.apple.xpc.launchd[1] (com.apple.mdworker[40233]): Service exited",
+        ] {
+            assert_eq!(crate::header::read(line, now).logger, None, "{line}");
+        }
+    }
+
     #[test]
     fn keeps_lines_without_a_header() {
         for line in [
