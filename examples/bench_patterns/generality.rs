@@ -33,6 +33,7 @@ const DATA_SETS: &[&str] = &[
 const WHOLE_FILES: &[&str] = &[
     "src/commands/patterns.rs",
     "src/header/shape.rs",
+    "src/header/shape/fields.rs",
     "src/template/classify.rs",
     "src/template/columns.rs",
     "src/template/merge.rs",
