@@ -410,7 +410,7 @@ complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l min-count -d 'H
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l config -d 'The configuration file (optional; every key has a default)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l assign -d 'Print one row per input line: LINE_NUMBER<TAB>PATTERN_ID<TAB>TEMPLATE (lines numbered from 1, continuously across files)'
-complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l message-only -d 'Treat each line as the message as it is (no header detection)'
+complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l message-only -d 'Treat each line as the message as it is (no header detection, no JSON or logfmt field)'
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -l json -d 'Print data as JSON instead of tables'
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand patterns" -s q -l quiet -d 'Print only errors'

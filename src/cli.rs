@@ -571,7 +571,7 @@ pub struct PatternsArgs {
     /// continuously across files)
     #[arg(long)]
     pub assign: bool,
-    /// Treat each line as the message as it is (no header detection)
+    /// Treat each line as the message as it is (no header detection, no JSON or logfmt field)
     #[arg(long)]
     pub message_only: bool,
 }

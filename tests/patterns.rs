@@ -262,3 +262,38 @@ fn long_lines_are_cut_and_counted() {
     assert_eq!(rows[2], "3\t1\tshort line <NUM>");
     assert_eq!(rows[1].len(), "2\t2\t".len() + (1 << 20));
 }
+
+#[test]
+fn json_and_logfmt_lines_are_mined_by_their_message_field() {
+    let log = r#"{"time":"2024-01-15T10:00:00Z","level":"info","msg":"user alice logged in","req":"a1"}
+{"time":"2024-01-15T10:00:01Z","level":"info","request_id":"7f3e","msg":"user bob logged in"}
+{"@timestamp":"2024-01-15T10:00:02Z","log":{"level":"warn"},"message":"disk /var/data is full"}
+time=2024-01-15T10:00:03Z level=info msg="user carol logged in" req=b2
+ts=2024-01-15T10:00:04Z lvl=warn caller=disk.go:12 message="disk /srv is full"
+"#;
+    let run = luffy(&["patterns", "--assign", "-"], Some(log.as_bytes()));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "\
+1\t1\tuser <*> logged in
+2\t1\tuser <*> logged in
+3\t2\tdisk <PATH> is full
+4\t1\tuser <*> logged in
+5\t2\tdisk <PATH> is full
+"
+    );
+    // The example is the line as it was written.
+    let run = luffy(&["--json", "patterns", "-"], Some(log.as_bytes()));
+    let list: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(
+        list[1]["example"],
+        r#"{"@timestamp":"2024-01-15T10:00:02Z","log":{"level":"warn"},"message":"disk /var/data is full"}"#
+    );
+    // With --message-only each line is mined as it is.
+    let run = luffy(
+        &["patterns", "--message-only", "--assign", "-"],
+        Some(log.as_bytes()),
+    );
+    assert!(run.stdout.contains("level=info msg="), "{}", run.stdout);
+}

@@ -69,7 +69,11 @@ pub(crate) fn quick_report(sets: &[Dataset], command: &str) {
         rows.push((set.name.clone(), msg, raw));
     }
     print!("{}", accuracy_table(&rows));
-    println!("(in-process library, no binary)\ncommand: {command}");
+    println!("(in-process library, no binary)\n");
+    print!("{}", crate::generality::leave_one_out(&rows));
+    println!();
+    print!("{}", crate::unseen::unseen_report());
+    println!("\ncommand: {command}");
 }
 
 pub(crate) fn accuracy_table(rows: &[(String, Score, Score)]) -> String {

@@ -45,18 +45,19 @@ pub(crate) fn full_report(
         rows.push((set.name.clone(), msg, raw));
     }
     let stream = work.join(format!("stream-{lines}.txt"));
-    build_stream(sets, lines, &stream)?;
-    let mut runs: Vec<(f64, Option<u64>)> = (0..3)
-        .map(|_| time_luffy(luffy, &stream))
-        .collect::<Result<_>>()?;
-    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (seconds, rss_kb) = runs[1];
+    build_stream(sets, lines, &stream, false)?;
+    let (seconds, rss_kb) = median_run(luffy, &stream, true)?;
     let luffy_rate = lines as f64 / seconds;
+    let raw_stream = work.join(format!("stream-raw-{lines}.txt"));
+    build_stream(sets, lines, &raw_stream, true)?;
+    let (raw_seconds, raw_rss_kb) = median_run(luffy, &raw_stream, false)?;
     let nomemo_rate = miner_rate_without_memo(&stream)?;
     let (drain_n, drain_s) = run_drain3(&python, &script, &stream, drain_lines, None)?;
     let drain_rate = drain_n as f64 / drain_s;
 
     let mut table = accuracy_table(&rows);
+    table.push('\n');
+    table.push_str(&crate::generality::leave_one_out(&rows));
     let avg = drain_ga.iter().sum::<f64>() / drain_ga.len().max(1) as f64;
     let _ = writeln!(
         table,
@@ -76,13 +77,16 @@ pub(crate) fn full_report(
     let _ = writeln!(table, "|---|---|");
     let _ = writeln!(table, "| luffy patterns --message-only FILE, whole process (median of 3) | {seconds:.3} s = {luffy_rate:.0} lines/s |");
     let _ = writeln!(table, "| luffy miner in-process, exact-repeat memo off (every line masked), one thread | {nomemo_rate:.0} lines/s |");
+    let _ = writeln!(table, "| luffy peak RSS | {} |", megabytes(rss_kb));
     let _ = writeln!(
         table,
-        "| luffy peak RSS | {} |",
-        rss_kb.map_or("n/a (no /usr/bin/time)".to_string(), |kb| format!(
-            "{:.1} MB",
-            kb as f64 / 1024.0
-        ))
+        "| luffy patterns FILE on raw lines (headers found and stripped), whole process (median of 3) | {raw_seconds:.3} s = {:.0} lines/s |",
+        lines as f64 / raw_seconds
+    );
+    let _ = writeln!(
+        table,
+        "| luffy peak RSS, raw lines | {} |",
+        megabytes(raw_rss_kb)
     );
     let _ = writeln!(table, "| drain3 0.9.11 TemplateMiner, mining loop only, first {drain_n} lines | {drain_s:.2} s = {drain_rate:.0} lines/s |");
     let _ = writeln!(
@@ -96,8 +100,25 @@ pub(crate) fn full_report(
         nomemo_rate / drain_rate
     );
     print!("{table}");
+    println!();
+    print!("{}", crate::unseen::unseen_report());
     println!("\ncommand: {command}");
     Ok(())
+}
+
+fn megabytes(kb: Option<u64>) -> String {
+    kb.map_or("n/a (no /usr/bin/time)".to_string(), |kb| {
+        format!("{:.1} MB", kb as f64 / 1024.0)
+    })
+}
+
+/// The median of three whole-process runs: seconds and peak RSS.
+fn median_run(luffy: &Path, stream: &Path, message_only: bool) -> Result<(f64, Option<u64>)> {
+    let mut runs: Vec<(f64, Option<u64>)> = (0..3)
+        .map(|_| time_luffy(luffy, stream, message_only))
+        .collect::<Result<_>>()?;
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(runs[1])
 }
 
 /// Lines per second of the library miner alone with the exact-repeat memo off (best of 3), so
@@ -198,15 +219,23 @@ fn run_drain3(
     ))
 }
 
-/// The ten sets' message lines interleaved (one line of each in turn), repeated to `lines`.
-fn build_stream(sets: &[Dataset], lines: usize, path: &Path) -> Result<()> {
-    let rows = sets.iter().map(|s| s.contents.len()).max().unwrap_or(0);
+/// The ten sets' message lines (or raw lines) interleaved (one line of each in turn), repeated
+/// to `lines`.
+fn build_stream(sets: &[Dataset], lines: usize, path: &Path, raw: bool) -> Result<()> {
+    fn of(set: &Dataset, raw: bool) -> &[String] {
+        if raw {
+            &set.raw
+        } else {
+            &set.contents
+        }
+    }
+    let rows = sets.iter().map(|s| of(s, raw).len()).max().unwrap_or(0);
     let mut text = String::new();
     let mut n = 0;
     'outer: loop {
         for row in 0..rows {
             for set in sets {
-                if let Some(line) = set.contents.get(row) {
+                if let Some(line) = of(set, raw).get(row) {
                     if n == lines {
                         break 'outer;
                     }
@@ -224,9 +253,9 @@ fn build_stream(sets: &[Dataset], lines: usize, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Wall time of one whole `luffy patterns --message-only FILE` process, and its peak RSS in KiB
-/// (from GNU time's `-v` report when /usr/bin/time exists).
-fn time_luffy(luffy: &Path, stream: &Path) -> Result<(f64, Option<u64>)> {
+/// Wall time of one whole `luffy patterns [--message-only] FILE` process, and its peak RSS in
+/// KiB (from GNU time's `-v` report when /usr/bin/time exists).
+fn time_luffy(luffy: &Path, stream: &Path, message_only: bool) -> Result<(f64, Option<u64>)> {
     let gnu_time = Path::new("/usr/bin/time");
     let mut cmd = if gnu_time.exists() {
         let mut c = Command::new(gnu_time);
@@ -235,10 +264,11 @@ fn time_luffy(luffy: &Path, stream: &Path) -> Result<(f64, Option<u64>)> {
     } else {
         Command::new(luffy)
     };
-    cmd.args(["patterns", "--message-only"])
-        .arg(stream)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    cmd.arg("patterns");
+    if message_only {
+        cmd.arg("--message-only");
+    }
+    cmd.arg(stream).stdout(Stdio::null()).stderr(Stdio::piped());
     let start = Instant::now();
     let out = cmd.output()?;
     let seconds = start.elapsed().as_secs_f64();

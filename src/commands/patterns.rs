@@ -9,10 +9,12 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::PatternsArgs;
 use crate::error::bad_input;
+use crate::ingest::{json, logfmt};
 use crate::template::{Miner, Options, Pattern, Patterns};
 use crate::ui;
 
@@ -51,7 +53,10 @@ pub fn run(args: &PatternsArgs, json: bool, out: &mut dyn Write) -> Result<()> {
         for_each_line(reader, &progress, |bytes, cut| {
             damage.cut += u64::from(cut);
             let line = decode(bytes, cut, &mut lossy, &mut damage);
-            let variant = miner.add(line);
+            let variant = match structured_message(line, args.message_only) {
+                Some(message) => miner.add_message(line, &message),
+                None => miner.add(line),
+            };
             if args.assign {
                 assigned.push(variant);
             }
@@ -179,6 +184,30 @@ fn for_each_line(
         emit(&partial, false);
     }
     Ok(())
+}
+
+/// The message field of a JSON or logfmt line (`message`, `msg`..., read as fetching reads
+/// them), which is mined instead of the whole line; `None` for other lines, for a line without
+/// a message field, and with `--message-only` (each line is taken as it is).
+fn structured_message(line: &str, message_only: bool) -> Option<String> {
+    if message_only {
+        return None;
+    }
+    // The time is not used here, so no clock is read to complete a year-less one.
+    let now = DateTime::<Utc>::UNIX_EPOCH;
+    let first = *line.as_bytes().iter().find(|b| !b.is_ascii_whitespace())?;
+    let record = if first == b'{' {
+        json::parse(line, now)?
+    } else if first.is_ascii_lowercase()
+        && (memchr::memmem::find(line.as_bytes(), b"msg=").is_some()
+            || memchr::memmem::find(line.as_bytes(), b"message=").is_some())
+    {
+        // the search keeps plain lines from being split into pairs
+        logfmt::parse(line, now)?
+    } else {
+        return None;
+    };
+    Some(record.message).filter(|m| !m.trim().is_empty())
 }
 
 /// The line as text: invalid UTF-8 is replaced (and counted); a cut in the middle of a

@@ -488,7 +488,12 @@ fn pick_logger<'h>(words: impl Iterator<Item = &'h str>) -> Option<String> {
         .or(dashed)
         .map(|w| without_pid(w.trim_end_matches(':')).trim_matches(|c| c == '[' || c == ']'))
         .filter(|w| {
-            !w.is_empty() && Level::parse(w).is_none() && !w.chars().all(|c| c.is_ascii_digit())
+            // a word of a bracketed context (`[req-1 - - -]`) or a parenthesised one
+            // (`launchd[1] (com.apple.x[42]):`) names no logger
+            w.chars().any(char::is_alphanumeric)
+                && !w.starts_with('(')
+                && Level::parse(w).is_none()
+                && !w.chars().all(|c| c.is_ascii_digit())
         })
         .map(str::to_string)
 }

@@ -1,6 +1,13 @@
 //! Finds where a raw log line's header (timestamp, level, pid, thread, host, logger) ends and its
 //! message begins, by shape alone: no per-format configuration.
 
+mod fields;
+
+use fields::{
+    has_clock, is_date_or_epoch, is_host, is_integer, is_level, is_node, is_time_word,
+    is_timestamp, looks_like_logger, trim_punct,
+};
+
 /// The message part of `line`: `line` without its leading header. A line in which no timestamp
 /// or level is found is returned whole.
 ///
@@ -9,6 +16,12 @@
 /// separators, a level (`INFO`, `[error]`, `W`), numbers (pid, thread id) and bracketed groups
 /// (thread names), then a logger or program ending in `:` (`dfs.DataNode$PacketResponder:`,
 /// `host sshd[24200]:`) or followed by ` - `. `ts|component|pid|message` is split on its pipes.
+/// The header is read as a run of typed fields (see [`fields`]), not as a list of formats: a
+/// tag, flag or file name may come before the time; a node or host and a second time may follow
+/// it (an archive's time, then the time the node wrote); a syslog time is followed by a host and
+/// a program, whose name may hold spaces and whose `(context)` may follow its pid; a logger may
+/// carry its context in brackets (`nova.compute.manager [req-... - - -]`); a tag may be padded
+/// to its column (`libc    :`).
 pub fn message(line: &str) -> &str {
     &line[split(line).message..]
 }
@@ -60,8 +73,18 @@ pub fn split(line: &str) -> Split {
                 pos = at;
             }
         }
+        if found {
+            for _ in 0..2 {
+                match node_then_time(b, pos) {
+                    Some(at) => pos = at,
+                    None => break,
+                }
+            }
+        }
     }
-    let mut level = false;
+    let syslog_time = b.get(time + 3).is_some_and(u8::is_ascii_whitespace)
+        && crate::text::is_month_or_day(&b[time..time + 3]);
+    let (mut level, mut letter) = (false, false);
     for _ in 0..8 {
         let end = token_end(b, pos);
         if end == pos {
@@ -74,6 +97,7 @@ pub fn split(line: &str) -> Split {
             pos = skip_ws(b, end);
             found = true;
             level = true;
+            letter = word.len() == 1;
         } else if found && word[0] == b'[' {
             match closing_bracket(b, pos) {
                 Some(close) => pos = skip_ws(b, close + 1),
@@ -103,7 +127,17 @@ pub fn split(line: &str) -> Split {
             }
         }
     }
-    pos = skip_logger(b, pos, level);
+    let after = skip_logger(b, pos, level, letter);
+    if after == pos && syslog_time && !level {
+        // RFC 3164 puts a host after its time, whatever follows it
+        let end = token_end(b, pos);
+        if is_host(&b[pos..end]) {
+            pos = skip_ws(b, end);
+            pos = spaced_program(b, pos).unwrap_or(pos);
+        }
+    } else {
+        pos = after;
+    }
     if pos >= line.len() {
         return whole;
     }
@@ -136,8 +170,11 @@ fn skip_time(b: &[u8], mut pos: usize) -> Time {
     Time::Until(pos)
 }
 
-/// Skips `logger:` or `host program[pid]:` or `program ... -`, when the next words look like one.
-fn skip_logger(b: &[u8], pos: usize, level: bool) -> usize {
+/// Skips `logger:` or `host program[pid]:` or `program ... -`, when the next words look like one;
+/// after a level, also a logger with its context in brackets (`nova.compute.manager [req-...]`)
+/// and a tag padded to its column (`libc    :`). `letter`: the level was one letter (logcat,
+/// glog), after which a word ending in `:` is always the tag.
+fn skip_logger(b: &[u8], pos: usize, level: bool, letter: bool) -> usize {
     let e1 = token_end(b, pos);
     if e1 == pos {
         return pos;
@@ -146,11 +183,29 @@ fn skip_logger(b: &[u8], pos: usize, level: bool) -> usize {
     let p2 = skip_ws(b, e1);
     let e2 = token_end(b, p2);
     let w2 = &b[p2..e2];
-    if w1.len() > 1 && w1.ends_with(b":") && looks_like_logger(&w1[..w1.len() - 1]) {
+    if w1.len() > 1 && w1.ends_with(b":") && (letter || looks_like_logger(&w1[..w1.len() - 1])) {
         return skip_separator(b, p2);
+    }
+    if level && w2 == b":" && !w1.ends_with(b":") {
+        return skip_ws(b, e2);
+    }
+    if level && b.get(p2) == Some(&b'[') && w1.contains(&b'.') && looks_like_logger(w1) {
+        // a logger, then the context it was called in: `[req-... user project - - -]`, `[-]`
+        if let Some(close) = closing::<b'[', b']'>(b, p2) {
+            return skip_separator(b, skip_ws(b, close + 1));
+        }
     }
     if !level && w2.len() > 1 && w2.ends_with(b":") && !w1.ends_with(b":") {
         return skip_separator(b, skip_ws(b, e2));
+    }
+    if !level && w2.ends_with(b"]") && b.get(skip_ws(b, e2)) == Some(&b'(') {
+        // `host program[pid] (context[pid]): message`
+        let open = skip_ws(b, e2);
+        if let Some(close) = closing::<b'(', b')'>(b, open) {
+            if b.get(close + 1) == Some(&b':') {
+                return skip_ws(b, close + 2);
+            }
+        }
     }
     if w1.ends_with(b":") || w2.ends_with(b":") {
         return pos;
@@ -176,15 +231,6 @@ fn skip_separator(b: &[u8], pos: usize) -> usize {
     }
 }
 
-fn looks_like_logger(word: &[u8]) -> bool {
-    word.iter().any(u8::is_ascii_alphabetic)
-        && !word.contains(&b'=')
-        && (word
-            .iter()
-            .any(|b| matches!(b, b'.' | b'$' | b'[' | b'(' | b'_' | b'/' | b'0'..=b'9'))
-            || word[1..].iter().any(u8::is_ascii_uppercase))
-}
-
 fn skip_ws(b: &[u8], mut pos: usize) -> usize {
     while pos < b.len() && b[pos].is_ascii_whitespace() {
         pos += 1;
@@ -198,55 +244,25 @@ fn token_end(b: &[u8], pos: usize) -> usize {
 
 /// The index of the bracket closing the one at `open`, nested brackets counted.
 fn closing_bracket(b: &[u8], open: usize) -> Option<usize> {
+    closing::<b'[', b']'>(b, open)
+}
+
+/// The index of the `R` byte that closes the `L` one at `open`, nesting counted, within 512
+/// bytes.
+fn closing<const L: u8, const R: u8>(b: &[u8], open: usize) -> Option<usize> {
     let mut depth = 0usize;
     for (i, &c) in b.iter().enumerate().skip(open).take(512) {
-        match c {
-            b'[' => depth += 1,
-            b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
+        if c == L {
+            depth += 1;
+        } else if c == R {
+            // `open` holds an `L`, so the depth is at least one here
+            depth -= 1;
+            if depth == 0 {
+                return Some(i);
             }
-            _ => {}
         }
     }
     None
-}
-
-/// True when the text holds a clock time `HH:MM`.
-fn has_clock(text: &[u8]) -> bool {
-    text.windows(3)
-        .any(|w| w[0].is_ascii_digit() && w[1] == b':' && w[2].is_ascii_digit())
-}
-
-/// A word that is (part of) a timestamp: digits with date/time separators, or a month/day name.
-fn is_time_word(word: &[u8]) -> bool {
-    let word = word.strip_suffix(b",").unwrap_or(word);
-    if crate::text::is_month_or_day(word) {
-        return true;
-    }
-    // `8:00AM`, `11:42PM` (Go's `time.Kitchen`)
-    if let Some(clock) = word
-        .strip_suffix(b"AM")
-        .or_else(|| word.strip_suffix(b"PM"))
-    {
-        return clock.len() >= 4
-            && clock[clock.len() - 3] == b':'
-            && clock.iter().all(|c| c.is_ascii_digit() || *c == b':');
-    }
-    // One pass up to a `|` (`ts|component|...`): digits, date/time separators and zone letters.
-    let (mut digits, mut separator) = (0, false);
-    for &c in word {
-        match c {
-            b'0'..=b'9' => digits += 1,
-            b'-' | b'/' | b':' | b'.' => separator = true,
-            b',' | b'T' | b'Z' | b'+' => {}
-            b'|' => break,
-            _ => return false,
-        }
-    }
-    digits >= 2 && (digits >= 6 || separator)
 }
 
 /// `134681 node-246 unix.hw state_change.unavailable 1077804742 1 message`: a record number,
@@ -270,76 +286,60 @@ fn fields_then_epoch(b: &[u8], first: usize, first_end: usize) -> Option<usize> 
     None
 }
 
-/// `148`, `-1`: a number in a header (a pid, thread id or flag).
-fn is_integer(word: &[u8]) -> bool {
-    let digits = word.strip_prefix(b"-").unwrap_or(word);
-    !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
-}
-
-/// `2005-06-04`, `2005.06.04`, `17/06/09...` (a date first) or `1117869872` (epoch seconds).
-fn is_date_or_epoch(word: &[u8]) -> bool {
-    let digits = |part: &[u8]| part.iter().all(u8::is_ascii_digit);
-    let epoch = word.len() == 10 && word[0] == b'1' && digits(word);
-    let date = word.len() >= 8
-        && (digits(&word[..4]) && matches!(word[4], b'-' | b'.' | b'/') && digits(&word[5..7]))
-        && matches!(word[7], b'-' | b'.' | b'/');
-    epoch || date
-}
-
-/// For `20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged`: the offset after the last pipe.
+/// For `20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged`: where the message starts,
+/// after the pid field when one of the first fields is a number (the message may hold pipes
+/// too), else after the last pipe of the word.
 fn pipe_split(word: &[u8]) -> Option<usize> {
+    let mut at = memchr::memchr(b'|', word)? + 1;
+    for _ in 0..3 {
+        let Some(len) = memchr::memchr(b'|', &word[at..]) else {
+            break;
+        };
+        if is_integer(&word[at..at + len]) {
+            return Some(at + len + 1);
+        }
+        at += len + 1;
+    }
     memchr::memrchr(b'|', word).map(|bar| bar + 1)
 }
 
-fn trim_punct(word: &[u8]) -> &[u8] {
-    let start = word
-        .iter()
-        .take_while(|b| matches!(b, b'[' | b'<' | b'('))
-        .count();
-    let rest = &word[start..];
-    let trail = rest
-        .iter()
-        .rev()
-        .take_while(|b| matches!(b, b']' | b'>' | b')' | b':' | b','))
-        .count();
-    &rest[..rest.len() - trail]
-}
-
-/// A level name in any case: `ERROR`, `warn`, `Information`, glog's `E`...
-fn is_level(word: &[u8]) -> bool {
-    let word = without_elapsed(word);
-    // Compared only with the names of the word's length. Words that also start ordinary lines
-    // are left out: Go's `panic:` begins a trace, `Fine` a sentence.
-    let names: &[&[u8]] = match word.len() {
-        1 => &[b"V", b"D", b"I", b"W", b"E", b"F"],
-        3 => &[b"ERR", b"WRN", b"INF", b"DBG", b"FTL", b"TRC", b"VRB"],
-        4 => &[
-            b"INFO", b"WARN", b"CRIT", b"ERRO", b"DEBU", b"TRAC", b"FATA", b"PANI",
-        ],
-        5 => &[b"TRACE", b"DEBUG", b"ERROR", b"FATAL", b"ALERT", b"EMERG"],
-        6 => &[b"NOTICE", b"SEVERE"],
-        7 => &[b"WARNING"],
-        8 => &[b"CRITICAL"],
-        11 => &[b"INFORMATION"],
-        _ => return false,
-    };
-    names.iter().any(|name| name.eq_ignore_ascii_case(word))
-}
-
-/// `ERRO[0042]` (logrus on a terminal: the level and the seconds since start) without `[0042]`.
-fn without_elapsed(word: &[u8]) -> &[u8] {
-    // the closing bracket may have been trimmed as punctuation already
-    let inner = word.strip_suffix(b"]").unwrap_or(word);
-    match inner.iter().position(|&c| c == b'[') {
-        Some(open)
-            if open >= 4
-                && inner.len() > open + 1
-                && inner[open + 1..].iter().all(u8::is_ascii_digit) =>
-        {
-            &word[..open]
-        }
-        _ => word,
+/// `1117838570 2005.06.03 R02-M1-N0 2005-06-03-15.42.50.675872 R02-M1-N0 RAS ...`,
+/// `1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond[2915]: ...`: a collector's
+/// time and the node it names, before the time that node wrote. Where that second time ends.
+fn node_then_time(b: &[u8], pos: usize) -> Option<usize> {
+    let end = token_end(b, pos);
+    let next = skip_ws(b, end);
+    // told by the first bytes of the time (a digit, a month) before the node is looked at
+    let time_next = b.get(next).is_some_and(u8::is_ascii_digit)
+        || (b.get(next + 3).is_some_and(u8::is_ascii_whitespace)
+            && crate::text::is_month_or_day(&b[next..next + 3]));
+    if !time_next || !is_node(&b[pos..end]) {
+        return None;
     }
+    match skip_time(b, next) {
+        Time::Until(at) if at > next && is_timestamp(&b[next..at]) => Some(at),
+        _ => None,
+    }
+}
+
+/// `Google Chrome Helper[4171]: message`: a program name with spaces, which its pid and colon
+/// end. Where the message starts.
+fn spaced_program(b: &[u8], mut pos: usize) -> Option<usize> {
+    for _ in 0..4 {
+        let end = token_end(b, pos);
+        let word = &b[pos..end];
+        if end == pos || word.contains(&b'=') {
+            return None;
+        }
+        if word.ends_with(b"]:") && word.len() > 3 && word[0] != b'[' {
+            return Some(skip_ws(b, end));
+        }
+        if word.ends_with(b":") {
+            return None;
+        }
+        pos = skip_ws(b, end);
+    }
+    None
 }
 
 #[cfg(test)]
@@ -407,6 +407,115 @@ mod tests {
         ];
         for (line, want) in cases {
             assert_eq!(message(line), want, "{line}");
+        }
+    }
+
+    /// Header shapes of programs whose logs nobody here tuned on (lines written for this test, in
+    /// the layouts those programs print): each was cut in the wrong place before the header was
+    /// read as a run of typed fields.
+    #[test]
+    fn unseen_shapes() {
+        // as the shape finds it, and as `patterns` strips it (the context after it included)
+        fn stripped(line: &str) -> &str {
+            &line[crate::header::message_start(line)..]
+        }
+        let cases = [
+            // oslo.log (OpenStack services): source file, time, pid, level, logger, then the
+            // request context in brackets
+            (
+                "glance-registry.log 2018-02-03 11:20:45.113 4410 WARNING glance.registry.api.v1.images [req-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b - - - - -] Image 8c1f7e2a-93d4-4b16-a0c5-2f6e8d9b1a37 not found",
+                "Image 8c1f7e2a-93d4-4b16-a0c5-2f6e8d9b1a37 not found",
+            ),
+            (
+                "cinder-volume.log.3 2018-02-03 11:21:02.550 1987 INFO cinder.volume.manager [-] Updating volume status",
+                "Updating volume status",
+            ),
+            (
+                "neutron-server.log.2018-02-03_11:00:00 2018-02-03 11:22:13.004 30112 ERROR neutron.plugins.ml2.managers [req-7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d a1b2c3d4e5f60718293a4b5c6d7e8f90 0f9e8d7c6b5a49382716f5e4d3c2b1a0 - default default] Failed to bind port 5d2c on host compute-3",
+                "Failed to bind port 5d2c on host compute-3",
+            ),
+            (
+                "2018-02-03 11:23:40.871 2931 INFO nova.compute.resource_tracker [req-11112222-3333-4444-5555-666677778888 - - - - -] Final resource view: name=cp-7",
+                "Final resource view: name=cp-7",
+            ),
+            // syslog kept by a collector: an alert tag, epoch seconds, a date and a host before
+            // the syslog time, then `host/host program[pid]:`
+            (
+                "- 1132006411 2005.11.14 bn431 Nov 14 14:13:31 bn431/bn431 sshd[30127]: Accepted publickey for root from 10.100.4.251 port 40312 ssh2",
+                "Accepted publickey for root from 10.100.4.251 port 40312 ssh2",
+            ),
+            (
+                "- 1132006500 2005.11.14 tadmin2 Nov 14 14:15:00 local@tadmin2 postfix/smtpd[8817]: connect from unknown[10.0.0.7]",
+                "connect from unknown[10.0.0.7]",
+            ),
+            (
+                "NETERR 1132006577 2005.11.14 cn97 Nov 14 14:16:17 cn97/cn97 kernel: eth1: link down",
+                "eth1: link down",
+            ),
+            // logcat `threadtime`: a tag padded to its column, a tag in lower case
+            (
+                "11-05 07:42:18.300  4721  4721 W libc    : Unable to set property ro.x to 1",
+                "Unable to set property ro.x to 1",
+            ),
+            (
+                "11-05 07:42:19.114   812   960 E lowmemorykiller: Error writing /proc/4720/oom_score_adj",
+                "Error writing /proc/4720/oom_score_adj",
+            ),
+            // RAS events of a supercomputer's control system: flag, epoch, date, node, a second
+            // time, the node again, then the event type, component and level
+            (
+                "- 1118145633 2005.06.07 R21-M0-NC-C:J05-U01 2005-06-07-05.00.33.204519 R21-M0-NC-C:J05-U01 RAS KERNEL INFO 1 ddr errors(s) detected and corrected on rank 0",
+                "1 ddr errors(s) detected and corrected on rank 0",
+            ),
+            (
+                "KERNSTOR 1118145700 2005.06.07 R33-M1-N4-C:J12-U01 2005-06-07-05.01.40.991204 R33-M1-N4-C:J12-U01 RAS KERNEL FATAL data storage interrupt",
+                "data storage interrupt",
+            ),
+            (
+                "- 1118145810 2005.06.07 NULL 2005-06-07-05.03.30.410077 NULL RAS MMCS ERROR idoproxydb hit ASSERT condition: ASSERT expression=0",
+                "idoproxydb hit ASSERT condition: ASSERT expression=0",
+            ),
+            (
+                "- 1118145902 2005.06.07 R14-M1-L2-U18-C 2005-06-07-05.05.02.118873 R14-M1-L2-U18-C RAS LINKCARD INFO MidplaneSwitchController performing bit sparing",
+                "MidplaneSwitchController performing bit sparing",
+            ),
+            // macOS syslog: a process's context in parentheses after its pid, a line without a
+            // program
+            (
+                "Aug 12 22:41:07 Annas-MacBook-Air com.apple.xpc.launchd[1] (com.apple.mdworker.shared.0B000000-0000-0000-0000-000000000000[40233]): Service exited due to SIGKILL",
+                "Service exited due to SIGKILL",
+            ),
+            (
+                "Aug 12 22:41:09 Annas-MacBook-Air Google Chrome Helper[4171]: Couldn't set color",
+                "Couldn't set color",
+            ),
+            (
+                "Aug  2 08:10:51 Annas-MacBook-Air --- last message repeated 2 times ---",
+                "--- last message repeated 2 times ---",
+            ),
+            // a piped layout whose message holds a pipe in its first word
+            (
+                "20171230-12:00:01:550|Hub_Sync|1512|upload|retry=3 queued",
+                "upload|retry=3 queued",
+            ),
+        ];
+        let wrong: Vec<String> = cases
+            .iter()
+            .filter(|(line, want)| message(line) != *want || stripped(line) != *want)
+            .map(|(line, _)| format!("{line}\n  -> {}", stripped(line)))
+            .collect();
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    /// Fetching reads the same headers: a word of the context they carry is no logger.
+    #[test]
+    fn context_after_an_unseen_header_names_no_logger() {
+        let now = chrono::Utc::now();
+        for line in [
+            "2018-02-03 11:23:40.871 2931 INFO nova.compute.resource_tracker [req-11112222-3333-4444-5555-666677778888 - - - - -] Final resource view",
+            "Aug 12 22:41:07 Annas-MacBook-Air com.apple.xpc.launchd[1] (com.apple.mdworker[40233]): Service exited",
+        ] {
+            assert_eq!(crate::header::read(line, now).logger, None, "{line}");
         }
     }
 

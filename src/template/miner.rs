@@ -112,12 +112,19 @@ impl Miner {
     /// Mines one line (without its newline) and returns the id of its variant, which
     /// [`Patterns::pattern_of`] maps to a template once mining is finished.
     pub fn add(&mut self, line: &str) -> u32 {
-        self.lines += 1;
         let message = if self.options.detect_header {
             &line[crate::header::message_start(line)..]
         } else {
             line
         };
+        self.add_message(line, message)
+    }
+
+    /// [`Miner::add`] for a line whose message the caller has already found (the `msg` field
+    /// of a JSON or logfmt line): `message` is mined as it is, `line` is kept as the example.
+    #[inline]
+    pub fn add_message(&mut self, line: &str, message: &str) -> u32 {
+        self.lines += 1;
         let whole = if self.options.memo {
             let mut hasher = FxHasher::default();
             hasher.write(message.as_bytes());
