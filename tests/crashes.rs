@@ -237,6 +237,7 @@ fn oslo_tracebacks_whose_every_line_carries_the_prefix_are_one_event() {
         )]
     );
     let shown = shown(&luffy, "libvirt.libvirtError");
+    assert_eq!(shown["logger"], "nova.compute.manager");
     let frames = frames(&shown);
     assert_eq!(frames.len(), 4, "{frames:?}");
     assert_eq!(

@@ -474,7 +474,25 @@ fn pick_logger<'h>(words: impl Iterator<Item = &'h str>) -> Option<String> {
     let mut dashed = None;
     let mut next = None;
     let mut colon = None;
+    // the words of a bracketed context (`[req-1 a b - - -] [instance: x]`) are passed over;
+    // a dotted name right before one is a logger (oslo's `ERROR nova.compute.manager [req-...]`)
+    let mut in_brackets = false;
+    let mut after_brackets = false;
+    let mut before_context = None;
     for word in words {
+        if in_brackets {
+            in_brackets = !word.starts_with('[');
+            after_brackets = !in_brackets;
+            continue;
+        }
+        if word.ends_with(']') && word.len() > 1 && !word.starts_with('[') {
+            in_brackets = true;
+            continue;
+        }
+        if after_brackets && before_context.is_none() && is_dotted_name(word) {
+            before_context = Some(word);
+        }
+        after_brackets = false;
         if word.len() > 1 && word.ends_with(':') {
             colon = Some(word);
             break;
@@ -486,6 +504,7 @@ fn pick_logger<'h>(words: impl Iterator<Item = &'h str>) -> Option<String> {
     }
     colon
         .or(dashed)
+        .or(before_context)
         .map(|w| without_pid(w.trim_end_matches(':')).trim_matches(|c| c == '[' || c == ']'))
         .filter(|w| {
             // a word of a bracketed context (`[req-1 - - -]`) or a parenthesised one

@@ -507,15 +507,26 @@ mod tests {
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 
-    /// Fetching reads the same headers: a word of the context they carry is no logger.
+    /// Fetching reads the same headers: a word of the context they carry is no logger; the
+    /// dotted name before a bracketed context is.
     #[test]
     fn context_after_an_unseen_header_names_no_logger() {
         let now = chrono::Utc::now();
-        for line in [
-            "2018-02-03 11:23:40.871 2931 INFO nova.compute.resource_tracker [req-11112222-3333-4444-5555-666677778888 - - - - -] Final resource view",
-            "Aug 12 22:41:07 Annas-MacBook-Air com.apple.xpc.launchd[1] (com.apple.mdworker[40233]): Service exited",
+        for (line, logger) in [
+            (
+                "2018-02-03 11:23:40.871 2931 INFO nova.compute.resource_tracker [req-11112222-3333-4444-5555-666677778888 - - - - -] Final resource view",
+                Some("nova.compute.resource_tracker"),
+            ),
+            (
+                "2026-11-27 08:00:03.587 4242 ERROR nova.compute.manager [req-5b2c9f0e 4f6c0b2d 8a7b6c5d - default default] [instance: 0d2c4b6a] Instance failed to spawn",
+                Some("nova.compute.manager"),
+            ),
+            (
+                "Aug 12 22:41:07 Annas-MacBook-Air com.apple.xpc.launchd[1] (com.apple.mdworker[40233]): Service exited",
+                None,
+            ),
         ] {
-            assert_eq!(crate::header::read(line, now).logger, None, "{line}");
+            assert_eq!(crate::header::read(line, now).logger.as_deref(), logger, "{line}");
         }
     }
 
