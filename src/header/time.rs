@@ -16,7 +16,7 @@ pub fn timestamp_zoned(text: &str, now: DateTime<Utc>) -> Option<(DateTime<Utc>,
     let text = text.strip_prefix('[').unwrap_or(text);
     iso(text)
         .or_else(|| syslog(text, now).map(|t| (t, false)))
-        .or_else(|| apache(text).map(|t| (t, false)))
+        .or_else(|| asctime(text).map(|t| (t, false)))
         .or_else(|| spelled(text.as_bytes()).map(|(t, _)| (utc(t), false)))
 }
 
@@ -297,8 +297,9 @@ fn syslog(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     }
 }
 
-/// `Sun Dec 04 04:47:44 2005` (Apache error logs), with or without a fraction of a second.
-fn apache(text: &str) -> Option<DateTime<Utc>> {
+/// C's `asctime` form, `Sun Dec 04 04:47:44 2005` (web servers' error logs), with or without a
+/// fraction of a second.
+fn asctime(text: &str) -> Option<DateTime<Utc>> {
     let mut words = text.split_whitespace();
     words.next()?;
     let month = month(words.next()?)?;
