@@ -1,8 +1,8 @@
 //! Headers whose fixed shape names their fields outright, told by their first bytes.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 
-use super::time::{clock, digits, fraction, iso};
+use super::time::{clock, digits, fraction, iso, without_year};
 use super::{dotnet, jvm, php, python, scan, Header, Level};
 
 /// Headers whose fixed shape names their fields outright, told by their first bytes: syslog
@@ -188,15 +188,7 @@ fn klog(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
     {
         return None;
     }
-    let at = |year: i32| {
-        NaiveDate::from_ymd_opt(year, month, day)
-            .and_then(|d| d.and_hms_nano_opt(h, m, sec, nanos))
-            .map(|naive| Utc.from_utc_datetime(&naive))
-    };
-    let timestamp = now.and_then(|now| match at(now.year()) {
-        Some(t) if t <= now + chrono::Duration::days(1) => Some(t),
-        _ => at(now.year() - 1),
-    });
+    let timestamp = now.and_then(|now| without_year(now, (month, day), (h, m, sec, nanos)));
     Some(Header {
         timestamp,
         zoned: false,

@@ -3,9 +3,9 @@
 //! `11-27 08:00:01.912 E/AndroidRuntime( 4242): FATAL EXCEPTION: main`. The tag is the logger;
 //! pid and thread id are context. No year: the latest such time not in the future.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 
-use super::time::{clock, digits, fraction};
+use super::time::{clock, digits, fraction, without_year};
 use super::{Header, Level};
 
 /// The header of a logcat line, or `None` when `line` is not one.
@@ -19,15 +19,7 @@ pub(super) fn read(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
     let (nanos, time_end) = fraction(b, 14);
     let rest = line.get(time_end..)?;
     let (level, tag, message) = threadtime(rest).or_else(|| brief(rest))?;
-    let at = |year: i32| {
-        NaiveDate::from_ymd_opt(year, month, day)
-            .and_then(|d| d.and_hms_nano_opt(h, m, sec, nanos))
-            .map(|naive| Utc.from_utc_datetime(&naive))
-    };
-    let timestamp = now.and_then(|now| match at(now.year()) {
-        Some(t) if t <= now + chrono::Duration::days(1) => Some(t),
-        _ => at(now.year() - 1),
-    });
+    let timestamp = now.and_then(|now| without_year(now, (month, day), (h, m, sec, nanos)));
     Some(Header {
         timestamp,
         zoned: false,
@@ -86,7 +78,7 @@ fn priority(letter: u8) -> Option<Level> {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
+    use chrono::{Datelike, TimeZone};
 
     use super::*;
 

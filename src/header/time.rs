@@ -312,3 +312,22 @@ fn asctime(text: &str) -> Option<DateTime<Utc>> {
     let naive = NaiveDate::from_ymd_opt(year, month, day)?.and_hms_nano_opt(h, m, s, nanos)?;
     Some(Utc.from_utc_datetime(&naive))
 }
+
+/// A month, day and time of day without a year (klog's, logcat's): this year's, or last
+/// year's when this year's would be more than a day ahead of `now` (a December line read in
+/// January).
+pub(super) fn without_year(
+    now: DateTime<Utc>,
+    (month, day): (u32, u32),
+    (h, m, s, nanos): (u32, u32, u32, u32),
+) -> Option<DateTime<Utc>> {
+    let at = |year: i32| {
+        NaiveDate::from_ymd_opt(year, month, day)
+            .and_then(|d| d.and_hms_nano_opt(h, m, s, nanos))
+            .map(utc)
+    };
+    match at(now.year()) {
+        Some(t) if t <= now + chrono::Duration::days(1) => Some(t),
+        _ => at(now.year() - 1),
+    }
+}
