@@ -2,7 +2,7 @@
 //! by its runtime is never lost for the level of the line before it, a trace whose every line
 //! carries the logger's prefix is one event, and a trace cut short still has a title. The logs
 //! are in `tests/data/formats/` (`crash_*.log` printed by the real runtimes where one installs
-//! here, `stitched_*.log` in the shapes oslo.log, rsyslog and logcat write).
+//! here, `stitched_*.log` in the shapes oslo.log, rsyslog, logcat and php-fpm write).
 
 mod common;
 
@@ -279,6 +279,38 @@ fn syslog_forwarded_java_traces_are_one_event_with_their_cause() {
         "java.net.SocketTimeoutException"
     );
     assert_eq!(chain[1]["frames"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_php_crash_php_fpm_forwarded_line_by_line_is_one_event() {
+    // php-fpm logs what a worker says into stderr at its own WARNING, a line each, quoted
+    let luffy = fetched(&data("stitched_php_fpm.log"));
+    assert_eq!(
+        clusters(&luffy),
+        [row(
+            "RuntimeException: cart 17 is empty",
+            1,
+            "2026-11-27T08:00:01.000Z"
+        )]
+    );
+    let shown = shown(&luffy, "RuntimeException");
+    assert_eq!(shown["level"], "ERROR");
+    assert_eq!(
+        frames(&shown)[0],
+        (
+            "App\\Cart->total".to_string(),
+            "/var/www/src/Cart.php".to_string(),
+            7
+        )
+    );
+    assert_eq!(
+        shown["samples"][0]["text"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .count(),
+        6
+    );
 }
 
 #[test]

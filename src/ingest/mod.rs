@@ -181,9 +181,14 @@ pub fn read_kept_occurrence(
     if let Some(source_level) = record.level.and_then(Level::parse) {
         level = Some(source_level);
     } else if level.is_some_and(|level| level < rules.threshold) {
-        // A trace printed after a record below the threshold (an uncaught crash after an INFO
-        // line) is a record of its own, at the time of the one before it.
-        return crash_after(record, timestamp, rules, read_at);
+        if !forwards_a_crash(&body) {
+            // A trace printed after a record below the threshold (an uncaught crash after an
+            // INFO line) is a record of its own, at the time of the one before it.
+            return crash_after(record, timestamp, rules, read_at);
+        }
+        // a crash a wrapper forwarded at a level of its own (php-fpm's WARNING for what a
+        // worker said into stderr): the trace says what it is
+        level = None;
     }
     if level.is_some_and(|level| level < rules.threshold) {
         return None; // the source said so: its trace, if any, does not matter
@@ -218,6 +223,16 @@ pub fn read_kept_occurrence(
         clamped_time: future,
         template_text,
     })
+}
+
+/// Whether a record's message, its first lines, is a crash as its runtime prints it, header
+/// and all: `PHP Fatal error:  Uncaught ...`, `Traceback (most recent call last):`, `panic:`.
+fn forwards_a_crash(body: &str) -> bool {
+    body.contains('\n') && {
+        let first = first_line(body);
+        crate::parse::record_start::starts_own_record(first)
+            || first.starts_with("Traceback (most recent call last):")
+    }
 }
 
 /// The occurrence of a trace that a runtime printed bare after `record` (whose own level is
@@ -297,8 +312,8 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
                 dateless = header.dateless;
                 let message = &record.text[header.message_start..message_end];
                 // a trace whose every line carries the prefix is parsed without it
-                let body = match stitched_rest(record.text, first_line) {
-                    Some(rest) => Cow::Owned(format!("{message}\n{rest}")),
+                let body = match stitched(record.text, first_line) {
+                    Some(payloads) => Cow::Owned(payloads),
                     None => Cow::Borrowed(&record.text[header.message_start..]),
                 };
                 (
@@ -342,9 +357,9 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
     }
 }
 
-/// The lines after the first of a record whose lines each carry its first line's prefix, with
-/// the prefixes taken off ([`crate::parse::stitch`]); `None` for any other record.
-fn stitched_rest(text: &str, first_line: &str) -> Option<String> {
+/// The payloads of a record whose lines each carry its first line's prefix, the prefixes
+/// taken off ([`crate::parse::stitch::strip`]); `None` for any other record.
+fn stitched(text: &str, first_line: &str) -> Option<String> {
     if text.len() == first_line.len() {
         return None;
     }

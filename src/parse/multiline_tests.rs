@@ -254,6 +254,8 @@ fn lines_that_carry_the_records_prefix_are_stitched() {
     assert_eq!(firsts(&assemble(text)), [0, 1, 10, 11]);
     let text = include_str!("../../tests/data/formats/stitched_logcat.log");
     assert_eq!(firsts(&assemble(text)), [0, 1, 2, 12]);
+    let text = include_str!("../../tests/data/formats/stitched_php_fpm.log");
+    assert_eq!(firsts(&assemble(text)), [0, 1, 7]);
     // lines of one logger and time whose payloads continue nothing are records of their own
     let plain = "2026-11-27 08:00:01.000 42 INFO app.db [ctx] opened\n2026-11-27 08:00:01.000 42 INFO app.db [ctx] closed\n2026-11-27 08:00:01.000 42 INFO app.db [ctx] Process: 42 restarted\n";
     assert_eq!(firsts(&assemble(plain)), [0, 1, 2]);

@@ -145,17 +145,23 @@ fn skip_context(line: &str, mut at: usize) -> usize {
 
 /// What `payload` (a line's text after its prefix) is to a trace.
 pub fn classify(payload: &str) -> Payload {
+    let payload = unquote(payload);
     let Some(&first) = payload.as_bytes().first() else {
         return Payload::Blank;
     };
     if first == b' ' || first == b'\t' || payload.starts_with("#011") {
         return Payload::Continues;
     }
-    if is_continuation_marker(payload) || payload.starts_with("at ") {
+    if is_continuation_marker(payload)
+        || payload.starts_with("at ")
+        || payload.starts_with("Stack trace:")
+        || (first == b'#' && super::php::is_frame_line(payload))
+    {
         return Payload::Continues;
     }
     if payload.starts_with("Traceback (most recent call last):")
         || payload.starts_with("FATAL EXCEPTION:")
+        || super::record_start::is_php_fatal(payload)
         || super::crash::restarts_trace(payload)
     {
         return Payload::Begins;
@@ -163,31 +169,40 @@ pub fn classify(payload: &str) -> Payload {
     Payload::Other
 }
 
-/// The lines after the first of a stitched record, each with its prefix taken off and rsyslog's
-/// `#011` back to a tab (the first line's header is read as any other's); `None` when `text` is
-/// not stitched (its second line does not carry its first line's prefix).
+/// The payloads of a stitched record's lines, the first line's too, each without its prefix,
+/// php-fpm's quotes and rsyslog's `#011` (back to a tab): the trace as its program printed it;
+/// `None` when `text` is not stitched (its second line does not carry its first line's prefix).
 pub fn strip(text: &str) -> Option<String> {
     let mut lines = text.split('\n');
     let first = lines.next()?;
     let first = first.strip_suffix('\r').unwrap_or(first);
     let second = lines.clone().next()?;
-    payload_at(first, second)?;
+    let second = second.strip_suffix('\r').unwrap_or(second);
     if !super::record_start::default_is_header(second) {
         return None;
     }
+    payload_at(first, second)?;
     let mut out = String::with_capacity(text.len());
+    out.push_str(&unescape(unquote(first_payload(first, second)?)));
     for line in lines {
         let line = line.strip_suffix('\r').unwrap_or(line);
         let payload = match payload_at(first, line) {
             Some((at, _)) if super::record_start::default_is_header(line) => &line[at..],
             _ => line,
         };
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&unescape(payload));
+        out.push('\n');
+        out.push_str(&unescape(unquote(payload)));
     }
     Some(out)
+}
+
+/// A payload without the quotes php-fpm puts around what a worker said into stderr
+/// (`child 12 said into stderr: "Stack trace:"`).
+fn unquote(payload: &str) -> &str {
+    match payload.strip_prefix('"') {
+        Some(inner) => inner.strip_suffix('"').unwrap_or(inner),
+        None => payload,
+    }
 }
 
 /// rsyslog's escapes of control characters at the start of a payload (`#011` is a tab).
@@ -268,7 +283,12 @@ mod tests {
         let text = "Nov 27 08:00:01 web-2 java[4242]: ERROR capture failed\nNov 27 08:00:01 web-2 java[4242]: java.lang.IllegalStateException: boom\nNov 27 08:00:02 web-2 java[4242]: #011at com.acme.Gateway.capture(Gateway.java:8)";
         assert_eq!(
             strip(text).unwrap(),
-            "java.lang.IllegalStateException: boom\n\tat com.acme.Gateway.capture(Gateway.java:8)"
+            "ERROR capture failed\njava.lang.IllegalStateException: boom\n\tat com.acme.Gateway.capture(Gateway.java:8)"
+        );
+        let text = "[27-Nov-2026 08:00:01] WARNING: [pool www] child 12 said into stderr: \"PHP Fatal error:  Uncaught RuntimeException: empty in /var/www/src/Cart.php:7\"\n[27-Nov-2026 08:00:01] WARNING: [pool www] child 12 said into stderr: \"Stack trace:\"\n[27-Nov-2026 08:00:01] WARNING: [pool www] child 12 said into stderr: \"#0 {main}\"";
+        assert_eq!(
+            strip(text).unwrap(),
+            "PHP Fatal error:  Uncaught RuntimeException: empty in /var/www/src/Cart.php:7\nStack trace:\n#0 {main}"
         );
         assert_eq!(
             strip("2026-11-27 08:00:01 ERROR x\n\tat a.B.c(B.java:1)"),
