@@ -103,7 +103,12 @@ fn level_at(b: &[u8]) -> Option<usize> {
     }
     let window = &b[..b.len().min(MAX_TIME_PREFIX)];
     memchr::memchr_iter(b':', window)
-        .filter(|&colon| colon >= 5 && matches!(b[colon - 5], b' ' | b']' | b'0'..=b'9'))
+        // a time's colons are followed by a digit: most are passed over by one comparison
+        .filter(|&colon| {
+            b.get(colon + 1) == Some(&b' ')
+                && colon >= 5
+                && matches!(b[colon - 5], b' ' | b']' | b'0'..=b'9')
+        })
         .map(|colon| colon - 4)
         .find(|&at| is_level(at))
 }
