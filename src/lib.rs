@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod duration;
 pub mod error;
+pub mod escape;
 pub mod grouping;
 pub mod hash;
 pub mod header;

@@ -281,7 +281,13 @@ fn each_channel_gets_one_message_per_new_cluster_in_its_own_format() {
         .contains("Inspect: luffy cluster show 1"));
     assert_eq!(
         chat["cardsV2"][0]["card"]["header"]["title"],
-        "New error in web: ValueError: bad input"
+        "New error in web"
+    );
+    assert!(
+        chat["cardsV2"][0]["card"]["sections"][0]["widgets"][0]["textParagraph"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("New error in web: ValueError: bad input<br>")
     );
     assert!(chat["text"]
         .as_str()
@@ -336,6 +342,84 @@ fn each_channel_gets_one_message_per_new_cluster_in_its_own_format() {
     assert!(table.contains("delivered"), "{table}");
     let show = setup.ok(&["service", "show", "web", "--json"]);
     assert!(show.contains("slack="), "{show}");
+}
+
+#[test]
+fn log_text_is_never_a_mention_a_link_or_markup_in_any_channel() {
+    let hooks = Listener::start();
+    let setup = Setup::new("");
+    let webhooks = format!(
+        "slack={0}/slack/{TOKEN}, googlechat={0}/chat/{TOKEN}, teams={0}/teams/{TOKEN}",
+        hooks.url
+    );
+    setup.ok(&["service", "set", "web", "--webhook", &webhooks]);
+    // exception messages, which titles keep as they are (a template would mask the URL)
+    setup.append(&trace(1, "ValueError", "parse").replace(
+        "bad input",
+        "<!channel> ping <http://evil.example|click here> & done",
+    ));
+    setup.append(&trace(2, "KeyError", "lookup").replace(
+        "bad input",
+        "image <img src=x onerror=alert(1)> [a](http://evil.example) *b*",
+    ));
+    setup.ok(&["trigger", "fetch", "web"]);
+    let received = hooks.received();
+    let by = |path: &str| -> Vec<Value> {
+        received
+            .iter()
+            .filter(|r| r.path.starts_with(path))
+            .map(Received::json)
+            .collect()
+    };
+    let slack = by("/slack/");
+    assert_eq!(slack.len(), 2);
+    let escaped = "&lt;!channel&gt; ping &lt;http://evil.example|click here&gt; &amp; done";
+    assert!(
+        slack[0]["text"].as_str().unwrap().contains(escaped),
+        "{}",
+        slack[0]
+    );
+    assert!(slack[0]["blocks"][0]["text"]["text"]
+        .as_str()
+        .unwrap()
+        .contains(escaped));
+    for message in &slack {
+        let body = message.to_string();
+        assert!(
+            !body.contains("<!channel>") && !body.contains("<http"),
+            "{body}"
+        );
+    }
+    let chat = by("/chat/");
+    assert_eq!(chat.len(), 2);
+    let paragraph = |m: &Value| {
+        m["cardsV2"][0]["card"]["sections"][0]["widgets"][0]["textParagraph"]["text"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let card = chat.iter().map(ToString::to_string).collect::<String>();
+    assert!(
+        !card.contains("<img") && !card.contains("<!channel>"),
+        "{card}"
+    );
+    assert!(
+        chat.iter().any(|m| m["text"]
+            .as_str()
+            .unwrap()
+            .contains("&lt;img src=x onerror=alert(1)&gt;")),
+        "{card}"
+    );
+    assert!(paragraph(&chat[0]).contains("Inspect: luffy cluster show 1"));
+    let teams = by("/teams/");
+    assert_eq!(teams.len(), 2);
+    let cards = teams.iter().map(ToString::to_string).collect::<String>();
+    assert!(
+        cards.contains(
+            r"\\<img src\\=x onerror\\=alert\\(1\\)\\> \\[a\\]\\(http://evil\\.example\\) \\*b\\*"
+        ),
+        "{cards}"
+    );
 }
 
 #[test]

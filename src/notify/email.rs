@@ -23,7 +23,7 @@ pub fn send(smtp: Option<&Smtp>, recipients: &str, message: &Message<'_>) -> Res
         .map_err(|err| anyhow!("smtp.from '{}' is not an address: {err}", smtp.from))?;
     let mut builder = lettre::Message::builder()
         .from(from)
-        .subject(message.subject());
+        .subject(message.email_subject());
     for to in recipients
         .split(',')
         .map(str::trim)
@@ -36,7 +36,7 @@ pub fn send(smtp: Option<&Smtp>, recipients: &str, message: &Message<'_>) -> Res
     }
     let email = builder
         .multipart(MultiPart::alternative_plain_html(
-            message.text(),
+            message.email_text(),
             message.html(),
         ))
         .context("could not build the email")?;

@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::escape::{html, markdown, slack, terminal};
+
 /// The version of the generic webhook's JSON; a change that is not an addition bumps it.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -106,16 +108,21 @@ fn short(commit: &str) -> &str {
 }
 
 impl Item {
-    /// A headline: "New error in web: ValueError: bad input".
-    pub fn headline(&self) -> String {
-        let what = match self.event.as_str() {
+    /// What happened, in words: "New error", "Regression"...
+    fn what(&self) -> &str {
+        match self.event.as_str() {
             "new_cluster" => "New error",
             "regression" => "Regression",
             "spike" => "Spike",
             "rca_ready" => "Root cause ready",
             "test" => "Test notification",
             other => other,
-        };
+        }
+    }
+
+    /// A headline: "New error in web: ValueError: bad input".
+    pub fn headline(&self) -> String {
+        let what = self.what();
         match &self.cluster {
             Some(cluster) => format!("{what} in {}: {}", self.service.id, cluster.title),
             None => format!("{what} from luffy for {}", self.service.id),
@@ -223,9 +230,23 @@ impl<'a> Message<'a> {
         }
     }
 
+    /// The email's text part: [`Message::text`] with its control characters made visible.
+    pub fn email_text(&self) -> String {
+        terminal::visible(&self.text()).into_owned()
+    }
+
+    /// The email's subject: [`Message::subject`] on one line, control characters made visible.
+    pub fn email_subject(&self) -> String {
+        terminal::visible(&self.subject().replace(['\r', '\n'], " ")).into_owned()
+    }
+
     /// The email's HTML part.
     pub fn html(&self) -> String {
-        let mut lines = self.text().lines().map(escape).collect::<Vec<_>>();
+        let mut lines = self
+            .email_text()
+            .lines()
+            .map(html::text)
+            .collect::<Vec<_>>();
         let head = lines.remove(0);
         let mut out = format!("<html><body><h3>{head}</h3>\n");
         for line in lines {
@@ -248,30 +269,37 @@ impl<'a> Message<'a> {
         }
     }
 
-    /// A Slack incoming webhook's body: Block Kit, with `text` as the fallback.
+    /// A Slack incoming webhook's body: Block Kit, with `text` as the fallback. Every text
+    /// field is escaped as Slack asks: log text is never a mention or a link.
     pub fn slack(&self) -> Value {
         let text = self.text();
         let (head, body) = text.split_once('\n').unwrap_or((&text, ""));
         json!({
-            "text": text,
+            "text": slack::text(&text),
             "blocks": [
-                {"type": "header", "text": {"type": "plain_text", "text": cut(head, 150)}},
-                {"type": "section", "text": {"type": "mrkdwn", "text": cut(body, 3000)}},
+                {"type": "header", "text": {"type": "plain_text", "text": slack::text(&cut(head, 150))}},
+                {"type": "section", "text": {"type": "mrkdwn", "text": slack::text(&cut(body, 3000))}},
             ],
         })
     }
 
-    /// A Google Chat webhook's body: a cardsV2 card, with `text` as the fallback.
+    /// A Google Chat webhook's body: a cardsV2 card, with `text` as the fallback. The card's
+    /// paragraph takes HTML (log text in it is escaped as HTML); the fallback text reads `<...>`
+    /// as mentions and links (escaped as Slack's is).
     pub fn google_chat(&self) -> Value {
         let text = self.text();
-        let (head, body) = text.split_once('\n').unwrap_or((&text, ""));
+        // the header says what happened in luffy's words; log text goes in the paragraph
+        let title = match self.items {
+            [one] => format!("{} in {}", one.what(), self.service()),
+            many => format!("{} notifications for {}", many.len(), self.service()),
+        };
         json!({
-            "text": text,
+            "text": slack::text(&text),
             "cardsV2": [{
                 "cardId": "luffy",
                 "card": {
-                    "header": {"title": head, "subtitle": format!("luffy: {}", self.service())},
-                    "sections": [{"widgets": [{"textParagraph": {"text": escape(body).replace('\n', "<br>")}}]}],
+                    "header": {"title": title, "subtitle": format!("luffy: {}", self.service())},
+                    "sections": [{"widgets": [{"textParagraph": {"text": html::text(&text).replace('\n', "<br>")}}]}],
                 },
             }],
         })
@@ -284,10 +312,15 @@ impl<'a> Message<'a> {
         let text = self.text();
         let mut lines = text.lines();
         let head = lines.next().unwrap_or("");
+        // an Adaptive Card's text is Markdown: log text in it is escaped as Markdown prose
         let mut body = vec![json!({
-            "type": "TextBlock", "text": head, "weight": "Bolder", "size": "Medium", "wrap": true,
+            "type": "TextBlock", "text": markdown::text(head), "weight": "Bolder", "size": "Medium", "wrap": true,
         })];
-        body.extend(lines.map(|line| json!({"type": "TextBlock", "text": line, "wrap": true})));
+        body.extend(
+            lines.map(
+                |line| json!({"type": "TextBlock", "text": markdown::text(line), "wrap": true}),
+            ),
+        );
         json!({
             "type": "message",
             "summary": head,
@@ -303,12 +336,6 @@ impl<'a> Message<'a> {
             }],
         })
     }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// At most `max` characters (Slack's block limits).

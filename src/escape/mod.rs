@@ -1,0 +1,8 @@
+//! Where text from outside (log lines, commit messages, a model's answer) meets a format: one
+//! module per format, so that such text never becomes markup, a mention, a link or a terminal
+//! command. Callers hand text to the writer of a format; the writer escapes it here.
+
+pub mod html;
+pub mod markdown;
+pub mod slack;
+pub mod terminal;
