@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use directories::ProjectDirs;
 
 use crate::error::bad_input;
@@ -31,6 +31,26 @@ pub fn default_repo_path(
             .map_or_else(|| PathBuf::from("repos"), |dir| dir.join("repos"))
     });
     repos.join(id.as_str())
+}
+
+/// Makes the folder that holds luffy's own checkouts (the parent of a [`default_repo_path`])
+/// private, as the database is: created with mode 0700, or brought to it. A private
+/// repository's code is nobody else's to read on a shared machine.
+pub fn make_repos_dir_private(checkout: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let Some(repos) = checkout.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if repos.is_dir() {
+        std::fs::set_permissions(repos, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot make {} private (mode 0700)", repos.display()))
+    } else {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(repos)
+            .with_context(|| format!("cannot create {}", repos.display()))
+    }
 }
 
 /// The configuration file read when neither `--config` nor `LUFFY_CONFIG` is given.

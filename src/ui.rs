@@ -5,6 +5,8 @@ use std::io::{IsTerminal, Write};
 use chrono::{DateTime, Utc};
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
 
+use crate::escape::terminal;
+
 /// Whether to colour output written to stdout: only on a terminal, never with `NO_COLOR`.
 pub fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
@@ -46,13 +48,50 @@ pub fn table(header: &[&str], color: bool) -> Table {
     table
 }
 
-/// Writes a table without the padding column at the left and the trailing spaces.
+/// Writes a table without the padding column at the left and the trailing spaces. Control
+/// characters in its cells (log text's escape sequences) are shown, not obeyed
+/// ([`crate::escape::terminal`]).
 pub fn write_table(out: &mut dyn std::io::Write, table: &Table) -> std::io::Result<()> {
+    let escaped = visible_cells(table);
+    let table = escaped.as_ref().unwrap_or(table);
     for line in table.lines() {
         let line = line.strip_prefix(' ').unwrap_or(&line);
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
+}
+
+/// `table` with the cells that hold control characters written again with them made visible
+/// (such a cell loses its style: luffy styles only its own words); `None` when none does.
+fn visible_cells(table: &Table) -> Option<Table> {
+    let has_control = |cell: &Cell| terminal::has_control(&cell.content());
+    if !table
+        .row_iter()
+        .any(|row| row.cell_iter().any(&has_control))
+    {
+        return None;
+    }
+    let mut table = table.clone();
+    for row in table.row_iter_mut() {
+        let cells: Vec<Cell> = row
+            .cell_iter()
+            .map(|cell| {
+                if has_control(cell) {
+                    Cell::new(terminal::visible(&cell.content()))
+                } else {
+                    cell.clone()
+                }
+            })
+            .collect();
+        *row = comfy_table::Row::from(cells);
+    }
+    Some(table)
+}
+
+/// Writes human text that may hold text from outside (log lines, commit messages): its control
+/// characters are shown, not obeyed ([`crate::escape::terminal`]).
+pub fn write_text(out: &mut dyn std::io::Write, text: &str) -> std::io::Result<()> {
+    out.write_all(terminal::visible(text).as_bytes())
 }
 
 /// Writes `value` as pretty JSON and a newline: what every `--json` prints.

@@ -156,6 +156,13 @@ fn clone_over_git_daemon_then_fetch_and_index_only_what_changed() {
     // The checkout is at the remote's head, detached, in repos/<id> beside the database.
     let checkout = luffy.path("data/repos/web");
     assert!(checkout.join("src/app/db.py").exists());
+    // luffy's repos folder is private, as the database is: no other user reads the code
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(luffy.path("data/repos"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o700, "{mode:o}");
     let head = Repo::init_existing(&checkout);
     assert_eq!(head.git(&["rev-parse", "HEAD"]).trim(), repo.head());
     assert_eq!(head.git(&["branch", "--show-current"]).trim(), "");

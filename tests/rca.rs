@@ -301,6 +301,43 @@ fn without_suspects_the_report_says_why() {
 }
 
 #[test]
+fn log_text_in_a_markdown_report_is_never_markup() {
+    let luffy = Luffy::new();
+    let h = history(&luffy.path("web"));
+    let title = "<img src=x onerror=alert(1)> [click](http://evil.example)";
+    fetched_service(
+        &luffy,
+        &h.repo,
+        &(trace("2024-01-05 12:00:00", "a")
+            .replace("KeyError: 'a'", &format!("KeyError: {title}"))
+            + "2024-01-05 12:01:00,000 ERROR [w] app.db: query `a``b` failed\n"),
+    );
+    luffy.ok(&["trigger", "rca", "app"]);
+    let md = luffy.ok(&["rca", "show", "1", "--markdown"]);
+    // every `<` of the log text is escaped (`\<`), and no link is left
+    assert!(
+        !md.replace("\\<", "").contains("<img") && !md.contains("[click]("),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            r"KeyError: \<img src\=x onerror\=alert\(1\)\> \[click\]\(http://evil\.example\)"
+        ),
+        "{md}"
+    );
+    // a template's backticks stay inside its code span
+    let md = luffy.ok(&["rca", "show", "2", "--markdown"]);
+    assert!(md.contains("Template: ``query `<*>` failed``"), "{md}");
+    // --json keeps the text exact
+    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    assert_eq!(
+        report["what"]["title"],
+        format!("KeyError: {title}"),
+        "{report}"
+    );
+}
+
+#[test]
 fn frames_that_map_nowhere_and_commits_too_old_are_said_plainly() {
     let luffy = Luffy::new();
     let mut repo = Repo::init(&luffy.path("other"));
@@ -489,7 +526,7 @@ fn a_frame_line_moved_by_later_commits_is_found_where_it_is_now() {
     assert_eq!(suspects(&report)[0], h.introducing, "{report}");
     let md = luffy.ok(&["rca", "show", "1", "--markdown"]);
     assert!(
-        md.contains("at /srv/app/app/db.py:10 → `app/db.py:13`"),
+        md.contains("at `/srv/app/app/db.py:10` → `app/db.py:13`"),
         "{md}"
     );
     assert!(

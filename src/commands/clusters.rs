@@ -155,7 +155,7 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
         ui::write_json(out, &value)?;
         return Ok(());
     }
-    out.write_all(render(ctx, &cluster, exception, &hours, &samples).as_bytes())?;
+    ui::write_text(out, &render(ctx, &cluster, exception, &hours, &samples))?;
     Ok(())
 }
 

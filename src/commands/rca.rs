@@ -87,7 +87,7 @@ pub fn show(ctx: &Context, args: &RcaShowArgs, out: &mut dyn Write) -> Result<()
         if i > 0 {
             writeln!(out, "\n---\n")?;
         }
-        write!(out, "{}", r.markdown)?;
+        ui::write_text(out, &r.markdown)?;
     }
     Ok(())
 }

@@ -255,7 +255,7 @@ fn test(ctx: &Context, args: &SourceRefArgs, out: &mut dyn Write) -> Result<()> 
             }),
         );
     }
-    writeln!(out, "{report}")?;
+    ui::write_text(out, &format!("{report}\n"))?;
     if let Some(preview) = preview {
         write_preview(ctx, &preview, out)?;
     }

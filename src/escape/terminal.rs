@@ -5,9 +5,14 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
+/// Whether `text` holds a character a terminal would act on ([`visible`] would change it).
+pub fn has_control(text: &str) -> bool {
+    text.chars().any(is_control)
+}
+
 /// `text` with its control characters made visible; borrowed when it has none.
 pub fn visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_control) {
+    if !has_control(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

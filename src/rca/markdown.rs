@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::Report;
+use crate::escape::markdown::{code, fence, text};
 
 fn time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -19,7 +20,9 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         md,
         "# Root-cause report: cluster {} ({})\n\n{}\n",
-        r.cluster_id, r.service_id, w.title
+        r.cluster_id,
+        text(&r.service_id),
+        text(&w.title)
     );
     let _ = writeln!(
         md,
@@ -34,7 +37,7 @@ pub fn render(r: &Report) -> String {
     md.push_str("## What\n\n");
     if w.exception_chain.is_empty() {
         if let Some(t) = &w.template {
-            let _ = writeln!(md, "Template: `{t}`\n");
+            let _ = writeln!(md, "Template: {}\n", code(t));
         }
     } else {
         for (i, link) in w.exception_chain.iter().enumerate() {
@@ -48,14 +51,14 @@ pub fn render(r: &Report) -> String {
                 ""
             };
             let message = match link.message.lines().next().map(str::trim) {
-                Some(first) if !first.is_empty() => format!(": {first}"),
+                Some(first) if !first.is_empty() => format!(": {}", text(first)),
                 _ => String::new(),
             };
             let _ = writeln!(
                 md,
-                "{}. {how}`{}`{message}{last}",
+                "{}. {how}{}{message}{last}",
                 i + 1,
-                link.exception_type,
+                code(&link.exception_type),
             );
         }
         md.push('\n');
@@ -78,7 +81,7 @@ pub fn render(r: &Report) -> String {
         .map(|s| {
             format!(
                 "{} ({})",
-                s.source.as_deref().unwrap_or("a removed source"),
+                text(s.source.as_deref().unwrap_or("a removed source")),
                 s.count
             )
         })
@@ -98,7 +101,7 @@ pub fn render(r: &Report) -> String {
         if w.hosts.is_empty() {
             "not named by the sources".into()
         } else {
-            w.hosts.join(", ")
+            text(&w.hosts.join(", "))
         }
     );
     md.push_str("## Where\n\n");
@@ -107,24 +110,28 @@ pub fn render(r: &Report) -> String {
     }
     for f in &r.frames {
         let at = match (&f.path, f.line) {
-            (Some(p), Some(l)) => format!("{p}:{l}"),
-            (Some(p), None) => p.clone(),
+            (Some(p), Some(l)) => code(&format!("{p}:{l}")),
+            (Some(p), None) => code(p),
             _ => "(no file)".into(),
         };
         if f.mapped {
             let _ = writeln!(
                 md,
-                "{}. `{}` at {at} → `{}:{}`{}\n",
+                "{}. {} at {at} → {}{}\n",
                 f.depth + 1,
-                f.function,
-                f.repo_path.as_deref().unwrap_or("?"),
-                f.repo_line.or(f.line).unwrap_or(0),
+                code(&f.function),
+                code(&format!(
+                    "{}:{}",
+                    f.repo_path.as_deref().unwrap_or("?"),
+                    f.repo_line.or(f.line).unwrap_or(0)
+                )),
                 f.symbol
                     .as_deref()
-                    .map_or_else(String::new, |s| format!(" in `{s}`"))
+                    .map_or_else(String::new, |s| format!(" in {}", code(s)))
             );
             if !f.code.is_empty() {
-                md.push_str("   ```\n");
+                let fence = fence(f.code.iter().map(|c| c.text.as_str()));
+                let _ = writeln!(md, "   {fence}");
                 for c in &f.code {
                     let mark = if Some(c.line) == f.repo_line.or(f.line) {
                         ">"
@@ -133,43 +140,43 @@ pub fn render(r: &Report) -> String {
                     };
                     let _ = writeln!(md, "   {mark}{:>5} | {}", c.line, c.text);
                 }
-                md.push_str("   ```\n\n");
+                let _ = writeln!(md, "   {fence}\n");
             }
         } else {
             let _ = writeln!(
                 md,
-                "{}. `{}` at {at}: not mapped ({})\n",
+                "{}. {} at {at}: not mapped ({})\n",
                 f.depth + 1,
-                f.function,
+                code(&f.function),
                 f.unmapped_reason.as_deref().unwrap_or("unknown")
             );
         }
     }
     md.push_str("## Suspect commits\n\n");
     if let Some(why) = &r.no_suspects {
-        let _ = writeln!(md, "No suspects: {why}\n");
+        let _ = writeln!(md, "No suspects: {}\n", text(why));
     }
     for (i, s) in r.suspects.iter().enumerate() {
         let _ = writeln!(
             md,
-            "{}. **{}** {} (score {:.3}): {} <{}>, {}",
+            "{}. **{}** {} (score {:.3}): {} \\<{}\\>, {}",
             i + 1,
             short(&s.commit),
-            s.summary,
+            text(&s.summary),
             s.score,
-            s.author,
-            s.email,
+            text(&s.author),
+            text(&s.email),
             time(s.date)
         );
         for reason in &s.reasons {
-            let _ = writeln!(md, "   - {reason}");
+            let _ = writeln!(md, "   - {}", text(reason));
         }
         let shown: Vec<&str> = s.touched_lines.iter().take(8).map(String::as_str).collect();
         let more = s.touched_lines.len().saturating_sub(shown.len());
         let _ = writeln!(
             md,
             "   - touched: {}{}",
-            shown.join(", "),
+            text(&shown.join(", ")),
             if more > 0 {
                 format!(" and {more} more")
             } else {
@@ -185,7 +192,10 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             md,
             "- cluster {} ({}), first seen {:+}s: {}",
-            rel.cluster_id, rel.service_id, rel.offset_seconds, rel.title
+            rel.cluster_id,
+            text(&rel.service_id),
+            rel.offset_seconds,
+            text(&rel.title)
         );
     }
     md.push_str("\n## Narrative\n\n");
@@ -194,15 +204,15 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(
                 md,
                 "By {}.\n\n**Likely root cause:** {}\n\n{}\n",
-                r.model.as_deref().unwrap_or("an LLM"),
-                n.root_cause,
-                n.explanation
+                text(r.model.as_deref().unwrap_or("an LLM")),
+                text(&n.root_cause),
+                text(&n.explanation)
             );
             for fix in &n.fix_suggestions {
-                let _ = writeln!(md, "- fix: {fix}");
+                let _ = writeln!(md, "- fix: {}", text(fix));
             }
             for test in &n.tests_to_add {
-                let _ = writeln!(md, "- test: {test}");
+                let _ = writeln!(md, "- test: {}", text(test));
             }
         }
         (None, Some(why)) => {

@@ -77,10 +77,14 @@ pub fn repo_spec(service: &Service, env: &TaskEnv<'_>) -> Result<RepoSpec> {
             anyhow::bail!("the ssh key {key} (--ssh-key) does not exist or is not a file");
         }
     }
-    let path = git.repo_path.as_ref().map_or_else(
-        || crate::paths::default_repo_path(env.config, env.db_path, &service.id),
-        PathBuf::from,
-    );
+    let path = match &git.repo_path {
+        Some(path) => PathBuf::from(path),
+        None => {
+            let path = crate::paths::default_repo_path(env.config, env.db_path, &service.id);
+            crate::paths::make_repos_dir_private(&path)?;
+            path
+        }
+    };
     Ok(RepoSpec {
         url: git.repository_url.clone(),
         branch: git.branch.clone(),
