@@ -1446,7 +1446,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__notify__subcmd__retry)
-            opts="-v -q -h --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --all --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -373,6 +373,7 @@ complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subc
 complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from retry" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from retry" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from retry" -l all -d 'Every pending and retrying notification (of SERVICE, or of every service) is made due now and delivered now'
 complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from retry" -l json -d 'Print data as JSON instead of tables'
 complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand notify; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Print only errors'

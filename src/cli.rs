@@ -471,9 +471,14 @@ pub struct NotifyListArgs {
 
 #[derive(Debug, Args)]
 pub struct NotifyRetryArgs {
-    /// The notification's id (see `luffy notify list`)
-    #[arg(value_name = "ID")]
-    pub id: i64,
+    /// The notification's id (see `luffy notify list`); with --all, a service (or none: every
+    /// service)
+    #[arg(value_name = "ID|SERVICE")]
+    pub target: Option<String>,
+    /// Every pending and retrying notification (of SERVICE, or of every service) is made due
+    /// now and delivered now
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -544,6 +544,51 @@ fn a_receiver_down_then_up_gets_the_message_once_after_it_recovers() {
 }
 
 #[test]
+fn retry_all_delivers_every_waiting_notification_now() {
+    let port = free_port();
+    let setup = Setup::new("");
+    let url = format!("http://127.0.0.1:{port}/hook/{TOKEN}");
+    setup.ok(&["service", "set", "web", "--webhook", &url]);
+    setup.append(&trace(1, "ValueError", "parse"));
+    setup.append(&trace(2, "KeyError", "lookup"));
+    assert_eq!(setup.run(&["trigger", "fetch", "web"]).code, 0);
+    let waiting = |setup: &Setup| {
+        setup
+            .outbox()
+            .iter()
+            .filter(|r| r["status"] == "retrying")
+            .count()
+    };
+    assert_eq!(waiting(&setup), 2);
+    // the receiver is back: not due yet, so `trigger notify` leaves them; --all sends both now
+    let hooks = Listener::on(&format!("127.0.0.1:{port}"));
+    setup.ok(&["trigger", "notify", "web"]);
+    assert_eq!(hooks.received().len(), 0);
+    let out = setup.ok(&["notify", "retry", "--all", "web"]);
+    assert!(
+        out.contains("notified web: 2 delivered in 2 message(s), 0 to retry, 0 dead"),
+        "{out}"
+    );
+    assert_eq!(hooks.received().len(), 2);
+    assert_eq!(waiting(&setup), 0);
+    assert_eq!(
+        setup.ok(&["notify", "retry", "--all"]).trim(),
+        "nothing waits in the outbox"
+    );
+    // bad input: exit 2, naming what is wrong
+    let run = setup.run(&["notify", "retry", "--all", "nope"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("no service 'nope'"), "{}", run.stderr);
+    let run = setup.run(&["notify", "retry", "web"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("'web' is no notification id"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn errors_and_hangs_are_retried_with_backoff_and_die_past_the_max_age() {
     let hooks = Listener::start();
     let setup = Setup::new("[notify]\ntimeout_seconds = 1\nmax_age_hours = 1\n");

@@ -114,28 +114,41 @@ fn list(ctx: &Context, args: &NotifyListArgs, out: &mut dyn Write) -> Result<()>
 }
 
 fn retry(ctx: &Context, args: &NotifyRetryArgs, out: &mut dyn Write) -> Result<()> {
+    if args.all {
+        return retry_all(ctx, args.target.as_deref(), out);
+    }
+    let id: i64 = match args.target.as_deref() {
+        None => {
+            return Err(bad_input(
+                "give a notification id, or --all [SERVICE] (see `luffy notify list`)",
+            ))
+        }
+        Some(target) => target.parse().map_err(|_| {
+            bad_input(format!(
+                "'{target}' is no notification id (a whole number; for a service's: --all {target})"
+            ))
+        })?,
+    };
     let mut store = ctx.open_store()?;
-    let Some(row) = store.db().notification(args.id)? else {
+    let Some(row) = store.db().notification(id)? else {
         return Err(bad_input(format!(
-            "no notification {} (see `luffy notify list`)",
-            args.id
+            "no notification {id} (see `luffy notify list`)"
         )));
     };
     if row.status == crate::domain::NotifyStatus::Delivered {
         return Err(bad_input(format!(
-            "notification {} was delivered already",
-            args.id
+            "notification {id} was delivered already"
         )));
     }
-    store.write(|db| db.retry_notification(args.id, ctx.now))?;
-    let id: ServiceId = row
+    store.write(|db| db.retry_notification(id, ctx.now))?;
+    let service_id: ServiceId = row
         .service_id
         .parse()
         .map_err(|err: String| anyhow::anyhow!(err))?;
     let service = store
         .db()
-        .service(&id)?
-        .ok_or_else(|| anyhow::anyhow!("the service {id} of notification {} is gone", args.id))?;
+        .service(&service_id)?
+        .ok_or_else(|| anyhow::anyhow!("the service {service_id} of notification {id} is gone"))?;
     let report = tasks::run(
         &mut store,
         &service,
@@ -143,7 +156,7 @@ fn retry(ctx: &Context, args: &NotifyRetryArgs, out: &mut dyn Write) -> Result<(
         Trigger::Manual,
         &ctx.task_env(),
     )?;
-    let after = store.db().notification(args.id)?;
+    let after = store.db().notification(id)?;
     if ctx.json {
         ui::write_json(out, &report)?;
     } else if let (TaskCounts::Notify(_), Some(after)) = (&report.counts, &after) {
@@ -162,8 +175,58 @@ fn retry(ctx: &Context, args: &NotifyRetryArgs, out: &mut dyn Write) -> Result<(
     match after.map(|n| n.status) {
         Some(crate::domain::NotifyStatus::Delivered) => Ok(()),
         _ if report.status == TaskStatus::Skipped => anyhow::bail!("{}", report.errors.join("; ")),
-        _ => anyhow::bail!("notification {} was not delivered", args.id),
+        _ => anyhow::bail!("notification {id} was not delivered"),
     }
+}
+
+/// `notify retry --all [SERVICE]`: every pending and retrying notification (of the service, or
+/// of all) due now and delivered now, service by service.
+fn retry_all(ctx: &Context, service: Option<&str>, out: &mut dyn Write) -> Result<()> {
+    let mut store = ctx.open_store()?;
+    if let Some(name) = service {
+        let id: ServiceId = name.parse().map_err(|err: String| bad_input(err))?;
+        if store.db().service(&id)?.is_none() {
+            return Err(bad_input(format!(
+                "no service '{name}' (see `luffy service list`)"
+            )));
+        }
+    }
+    let services = store.write(|db| db.retry_waiting_notifications(service, ctx.now))?;
+    let mut reports = Vec::new();
+    let mut left = 0;
+    for name in &services {
+        let id: ServiceId = name.parse().map_err(|err: String| anyhow::anyhow!(err))?;
+        let Some(service) = store.db().service(&id)? else {
+            continue; // removed meanwhile: its outbox went with it
+        };
+        let report = tasks::run(
+            &mut store,
+            &service,
+            tasks::Task::Notify,
+            Trigger::Manual,
+            &ctx.task_env(),
+        )?;
+        if let TaskCounts::Notify(counts) = &report.counts {
+            left += counts.retrying + counts.dead;
+            if !ctx.json {
+                super::run::print_notify(name, counts, out)?;
+            }
+        }
+        reports.push(report);
+    }
+    if ctx.json {
+        ui::write_json(out, &reports)?;
+    } else if services.is_empty() {
+        writeln!(
+            out,
+            "nothing waits in the outbox{}",
+            service.map(|s| format!(" of {s}")).unwrap_or_default()
+        )?;
+    }
+    if left > 0 {
+        anyhow::bail!("{left} notification(s) were not delivered (see `luffy notify list`)");
+    }
+    Ok(())
 }
 
 fn test(ctx: &Context, args: &NotifyTestArgs, out: &mut dyn Write) -> Result<()> {

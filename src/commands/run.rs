@@ -84,7 +84,7 @@ pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result
 }
 
 /// A notify run's one-line summary.
-fn print_notify(service_id: &str, c: &NotifyCounts, out: &mut dyn Write) -> Result<()> {
+pub(super) fn print_notify(service_id: &str, c: &NotifyCounts, out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
         "notified {service_id}: {} delivered in {} message(s), {} to retry, {} dead{}",

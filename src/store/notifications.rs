@@ -182,6 +182,29 @@ impl Db<'_> {
     /// Makes a notification due now again (`retrying`, its attempts and its age kept: a dead
     /// one gets this one more attempt, and the cooldown still counts from when its event
     /// happened); false when there is none with this id.
+    /// Makes every pending and retrying notification (of `service_id`, or of every service) due
+    /// at `now`; returns the services they are for, each once, in order.
+    pub fn retry_waiting_notifications(
+        &self,
+        service_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "UPDATE notifications SET status = 'retrying', next_attempt = ?2
+             WHERE status IN ('pending', 'retrying') AND (?1 IS NULL OR service_id = ?1)
+             RETURNING service_id",
+        )?;
+        let rows = stmt.query_map(params![service_id, time_to_sql(now)], |row| {
+            row.get::<_, String>(0)
+        })?;
+        let mut services: Vec<String> = rows
+            .collect::<rusqlite::Result<_>>()
+            .context("the outbox could not be updated")?;
+        services.sort();
+        services.dedup();
+        Ok(services)
+    }
+
     pub fn retry_notification(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
         let now = time_to_sql(now);
         let changed = self.conn.execute(
