@@ -88,6 +88,23 @@ fn visible_cells(table: &Table) -> Option<Table> {
     Some(table)
 }
 
+/// The longest value shown whole on human output (a template, a sample's line); `--json` has
+/// them all.
+pub const LONGEST_VALUE: usize = 2000;
+
+/// `text` cut after [`LONGEST_VALUE`] characters, with a note of how much was left out.
+pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some((end, _)) = text.char_indices().nth(LONGEST_VALUE) else {
+        return text.into();
+    };
+    let more = text[end..].chars().count();
+    format!(
+        "{}… ({more} more characters: --json shows them)",
+        &text[..end]
+    )
+    .into()
+}
+
 /// Writes human text that may hold text from outside (log lines, commit messages): its control
 /// characters are shown, not obeyed ([`crate::escape::terminal`]).
 pub fn write_text(out: &mut dyn std::io::Write, text: &str) -> std::io::Result<()> {

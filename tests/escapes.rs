@@ -55,3 +55,34 @@ fn escape_sequences_in_log_text_are_shown_not_obeyed() {
         "ValueError: boom \x1b[2J\x1b[31mred\x1b[0m \x1b]0;pwned\x07 end"
     );
 }
+
+#[test]
+fn long_values_are_cut_on_human_output_and_whole_in_json() {
+    let luffy = Luffy::new();
+    let long = "x".repeat(1024 * 1024);
+    let path = luffy.file(
+        "app.log",
+        &format!("2024-01-15 10:00:00,000 ERROR app: payload {long} rejected\n"),
+    );
+    luffy.ok(&["service", "add", "web"]);
+    luffy.ok(&[
+        "source",
+        "add",
+        "web",
+        "app",
+        "--kind",
+        "file",
+        "--path",
+        path.to_str().unwrap(),
+    ]);
+    luffy.ok(&["trigger", "fetch", "web"]);
+    let shown = luffy.ok(&["cluster", "show", "1"]);
+    assert!(shown.len() < 20_000, "{} bytes", shown.len());
+    assert!(
+        shown.contains("more characters: --json shows them"),
+        "{}",
+        &shown[..2000]
+    );
+    let json: Value = serde_json::from_str(&luffy.ok(&["cluster", "show", "1", "--json"])).unwrap();
+    assert!(json["samples"][0]["text"].as_str().unwrap().len() > 60_000);
+}

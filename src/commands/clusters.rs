@@ -204,7 +204,7 @@ fn render(
         "cluster {} of {} ({} cluster, {}{regressed})",
         c.id, c.service_id, c.kind, c.status
     );
-    let _ = writeln!(s, "title       {}", c.title);
+    let _ = writeln!(s, "title       {}", ui::clip(&c.title));
     let _ = writeln!(s, "count       {}", c.count);
     let _ = writeln!(
         s,
@@ -239,7 +239,7 @@ fn render(
                 s,
                 "  {relation}{}: {}",
                 e.exception_type,
-                e.message.lines().next().unwrap_or("")
+                ui::clip(e.message.lines().next().unwrap_or(""))
             );
             for f in &e.frames {
                 let location = match (&f.path, f.line) {
@@ -252,7 +252,7 @@ fn render(
             }
         }
     } else if let Some(template) = &c.template {
-        let _ = writeln!(s, "\ntemplate    {template}");
+        let _ = writeln!(s, "\ntemplate    {}", ui::clip(template));
     }
     let _ = writeln!(s, "\ncounts by hour (log time):");
     let max = hours.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
@@ -278,7 +278,7 @@ fn render(
             log_time_to_sql(sample.log_time)
         );
         for line in sample.text.lines().take(40) {
-            let _ = writeln!(s, "    {line}");
+            let _ = writeln!(s, "    {}", ui::clip(line));
         }
     }
     let _ = writeln!(s, "\nwhy these events are grouped:");
@@ -293,7 +293,7 @@ fn render(
             let _ = writeln!(
                 s,
                 "  grouped by message template + level + logger (no stack trace)\n  template: {}\n  level: {}\n  logger: {}",
-                inputs.template.as_deref().unwrap_or(""),
+                ui::clip(inputs.template.as_deref().unwrap_or("")),
                 inputs.level.as_str(),
                 inputs.logger.as_deref().unwrap_or("-")
             );
