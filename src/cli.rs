@@ -421,7 +421,7 @@ pub struct HistoryArgs {
     #[arg(long, value_parser = parse_task_status)]
     pub status: Option<crate::domain::TaskStatus>,
     /// How many runs to show, newest first
-    #[arg(long, value_name = "N", default_value_t = 20, value_parser = parse_limit)]
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = parse_limit, allow_negative_numbers = true)]
     pub limit: usize,
 }
 
@@ -465,7 +465,7 @@ pub struct NotifyListArgs {
     #[arg(long, value_enum)]
     pub status: Option<NotifyStatus>,
     /// How many to show
-    #[arg(long, value_name = "N", default_value_t = 50, value_parser = parse_limit)]
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = parse_limit, allow_negative_numbers = true)]
     pub limit: usize,
 }
 
@@ -618,9 +618,8 @@ fn parse_tick(text: &str) -> Result<u32, String> {
 /// `--limit N`: how many rows, at least one.
 fn parse_limit(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
-        Ok(0) => Err("the limit must be at least 1".into()),
-        Ok(n) => Ok(n),
-        Err(_) => Err(format!("'{text}' is not a number of rows")),
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("--limit takes a whole number >= 1".into()),
     }
 }
 

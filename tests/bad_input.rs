@@ -367,13 +367,20 @@ fn bad_limits() {
     let (luffy, snapshot) = with_service();
     for command in [&["history"][..], &["notify", "list"][..]] {
         for (value, why) in [
-            ("0", "the limit must be at least 1"),
-            ("1.5", "'1.5' is not a number of rows"),
-            ("ten", "'ten' is not a number of rows"),
+            ("0", "invalid value '0'"),
+            ("-1", "invalid value '-1'"),
+            ("1.5", "invalid value '1.5'"),
+            ("ten", "invalid value 'ten'"),
         ] {
             let mut args = command.to_vec();
             args.extend(["--limit", value]);
-            refused(&luffy, &snapshot, &args, &["--limit", why]);
+            // said plainly, never clap's `use '-- -1'` tip for a negative number
+            refused(
+                &luffy,
+                &snapshot,
+                &args,
+                &[why, "--limit takes a whole number >= 1"],
+            );
         }
     }
 }

@@ -454,6 +454,10 @@ fn source_commands_validate_their_input() {
             "a file source needs --path",
         ),
         (
+            &["source", "add", "web", "es", "--kind", "elasticsearch"],
+            "an elasticsearch source needs --url",
+        ),
+        (
             &[
                 "source", "add", "web", "f", "--kind", "file", "--path", "/x", "--index", "i",
             ],

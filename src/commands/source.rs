@@ -436,10 +436,15 @@ fn build(
 fn required(value: Option<&str>, flag: &str, kind: SourceKind) -> Result<String> {
     match value.map(str::trim) {
         Some(value) if !value.is_empty() => Ok(value.to_string()),
-        _ => Err(bad_input(format!(
-            "a {} source needs {flag}",
-            kind.as_str()
-        ))),
+        _ => {
+            let kind = kind.as_str();
+            let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            Err(bad_input(format!("{article} {kind} source needs {flag}")))
+        }
     }
 }
 

@@ -80,13 +80,19 @@ fn gap(time: DateTime<Utc>, first_seen: DateTime<Utc>) -> f64 {
     (first_seen - time).num_seconds().max(MIN_GAP_SECONDS) as f64
 }
 
+/// A span in the largest unit that gives at least two, rounded to the nearest (2 h 56 min is
+/// 3 hours, not 2).
 fn ago(d: Duration) -> String {
-    if d.num_days() >= 2 {
-        format!("{} days", d.num_days())
-    } else if d.num_hours() >= 2 {
-        format!("{} hours", d.num_hours())
+    let minutes = d.num_minutes().max(1);
+    let (hours, days) = ((minutes + 30) / 60, (minutes + 720) / 1440);
+    if days >= 2 {
+        format!("{days} days")
+    } else if hours >= 2 {
+        format!("{hours} hours")
+    } else if minutes == 1 {
+        "1 minute".to_string()
     } else {
-        format!("{} minutes", d.num_minutes().max(1))
+        format!("{minutes} minutes")
     }
 }
 
@@ -248,6 +254,20 @@ pub fn rank(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn spans_are_rounded_to_the_nearest_unit() {
+        let ago = |minutes| super::ago(Duration::minutes(minutes));
+        assert_eq!(ago(176), "3 hours");
+        assert_eq!(ago(150), "3 hours");
+        assert_eq!(ago(149), "2 hours");
+        assert_eq!(ago(119), "2 hours");
+        assert_eq!(ago(89), "89 minutes");
+        assert_eq!(ago(0), "1 minute");
+        assert_eq!(ago(47 * 60 + 50), "2 days");
+        assert_eq!(ago(8 * 1440 + 700), "8 days");
+    }
+
     use chrono::TimeZone;
 
     use super::*;
