@@ -12,6 +12,22 @@ pub fn cut(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// `text` cut to at most `max` bytes for a table's column: at the last space before the limit
+/// when there is one in its last quarter, else at a character boundary, and `…` after it.
+pub fn cut_words(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return text.into();
+    }
+    let head = cut(text, max.saturating_sub('…'.len_utf8()));
+    let ends_a_word = text[head.len()..].starts_with(' ');
+    let at_space = head
+        .rfind(' ')
+        .filter(|&space| !ends_a_word && space >= head.len() * 3 / 4)
+        .map_or(head, |space| &head[..space]);
+    let at_space = at_space.trim_end();
+    format!("{at_space}…").into()
+}
+
 /// The characters of a long word of a message kept before and after a cut, and of a long line
 /// (see [`shorten_long_lines`]).
 const WORD_HEAD: usize = 150;
@@ -105,6 +121,23 @@ pub fn is_month_or_day(word: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn columns_are_cut_between_words_with_an_ellipsis() {
+        let text =
+            "cannot open /var/log/app/service-with-a-long-name.log: No such file or directory";
+        assert_eq!(cut_words(text, 200), text);
+        let cut = cut_words(text, 60);
+        assert_eq!(
+            cut,
+            "cannot open /var/log/app/service-with-a-long-name.log: No…"
+        );
+        assert!(cut.len() <= 60);
+        // no space near the end: cut at a character boundary
+        assert_eq!(cut_words(&"é".repeat(40), 11), "éééé…");
+        assert_eq!(cut_words("a word cut inside it", 14), "a word cut…");
+    }
+
     use super::*;
 
     #[test]

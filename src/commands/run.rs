@@ -248,7 +248,7 @@ pub fn history(ctx: &Context, args: &HistoryArgs, out: &mut dyn Write) -> Result
             |end| ui::span((end - run.started_at).num_seconds()),
         );
         let result = match &run.error {
-            Some(error) => crate::text::cut(error, 100).to_string(),
+            Some(error) => crate::text::cut_words(error, 100).into_owned(),
             None => summary(run),
         };
         table.add_row(vec![
