@@ -63,24 +63,24 @@ complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen
 complete -c luffy -n "__fish_luffy_using_subcommand service; and not __fish_seen_subcommand_from add set show list rm import export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l name -d 'Display name (defaults to the id)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l repo -d 'Git repository: https, http, ssh, git or file URL, user@host:path, an absolute path, or `none`' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l branch -d 'Branch to index' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l branch -d 'Branch to index [a new service: main]' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l repo-path -d 'Local checkout of the repository, or `none` for the default under the data folder' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l git-token-env -d 'The environment variable that holds an https token for the repository, or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l ssh-key -d 'A private ssh key for the repository (absolute path), or `none` to use the ssh agent' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l path-map -d 'Map frame paths to repository paths: FROM=TO, e.g. /app/=src/ (repeat; `none` clears)' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l log-interval -d 'How often to fetch logs: minutes, or a duration such as 15m, 2h, 1h30m' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l rca-interval -d 'How often to write root-cause reports: minutes, or a duration' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l index-interval -d 'How often to index the repository: hours, or a duration such as 12h, 2d' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l rca -d 'Write root-cause reports' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l indexing -d 'Index the repository' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l notify -d 'Send notifications' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l active -d 'Run this service\'s tasks at all' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l levels -d 'The lowest level that becomes an event (TRACE, DEBUG, INFO, WARN, ERROR, FATAL)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l log-interval -d 'How often to fetch logs: minutes, or a duration such as 15m, 2h, 1h30m [a new service: 30 minutes]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l rca-interval -d 'How often to write root-cause reports: minutes, or a duration [a new service: 15 minutes]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l index-interval -d 'How often to index the repository: hours, or a duration such as 12h, 2d [a new service: 24 hours]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l rca -d 'Write root-cause reports [a new service: on]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l indexing -d 'Index the repository [a new service: on]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l notify -d 'Send notifications [a new service: on]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l active -d 'Run this service\'s tasks at all [a new service: on]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l levels -d 'The lowest level that becomes an event (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) [a new service: ERROR]' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l app-path -d 'A path prefix of application code in stack frames (repeat; `none` clears)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l app-package -d 'A package or module prefix of application code (repeat; `none` clears)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l webhook -d 'Webhooks for notifications, comma-separated: each an http(s) URL or `env:VAR` (a variable holding it), optionally KIND= first (slack, googlechat, teams, generic; else inferred from the URL); or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l email -d 'Email recipients for notifications, comma-separated, or `none`' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l notify-cooldown -d 'One notification per cluster and event within this long: minutes, or a duration (default 1h)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l notify-cooldown -d 'One notification per cluster and event within this long: minutes, or a duration [a new service: 1h]' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l config -d 'The configuration file (optional; every key has a default)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l json -d 'Print data as JSON instead of tables'
@@ -89,24 +89,24 @@ complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_sub
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l name -d 'Display name (defaults to the id)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l repo -d 'Git repository: https, http, ssh, git or file URL, user@host:path, an absolute path, or `none`' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l branch -d 'Branch to index' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l branch -d 'Branch to index [a new service: main]' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l repo-path -d 'Local checkout of the repository, or `none` for the default under the data folder' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l git-token-env -d 'The environment variable that holds an https token for the repository, or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l ssh-key -d 'A private ssh key for the repository (absolute path), or `none` to use the ssh agent' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l path-map -d 'Map frame paths to repository paths: FROM=TO, e.g. /app/=src/ (repeat; `none` clears)' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l log-interval -d 'How often to fetch logs: minutes, or a duration such as 15m, 2h, 1h30m' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l rca-interval -d 'How often to write root-cause reports: minutes, or a duration' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l index-interval -d 'How often to index the repository: hours, or a duration such as 12h, 2d' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l rca -d 'Write root-cause reports' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l indexing -d 'Index the repository' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l notify -d 'Send notifications' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l active -d 'Run this service\'s tasks at all' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l levels -d 'The lowest level that becomes an event (TRACE, DEBUG, INFO, WARN, ERROR, FATAL)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l log-interval -d 'How often to fetch logs: minutes, or a duration such as 15m, 2h, 1h30m [a new service: 30 minutes]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l rca-interval -d 'How often to write root-cause reports: minutes, or a duration [a new service: 15 minutes]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l index-interval -d 'How often to index the repository: hours, or a duration such as 12h, 2d [a new service: 24 hours]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l rca -d 'Write root-cause reports [a new service: on]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l indexing -d 'Index the repository [a new service: on]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l notify -d 'Send notifications [a new service: on]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l active -d 'Run this service\'s tasks at all [a new service: on]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l levels -d 'The lowest level that becomes an event (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) [a new service: ERROR]' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l app-path -d 'A path prefix of application code in stack frames (repeat; `none` clears)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l app-package -d 'A package or module prefix of application code (repeat; `none` clears)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l webhook -d 'Webhooks for notifications, comma-separated: each an http(s) URL or `env:VAR` (a variable holding it), optionally KIND= first (slack, googlechat, teams, generic; else inferred from the URL); or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l email -d 'Email recipients for notifications, comma-separated, or `none`' -r
-complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l notify-cooldown -d 'One notification per cluster and event within this long: minutes, or a duration (default 1h)' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l notify-cooldown -d 'One notification per cluster and event within this long: minutes, or a duration [a new service: 1h]' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l config -d 'The configuration file (optional; every key has a default)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l json -d 'Print data as JSON instead of tables'

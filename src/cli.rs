@@ -137,7 +137,7 @@ pub struct ServiceSettings {
     /// `none`
     #[arg(long, value_name = "URL", value_parser = parse_repo_url)]
     pub repo: Option<Cleared<String>>,
-    /// Branch to index
+    /// Branch to index [a new service: main]
     #[arg(long, value_name = "BRANCH")]
     pub branch: Option<String>,
     /// Local checkout of the repository, or `none` for the default under the data folder
@@ -152,28 +152,32 @@ pub struct ServiceSettings {
     /// Map frame paths to repository paths: FROM=TO, e.g. /app/=src/ (repeat; `none` clears)
     #[arg(long = "path-map", value_name = "FROM=TO")]
     pub path_maps: Vec<String>,
-    /// How often to fetch logs: minutes, or a duration such as 15m, 2h, 1h30m
+    /// How often to fetch logs: minutes, or a duration such as 15m, 2h, 1h30m [a new service:
+    /// 30 minutes]
     #[arg(long, value_name = "DURATION", value_parser = parse_minutes, allow_hyphen_values = true)]
     pub log_interval: Option<u32>,
-    /// How often to write root-cause reports: minutes, or a duration
+    /// How often to write root-cause reports: minutes, or a duration [a new service: 15
+    /// minutes]
     #[arg(long, value_name = "DURATION", value_parser = parse_minutes, allow_hyphen_values = true)]
     pub rca_interval: Option<u32>,
-    /// How often to index the repository: hours, or a duration such as 12h, 2d
+    /// How often to index the repository: hours, or a duration such as 12h, 2d [a new service:
+    /// 24 hours]
     #[arg(long, value_name = "DURATION", value_parser = parse_hours, allow_hyphen_values = true)]
     pub index_interval: Option<u32>,
-    /// Write root-cause reports
+    /// Write root-cause reports [a new service: on]
     #[arg(long, value_name = "on|off")]
     pub rca: Option<Toggle>,
-    /// Index the repository
+    /// Index the repository [a new service: on]
     #[arg(long, value_name = "on|off")]
     pub indexing: Option<Toggle>,
-    /// Send notifications
+    /// Send notifications [a new service: on]
     #[arg(long, value_name = "on|off")]
     pub notify: Option<Toggle>,
-    /// Run this service's tasks at all
+    /// Run this service's tasks at all [a new service: on]
     #[arg(long, value_name = "on|off")]
     pub active: Option<Toggle>,
-    /// The lowest level that becomes an event (TRACE, DEBUG, INFO, WARN, ERROR, FATAL)
+    /// The lowest level that becomes an event (TRACE, DEBUG, INFO, WARN, ERROR, FATAL) [a new
+    /// service: ERROR]
     #[arg(long, value_name = "LEVEL")]
     pub levels: Option<String>,
     /// A path prefix of application code in stack frames (repeat; `none` clears)
@@ -190,7 +194,8 @@ pub struct ServiceSettings {
     /// Email recipients for notifications, comma-separated, or `none`
     #[arg(long, value_name = "ADDR", value_parser = parse_email_flag)]
     pub email: Option<Cleared<String>>,
-    /// One notification per cluster and event within this long: minutes, or a duration (default 1h)
+    /// One notification per cluster and event within this long: minutes, or a duration [a new
+    /// service: 1h]
     #[arg(long, value_name = "DURATION", value_parser = parse_minutes, allow_hyphen_values = true)]
     pub notify_cooldown: Option<u32>,
 }

@@ -390,3 +390,20 @@ fn toml_and_json_examples_hold_the_same_services() {
     ]);
     assert_eq!(a.ok(&["service", "export"]), b.ok(&["service", "export"]));
 }
+
+#[test]
+fn service_set_help_says_what_a_new_service_starts_with() {
+    let luffy = Luffy::new();
+    let help = luffy.ok(&["service", "set", "--help"]).replace('\n', " ");
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for default in [
+        "[a new service: 30 minutes]",
+        "[a new service: 15 minutes]",
+        "[a new service: 24 hours]",
+        "[a new service: main]",
+        "[a new service: ERROR]",
+        "[a new service: 1h]",
+    ] {
+        assert!(help.contains(default), "{default} not in {help}");
+    }
+}
