@@ -407,3 +407,50 @@ fn service_set_help_says_what_a_new_service_starts_with() {
         assert!(help.contains(default), "{default} not in {help}");
     }
 }
+
+#[test]
+fn commands_that_change_things_print_what_they_changed_with_json() {
+    let luffy = Luffy::new();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&luffy.ok(&all)).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    };
+    let added = json(&["service", "add", "web", "--log-interval", "15"]);
+    assert_eq!(added["id"], "web");
+    assert_eq!(added["log_fetch_interval_minutes"], 15);
+    let set = json(&["service", "set", "web", "--rca-interval", "45"]);
+    assert_eq!(set["rca_generation_interval_minutes"], 45);
+    assert_eq!(set, json(&["service", "show", "web"]));
+    let log = luffy.file("app.log", "2024-01-15 10:00:00,000 ERROR app: down\n");
+    let source = json(&[
+        "source",
+        "add",
+        "web",
+        "app",
+        "--kind",
+        "file",
+        "--path",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        (&source["name"], &source["kind"]),
+        (&"app".into(), &"file".into())
+    );
+    let source = json(&["source", "set", "web", "app", "--active", "off"]);
+    assert_eq!(source["is_active"], false);
+    assert_eq!(json(&["source", "list"])[0], source);
+    luffy.ok(&["source", "set", "web", "app", "--active", "on"]);
+    luffy.ok(&["trigger", "fetch", "web"]);
+    let resolved = json(&["cluster", "resolve", "1"]);
+    assert_eq!(
+        (&resolved["id"], &resolved["status"]),
+        (&1.into(), &"resolved".into())
+    );
+    assert_eq!(json(&["cluster", "reopen", "1"])["status"], "open");
+    let removed = json(&["source", "rm", "web", "app"]);
+    assert_eq!(removed["removed"]["name"], "app");
+    let removed = json(&["service", "rm", "web", "--yes"]);
+    assert_eq!(removed["removed"]["id"], "web");
+    assert_eq!(json(&["service", "list"]), serde_json::json!([]));
+}

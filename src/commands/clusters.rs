@@ -75,11 +75,14 @@ pub fn run(ctx: &Context, command: &ClusterCommand, out: &mut dyn Write) -> Resu
         ClusterCommand::Reopen(arg) => (arg.id, ClusterStatus::Open),
     };
     let mut store = ctx.open_store()?;
-    store.write(|db| {
+    let cluster = store.write(|db| {
         load(db, id)?;
-        db.set_cluster_status(id, status, ctx.now)
+        db.set_cluster_status(id, status, ctx.now)?;
+        load(db, id)
     })?;
-    if !ctx.quiet {
+    if ctx.json {
+        ui::write_json(out, &summary_json(&cluster))?;
+    } else if !ctx.quiet {
         writeln!(out, "cluster {id} is now {status}")?;
     }
     Ok(())

@@ -172,6 +172,9 @@ fn add(ctx: &Context, args: &ServiceAddArgs, out: &mut dyn Write) -> Result<()> 
         db.insert_service(&service)?;
         Ok(service)
     })?;
+    if ctx.json {
+        return show(ctx, &service.id, out);
+    }
     if !ctx.quiet {
         writeln!(out, "added service {}", service.id)?;
     }
@@ -198,6 +201,9 @@ fn set(ctx: &Context, args: &ServiceSetArgs, out: &mut dyn Write) -> Result<()> 
         }
         Ok((old, new))
     })?;
+    if ctx.json {
+        return show(ctx, &new.id, out);
+    }
     if ctx.quiet {
         return Ok(());
     }
@@ -421,7 +427,12 @@ fn remove(ctx: &Context, args: &ServiceRmArgs, out: &mut dyn Write) -> Result<()
         return Ok(());
     }
     store.write(|db| db.delete_service(&args.id))?;
-    if !ctx.quiet {
+    if ctx.json {
+        ui::write_json(
+            out,
+            &serde_json::json!({"removed": serde_json::to_value(service.redacted())?}),
+        )?;
+    } else if !ctx.quiet {
         writeln!(out, "removed service {}", args.id)?;
     }
     if let Some(path) = checkout {

@@ -104,6 +104,9 @@ fn add(ctx: &Context, args: &SourceAddArgs, out: &mut dyn Write) -> Result<()> {
             updated_at: ctx.now,
         })
     })?;
+    if ctx.json {
+        return write_source(ctx, &args.source, out);
+    }
     if !ctx.quiet {
         writeln!(
             out,
@@ -136,6 +139,9 @@ fn set(ctx: &Context, args: &SourceSetArgs, out: &mut dyn Write) -> Result<()> {
         db.update_source(&source)?;
         Ok(true)
     })?;
+    if ctx.json {
+        return write_source(ctx, &args.source, out);
+    }
     if !ctx.quiet {
         let verb = if changed { "updated" } else { "unchanged:" };
         writeln!(
@@ -209,12 +215,25 @@ fn source_json(source: &LogSource) -> serde_json::Value {
     })
 }
 
+/// `--json` of a command that changed a source: the source as `source list --json` shows it.
+fn write_source(ctx: &Context, args: &SourceRefArgs, out: &mut dyn Write) -> Result<()> {
+    let store = ctx.open_store_for_reading()?;
+    let source = load(&store.db(), args)?;
+    ui::write_json(out, &source_json(&source))?;
+    Ok(())
+}
+
 fn remove(ctx: &Context, args: &SourceRefArgs, out: &mut dyn Write) -> Result<()> {
     let mut store = ctx.open_store()?;
-    store.write(|db| {
+    let removed = store.write(|db| {
         let source = load(db, args)?;
-        db.delete_source(source.id)
+        db.delete_source(source.id)?;
+        Ok(source)
     })?;
+    if ctx.json {
+        ui::write_json(out, &serde_json::json!({"removed": source_json(&removed)}))?;
+        return Ok(());
+    }
     if !ctx.quiet {
         writeln!(out, "removed source {}/{}", args.service, args.name)?;
     }
