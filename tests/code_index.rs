@@ -171,6 +171,18 @@ fn clone_over_git_daemon_then_fetch_and_index_only_what_changed() {
         find(&luffy, "web", "/usr/src/app/src/app/db.py:10"),
         [hit("src/app/db.py", "fetch", "Repo", (8, 12))]
     );
+    // a line past the end of the file is said to be
+    let past = luffy.ok(&["code", "find", "web", "src/app/db.py:99999"]);
+    let lines = std::fs::read_to_string(checkout.join("src/app/db.py"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!(
+        past.contains(&format!(
+            "note: line 99999 is past the end of src/app/db.py ({lines} lines at commit"
+        )),
+        "{past}"
+    );
     assert_eq!(
         find(&luffy, "web", "com/acme/api/UserService.java:5"),
         [hit(

@@ -237,7 +237,37 @@ fn find(ctx: &Context, args: &CodeFindArgs, out: &mut dyn Write) -> Result<()> {
     }
     ui::write_table(out, &table)?;
     writeln!(out, "index of {id} at commit {short} ({})", index.branch)?;
+    for (path, line, lines) in past_the_end(ctx, &service, &index.commit, &found) {
+        writeln!(
+            out,
+            "note: line {line} is past the end of {path} ({lines} lines at commit {short})"
+        )?;
+    }
     Ok(())
+}
+
+/// The answers whose line is past the end of their file at the indexed commit, as (path, line,
+/// the file's lines); none when the checkout cannot be read (the table said what the index
+/// knows).
+fn past_the_end(
+    ctx: &Context,
+    service: &crate::service::Service,
+    commit: &str,
+    found: &[Found],
+) -> Vec<(String, u32, usize)> {
+    let Ok(checkout) = crate::tasks::index::repo_spec(service, &ctx.task_env())
+        .and_then(|spec| crate::code::blame::Checkout::open(&spec.path, commit))
+    else {
+        return Vec::new();
+    };
+    found
+        .iter()
+        .filter_map(|f| {
+            let line = f.line?;
+            let lines = checkout.lines(&f.path).ok()??.len();
+            (line as usize > lines).then(|| (f.path.clone(), line, lines))
+        })
+        .collect()
 }
 
 #[cfg(test)]
