@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 
 use chrono::{DateTime, Utc};
-use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
+use comfy_table::{presets, Cell, Color, ContentArrangement, Table, TableComponent};
 
 use crate::escape::terminal;
 
@@ -31,6 +31,10 @@ pub fn table(header: &[&str], color: bool) -> Table {
     let mut table = Table::new();
     // No borders: aligned columns read well on a terminal and stay easy to grep and cut.
     table.load_preset(presets::NOTHING);
+    // The one space [`write_table`] takes off each line is a left border, outside every cell:
+    // comfy-table styles a cell's padding with its text, so a bold header or a coloured first
+    // cell would begin with an escape code, keep its padding and stand one column right.
+    table.set_style(TableComponent::LeftBorder, ' ');
     table.set_content_arrangement(ContentArrangement::Disabled);
     if color {
         table.enforce_styling();
@@ -45,6 +49,9 @@ pub fn table(header: &[&str], color: bool) -> Table {
             cell
         }
     }));
+    if let Some(first) = table.column_mut(0) {
+        first.set_padding((0, 1));
+    }
     table
 }
 

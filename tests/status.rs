@@ -240,3 +240,54 @@ fn a_service_without_a_repository_is_not_due_for_indexing() {
     };
     assert_eq!(runs(&plan), ["fetch", "rca"]);
 }
+
+/// `text` without its ANSI escape sequences (`ESC [ ... letter`): what a terminal shows.
+fn visible(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Each line without its trailing spaces (a styled cell keeps its padding inside its codes).
+fn trimmed(text: &str) -> String {
+    text.lines()
+        .map(|l| l.trim_end().to_string() + "\n")
+        .collect()
+}
+
+#[test]
+fn tables_line_up_on_a_terminal() {
+    let luffy = imported();
+    let log = luffy.file(
+        "app.log",
+        "2024-01-15 10:00:01,002 ERROR db: connection to 10.0.0.1:5432 refused\n",
+    );
+    let path = log.to_str().unwrap();
+    luffy.ok(&[
+        "source", "add", "web-app", "app", "--kind", "file", "--path", path,
+    ]);
+    luffy.ok(&["trigger", "fetch", "web-app"]);
+    for args in [&["status"][..], &["status", "web-app"], &["clusters"]] {
+        let shown = luffy.on_terminal(args);
+        assert!(
+            shown.contains("\u{1b}[1m"),
+            "no colour on a terminal: {shown:?}"
+        );
+        assert_eq!(
+            trimmed(&visible(&shown)),
+            luffy.ok(args),
+            "{args:?}: {shown:?}"
+        );
+    }
+}

@@ -68,7 +68,12 @@ impl Luffy {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_luffy"));
+        self.sandboxed(env!("CARGO_BIN_EXE_luffy"), args)
+    }
+
+    /// `program` with `args`, in the sandbox's folder with only its environment.
+    fn sandboxed(&self, program: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(program);
         cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -107,6 +112,28 @@ impl Luffy {
                 .output()
                 .expect("run luffy"),
         )
+    }
+
+    /// Runs luffy on a pseudo-terminal (through `script(1)`), as a user at a terminal does:
+    /// colour is on. Asserts success; returns what the terminal showed, `\r\n` made `\n`.
+    pub fn on_terminal(&self, args: &[&str]) -> String {
+        let quote = |word: &str| format!("'{}'", word.replace('\'', r"'\''"));
+        let line: Vec<String> = std::iter::once(env!("CARGO_BIN_EXE_luffy"))
+            .chain(args.iter().copied())
+            .map(quote)
+            .collect();
+        let output = self
+            .sandboxed("script", &["-qec", &line.join(" "), "/dev/null"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run script(1)");
+        let run = to_run(&output);
+        assert_eq!(
+            run.code, 0,
+            "luffy {args:?} on a terminal failed: {}",
+            run.stdout
+        );
+        run.stdout.replace("\r\n", "\n")
     }
 
     /// Runs luffy and asserts success; returns stdout.
