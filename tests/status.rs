@@ -291,3 +291,93 @@ fn tables_line_up_on_a_terminal() {
         );
     }
 }
+
+#[test]
+fn a_failing_task_is_marked_and_says_why() {
+    let luffy = imported();
+    let log = luffy.path("app.log");
+    let path = log.to_str().unwrap();
+    luffy.ok(&[
+        "source", "add", "web-app", "app", "--kind", "file", "--path", path,
+    ]);
+    for _ in 0..3 {
+        luffy.fails(&["trigger", "fetch", "web-app"], 1);
+    }
+    let error =
+        format!("source app: cannot read log file {path}: No such file or directory (os error 2)");
+    let table = luffy.ok(&["status"]);
+    let web = table.lines().find(|l| l.starts_with("web-app")).unwrap();
+    assert_eq!(
+        web,
+        "web-app      yes     15m    10m  12h    failed 3×   never     never       now (rca, index)",
+        "{table}"
+    );
+    let shown = luffy.on_terminal(&["status"]);
+    let web = shown.lines().find(|l| l.starts_with("web-app")).unwrap();
+    assert!(web.contains("\u{1b}[38;5;9m failed 3× "), "red: {web:?}");
+    let detail = luffy.ok(&["status", "web-app"]);
+    assert!(
+        detail.ends_with(&format!(
+            "fetch  15m    just now  failed (3 failures since the last success)  in 15m\n\
+             rca    10m    never     -                                           now\n\
+             index  12h    never     -                                           now\n\
+             \n\
+             fetch failed: {error}\n"
+        )),
+        "{detail}"
+    );
+    let one: Value = serde_json::from_str(&luffy.ok(&["status", "web-app", "--json"])).unwrap();
+    let all: Value = serde_json::from_str(&luffy.ok(&["status", "--json"])).unwrap();
+    let listed = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service_id"] == "web-app")
+        .unwrap();
+    for status in [&one, listed] {
+        let fetch = &status["last_outcomes"]["fetch"];
+        assert_eq!(fetch["status"], "failed", "{status}");
+        assert_eq!(fetch["failures_since_success"], 3, "{status}");
+        assert_eq!(fetch["last_error"], error.as_str(), "{status}");
+        assert_eq!(status["last_log_fetch"], "2024-01-15T10:30:00Z");
+    }
+    // The file appears: the next fetch succeeds and the mark and the error go.
+    luffy.file("app.log", "2024-01-15 10:00:01,002 INFO web: started\n");
+    luffy.ok(&["trigger", "fetch", "web-app"]);
+    let table = luffy.ok(&["status"]);
+    assert!(table.contains("12h    just now    never"), "{table}");
+    let detail = luffy.ok(&["status", "web-app"]);
+    assert!(!detail.contains("failed"), "{detail}");
+    let one: Value = serde_json::from_str(&luffy.ok(&["status", "web-app", "--json"])).unwrap();
+    assert_eq!(one["last_outcomes"]["fetch"]["status"], "ok");
+    assert_eq!(one["last_outcomes"]["fetch"]["last_error"], Value::Null);
+}
+
+#[test]
+fn a_credential_in_a_stored_error_is_not_shown() {
+    let luffy = imported();
+    // What a luffy that did not redact its errors stored.
+    luffy
+        .write_db()
+        .execute_batch(
+            "INSERT INTO task_runs (service_id, task, trigger, started_at, finished_at, status, error)
+             VALUES ('web-app', 'index', 'manual', '2024-01-15T10:00:00Z', '2024-01-15T10:00:01Z',
+             'failed', 'could not clone https://bot:s3cret@git.example.com/web.git: refused')",
+        )
+        .expect("store a failed run");
+    for args in [
+        &["status"][..],
+        &["status", "web-app"],
+        &["status", "--json"],
+    ] {
+        let out = luffy.ok(args);
+        assert!(!out.contains("s3cret"), "{args:?}: {out}");
+    }
+    let detail = luffy.ok(&["status", "web-app"]);
+    assert!(
+        detail.ends_with(
+            "index failed: could not clone https://bot:***@git.example.com/web.git: refused\n"
+        ),
+        "{detail}"
+    );
+}

@@ -11,7 +11,7 @@ use super::{unknown_service, Context};
 use crate::cli::StatusArgs;
 use crate::duration::format_minutes;
 use crate::schedule::{self, Next, Task};
-use crate::service::{redact_credentials, ScheduleSettings, Service};
+use crate::service::{redact_credentials, redact_credentials_in, ScheduleSettings, Service};
 use crate::store::{time_to_sql, CodeIndex, StatusCounts};
 use crate::ui;
 
@@ -35,32 +35,45 @@ pub struct ServiceStatus {
     /// The tasks that are due now.
     pub due: Vec<Task>,
     pub open_clusters: u64,
-    /// One service's status only: per task, how its last run ended and the failures since its
-    /// last success.
+    /// Per task that has run: how its last run ended, the failures since its last success and
+    /// the error of the latest of them.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_outcomes: Option<std::collections::BTreeMap<String, Outcome>>,
+    pub last_outcomes: Option<Outcomes>,
 }
+
+/// The last outcome of each scheduled task, by task name.
+pub type Outcomes = std::collections::BTreeMap<String, Outcome>;
 
 /// How a task's last run ended.
 #[derive(Debug, Serialize)]
 pub struct Outcome {
     pub status: crate::domain::TaskStatus,
     pub failures_since_success: u64,
+    /// The error of the latest run that failed since the last success, credentials in URLs
+    /// hidden; `null` when the task is not failing.
+    pub last_error: Option<String>,
+}
+
+impl Outcome {
+    /// Whether the task has failed since its last success: it needs someone to look.
+    fn failing(&self) -> bool {
+        self.failures_since_success > 0
+    }
 }
 
 /// The last outcome of every scheduled task of a service that has run.
-fn outcomes(
-    db: &crate::store::Db<'_>,
-    service: &Service,
-) -> Result<std::collections::BTreeMap<String, Outcome>> {
-    let mut all = std::collections::BTreeMap::new();
+fn outcomes(db: &crate::store::Db<'_>, service: &Service) -> Result<Outcomes> {
+    let mut all = Outcomes::new();
     for task in schedule::SCHEDULED {
-        if let Some((status, failures)) = db.last_outcome(service.id.as_str(), task)? {
+        if let Some(last) = db.last_outcome(service.id.as_str(), task)? {
             all.insert(
                 task.to_string(),
                 Outcome {
-                    status,
-                    failures_since_success: failures,
+                    status: last.status,
+                    failures_since_success: last.failures_since_success,
+                    // Errors are stored redacted; this is a second guard, as status is what
+                    // gets pasted into chat.
+                    last_error: last.last_error.as_deref().map(redact_credentials_in),
                 },
             );
         }
@@ -145,14 +158,15 @@ pub fn run(ctx: &Context, args: &StatusArgs, out: &mut dyn Write) -> Result<()> 
     super::secrets::warn_stored_secrets(ctx, &services, &db.sources(None)?);
     if ctx.json {
         let mut commits = db.indexed_commits()?;
-        let all: Vec<ServiceStatus> = services
-            .iter()
-            .map(|s| {
-                let id = s.id.as_str();
-                let counts = counts.remove(id).unwrap_or_default();
-                status_of(s, counts, commits.remove(id), ctx.now)
-            })
-            .collect();
+        let mut all = Vec::with_capacity(services.len());
+        for service in &services {
+            let id = service.id.as_str();
+            let counts = counts.remove(id).unwrap_or_default();
+            all.push(ServiceStatus {
+                last_outcomes: Some(outcomes(&db, service)?),
+                ..status_of(service, counts, commits.remove(id), ctx.now)
+            });
+        }
         ui::write_json(out, &all)?;
         return Ok(());
     }
@@ -160,7 +174,11 @@ pub fn run(ctx: &Context, args: &StatusArgs, out: &mut dyn Write) -> Result<()> 
         writeln!(out, "no services yet; add one with `luffy service add ID`")?;
         return Ok(());
     }
-    overview(ctx, &services, out)
+    let outcomes = services
+        .iter()
+        .map(|service| outcomes(&db, service))
+        .collect::<Result<Vec<_>>>()?;
+    overview(ctx, &services, &outcomes, out)
 }
 
 fn interval_text(service: &Service, task: Task) -> String {
@@ -186,7 +204,30 @@ fn next_cell(service: &Service, ctx: &Context) -> comfy_table::Cell {
     }
 }
 
-fn overview(ctx: &Context, services: &[Service], out: &mut dyn Write) -> Result<()> {
+/// When `task` last ran, or `failed N×` (red) while it has failed since its last success: a
+/// time alone would read as fine.
+fn last_run_cell(
+    service: &Service,
+    task: Task,
+    outcomes: &Outcomes,
+    ctx: &Context,
+) -> comfy_table::Cell {
+    match outcomes.get(task.as_str()) {
+        Some(outcome) if outcome.failing() => ui::colored(
+            &format!("failed {}×", outcome.failures_since_success),
+            Color::Red,
+            ctx.color,
+        ),
+        _ => comfy_table::Cell::new(ui::ago(schedule::last_run(service, task), ctx.now)),
+    }
+}
+
+fn overview(
+    ctx: &Context,
+    services: &[Service],
+    outcomes: &[Outcomes],
+    out: &mut dyn Write,
+) -> Result<()> {
     let mut table = ui::table(
         &[
             "SERVICE",
@@ -201,16 +242,16 @@ fn overview(ctx: &Context, services: &[Service], out: &mut dyn Write) -> Result<
         ],
         ctx.color,
     );
-    for service in services {
+    for (service, outcomes) in services.iter().zip(outcomes) {
         table.add_row(vec![
             comfy_table::Cell::new(service.id.as_str()),
             comfy_table::Cell::new(ui::yes_no(service.is_active)),
             comfy_table::Cell::new(interval_text(service, Task::Fetch)),
             comfy_table::Cell::new(interval_text(service, Task::Rca)),
             comfy_table::Cell::new(interval_text(service, Task::Index)),
-            comfy_table::Cell::new(ui::ago(service.last_log_fetch, ctx.now)),
-            comfy_table::Cell::new(ui::ago(service.last_rca_generation, ctx.now)),
-            comfy_table::Cell::new(ui::ago(service.last_code_indexing, ctx.now)),
+            last_run_cell(service, Task::Fetch, outcomes, ctx),
+            last_run_cell(service, Task::Rca, outcomes, ctx),
+            last_run_cell(service, Task::Index, outcomes, ctx),
             next_cell(service, ctx),
         ]);
     }
@@ -223,7 +264,7 @@ fn detail(
     service: &Service,
     counts: StatusCounts,
     index: Option<&CodeIndex>,
-    outcomes: &std::collections::BTreeMap<String, Outcome>,
+    outcomes: &Outcomes,
     out: &mut dyn Write,
 ) -> Result<()> {
     let title = if service.name == service.id.as_str() {
@@ -278,14 +319,32 @@ fn detail(
             ),
             Some(o) => o.status.to_string(),
         };
+        let outcome = match outcomes.get(task.as_str()) {
+            Some(o) if o.failing() => ui::colored(&outcome, Color::Red, ctx.color),
+            _ => comfy_table::Cell::new(outcome),
+        };
         table.add_row(vec![
-            task.to_string(),
-            interval_text(service, task),
-            ui::ago(schedule::last_run(service, task), ctx.now),
+            comfy_table::Cell::new(task),
+            comfy_table::Cell::new(interval_text(service, task)),
+            comfy_table::Cell::new(ui::ago(schedule::last_run(service, task), ctx.now)),
             outcome,
-            next,
+            comfy_table::Cell::new(next),
         ]);
     }
     ui::write_table(out, &table)?;
+    // Why a failing task fails, below the table: an error is too long for a column.
+    let errors: Vec<(Task, &str)> = schedule::SCHEDULED
+        .into_iter()
+        .filter_map(|task| {
+            let outcome = outcomes.get(task.as_str()).filter(|o| o.failing())?;
+            Some((task, outcome.last_error.as_deref()?))
+        })
+        .collect();
+    if !errors.is_empty() {
+        writeln!(out)?;
+    }
+    for (task, error) in errors {
+        writeln!(out, "{task} failed: {error}")?;
+    }
     Ok(())
 }

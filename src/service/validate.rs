@@ -385,6 +385,21 @@ pub fn redact_credentials(url: &str) -> String {
     url.to_string()
 }
 
+/// `text` with [`redact_credentials`] applied to each word that holds a URL: for messages
+/// that may quote one.
+pub fn redact_credentials_in(text: &str) -> String {
+    text.split_inclusive(char::is_whitespace)
+        .map(|word| {
+            if word.contains("://") && word.contains('@') {
+                let w = word.trim_end();
+                format!("{}{}", redact_credentials(w), &word[w.len()..])
+            } else {
+                word.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Checks a level threshold and returns its canonical name (`warn` gives `WARN`).
 pub fn validate_level(level: &str) -> Result<String, String> {
     crate::ingest::Level::parse(level.trim())
@@ -532,6 +547,18 @@ mod tests {
         assert!(validate_email("api team@company.com")
             .unwrap_err()
             .contains("space"));
+    }
+
+    #[test]
+    fn credentials_in_a_message_are_hidden() {
+        assert_eq!(
+            redact_credentials_in(
+                "could not reach 'https://bot:s3cret@git.example.com/web.git': refused"
+            ),
+            "could not reach 'https://bot:***@git.example.com/web.git': refused"
+        );
+        let plain = "glob /srv/*.log matches no file; ssh://git@host/x.git";
+        assert_eq!(redact_credentials_in(plain), plain);
     }
 
     #[test]

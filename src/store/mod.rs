@@ -23,7 +23,7 @@ pub use code::{CodeFile, CodeIndex, FoundSymbol, StoredSymbol};
 pub use notifications::{NewNotification, Notification};
 pub use rca::{NewReport, StoredReport};
 pub use services::StatusCounts;
-pub use tasks::TaskRun;
+pub use tasks::{LastOutcome, TaskRun};
 
 use open::explain;
 

@@ -23,6 +23,16 @@ pub struct TaskRun {
     pub error: Option<String>,
 }
 
+/// How a task of a service last ended: [`Db::last_outcome`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastOutcome {
+    pub status: TaskStatus,
+    pub failures_since_success: u64,
+    /// The error of the latest run that failed since the last success (none when the last run
+    /// succeeded).
+    pub last_error: Option<String>,
+}
+
 impl Db<'_> {
     /// Takes the lease of (service, task) for `holder` until `expires`, when it is free, expired,
     /// already ours, or held by a process of this machine that no longer runs (`dead`).
@@ -174,9 +184,9 @@ impl Db<'_> {
         Ok(runs)
     }
 
-    /// How the last finished run of `task` of a service ended, and how many runs failed since
-    /// its last success; `None` before any run ended.
-    pub fn last_outcome(&self, service_id: &str, task: Task) -> Result<Option<(TaskStatus, u64)>> {
+    /// How the last finished run of `task` of a service ended, how many runs failed since its
+    /// last success and the error of the latest of them; `None` before any run ended.
+    pub fn last_outcome(&self, service_id: &str, task: Task) -> Result<Option<LastOutcome>> {
         let last: Option<TaskStatus> = self
             .conn
             .prepare_cached(
@@ -185,18 +195,31 @@ impl Db<'_> {
             )?
             .query_row(params![service_id, task], |row| row.get(0))
             .optional()?;
-        let Some(last) = last else {
+        let Some(status) = last else {
             return Ok(None);
         };
+        // The runs that failed since the last success, newest first.
+        let since_success =
+            "FROM task_runs WHERE service_id = ?1 AND task = ?2 AND status = 'failed'
+             AND id > coalesce((SELECT max(id) FROM task_runs
+             WHERE service_id = ?1 AND task = ?2 AND status = 'ok'), 0)";
         let failures: i64 = self
             .conn
-            .prepare_cached(
-                "SELECT count(*) FROM task_runs WHERE service_id = ?1 AND task = ?2
-             AND status = 'failed' AND id > coalesce((SELECT max(id) FROM task_runs
-             WHERE service_id = ?1 AND task = ?2 AND status = 'ok'), 0)",
-            )?
+            .prepare_cached(&format!("SELECT count(*) {since_success}"))?
             .query_row(params![service_id, task], |row| row.get(0))?;
-        Ok(Some((last, failures.max(0) as u64)))
+        let last_error: Option<String> = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT error {since_success} ORDER BY id DESC LIMIT 1"
+            ))?
+            .query_row(params![service_id, task], |row| row.get(0))
+            .optional()?
+            .flatten();
+        Ok(Some(LastOutcome {
+            status,
+            failures_since_success: failures.max(0) as u64,
+            last_error,
+        }))
     }
 
     /// Deletes finished task runs that started before `before` (retention); returns how many.
