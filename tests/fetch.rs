@@ -821,3 +821,69 @@ fn killed_fetches_count_every_record_exactly_once() {
     eprintln!("{interrupted} runs were interrupted");
     assert_eq!(interrupted, kills, "each kill interrupted one run");
 }
+
+#[test]
+fn a_file_source_that_names_no_file_is_added_with_a_warning() {
+    let luffy = Luffy::new();
+    luffy.ok(&["service", "add", "web"]);
+    let missing = luffy.path("no/such.log");
+    let missing = missing.to_str().unwrap();
+    let add = luffy.run(&[
+        "source", "add", "web", "app", "--kind", "file", "--path", missing,
+    ]);
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    assert_eq!(
+        add.stdout,
+        format!("added file source web/app: {missing}\n")
+    );
+    assert_eq!(
+        add.stderr,
+        format!(
+            "luffy: warning: source web/app: cannot read log file {missing}: No such file or \
+             directory (os error 2); its fetches fail until its path names a readable file \
+             (check with `luffy source test web app`)\n"
+        )
+    );
+    let sources = json(&luffy.ok(&["source", "list", "web", "--json"]));
+    assert_eq!(sources[0]["settings"]["path"], missing, "{sources}");
+    let glob = luffy.path("logs/*.log");
+    let glob = glob.to_str().unwrap();
+    let add = luffy.run(&[
+        "source", "add", "web", "all", "--kind", "file", "--path", glob,
+    ]);
+    assert_eq!(add.code, 0, "{}", add.stderr);
+    assert!(
+        add.stderr.starts_with(&format!(
+            "luffy: warning: source web/all: glob {glob} matches no file; its fetches fail"
+        )),
+        "{}",
+        add.stderr
+    );
+    // A path that names a file now: no warning, on add or set.
+    let log = luffy.file("app.log", &refused(1, "10.0.0.1"));
+    let log = log.to_str().unwrap();
+    let set = luffy.run(&["source", "set", "web", "app", "--path", log]);
+    assert_eq!((set.code, set.stderr.as_str()), (0, ""));
+    let add = luffy.run(&[
+        "source", "add", "web", "ok", "--kind", "file", "--path", log,
+    ]);
+    assert_eq!((add.code, add.stderr.as_str()), (0, ""));
+    // Set to a path that names nothing: warned, and changed all the same.
+    let set = luffy.run(&["source", "set", "web", "app", "--path", missing]);
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    assert!(
+        set.stderr.starts_with(&format!(
+            "luffy: warning: source web/app: cannot read log file {missing}:"
+        )),
+        "{}",
+        set.stderr
+    );
+    let sources = json(&luffy.ok(&["source", "list", "web", "--json"]));
+    let app = sources
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "app")
+        .unwrap();
+    assert_eq!(app["settings"]["path"], missing, "{sources}");
+}

@@ -117,11 +117,28 @@ fn add(ctx: &Context, args: &SourceAddArgs, out: &mut dyn Write) -> Result<()> {
             settings.location()
         )?;
     }
+    warn_if_no_file(&args.source, &settings);
     Ok(())
+}
+
+/// Warns when a file source's path or glob names no readable file now: every fetch would fail
+/// until one appears. Not an error: the file may be created later (a service not started yet).
+fn warn_if_no_file(source: &SourceRefArgs, settings: &SourceSettings) {
+    let SourceSettings::File(file) = settings else {
+        return;
+    };
+    if let Err(err) = crate::sources::file::describe(file) {
+        ui::warn(&format!(
+            "source {}/{}: {err:#}; its fetches fail until its path names a readable file \
+             (check with `luffy source test {} {}`)",
+            source.service, source.name, source.service, source.name
+        ));
+    }
 }
 
 fn set(ctx: &Context, args: &SourceSetArgs, out: &mut dyn Write) -> Result<()> {
     let mut store = ctx.open_store()?;
+    let mut new_path = None;
     let changed = store.write(|db| {
         let mut source = load(db, &args.source)?;
         let settings = build(
@@ -132,6 +149,9 @@ fn set(ctx: &Context, args: &SourceSetArgs, out: &mut dyn Write) -> Result<()> {
         let active = args.options.active.map_or(source.is_active, |t| t.0);
         if settings == source.settings && active == source.is_active {
             return Ok(false);
+        }
+        if settings.location() != source.settings.location() {
+            new_path = Some(settings.clone());
         }
         source.settings = settings;
         source.is_active = active;
@@ -149,6 +169,9 @@ fn set(ctx: &Context, args: &SourceSetArgs, out: &mut dyn Write) -> Result<()> {
             "{verb} source {}/{}",
             args.source.service, args.source.name
         )?;
+    }
+    if let Some(settings) = new_path.filter(|_| changed) {
+        warn_if_no_file(&args.source, &settings);
     }
     Ok(())
 }
