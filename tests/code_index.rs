@@ -789,3 +789,60 @@ fn a_rewritten_history_is_followed_and_a_lost_commit_rebuilds() {
     let text = luffy.ok(&["history", "web"]);
     assert!(text.contains("1 files parsed, 2 symbols"), "{text}");
 }
+
+#[test]
+fn a_failed_first_clone_removes_only_the_folders_it_made() {
+    let luffy = Luffy::new();
+    let some = luffy.path("some");
+    std::fs::create_dir(&some).unwrap();
+    let target = some.join("dir/web-app");
+    let unreachable = "git://127.0.0.1:1/web";
+    let path = target.to_str().unwrap();
+    luffy.ok(&[
+        "service",
+        "add",
+        "web",
+        "--repo",
+        unreachable,
+        "--repo-path",
+        path,
+    ]);
+    let err = luffy.fails(&["trigger", "index", "web"], 1);
+    assert!(err.contains("cannot reach git://127.0.0.1:1/web"), "{err}");
+    assert!(some.is_dir(), "a folder that was there stays");
+    let left: Vec<_> = std::fs::read_dir(&some).unwrap().collect();
+    assert!(
+        left.is_empty(),
+        "dir/web-app, made by luffy, are gone: {left:?}"
+    );
+
+    // luffy's own checkout goes; the private folder that holds every checkout stays.
+    luffy.ok(&["service", "add", "api", "--repo", "git://127.0.0.1:1/api"]);
+    luffy.fails(&["trigger", "index", "api"], 1);
+    assert!(luffy.path("data/repos").is_dir());
+    assert!(!luffy.path("data/repos/api").exists());
+
+    // An empty folder given as the path stays, empty.
+    let empty = luffy.path("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let path = empty.to_str().unwrap();
+    luffy.ok(&[
+        "service",
+        "add",
+        "e",
+        "--repo",
+        unreachable,
+        "--repo-path",
+        path,
+    ]);
+    luffy.fails(&["trigger", "index", "e"], 1);
+    assert!(empty.is_dir());
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+
+    // Once the repository can be reached, the first clone makes them again.
+    let repo = web_repo(&luffy.path("origin"));
+    luffy.ok(&["service", "set", "web", "--repo", &repo.url()]);
+    let counts = index(&luffy, "web", &[]);
+    assert_eq!(counts["cloned"], true);
+    assert!(target.join(".git").is_dir());
+}

@@ -45,8 +45,14 @@ pub struct Synced {
 
 /// Clones or fetches `spec.url` into `spec.path` and checks out the branch's head, detached.
 pub fn sync(spec: &RepoSpec) -> Result<Synced> {
-    let created = !spec.path.exists();
-    let (repo, cloned) = open_or_init(spec)?;
+    // A first clone that fails leaves nothing behind: the next run starts afresh, and a mistyped
+    // --repo-path leaves no trail of empty folders. A folder that was there stays.
+    let created = topmost_missing(&spec.path);
+    let (repo, cloned) = open_or_init(spec).inspect_err(|_| {
+        if let Some(top) = &created {
+            remove_created(&spec.path, top);
+        }
+    })?;
     let Some(url) = spec.url.as_deref() else {
         let commit = local_branch(&repo, &spec.branch, &spec.path)?;
         return Ok(Synced {
@@ -66,17 +72,38 @@ pub fn sync(spec: &RepoSpec) -> Result<Synced> {
             cloned,
         }),
         Err(err) => {
-            if let Some(created) = cloned.then_some(created) {
-                // A first clone that failed leaves nothing behind: the next run starts afresh
-                // (a folder that was there, empty, stays).
+            if cloned {
                 drop(repo);
-                let _ = if created {
-                    std::fs::remove_dir_all(&spec.path)
-                } else {
-                    std::fs::remove_dir_all(spec.path.join(".git"))
-                };
+                match &created {
+                    Some(top) => remove_created(&spec.path, top),
+                    None => {
+                        let _ = std::fs::remove_dir_all(spec.path.join(".git"));
+                    }
+                }
             }
             Err(err)
+        }
+    }
+}
+
+/// The outermost of `path` and its parents that does not exist: what creating `path` creates.
+fn topmost_missing(path: &Path) -> Option<PathBuf> {
+    path.ancestors()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .take_while(|dir| {
+            matches!(dir.symlink_metadata(), Err(err) if err.kind() == std::io::ErrorKind::NotFound)
+        })
+        .last()
+        .map(Path::to_path_buf)
+}
+
+/// Removes `path` and its parents up to `top`, all created by this sync. A parent goes only
+/// while empty: another service's checkout may have been cloned into it since.
+fn remove_created(path: &Path, top: &Path) {
+    let _ = std::fs::remove_dir_all(path);
+    for dir in path.ancestors().skip(1) {
+        if !dir.starts_with(top) || std::fs::remove_dir(dir).is_err() {
+            break;
         }
     }
 }
