@@ -369,6 +369,8 @@ fn a_credential_in_a_stored_error_is_not_shown() {
         &["status"][..],
         &["status", "web-app"],
         &["status", "--json"],
+        &["history"],
+        &["history", "--json"],
     ] {
         let out = luffy.ok(args);
         assert!(!out.contains("s3cret"), "{args:?}: {out}");

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use super::{unknown_service, Context};
 use crate::cli::{HistoryArgs, TriggerArgs};
-use crate::service::ServiceId;
+use crate::service::{redact_credentials_in, ServiceId};
 use crate::store::{time_to_sql, TaskRun};
 use crate::tasks::fetch::FetchCounts;
 use crate::tasks::index::{IndexCounts, IndexMode, IndexOptions};
@@ -248,7 +248,7 @@ pub fn history(ctx: &Context, args: &HistoryArgs, out: &mut dyn Write) -> Result
             |end| ui::span((end - run.started_at).num_seconds()),
         );
         let result = match &run.error {
-            Some(error) => crate::text::cut_words(error, 100).into_owned(),
+            Some(error) => crate::text::cut_words(&redact_credentials_in(error), 100).into_owned(),
             None => summary(run),
         };
         table.add_row(vec![
@@ -322,6 +322,6 @@ fn run_json(run: &TaskRun) -> serde_json::Value {
         "finished_at": run.finished_at.map(time_to_sql),
         "status": run.status,
         "counts": run.counts,
-        "error": run.error,
+        "error": run.error.as_deref().map(redact_credentials_in),
     })
 }
