@@ -362,9 +362,12 @@ fn a_credential_in_a_stored_error_is_not_shown() {
         .execute_batch(
             "INSERT INTO task_runs (service_id, task, trigger, started_at, finished_at, status, error)
              VALUES ('web-app', 'index', 'manual', '2024-01-15T10:00:00Z', '2024-01-15T10:00:01Z',
-             'failed', 'could not clone https://bot:s3cret@git.example.com/web.git: refused')",
+             'failed', 'could not clone https://bot:s3cret@git.example.com/web.git: refused');
+             INSERT INTO task_runs (service_id, task, trigger, started_at, finished_at, status, error)
+             VALUES ('api-service', 'fetch', 'manual', '2024-01-15T10:00:00Z',
+             '2024-01-15T10:00:01Z', 'failed', 'source cmd: exited 1: ' || char(27) || '[2Jgone')",
         )
-        .expect("store a failed run");
+        .expect("store failed runs");
     for args in [
         &["status"][..],
         &["status", "web-app"],
@@ -381,5 +384,11 @@ fn a_credential_in_a_stored_error_is_not_shown() {
             "index failed: could not clone https://bot:***@git.example.com/web.git: refused\n"
         ),
         "{detail}"
+    );
+    // An error quoting a command's output: its escape sequence is shown, not obeyed.
+    let detail = luffy.ok(&["status", "api-service"]);
+    assert!(
+        detail.ends_with("fetch failed: source cmd: exited 1: \\x1b[2Jgone\n"),
+        "{detail:?}"
     );
 }

@@ -344,7 +344,8 @@ fn detail(
         writeln!(out)?;
     }
     for (task, error) in errors {
-        writeln!(out, "{task} failed: {error}")?;
+        // An error may quote outside text (a command's stderr, a server's reply).
+        ui::write_text(out, &format!("{task} failed: {error}\n"))?;
     }
     Ok(())
 }
