@@ -8,6 +8,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The `git` command without the `GIT_*` variables of the process that runs the tests: under
+/// `git rebase --exec` (or a hook), `GIT_DIR` names the luffy checkout itself, and a test's
+/// `git init`, `commit` or `reset` would act on it instead of on the test's repository.
+fn git_command() -> Command {
+    let mut cmd = Command::new("git");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("GIT_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
 /// A service `app` on `repo` (frames under `/srv/app/` map to its root) with `log` as its file
 /// source, fetched and indexed: what a root-cause report needs.
 pub fn indexed_service(luffy: &super::Luffy, repo: &Repo, log: &str) {
@@ -68,7 +81,7 @@ impl Repo {
 
     /// `git clone` of `from` into `to`.
     pub fn clone_from(from: &Path, to: &Path) -> Repo {
-        let out = Command::new("git")
+        let out = git_command()
             .args(["clone", "-q"])
             .arg(from)
             .arg(to)
@@ -92,7 +105,7 @@ impl Repo {
     /// Runs git as of `date` (`2024-01-10T10:00:00Z`: its commits' author and committer
     /// dates).
     pub fn git_at(&self, date: &str, args: &[&str]) -> String {
-        let out = Command::new("git")
+        let out = git_command()
             .args(args)
             .current_dir(&self.path)
             .env("GIT_AUTHOR_NAME", "Ada")
@@ -178,7 +191,7 @@ pub struct GitDaemon {
 impl GitDaemon {
     pub fn start(base: &Path) -> GitDaemon {
         let port = free_port();
-        let mut child = Command::new("git")
+        let mut child = git_command()
             .arg("daemon")
             .arg("--reuseaddr")
             .arg("--listen=127.0.0.1")
