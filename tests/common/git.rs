@@ -12,7 +12,12 @@ use std::time::{Duration, Instant};
 /// `git rebase --exec` (or a hook), `GIT_DIR` names the luffy checkout itself, and a test's
 /// `git init`, `commit` or `reset` would act on it instead of on the test's repository.
 fn git_command() -> Command {
-    let mut cmd = Command::new("git");
+    without_git_variables("git")
+}
+
+/// `program` without the `GIT_*` variables of this process ([`git_command`]).
+fn without_git_variables(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = Command::new(program);
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("GIT_") {
             cmd.env_remove(name);
@@ -191,8 +196,16 @@ pub struct GitDaemon {
 impl GitDaemon {
     pub fn start(base: &Path) -> GitDaemon {
         let port = free_port();
-        let mut child = git_command()
-            .arg("daemon")
+        // `git daemon` runs git-daemon as a child and killing it would leave that running:
+        // start git-daemon itself, so that dropping this stops it.
+        let exec_path = git_command()
+            .arg("--exec-path")
+            .output()
+            .expect("git --exec-path");
+        let exec_path = String::from_utf8_lossy(&exec_path.stdout)
+            .trim()
+            .to_string();
+        let mut child = without_git_variables(Path::new(&exec_path).join("git-daemon"))
             .arg("--reuseaddr")
             .arg("--listen=127.0.0.1")
             .arg(format!("--port={port}"))
