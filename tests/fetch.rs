@@ -878,6 +878,19 @@ fn a_file_source_that_names_no_file_is_added_with_a_warning() {
         "{}",
         set.stderr
     );
+    // With --json too: the warning goes to stderr, the JSON to stdout.
+    let other = luffy.path("other.log");
+    let other = other.to_str().unwrap();
+    let set = luffy.run(&["source", "set", "web", "ok", "--path", other, "--json"]);
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    assert_eq!(json(&set.stdout)["settings"]["path"], other);
+    assert!(
+        set.stderr.starts_with(&format!(
+            "luffy: warning: source web/ok: cannot read log file {other}:"
+        )),
+        "{}",
+        set.stderr
+    );
     let sources = json(&luffy.ok(&["source", "list", "web", "--json"]));
     let app = sources
         .as_array()

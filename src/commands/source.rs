@@ -104,6 +104,7 @@ fn add(ctx: &Context, args: &SourceAddArgs, out: &mut dyn Write) -> Result<()> {
             updated_at: ctx.now,
         })
     })?;
+    warn_if_no_file(&args.source, &settings);
     if ctx.json {
         return write_source(ctx, &args.source, out);
     }
@@ -117,7 +118,6 @@ fn add(ctx: &Context, args: &SourceAddArgs, out: &mut dyn Write) -> Result<()> {
             settings.location()
         )?;
     }
-    warn_if_no_file(&args.source, &settings);
     Ok(())
 }
 
@@ -159,6 +159,9 @@ fn set(ctx: &Context, args: &SourceSetArgs, out: &mut dyn Write) -> Result<()> {
         db.update_source(&source)?;
         Ok(true)
     })?;
+    if let Some(settings) = &new_path {
+        warn_if_no_file(&args.source, settings);
+    }
     if ctx.json {
         return write_source(ctx, &args.source, out);
     }
@@ -169,9 +172,6 @@ fn set(ctx: &Context, args: &SourceSetArgs, out: &mut dyn Write) -> Result<()> {
             "{verb} source {}/{}",
             args.source.service, args.source.name
         )?;
-    }
-    if let Some(settings) = new_path.filter(|_| changed) {
-        warn_if_no_file(&args.source, &settings);
     }
     Ok(())
 }
