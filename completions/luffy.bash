@@ -560,7 +560,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__clusters)
-            opts="-v -q -h --status --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --status --owner --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -568,6 +568,10 @@ _luffy() {
             case "${prev}" in
                 --status)
                     COMPREPLY=($(compgen -W "open resolved ignored" -- "${cur}"))
+                    return 0
+                    ;;
+                --owner)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --db)

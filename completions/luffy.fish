@@ -288,6 +288,7 @@ complete -c luffy -n "__fish_luffy_using_subcommand history" -s h -l help -d 'Pr
 complete -c luffy -n "__fish_luffy_using_subcommand clusters" -l status -d 'Only clusters with this status' -r -f -a "open\t''
 resolved\t''
 ignored\t''"
+complete -c luffy -n "__fish_luffy_using_subcommand clusters" -l owner -d 'Only clusters whose latest root-cause report names this owner (CODEOWNERS: `@team`, `@org/team`, a user or an email)' -r
 complete -c luffy -n "__fish_luffy_using_subcommand clusters" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand clusters" -l config -d 'The configuration file (optional; every key has a default)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand clusters" -l json -d 'Print data as JSON instead of tables'

@@ -501,6 +501,10 @@ pub struct ClustersArgs {
     /// Only clusters with this status
     #[arg(long, value_enum)]
     pub status: Option<ClusterStatus>,
+    /// Only clusters whose latest root-cause report names this owner (CODEOWNERS: `@team`,
+    /// `@org/team`, a user or an email)
+    #[arg(long, value_name = "OWNER")]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -301,6 +301,50 @@ fn without_suspects_the_report_says_why() {
 }
 
 #[test]
+fn codeowners_name_the_owners_of_the_throwing_frame_by_the_last_matching_pattern() {
+    let luffy = Luffy::new();
+    let mut h = history(&luffy.path("web"));
+    // first match and last match disagree on both files
+    h.repo.write(
+        ".github/CODEOWNERS",
+        "# owners\n*            @acme/everyone\n/app/        @acme/app\napp/db.py    @acme/db @dba\n/app/api.py\n",
+    );
+    h.repo.commit("owners: who answers for what");
+    let report = report_of(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
+    let owners = |frame: &Value| -> Vec<String> {
+        frame["owners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.as_str().unwrap().to_string())
+            .collect()
+    };
+    let frames = report["frames"].as_array().unwrap();
+    let by_path = |path: &str| {
+        frames
+            .iter()
+            .find(|f| f["repo_path"] == path)
+            .unwrap_or_else(|| panic!("no frame maps to {path}: {report}"))
+    };
+    assert_eq!(owners(by_path("app/db.py")), ["@acme/db", "@dba"]);
+    // a last pattern with no owners un-assigns
+    assert!(owners(by_path("app/api.py")).is_empty(), "{report}");
+    // the report's owners: the throwing frame's file (the innermost that maps)
+    assert_eq!(report["owners"], serde_json::json!(["@acme/db", "@dba"]));
+    let md = luffy.ok(&["rca", "show", "1", "--markdown"]);
+    assert!(
+        md.contains("Owners (CODEOWNERS) of the throwing frame's file: @acme/db, @dba"),
+        "{md}"
+    );
+    // clusters by owner
+    let owned = json(&luffy.ok(&["clusters", "--owner", "@dba", "--json"]));
+    assert_eq!(owned.as_array().unwrap().len(), 1, "{owned}");
+    assert_eq!(owned[0]["id"], 1);
+    let none = json(&luffy.ok(&["clusters", "--owner", "@acme/everyone", "--json"]));
+    assert_eq!(none, serde_json::json!([]));
+}
+
+#[test]
 fn log_text_in_a_markdown_report_is_never_markup() {
     let luffy = Luffy::new();
     let h = history(&luffy.path("web"));

@@ -7,6 +7,7 @@ pub mod blame;
 pub mod git;
 pub mod history;
 pub mod lang;
+pub mod owners;
 pub mod paths;
 pub mod read;
 pub mod symbols;

@@ -24,7 +24,16 @@ pub fn list(ctx: &Context, args: &ClustersArgs, out: &mut dyn Write) -> Result<(
             return Err(unknown_service(&db, id));
         }
     }
-    let clusters = db.clusters(args.service.as_ref().map(ServiceId::as_str), args.status)?;
+    let mut clusters = db.clusters(args.service.as_ref().map(ServiceId::as_str), args.status)?;
+    if let Some(owner) = &args.owner {
+        let mut owned = Vec::with_capacity(clusters.len());
+        for cluster in clusters {
+            if owners_of(&db, cluster.id)?.iter().any(|o| o == owner) {
+                owned.push(cluster);
+            }
+        }
+        clusters = owned;
+    }
     if ctx.json {
         let rows: Vec<serde_json::Value> = clusters.iter().map(summary_json).collect();
         ui::write_json(out, &rows)?;
@@ -64,6 +73,16 @@ pub fn list(ctx: &Context, args: &ClustersArgs, out: &mut dyn Write) -> Result<(
     }
     ui::write_table(out, &table)?;
     Ok(())
+}
+
+/// The owners the latest root-cause report of a cluster names (none without a report).
+fn owners_of(db: &Db<'_>, cluster_id: i64) -> Result<Vec<String>> {
+    let Some(stored) = db.latest_rca_report(cluster_id)? else {
+        return Ok(Vec::new());
+    };
+    let report: crate::rca::Report = serde_json::from_str(&stored.json)
+        .with_context(|| format!("the report of cluster {cluster_id} is unreadable"))?;
+    Ok(report.owners)
 }
 
 /// Runs one `cluster` subcommand.

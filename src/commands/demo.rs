@@ -35,6 +35,10 @@ const DEMO_FILES: &[(&str, &str)] = &[
         include_str!("../../examples/demo/web-app-repo/README.md"),
     ),
     (
+        ".github/CODEOWNERS",
+        include_str!("../../examples/demo/web-app-repo/.github/CODEOWNERS"),
+    ),
+    (
         "app/api/views.py",
         include_str!("../../examples/demo/web-app-repo/app/api/views.py"),
     ),
@@ -286,6 +290,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
         let args = ClustersArgs {
             service: None,
             status: None,
+            owner: None,
         };
         clusters::list(&demo_ctx, &args, out)?;
         let db = shell_quote(&db_path);

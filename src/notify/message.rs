@@ -73,6 +73,9 @@ pub struct RcaRef {
     pub root_cause: Option<String>,
     /// The command that shows the whole report.
     pub show: String,
+    /// The owners of the throwing frame's file, from CODEOWNERS.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
 }
 
 /// A suspect commit in short.
@@ -163,6 +166,9 @@ impl Item {
                 }
                 if let Some(cause) = &rca.root_cause {
                     lines.push(format!("Likely root cause: {cause}"));
+                }
+                if !rca.owners.is_empty() {
+                    lines.push(format!("Owners (CODEOWNERS): {}", rca.owners.join(", ")));
                 }
                 lines.push(format!("Report: {}", rca.show));
             }
@@ -433,6 +439,7 @@ mod tests {
             }),
             suspects: 2,
             no_suspects: None,
+            owners: vec!["@acme/db".into()],
             root_cause: None,
             show: "luffy rca show 4".into(),
         });
@@ -444,6 +451,7 @@ mod tests {
              Top suspect: 0123456789 \"db: refuse bad input\" by Ada on 2024-01-03\n\
              It last changed app/db.py:5\n\
              Why: last changed the line the error was raised at\n\
+             Owners (CODEOWNERS): @acme/db\n\
              Report: luffy rca show 4"
         );
         let digest = [item(1, "new_cluster"), ready.clone()];
@@ -454,6 +462,7 @@ mod tests {
         let mut none = ready;
         none.rca.as_mut().unwrap().top_suspect = None;
         none.rca.as_mut().unwrap().no_suspects = Some("the service has no code index".into());
+        none.rca.as_mut().unwrap().owners.clear();
         assert!(Message::new(std::slice::from_ref(&none)).text().contains(
             "No suspect commit: the service has no code index\nReport: luffy rca show 4"
         ));

@@ -152,6 +152,13 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
+    if !r.owners.is_empty() {
+        let _ = writeln!(
+            md,
+            "Owners (CODEOWNERS) of the throwing frame's file: {}\n",
+            text(&r.owners.join(", "))
+        );
+    }
     md.push_str("## Suspect commits\n\n");
     if let Some(why) = &r.no_suspects {
         let _ = writeln!(md, "No suspects: {}\n", text(why));

@@ -29,6 +29,10 @@ pub struct Report {
     pub model: Option<String>,
     /// Why there is no narrative: no `[llm]` configured, or what went wrong asking.
     pub narrative_error: Option<String>,
+    /// The owners of the throwing frame's file (the innermost frame that maps into the
+    /// repository), from the repository's CODEOWNERS at the indexed commit.
+    #[serde(default)]
+    pub owners: Vec<String>,
 }
 
 /// What happened: the exception or template, how often, since when.
@@ -92,6 +96,9 @@ pub struct FrameReport {
     pub code: Vec<CodeLine>,
     /// Why it maps nowhere.
     pub unmapped_reason: Option<String>,
+    /// The owners of its file, from the repository's CODEOWNERS at the indexed commit.
+    #[serde(default)]
+    pub owners: Vec<String>,
 }
 
 /// One line of code.

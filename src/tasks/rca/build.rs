@@ -6,6 +6,7 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
 use crate::code::blame::{BlamedLine, Checkout};
+use crate::code::owners::{self, Owners};
 use crate::parse::{Frame, ParsedException};
 use crate::rca::suspects::{rank, CommitFacts, Evidence};
 use crate::rca::{ChainLink, CodeLine, FrameReport, Related, Report, SourceCount, What};
@@ -37,12 +38,25 @@ impl Default for RcaOptions {
     }
 }
 
+/// The repository's CODEOWNERS at the checkout's commit: the first of [`owners::LOCATIONS`]
+/// that exists.
+fn codeowners(checkout: &Checkout) -> Result<Owners> {
+    for path in owners::LOCATIONS {
+        if let Some(lines) = checkout.lines(path)? {
+            return Ok(Owners::parse(&lines.join("\n")));
+        }
+    }
+    Ok(Owners::default())
+}
+
 /// What every report of one run shares: the service, its index and checkout, the settings.
 pub struct Builder<'a> {
     service: &'a Service,
     env: &'a TaskEnv<'a>,
     index: Option<CodeIndex>,
     checkout: Result<Checkout, String>,
+    /// The repository's CODEOWNERS at the indexed commit (empty when it has none).
+    owners: Owners,
 }
 
 impl<'a> Builder<'a> {
@@ -57,11 +71,16 @@ impl<'a> Builder<'a> {
                 .and_then(|spec| Checkout::open(&spec.path, &index.commit))
                 .map_err(|err| format!("cannot read the indexed checkout: {err:#}")),
         };
+        let owners = match &checkout {
+            Ok(checkout) => codeowners(checkout)?,
+            Err(_) => Owners::default(),
+        };
         Ok(Builder {
             service,
             env,
             index,
             checkout,
+            owners,
         })
     }
 
@@ -129,7 +148,15 @@ impl<'a> Builder<'a> {
             narrative: None,
             model: None,
             narrative_error: None,
+            owners: Vec::new(),
         };
+        // the throwing frame's file: the innermost frame that maps into the repository
+        report.owners = report
+            .frames
+            .iter()
+            .find(|f| f.mapped)
+            .map(|f| f.owners.clone())
+            .unwrap_or_default();
         match &self.env.config.llm {
             None => {
                 report.narrative_error = Some("no [llm] is configured".into());
@@ -212,6 +239,7 @@ impl<'a> Builder<'a> {
             depth,
             code: Vec::new(),
             unmapped_reason: None,
+            owners: Vec::new(),
         };
         let Some(path) = &frame.path else {
             report.unmapped_reason = Some("the frame names no file".into());
@@ -244,6 +272,7 @@ impl<'a> Builder<'a> {
         report.repo_path = Some(file.path.clone());
         report.matched_by = Some(matched);
         report.mapped = true;
+        report.owners = self.owners.of(&file.path).to_vec();
         let Some(mut line) = frame.line else {
             return Ok((report, Vec::new()));
         };

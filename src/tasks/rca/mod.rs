@@ -182,5 +182,6 @@ fn rca_ref(report: &Report) -> RcaRef {
         no_suspects: report.no_suspects.clone(),
         root_cause: report.narrative.as_ref().map(|n| n.root_cause.clone()),
         show: format!("luffy rca show {}", report.cluster_id),
+        owners: report.owners.clone(),
     }
 }
