@@ -2502,7 +2502,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__trigger)
-            opts="-v -q -h --full --db --config --json --verbose --quiet --help fetch rca index notify"
+            opts="-v -q -h --full --all --db --config --json --verbose --quiet --help fetch rca index notify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

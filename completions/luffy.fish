@@ -249,6 +249,7 @@ complete -c luffy -n "__fish_luffy_using_subcommand status" -s h -l help -d 'Pri
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l config -d 'The configuration file (optional; every key has a default)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l full -d 'index: rebuild the whole index instead of reading only what changed'
+complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l all -d 'rca: write every open cluster\'s report again, whatever changed since the last one'
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -l json -d 'Print data as JSON instead of tables'
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand trigger" -s q -l quiet -d 'Print only errors'

@@ -378,6 +378,9 @@ pub struct TriggerArgs {
     /// index: rebuild the whole index instead of reading only what changed
     #[arg(long)]
     pub full: bool,
+    /// rca: write every open cluster's report again, whatever changed since the last one
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -345,6 +345,28 @@ fn codeowners_name_the_owners_of_the_throwing_frame_by_the_last_matching_pattern
 }
 
 #[test]
+fn trigger_rca_all_writes_every_open_clusters_report_again() {
+    let luffy = Luffy::new();
+    let h = history(&luffy.path("web"));
+    report_of(&luffy, &h.repo, &trace("2024-01-05 12:00:00", "a"));
+    let again = json(&luffy.ok(&["trigger", "rca", "app", "--json"]));
+    assert_eq!(again["counts"]["reports"], 0, "{again}");
+    assert_eq!(again["counts"]["unchanged"], 1, "{again}");
+    let all = json(&luffy.ok(&["trigger", "rca", "app", "--all", "--json"]));
+    assert_eq!(all["counts"]["reports"], 1, "{all}");
+    assert_eq!(all["counts"]["rewritten"], 1, "{all}");
+    assert_eq!(
+        json(&luffy.ok(&["rca", "show", "1", "--json"]))["generation"],
+        2
+    );
+    let err = luffy.fails(&["trigger", "fetch", "app", "--all"], 2);
+    assert!(
+        err.contains("--all applies to `luffy trigger rca` only, not to fetch"),
+        "{err}"
+    );
+}
+
+#[test]
 fn log_text_in_a_markdown_report_is_never_markup() {
     let luffy = Luffy::new();
     let h = history(&luffy.path("web"));

@@ -60,6 +60,7 @@ impl Context {
             db_path: &self.db_path,
             fetch: self.fetch,
             index: IndexOptions::default(),
+            rca: crate::tasks::rca::RcaRun::default(),
         }
     }
 

@@ -29,8 +29,15 @@ pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result
             args.task
         )));
     }
+    if args.all && args.task != tasks::Task::Rca {
+        return Err(crate::error::bad_input(format!(
+            "--all applies to `luffy trigger rca` only, not to {}",
+            args.task
+        )));
+    }
     let env = tasks::TaskEnv {
         index: IndexOptions { full: args.full },
+        rca: tasks::rca::RcaRun { all: args.all },
         ..ctx.task_env()
     };
     let report = tasks::run(&mut store, &service, args.task, Trigger::Manual, &env)?;

@@ -262,6 +262,7 @@ mod tests {
             db_path: std::path::Path::new(":memory:"),
             fetch: crate::tasks::fetch::FetchOptions::default(),
             index: crate::tasks::index::IndexOptions::default(),
+            rca: crate::tasks::rca::RcaRun::default(),
         };
         let term = Duration::minutes(5);
         run_task(

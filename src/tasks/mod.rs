@@ -35,6 +35,7 @@ pub struct TaskEnv<'a> {
     pub db_path: &'a std::path::Path,
     pub fetch: FetchOptions,
     pub index: IndexOptions,
+    pub rca: rca::RcaRun,
 }
 
 /// The counts of a run, of whichever task it was (as JSON: the task's own counts).

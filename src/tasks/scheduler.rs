@@ -303,6 +303,7 @@ fn run_service(
             db_path: &env.db_path,
             fetch: env.fetch,
             index: super::index::IndexOptions::default(),
+            rca: super::rca::RcaRun::default(),
         };
         let run_one = |store: &mut Store, task: Task| {
             let _ = tx.send(Message::Started(index, task));

@@ -51,6 +51,15 @@ enum Why {
     Grown,
     /// The last report named no suspect, and what it was built from changed since.
     Remapped,
+    /// `trigger rca --all` asked for every open cluster's report again.
+    Asked,
+}
+
+/// How an rca run was asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RcaRun {
+    /// Write every open cluster's report again, whatever changed since the last one.
+    pub all: bool,
 }
 
 /// Whether a report without suspects may now have some: the index is at another commit, or
@@ -89,6 +98,7 @@ fn rca(
             Some(r) if cluster.regressed && !r.regressed => Why::Regressed,
             Some(r) if cluster.count > r.cluster_count => Why::Grown,
             Some(r) if evidence_changed(r, service, builder.commit()) => Why::Remapped,
+            Some(_) if env.rca.all => Why::Asked,
             Some(_) => {
                 counts.unchanged += 1;
                 continue;
@@ -115,7 +125,7 @@ fn rca(
         let tell = worth
             && match why {
                 Why::New | Why::Regressed | Why::Remapped => true,
-                Why::Grown => latest.as_ref().is_none_or(|r| {
+                Why::Grown | Why::Asked => latest.as_ref().is_none_or(|r| {
                     serde_json::from_str::<Report>(&r.json)
                         .map_or(true, |old| top_commit(&old) != top_commit(&report))
                 }),
@@ -151,6 +161,7 @@ fn rca(
             Why::Regressed => counts.regressed += 1,
             Why::Grown => counts.grown += 1,
             Why::Remapped => counts.remapped += 1,
+            Why::Asked => counts.rewritten += 1,
         }
         counts.with_suspects += u64::from(!report.suspects.is_empty());
         counts.narratives += u64::from(report.narrative.is_some());
