@@ -17,17 +17,7 @@ fn fetched(log: &str) -> Luffy {
     let mut luffy = Luffy::new();
     luffy.now = "2026-11-28T00:00:00Z".into();
     let path = luffy.file("app.log", log);
-    luffy.ok(&["service", "add", "web"]);
-    luffy.ok(&[
-        "source",
-        "add",
-        "web",
-        "app",
-        "--kind",
-        "file",
-        "--path",
-        path.to_str().unwrap(),
-    ]);
+    luffy.watch_file("web", "app", &path);
     luffy.ok(&["trigger", "fetch", "web"]);
     luffy
 }

@@ -18,17 +18,7 @@ fn escape_sequences_in_log_text_are_shown_not_obeyed() {
                ValueError: boom \x1b[2J\x1b[31mred\x1b[0m \x1b]0;pwned\x07 end\n\
                2024-01-15 10:00:01,000 ERROR app: plain \x1b[2J line\n";
     let path = luffy.file("app.log", log);
-    luffy.ok(&["service", "add", "web"]);
-    luffy.ok(&[
-        "source",
-        "add",
-        "web",
-        "app",
-        "--kind",
-        "file",
-        "--path",
-        path.to_str().unwrap(),
-    ]);
+    luffy.watch_file("web", "app", &path);
     luffy.ok(&["trigger", "fetch", "web"]);
     for args in [
         &["clusters"][..],
@@ -64,17 +54,7 @@ fn long_values_are_cut_on_human_output_and_whole_in_json() {
         "app.log",
         &format!("2024-01-15 10:00:00,000 ERROR app: payload {long} rejected\n"),
     );
-    luffy.ok(&["service", "add", "web"]);
-    luffy.ok(&[
-        "source",
-        "add",
-        "web",
-        "app",
-        "--kind",
-        "file",
-        "--path",
-        path.to_str().unwrap(),
-    ]);
+    luffy.watch_file("web", "app", &path);
     luffy.ok(&["trigger", "fetch", "web"]);
     let shown = luffy.ok(&["cluster", "show", "1"]);
     assert!(shown.len() < 20_000, "{} bytes", shown.len());

@@ -228,11 +228,7 @@ pub fn read_kept_occurrence(
 /// Whether a record's message, its first lines, is a crash as its runtime prints it, header
 /// and all: `PHP Fatal error:  Uncaught ...`, `Traceback (most recent call last):`, `panic:`.
 fn forwards_a_crash(body: &str) -> bool {
-    body.contains('\n') && {
-        let first = first_line(body);
-        crate::parse::record_start::starts_own_record(first)
-            || first.starts_with("Traceback (most recent call last):")
-    }
+    body.contains('\n') && crate::parse::crash::is_bare_start(first_line(body))
 }
 
 /// The occurrence of a trace that a runtime printed bare after `record` (whose own level is

@@ -38,7 +38,7 @@ fn starts_trace(line: &str, after: &str) -> bool {
     if first.is_ascii_whitespace() {
         return false;
     }
-    if starts_own_record(line) || line.starts_with("Traceback (most recent call last):") {
+    if is_bare_start(line) {
         return true;
     }
     let next = next_line(after);
@@ -51,6 +51,13 @@ fn starts_trace(line: &str, after: &str) -> bool {
     // Node's uncaught error starts with where it was thrown (`/app/x.js:3`), the source line and
     // a caret, then the error and its frames.
     is_node_location(line) && memchr::memmem::find(after.as_bytes(), b"\n    at ").is_some()
+}
+
+/// Whether `line` is a crash's first line as its runtime prints it, header and all (a Python
+/// traceback, a Go or Rust panic, an uncaught JVM, .NET or PHP exception): a trace begins there
+/// whatever follows.
+pub fn is_bare_start(line: &str) -> bool {
+    starts_own_record(line) || line.starts_with("Traceback (most recent call last):")
 }
 
 /// Whether `line` begins another trace in a record whose trace is complete (its frames printed,

@@ -52,6 +52,23 @@ impl Luffy {
         self.dir.path().join(name)
     }
 
+    /// Adds a service `service` (when it is new) with a file source `name` reading `path`.
+    pub fn watch_file(&self, service: &str, name: &str, path: &Path) {
+        if !self.ok(&["service", "list"]).contains(service) {
+            self.ok(&["service", "add", service]);
+        }
+        self.ok(&[
+            "source",
+            "add",
+            service,
+            name,
+            "--kind",
+            "file",
+            "--path",
+            path.to_str().expect("a UTF-8 path"),
+        ]);
+    }
+
     /// Writes a file in the sandbox, as a writer that finished with it an hour ago left it
     /// ([`settle`]), and returns its path.
     pub fn file(&self, name: &str, text: &str) -> PathBuf {
