@@ -75,7 +75,7 @@ fn add(ctx: &Context, args: &DeployAddArgs, out: &mut dyn Write) -> Result<()> {
             service.id,
             service.git.repository_url.as_deref().map_or_else(
                 || spec.path.display().to_string(),
-                crate::service::redact_url
+                crate::service::redact_credentials
             )
         ))
     })?;
