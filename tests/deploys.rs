@@ -318,3 +318,80 @@ fn the_suspect_window_is_a_setting() {
     let err = luffy.fails(&["service", "set", "app", "--suspect-window", "soon"], 2);
     assert!(err.contains("not a number of days"), "{err}");
 }
+
+#[test]
+fn cluster_show_names_the_deploy_first_seen_in_and_the_one_it_came_back_in() {
+    let luffy = Luffy::new();
+    let h = history(&luffy.path("web"));
+    indexed_service(&luffy, &h.repo, &trace("2024-01-04 12:00:00", 10));
+    luffy.ok(&[
+        "deploy",
+        "add",
+        "app",
+        "v1.0.0",
+        "--at",
+        "2024-01-03T12:00:00Z",
+    ]);
+    let shown = json(&luffy.ok(&["--json", "cluster", "show", "1"]));
+    assert_eq!(
+        shown["first_deploy"]["commit"],
+        h.deployed.as_str(),
+        "{shown:#}"
+    );
+    assert_eq!(shown["first_deploy"]["rev"], "v1.0.0");
+    assert_eq!(shown["regressed_deploy"], Value::Null);
+    // resolved, then back after the next deploy
+    luffy.ok(&["cluster", "resolve", "1"]);
+    luffy.ok(&[
+        "deploy",
+        "add",
+        "app",
+        "main",
+        "--at",
+        "2024-01-06T09:00:00Z",
+        "--env",
+        "prod",
+    ]);
+    let log = luffy.path("app.log");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str(&trace("2024-01-06 10:00:00", 10));
+    std::fs::write(&log, text).unwrap();
+    common::settle(&log);
+    luffy.ok(&["trigger", "fetch", "app"]);
+    let shown = json(&luffy.ok(&["--json", "cluster", "show", "1"]));
+    assert_eq!(shown["regressed"], true, "{shown:#}");
+    assert_eq!(
+        shown["regressed_at"], "2024-01-06T10:00:00.000Z",
+        "{shown:#}"
+    );
+    assert_eq!(shown["regressed_deploy"]["commit"], h.undeployed.as_str());
+    assert_eq!(shown["first_deploy"]["rev"], "v1.0.0");
+    let text = luffy.ok(&["cluster", "show", "1"]);
+    assert!(text.contains("first seen in deploy"), "{text}");
+    assert!(
+        text.contains("came back 2024-01-06T10:00:00.000Z in deploy"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_logged_version_that_is_a_tag_is_found_in_the_clone() {
+    let luffy = Luffy::new();
+    let h = history(&luffy.path("web"));
+    // logfmt, the version by its release tag without the v; the clone fetched the tags
+    let log = "time=2024-01-04T12:00:00Z level=error msg=\"request failed\" version=1.0.0\n\
+               Traceback (most recent call last):\n  \
+               File \"/srv/app/app/db.py\", line 10, in fetch\n    \
+               return self.rows[item_id]\n\
+               KeyError: 'a'\n";
+    indexed_service(&luffy, &h.repo, log);
+    luffy.ok(&["trigger", "rca", "app"]);
+    let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    assert_eq!(
+        report["deploy"]["commit"],
+        h.deployed.as_str(),
+        "{report:#}"
+    );
+    assert_eq!(report["deploy"]["rev"], "1.0.0");
+    assert_eq!(suspects(&report)[0], h.introducing, "{report:#}");
+}
