@@ -137,6 +137,7 @@ impl<'a> Builder<'a> {
                         Some(at) => at,
                         None => checkout.landed(&e.commit.id)?,
                     };
+                    let deployed = deployed.is_some();
                     let suspect =
                         landed < cluster.first_seen && landed >= cluster.first_seen - window;
                     let added = if suspect {
@@ -144,7 +145,14 @@ impl<'a> Builder<'a> {
                     } else {
                         0
                     };
-                    facts.insert(e.commit.id.clone(), CommitFacts { added, landed });
+                    facts.insert(
+                        e.commit.id.clone(),
+                        CommitFacts {
+                            added,
+                            landed,
+                            deployed,
+                        },
+                    );
                 }
             }
         }
