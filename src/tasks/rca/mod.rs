@@ -6,6 +6,7 @@
 
 mod build;
 mod counts;
+mod frames;
 
 use anyhow::Result;
 use chrono::Duration;
@@ -64,9 +65,11 @@ pub struct RcaRun {
 
 /// Whether a report without suspects may now have some: the index is at another commit, or
 /// the service's settings (path maps, in-app rules, repository) changed since it was written.
+/// Times are stored to the second: settings changed in the report's second count as changed
+/// (the report is built again, and kept only if it now names a suspect).
 fn evidence_changed(last: &StoredReport, service: &Service, commit: Option<&str>) -> bool {
     // The cheap checks first: most runs change neither, and the report is not read then.
-    (last.commit.as_deref() != commit || service.updated_at > last.generated_at)
+    (last.commit.as_deref() != commit || service.updated_at >= last.generated_at)
         && serde_json::from_str::<Report>(&last.json).is_ok_and(|r| r.suspects.is_empty())
 }
 
