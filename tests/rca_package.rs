@@ -1,11 +1,13 @@
 //! The repository decides what is the service's code for reports: frames of code installed as a
 //! package (`/opt/venv/lib/python3.12/site-packages/shop/core.py`) that in-app rules leave out,
 //! found in the repository's `src/shop/core.py` with no configuration, and no false match; a
-//! report written before they could be found is rewritten once they can.
+//! report written before they could be found is rewritten once they can; rca never runs on an
+//! index another process is building.
 
 mod common;
 
 use std::fmt::Write as _;
+use std::process::Stdio;
 
 use common::git::Repo;
 use common::Luffy;
@@ -207,4 +209,135 @@ fn a_report_written_before_the_index_is_rewritten_once_it_resolves_the_frames() 
     assert_eq!(run["counts"]["remapped"], 1, "{run}");
     let second = report(&luffy);
     assert_eq!(top_suspect(&second), Some(introducing.as_str()), "{second}");
+}
+
+/// This machine's name, as luffy names lease holders.
+fn host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map_or_else(|_| "localhost".into(), |h| h.trim().to_string())
+}
+
+#[test]
+fn rca_skips_while_another_process_builds_the_index_and_stays_due() {
+    let luffy = Luffy::new();
+    let (repo, _) = shop(&luffy.path("shop"));
+    service(&luffy, &repo, &real_trace());
+    // another live process (this test) holds the index lease
+    let holder = format!("{}:{}:0", host(), std::process::id());
+    luffy
+        .write_db()
+        .execute(
+            "INSERT INTO leases (service_id, task, holder, expires_at) \
+             VALUES ('app', 'index', ?1, '2024-01-15T11:30:00Z')",
+            [&holder],
+        )
+        .unwrap();
+    let out = luffy
+        .command(&["trigger", "rca", "app"])
+        .env("LUFFY_INDEX_WAIT_SECS", "2")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("the index of app is being built by another process (waited 2s)"),
+        "{stderr}"
+    );
+    let reports: i64 = luffy
+        .read_db()
+        .query_row("SELECT count(*) FROM rca_reports", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(reports, 0, "no report on a missing index");
+    let history = json(&luffy.ok(&["history", "app", "--json"]));
+    assert_eq!(history[0]["task"], "rca");
+    assert_eq!(history[0]["status"], "skipped");
+    let dry = luffy.ok(&["run-due", "--dry-run"]);
+    assert!(dry.contains("app rca: would run"), "{dry}");
+    // the index built, rca runs on it
+    luffy.write_db().execute("DELETE FROM leases", []).unwrap();
+    luffy.ok(&["trigger", "index", "app"]);
+    luffy.ok(&["trigger", "rca", "app"]);
+    assert_eq!(
+        report(&luffy)["commit"].as_str(),
+        Some(repo.head().as_str())
+    );
+}
+
+/// A repository large enough that indexing it takes a while: the shop and many modules.
+fn big_shop(path: &std::path::Path) -> Repo {
+    let (mut repo, _) = shop(path);
+    for i in 0..400 {
+        let mut body = String::new();
+        for j in 0..20 {
+            write!(body, "def f{j}(x):\n    return x + {j}\n\n\n").unwrap();
+        }
+        repo.write(&format!("src/shop/mod{i}.py"), body);
+    }
+    repo.commit("shop: many modules");
+    repo
+}
+
+#[test]
+fn two_run_due_at_once_on_a_fresh_service_never_report_on_a_missing_index() {
+    for round in 0..3 {
+        let luffy = Luffy::new();
+        let repo = big_shop(&luffy.path("shop"));
+        luffy.ok(&["service", "add", "app", "--repo", &repo.url()]);
+        let log = luffy.file("app.log", &real_trace());
+        luffy.watch_file("app", "log", &log);
+        let children: Vec<_> = (0..2)
+            .map(|_| {
+                luffy
+                    .command(&["run-due"])
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outputs: Vec<String> = children
+            .into_iter()
+            .map(|c| {
+                let out = c.wait_with_output().unwrap();
+                format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })
+            .collect();
+        let db = luffy.read_db();
+        let indexed: Option<String> = db
+            .query_row(
+                "SELECT commit_id FROM code_indexes WHERE service_id = 'app'",
+                [],
+                |r| r.get(0),
+            )
+            .ok();
+        let mut stmt = db
+            .prepare("SELECT commit_id, report_json FROM rca_reports")
+            .unwrap();
+        let reports: Vec<(Option<String>, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for (commit, json) in &reports {
+            assert!(
+                !json.contains("no code index"),
+                "round {round}: {json}\n{outputs:?}"
+            );
+            assert_eq!(commit, &indexed, "round {round}: {outputs:?}");
+        }
+        if reports.is_empty() {
+            // then rca was skipped, and is due again
+            let dry = luffy.ok(&["run-due", "--dry-run"]);
+            assert!(
+                dry.contains("app rca: would run"),
+                "round {round}: {dry}\n{outputs:?}"
+            );
+        }
+    }
 }
