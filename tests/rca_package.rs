@@ -156,6 +156,11 @@ fn a_false_suffix_match_is_not_the_services_code() {
          repository at the indexed commit (mark application code with `luffy service set app \
          --app-path PREFIX` or `--app-package PREFIX`, or map paths with `--path-map FROM=TO`)"
     );
+    let md = luffy.ok(&["rca", "show", "1", "--markdown"]);
+    assert!(
+        md.contains("No frame of the service's code (in-app, or resolving into the repository)."),
+        "{md}"
+    );
 }
 
 #[test]
