@@ -94,15 +94,18 @@ impl Chooser<'_> {
             return Ok(false);
         };
         let symbols = db.file_symbols(file.id)?;
-        let mut named = symbols.iter().filter(|s| s.name == name);
+        let named: Vec<_> = symbols.iter().filter(|s| s.name == name).collect();
         let Some(line) = frame.line else {
-            return Ok(named.next().is_some());
+            return Ok(!named.is_empty());
         };
+        if named.is_empty() {
+            return Ok(false); // (before reading the history to move the line)
+        }
         let line = match self.checkout {
             Some(checkout) => checkout.line_now(&file.path, line, self.first_seen)?,
             None => line,
         };
-        Ok(named.any(|s| {
+        Ok(named.iter().any(|s| {
             s.start_line.saturating_sub(SYMBOL_SLACK) <= line && line <= s.end_line + SYMBOL_SLACK
         }))
     }
