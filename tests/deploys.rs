@@ -108,8 +108,13 @@ fn blame_is_read_in_the_deployed_version_not_the_branch_at_first_seen() {
     assert_eq!(added["commit"], h.deployed.as_str());
     assert_eq!(added["rev"], "v1.0.0");
     assert_eq!(added["source"], "cli");
-    luffy.ok(&["trigger", "rca", "app", "--all"]);
+    // recorded after the report: the next run writes it again in the deployed version, once
+    let run = json(&luffy.ok(&["trigger", "rca", "app", "--json"]));
+    assert_eq!(run["counts"]["redeployed"], 1, "{run}");
+    let again = json(&luffy.ok(&["trigger", "rca", "app", "--json"]));
+    assert_eq!(again["counts"]["unchanged"], 1, "{again}");
     let after = json(&luffy.ok(&["rca", "show", "1", "--json"]));
+    assert_eq!(after["generation"], 2);
     let ranked = suspects(&after);
     assert_eq!(ranked[0], h.introducing, "{after:#}");
     assert!(!ranked.contains(&h.undeployed), "{ranked:?}");

@@ -97,6 +97,28 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Whether the deploys now say another version ran at `cluster`'s first-seen than its
+    /// report `last` took (checked only when the service has deploys, or the report had one).
+    pub fn ran_other_than(
+        &self,
+        db: &Db<'_>,
+        cluster: &Cluster,
+        last: &crate::store::StoredReport,
+    ) -> Result<bool> {
+        let Ok(checkout) = &self.checkout else {
+            return Ok(false);
+        };
+        if self.deploys.is_empty() && !last.json.contains("\"deploy\":{") {
+            return Ok(false);
+        }
+        let now = self.deploys.ran(db, cluster, checkout)?.map(|r| r.commit);
+        let then = serde_json::from_str::<Report>(&last.json)
+            .ok()
+            .and_then(|r| r.deploy)
+            .map(|d| d.commit);
+        Ok(now != then)
+    }
+
     /// The indexed commit.
     pub fn commit(&self) -> Option<&str> {
         self.index.as_ref().map(|i| i.commit.as_str())

@@ -19,6 +19,9 @@ pub struct RcaCounts {
     /// Clusters whose last report named no suspect and now does: the index moved on, or the
     /// service's settings (path maps, in-app rules) changed since.
     pub remapped: u64,
+    /// Reports written again because the deploys say another version ran at the cluster's
+    /// first-seen than the last report took.
+    pub redeployed: u64,
     /// Reports written again because `trigger rca --all` asked.
     pub rewritten: u64,
     /// Clusters unchanged since their last report.

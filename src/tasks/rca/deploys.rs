@@ -51,6 +51,11 @@ impl Deploys {
         Ok(Deploys { list, resolved })
     }
 
+    /// Whether the service has no deploy the repository can read.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
     /// Deploys found in the logs whose version now names a commit: (id, commit).
     pub fn resolved(&self) -> &[(i64, String)] {
         &self.resolved

@@ -125,6 +125,9 @@ enum Why {
     Grown,
     /// The last report named no suspect, and what it was built from changed since.
     Remapped,
+    /// The deploys say another version ran at its first-seen than its last report took (one
+    /// was recorded or removed since, or a logged version now names a commit).
+    Redeployed,
     /// `trigger rca --all` asked for every open cluster's report again.
     Asked,
 }
@@ -182,6 +185,7 @@ fn rca(
             Some(r) if cluster.regressed && !r.regressed => Why::Regressed,
             Some(r) if cluster.count > r.cluster_count => Why::Grown,
             Some(r) if evidence_changed(r, service, builder.commit()) => Why::Remapped,
+            Some(r) if builder.ran_other_than(&store.db(), &cluster, r)? => Why::Redeployed,
             Some(_) if env.rca.all => Why::Asked,
             Some(_) => {
                 counts.unchanged += 1;
@@ -209,7 +213,7 @@ fn rca(
         let tell = worth
             && match why {
                 Why::New | Why::Regressed | Why::Remapped => true,
-                Why::Grown | Why::Asked => latest.as_ref().is_none_or(|r| {
+                Why::Grown | Why::Redeployed | Why::Asked => latest.as_ref().is_none_or(|r| {
                     serde_json::from_str::<Report>(&r.json)
                         .map_or(true, |old| top_commit(&old) != top_commit(&report))
                 }),
@@ -245,6 +249,7 @@ fn rca(
             Why::Regressed => counts.regressed += 1,
             Why::Grown => counts.grown += 1,
             Why::Remapped => counts.remapped += 1,
+            Why::Redeployed => counts.redeployed += 1,
             Why::Asked => counts.rewritten += 1,
         }
         counts.with_suspects += u64::from(!report.suspects.is_empty());
