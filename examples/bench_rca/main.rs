@@ -232,12 +232,9 @@ fn cases(
 /// A diff hunk: (old start, old count, new start, new count).
 type Hunk = (u32, u32, u32, u32);
 
-/// `git diff -U0 FROM HEAD -- file`'s hunks.
-fn hunks(repo: &Path, from: &str, file: &str) -> Result<Vec<Hunk>, String> {
-    let diff = git(
-        repo,
-        &["diff", "-U0", "--no-color", from, "HEAD", "--", file],
-    )?;
+/// `git diff -U0 FROM TO -- file`'s hunks.
+fn hunks(repo: &Path, from: &str, to: &str, file: &str) -> Result<Vec<Hunk>, String> {
+    let diff = git(repo, &["diff", "-U0", "--no-color", from, to, "--", file])?;
     let range = |text: &str| -> (u32, u32) {
         let mut parts = text[1..].splitn(2, ',');
         let start = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
@@ -315,12 +312,18 @@ impl<'a> Ran<'a> {
                 e.insert(found.trim().to_string()).clone()
             }
         };
+        self.line_in(&from, line)
+    }
+
+    /// The head's line `line` as numbered at commit `from`, and whether it is that very line
+    /// (as [`Ran::line`] for the code that ran at first-seen).
+    fn line_in(&mut self, from: &str, line: &Line) -> Result<(u32, bool), String> {
         if from.is_empty() || from == self.head {
             return Ok((line.line, true));
         }
-        let key = (from.clone(), line.file.clone());
+        let key = (from.to_string(), line.file.clone());
         if !self.blames.contains_key(&key) {
-            let blamed = ran_blame(self.repo, &from, &line.file);
+            let blamed = ran_blame(self.repo, from, &line.file);
             self.blames.insert(key.clone(), blamed);
         }
         if let Some(&n) = self.blames[&key].get(&(line.commit.clone(), line.orig)) {
@@ -329,7 +332,7 @@ impl<'a> Ran<'a> {
         let hunks = match self.diffs.entry(key) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(hunks(self.repo, &from, &line.file)?)
+                e.insert(hunks(self.repo, from, "HEAD", &line.file)?)
             }
         };
         Ok((to_old(hunks, line.line), false))
@@ -389,6 +392,14 @@ fn log(cases: &[Case]) -> String {
             }
         }
         out.push_str(&format!("Case{:03}Error: case {}\n", c.id, c.id));
+    }
+    // A line after the last trace: luffy holds a file's last record as possibly unfinished
+    // until the file has been quiet a while, and the benchmark fetches once.
+    if let Some(last) = cases.iter().map(|c| c.first_seen).max() {
+        out.push_str(&format!(
+            "{} INFO [bench] app: end of the benchmark's log\n",
+            (last + Duration::seconds(1)).format("%Y-%m-%d %H:%M:%S,000")
+        ));
     }
     out
 }
