@@ -75,6 +75,9 @@ pub enum Command {
     /// Show root-cause reports
     #[command(subcommand)]
     Rca(RcaCommand),
+    /// Record which version of a service was deployed when: blame reads the version that ran
+    #[command(subcommand)]
+    Deploy(DeployCommand),
     /// Mine log templates from files or standard input (offline)
     Patterns(PatternsArgs),
     /// Run luffy on a built-in demo: example services, a sample log fetched and clustered, a
@@ -304,6 +307,11 @@ pub struct SourceOptions {
     /// UTC [default: UTC]
     #[arg(long, value_name = "ZONE|none", value_parser = parse_timezone_flag)]
     pub timezone: Option<Cleared<String>>,
+    /// every kind: the field of a JSON or logfmt record that names the service's version (a
+    /// commit or a tag), read before service.version, version, app.version, git.commit,
+    /// commit, git_sha and revision; none to clear
+    #[arg(long, value_name = "FIELD")]
+    pub version_field: Option<String>,
     /// elasticsearch, opensearch, loki: the server's base URL
     #[arg(long, value_name = "URL", help_heading = "Remote")]
     pub url: Option<String>,
@@ -452,6 +460,47 @@ impl ValueEnum for NotifyStatus {
     fn to_possible_value(&self) -> Option<PossibleValue> {
         Some(PossibleValue::new(self.as_str()))
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeployCommand {
+    /// Record a deploy: REV (a commit id of 7+ hex digits, a tag or a branch) of the service's
+    /// repository, resolved to its commit now
+    Add(DeployAddArgs),
+    /// List recorded deploys (also those found in the logs), newest first
+    List(DeployListArgs),
+    /// Remove a recorded deploy
+    Rm(DeployRmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DeployAddArgs {
+    /// The service
+    #[arg(value_name = "SERVICE")]
+    pub service: ServiceId,
+    /// A commit id (7 or more hex digits), a tag or a branch of the service's repository
+    #[arg(value_name = "REV")]
+    pub rev: String,
+    /// When it was deployed: an RFC 3339 time or a duration ago (40m, 2h) [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// The environment it was deployed to (production, staging, ...)
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployListArgs {
+    /// Only this service's deploys
+    #[arg(value_name = "SERVICE")]
+    pub service: Option<ServiceId>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployRmArgs {
+    /// The deploy's id (see `luffy deploy list`)
+    #[arg(value_name = "ID")]
+    pub id: i64,
 }
 
 #[derive(Debug, Subcommand)]

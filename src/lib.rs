@@ -61,6 +61,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Code(command) => commands::code::run(&ctx, command, out),
         Command::Notify(command) => commands::notify::run(&ctx, command, out),
         Command::Rca(command) => commands::rca::run(&ctx, command, out),
+        Command::Deploy(command) => commands::deploy::run(&ctx, command, out),
         Command::Demo(args) => commands::demo::run(&ctx, args, out),
         Command::Completions(_) | Command::Patterns(_) => Ok(()),
     }

@@ -263,7 +263,7 @@ impl Service {
 }
 
 /// Times as luffy prints and stores them: RFC 3339 UTC, whole seconds.
-mod rfc3339 {
+pub(crate) mod rfc3339 {
     use chrono::{DateTime, SecondsFormat, Utc};
     use serde::Serializer;
 

@@ -16,7 +16,7 @@ use crate::service::redact_credentials;
 
 /// Where the fetched branch is kept in the repository: luffy's own remote-tracking refs, so that
 /// the branches and remotes of a user's checkout stay as they are.
-const TRACKING: &str = "refs/remotes/luffy/";
+pub(super) const TRACKING: &str = "refs/remotes/luffy/";
 
 /// What to sync: the repository, its branch, the checkout, and how to authenticate.
 #[derive(Debug, Clone)]
@@ -229,7 +229,7 @@ fn fetch(repo: &Repository, spec: &RepoSpec, url: &str) -> Result<Oid> {
 
 /// A remote on this machine (`file://` or a path) that is missing or not a repository, said so
 /// (libgit2 would call a missing path an unsupported protocol).
-fn check_local_remote(url: &str) -> Result<()> {
+pub(super) fn check_local_remote(url: &str) -> Result<()> {
     let Some(path) = url
         .strip_prefix("file://")
         .or_else(|| url.strip_prefix('/').map(|_| url))
@@ -248,7 +248,7 @@ fn check_local_remote(url: &str) -> Result<()> {
 
 /// The callbacks of a fetch: credentials from the spec, asked for a few times at most (libgit2
 /// asks again after each refusal).
-fn callbacks(spec: &RepoSpec, asked: Rc<Cell<u32>>) -> RemoteCallbacks<'static> {
+pub(super) fn callbacks(spec: &RepoSpec, asked: Rc<Cell<u32>>) -> RemoteCallbacks<'static> {
     let token = spec.token.clone();
     let key = spec.ssh_key.clone();
     let mut callbacks = RemoteCallbacks::new();
@@ -279,13 +279,18 @@ fn callbacks(spec: &RepoSpec, asked: Rc<Cell<u32>>) -> RemoteCallbacks<'static> 
 }
 
 /// A libgit2 message with the URL as given replaced by its redacted form.
-fn scrub(err: &git2::Error, url: &str) -> String {
+pub(super) fn scrub(err: &git2::Error, url: &str) -> String {
     let shown = redact_credentials(url);
     err.message().replace(url, &shown)
 }
 
 /// A fetch error, said precisely: refused credentials, an unreachable host, a damaged repository.
-fn fetch_error(err: &git2::Error, spec: &RepoSpec, url: &str, asked: u32) -> anyhow::Error {
+pub(super) fn fetch_error(
+    err: &git2::Error,
+    spec: &RepoSpec,
+    url: &str,
+    asked: u32,
+) -> anyhow::Error {
     let shown = redact_credentials(url);
     let message = scrub(err, url);
     let auth = err.code() == ErrorCode::Auth

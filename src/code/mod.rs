@@ -10,6 +10,7 @@ pub mod lang;
 pub mod owners;
 pub mod paths;
 pub mod read;
+pub mod revs;
 pub mod symbols;
 pub mod tree;
 

@@ -183,6 +183,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
                 service_id: "web-app".into(),
                 name: "app".into(),
                 settings: SourceSettings::File(FileSettings {
+                    version_field: None,
                     path: log.to_string_lossy().into_owned(),
                     from_end: false,
                     format: crate::sources::wrapper::LineFormat::Auto,

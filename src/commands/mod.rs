@@ -4,6 +4,7 @@ pub mod clusters;
 pub mod code;
 pub mod completions;
 pub mod demo;
+pub mod deploy;
 pub mod notify;
 pub mod patterns;
 pub mod rca;

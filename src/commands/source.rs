@@ -349,8 +349,10 @@ fn build(
                     from_end: false,
                     format: LineFormat::Auto,
                     timezone: None,
+                    version_field: None,
                 },
             };
+            optional(&mut file.version_field, options.version_field.as_deref());
             if let Some(path) = &options.path {
                 path.trim().clone_into(&mut file.path);
             }
@@ -380,8 +382,10 @@ fn build(
                     username: None,
                     password_env: None,
                     since: None,
+                    version_field: None,
                 },
             };
+            optional(&mut search.version_field, options.version_field.as_deref());
             overwrite(&mut search.url, options.url.as_deref());
             overwrite(&mut search.index, options.index.as_deref());
             overwrite(
@@ -421,8 +425,10 @@ fn build(
                     username: None,
                     password_env: None,
                     since: None,
+                    version_field: None,
                 },
             };
+            optional(&mut loki.version_field, options.version_field.as_deref());
             overwrite(&mut loki.url, options.url.as_deref());
             overwrite(&mut loki.query, options.query.as_deref());
             optional(&mut loki.org_id, options.org_id.as_deref());
@@ -451,8 +457,10 @@ fn build(
                     since: None,
                     format: LineFormat::Auto,
                     timezone: None,
+                    version_field: None,
                 },
             };
+            optional(&mut command.version_field, options.version_field.as_deref());
             if let Some(format) = options.format {
                 command.format = format;
             }

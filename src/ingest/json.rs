@@ -16,11 +16,37 @@ pub struct JsonRecord {
     pub logger: Option<String>,
     pub message: String,
     pub stack: Option<String>,
+    /// The version of the service that wrote it ([`VERSION_FIELDS`], or the source's own field).
+    pub version: Option<String>,
 }
+
+/// The fields that name the version of the service that wrote a record, in the order they are
+/// looked for: ECS's `service.version`, then the common names.
+pub const VERSION_FIELDS: &[&str] = &[
+    "service.version",
+    "version",
+    "app.version",
+    "git.commit",
+    "commit",
+    "git_sha",
+    "revision",
+];
+
+/// The longest version kept: a longer value is not a version.
+const MAX_VERSION: usize = 128;
 
 /// Parses a JSON object line; `None` when the line is not a JSON object. `now` completes a
 /// timestamp that leaves out its year (syslog style).
 pub fn parse(line: &str, now: DateTime<Utc>) -> Option<JsonRecord> {
+    parse_with(line, now, None)
+}
+
+/// [`parse`], with `version_field` (a source's `--version-field`) looked for first.
+pub fn parse_with(
+    line: &str,
+    now: DateTime<Utc>,
+    version_field: Option<&str>,
+) -> Option<JsonRecord> {
     let trimmed = line.trim();
     if !trimmed.starts_with('{') || !trimmed.ends_with('}') {
         return None;
@@ -28,14 +54,43 @@ pub fn parse(line: &str, now: DateTime<Utc>) -> Option<JsonRecord> {
     let Value::Object(map) = serde_json::from_str::<Value>(trimmed).ok()? else {
         return None;
     };
-    Some(from_fields(&map, now))
+    Some(from_fields(&map, now, version_field))
 }
 
-/// The record that fields of a structured line (JSON, logfmt) describe.
-pub fn from_fields(map: &Map<String, Value>, now: DateTime<Utc>) -> JsonRecord {
+/// The version a record's fields name: `version_field` when given and present, else the first
+/// of [`VERSION_FIELDS`] ([`version_text`]).
+fn version(map: &Map<String, Value>, version_field: Option<&str>) -> Option<String> {
+    let value = version_field
+        .and_then(|name| first(map, &[name]))
+        .or_else(|| first(map, VERSION_FIELDS))?;
+    version_text(value)
+}
+
+/// A field's value as a version: a string or a number, not empty, without blanks or control
+/// characters, at most [`MAX_VERSION`] bytes.
+pub fn version_text(value: &Value) -> Option<String> {
+    let text = match value {
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    let plain = !text.is_empty()
+        && text.len() <= MAX_VERSION
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control());
+    plain.then_some(text)
+}
+
+/// The record that fields of a structured line (JSON, logfmt) describe; `version_field` (a
+/// source's `--version-field`) is looked for before the common version fields.
+pub fn from_fields(
+    map: &Map<String, Value>,
+    now: DateTime<Utc>,
+    version_field: Option<&str>,
+) -> JsonRecord {
     let time = first(map, &["@timestamp", "timestamp", "time", "ts", "t"])
         .and_then(|value| time(value, now));
     JsonRecord {
+        version: version(map, version_field),
         timestamp: time.map(|(t, _)| t),
         zoned: time.is_some_and(|(_, zoned)| zoned),
         level: first(

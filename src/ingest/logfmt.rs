@@ -11,6 +11,15 @@ use super::json::{from_fields, JsonRecord};
 /// hold a level or a message key (`level`/`lvl`/`severity`, `msg`/`message`), so that a plain
 /// message that happens to start with `a=b` stays a plain message.
 pub fn parse(line: &str, now: DateTime<Utc>) -> Option<JsonRecord> {
+    parse_with(line, now, None)
+}
+
+/// [`parse`], with `version_field` (a source's `--version-field`) looked for first.
+pub fn parse_with(
+    line: &str,
+    now: DateTime<Utc>,
+    version_field: Option<&str>,
+) -> Option<JsonRecord> {
     // Most lines start with a digit, a bracket or a capital: they are told at the first byte.
     if !line.as_bytes().first()?.is_ascii_lowercase() {
         return None;
@@ -20,7 +29,7 @@ pub fn parse(line: &str, now: DateTime<Utc>) -> Option<JsonRecord> {
     if !has(&["level", "lvl", "severity", "msg", "message"]) {
         return None;
     }
-    Some(from_fields(&pairs, now))
+    Some(from_fields(&pairs, now, version_field))
 }
 
 /// The pairs of a line, or `None` when a word of it is not a pair (`key=value`, `key="..."`,

@@ -29,6 +29,8 @@ pub struct LogRecord<'a> {
     pub timestamp: Option<DateTime<Utc>>,
     /// The level when the source knows it apart from the text.
     pub level: Option<&'a str>,
+    /// The service's version when the source knows it apart from the text.
+    pub version: Option<&'a str>,
     /// The start of the first line of the record before it in the source (see
     /// [`PREVIOUS_PREFIX`]): a record without a time of its own (a Go panic or a Python
     /// traceback the runtime printed between log lines) takes that one's.
@@ -46,6 +48,9 @@ pub struct Rules {
     pub in_app: InAppRules,
     /// The zone of the source's times that do not say theirs (`--timezone`); UTC when `None`.
     pub timezone: Option<chrono_tz::Tz>,
+    /// A structured record's field that names the version that wrote it (`--version-field`),
+    /// read before the common names ([`json::VERSION_FIELDS`]).
+    pub version_field: Option<String>,
 }
 
 impl Default for Rules {
@@ -54,6 +59,7 @@ impl Default for Rules {
             threshold: Level::Error,
             in_app: InAppRules::default(),
             timezone: None,
+            version_field: None,
         }
     }
 }
@@ -71,6 +77,8 @@ pub struct Event {
     pub grouping: Grouping,
     /// The record's time was in the future and was replaced by the reading time.
     pub clamped_time: bool,
+    /// The version of the service that wrote the record, when a structured record says it.
+    pub version: Option<String>,
 }
 
 /// An error occurrence read from its record, before its cluster is decided: the reading half of
@@ -86,6 +94,8 @@ pub struct Occurrence {
     pub exception: Option<ParsedException>,
     /// The record's time was in the future and was replaced by the reading time.
     pub clamped_time: bool,
+    /// The version of the service that wrote the record, when a structured record says it.
+    pub version: Option<String>,
     /// What the template is mined from, when there are no frames to group by.
     template_text: TemplateText,
 }
@@ -132,6 +142,7 @@ impl Occurrence {
             exception: self.exception,
             grouping,
             clamped_time: self.clamped_time,
+            version: self.version,
         }
     }
 }
@@ -177,7 +188,9 @@ pub fn read_kept_occurrence(
         message,
         body,
         range,
+        version,
     } = fields(record, rules, read_at);
+    let version = version.or_else(|| record.version.map(str::to_string));
     if let Some(source_level) = record.level.and_then(Level::parse) {
         level = Some(source_level);
     } else if level.is_some_and(|level| level < rules.threshold) {
@@ -221,6 +234,7 @@ pub fn read_kept_occurrence(
         message: kept.to_string(),
         exception,
         clamped_time: future,
+        version,
         template_text,
     })
 }
@@ -248,6 +262,7 @@ fn crash_after(
         text: &text[start..],
         timestamp: timestamp.or(record.timestamp),
         level: None,
+        version: None,
         previous: record.previous,
     };
     read_kept_occurrence(&crash, rules, read_at).filter(|o| o.exception.is_some())
@@ -255,8 +270,13 @@ fn crash_after(
 
 /// A record whose first line is logfmt: its fields, with the lines after it (a stack trace
 /// printed after the line) as its stack when it has no stack field.
-fn logfmt_record(text: &str, first_line: &str, read_at: DateTime<Utc>) -> Option<json::JsonRecord> {
-    let mut fields = logfmt::parse(first_line, read_at)?;
+fn logfmt_record(
+    text: &str,
+    first_line: &str,
+    read_at: DateTime<Utc>,
+    version_field: Option<&str>,
+) -> Option<json::JsonRecord> {
+    let mut fields = logfmt::parse_with(first_line, read_at, version_field)?;
     let rest = text[first_line.len()..].trim_start_matches(['\r', '\n']);
     if fields.stack.is_none() && !rest.is_empty() {
         fields.stack = Some(rest.to_string());
@@ -273,15 +293,19 @@ struct Fields<'r> {
     body: Cow<'r, str>,
     /// Where a text header's message lies in the record's text.
     range: Option<(usize, usize)>,
+    /// The version a structured record names.
+    version: Option<String>,
 }
 
 fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> Fields<'r> {
     let first_line = first_line(record.text);
     // `range`: where a text header's message lies in the record's text.
     let mut dateless = false;
+    let mut version = None;
+    let version_field = rules.version_field.as_deref();
     let (time, level, logger, message, body, range): (_, _, _, Cow<str>, Cow<str>, _) =
-        match json::parse(first_line, read_at)
-            .or_else(|| logfmt_record(record.text, first_line, read_at))
+        match json::parse_with(first_line, read_at, version_field)
+            .or_else(|| logfmt_record(record.text, first_line, read_at, version_field))
         {
             Some(json) => {
                 let body = match &json.stack {
@@ -293,6 +317,7 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
                     Some(stack) => format!("{}\n{stack}", json.message),
                     None => json.message.clone(),
                 };
+                version = json.version;
                 (
                     json.timestamp.map(|t| (t, json.zoned)),
                     json.level,
@@ -350,6 +375,7 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
         message,
         body,
         range,
+        version,
     }
 }
 

@@ -106,6 +106,7 @@ impl LokiSource {
             }
             seen.push(hash);
             records.push(RawRecord {
+                version: None,
                 text: entry.line.clone(),
                 timestamp: Some(DateTime::from_timestamp_nanos(entry.ns)),
                 level: entry.level.clone(),

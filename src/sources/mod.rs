@@ -76,6 +76,9 @@ pub struct RawRecord {
     pub timestamp: Option<DateTime<Utc>>,
     /// The record's level when the source knows it apart from the text (search level field).
     pub level: Option<String>,
+    /// The version of the service that wrote it, when the source knows it apart from the text
+    /// (a search hit's version field).
+    pub version: Option<String>,
 }
 
 /// What one call to a remote source returns: records in order and the cursor after the last one.

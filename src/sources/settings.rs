@@ -31,6 +31,10 @@ pub struct FileSettings {
     /// The IANA zone of times written without one (`Europe/Berlin`); UTC when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    /// The field of a structured record that names the service's version (`--version-field`),
+    /// looked for before the common names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_field: Option<String>,
 }
 
 /// An Elasticsearch or OpenSearch index pattern, queried with `_search`.
@@ -53,6 +57,10 @@ pub struct SearchSettings {
     /// Where the first fetch starts: an RFC 3339 time or a duration back from now (`2h`);
     /// `None`: one fetch interval ago.
     pub since: Option<String>,
+    /// The field of a structured record that names the service's version (`--version-field`),
+    /// looked for before the common names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_field: Option<String>,
 }
 
 /// A Loki LogQL selector, queried with `query_range`.
@@ -66,6 +74,10 @@ pub struct LokiSettings {
     pub username: Option<String>,
     pub password_env: Option<String>,
     pub since: Option<String>,
+    /// The field of a structured record that names the service's version (`--version-field`),
+    /// looked for before the common names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_field: Option<String>,
 }
 
 /// A program run without a shell whose standard output is the log.
@@ -83,9 +95,25 @@ pub struct CommandSettings {
     /// The IANA zone of times written without one; UTC when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
+    /// The field of a structured record that names the service's version (`--version-field`),
+    /// looked for before the common names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_field: Option<String>,
 }
 
 impl SourceSettings {
+    /// The field of a structured record that names the service's version (`--version-field`).
+    pub fn version_field(&self) -> Option<&str> {
+        match self {
+            SourceSettings::File(file) => file.version_field.as_deref(),
+            SourceSettings::Elasticsearch(search) | SourceSettings::Opensearch(search) => {
+                search.version_field.as_deref()
+            }
+            SourceSettings::Loki(loki) => loki.version_field.as_deref(),
+            SourceSettings::Command(command) => command.version_field.as_deref(),
+        }
+    }
+
     /// The zone of the source's zone-less times (`--timezone`), for the text sources that have
     /// one; an unknown stored name is an error naming it.
     pub fn timezone(&self) -> Result<Option<chrono_tz::Tz>, String> {

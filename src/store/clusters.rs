@@ -129,16 +129,16 @@ fn hour_to_sql(hour: i64) -> String {
 /// Event rows inserted by one statement.
 const EVENT_ROWS: usize = 32;
 /// The values every row of a statement shares (`?1` cluster, `?2` source, `?3` reading time,
-/// bound once) and those of each row (log time, level, logger, message).
+/// bound once) and those of each row (log time, level, logger, message, version).
 const SHARED_VALUES: usize = 3;
-const ROW_VALUES: usize = 4;
+const ROW_VALUES: usize = 5;
 /// `OR FAIL`: a statement of many rows that may abort halfway (a `NOT NULL` or a STRICT type
 /// check) makes SQLite keep a statement journal, a copy of every page the statement touches, so
 /// that it can undo its own rows alone; with 16 KiB pages that was four times the bytes of the
 /// events written, in spilled temporary files. A failed statement here fails its whole batch,
 /// and [`Store::write`](super::Store::write) rolls the transaction back, so nothing needs it.
 const EVENT_INSERT: &str = "INSERT OR FAIL INTO events \
-    (cluster_id, source_id, log_time, level, logger, message, read_at) VALUES";
+    (cluster_id, source_id, log_time, level, logger, message, version, read_at) VALUES";
 
 /// `INSERT INTO events ... VALUES (...), ...` for `rows` rows sharing `?1`-`?3`.
 fn event_insert(rows: usize) -> String {
@@ -148,11 +148,12 @@ fn event_insert(rows: usize) -> String {
         let sep = if row == 0 { " " } else { ", " };
         let _ = write!(
             sql,
-            "{sep}(?1, ?2, ?{}, ?{}, ?{}, ?{}, ?3)",
+            "{sep}(?1, ?2, ?{}, ?{}, ?{}, ?{}, ?{}, ?3)",
             at + 1,
             at + 2,
             at + 3,
-            at + 4
+            at + 4,
+            at + 5
         );
     }
     sql
@@ -184,7 +185,8 @@ fn bind_event(
     }
     stmt.raw_bind_parameter(at + 2, event.level.as_str())?;
     stmt.raw_bind_parameter(at + 3, event.logger.as_deref())?;
-    stmt.raw_bind_parameter(at + 4, event.message.as_str())
+    stmt.raw_bind_parameter(at + 4, event.message.as_str())?;
+    stmt.raw_bind_parameter(at + 5, event.version.as_deref())
 }
 
 const COLUMNS: &str = "id, service_id, fingerprint, kind, title, exception_type, template, level, \
@@ -265,7 +267,13 @@ impl Db<'_> {
         let mut result = BatchChanges::default();
         let mut groups: Vec<(&str, Vec<&Event>)> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
+        // each version the records carried, and when it was first seen in them
+        let mut versions: HashMap<&str, DateTime<Utc>> = HashMap::new();
         for event in events {
+            if let Some(version) = event.version.as_deref() {
+                let first = versions.entry(version).or_insert(event.log_time);
+                *first = (*first).min(event.log_time);
+            }
             let key = event.grouping.fingerprint.as_str();
             let slot = *index.entry(key).or_insert_with(|| {
                 groups.push((key, Vec::new()));
@@ -273,6 +281,7 @@ impl Db<'_> {
             });
             groups[slot].1.push(event);
         }
+        let now = read_at;
         let read_at = log_time_to_sql(read_at);
         for (fingerprint, group) in groups {
             let (cluster_id, change) =
@@ -288,6 +297,7 @@ impl Db<'_> {
                 events: group.len() as u64,
             });
         }
+        self.record_logged_versions(service_id, &versions, now)?;
         Ok(result)
     }
 

@@ -4,6 +4,7 @@
 
 mod clusters;
 mod code;
+mod deploys;
 mod notifications;
 mod open;
 mod rca;
@@ -20,6 +21,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use clusters::{log_time_to_sql, BatchChanges, ChangedCluster, Cluster, Sample};
 pub use code::{CodeFile, CodeIndex, FoundSymbol, StoredSymbol};
+pub use deploys::{Deploy, DeploySource, NewDeploy};
 pub use notifications::{NewNotification, Notification};
 pub use rca::{NewReport, StoredReport};
 pub use services::StatusCounts;
@@ -64,6 +66,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_rca_reports",
         include_str!("migrations/0008_rca_reports.sql"),
     ),
+    ("0009_deploys", include_str!("migrations/0009_deploys.sql")),
 ];
 
 /// The page size of a database luffy creates.

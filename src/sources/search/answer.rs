@@ -28,10 +28,21 @@ pub(super) fn hit_record(hit: &Value, settings: &SearchSettings) -> RawRecord {
     let level = field(source, &settings.level_field)
         .map(text_of)
         .filter(|level| !level.is_empty());
+    let version = settings
+        .version_field
+        .as_deref()
+        .and_then(|name| field(source, name))
+        .or_else(|| {
+            crate::ingest::json::VERSION_FIELDS
+                .iter()
+                .find_map(|name| field(source, name))
+        })
+        .and_then(crate::ingest::json::version_text);
     RawRecord {
         text,
         timestamp,
         level,
+        version,
     }
 }
 

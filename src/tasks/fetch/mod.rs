@@ -71,6 +71,7 @@ fn fetch(
             app_packages: service.app_packages.clone(),
         },
         timezone: None,
+        version_field: None,
     };
     let mut outcome = Outcome::<FetchCounts>::default();
     let samples = ctx.config.retention.samples_per_cluster as usize;
@@ -88,6 +89,7 @@ fn fetch(
                     continue;
                 }
             },
+            version_field: source.settings.version_field().map(str::to_string),
             ..rules.clone()
         };
         let counts = &mut outcome.counts;

@@ -168,6 +168,8 @@ struct PendingRecord {
     end: usize,
     timestamp: Option<DateTime<Utc>>,
     level: Option<String>,
+    /// The version the source said apart from the text ([`LogRecord::version`]).
+    version: Option<String>,
     /// The start of the record before it ([`LogRecord::previous`]).
     previous: Prefix,
 }
@@ -198,6 +200,7 @@ impl Pending {
             end: self.text.len(),
             timestamp: record.timestamp,
             level: record.level.map(str::to_string),
+            version: record.version.map(str::to_string),
             previous,
         });
     }
@@ -215,6 +218,7 @@ impl Pending {
                 text: &self.text[start..kept.end],
                 timestamp: kept.timestamp,
                 level: kept.level.as_deref(),
+                version: kept.version.as_deref(),
                 previous: kept.previous.as_str(),
             };
             start = kept.end;

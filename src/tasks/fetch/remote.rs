@@ -56,6 +56,7 @@ fn assemble(
             text: &raw.text,
             timestamp: raw.timestamp,
             level: raw.level.as_deref(),
+            version: raw.version.as_deref(),
             ..LogRecord::default()
         };
         reader.record(&record, events);
