@@ -36,6 +36,8 @@ struct DeployCase {
     later: String,
     deploy: Deploy,
     previous: Option<Deploy>,
+    /// The frame's line read in the branch at first-seen is the later commit's edit.
+    aligned: bool,
 }
 
 /// The first-parent line (oldest first, with commit times) and, for each commit of the head's
@@ -166,8 +168,11 @@ fn edited<'a>(repo: &Path, branch: &Branch, lines: &'a [Line]) -> Vec<Vec<Edited
 
 /// Builds the deploy cases from the head's blamed lines.
 struct Picker<'a> {
+    repo: &'a Path,
     branch: Branch,
     ran: Ran<'a>,
+    /// `git blame` of a file at a commit, by (commit, file).
+    blames: HashMap<(String, String), HashMap<u32, (String, u32)>>,
 }
 
 impl Picker<'_> {
@@ -215,6 +220,7 @@ impl Picker<'_> {
         }
         truth_line.line = in_deploy;
         let first_seen = l_landed + Duration::minutes(15 + rng.next(120) as i64);
+        let aligned = self.aligned(first_seen, &truth_line, &l.commit);
         Ok(Some(DeployCase {
             case: Case {
                 id,
@@ -229,7 +235,23 @@ impl Picker<'_> {
                 at: deployed_at,
             },
             previous,
+            aligned,
         }))
+    }
+
+    /// Whether the frame's line, numbered as in the deploy, is in the branch at first-seen a
+    /// line that `later` last changed (so that reading it there finds the undeployed edit).
+    fn aligned(&mut self, first_seen: DateTime<Utc>, frame: &Line, later: &str) -> bool {
+        let Some(at) = self.branch.line.iter().rposition(|(_, t)| *t < first_seen) else {
+            return false;
+        };
+        let key = (self.branch.line[at].0.clone(), frame.file.clone());
+        let repo = self.repo;
+        let blame = self
+            .blames
+            .entry(key)
+            .or_insert_with_key(|(rev, file)| blame_all(repo, rev, file));
+        blame.get(&frame.line).is_some_and(|(c, _)| c == later)
     }
 
     /// Noise frames around the truth at its depth: lines of other files last changed before T
@@ -263,7 +285,9 @@ fn cases(repo: &Path, lines: &[Line], n: usize) -> Result<(Vec<DeployCase>, usiz
         return Err("no line of the head was edited by a later commit".into());
     }
     let mut picker = Picker {
+        repo,
         branch,
+        blames: HashMap::new(),
         ran: Ran::new(repo)?,
     };
     let mut rng = Rng(0xDE9_10F);
@@ -313,10 +337,20 @@ struct Arm {
     later_first: usize,
     undeployed_first: usize,
     undeployed_any: usize,
+    /// Cases whose report names the deploy that ran.
+    named_deploy: usize,
+    /// Cases whose frame line in the branch at first-seen is the later commit's, and of those
+    /// the cases that name it first.
+    aligned: usize,
+    aligned_later_first: usize,
 }
 
 impl Arm {
-    fn add(&mut self, c: &DeployCase, suspects: &[String], deployed: &mut Deployed<'_>) {
+    fn add(&mut self, c: &DeployCase, report: &Report, deployed: &mut Deployed<'_>) {
+        let suspects = &report.suspects;
+        self.named_deploy += usize::from(report.deploy.as_deref() == Some(&c.deploy.commit));
+        self.aligned += usize::from(c.aligned);
+        self.aligned_later_first += usize::from(c.aligned && suspects.first() == Some(&c.later));
         let rank = suspects
             .iter()
             .position(|s| *s == c.case.truth.commit)
@@ -386,8 +420,15 @@ fn service(
     Ok(())
 }
 
-/// The suspects' commits of each case's report, best first, from service `id`.
-fn suspects(luffy: &Luffy, id: &str) -> Result<HashMap<String, Vec<String>>, String> {
+/// What a report says: its suspects' commits, best first, and the commit of the deploy it
+/// says ran (`deploy.commit`, absent before luffy reads deploys).
+struct Report {
+    suspects: Vec<String>,
+    deploy: Option<String>,
+}
+
+/// Each case's report (by its exception type) from service `id`.
+fn reports(luffy: &Luffy, id: &str) -> Result<HashMap<String, Report>, String> {
     let clusters: Value = serde_json::from_str(&luffy.run(&["clusters", id, "--json"])?)
         .map_err(|e| e.to_string())?;
     let mut out = HashMap::new();
@@ -398,13 +439,14 @@ fn suspects(luffy: &Luffy, id: &str) -> Result<HashMap<String, Vec<String>>, Str
         let report: Value =
             serde_json::from_str(&luffy.run(&["rca", "show", &cluster.to_string(), "--json"])?)
                 .map_err(|e| e.to_string())?;
-        let commits = report["suspects"]
+        let suspects = report["suspects"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|s| s["commit"].as_str().map(str::to_string))
             .collect();
-        out.insert(t.to_string(), commits);
+        let deploy = report["deploy"]["commit"].as_str().map(str::to_string);
+        out.insert(t.to_string(), Report { suspects, deploy });
     }
     Ok(out)
 }
@@ -438,7 +480,7 @@ fn without(
     service(&luffy, "bench", url, branch, &log_path)?;
     luffy.run(&["trigger", "fetch", "bench"])?;
     luffy.run(&["trigger", "rca", "bench"])?;
-    let found = suspects(&luffy, "bench")?;
+    let found = reports(&luffy, "bench")?;
     let mut arm = Arm::default();
     for c in cases {
         let Some(s) = found.get(&format!("Case{:03}Error", c.case.id)) else {
@@ -476,11 +518,21 @@ fn with(
         }
         luffy.run(&["trigger", "fetch", &id])?;
         luffy.run(&["trigger", "rca", &id])?;
-        let found = suspects(&luffy, &id)?;
+        let found = reports(&luffy, &id)?;
         let Some(s) = found.get(&format!("Case{:03}Error", c.case.id)) else {
             return Err(format!("case {} has no cluster", c.case.id));
         };
         arm.add(c, s, deployed);
+    }
+    let listed: Value = serde_json::from_str(&luffy.run(&["deploy", "list", "--json"])?)
+        .map_err(|e| e.to_string())?;
+    let recorded = listed.as_array().map_or(0, Vec::len);
+    let meant: usize = cases
+        .iter()
+        .map(|c| 1 + usize::from(c.previous.is_some()))
+        .sum();
+    if recorded != meant {
+        return Err(format!("{recorded} deploys recorded, {meant} meant"));
     }
     Ok(arm)
 }
@@ -522,7 +574,19 @@ pub fn run(
         &mut deployed,
     )?;
     println!("{}", arm.row("no"));
-    let arm = with(bin, &url, branch, &cases, &dir.join("with"), &mut deployed)?;
-    println!("{}", arm.row("yes"));
+    let note = format!(
+        "\ncases whose frame line, read in the branch at first-seen, is the later commit's edit: {} (the later commit first in {} of them)",
+        arm.aligned, arm.aligned_later_first
+    );
+    let with = with(bin, &url, branch, &cases, &dir.join("with"), &mut deployed);
+    if let Ok(arm) = &with {
+        println!("{}", arm.row("yes"));
+    }
+    println!("{note}");
+    let arm = with?;
+    println!(
+        "reports (with deploys) that name the deploy that ran: {} of {}",
+        arm.named_deploy, arm.cases
+    );
     Ok(())
 }
