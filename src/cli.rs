@@ -189,6 +189,10 @@ pub struct ServiceSettings {
     /// A package or module prefix of application code (repeat; `none` clears)
     #[arg(long = "app-package", value_name = "PREFIX")]
     pub app_packages: Vec<String>,
+    /// Commits that started running more than this many days before an error was first seen
+    /// are not suspects, or `none` for `[rca] suspect_window_days` [default: 90]
+    #[arg(long, value_name = "DAYS|none")]
+    pub suspect_window: Option<String>,
     /// Webhooks for notifications, comma-separated: each an http(s) URL or `env:VAR` (a variable
     /// holding it), optionally KIND= first (slack, googlechat, teams, generic; else inferred from the
     /// URL); or `none`

@@ -19,6 +19,7 @@ pub struct Config {
     pub smtp: Option<Smtp>,
     pub notify: Notify,
     pub llm: Option<Llm>,
+    pub rca: Rca,
     /// Default mappings from paths in stack frames to paths in repositories.
     pub path_mappings: Vec<PathMapping>,
 }
@@ -58,6 +59,23 @@ impl Default for Fetch {
     fn default() -> Self {
         Fetch {
             open_record_seconds: 30,
+        }
+    }
+}
+
+/// Root-cause reports.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Rca {
+    /// Commits that started running longer than this many days before a cluster's first-seen
+    /// are not suspects (a service's `--suspect-window` overrides it).
+    pub suspect_window_days: u32,
+}
+
+impl Default for Rca {
+    fn default() -> Self {
+        Rca {
+            suspect_window_days: 90,
         }
     }
 }
@@ -213,6 +231,9 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, String> {
         let config: Config =
             toml::from_str(text).map_err(|err| err.to_string().trim().to_string())?;
+        if config.rca.suspect_window_days == 0 {
+            return Err("rca.suspect_window_days must be at least 1".into());
+        }
         if config.daemon.tick_seconds == 0 {
             return Err("daemon.tick_seconds must be at least 1".into());
         }
@@ -274,6 +295,8 @@ mod tests {
             [llm]
             endpoint = "http://127.0.0.1:8080/v1/chat/completions"
             model = "smollm2"
+            [rca]
+            suspect_window_days = 30
             [[path_mappings]]
             from = "/app/"
             to = ""
@@ -285,6 +308,10 @@ mod tests {
         assert_eq!((smtp.port(), smtp.tls_mode()), (2525, SmtpTls::None));
         assert_eq!(config.llm.unwrap().timeout_seconds, 60);
         assert_eq!(config.path_mappings.len(), 1);
+        assert_eq!(config.rca.suspect_window_days, 30);
+        assert!(Config::parse("[rca]\nsuspect_window_days = 0\n")
+            .unwrap_err()
+            .contains("rca.suspect_window_days"));
     }
 
     #[test]

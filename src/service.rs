@@ -14,10 +14,10 @@ mod validate;
 pub use validate::{
     is_http_url, parse_email_flag, parse_repo_url, parse_webhook_flag, redact_credentials,
     redact_credentials_in, redact_url, redact_webhooks, refuse_repo_password,
-    refuse_webhook_password, split_webhook_kind, url_userinfo, validate_branch, validate_email,
-    validate_emails, validate_env_name, validate_level, validate_name, validate_path_map,
-    validate_prefix, validate_repo_path, validate_repo_url, validate_ssh_key, validate_webhook,
-    webhook_entries, without_userinfo, WEBHOOK_KINDS,
+    refuse_webhook_password, split_webhook_kind, url_userinfo, validate_branch, validate_days,
+    validate_email, validate_emails, validate_env_name, validate_level, validate_name,
+    validate_path_map, validate_prefix, validate_repo_path, validate_repo_url, validate_ssh_key,
+    validate_webhook, webhook_entries, without_userinfo, WEBHOOK_KINDS,
 };
 
 /// Longest service id accepted.
@@ -126,6 +126,9 @@ pub struct Service {
     pub app_paths: Vec<String>,
     /// Package/module prefixes of application code in stack frames.
     pub app_packages: Vec<String>,
+    /// Commits that started running longer than this many days before a cluster's first-seen
+    /// are not suspects; `None`: the configuration's `[rca] suspect_window_days`.
+    pub suspect_window_days: Option<u32>,
     #[serde(serialize_with = "rfc3339::option")]
     pub last_log_fetch: Option<DateTime<Utc>>,
     #[serde(serialize_with = "rfc3339::option")]
@@ -239,6 +242,7 @@ impl Service {
             level_threshold: "ERROR".into(),
             app_paths: Vec::new(),
             app_packages: Vec::new(),
+            suspect_window_days: None,
             last_log_fetch: None,
             last_rca_generation: None,
             last_code_indexing: None,
@@ -329,6 +333,8 @@ pub struct ServicePatch {
     pub app_paths: Option<Vec<String>>,
     #[serde(deserialize_with = "read::prefixes")]
     pub app_packages: Option<Vec<String>>,
+    #[serde(deserialize_with = "read::days")]
+    pub suspect_window_days: Option<Option<u32>>,
     #[serde(deserialize_with = "read::time")]
     pub last_log_fetch: Option<Option<DateTime<Utc>>>,
     #[serde(deserialize_with = "read::time")]
@@ -370,6 +376,7 @@ impl ServicePatch {
             level_threshold,
             app_paths,
             app_packages,
+            suspect_window_days,
             last_log_fetch,
             last_rca_generation,
             last_code_indexing,
@@ -413,6 +420,7 @@ impl ServicePatch {
         set(&mut service.level_threshold, level_threshold);
         set(&mut service.app_paths, app_paths);
         set(&mut service.app_packages, app_packages);
+        set(&mut service.suspect_window_days, suspect_window_days);
         set(&mut service.last_log_fetch, last_log_fetch);
         set(&mut service.last_rca_generation, last_rca_generation);
         set(&mut service.last_code_indexing, last_code_indexing);
@@ -488,6 +496,7 @@ mod tests {
                 "level_threshold",
                 "app_paths",
                 "app_packages",
+                "suspect_window_days",
                 "last_log_fetch",
                 "last_rca_generation",
                 "last_code_indexing",

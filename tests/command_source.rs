@@ -15,6 +15,7 @@ fn source(argv: &[&str], timeout_seconds: u32) -> CommandSource {
         since: None,
         format: luffy::sources::wrapper::LineFormat::Auto,
         timezone: None,
+        version_field: None,
     })
     .expect("source")
 }

@@ -129,6 +129,7 @@ fn settings(url: &str, query: &str) -> LokiSettings {
         username: Some(USER.into()),
         password_env: Some(PASSWORD_ENV.into()),
         since: None,
+        version_field: None,
     }
 }
 

@@ -27,6 +27,7 @@ fn settings(url: &str, index: &str) -> SearchSettings {
         username: None,
         password_env: None,
         since: None,
+        version_field: None,
     }
 }
 

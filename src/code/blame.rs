@@ -54,6 +54,9 @@ pub struct Checkout {
     contains: std::cell::RefCell<HashMap<(Oid, Oid), bool>>,
     /// How each file moved since a version that ran, by (that version, path).
     moved: std::cell::RefCell<HashMap<(Oid, String), Moved>>,
+    /// The version that ran, when a deploy says it ([`Checkout::set_ran`]); else the branch as
+    /// it was at the time asked.
+    deployed: std::cell::Cell<Option<Oid>>,
 }
 
 impl Checkout {
@@ -92,7 +95,44 @@ impl Checkout {
             first_parents: std::cell::OnceCell::new(),
             contains: std::cell::RefCell::default(),
             moved: std::cell::RefCell::default(),
+            deployed: std::cell::Cell::new(None),
         })
+    }
+
+    /// Takes `commit` as the code that ran (a deploy's), for every time asked, until set again;
+    /// `None`: the branch as it was at each time (its newest first-parent commit before it).
+    pub fn set_ran(&self, commit: Option<&str>) -> Result<()> {
+        let oid = commit
+            .map(|id| Oid::from_str(id).with_context(|| format!("'{id}' is not a commit id")))
+            .transpose()?;
+        self.deployed.set(oid);
+        Ok(())
+    }
+
+    /// Whether the repository has commit `id`.
+    pub fn has(&self, id: &str) -> bool {
+        Oid::from_str(id).is_ok_and(|oid| self.repo.find_commit(oid).is_ok())
+    }
+
+    /// The commit `rev` names: a commit id or a prefix of one, a tag, a branch
+    /// ([`crate::code::revs::find`]).
+    pub fn find(&self, rev: &str) -> Result<Option<String>> {
+        Ok(crate::code::revs::find(&self.repo, rev)?.map(|oid| oid.to_string()))
+    }
+
+    /// Whether commit `id` is `tip` or in its history.
+    pub fn holds(&self, tip: &str, id: &str) -> Result<bool> {
+        self.contains(Oid::from_str(tip)?, Oid::from_str(id)?)
+    }
+
+    /// How many commits `to` has that `from` has not (all of its history without `from`).
+    pub fn commits_between(&self, from: Option<&str>, to: &str) -> Result<usize> {
+        let mut walk = self.repo.revwalk()?;
+        walk.push(Oid::from_str(to)?)?;
+        if let Some(from) = from {
+            walk.hide(Oid::from_str(from)?)?;
+        }
+        Ok(walk.count())
     }
 
     /// How many commits blame passes over.
@@ -363,8 +403,12 @@ impl Checkout {
         Ok(known)
     }
 
-    /// The newest commit of the indexed commit's first-parent history made before `at`.
+    /// The code that ran at `at`: the deployed version when one is set ([`Checkout::set_ran`]),
+    /// else the newest commit of the indexed commit's first-parent history made before `at`.
     fn ran_at(&self, at: DateTime<Utc>) -> Result<Option<Oid>> {
+        if let Some(deployed) = self.deployed.get() {
+            return Ok(Some(deployed));
+        }
         let key = at.timestamp();
         if let Some(found) = self.ran.borrow().get(&key) {
             return Ok(*found);

@@ -194,7 +194,9 @@ fn fetch(repo: &Repository, spec: &RepoSpec, url: &str) -> Result<Oid> {
     let mut options = FetchOptions::new();
     options
         .remote_callbacks(callbacks(spec, Rc::clone(&asked)))
-        .download_tags(AutotagOption::None)
+        // every tag: a deploy or a logged version names a release by its tag (pruning
+        // touches only the branch's tracking ref, never a tag)
+        .download_tags(AutotagOption::All)
         .prune(FetchPrune::On);
     let refspec = format!("+refs/heads/{branch}:{TRACKING}{branch}");
     if let Err(err) = remote.fetch(&[refspec.as_str()], Some(&mut options), None) {

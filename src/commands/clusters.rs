@@ -135,6 +135,7 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
     let hours = db.cluster_hours(id)?;
     let samples = db.cluster_samples(id)?;
     let exception = cluster.exception.as_ref();
+    let deploys = Deploys::of(&db, &cluster)?;
     if ctx.json {
         let mut value = summary_json(&cluster);
         let chain: Vec<serde_json::Value> = exception
@@ -171,14 +172,87 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
             .map(|(hour, n)| serde_json::json!({"hour": log_time_to_sql(*hour), "count": n}))
             .collect::<Vec<_>>()
             .into();
+        value["first_deploy"] = deploys
+            .first
+            .as_ref()
+            .map_or(serde_json::Value::Null, deploy_json);
+        value["regressed_at"] = deploys.regressed_at.map(log_time_to_sql).into();
+        value["regressed_deploy"] = deploys
+            .regressed
+            .as_ref()
+            .map_or(serde_json::Value::Null, deploy_json);
         value["fingerprint"] = cluster.fingerprint.clone().into();
         value["fingerprint_inputs"] = serde_json::to_value(&cluster.fingerprint_inputs)
             .with_context(|| format!("could not encode cluster {id}'s fingerprint inputs"))?;
         ui::write_json(out, &value)?;
         return Ok(());
     }
-    ui::write_text(out, &render(ctx, &cluster, exception, &hours, &samples))?;
+    let mut text = render(ctx, &cluster, exception, &hours, &samples);
+    deploys.describe(&mut text);
+    ui::write_text(out, &text)?;
     Ok(())
+}
+
+/// The deploys that ran when a cluster was first seen and when it came back.
+struct Deploys {
+    first: Option<crate::store::Deploy>,
+    regressed_at: Option<chrono::DateTime<chrono::Utc>>,
+    regressed: Option<crate::store::Deploy>,
+}
+
+impl Deploys {
+    fn of(db: &crate::store::Db<'_>, cluster: &Cluster) -> Result<Deploys> {
+        let version = db.cluster_first_version(cluster.id)?;
+        let first = db.deploy_at(&cluster.service_id, cluster.first_seen, version.as_deref())?;
+        let regressed_at = if cluster.regressed {
+            db.cluster_regressed_at(cluster.id)?
+        } else {
+            None
+        };
+        let regressed = match regressed_at {
+            Some(at) => db.deploy_at(&cluster.service_id, at, None)?,
+            None => None,
+        };
+        Ok(Deploys {
+            first,
+            regressed_at,
+            regressed,
+        })
+    }
+
+    /// Lines for the text of `cluster show`: the deploy first seen in, the one it came back in.
+    fn describe(&self, s: &mut String) {
+        let name = |d: &crate::store::Deploy| {
+            let commit = d.commit.as_deref().unwrap_or("?");
+            let short = &commit[..commit.len().min(12)];
+            let env = d
+                .env
+                .as_deref()
+                .map_or_else(String::new, |e| format!(", {e}"));
+            format!(
+                "{short} ({}{env}) deployed {}",
+                ui::clip(&d.rev),
+                crate::store::time_to_sql(d.deployed_at)
+            )
+        };
+        if let Some(d) = &self.first {
+            let _ = writeln!(s, "first seen in deploy {}", name(d));
+        }
+        if let (Some(at), Some(d)) = (self.regressed_at, &self.regressed) {
+            let _ = writeln!(s, "came back {} in deploy {}", log_time_to_sql(at), name(d));
+        }
+    }
+}
+
+fn deploy_json(d: &crate::store::Deploy) -> serde_json::Value {
+    serde_json::json!({
+        "id": d.id,
+        "commit": d.commit,
+        "rev": d.rev,
+        "deployed_at": crate::store::time_to_sql(d.deployed_at),
+        "env": d.env,
+        "source": d.source.as_str(),
+    })
 }
 
 /// Whether a trace ends cut: closed before its exception line was written (its writer stopped

@@ -102,6 +102,15 @@ fn patch_from(settings: &ServiceSettings) -> Result<ServicePatch> {
             .transpose()?,
         app_paths: prefixes(&settings.app_paths, "app-path")?,
         app_packages: prefixes(&settings.app_packages, "app-package")?,
+        suspect_window_days: settings
+            .suspect_window
+            .as_deref()
+            .map(|d| {
+                crate::service::validate_days(d).map_err(|err| {
+                    bad_input(format!("invalid value for '--suspect-window': {err}"))
+                })
+            })
+            .transpose()?,
         ..ServicePatch::default()
     })
 }
@@ -322,6 +331,13 @@ fn show(ctx: &Context, id: &ServiceId, out: &mut dyn Write) -> Result<()> {
         ("events from", service.level_threshold.clone()),
         ("app paths", list_or(&service.app_paths)),
         ("app packages", list_or(&service.app_packages)),
+        (
+            "suspect window",
+            service.suspect_window_days.map_or_else(
+                || format!("{} days (config)", ctx.config.rca.suspect_window_days),
+                |d| format!("{d} days"),
+            ),
+        ),
         ("last log fetch", ui::ago(service.last_log_fetch, ctx.now)),
         ("last rca", ui::ago(service.last_rca_generation, ctx.now)),
         (

@@ -661,6 +661,7 @@ mod tests {
                 app_packages: vec!["com.acme".into()],
             },
             timezone: None,
+            version_field: None,
         };
         let mut grouper = Grouper::new();
         let mut fingerprints = std::collections::HashSet::new();

@@ -160,6 +160,26 @@ pub fn render(r: &Report) -> String {
         );
     }
     md.push_str("## Suspect commits\n\n");
+    if let Some(d) = &r.deploy {
+        let mut about = vec![text(&d.rev)];
+        about.extend(d.env.as_deref().map(text));
+        if d.source == "logs" {
+            about.push("found in the logs".into());
+        }
+        let since = d.commits_since_previous.map_or_else(String::new, |n| {
+            format!(
+                ", {n} commit{} since the previous deploy",
+                if n == 1 { "" } else { "s" }
+            )
+        });
+        let _ = writeln!(
+            md,
+            "Blamed in the version that ran: deploy **{}** ({}), {}{since}.\n",
+            short(&d.commit),
+            about.join(", "),
+            time(d.deployed_at)
+        );
+    }
     if let Some(why) = &r.no_suspects {
         let _ = writeln!(md, "No suspects: {}\n", text(why));
     }

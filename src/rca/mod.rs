@@ -9,5 +9,6 @@ pub mod report;
 pub mod suspects;
 
 pub use report::{
-    ChainLink, CodeLine, FrameReport, Narrative, Related, Report, SourceCount, Suspect, What,
+    ChainLink, CodeLine, DeployRef, FrameReport, Narrative, Related, Report, SourceCount, Suspect,
+    What,
 };

@@ -33,6 +33,27 @@ pub struct Report {
     /// repository), from the repository's CODEOWNERS at the indexed commit.
     #[serde(default)]
     pub owners: Vec<String>,
+    /// The deployed version that ran at first-seen, when a deploy says it (recorded with
+    /// `luffy deploy add` or found in the logs); `None`: the branch as it was then.
+    #[serde(default)]
+    pub deploy: Option<DeployRef>,
+}
+
+/// The deploy whose code ran when the cluster was first seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployRef {
+    /// Its full commit id.
+    pub commit: String,
+    /// As recorded: the sha, tag or branch given, or the version the logs carried.
+    pub rev: String,
+    pub deployed_at: DateTime<Utc>,
+    pub env: Option<String>,
+    /// `cli` or `logs`.
+    pub source: String,
+    /// The commit of the deploy before it, when one is known.
+    pub previous_commit: Option<String>,
+    /// How many commits it brought since that one.
+    pub commits_since_previous: Option<u64>,
 }
 
 /// What happened: the exception or template, how often, since when.

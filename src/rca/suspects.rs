@@ -82,7 +82,7 @@ fn gap(time: DateTime<Utc>, first_seen: DateTime<Utc>) -> f64 {
 
 /// A span in the largest unit that gives at least two, rounded to the nearest (2 h 56 min is
 /// 3 hours, not 2).
-fn ago(d: Duration) -> String {
+pub fn ago(d: Duration) -> String {
     let minutes = d.num_minutes().max(1);
     let (hours, days) = ((minutes + 30) / 60, (minutes + 720) / 1440);
     if days >= 2 {

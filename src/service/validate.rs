@@ -400,6 +400,27 @@ pub fn redact_credentials_in(text: &str) -> String {
         .collect()
 }
 
+/// The most days a suspect window may span: ten years.
+const MAX_WINDOW_DAYS: u32 = 3650;
+
+/// A suspect window: a whole number of days (`30`, `30d`), or `none` for the configuration's.
+pub fn validate_days(text: &str) -> Result<Option<u32>, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("none") || text.is_empty() {
+        return Ok(None);
+    }
+    let digits = text.strip_suffix('d').unwrap_or(text);
+    match digits.parse::<u32>() {
+        Ok(days) if (1..=MAX_WINDOW_DAYS).contains(&days) => Ok(Some(days)),
+        Ok(_) => Err(format!(
+            "'{text}' is out of range; a suspect window is 1 to {MAX_WINDOW_DAYS} days"
+        )),
+        Err(_) => Err(format!(
+            "'{text}' is not a number of days (30, 30d) or none"
+        )),
+    }
+}
+
 /// Checks a level threshold and returns its canonical name (`warn` gives `WARN`).
 pub fn validate_level(level: &str) -> Result<String, String> {
     crate::ingest::Level::parse(level.trim())

@@ -66,6 +66,19 @@ pub fn hours<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
     field(d, |v| interval(v, Unit::Hours))
 }
 
+/// Days, or `null` for the default.
+pub fn days<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::Error> {
+    field(d, |v| match v {
+        Value::Null => Ok(None),
+        Value::Number(n) => crate::service::validate_days(&n.to_string()),
+        Value::String(s) => crate::service::validate_days(s),
+        other => Err(format!(
+            "expected a number of days or null, got {}",
+            kind(other)
+        )),
+    })
+}
+
 pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     field(d, boolean)
 }

@@ -353,6 +353,7 @@ mod tests {
             since: None,
             format: crate::sources::wrapper::LineFormat::Auto,
             timezone: None,
+            version_field: None,
         })
         .expect("source")
     }
@@ -379,6 +380,7 @@ mod tests {
             since: None,
             format: crate::sources::wrapper::LineFormat::Auto,
             timezone: None,
+            version_field: None,
         };
         assert!(CommandSource::new(&settings(vec![], 5)).is_err());
         assert!(CommandSource::new(&settings(vec![String::new()], 5)).is_err());

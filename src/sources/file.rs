@@ -294,6 +294,7 @@ mod tests {
             from_end: false,
             format: crate::sources::wrapper::LineFormat::Auto,
             timezone: None,
+            version_field: None,
         }
     }
 
@@ -356,6 +357,7 @@ mod tests {
             from_end: true,
             format: crate::sources::wrapper::LineFormat::Auto,
             timezone: None,
+            version_field: None,
         };
         assert_eq!(plan(&s, None).unwrap()[0].start, 10);
         let cursor = FileCursor::default();

@@ -420,6 +420,7 @@ fn test_settings() -> SearchSettings {
         username: None,
         password_env: None,
         since: None,
+        version_field: None,
     }
 }
 

@@ -379,6 +379,7 @@ impl Db<'_> {
                      first_seen = min(first_seen, ?3), last_seen = max(last_seen, ?4),
                      status = CASE WHEN status = 'resolved' THEN 'open' ELSE status END,
                      regressed = CASE WHEN status = 'resolved' THEN 1 ELSE regressed END,
+                     regressed_at = CASE WHEN status = 'resolved' THEN ?3 ELSE regressed_at END,
                      updated_at = ?5 WHERE id = ?1",
                 )?
                 .execute(params![

@@ -169,6 +169,50 @@ impl Db<'_> {
         Ok(())
     }
 
+    /// The deploy whose code ran at `at` for a cluster whose earliest versioned event said
+    /// `version`: the deploy found in the logs for that version, else the latest deploy at or
+    /// before `at`. Deploys whose version names no commit yet are passed over.
+    pub fn deploy_at(
+        &self,
+        service_id: &str,
+        at: DateTime<Utc>,
+        version: Option<&str>,
+    ) -> Result<Option<Deploy>> {
+        if let Some(version) = version {
+            let logged = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM deploys WHERE service_id = ?1 AND source = 'logs' \
+                     AND rev = ?2 AND commit_id IS NOT NULL"
+                ))?
+                .query_row(params![service_id, version], deploy_from_row)
+                .optional()?;
+            if logged.is_some() {
+                return Ok(logged);
+            }
+        }
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM deploys WHERE service_id = ?1 AND deployed_at <= ?2 \
+                 AND commit_id IS NOT NULL ORDER BY deployed_at DESC, id DESC LIMIT 1"
+            ))?
+            .query_row(params![service_id, time_to_sql(at)], deploy_from_row)
+            .optional()
+            .context("could not read the deploys")
+    }
+
+    /// When a regressed cluster came back: the time of the first event that reopened it.
+    pub fn cluster_regressed_at(&self, cluster_id: i64) -> Result<Option<DateTime<Utc>>> {
+        let text: Option<String> = self
+            .conn
+            .prepare_cached("SELECT regressed_at FROM clusters WHERE id = ?1")?
+            .query_row([cluster_id], |row| row.get(0))
+            .optional()?
+            .flatten();
+        text.map(|t| time_from_sql(&t).context("a cluster's regressed_at is not a time"))
+            .transpose()
+    }
+
     /// The version the earliest event of a cluster that carried one said.
     pub fn cluster_first_version(&self, cluster_id: i64) -> Result<Option<String>> {
         self.conn

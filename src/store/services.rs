@@ -69,6 +69,7 @@ fn service_from_row(row: &Row<'_>) -> rusqlite::Result<Service> {
         level_threshold: row.get("level_threshold")?,
         app_paths: json_list(row, "app_paths")?,
         app_packages: json_list(row, "app_packages")?,
+        suspect_window_days: row.get("suspect_window_days")?,
         last_log_fetch: optional_time(row, "last_log_fetch")?,
         last_rca_generation: optional_time(row, "last_rca_generation")?,
         last_code_indexing: optional_time(row, "last_code_indexing")?,
@@ -225,6 +226,7 @@ impl<'s> ServiceColumns<'s> {
             ("level_threshold", Box::new(s.level_threshold.as_str())),
             ("app_paths", Box::new(list_json(&s.app_paths))),
             ("app_packages", Box::new(list_json(&s.app_packages))),
+            ("suspect_window_days", Box::new(s.suspect_window_days)),
         ])
     }
 

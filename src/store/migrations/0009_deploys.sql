@@ -19,5 +19,9 @@ CREATE UNIQUE INDEX deploys_logged_once ON deploys (service_id, rev) WHERE sourc
 
 ALTER TABLE events ADD COLUMN version TEXT;
 
+-- when a resolved cluster last came back (the first event that reopened it), so that a
+-- regression can say in which deploy it came back
+ALTER TABLE clusters ADD COLUMN regressed_at TEXT;
+
 -- the deploys' window for suspects, in days, per service; NULL: the [rca] default
 ALTER TABLE services ADD COLUMN suspect_window_days INTEGER CHECK (suspect_window_days > 0);

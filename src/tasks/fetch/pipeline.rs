@@ -551,6 +551,7 @@ mod tests {
                 from_end: false,
                 format: crate::sources::wrapper::LineFormat::Auto,
                 timezone: None,
+                version_field: None,
             }),
             is_active: true,
             cursor: None,

@@ -9,10 +9,12 @@ use crate::code::blame::{BlamedLine, Checkout};
 use crate::code::owners::{self, Owners};
 use crate::parse::{Frame, ParsedException};
 use crate::rca::suspects::{rank, CommitFacts, Evidence};
-use crate::rca::{ChainLink, CodeLine, FrameReport, Related, Report, SourceCount, What};
+use crate::rca::{ChainLink, CodeLine, DeployRef, FrameReport, Related, Report, SourceCount, What};
 use crate::service::Service;
 use crate::store::{Cluster, CodeIndex, Db};
 use crate::tasks::TaskEnv;
+
+use super::deploys::Deploys;
 
 /// Clusters first seen this close to a cluster's first-seen are related to it.
 pub const RELATED_WINDOW_MINUTES: i64 = 15;
@@ -24,19 +26,6 @@ const CONTEXT_LINES: u32 = 3;
 const FUNCTION_LINES: u32 = 60;
 /// Suspects kept.
 const TOP: usize = 5;
-
-/// How suspects are chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RcaOptions {
-    /// Commits authored longer than this before first-seen are not suspects.
-    pub window_days: i64,
-}
-
-impl Default for RcaOptions {
-    fn default() -> Self {
-        RcaOptions { window_days: 90 }
-    }
-}
 
 /// The repository's CODEOWNERS at the checkout's commit: the first of [`owners::LOCATIONS`]
 /// that exists.
@@ -57,6 +46,10 @@ pub struct Builder<'a> {
     checkout: Result<Checkout, String>,
     /// The repository's CODEOWNERS at the indexed commit (empty when it has none).
     owners: Owners,
+    /// The service's deploys the repository has.
+    deploys: Deploys,
+    /// Commits that started running longer than this before first-seen are not suspects.
+    window_days: u32,
 }
 
 impl<'a> Builder<'a> {
@@ -75,13 +68,23 @@ impl<'a> Builder<'a> {
             Ok(checkout) => codeowners(checkout)?,
             Err(_) => Owners::default(),
         };
+        let deploys = Deploys::load(db, service.id.as_str(), checkout.as_ref().ok())?;
         Ok(Builder {
             service,
             env,
             index,
             checkout,
             owners,
+            deploys,
+            window_days: service
+                .suspect_window_days
+                .unwrap_or(env.config.rca.suspect_window_days),
         })
+    }
+
+    /// Deploys found in the logs whose version this run resolved to a commit: (id, commit).
+    pub fn resolved_deploys(&self) -> &[(i64, String)] {
+        self.deploys.resolved()
     }
 
     /// The indexed commit.
@@ -98,6 +101,15 @@ impl<'a> Builder<'a> {
         now: DateTime<Utc>,
     ) -> Result<Report> {
         let what = what(db, cluster, now)?;
+        // the code that ran at first-seen: a deploy's, else the branch as it was then
+        let ran = match &self.checkout {
+            Ok(checkout) => {
+                let ran = self.deploys.ran(db, cluster, checkout)?;
+                checkout.set_ran(ran.as_ref().map(|r| r.commit.as_str()))?;
+                ran
+            }
+            Err(_) => None,
+        };
         let frames = cluster
             .exception
             .as_ref()
@@ -110,13 +122,21 @@ impl<'a> Builder<'a> {
             evidence.extend(lines);
             reports.push(report);
         }
-        let window = Duration::days(RcaOptions::default().window_days);
-        // When each candidate reached the branch, and (for those that can be suspects) its size.
+        let window = Duration::days(i64::from(self.window_days));
+        // When each candidate started running (reached the branch, or went out in a deploy),
+        // and (for those that can be suspects) its size.
         let mut facts = BTreeMap::new();
         if let Ok(checkout) = &self.checkout {
             for e in &evidence {
                 if !facts.contains_key(&e.commit.id) {
-                    let landed = checkout.landed(&e.commit.id)?;
+                    let deployed = match &ran {
+                        Some(ran) => self.deploys.live_since(checkout, ran, &e.commit.id)?,
+                        None => None,
+                    };
+                    let landed = match deployed {
+                        Some(at) => at,
+                        None => checkout.landed(&e.commit.id)?,
+                    };
                     let suspect =
                         landed < cluster.first_seen && landed >= cluster.first_seen - window;
                     let added = if suspect {
@@ -128,7 +148,20 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let ranking = rank(&evidence, &facts, cluster.first_seen, window, TOP);
+        let mut ranking = rank(&evidence, &facts, cluster.first_seen, window, TOP);
+        let deploy = match (&ran, &self.checkout) {
+            (Some(ran), Ok(checkout)) => {
+                let deploy = ran.reference(checkout)?;
+                for suspect in &mut ranking.suspects {
+                    if ran.brought(checkout, &suspect.commit)? {
+                        suspect.reasons.push(shipped(&deploy, cluster.first_seen));
+                    }
+                }
+                checkout.set_ran(None)?;
+                Some(deploy)
+            }
+            _ => None,
+        };
         let no_suspects = if ranking.suspects.is_empty() {
             Some(self.why_none(cluster, &reports, &ranking))
         } else {
@@ -149,6 +182,7 @@ impl<'a> Builder<'a> {
             model: None,
             narrative_error: None,
             owners: Vec::new(),
+            deploy,
         };
         // the throwing frame's file: the innermost frame that maps into the repository
         report.owners = report
@@ -213,7 +247,10 @@ impl<'a> Builder<'a> {
                 .first_seen
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             ranking.too_old,
-            RcaOptions::default().window_days
+            self.window_days
+        ) + &format!(
+            " (the window is `[rca] suspect_window_days` in the configuration, or `luffy service \
+             set {id} --suspect-window DAYS`)"
         )
     }
 
@@ -368,6 +405,25 @@ impl<'a> Builder<'a> {
             .collect();
         Ok((report, evidence))
     }
+}
+
+/// What a suspect that the deploy which ran brought says of it: "shipped in deploy abc1234
+/// (v1.4.0) 40 minutes before first-seen, 5 commits since the previous deploy".
+fn shipped(deploy: &DeployRef, first_seen: DateTime<Utc>) -> String {
+    let short = &deploy.commit[..deploy.commit.len().min(7)];
+    let named = if deploy.commit.starts_with(&deploy.rev) {
+        String::new()
+    } else {
+        format!(" ({})", deploy.rev)
+    };
+    let before = crate::rca::suspects::ago(first_seen - deploy.deployed_at);
+    let since = deploy.commits_since_previous.map_or_else(String::new, |n| {
+        format!(
+            ", {n} commit{} since the previous deploy",
+            if n == 1 { "" } else { "s" }
+        )
+    });
+    format!("shipped in deploy {short}{named} {before} before first-seen{since}")
 }
 
 /// The path a JVM frame's file has under its package (`com/acme/UserService.java` for

@@ -6,11 +6,12 @@
 
 mod build;
 mod counts;
+mod deploys;
 
 use anyhow::Result;
 use chrono::Duration;
 
-pub use build::{RcaOptions, RELATED_WINDOW_MINUTES};
+pub use build::RELATED_WINDOW_MINUTES;
 pub use counts::RcaCounts;
 
 use super::{run_task, Outcome, TaskContext, TaskEnv, TaskReport};
@@ -87,6 +88,14 @@ fn rca(
     let id = service.id.as_str();
     let clusters = store.db().clusters(Some(id), Some(ClusterStatus::Open))?;
     let builder = build::Builder::new(&store.db(), service, env)?;
+    if !builder.resolved_deploys().is_empty() {
+        store.write(|db| {
+            for (id, commit) in builder.resolved_deploys() {
+                db.resolve_deploy(*id, commit)?;
+            }
+            Ok(())
+        })?;
+    }
     let plan = NotifyPlan::new(service, &env.config.notify);
     counts.commit = builder.commit().map(str::to_string);
     let mut errors = Vec::new();
