@@ -34,6 +34,9 @@ _luffy() {
             luffy,demo)
                 cmd="luffy__subcmd__demo"
                 ;;
+            luffy,deploy)
+                cmd="luffy__subcmd__deploy"
+                ;;
             luffy,help)
                 cmd="luffy__subcmd__help"
                 ;;
@@ -106,6 +109,30 @@ _luffy() {
             luffy__subcmd__code__subcmd__help,help)
                 cmd="luffy__subcmd__code__subcmd__help__subcmd__help"
                 ;;
+            luffy__subcmd__deploy,add)
+                cmd="luffy__subcmd__deploy__subcmd__add"
+                ;;
+            luffy__subcmd__deploy,help)
+                cmd="luffy__subcmd__deploy__subcmd__help"
+                ;;
+            luffy__subcmd__deploy,list)
+                cmd="luffy__subcmd__deploy__subcmd__list"
+                ;;
+            luffy__subcmd__deploy,rm)
+                cmd="luffy__subcmd__deploy__subcmd__rm"
+                ;;
+            luffy__subcmd__deploy__subcmd__help,add)
+                cmd="luffy__subcmd__deploy__subcmd__help__subcmd__add"
+                ;;
+            luffy__subcmd__deploy__subcmd__help,help)
+                cmd="luffy__subcmd__deploy__subcmd__help__subcmd__help"
+                ;;
+            luffy__subcmd__deploy__subcmd__help,list)
+                cmd="luffy__subcmd__deploy__subcmd__help__subcmd__list"
+                ;;
+            luffy__subcmd__deploy__subcmd__help,rm)
+                cmd="luffy__subcmd__deploy__subcmd__help__subcmd__rm"
+                ;;
             luffy__subcmd__help,cluster)
                 cmd="luffy__subcmd__help__subcmd__cluster"
                 ;;
@@ -123,6 +150,9 @@ _luffy() {
                 ;;
             luffy__subcmd__help,demo)
                 cmd="luffy__subcmd__help__subcmd__demo"
+                ;;
+            luffy__subcmd__help,deploy)
+                cmd="luffy__subcmd__help__subcmd__deploy"
                 ;;
             luffy__subcmd__help,help)
                 cmd="luffy__subcmd__help__subcmd__help"
@@ -168,6 +198,15 @@ _luffy() {
                 ;;
             luffy__subcmd__help__subcmd__code,find)
                 cmd="luffy__subcmd__help__subcmd__code__subcmd__find"
+                ;;
+            luffy__subcmd__help__subcmd__deploy,add)
+                cmd="luffy__subcmd__help__subcmd__deploy__subcmd__add"
+                ;;
+            luffy__subcmd__help__subcmd__deploy,list)
+                cmd="luffy__subcmd__help__subcmd__deploy__subcmd__list"
+                ;;
+            luffy__subcmd__help__subcmd__deploy,rm)
+                cmd="luffy__subcmd__help__subcmd__deploy__subcmd__rm"
                 ;;
             luffy__subcmd__help__subcmd__notify,list)
                 cmd="luffy__subcmd__help__subcmd__notify__subcmd__list"
@@ -344,7 +383,7 @@ _luffy() {
 
     case "${cmd}" in
         luffy)
-            opts="-v -q -h -V --db --config --json --verbose --quiet --help --version service source status trigger run-due daemon history clusters cluster code notify rca patterns demo completions help"
+            opts="-v -q -h -V --db --config --json --verbose --quiet --help --version service source status trigger run-due daemon history clusters cluster code notify rca deploy patterns demo completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -761,8 +800,174 @@ _luffy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        luffy__subcmd__deploy)
+            opts="-v -q -h --db --config --json --verbose --quiet --help add list rm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__deploy__subcmd__add)
+            opts="-v -q -h --at --env --db --config --json --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__deploy__subcmd__help)
+            opts="add list rm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__deploy__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__deploy__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__deploy__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__deploy__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__deploy__subcmd__list)
+            opts="-v -q -h --db --config --json --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__deploy__subcmd__rm)
+            opts="-v -q -h --db --config --json --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         luffy__subcmd__help)
-            opts="service source status trigger run-due daemon history clusters cluster code notify rca patterns demo completions help"
+            opts="service source status trigger run-due daemon history clusters cluster code notify rca deploy patterns demo completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -918,6 +1123,62 @@ _luffy() {
         luffy__subcmd__help__subcmd__demo)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__deploy)
+            opts="add list rm"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__deploy__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__deploy__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__deploy__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1666,7 +1927,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__service__subcmd__add)
-            opts="-v -q -h --name --repo --branch --repo-path --git-token-env --ssh-key --path-map --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --webhook --email --notify-cooldown --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --name --repo --branch --repo-path --git-token-env --ssh-key --path-map --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --suspect-window --webhook --email --notify-cooldown --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1737,6 +1998,10 @@ _luffy() {
                     return 0
                     ;;
                 --app-package)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --suspect-window)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1986,7 +2251,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__service__subcmd__set)
-            opts="-v -q -h --name --repo --branch --repo-path --git-token-env --ssh-key --path-map --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --webhook --email --notify-cooldown --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --name --repo --branch --repo-path --git-token-env --ssh-key --path-map --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --suspect-window --webhook --email --notify-cooldown --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2057,6 +2322,10 @@ _luffy() {
                     return 0
                     ;;
                 --app-package)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --suspect-window)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2132,7 +2401,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__source__subcmd__add)
-            opts="-v -q -h --kind --path --from-end --format --timezone --url --index --query --timestamp-field --message-field --level-field --stack-field --username --password-env --org-id --command --timeout --since --active --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --kind --path --from-end --format --timezone --version-field --url --index --query --timestamp-field --message-field --level-field --stack-field --username --password-env --org-id --command --timeout --since --active --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2151,6 +2420,10 @@ _luffy() {
                     return 0
                     ;;
                 --timezone)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --version-field)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2368,7 +2641,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__source__subcmd__set)
-            opts="-v -q -h --path --from-end --format --timezone --url --index --query --timestamp-field --message-field --level-field --stack-field --username --password-env --org-id --command --timeout --since --active --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --path --from-end --format --timezone --version-field --url --index --query --timestamp-field --message-field --level-field --stack-field --username --password-env --org-id --command --timeout --since --active --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2383,6 +2656,10 @@ _luffy() {
                     return 0
                     ;;
                 --timezone)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --version-field)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -155,6 +155,7 @@ cooldown        1h
 events from     ERROR
 app paths       default (everything but libraries and runtimes)
 app packages    default (everything but libraries and runtimes)
+suspect window  90 days (config)
 last log fetch  never
 last rca        never
 last indexing   never

@@ -157,15 +157,25 @@ fn demo_shows_the_example_services() {
         .nth(1)
         .unwrap_or_else(|| panic!("no report at the end: {out}"));
     let top = report
-        .split("## Suspect commits\n\n1. ")
+        .split("## Suspect commits\n\n")
         .nth(1)
-        .and_then(|rest| rest.lines().next())
+        .and_then(|rest| rest.lines().find_map(|l| l.strip_prefix("1. ")))
         .unwrap_or_else(|| panic!("no suspects: {report}"));
     assert!(
         top.contains("repo: fail loudly on missing rows instead of returning None"),
         "{top}"
     );
     assert!(top.contains("Alan Turing"), "{top}");
+    // who to call, and the deploy whose code ran: 2.14.0 brought the change
+    assert!(
+        report.contains("Owners (CODEOWNERS) of the throwing frame's file: @company/data, @alan"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Blamed in the version that ran: deploy"),
+        "{report}"
+    );
+    assert!(report.contains("shipped in deploy"), "{report}");
     assert!(
         out.trim_end()
             .ends_with("No narrative: no [llm] is configured."),
@@ -205,6 +215,22 @@ fn demo_shows_the_example_services() {
         let found: Value = serde_json::from_str(&luffy.ok(&args)).unwrap();
         assert_eq!(found[0]["symbol"], symbol, "{frame}");
     }
+    let deploys: Value = serde_json::from_str(&luffy.ok(&[
+        "--db",
+        db.to_str().unwrap(),
+        "--json",
+        "deploy",
+        "list",
+        "web-app",
+    ]))
+    .unwrap();
+    let revs: Vec<&str> = deploys
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rev"].as_str().unwrap())
+        .collect();
+    assert_eq!(revs, ["2.14.0", "2.13.0"], "{deploys:#}");
     let again = luffy.ok(&["demo", "--dir", dir.to_str().unwrap()]);
     assert!(again.contains("(0 example services added)"), "{again}");
 }

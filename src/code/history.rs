@@ -18,13 +18,14 @@ pub struct NewCommit<'a> {
 }
 
 /// Creates a repository at `path` (which must not hold one) with `commits` on `branch`,
-/// checked out; returns the last commit's id.
-pub fn write_history(path: &Path, branch: &str, commits: &[NewCommit<'_>]) -> Result<String> {
+/// checked out; returns the commits' ids, in order.
+pub fn write_history(path: &Path, branch: &str, commits: &[NewCommit<'_>]) -> Result<Vec<String>> {
     let mut options = RepositoryInitOptions::new();
     options.initial_head(branch);
     let repo = Repository::init_opts(path, &options)
         .with_context(|| format!("cannot create a repository in {}", path.display()))?;
     let mut parent: Option<git2::Oid> = None;
+    let mut ids = Vec::new();
     for commit in commits {
         for (file, content) in &commit.files {
             let full = path.join(file);
@@ -51,6 +52,7 @@ pub fn write_history(path: &Path, branch: &str, commits: &[NewCommit<'_>]) -> Re
         let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
         let oid = repo.commit(Some("HEAD"), &who, &who, commit.message, &tree, &parents)?;
         parent = Some(oid);
+        ids.push(oid.to_string());
     }
-    Ok(parent.map(|p| p.to_string()).unwrap_or_default())
+    Ok(ids)
 }

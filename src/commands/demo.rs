@@ -66,7 +66,8 @@ const DEMO_FILES: &[(&str, &str)] = &[
 
 /// Writes web-app's repository in `path` with a few commits of history, the last ones days
 /// before `now`: the application, then the two changes its demo log's errors come from.
-fn write_demo_repo(path: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+/// Returns the commits' ids, in order.
+fn write_demo_repo(path: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<String>> {
     let file = |name: &str| {
         DEMO_FILES
             .iter()
@@ -121,7 +122,47 @@ fn write_demo_repo(path: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<()
             vec![("app/db/repo.py", repo)],
         ),
     ];
-    write_history(path, "main", &history)?;
+    write_history(path, "main", &history)
+}
+
+/// The demo's deploys: 2.13.0 (the first commit) two hours after it was made, and 2.14.0 (the
+/// last) when the demo log says it started, as a deploy pipeline would record them with
+/// `luffy deploy add web-app REV --at TIME --env production`.
+fn record_demo_deploys(
+    db: &crate::store::Db<'_>,
+    commits: &[String],
+    log_text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let (Some(first), Some(last)) = (commits.first(), commits.last()) else {
+        return Ok(());
+    };
+    let started = log_text
+        .lines()
+        .find(|l| l.contains("starting web-app"))
+        .and_then(|l| l.get(..19))
+        .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
+        .map_or(now - chrono::Duration::hours(1), |t| t.and_utc());
+    for (commit, rev, at) in [
+        (
+            first,
+            "2.13.0",
+            now - chrono::Duration::days(9) + chrono::Duration::hours(2),
+        ),
+        (last, "2.14.0", started),
+    ] {
+        db.insert_deploy(
+            &crate::store::NewDeploy {
+                service_id: "web-app",
+                commit: Some(commit),
+                rev,
+                deployed_at: at,
+                env: Some("production"),
+                source: crate::store::DeploySource::Cli,
+            },
+            now,
+        )?;
+    }
     Ok(())
 }
 
@@ -150,10 +191,12 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
             .with_context(|| format!("could not date the demo log {}", log.display()))?;
     }
     let code = dir.join("web-app-src");
-    if !code.exists() {
+    let commits = if code.exists() {
+        Vec::new()
+    } else {
         write_demo_repo(&code, ctx.now)
-            .with_context(|| format!("could not write the demo repository {}", code.display()))?;
-    }
+            .with_context(|| format!("could not write the demo repository {}", code.display()))?
+    };
     let created = store.write(|db| {
         let mut created = 0;
         for entry in &entries {
@@ -176,6 +219,11 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
                 db.insert_service(&service)?;
                 created += 1;
             }
+        }
+        if !commits.is_empty() && db.deploys(Some("web-app"))?.is_empty() {
+            let text = std::fs::read_to_string(&log)
+                .with_context(|| format!("could not read the demo log {}", log.display()))?;
+            record_demo_deploys(db, &commits, &text, ctx.now)?;
         }
         if db.source("web-app", "app")?.is_none() {
             db.insert_source(&LogSource {
@@ -299,6 +347,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
             out,
             "\nexplore it:\n  luffy --db {db} rca show 2 --json\n  luffy --db {db} cluster show 2\n  luffy --db {db} history\n  \
              luffy --db {db} status web-app\n  \
+             luffy --db {db} deploy list                  # 2.13.0, then 2.14.0 before the errors\n  \
              luffy --db {db} code find web-app /srv/web-app/app/db/repo.py:31\n  \
              luffy --db {db} code find web-app Cart.total\n  \
              luffy --db {db} run-due --dry-run            # what cron would run next"

@@ -106,7 +106,9 @@ pub fn render(r: &Report) -> String {
     );
     md.push_str("## Where\n\n");
     if r.frames.is_empty() {
-        md.push_str("No in-app frames.\n\n");
+        md.push_str(
+            "No frame of the service's code (in-app, or resolving into the repository).\n\n",
+        );
     }
     for f in &r.frames {
         let at = match (&f.path, f.line) {

@@ -16,7 +16,8 @@ pub struct Report {
     /// The indexed commit the frames were mapped onto; `None` without an index.
     pub commit: Option<String>,
     pub what: What,
-    /// The top in-app frames, the one nearest the throw first.
+    /// The top frames of the service's code (in-app, or resolving into the repository), the one
+    /// nearest the throw first.
     pub frames: Vec<FrameReport>,
     /// Ranked suspect commits, best first (at most five).
     pub suspects: Vec<Suspect>,

@@ -55,8 +55,10 @@ pub struct CommitFacts {
     /// Lines of code it added.
     pub added: u32,
     /// When it reached the branch (and could run): its own commit time on the first-parent
-    /// line, or the merge's that brought it in.
+    /// line, or the merge's that brought it in; or when a deploy that held it went out.
     pub landed: DateTime<Utc>,
+    /// Whether `landed` is a deploy's time.
+    pub deployed: bool,
 }
 
 /// The ranking, and what was left out.
@@ -206,9 +208,15 @@ pub fn rank(
             touched.extend(lines.iter().map(|e| (e.path.as_str(), e.line)));
         }
         let authored = acc.commit.time;
+        let deployed = facts.get(&acc.commit.id).is_some_and(|f| f.deployed);
         let mut when = if time - authored > Duration::minutes(1) {
             format!(
-                "on the branch {} before the cluster was first seen (authored {} before)",
+                "{} {} before the cluster was first seen (authored {} before)",
+                if deployed {
+                    "deployed"
+                } else {
+                    "on the branch"
+                },
                 ago(first_seen - time),
                 ago(first_seen - authored)
             )
@@ -350,6 +358,7 @@ mod tests {
         // The large change is on the frame nearest the throw, the small one a frame below.
         let evidence = [evidence(0, 31, 31, &large), evidence(1, 20, 20, &small)];
         let facts = |added| CommitFacts {
+            deployed: false,
             added,
             landed: seen - Duration::hours(2),
         };

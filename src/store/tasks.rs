@@ -70,6 +70,24 @@ impl Db<'_> {
         Ok(true)
     }
 
+    /// Who holds the lease of (service, task), and until when, if anyone does (it may have
+    /// expired, or its holder died: [`Db::acquire_lease`] decides).
+    pub fn lease(&self, service_id: &str, task: Task) -> Result<Option<(String, DateTime<Utc>)>> {
+        let row: Option<(String, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT holder, expires_at FROM leases WHERE service_id = ?1 AND task = ?2",
+            )?
+            .query_row(params![service_id, task], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()
+            .context("could not read the task lease")?;
+        row.map(|(holder, until)| time_from_sql(&until).map(|until| (holder, until)))
+            .transpose()
+            .context("could not read the task lease")
+    }
+
     /// Extends our lease until `expires`; false when it is no longer ours (it expired and another
     /// process took it), in which case the caller must not commit.
     pub fn renew_lease(

@@ -144,12 +144,7 @@ pub fn run_task<C: Serialize + Default>(
     };
     if !acquired {
         let message = format!("another luffy process is {} {id}", task.doing());
-        store.write(|db| {
-            let run = db.start_run(id, task, trigger, now)?;
-            let none = serde_json::json!({});
-            db.finish_run(run, TaskStatus::Skipped, &none, Some(&message), now)
-        })?;
-        return Ok(report(TaskStatus::Skipped, C::default(), vec![message]));
+        return skip_run(store, id, task, trigger, now, message);
     }
     let ctx = TaskContext {
         now,
@@ -182,6 +177,30 @@ pub fn run_task<C: Serialize + Default>(
         let _ = store.write(|db| db.release_lease(id, task, holder));
     }
     ended
+}
+
+/// Records a run of `task` of `service_id` that did not run, for `message`'s reason, and
+/// reports it skipped. The service's `last_*` time is left as it was: the task is still due.
+pub fn skip_run<C: Default>(
+    store: &mut Store,
+    service_id: &str,
+    task: Task,
+    trigger: Trigger,
+    now: DateTime<Utc>,
+    message: String,
+) -> Result<TaskReport<C>> {
+    store.write(|db| {
+        let run = db.start_run(service_id, task, trigger, now)?;
+        let none = serde_json::json!({});
+        db.finish_run(run, TaskStatus::Skipped, &none, Some(&message), now)
+    })?;
+    Ok(TaskReport {
+        service_id: service_id.to_string(),
+        task,
+        status: TaskStatus::Skipped,
+        counts: C::default(),
+        errors: vec![message],
+    })
 }
 
 /// Runs the body, turning a returned error or a panic into the outcome's one error.

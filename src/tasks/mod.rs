@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use crate::domain::{Task, TaskStatus, Trigger};
-pub use lifecycle::{run_task, Lease, Outcome, TaskContext, TaskReport};
+pub use lifecycle::{run_task, skip_run, Lease, Outcome, TaskContext, TaskReport};
 
 use crate::config::Config;
 use crate::service::Service;

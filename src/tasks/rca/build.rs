@@ -1,13 +1,13 @@
 //! One report from a cluster: the evidence read from the store and the checkout, ranked.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
 use crate::code::blame::{BlamedLine, Checkout};
 use crate::code::owners::{self, Owners};
-use crate::parse::{Frame, ParsedException};
+use crate::parse::Frame;
 use crate::rca::suspects::{rank, CommitFacts, Evidence};
 use crate::rca::{ChainLink, CodeLine, DeployRef, FrameReport, Related, Report, SourceCount, What};
 use crate::service::Service;
@@ -15,11 +15,10 @@ use crate::store::{Cluster, CodeIndex, Db};
 use crate::tasks::TaskEnv;
 
 use super::deploys::Deploys;
+use super::frames::{jvm_source_path, Chooser};
 
 /// Clusters first seen this close to a cluster's first-seen are related to it.
 pub const RELATED_WINDOW_MINUTES: i64 = 15;
-/// In-app frames mapped per report.
-const MAX_FRAMES: usize = 5;
 /// Lines of code shown on each side of a frame's line.
 const CONTEXT_LINES: u32 = 3;
 /// Lines of the enclosing function blamed on each side of the frame's line, at most.
@@ -87,6 +86,17 @@ impl<'a> Builder<'a> {
         self.deploys.resolved()
     }
 
+    /// What chooses the frames of `cluster`'s trace.
+    fn chooser(&self, cluster: &Cluster) -> Chooser<'_> {
+        Chooser {
+            service: self.service,
+            defaults: &self.env.config.path_mappings,
+            indexed: self.index.is_some(),
+            checkout: self.checkout.as_ref().ok(),
+            first_seen: cluster.first_seen,
+        }
+    }
+
     /// The indexed commit.
     pub fn commit(&self) -> Option<&str> {
         self.index.as_ref().map(|i| i.commit.as_str())
@@ -110,11 +120,10 @@ impl<'a> Builder<'a> {
             }
             Err(_) => None,
         };
-        let frames = cluster
-            .exception
-            .as_ref()
-            .map(top_frames)
-            .unwrap_or_default();
+        let frames = match &cluster.exception {
+            Some(exception) => self.chooser(cluster).choose(db, exception)?,
+            None => Vec::new(),
+        };
         let mut reports = Vec::new();
         let mut evidence = Vec::new();
         for (depth, frame) in frames.iter().enumerate() {
@@ -137,6 +146,7 @@ impl<'a> Builder<'a> {
                         Some(at) => at,
                         None => checkout.landed(&e.commit.id)?,
                     };
+                    let deployed = deployed.is_some();
                     let suspect =
                         landed < cluster.first_seen && landed >= cluster.first_seen - window;
                     let added = if suspect {
@@ -144,7 +154,14 @@ impl<'a> Builder<'a> {
                     } else {
                         0
                     };
-                    facts.insert(e.commit.id.clone(), CommitFacts { added, landed });
+                    facts.insert(
+                        e.commit.id.clone(),
+                        CommitFacts {
+                            added,
+                            landed,
+                            deployed,
+                        },
+                    );
                 }
             }
         }
@@ -221,9 +238,19 @@ impl<'a> Builder<'a> {
         };
         if frames.is_empty() {
             let all = exception.all_frames().count();
+            if self.index.is_none() {
+                return format!(
+                    "none of the trace's {all} frames is in-app, and {id} has no code index \
+                     to resolve their paths in (build it with `luffy trigger index {id}`, or \
+                     mark application code with `luffy service set {id} --app-path PREFIX` or \
+                     `--app-package PREFIX`)"
+                );
+            }
             return format!(
-                "none of the trace's {all} frames is in-app (mark application code with \
-                 `luffy service set {id} --app-path PREFIX` or `--app-package PREFIX`)"
+                "none of the trace's {all} frames is in-app, and no frame's path resolves into \
+                 the repository at the indexed commit (mark application code with \
+                 `luffy service set {id} --app-path PREFIX` or `--app-package PREFIX`, or map \
+                 paths with `--path-map FROM=TO`)"
             );
         }
         if let Err(why) = &self.checkout {
@@ -424,46 +451,6 @@ fn shipped(deploy: &DeployRef, first_seen: DateTime<Utc>) -> String {
         )
     });
     format!("shipped in deploy {short}{named} {before} before first-seen{since}")
-}
-
-/// The path a JVM frame's file has under its package (`com/acme/UserService.java` for
-/// `at com.acme.UserService$Cache.get(UserService.java:6)`), when the frame prints only a file
-/// name of a JVM language and names a class in a package.
-fn jvm_source_path(frame: &Frame) -> Option<String> {
-    let path = frame.path.as_deref()?;
-    let jvm = [".java", ".kt", ".kts", ".scala", ".groovy"];
-    if path.contains(['/', '\\']) || !jvm.iter().any(|ext| path.ends_with(ext)) {
-        return None;
-    }
-    let class = frame.module.as_deref()?.split('$').next()?;
-    let (package, _) = class.rsplit_once('.')?;
-    Some(format!("{}/{path}", package.replace('.', "/")))
-}
-
-/// The in-app frames to map, the one nearest the throw first: the root cause's frames, then
-/// those of the exceptions that wrap it, outward; each place once.
-fn top_frames(exception: &ParsedException) -> Vec<Frame> {
-    let mut order: Vec<usize> = Vec::new();
-    if let Some(root) = exception.root_cause() {
-        if let Some(i) = exception.chain.iter().position(|e| std::ptr::eq(e, root)) {
-            order.push(i);
-        }
-    }
-    let rest: Vec<usize> = (0..exception.chain.len())
-        .rev()
-        .filter(|i| !order.contains(i))
-        .collect();
-    order.extend(rest);
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for i in order {
-        for f in exception.chain[i].frames.iter().filter(|f| f.in_app) {
-            if seen.insert((f.path.clone(), f.line, f.function.clone())) && out.len() < MAX_FRAMES {
-                out.push(f.clone());
-            }
-        }
-    }
-    out
 }
 
 /// The report's "what": chain or template, counts, times, trend, sources.

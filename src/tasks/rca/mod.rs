@@ -7,14 +7,17 @@
 mod build;
 mod counts;
 mod deploys;
+mod frames;
+
+use std::time::Duration as StdDuration;
 
 use anyhow::Result;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 pub use build::RELATED_WINDOW_MINUTES;
 pub use counts::RcaCounts;
 
-use super::{run_task, Outcome, TaskContext, TaskEnv, TaskReport};
+use super::{lease, run_task, skip_run, Outcome, TaskContext, TaskEnv, TaskReport};
 use crate::domain::{ClusterStatus, NotifyEvent, Task, Trigger};
 use crate::notify::message::{RcaRef, SuspectRef};
 use crate::rca::{markdown, Report};
@@ -26,13 +29,44 @@ use crate::tasks::notify::NotifyPlan;
 /// How long an rca run holds its lease.
 const LEASE: Duration = Duration::minutes(30);
 
-/// Runs the rca task of `service` through the task lifecycle.
+/// How long an rca run waits for another process's index run of the service, at most.
+const INDEX_WAIT: StdDuration = StdDuration::from_secs(10 * 60);
+/// How often it looks whether that run ended.
+const INDEX_POLL: StdDuration = StdDuration::from_secs(1);
+
+/// Runs the rca task of `service` through the task lifecycle, once no other process is building
+/// its index: a report is never built on a missing or half-built index. While another process
+/// holds the service's index lease, the run waits for it (at most [`INDEX_WAIT`]); when it
+/// still does, the run is recorded as skipped with the reason, and rca stays due. The wait
+/// stays within half the `task_timeout_seconds` of `[daemon]`.
 pub fn run(
     store: &mut Store,
     service: &Service,
     trigger: Trigger,
     env: &TaskEnv<'_>,
 ) -> Result<TaskReport<RcaCounts>> {
+    // within half the task timeout, so that a step never gives the run up while it waits
+    let timeout = u64::from(env.config.daemon.task_timeout_seconds.max(1));
+    let bound = index_wait().min(StdDuration::from_secs(timeout.div_ceil(2)));
+    let waited = wait_for_index(store, service.id.as_str(), env.now, bound, |d| {
+        std::thread::sleep(d);
+    })?;
+    if let Some(waited) = waited {
+        let message = format!(
+            "the index of {id} is being built by another process (waited {secs}s); rca stays \
+             due",
+            id = service.id,
+            secs = waited.as_secs()
+        );
+        return skip_run(
+            store,
+            service.id.as_str(),
+            Task::Rca,
+            trigger,
+            env.now,
+            message,
+        );
+    }
     run_task(
         store,
         service,
@@ -42,6 +76,45 @@ pub fn run(
         LEASE,
         |store, service, ctx| rca(store, service, ctx, env),
     )
+}
+
+/// How long to wait for another process's index run: [`INDEX_WAIT`], or `LUFFY_INDEX_WAIT_SECS`
+/// (hidden, for tests).
+fn index_wait() -> StdDuration {
+    std::env::var("LUFFY_INDEX_WAIT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(INDEX_WAIT, StdDuration::from_secs)
+}
+
+/// Waits, looking every [`INDEX_POLL`] (through `sleep`), while another live process holds the
+/// index lease of `service_id`, `bound` at most. `None` when none does (any more); else how
+/// long it waited. `now` is when the wait began, on the caller's clock.
+fn wait_for_index(
+    store: &Store,
+    service_id: &str,
+    now: DateTime<Utc>,
+    bound: StdDuration,
+    mut sleep: impl FnMut(StdDuration),
+) -> Result<Option<StdDuration>> {
+    let mut waited = StdDuration::ZERO;
+    loop {
+        let at = now + Duration::from_std(waited).unwrap_or_default();
+        let held = store
+            .db()
+            .lease(service_id, Task::Index)?
+            .is_some_and(|(holder, until)| {
+                holder != lease::holder() && until > at && !lease::is_dead(&holder)
+            });
+        if !held {
+            return Ok(None);
+        }
+        if waited >= bound {
+            return Ok(Some(waited));
+        }
+        sleep(INDEX_POLL);
+        waited += INDEX_POLL;
+    }
 }
 
 /// Why a cluster gets a report now.
@@ -65,9 +138,11 @@ pub struct RcaRun {
 
 /// Whether a report without suspects may now have some: the index is at another commit, or
 /// the service's settings (path maps, in-app rules, repository) changed since it was written.
+/// Times are stored to the second: settings changed in the report's second count as changed
+/// (the report is built again, and kept only if it now names a suspect).
 fn evidence_changed(last: &StoredReport, service: &Service, commit: Option<&str>) -> bool {
     // The cheap checks first: most runs change neither, and the report is not read then.
-    (last.commit.as_deref() != commit || service.updated_at > last.generated_at)
+    (last.commit.as_deref() != commit || service.updated_at >= last.generated_at)
         && serde_json::from_str::<Report>(&last.json).is_ok_and(|r| r.suspects.is_empty())
 }
 
@@ -203,5 +278,72 @@ fn rca_ref(report: &Report) -> RcaRef {
         root_cause: report.narrative.as_ref().map(|n| n.root_cause.clone()),
         show: format!("luffy rca show {}", report.cluster_id),
         owners: report.owners.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn setup() -> (Store, DateTime<Utc>) {
+        let now = Utc.with_ymd_and_hms(2024, 1, 15, 12, 0, 0).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        let service = Service::new("web".parse().unwrap(), now);
+        store.write(|db| db.insert_service(&service)).unwrap();
+        (store, now)
+    }
+
+    fn hold(store: &Store, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) {
+        assert!(store
+            .db()
+            .acquire_lease("web", Task::Index, holder, now, until, |_| false)
+            .unwrap());
+    }
+
+    #[test]
+    fn rca_waits_for_another_process_index_run_then_goes_on() {
+        let (store, now) = setup();
+        hold(&store, "elsewhere:1:0", now, now + Duration::hours(1));
+        let sleeps = Cell::new(0);
+        let bound = StdDuration::from_secs(600);
+        let waited = wait_for_index(&store, "web", now, bound, |d| {
+            assert_eq!(d, INDEX_POLL);
+            sleeps.set(sleeps.get() + 1);
+            // the other process ends its index run during the second wait
+            if sleeps.get() == 2 {
+                store
+                    .db()
+                    .release_lease("web", Task::Index, "elsewhere:1:0")
+                    .unwrap();
+            }
+        })
+        .unwrap();
+        assert_eq!((waited, sleeps.get()), (None, 2));
+    }
+
+    #[test]
+    fn rca_gives_up_after_its_bound_and_ignores_expired_or_own_leases() {
+        let (store, now) = setup();
+        hold(&store, "elsewhere:1:0", now, now + Duration::hours(1));
+        let bound = StdDuration::from_secs(3);
+        let sleeps = Cell::new(0);
+        let waited = wait_for_index(&store, "web", now, bound, |_| sleeps.set(sleeps.get() + 1));
+        assert_eq!((waited.unwrap(), sleeps.get()), (Some(bound), 3));
+        // a lease that expires while it waits ends the wait
+        hold(&store, "elsewhere:1:0", now, now + Duration::seconds(2));
+        let waited = wait_for_index(&store, "web", now, bound, |_| {}).unwrap();
+        assert_eq!(waited, None);
+        // this process's own lease is no other process's index run
+        store
+            .db()
+            .release_lease("web", Task::Index, "elsewhere:1:0")
+            .unwrap();
+        hold(&store, lease::holder(), now, now + Duration::hours(1));
+        let waited = wait_for_index(&store, "web", now, bound, |_| panic!("no wait")).unwrap();
+        assert_eq!(waited, None);
     }
 }
