@@ -11,10 +11,13 @@
 //! line as L left it; the trace's frames are numbered as in D (git's blame of D, by T and its
 //! line), with two noise lines of other files last changed before T reached the branch.
 //!
-//! Both arms read the same traces: without deploys (every case in one service, today's rule:
-//! the branch at first-seen ran) and with them (one service per case, each with its own two
-//! deploys, so that no case's deploys are another's). An undeployed commit is one that D's
-//! history does not hold.
+//! Three arms read the same traces: without deploys (every case in one service, today's rule:
+//! the branch at first-seen ran); with the two deploys (one service per case, so that no case's
+//! deploys are another's); and with those and the deploys before them that a service deploying
+//! often would have recorded (the branch's newest first-parent commit every third hour back),
+//! since luffy takes a commit to run from the first recorded deploy that holds it, and with
+//! only two deploys recorded every older commit seems to have shipped with the previous one.
+//! An undeployed commit is one that D's history does not hold.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -207,7 +210,8 @@ fn without(
     Ok(arm)
 }
 
-/// Each case in a service of its own, with its deploy and the previous one recorded.
+/// Each case in a service of its own, with its deploy and the previous one recorded, and with
+/// `history` the earlier ones too.
 fn with(
     bin: &Path,
     url: &str,
@@ -215,6 +219,7 @@ fn with(
     cases: &[DeployCase],
     dir: &Path,
     deployed: &mut Deployed<'_>,
+    history: bool,
 ) -> Result<Arm, String> {
     let luffy = luffy(bin, dir, cases)?;
     if let Err(e) = luffy.run(&["deploy", "list", "--json"]) {
@@ -229,7 +234,8 @@ fn with(
         let log_path = dir.join(format!("{id}.log"));
         std::fs::write(&log_path, log([&c.case])).map_err(|e| e.to_string())?;
         service(&luffy, &id, url, branch, &log_path)?;
-        for d in c.previous.iter().chain([&c.deploy]) {
+        let earlier = if history { &c.earlier[..] } else { &[] };
+        for d in earlier.iter().chain(&c.previous).chain([&c.deploy]) {
             luffy.run(&["deploy", "add", &id, &d.commit, "--at", &d.at.to_rfc3339()])?;
         }
         luffy.run(&["trigger", "fetch", &id])?;
@@ -245,7 +251,7 @@ fn with(
     let recorded = listed.as_array().map_or(0, Vec::len);
     let meant: usize = cases
         .iter()
-        .map(|c| 1 + usize::from(c.previous.is_some()))
+        .map(|c| 1 + usize::from(c.previous.is_some()) + if history { c.earlier.len() } else { 0 })
         .sum();
     if recorded != meant {
         return Err(format!("{recorded} deploys recorded, {meant} meant"));
@@ -279,7 +285,7 @@ pub fn run(
         cases.iter().filter(|c| c.previous.is_some()).count(),
         skipped
     );
-    println!("| deploys recorded | cases | top-1 | top-3 | missed | later commit first | undeployed first | an undeployed suspect |");
+    println!("| deploys recorded (per case, own service) | cases | top-1 | top-3 | missed | later commit first | undeployed first | an undeployed suspect |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     let arm = without(
         bin,
@@ -294,15 +300,44 @@ pub fn run(
         "\ncases whose frame line, read in the branch at first-seen, is the later commit's edit: {} (the later commit first in {} of them)",
         arm.aligned, arm.aligned_later_first
     );
-    let with = with(bin, &url, branch, &cases, &dir.join("with"), &mut deployed);
-    if let Ok(arm) = &with {
-        println!("{}", arm.row("yes"));
+    let with_deploys = with(
+        bin,
+        &url,
+        branch,
+        &cases,
+        &dir.join("with"),
+        &mut deployed,
+        false,
+    );
+    if let Ok(arm) = &with_deploys {
+        println!("{}", arm.row("yes: the deploy and the previous one"));
+    }
+    let with_history = with_deploys.as_ref().map_err(String::clone).and_then(|_| {
+        with(
+            bin,
+            &url,
+            branch,
+            &cases,
+            &dir.join("history"),
+            &mut deployed,
+            true,
+        )
+    });
+    if let Ok(arm) = &with_history {
+        println!("{}", arm.row("yes, and one every 3 hours before"));
     }
     println!("{note}");
-    let arm = with?;
+    let (arm, history) = (with_deploys?, with_history?);
     println!(
-        "reports (with deploys) that name the deploy that ran: {} of {}",
-        arm.named_deploy, arm.cases
+        "reports that name the deploy that ran: {} of {} (two deploys), {} of {} (with the earlier ones; {:.1} deploys a case)",
+        arm.named_deploy,
+        arm.cases,
+        history.named_deploy,
+        history.cases,
+        cases
+            .iter()
+            .map(|c| c.earlier.len() + 1 + usize::from(c.previous.is_some()))
+            .sum::<usize>() as f64 / cases.len().max(1) as f64
     );
     Ok(())
 }

@@ -35,10 +35,12 @@
 //! `--deploys` measures the deploy-aware variant instead (`deploys.rs`): the branch moved on
 //! after the deploy that ran and an undeployed commit edited the failing line before
 //! first-seen; the truth is the commit that wrote the line as deployed. One table: the same
-//! cases with no deploys recorded (the branch at first-seen ran) and with the deploy and the
-//! one before it recorded (`luffy deploy add`, one service per case): top-1 and top-3 of the
-//! truth, how often the later undeployed commit or any undeployed commit is named first, and
-//! in how many cases any undeployed commit is a suspect at all.
+//! cases with no deploys recorded (the branch at first-seen ran), with the deploy and the one
+//! before it recorded (`luffy deploy add`, one service per case), and with the deploys before
+//! those too (one every third hour): top-1 and top-3 of the truth, how often the later
+//! undeployed commit or any undeployed commit is named first, and in how many cases any
+//! undeployed commit is a suspect at all. Without `luffy deploy` in the binary, the
+//! with-deploys rows fail and say so.
 //!
 //! A second history, at the pace a real project ships: `examples/bench_rca_history.py` builds a
 //! repository from a PyPI package's successive releases, one commit each, dated when each was

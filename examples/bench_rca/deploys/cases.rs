@@ -21,6 +21,9 @@ pub(super) struct DeployCase {
     pub(super) later: String,
     pub(super) deploy: Deploy,
     pub(super) previous: Option<Deploy>,
+    /// Deploys before the previous one, oldest first: the branch's newest first-parent commit
+    /// every third hour back (the history a service that deploys often would have recorded).
+    pub(super) earlier: Vec<Deploy>,
     /// The frame's line read in the branch at first-seen is the later commit's edit.
     pub(super) aligned: bool,
 }
@@ -206,6 +209,10 @@ impl Picker<'_> {
         truth_line.line = in_deploy;
         let first_seen = l_landed + Duration::minutes(15 + rng.next(120) as i64);
         let aligned = self.aligned(first_seen, &truth_line, &l.commit);
+        let earlier = self.earlier(
+            previous.as_ref().map_or(deployed_at, |p| p.at),
+            previous.as_ref().map(|p| p.commit.as_str()),
+        );
         Ok(Some(DeployCase {
             case: Case {
                 id,
@@ -220,8 +227,32 @@ impl Picker<'_> {
                 at: deployed_at,
             },
             previous,
+            earlier,
             aligned,
         }))
+    }
+
+    /// The newest first-parent commit every three hours before `before`, oldest first, each
+    /// deployed at the earliest of those times that found it; not the previous deploy's.
+    fn earlier(&self, before: DateTime<Utc>, previous: Option<&str>) -> Vec<Deploy> {
+        let mut out: Vec<Deploy> = Vec::new();
+        let mut at = before - Duration::hours(3);
+        while let Some(i) = self.branch.line.iter().rposition(|(_, t)| *t < at) {
+            let commit = &self.branch.line[i].0;
+            if previous == Some(commit.as_str()) {
+                // The previous deploy's commit: deployed then, not before.
+            } else if let Some(last) = out.last_mut().filter(|d| d.commit == *commit) {
+                last.at = at;
+            } else {
+                out.push(Deploy {
+                    commit: commit.clone(),
+                    at,
+                });
+            }
+            at -= Duration::hours(3);
+        }
+        out.reverse();
+        out
     }
 
     /// Whether the frame's line, numbered as in the deploy, is in the branch at first-seen a
