@@ -3,7 +3,7 @@
 
 Each release's wheel (pure Python) is downloaded from PyPI, its `.py` files replace the previous
 release's, and the commit is dated at the release's upload time, so the history moves at the pace
-a real project ships. `examples/bench_rca.rs` then generates its cases from that history:
+a real project ships. `examples/bench_rca/main.rs` then generates its cases from that history:
 
     python3 examples/bench_rca_history.py --package requests --releases 30 /tmp/requests-history
     cargo run --release --example bench_rca -- --repo /tmp/requests-history --files '*.py'

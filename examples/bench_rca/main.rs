@@ -23,7 +23,7 @@
 //!
 //! ```sh
 //! cargo build --release && cargo run --release --example bench_rca -- [--repo PATH] [--cases N]
-//!     [--files PATHSPEC,...] [--rev REV] [--bin PATH]
+//!     [--files PATHSPEC,...] [--rev REV] [--bin PATH] [--deploys]
 //! ```
 //!
 //! `BENCH_RCA_MISSES=1` prints each case whose commit does not rank first, with the top three;
@@ -31,6 +31,16 @@
 //!
 //! `--rev REV` reads the history up to REV (from a clone), so that the cases stay the same as the
 //! repository moves on; without it, the checked-out branch's head.
+//!
+//! `--deploys` measures the deploy-aware variant instead (`deploys.rs`): the branch moved on
+//! after the deploy that ran and an undeployed commit edited the failing line before
+//! first-seen; the truth is the commit that wrote the line as deployed. One table: the same
+//! cases with no deploys recorded (the branch at first-seen ran), with the deploy and the one
+//! before it recorded (`luffy deploy add`, one service per case), and with the deploys before
+//! those too (one every third hour): top-1 and top-3 of the truth, how often the later
+//! undeployed commit or any undeployed commit is named first, and in how many cases any
+//! undeployed commit is a suspect at all. Without `luffy deploy` in the binary, the
+//! with-deploys rows fail and say so.
 //!
 //! A second history, at the pace a real project ships: `examples/bench_rca_history.py` builds a
 //! repository from a PyPI package's successive releases, one commit each, dated when each was
@@ -44,6 +54,8 @@ use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
+
+mod deploys;
 
 /// A line of the head and the commit that last changed it.
 #[derive(Clone)]
@@ -232,12 +244,9 @@ fn cases(
 /// A diff hunk: (old start, old count, new start, new count).
 type Hunk = (u32, u32, u32, u32);
 
-/// `git diff -U0 FROM HEAD -- file`'s hunks.
-fn hunks(repo: &Path, from: &str, file: &str) -> Result<Vec<Hunk>, String> {
-    let diff = git(
-        repo,
-        &["diff", "-U0", "--no-color", from, "HEAD", "--", file],
-    )?;
+/// `git diff -U0 FROM TO -- file`'s hunks.
+fn hunks(repo: &Path, from: &str, to: &str, file: &str) -> Result<Vec<Hunk>, String> {
+    let diff = git(repo, &["diff", "-U0", "--no-color", from, to, "--", file])?;
     let range = |text: &str| -> (u32, u32) {
         let mut parts = text[1..].splitn(2, ',');
         let start = parts.next().and_then(|n| n.parse().ok()).unwrap_or(0);
@@ -315,12 +324,18 @@ impl<'a> Ran<'a> {
                 e.insert(found.trim().to_string()).clone()
             }
         };
+        self.line_in(&from, line)
+    }
+
+    /// The head's line `line` as numbered at commit `from`, and whether it is that very line
+    /// (as [`Ran::line`] for the code that ran at first-seen).
+    fn line_in(&mut self, from: &str, line: &Line) -> Result<(u32, bool), String> {
         if from.is_empty() || from == self.head {
             return Ok((line.line, true));
         }
-        let key = (from.clone(), line.file.clone());
+        let key = (from.to_string(), line.file.clone());
         if !self.blames.contains_key(&key) {
-            let blamed = ran_blame(self.repo, &from, &line.file);
+            let blamed = ran_blame(self.repo, from, &line.file);
             self.blames.insert(key.clone(), blamed);
         }
         if let Some(&n) = self.blames[&key].get(&(line.commit.clone(), line.orig)) {
@@ -329,7 +344,7 @@ impl<'a> Ran<'a> {
         let hunks = match self.diffs.entry(key) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(hunks(self.repo, &from, &line.file)?)
+                e.insert(hunks(self.repo, from, "HEAD", &line.file)?)
             }
         };
         Ok((to_old(hunks, line.line), false))
@@ -369,11 +384,11 @@ fn as_run(ran: &mut Ran<'_>, cases: &mut [Case]) -> Result<(), String> {
 
 /// The cases' traces as a Python-style log, in time order: library frames around the in-app
 /// ones.
-fn log(cases: &[Case]) -> String {
-    let mut sorted: Vec<&Case> = cases.iter().collect();
+fn log<'a>(cases: impl IntoIterator<Item = &'a Case>) -> String {
+    let mut sorted: Vec<&Case> = cases.into_iter().collect();
     sorted.sort_by_key(|c| (c.first_seen, c.id));
     let mut out = String::new();
-    for c in sorted {
+    for c in &sorted {
         out.push_str(&format!(
             "{} ERROR [bench] app: case {}\nTraceback (most recent call last):\n",
             c.first_seen.format("%Y-%m-%d %H:%M:%S,000"),
@@ -389,6 +404,14 @@ fn log(cases: &[Case]) -> String {
             }
         }
         out.push_str(&format!("Case{:03}Error: case {}\n", c.id, c.id));
+    }
+    // A line after the last trace: luffy holds a file's last record as possibly unfinished
+    // until the file has been quiet a while, and the benchmark fetches once.
+    if let Some(last) = sorted.last().map(|c| c.first_seen) {
+        out.push_str(&format!(
+            "{} INFO [bench] app: end of the benchmark's log\n",
+            (last + Duration::seconds(1)).format("%Y-%m-%d %H:%M:%S,000")
+        ));
     }
     out
 }
@@ -506,6 +529,7 @@ fn main() -> Result<(), String> {
     let mut rev: Option<String> = None;
     let mut pathspecs = vec!["src/*.rs".to_string(), "src/**/*.rs".to_string()];
     let mut bin = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/luffy"));
+    let mut with_deploys = false;
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -519,6 +543,7 @@ fn main() -> Result<(), String> {
             }
             "--bin" => bin = it.next().ok_or("--bin PATH")?.into(),
             "--rev" => rev = Some(it.next().ok_or("--rev REV")?),
+            "--deploys" => with_deploys = true,
             "--files" => {
                 let spec = it.next().ok_or("--files PATHSPEC[,PATHSPEC...]")?;
                 pathspecs = spec.split(',').map(str::to_string).collect();
@@ -572,16 +597,46 @@ fn main() -> Result<(), String> {
         pathspecs.join(", "),
         commits.len()
     );
+    let measured = if with_deploys {
+        deploys::run(&bin, &repo, &branch, &lines, n, &dir)
+    } else {
+        tables(&bin, &repo, &branch, &lines, n, &dir)
+    };
+    if std::env::var_os("BENCH_RCA_KEEP").is_some() {
+        eprintln!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    measured?;
+    println!(
+        "\ncargo build --release && cargo run --release --example bench_rca -- --repo {} --files '{}' --rev {} --cases {n}{}",
+        source.display(),
+        pathspecs.join(","),
+        &head[..12],
+        if with_deploys { " --deploys" } else { "" }
+    );
+    Ok(())
+}
+
+/// The two tables of cases where the branch at first-seen ran: noise `older` and `any`.
+fn tables(
+    bin: &Path,
+    repo: &Path,
+    branch: &str,
+    lines: &[Line],
+    n: usize,
+    dir: &Path,
+) -> Result<(), String> {
     println!("| noise | cases | top-1 | top-3 | top-5 | missed | by depth 0 / 1 / 2 (top-1) |");
     println!("|---|---:|---:|---:|---:|---:|---|");
     let mut repicks = Vec::new();
     let mut newer_nearer = Vec::new();
     for (name, older) in [("older", true), ("any", false)] {
-        let mut ran = Ran::new(&repo)?;
-        let (mut cases, repicked) = cases(&lines, n, older, &mut ran)?;
+        let mut ran = Ran::new(repo)?;
+        let (mut cases, repicked) = cases(lines, n, older, &mut ran)?;
         as_run(&mut ran, &mut cases)?;
         repicks.push(format!("{name} {repicked}"));
-        let ranks = measure(&bin, &repo, &branch, &cases, &dir.join(name))?;
+        let ranks = measure(bin, repo, branch, &cases, &dir.join(name))?;
         let pct = |k: usize| {
             100.0 * ranks.iter().filter(|&&r| r >= 1 && r <= k).count() as f64 / ranks.len() as f64
         };
@@ -638,17 +693,6 @@ fn main() -> Result<(), String> {
     println!(
         "cases with a newer commit's line nearer the throw (it reached the branch after the picked one, before first-seen): {}",
         newer_nearer.join("; ")
-    );
-    if std::env::var_os("BENCH_RCA_KEEP").is_some() {
-        eprintln!("kept {}", dir.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    println!(
-        "\ncargo build --release && cargo run --release --example bench_rca -- --repo {} --files '{}' --rev {} --cases {n}",
-        source.display(),
-        pathspecs.join(","),
-        &head[..12]
     );
     Ok(())
 }
