@@ -78,6 +78,8 @@ pub enum Command {
     /// Record which version of a service was deployed when: blame reads the version that ran
     #[command(subcommand)]
     Deploy(DeployCommand),
+    /// Serve the REST API, a dashboard and /metrics over HTTP, until SIGINT or SIGTERM
+    Serve(ServeArgs),
     /// Mine log templates from files or standard input (offline)
     Patterns(PatternsArgs),
     /// Run luffy on a built-in demo: example services, a sample log fetched and clustered, a
@@ -464,6 +466,13 @@ impl ValueEnum for NotifyStatus {
     fn to_possible_value(&self) -> Option<PossibleValue> {
         Some(PossibleValue::new(self.as_str()))
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address and port to listen on; beyond loopback it needs [serve] token_env
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8000")]
+    pub listen: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,6 +20,7 @@ pub struct Config {
     pub notify: Notify,
     pub llm: Option<Llm>,
     pub rca: Rca,
+    pub serve: Serve,
     /// Default mappings from paths in stack frames to paths in repositories.
     pub path_mappings: Vec<PathMapping>,
 }
@@ -61,6 +62,18 @@ impl Default for Fetch {
             open_record_seconds: 30,
         }
     }
+}
+
+/// `luffy serve`: the HTTP API and dashboard.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Serve {
+    /// The environment variable that holds the bearer token writes (and, on a non-loopback
+    /// address, reads) must present; without it, writes are refused.
+    pub token_env: Option<String>,
+    /// The dashboard's address as the team reaches it (`https://luffy.example.com`):
+    /// notifications link to its pages.
+    pub public_url: Option<String>,
 }
 
 /// Root-cause reports.
@@ -231,6 +244,19 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, String> {
         let config: Config =
             toml::from_str(text).map_err(|err| err.to_string().trim().to_string())?;
+        if let Some(url) = &config.serve.public_url {
+            let parsed = url::Url::parse(url.trim())
+                .map_err(|err| format!("serve.public_url '{url}' is not a URL ({err})"))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(format!(
+                    "serve.public_url '{url}' must be an http:// or https:// URL"
+                ));
+            }
+        }
+        if let Some(name) = &config.serve.token_env {
+            crate::service::validate_env_name(name)
+                .map_err(|err| format!("serve.token_env: {err}"))?;
+        }
         if config.rca.suspect_window_days == 0 {
             return Err("rca.suspect_window_days must be at least 1".into());
         }

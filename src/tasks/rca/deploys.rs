@@ -113,15 +113,16 @@ impl Deploys {
     }
 
     /// When commit `id` started running, by the deploys up to the one that ran: the time of
-    /// the first of them that holds it; `None` when none does (it ran before the first deploy
-    /// luffy knows, from when it reached the branch) or that one was found in the logs (its
-    /// time is only when the logs first said it).
+    /// the first of them that holds it; `None` when none does or that one is the earliest
+    /// luffy knows (it may have run before: from when it reached the branch), or was found in
+    /// the logs (its time is only when the logs first said it).
     pub fn live_since(
         &self,
         checkout: &Checkout,
         ran: &Ran,
         id: &str,
     ) -> Result<Option<DateTime<Utc>>> {
+        let earliest = self.list.first().map(|d| d.id);
         for deploy in self
             .list
             .iter()
@@ -130,9 +131,11 @@ impl Deploys {
         {
             if let Some(commit) = &deploy.commit {
                 if checkout.holds(commit, id)? {
-                    // a version found in the logs ran by the time it was first seen there,
-                    // maybe long before: when the commit reached the branch says more
-                    return Ok((deploy.source == DeploySource::Cli).then_some(deploy.deployed_at));
+                    // A version found in the logs ran by the time it was first seen there,
+                    // maybe long before; what the earliest deploy luffy knows holds may have
+                    // run before it too: when the commit reached the branch says more.
+                    let known = deploy.source == DeploySource::Cli && Some(deploy.id) != earliest;
+                    return Ok(known.then_some(deploy.deployed_at));
                 }
             }
         }

@@ -1,0 +1,337 @@
+//! `luffy serve`: the design's REST API ([`api`]), a dashboard of server-rendered pages
+//! ([`pages`]) and `/metrics` ([`metrics`]) over the same store and the same code paths as the
+//! CLI.
+//!
+//! The server is tiny_http, synchronous like the rest of luffy: a few worker threads take
+//! requests off one listener, each opening the store as a command does (SQLite in WAL mode:
+//! readers never block the writer, so `run-due` beside it is not slowed). Writes need the
+//! bearer token that `[serve] token_env` names; on an address other than loopback every request
+//! does, and serving there without a token is refused.
+
+pub mod api;
+pub mod http;
+pub mod metrics;
+pub mod pages;
+
+use std::io::{Read as _, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration as StdDuration;
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, Utc};
+
+use crate::commands::Context;
+use crate::config::Config;
+use crate::error::bad_input;
+pub use http::{Method, Reply, Req, MAX_BODY};
+
+/// Worker threads taking requests.
+const WORKERS: usize = 8;
+
+/// What every request's handler shares.
+pub struct Handler {
+    pub db_path: PathBuf,
+    pub config: Config,
+    /// The clock for tests (`LUFFY_NOW`); `None`: read at each request.
+    pub fixed_now: Option<DateTime<Utc>>,
+    /// The bearer token requests must present to write (and to read, when `public`).
+    token: Option<String>,
+    /// Whether the server listens beyond loopback.
+    public: bool,
+}
+
+impl Handler {
+    /// The time of a request.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed_now.unwrap_or_else(Utc::now)
+    }
+
+    /// A command's context for one request, printing JSON.
+    pub fn context(&self) -> Context {
+        Context {
+            db_path: self.db_path.clone(),
+            config: self.config.clone(),
+            now: self.now(),
+            json: true,
+            color: false,
+            quiet: true,
+            fetch: crate::tasks::fetch::FetchOptions::from_env(),
+        }
+    }
+}
+
+/// A running server: its address, and how to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops taking requests, lets the ones under way finish, and waits for the workers.
+    pub fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for worker in self.workers {
+            let _ = worker.join();
+        }
+    }
+
+    /// Whether a stop was asked for.
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.stop)
+    }
+}
+
+/// Whether `addr` is a loopback address.
+fn is_loopback(addr: &SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
+/// Starts serving on `listen` (`127.0.0.1:8000`; port 0 picks a free one) with `ctx`'s store and
+/// configuration.
+pub fn start(ctx: &Context, listen: &str) -> Result<Running> {
+    let addr: SocketAddr = listen.trim().parse().map_err(|_| {
+        bad_input(format!(
+            "--listen '{listen}' is not an address and port (127.0.0.1:8000, 0.0.0.0:8000)"
+        ))
+    })?;
+    let token = match &ctx.config.serve.token_env {
+        Some(name) => match std::env::var(name) {
+            Ok(value) if !value.trim().is_empty() => Some(value.trim().to_string()),
+            _ => {
+                return Err(bad_input(format!(
+                    "[serve] token_env names {name}, which is not set (or empty): set it to the \
+                     token, or remove token_env to serve read-only on loopback"
+                )))
+            }
+        },
+        None => None,
+    };
+    if !is_loopback(&addr) && token.is_none() {
+        return Err(bad_input(format!(
+            "refusing to serve on {addr} without a token: anyone who reaches it could read every \
+             log message; set [serve] token_env in the configuration to a variable holding one \
+             (or listen on 127.0.0.1)"
+        )));
+    }
+    // the store is made (and migrated) before the first request
+    drop(ctx.open_store()?);
+    let server = tiny_http::Server::http(addr)
+        .map_err(|err| anyhow::anyhow!("cannot listen on {addr}: {err}"))?;
+    let addr = server
+        .server_addr()
+        .to_ip()
+        .context("the server has no IP address")?;
+    let handler = Arc::new(Handler {
+        db_path: ctx.db_path.clone(),
+        config: ctx.config.clone(),
+        fixed_now: std::env::var("LUFFY_NOW")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .map(|_| ctx.now),
+        token,
+        public: !is_loopback(&addr),
+    });
+    let server = Arc::new(server);
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers = (0..WORKERS)
+        .map(|i| {
+            let (server, handler, stop) =
+                (Arc::clone(&server), Arc::clone(&handler), Arc::clone(&stop));
+            std::thread::Builder::new()
+                .name(format!("luffy-serve-{i}"))
+                .spawn(move || work(&server, &handler, &stop))
+                .context("cannot start a server thread")
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Running {
+        addr,
+        stop,
+        workers,
+    })
+}
+
+/// One worker: takes requests until a stop is asked for.
+fn work(server: &tiny_http::Server, handler: &Handler, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        match server.recv_timeout(StdDuration::from_millis(200)) {
+            Ok(Some(request)) => answer(handler, request),
+            Ok(None) => {}
+            Err(_) => break,
+        }
+    }
+}
+
+fn method_of(method: &tiny_http::Method) -> Method {
+    match method {
+        tiny_http::Method::Get => Method::Get,
+        tiny_http::Method::Head => Method::Head,
+        tiny_http::Method::Post => Method::Post,
+        tiny_http::Method::Put => Method::Put,
+        _ => Method::Other,
+    }
+}
+
+/// Reads one request, answers it, and sends the answer.
+fn answer(handler: &Handler, mut request: tiny_http::Request) {
+    let reply = match read(handler, &mut request) {
+        Ok(req) => {
+            let head = req.method == Method::Head;
+            let mut reply =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(handler, &req)))
+                    .unwrap_or_else(|_| Reply::error(500, "the request failed inside luffy"));
+            if head {
+                reply.body.clear();
+            }
+            reply
+        }
+        Err(reply) => reply,
+    };
+    let mut response = tiny_http::Response::from_data(reply.body)
+        .with_status_code(reply.status)
+        .with_header(header("Content-Type", reply.content_type))
+        .with_header(header("X-Content-Type-Options", "nosniff"))
+        .with_header(header("Cache-Control", "no-store"));
+    if reply.content_type.starts_with("text/html") {
+        // no script runs on these pages, whatever a log line holds
+        response = response.with_header(header(
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'",
+        ));
+    }
+    for (name, value) in &reply.headers {
+        response = response.with_header(header(name, value));
+    }
+    let _ = request.respond(response);
+}
+
+fn header(name: &str, value: &str) -> tiny_http::Header {
+    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .unwrap_or_else(|()| tiny_http::Header::from_bytes(&b"X-Invalid"[..], &b"1"[..]).unwrap())
+}
+
+/// The request as the handlers see it, or the reply that refuses it (too large).
+fn read(handler: &Handler, request: &mut tiny_http::Request) -> Result<Req, Reply> {
+    let url = request.url().to_string();
+    let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
+    let query = url::form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let authorized = handler.token.as_deref().is_some_and(|token| {
+        request.headers().iter().any(|h| {
+            h.field.equiv("Authorization")
+                && h.value
+                    .as_str()
+                    .strip_prefix("Bearer ")
+                    .is_some_and(|given| http::same_secret(given.trim(), token))
+        })
+    });
+    if request.body_length().is_some_and(|n| n > MAX_BODY) {
+        return Err(Reply::error(
+            413,
+            format!("the body is larger than {MAX_BODY} bytes"),
+        ));
+    }
+    let mut body = Vec::new();
+    let read = request
+        .as_reader()
+        .take(MAX_BODY as u64 + 1)
+        .read_to_end(&mut body);
+    if read.is_err() {
+        return Err(Reply::error(400, "could not read the request body"));
+    }
+    if body.len() > MAX_BODY {
+        return Err(Reply::error(
+            413,
+            format!("the body is larger than {MAX_BODY} bytes"),
+        ));
+    }
+    Ok(Req {
+        method: method_of(request.method()),
+        path: path.to_string(),
+        query,
+        body,
+        authorized,
+    })
+}
+
+/// Auth, then the route.
+fn dispatch(handler: &Handler, req: &Req) -> Reply {
+    let segments = req.segments();
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    if segs == ["healthz"] {
+        return Reply::json(200, &serde_json::json!({ "status": "ok" }));
+    }
+    if handler.public && !req.authorized {
+        return unauthorized(handler);
+    }
+    if !req.is_read() && !req.authorized {
+        if handler.token.is_none() {
+            return Reply::error(
+                403,
+                "writes are refused: no token is configured (set [serve] token_env to a \
+                 variable holding one, and send it as Authorization: Bearer TOKEN)",
+            );
+        }
+        return unauthorized(handler);
+    }
+    let reply = match segs.first() {
+        Some(&"api") => api::route(handler, req, &segs[1..]),
+        Some(&"metrics") if segs.len() == 1 => metrics::route(handler, req),
+        _ => pages::route(handler, req, &segs),
+    };
+    reply.unwrap_or_else(|| not_found(req, &segs))
+}
+
+fn unauthorized(handler: &Handler) -> Reply {
+    let mut reply = Reply::error(
+        401,
+        format!(
+            "this needs Authorization: Bearer TOKEN (the token in {})",
+            handler
+                .config
+                .serve
+                .token_env
+                .as_deref()
+                .unwrap_or("[serve] token_env")
+        ),
+    );
+    reply
+        .headers
+        .push(("WWW-Authenticate", "Bearer realm=\"luffy\"".into()));
+    reply
+}
+
+fn not_found(req: &Req, segs: &[&str]) -> Reply {
+    if segs.first() == Some(&"api") || !req.is_read() {
+        Reply::error(404, format!("no such endpoint: {}", req.path))
+    } else {
+        pages::not_found(&req.path)
+    }
+}
+
+/// `luffy serve`: serves until SIGINT or SIGTERM.
+pub fn run(ctx: &Context, listen: &str, out: &mut dyn Write) -> Result<()> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    let running = start(ctx, listen)?;
+    writeln!(
+        out,
+        "luffy serve: listening on http://{} (the dashboard at /, the API under /api/v1/)",
+        running.addr
+    )?;
+    out.flush()?;
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(StdDuration::from_millis(100));
+    }
+    running.stop();
+    writeln!(out, "luffy serve: stopped")?;
+    Ok(())
+}
