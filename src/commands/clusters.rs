@@ -194,14 +194,14 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
 }
 
 /// The deploys that ran when a cluster was first seen and when it came back.
-struct Deploys {
-    first: Option<crate::store::Deploy>,
-    regressed_at: Option<chrono::DateTime<chrono::Utc>>,
-    regressed: Option<crate::store::Deploy>,
+pub(crate) struct Deploys {
+    pub(crate) first: Option<crate::store::Deploy>,
+    pub(crate) regressed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub(crate) regressed: Option<crate::store::Deploy>,
 }
 
 impl Deploys {
-    fn of(db: &crate::store::Db<'_>, cluster: &Cluster) -> Result<Deploys> {
+    pub(crate) fn of(db: &crate::store::Db<'_>, cluster: &Cluster) -> Result<Deploys> {
         let version = db.cluster_first_version(cluster.id)?;
         let first = db.deploy_at(&cluster.service_id, cluster.first_seen, version.as_deref())?;
         let regressed_at = if cluster.regressed {
@@ -257,7 +257,7 @@ fn deploy_json(d: &crate::store::Deploy) -> serde_json::Value {
 
 /// Whether a trace ends cut: closed before its exception line was written (its writer stopped
 /// mid-trace, or the record was closed while incomplete).
-fn ends_cut(exception: &ParsedException) -> bool {
+pub(crate) fn ends_cut(exception: &ParsedException) -> bool {
     exception
         .chain
         .first()
@@ -275,7 +275,7 @@ fn frame_json(f: &crate::parse::Frame) -> serde_json::Value {
 }
 
 /// How a chained exception relates to the one before it, in words.
-fn relation_text(relation: crate::parse::Relation) -> &'static str {
+pub(crate) fn relation_text(relation: crate::parse::Relation) -> &'static str {
     use crate::parse::Relation;
     match relation {
         Relation::Cause => "caused by",

@@ -26,7 +26,7 @@ pub fn run(ctx: &Context, command: &NotifyCommand, out: &mut dyn Write) -> Resul
 }
 
 /// A notification's target as it may be printed.
-fn shown_target(n: &Notification) -> String {
+pub(crate) fn shown_target(n: &Notification) -> String {
     if n.channel == ChannelKind::Email.as_str() {
         n.target.clone()
     } else {

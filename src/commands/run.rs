@@ -273,7 +273,8 @@ pub fn history(ctx: &Context, args: &HistoryArgs, out: &mut dyn Write) -> Result
     Ok(())
 }
 
-fn summary(run: &TaskRun) -> String {
+/// What a task run did, in a few words (`12 events, 3 clusters`), for tables.
+pub(crate) fn summary(run: &TaskRun) -> String {
     let counts = &run.counts;
     let get = |key: &str| {
         counts

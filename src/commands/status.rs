@@ -56,13 +56,13 @@ pub struct Outcome {
 
 impl Outcome {
     /// Whether the task has failed since its last success: it needs someone to look.
-    fn failing(&self) -> bool {
+    pub(crate) fn failing(&self) -> bool {
         self.failures_since_success > 0
     }
 }
 
 /// The last outcome of every scheduled task of a service that has run.
-fn outcomes(db: &crate::store::Db<'_>, service: &Service) -> Result<Outcomes> {
+pub(crate) fn outcomes(db: &crate::store::Db<'_>, service: &Service) -> Result<Outcomes> {
     let mut all = Outcomes::new();
     for task in schedule::SCHEDULED {
         if let Some(last) = db.last_outcome(service.id.as_str(), task)? {
