@@ -110,7 +110,7 @@ dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; overflow-wrap: any
 .tag { display: inline-block; padding: 0 .4rem; border: 1px solid var(--line); border-radius: 1rem;
   font-size: .8rem; }
 .inapp { font-weight: 600; }
-svg.chart { width: 100%; height: 120px; display: block; }
+svg.chart { width: 100%; height: 120px; display: block; border-bottom: 1px solid var(--line); }
 svg.chart rect { fill: var(--bar); }
 .axis { display: flex; justify-content: space-between; font-size: .8rem; color: var(--muted); }
 .report { max-width: 52rem; } .report table { width: auto; }
