@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::json;
+
 use common::git::{GitDaemon, HttpGit, Repo};
 use common::Luffy;
 use serde_json::Value;
@@ -79,10 +81,6 @@ fn web_repo(path: &std::path::Path) -> Repo {
     repo.write("data/big.py", "x = 1\n".repeat(200_000));
     repo.commit("first");
     repo
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}): {text}"))
 }
 
 /// `luffy trigger index SERVICE --json` that must succeed: its counts.

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::{json, suspects};
+
 use common::git::{indexed_service, Repo};
 use common::Luffy;
 use serde_json::Value;
@@ -67,19 +69,6 @@ fn history(path: &std::path::Path) -> History {
         deployed,
         undeployed,
     }
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}): {text}"))
-}
-
-fn suspects(report: &Value) -> Vec<String> {
-    report["suspects"]
-        .as_array()
-        .expect("suspects")
-        .iter()
-        .map(|s| s["commit"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[test]

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::json;
+
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -10,10 +12,6 @@ use std::path::Path;
 use common::kills::{Plan, Rng};
 use common::Luffy;
 use serde_json::Value;
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}): {text}"))
-}
 
 /// Appends `text` as a writer that is done with the file (its last record is not held).
 fn append(path: &Path, text: &str) {

@@ -4,13 +4,11 @@
 
 mod common;
 
+use common::json;
+
 use common::kills::{Plan, Rng};
 use common::{start_osmem, Luffy};
 use serde_json::{json, Value};
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}): {text}"))
-}
 
 /// Indexes docs `from..to` over two daily indices; every third doc is an ERROR (every sixth with a
 /// Python traceback in `error.stack_trace`), the rest INFO. Returns (frameless, traced) errors.

@@ -4,13 +4,11 @@
 
 mod common;
 
+use common::json;
+
 use common::git::{indexed_service, Repo};
 use common::Luffy;
 use serde_json::Value;
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap()
-}
 
 /// A Laravel error record for invoice `id`, with a previous exception.
 fn laravel_error(second: u32, id: u32) -> String {

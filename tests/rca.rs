@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::{json, suspects};
+
 use common::git::{fetched_service, indexed_service, Repo};
 use common::Luffy;
 use serde_json::Value;
@@ -93,19 +95,6 @@ fn history(path: &std::path::Path) -> History {
         formatting,
         after,
     }
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}): {text}"))
-}
-
-fn suspects(report: &Value) -> Vec<String> {
-    report["suspects"]
-        .as_array()
-        .expect("suspects")
-        .iter()
-        .map(|s| s["commit"].as_str().unwrap().to_string())
-        .collect()
 }
 
 /// The report of cluster 1 once `log` is fetched, `repo` indexed and rca run, as JSON.

@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::json;
+
 use std::fmt::Write as _;
 use std::process::Stdio;
 
@@ -82,10 +84,6 @@ fn service(luffy: &Luffy, repo: &Repo, log: &str) {
     let log = luffy.file("app.log", log);
     luffy.watch_file("app", "log", &log);
     luffy.ok(&["trigger", "fetch", "app"]);
-}
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}): {text}"))
 }
 
 fn report(luffy: &Luffy) -> Value {

@@ -3,14 +3,11 @@
 
 mod common;
 
+use common::json;
+
 use std::time::{Duration, Instant};
 
 use common::Luffy;
-use serde_json::Value;
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).expect("JSON")
-}
 
 /// Services `s0`..`sN` (RCA and indexing off: fetch is the one task due), each with a file
 /// source holding one error of its own.

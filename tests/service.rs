@@ -2,12 +2,10 @@
 
 mod common;
 
+use common::json;
+
 use common::{examples, Luffy};
 use serde_json::Value;
-
-fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}): {text}"))
-}
 
 #[test]
 fn set_creates_a_missing_service_and_says_so() {

@@ -7,6 +7,8 @@ pub mod kills;
 pub mod serve;
 
 use std::io::Write;
+
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -274,4 +276,19 @@ pub fn start_osmem() -> Osmem {
         _stdin: stdin,
         url,
     }
+}
+
+/// `text` as JSON; a panic that shows the text when it is not.
+pub fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|err| panic!("not JSON ({err}): {text}"))
+}
+
+/// The commit ids of a report's suspects, best first.
+pub fn suspects(report: &Value) -> Vec<String> {
+    report["suspects"]
+        .as_array()
+        .expect("suspects")
+        .iter()
+        .map(|s| s["commit"].as_str().unwrap().to_string())
+        .collect()
 }
