@@ -293,6 +293,43 @@ fn triggers_run_in_the_server_and_their_runs_read_back_as_history_rows() {
     assert_eq!(report, cli(&luffy, &["rca", "show", &cluster.to_string()]));
     assert_eq!(report["suspects"].as_array().map(Vec::len), Some(1));
 
+    // cron's lease held by another process: the run is recorded skipped, and nothing ran
+    luffy
+        .write_db()
+        .execute(
+            "INSERT INTO leases (service_id, task, holder, expires_at)
+             VALUES ('app', 'fetch', 'elsewhere:1:0', '2099-01-01T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+    // (a new error in the log, that a fetch would count)
+    let log = luffy.path("app.log");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str(&trace("2024-01-15 09:30:00"));
+    std::fs::write(&log, text).unwrap();
+    common::settle(&log);
+    let clusters = cli(&luffy, &["clusters", "app"]);
+    let run = trigger(&served, "log-fetch", "fetch");
+    let row = finished(&served, run);
+    assert_eq!(
+        (&row["status"], &row["error"]),
+        (
+            &json!("skipped"),
+            &json!("another luffy process is fetching app")
+        ),
+        "{row}"
+    );
+    assert_eq!(cli(&luffy, &["clusters", "app"]), clusters, "nothing ran");
+    luffy.write_db().execute("DELETE FROM leases", []).unwrap();
+    let run = trigger(&served, "log-fetch", "fetch");
+    assert_eq!(finished(&served, run)["status"], "ok");
+    let counted = cli(&luffy, &["clusters", "app"]);
+    assert_eq!(
+        counted[0]["count"].as_u64(),
+        clusters[0]["count"].as_u64().map(|n| n + 1),
+        "the lease given back, the fetch ran: {counted}"
+    );
+
     let (status, message) = error("POST", &served, "/api/v1/services/nope/trigger-rca", None);
     assert_eq!(
         (status, message.starts_with("no service 'nope'")),
