@@ -67,6 +67,43 @@ pub fn parse(text: &str, format: Option<Format>) -> Result<Vec<Entry>, String> {
     Ok(entries)
 }
 
+/// Why one service's settings were refused ([`parse_settings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingsError {
+    /// The text is not JSON.
+    Malformed(String),
+    /// A field is unknown or its value wrong: the message names the field.
+    Invalid(String),
+}
+
+/// Reads one service's settings, as JSON (the API's `PUT /api/v1/services/ID/config` body): the
+/// fields of an import file's entry, checked the same way. `id`, when given, must be `service`.
+pub fn parse_settings(text: &str, service: &ServiceId) -> Result<ServicePatch, SettingsError> {
+    let value = serde_json::from_str::<Value>(text)
+        .map_err(|err| SettingsError::Malformed(format!("malformed JSON: {err}")))?;
+    let Value::Object(map) = value else {
+        return Err(SettingsError::Invalid(format!(
+            "expected a service object, got {}",
+            kind(&value)
+        )));
+    };
+    let invalid = |field: &str, message: String| {
+        SettingsError::Invalid(format!("field `{field}`: {message}"))
+    };
+    if let Some(given) = map.get("id") {
+        let id = string(given)
+            .and_then(|s| s.parse::<ServiceId>())
+            .map_err(|err| invalid("id", err))?;
+        if id != *service {
+            return Err(invalid(
+                "id",
+                format!("'{id}' is not the service of the path, '{service}'"),
+            ));
+        }
+    }
+    read_patch(map, service).map_err(|(field, message)| invalid(&field, message))
+}
+
 /// Guesses the format of unnamed input: JSON starts with `{` or `[` and parses as JSON.
 pub fn sniff(text: &str) -> Format {
     let start = text.trim_start();
@@ -323,6 +360,45 @@ mod tests {
         assert_eq!(copy.git, service.git);
         assert_eq!(copy.notification, service.notification);
         assert_eq!(copy.app_paths, service.app_paths);
+    }
+
+    #[test]
+    fn one_services_settings_name_the_field() {
+        let id: ServiceId = "web-app".parse().unwrap();
+        let patch = parse_settings(
+            r#"{"name": "Web App", "log_fetch_interval_minutes": 15}"#,
+            &id,
+        )
+        .unwrap();
+        assert_eq!(patch.name.as_deref(), Some("Web App"));
+        assert_eq!(patch.log_fetch_interval_minutes, Some(15));
+        assert!(matches!(
+            parse_settings("{\"name\": ", &id),
+            Err(SettingsError::Malformed(m)) if m.starts_with("malformed JSON")
+        ));
+        assert_eq!(
+            parse_settings(r#"{"is_active": "yes"}"#, &id),
+            Err(SettingsError::Invalid(
+                "field `is_active`: expected true or false, got a string".into()
+            ))
+        );
+        assert_eq!(
+            parse_settings(r#"{"git_brnch": "main"}"#, &id),
+            Err(SettingsError::Invalid(
+                "field `git_brnch`: unknown field; did you mean `git_branch`?".into()
+            ))
+        );
+        assert!(matches!(
+            parse_settings(r#"{"id": "api"}"#, &id),
+            Err(SettingsError::Invalid(m)) if m.starts_with("field `id`: 'api' is not")
+        ));
+        assert!(parse_settings(r#"{"id": "web-app"}"#, &id)
+            .unwrap()
+            .is_empty());
+        assert!(matches!(
+            parse_settings("[]", &id),
+            Err(SettingsError::Invalid(m)) if m.starts_with("expected a service object")
+        ));
     }
 
     #[test]

@@ -62,6 +62,7 @@ impl Context {
             fetch: self.fetch,
             index: IndexOptions::default(),
             rca: crate::tasks::rca::RcaRun::default(),
+            started: None,
         }
     }
 

@@ -6,13 +6,14 @@ use anyhow::Result;
 
 use super::{unknown_service, Context};
 use crate::cli::{HistoryArgs, TriggerArgs};
-use crate::service::{redact_credentials_in, ServiceId};
-use crate::store::{time_to_sql, TaskRun};
+use crate::error::bad_input;
+use crate::service::{redact_credentials_in, Service, ServiceId};
+use crate::store::{time_to_sql, Store, TaskRun};
 use crate::tasks::fetch::FetchCounts;
 use crate::tasks::index::{IndexCounts, IndexMode, IndexOptions};
 use crate::tasks::notify::NotifyCounts;
 use crate::tasks::rca::RcaCounts;
-use crate::tasks::{self, TaskCounts, TaskStatus, Trigger};
+use crate::tasks::{self, TaskCounts, TaskEnv, TaskReport, TaskStatus, Trigger};
 use crate::ui;
 
 /// Runs `luffy trigger TASK SERVICE`.
@@ -40,7 +41,7 @@ pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result
         rca: tasks::rca::RcaRun { all: args.all },
         ..ctx.task_env()
     };
-    let report = tasks::run(&mut store, &service, args.task, Trigger::Manual, &env)?;
+    let (report, notified) = run_manual(&mut store, &service, args.task, &env)?;
     if ctx.json {
         ui::write_json(out, &report)?;
     } else if !ctx.quiet
@@ -55,20 +56,7 @@ pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result
             TaskCounts::Rca(counts) => print_rca(&report.service_id, counts, out)?,
         }
     }
-    // A manual fetch or rca delivers what it produced before it exits; a failed delivery stays
-    // in the outbox for later runs, and is a warning here (the task itself went well).
-    // (Only when something is due: a run that wrote nothing new records no notify run.)
-    if matches!(args.task, tasks::Task::Fetch | tasks::Task::Rca)
-        && report.status != TaskStatus::Skipped
-        && tasks::notify::is_due(&store, &service, ctx.now)?
-    {
-        let notified = tasks::run(
-            &mut store,
-            &service,
-            tasks::Task::Notify,
-            Trigger::Manual,
-            &env,
-        )?;
+    if let Some(notified) = notified {
         if let TaskCounts::Notify(counts) = &notified.counts {
             if !ctx.json && !ctx.quiet && counts.delivered + counts.retrying + counts.dead > 0 {
                 print_notify(&notified.service_id, counts, out)?;
@@ -88,6 +76,50 @@ pub fn trigger(ctx: &Context, args: &TriggerArgs, out: &mut dyn Write) -> Result
         TaskStatus::Skipped => anyhow::bail!("{}", report.errors.join("; ")),
         TaskStatus::Ok | TaskStatus::Running => Ok(()),
     }
+}
+
+/// Runs `task` of `service` now, as someone asked (`luffy trigger`, the API's triggers): the
+/// task, then, after a fetch or rca that ran, the delivery of what it produced when any is due
+/// (a failed delivery stays in the outbox for later runs). Returns the task's report and the
+/// delivery's, when one ran.
+pub fn run_manual(
+    store: &mut Store,
+    service: &Service,
+    task: tasks::Task,
+    env: &TaskEnv<'_>,
+) -> Result<(TaskReport<TaskCounts>, Option<TaskReport<TaskCounts>>)> {
+    let report = tasks::run(store, service, task, Trigger::Manual, env)?;
+    // (Only when something is due: a run that wrote nothing new records no notify run.)
+    let notified = if matches!(task, tasks::Task::Fetch | tasks::Task::Rca)
+        && report.status != TaskStatus::Skipped
+        && tasks::notify::is_due(store, service, env.now)?
+    {
+        let env = TaskEnv {
+            started: None,
+            ..*env
+        };
+        Some(tasks::run(
+            store,
+            service,
+            tasks::Task::Notify,
+            Trigger::Manual,
+            &env,
+        )?)
+    } else {
+        None
+    };
+    Ok((report, notified))
+}
+
+/// Runs `luffy history`'s row of one task run (the API's `GET /api/v1/task-runs/ID`).
+pub fn show_run(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
+    let store = ctx.open_store_for_reading()?;
+    let run = store
+        .db()
+        .task_run(id)?
+        .ok_or_else(|| bad_input(format!("no task run {id} (see `luffy history`)")))?;
+    ui::write_json(out, &run_json(&run))?;
+    Ok(())
 }
 
 /// A notify run's one-line summary.

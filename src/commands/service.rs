@@ -192,24 +192,7 @@ fn add(ctx: &Context, args: &ServiceAddArgs, out: &mut dyn Write) -> Result<()> 
 
 fn set(ctx: &Context, args: &ServiceSetArgs, out: &mut dyn Write) -> Result<()> {
     let patch = patch_from(&args.settings)?;
-    let mut store = ctx.open_store()?;
-    let (old, new) = store.write(|db| {
-        let old = db.service(&args.id)?;
-        let mut new = old
-            .clone()
-            .unwrap_or_else(|| Service::new(args.id.clone(), ctx.now));
-        let changed = patch.apply(&mut new);
-        check_name_free(db, &new)?;
-        match &old {
-            None => db.insert_service(&new)?,
-            Some(_) if changed => {
-                new.updated_at = ctx.now;
-                db.update_service(&new)?;
-            }
-            Some(_) => {}
-        }
-        Ok((old, new))
-    })?;
+    let (old, new) = apply_patch(ctx, &args.id, &patch)?;
     if ctx.json {
         return show(ctx, &new.id, out);
     }
@@ -231,6 +214,34 @@ fn set(ctx: &Context, args: &ServiceSetArgs, out: &mut dyn Write) -> Result<()> 
         }
     }
     Ok(())
+}
+
+/// `service set`'s change, from a patch (the flags', or the API's `PUT .../config` body): the
+/// fields it sets change, a missing service is created. Returns the service before (`None`: it
+/// was created) and after.
+pub fn apply_patch(
+    ctx: &Context,
+    id: &ServiceId,
+    patch: &ServicePatch,
+) -> Result<(Option<Service>, Service)> {
+    let mut store = ctx.open_store()?;
+    store.write(|db| {
+        let old = db.service(id)?;
+        let mut new = old
+            .clone()
+            .unwrap_or_else(|| Service::new(id.clone(), ctx.now));
+        let changed = patch.apply(&mut new);
+        check_name_free(db, &new)?;
+        match &old {
+            None => db.insert_service(&new)?,
+            Some(_) if changed => {
+                new.updated_at = ctx.now;
+                db.update_service(&new)?;
+            }
+            Some(_) => {}
+        }
+        Ok((old, new))
+    })
 }
 
 /// The fields that differ, as `field: old -> new`, with secrets redacted.

@@ -202,6 +202,21 @@ impl Db<'_> {
         Ok(runs)
     }
 
+    /// One task run by its id.
+    pub fn task_run(&self, id: i64) -> Result<Option<TaskRun>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, service_id, task, trigger, started_at, finished_at, status, counts, error
+             FROM task_runs WHERE id = ?1",
+        )?;
+        let mut rows = stmt.query(params![id])?;
+        match rows.next()? {
+            Some(row) => run_from_row(id, row)
+                .map(Some)
+                .with_context(|| format!("task run {id} is unreadable")),
+            None => Ok(None),
+        }
+    }
+
     /// How the last finished run of `task` of a service ended, how many runs failed since its
     /// last success and the error of the latest of them; `None` before any run ended.
     pub fn last_outcome(&self, service_id: &str, task: Task) -> Result<Option<LastOutcome>> {
@@ -294,6 +309,24 @@ mod tests {
     use super::super::Store;
     use crate::domain::Task;
     use crate::service::Service;
+
+    #[test]
+    fn a_task_run_by_its_id() {
+        let mut store = Store::open_in_memory().unwrap();
+        let now = chrono::Utc.with_ymd_and_hms(2024, 1, 15, 10, 0, 0).unwrap();
+        let service = Service::new("web".parse().unwrap(), now);
+        store.write(|db| db.insert_service(&service)).unwrap();
+        let id = store
+            .write(|db| db.start_run("web", Task::Rca, crate::domain::Trigger::Manual, now))
+            .unwrap();
+        let run = store.db().task_run(id).unwrap().unwrap();
+        assert_eq!(
+            (run.id, run.task, run.service_id.as_str()),
+            (id, Task::Rca, "web")
+        );
+        assert_eq!(run.status, crate::domain::TaskStatus::Running);
+        assert_eq!(store.db().task_run(id + 1).unwrap(), None);
+    }
 
     #[test]
     fn leases_exclude_others_until_they_expire_or_die() {

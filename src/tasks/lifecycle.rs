@@ -144,7 +144,7 @@ pub fn run_task<C: Serialize + Default>(
     };
     if !acquired {
         let message = format!("another luffy process is {} {id}", task.doing());
-        return skip_run(store, id, task, trigger, now, message);
+        return skip_run(store, id, task, trigger, env, message);
     }
     let ctx = TaskContext {
         now,
@@ -153,7 +153,10 @@ pub fn run_task<C: Serialize + Default>(
     };
     let ran = store
         .write(|db| db.start_run(id, task, trigger, now))
-        .map(|run| (run, run_body(store, service, &ctx, body)));
+        .map(|run| {
+            tell_started(env, run);
+            (run, run_body(store, service, &ctx, body))
+        });
     let ended = ran.and_then(|(run, outcome)| {
         let status = if outcome.errors.is_empty() {
             TaskStatus::Ok
@@ -179,6 +182,14 @@ pub fn run_task<C: Serialize + Default>(
     ended
 }
 
+/// Tells whoever asked (`env.started`) the id of the run just recorded.
+fn tell_started(env: &TaskEnv<'_>, run: i64) {
+    if let Some(started) = env.started {
+        // the asker may have stopped listening: the run goes on all the same
+        let _ = started.send(run);
+    }
+}
+
 /// Records a run of `task` of `service_id` that did not run, for `message`'s reason, and
 /// reports it skipped. The service's `last_*` time is left as it was: the task is still due.
 pub fn skip_run<C: Default>(
@@ -186,14 +197,17 @@ pub fn skip_run<C: Default>(
     service_id: &str,
     task: Task,
     trigger: Trigger,
-    now: DateTime<Utc>,
+    env: &TaskEnv<'_>,
     message: String,
 ) -> Result<TaskReport<C>> {
-    store.write(|db| {
+    let now = env.now;
+    let run = store.write(|db| {
         let run = db.start_run(service_id, task, trigger, now)?;
         let none = serde_json::json!({});
-        db.finish_run(run, TaskStatus::Skipped, &none, Some(&message), now)
+        db.finish_run(run, TaskStatus::Skipped, &none, Some(&message), now)?;
+        Ok(run)
     })?;
+    tell_started(env, run);
     Ok(TaskReport {
         service_id: service_id.to_string(),
         task,
@@ -282,6 +296,7 @@ mod tests {
             fetch: crate::tasks::fetch::FetchOptions::default(),
             index: crate::tasks::index::IndexOptions::default(),
             rca: crate::tasks::rca::RcaRun::default(),
+            started: None,
         };
         let term = Duration::minutes(5);
         run_task(
@@ -399,6 +414,52 @@ mod tests {
         assert_eq!(last_indexing(&store), None, "a skipped run is no run");
         // the other process's lease is untouched
         assert!(!lease_is_free(&store, now));
+    }
+
+    #[test]
+    fn whoever_asks_learns_the_run_id_while_the_body_runs_and_of_a_skipped_run() {
+        let (mut store, service, now) = setup();
+        let config = Config::default();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let env = TaskEnv {
+            now,
+            config: &config,
+            db_path: std::path::Path::new(":memory:"),
+            fetch: crate::tasks::fetch::FetchOptions::default(),
+            index: crate::tasks::index::IndexOptions::default(),
+            rca: crate::tasks::rca::RcaRun::default(),
+            started: Some(&tx),
+        };
+        let term = Duration::minutes(5);
+        let mut seen = None;
+        run_task(
+            &mut store,
+            &service,
+            Task::Index,
+            Trigger::Manual,
+            &env,
+            term,
+            |_, _, _| {
+                seen = rx.try_recv().ok();
+                Ok(Outcome::<u32>::default())
+            },
+        )
+        .unwrap();
+        let runs = store.db().task_runs(Some("web"), 10).unwrap();
+        assert_eq!(seen, Some(runs[0].id), "known before the body ended");
+        let skipped: TaskReport<u32> = skip_run(
+            &mut store,
+            "web",
+            Task::Index,
+            Trigger::Manual,
+            &env,
+            "busy".into(),
+        )
+        .unwrap();
+        assert_eq!(skipped.status, TaskStatus::Skipped);
+        let runs = store.db().task_runs(Some("web"), 10).unwrap();
+        assert_eq!(rx.try_recv().ok(), Some(runs[0].id));
+        assert_eq!(runs[0].status, TaskStatus::Skipped);
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub struct TaskEnv<'a> {
     pub fetch: FetchOptions,
     pub index: IndexOptions,
     pub rca: rca::RcaRun,
+    /// Told the task run's id as soon as the run is recorded (started, or skipped): the API
+    /// answers a trigger with it while the task goes on. `None`: nobody asks.
+    pub started: Option<&'a std::sync::mpsc::Sender<i64>>,
 }
 
 /// The counts of a run, of whichever task it was (as JSON: the task's own counts).

@@ -304,6 +304,7 @@ fn run_service(
             fetch: env.fetch,
             index: super::index::IndexOptions::default(),
             rca: super::rca::RcaRun::default(),
+            started: None,
         };
         let run_one = |store: &mut Store, task: Task| {
             let _ = tx.send(Message::Started(index, task));

@@ -58,14 +58,7 @@ pub fn run(
             id = service.id,
             secs = waited.as_secs()
         );
-        return skip_run(
-            store,
-            service.id.as_str(),
-            Task::Rca,
-            trigger,
-            env.now,
-            message,
-        );
+        return skip_run(store, service.id.as_str(), Task::Rca, trigger, env, message);
     }
     run_task(
         store,

@@ -1,0 +1,286 @@
+//! The REST API under `/api/v1/`, paths as the design names them; each answers with the JSON
+//! of the command that does the same (`GET /api/v1/services/status` is `luffy status --json`),
+//! through the command's own code. Errors are `{"error": "..."}`: 404 for a service, cluster or
+//! run that does not exist, 405 for a method a path does not take, 422 for a bad value.
+
+mod config;
+mod trigger;
+
+use super::{Handler, Method, Reply, Req};
+use crate::cli::{
+    ClusterCommand, ClusterIdArg, ClustersArgs, DeployAddArgs, DeployCommand, DeployListArgs,
+    HistoryArgs, NotifyCommand, NotifyListArgs, RcaCommand, RcaShowArgs, StatusArgs,
+};
+use crate::commands::{self, Context};
+use crate::error::BadInput;
+use crate::service::ServiceId;
+use crate::tasks::Task;
+
+/// A handler's answer: the reply, or the reply that refuses the request early.
+type Answer = Result<Reply, Reply>;
+
+/// The reply of `/api/<rest>`, or `None` when no endpoint has that path.
+pub fn route(handler: &Handler, req: &Req, rest: &[&str]) -> Option<Reply> {
+    let ["v1", path @ ..] = rest else {
+        return None;
+    };
+    let get = |answer: &dyn Fn() -> Answer| only(req, Method::Get, answer);
+    let post = |answer: &dyn Fn() -> Answer| only(req, Method::Post, answer);
+    let reply = match path {
+        ["services", "status"] => get(&|| {
+            Ok(command(handler, |ctx, out| {
+                commands::status::run(ctx, &StatusArgs { service: None }, out)
+            }))
+        }),
+        ["services", id, "status"] => get(&|| {
+            let service = Some(service_id(id)?);
+            Ok(command(handler, |ctx, out| {
+                commands::status::run(ctx, &StatusArgs { service }, out)
+            }))
+        }),
+        ["services", id, "config"] => match req.method {
+            Method::Get | Method::Head => config::show(handler, id),
+            Method::Put => config::put(handler, id, &req.body),
+            _ => Err(not_allowed("GET, PUT")),
+        },
+        ["services", id, "trigger-log-fetch"] => post(&|| trigger::start(handler, id, Task::Fetch)),
+        ["services", id, "trigger-rca"] => post(&|| trigger::start(handler, id, Task::Rca)),
+        ["services", id, "trigger-code-indexing"] => {
+            post(&|| trigger::start(handler, id, Task::Index))
+        }
+        ["task-runs", id] => get(&|| {
+            let id = number(id, "task run")?;
+            Ok(command(handler, |ctx, out| {
+                commands::run::show_run(ctx, id, out)
+            }))
+        }),
+        ["services", id, "clusters"] => get(&|| clusters(handler, req, id)),
+        ["services", id, "history"] => get(&|| history(handler, req, id)),
+        ["services", id, "deploys"] => match req.method {
+            Method::Get | Method::Head => deploys(handler, id),
+            Method::Post => deploy(handler, id, &req.body),
+            _ => Err(not_allowed("GET, POST")),
+        },
+        ["clusters", id] => get(&|| cluster(handler, id, ClusterCommand::Show)),
+        ["clusters", id, "rca"] => get(&|| {
+            let cluster = number(id, "cluster")?;
+            let all = flag(req, "all")?;
+            Ok(command(handler, |ctx, out| {
+                let args = RcaShowArgs {
+                    cluster,
+                    markdown: false,
+                    all,
+                };
+                commands::rca::run(ctx, &RcaCommand::Show(args), out)
+            }))
+        }),
+        ["clusters", id, "resolve"] => post(&|| cluster(handler, id, ClusterCommand::Resolve)),
+        ["clusters", id, "ignore"] => post(&|| cluster(handler, id, ClusterCommand::Ignore)),
+        ["clusters", id, "reopen"] => post(&|| cluster(handler, id, ClusterCommand::Reopen)),
+        ["notifications"] => get(&|| notifications(handler, req)),
+        _ => return None,
+    };
+    Some(reply.unwrap_or_else(|refused| refused))
+}
+
+/// The answer of a path that takes one method (GET also answers HEAD), else 405.
+fn only(req: &Req, method: Method, answer: &dyn Fn() -> Answer) -> Answer {
+    let allowed = req.method == method || (method == Method::Get && req.method == Method::Head);
+    if !allowed {
+        return Err(not_allowed(match method {
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            _ => "GET",
+        }));
+    }
+    answer()
+}
+
+/// 405, naming the methods the path takes.
+fn not_allowed(allow: &'static str) -> Reply {
+    let mut reply = Reply::error(405, format!("this path takes {allow} only"));
+    reply.headers.push(("Allow", allow.to_string()));
+    reply
+}
+
+/// A service id of the path; one that cannot be an id names no service.
+fn service_id(text: &str) -> Result<ServiceId, Reply> {
+    text.parse()
+        .map_err(|err| Reply::error(404, format!("no service '{text}': {err}")))
+}
+
+/// A cluster's or a run's id of the path.
+fn number(text: &str, what: &str) -> Result<i64, Reply> {
+    text.parse()
+        .map_err(|_| Reply::error(404, format!("no {what} '{text}': ids are whole numbers")))
+}
+
+/// Query parameter `name` parsed, when given; a bad value is 422 naming the parameter.
+fn param<T: std::str::FromStr>(req: &Req, name: &str) -> Result<Option<T>, Reply>
+where
+    T::Err: std::fmt::Display,
+{
+    req.param(name)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse().map_err(|err| {
+                Reply::error(
+                    422,
+                    format!("invalid value for query parameter '{name}': {err}"),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// A `limit` parameter: a whole number >= 1, `default` when not given.
+fn limit(req: &Req, default: usize) -> Result<usize, Reply> {
+    match param::<usize>(req, "limit") {
+        Ok(Some(0)) | Err(_) => Err(Reply::error(
+            422,
+            "invalid value for query parameter 'limit': a whole number >= 1",
+        )),
+        Ok(n) => Ok(n.unwrap_or(default)),
+    }
+}
+
+/// A yes/no parameter (`true`, `false`, `1`, `0`...), false when not given.
+fn flag(req: &Req, name: &str) -> Result<bool, Reply> {
+    Ok(param::<crate::service::Toggle>(req, name)?.is_some_and(|t| t.0))
+}
+
+/// `luffy clusters SERVICE [--status S] [--owner O] --json`.
+fn clusters(handler: &Handler, req: &Req, id: &str) -> Answer {
+    let args = ClustersArgs {
+        service: Some(service_id(id)?),
+        status: param(req, "status")?,
+        owner: req.param("owner").filter(|o| !o.is_empty()).map(Into::into),
+    };
+    Ok(command(handler, |ctx, out| {
+        commands::clusters::list(ctx, &args, out)
+    }))
+}
+
+/// `luffy history SERVICE [--task T] [--status S] [--limit N] --json`.
+fn history(handler: &Handler, req: &Req, id: &str) -> Answer {
+    let args = HistoryArgs {
+        service: Some(service_id(id)?),
+        task: param(req, "task")?,
+        status: param(req, "status")?,
+        limit: limit(req, 20)?,
+    };
+    Ok(command(handler, |ctx, out| {
+        commands::run::history(ctx, &args, out)
+    }))
+}
+
+/// `luffy notify list [SERVICE] [--status S] [--limit N] --json`.
+fn notifications(handler: &Handler, req: &Req) -> Answer {
+    let service = req
+        .param("service")
+        .filter(|s| !s.is_empty())
+        .map(service_id)
+        .transpose()?;
+    let args = NotifyListArgs {
+        service,
+        status: param(req, "status")?,
+        limit: limit(req, 50)?,
+    };
+    Ok(command(handler, |ctx, out| {
+        commands::notify::run(ctx, &NotifyCommand::List(args), out)
+    }))
+}
+
+/// `luffy cluster show|resolve|ignore|reopen ID --json`.
+fn cluster(handler: &Handler, id: &str, make: fn(ClusterIdArg) -> ClusterCommand) -> Answer {
+    let id = number(id, "cluster")?;
+    Ok(command(handler, |ctx, out| {
+        commands::clusters::run(ctx, &make(ClusterIdArg { id }), out)
+    }))
+}
+
+/// `luffy deploy list SERVICE --json`.
+fn deploys(handler: &Handler, id: &str) -> Answer {
+    let service = Some(service_id(id)?);
+    Ok(command(handler, |ctx, out| {
+        let list = DeployCommand::List(DeployListArgs { service });
+        commands::deploy::run(ctx, &list, out)
+    }))
+}
+
+/// The body of `POST /api/v1/services/ID/deploys`: `deploy add`'s arguments.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeployBody {
+    rev: String,
+    #[serde(default)]
+    at: Option<String>,
+    #[serde(default)]
+    env: Option<String>,
+}
+
+/// `luffy deploy add SERVICE REV [--at TIME] [--env NAME] --json`, 201 with the deploy.
+fn deploy(handler: &Handler, id: &str, body: &[u8]) -> Answer {
+    let service = service_id(id)?;
+    let body: DeployBody = json_body(body)?;
+    let args = DeployAddArgs {
+        service,
+        rev: body.rev,
+        at: body.at,
+        env: body.env,
+    };
+    let mut reply = command(handler, |ctx, out| {
+        commands::deploy::run(ctx, &DeployCommand::Add(args), out)
+    });
+    if reply.status == 200 {
+        reply.status = 201;
+    }
+    Ok(reply)
+}
+
+/// A JSON body read into `T`: 400 when it is not JSON, 422 naming the field that is wrong.
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Reply> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|err| Reply::error(400, format!("malformed JSON: {err}")))?;
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let field = err.path().to_string();
+        let message = err.into_inner().to_string();
+        Reply::error(
+            422,
+            if field == "." {
+                message
+            } else {
+                format!("field `{field}`: {message}")
+            },
+        )
+    })
+}
+
+/// Runs a command with `--json` into a reply: its JSON with 200; bad input with 404 when it
+/// names a service, cluster or run that does not exist, else 422; any other failure with 500.
+pub fn command(
+    handler: &Handler,
+    run: impl FnOnce(&Context, &mut Vec<u8>) -> anyhow::Result<()>,
+) -> Reply {
+    let ctx = handler.context();
+    let mut out = Vec::new();
+    match run(&ctx, &mut out) {
+        Ok(()) => Reply::json_text(200, out),
+        Err(err) => error_reply(&err),
+    }
+}
+
+/// The reply for a command's error.
+pub fn error_reply(err: &anyhow::Error) -> Reply {
+    match err.chain().find_map(|e| e.downcast_ref::<BadInput>()) {
+        Some(bad) => {
+            let text = bad.0.as_str();
+            let missing = ["no service '", "no cluster ", "no task run ", "no deploy "]
+                .iter()
+                .any(|p| text.starts_with(p))
+                || (text.starts_with("cluster ") && text.contains(" has no root-cause report"));
+            Reply::error(if missing { 404 } else { 422 }, text)
+        }
+        None => Reply::error(500, format!("{err:#}")),
+    }
+}
