@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::{unknown_service, Context};
 use crate::cli::{DaemonArgs, RunDueArgs};
+use crate::tasks::notify::NotifyPlan;
 use crate::tasks::scheduler::{self, Due, Ran, Selection, Shard, StepEnv};
 use crate::tasks::TaskStatus;
 use crate::ui;
@@ -63,9 +64,21 @@ fn step(
     jobs: Option<u32>,
     now: DateTime<Utc>,
 ) -> Result<Step> {
-    let (plan, services) = {
+    // Snoozes whose time is up wake at each step, whatever is due.
+    let selected = {
         let db = store.db();
         check_services(&db, selection)?;
+        scheduler::selected(&db, selection)?
+    };
+    store.write(|db| {
+        for service in &selected {
+            let plan = NotifyPlan::new(service, &ctx.config.notify);
+            crate::tasks::notify::triage::wake_due(db, &plan, now)?;
+        }
+        Ok(())
+    })?;
+    let (plan, services) = {
+        let db = store.db();
         let services = db.services()?.iter().filter(|s| s.is_active).count();
         (scheduler::due(&db, selection, now)?, services)
     };

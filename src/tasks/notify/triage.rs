@@ -1,0 +1,133 @@
+//! What triage decides as clusters grow or time passes, in the transaction that stores the
+//! change: a snoozed cluster whose condition held reopens and an `escalating` notification is
+//! written; a new cluster's `new_cluster` notification waits for the service's threshold and
+//! goes out once, when it is reached. The flag that holds it back is cleared in the transaction
+//! that writes it, so a crash neither loses nor repeats it.
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+use super::enqueue::{cluster_ref, enqueue_event, NotifyPlan};
+use crate::domain::{ClusterStatus, NotifyEvent};
+use crate::notify::message::EscalationRef;
+use crate::store::{log_time_to_sql, time_to_sql, Cluster, Db};
+use crate::triage::{format_seconds, max_in_window, Rate, Snooze, SnoozeCondition};
+
+/// Whether a cluster's events reach the plan's threshold (the default, one event within a
+/// minute, is reached by any cluster).
+pub fn threshold_reached(db: &Db<'_>, plan: &NotifyPlan, cluster: &Cluster) -> Result<bool> {
+    if plan.threshold == Rate::ONE_PER_MINUTE {
+        return Ok(true);
+    }
+    Ok(plan
+        .threshold
+        .reached(&db.cluster_log_times(cluster.id, 0)?))
+}
+
+/// A watched cluster grew by `events`: lets its held-back notification go once the threshold
+/// is reached, and wakes it when its snooze's condition held. Gives the rows written and
+/// whether it was woken.
+pub fn grew(
+    db: &Db<'_>,
+    plan: &NotifyPlan,
+    id: i64,
+    events: u64,
+    now: DateTime<Utc>,
+) -> Result<(u64, bool)> {
+    let Some(cluster) = db.cluster(id)? else {
+        return Ok((0, false));
+    };
+    let mut written = 0;
+    if cluster.notify_pending && threshold_reached(db, plan, &cluster)? {
+        db.set_notify_pending(id, false)?;
+        let told = cluster_ref(&cluster, events);
+        written += enqueue_event(db, plan, NotifyEvent::NewCluster, told, None, now)?;
+    }
+    let Some(snooze) = cluster
+        .snooze
+        .filter(|_| cluster.status == ClusterStatus::Ignored)
+    else {
+        return Ok((written, false));
+    };
+    let Some(fired) = fired(db, &cluster, &snooze, now)? else {
+        return Ok((written, false));
+    };
+    written += escalate(db, plan, &cluster, &snooze, fired, events, now)?;
+    Ok((written, true))
+}
+
+/// Wakes the service's snoozed clusters whose time is up at `now` (at each fetch of the
+/// service and each `run-due`). Gives how many woke.
+pub fn wake_due(db: &Db<'_>, plan: &NotifyPlan, now: DateTime<Utc>) -> Result<u64> {
+    let mut woken = 0;
+    for id in db.snoozes_due(plan.service_id(), now)? {
+        let Some(cluster) = db.cluster(id)? else {
+            continue;
+        };
+        let Some(snooze) = cluster.snooze else {
+            continue;
+        };
+        if let Some(fired) = fired(db, &cluster, &snooze, now)? {
+            escalate(db, plan, &cluster, &snooze, fired, 0, now)?;
+            woken += 1;
+        }
+    }
+    Ok(woken)
+}
+
+/// What fired, in words, when the snooze's condition holds.
+fn fired(
+    db: &Db<'_>,
+    cluster: &Cluster,
+    snooze: &Snooze,
+    now: DateTime<Utc>,
+) -> Result<Option<String>> {
+    Ok(match snooze.condition {
+        SnoozeCondition::Until(at) => {
+            (now >= at).then(|| format!("the time was up at {}", time_to_sql(at)))
+        }
+        SnoozeCondition::Count(n) => {
+            let more = cluster.count.saturating_sub(snooze.base_count);
+            (more >= u64::from(n)).then(|| format!("{more} more events since it was ignored"))
+        }
+        SnoozeCondition::Rate(rate) => {
+            let times = db.cluster_log_times(cluster.id, snooze.after_event)?;
+            let most = max_in_window(&times, rate.window());
+            (most >= u64::from(rate.count)).then(|| {
+                format!(
+                    "{most} events within {} (log time) since it was ignored",
+                    format_seconds(u64::from(rate.seconds))
+                )
+            })
+        }
+    })
+}
+
+/// Reopens a snoozed cluster (open, not a regression) and writes its `escalating` notification.
+fn escalate(
+    db: &Db<'_>,
+    plan: &NotifyPlan,
+    cluster: &Cluster,
+    snooze: &Snooze,
+    fired: String,
+    events: u64,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    db.wake_cluster(cluster.id, now)?;
+    let Some(woken) = db.cluster(cluster.id)? else {
+        return Ok(0);
+    };
+    let (condition, value) = match snooze.condition {
+        SnoozeCondition::Until(at) => ("for", log_time_to_sql(at)),
+        SnoozeCondition::Count(n) => ("until_count", n.to_string()),
+        SnoozeCondition::Rate(rate) => ("until_rate", rate.to_string()),
+    };
+    let mut told = cluster_ref(&woken, events);
+    told.escalation = Some(EscalationRef {
+        condition: condition.to_string(),
+        value,
+        since: time_to_sql(snooze.since),
+        fired,
+    });
+    enqueue_event(db, plan, NotifyEvent::Escalating, told, None, now)
+}
