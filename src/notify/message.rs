@@ -450,6 +450,46 @@ mod tests {
     }
 
     #[test]
+    fn an_escalating_item_says_which_condition_fired_on_every_channel() {
+        let mut woke = item(5, "escalating");
+        if let Some(cluster) = woke.cluster.as_mut() {
+            cluster.escalation = Some(EscalationRef {
+                condition: "until_count".into(),
+                value: "10".into(),
+                since: "2024-01-15T09:00:00Z".into(),
+                fired: "12 more events since it was ignored".into(),
+            });
+        }
+        let one = [woke];
+        let message = Message::new(&one);
+        assert_eq!(
+            message.subject(),
+            "[luffy] Escalating in web: ValueError: bad 5"
+        );
+        let line = "Ignored since 2024-01-15T09:00:00Z (until-count 10); reopened: 12 more \
+                    events since it was ignored";
+        assert!(message.text().contains(line), "{}", message.text());
+        assert!(message.email_text().contains(line));
+        assert!(message.html().contains("until-count 10"));
+        for body in [message.slack(), message.google_chat(), message.teams()] {
+            let text = body.to_string();
+            assert!(
+                text.contains("reopened: 12 more events since it was ignored"),
+                "{text}"
+            );
+        }
+        let generic = message.generic();
+        assert_eq!(generic["event"], "escalating");
+        assert_eq!(generic["cluster"]["escalation"]["condition"], "until_count");
+        assert_eq!(generic["cluster"]["escalation"]["value"], "10");
+        // other items carry no escalation key at all
+        assert!(item(1, "new_cluster")
+            .cluster
+            .map(|c| serde_json::to_value(c).unwrap().get("escalation").is_none())
+            .unwrap());
+    }
+
+    #[test]
     fn an_rca_ready_item_names_its_top_suspect_and_the_report() {
         let mut ready = item(4, "rca_ready");
         ready.rca = Some(RcaRef {

@@ -131,3 +131,106 @@ fn escalate(
     });
     enqueue_event(db, plan, NotifyEvent::Escalating, told, None, now)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::config::Notify;
+    use crate::ingest::{to_event, Event, LogRecord, Rules};
+    use crate::service::Service;
+    use crate::store::Store;
+    use crate::tasks::notify::enqueue::enqueue;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 1, 15, 10, minute, 0).unwrap()
+    }
+
+    /// One error of the same cluster at 10:MM.
+    fn event(minute: u32) -> Event {
+        let record = LogRecord {
+            text: "ERROR cache node unreachable",
+            timestamp: Some(at(minute)),
+            ..LogRecord::default()
+        };
+        to_event(&record, &Rules::default(), at(59)).expect("an error event")
+    }
+
+    fn rows(store: &Store) -> Vec<String> {
+        let mut events: Vec<String> = store
+            .db()
+            .notifications(None, None, 100)
+            .unwrap()
+            .iter()
+            .map(|n| n.event.as_str().to_string())
+            .collect();
+        events.reverse(); // oldest first
+        events
+    }
+
+    /// Stores a batch and what it calls for in one transaction, as a fetch does; `fail` makes
+    /// the transaction fail after both, as a crash before its commit would leave it.
+    fn batch(store: &mut Store, plan: &NotifyPlan, minutes: &[u32], fail: bool) -> Result<u64> {
+        let events: Vec<Event> = minutes.iter().map(|m| event(*m)).collect();
+        store.write(|db| {
+            let changes = db.record_events("web", None, &events, at(59), 2)?;
+            let written = enqueue(db, plan, &changes, at(59))?;
+            anyhow::ensure!(!fail, "the process died before its commit");
+            Ok(written)
+        })
+    }
+
+    #[test]
+    fn a_held_back_notification_is_written_once_and_never_lost_to_a_failed_batch() {
+        let mut store = Store::open_in_memory().unwrap();
+        let mut service = Service::new("web".parse().unwrap(), at(0));
+        service.notification.webhook_url = Some("https://example.com/hook".into());
+        service.notification.threshold = "3/10m".parse().unwrap();
+        store.write(|db| db.insert_service(&service)).unwrap();
+        let plan = NotifyPlan::new(&service, &Notify::default());
+
+        assert_eq!(batch(&mut store, &plan, &[1], false).unwrap(), 0);
+        let pending = |store: &Store| store.db().cluster(1).unwrap().unwrap().notify_pending;
+        assert!(pending(&store));
+
+        // the batch that reaches the threshold fails: neither its events, nor the notification,
+        // nor the cleared mark remain
+        assert!(batch(&mut store, &plan, &[2, 3], true).is_err());
+        assert!(pending(&store));
+        assert_eq!(rows(&store), Vec::<String>::new());
+
+        // read again, it tells once; later batches tell nothing more
+        assert_eq!(batch(&mut store, &plan, &[2, 3], false).unwrap(), 1);
+        assert!(!pending(&store));
+        assert_eq!(batch(&mut store, &plan, &[4, 5, 6], false).unwrap(), 0);
+        assert_eq!(rows(&store), ["new_cluster"]);
+    }
+
+    #[test]
+    fn a_count_snooze_wakes_in_the_batch_that_reaches_it() {
+        let mut store = Store::open_in_memory().unwrap();
+        let mut service = Service::new("web".parse().unwrap(), at(0));
+        service.notification.webhook_url = Some("https://example.com/hook".into());
+        store.write(|db| db.insert_service(&service)).unwrap();
+        let plan = NotifyPlan::new(&service, &Notify::default());
+        batch(&mut store, &plan, &[1], false).unwrap();
+        store
+            .write(|db| db.snooze_cluster(1, SnoozeCondition::Count(2), at(30)))
+            .unwrap();
+        batch(&mut store, &plan, &[2], false).unwrap();
+        let cluster = store.db().cluster(1).unwrap().unwrap();
+        assert_eq!(cluster.status, ClusterStatus::Ignored);
+        assert!(batch(&mut store, &plan, &[3], true).is_err());
+        assert_eq!(
+            store.db().cluster(1).unwrap().unwrap().status,
+            ClusterStatus::Ignored
+        );
+        batch(&mut store, &plan, &[3], false).unwrap();
+        let cluster = store.db().cluster(1).unwrap().unwrap();
+        assert_eq!(cluster.status, ClusterStatus::Open);
+        assert!(!cluster.regressed);
+        assert_eq!(cluster.snooze, None);
+        assert_eq!(rows(&store), ["new_cluster", "escalating"]);
+    }
+}
