@@ -517,12 +517,24 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__cluster__subcmd__ignore)
-            opts="-v -q -h --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --for --until-count --until-rate --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until-count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1973,7 +1985,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__service__subcmd__add)
-            opts="-v -q -h --name --repo --branch --repo-path --git-token-env --ssh-key --path-map --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --suspect-window --webhook --email --notify-cooldown --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --name --repo --branch --repo-path --git-token-env --ssh-key --path-map --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --suspect-window --webhook --email --notify-cooldown --notify-threshold --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2060,6 +2072,10 @@ _luffy() {
                     return 0
                     ;;
                 --notify-cooldown)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --notify-threshold)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2297,7 +2313,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__service__subcmd__set)
-            opts="-v -q -h --name --repo --branch --repo-path --git-token-env --ssh-key --path-map --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --suspect-window --webhook --email --notify-cooldown --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --name --repo --branch --repo-path --git-token-env --ssh-key --path-map --log-interval --rca-interval --index-interval --rca --indexing --notify --active --levels --app-path --app-package --suspect-window --webhook --email --notify-cooldown --notify-threshold --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2384,6 +2400,10 @@ _luffy() {
                     return 0
                     ;;
                 --notify-cooldown)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --notify-threshold)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

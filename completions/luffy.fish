@@ -84,6 +84,7 @@ complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_sub
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l webhook -d 'Webhooks for notifications, comma-separated: each an http(s) URL or `env:VAR` (a variable holding it), optionally KIND= first (slack, googlechat, teams, generic; else inferred from the URL); or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l email -d 'Email recipients for notifications, comma-separated, or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l notify-cooldown -d 'One notification per cluster and event within this long: minutes, or a duration [a new service: 1h]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l notify-threshold -d 'Tell of a new cluster only once it has N events within DURATION (log time), as in 5/10m [a new service: 1/1m, every new cluster at once]' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l config -d 'The configuration file (optional; every key has a default)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from add" -l json -d 'Print data as JSON instead of tables'
@@ -111,6 +112,7 @@ complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_sub
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l webhook -d 'Webhooks for notifications, comma-separated: each an http(s) URL or `env:VAR` (a variable holding it), optionally KIND= first (slack, googlechat, teams, generic; else inferred from the URL); or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l email -d 'Email recipients for notifications, comma-separated, or `none`' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l notify-cooldown -d 'One notification per cluster and event within this long: minutes, or a duration [a new service: 1h]' -r
+complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l notify-threshold -d 'Tell of a new cluster only once it has N events within DURATION (log time), as in 5/10m [a new service: 1/1m, every new cluster at once]' -r
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l config -d 'The configuration file (optional; every key has a default)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand service; and __fish_seen_subcommand_from set" -l json -d 'Print data as JSON instead of tables'
@@ -310,7 +312,7 @@ complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -s h -l help -d 'Print help'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "show" -d 'Show a cluster: its exception chain, frames, samples, counts over time and why it groups'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "resolve" -d 'Mark a cluster resolved (it reopens, flagged regressed, when it occurs again)'
-complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "ignore" -d 'Ignore a cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "ignore" -d 'Ignore a cluster, for good or until a condition reopens it (an `escalating` notification tells of it)'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "reopen" -d 'Reopen a cluster'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database file (created on first use)' -r -F
@@ -325,6 +327,9 @@ complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_sub
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from resolve" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from resolve" -s q -l quiet -d 'Print only errors'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from resolve" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from ignore" -l for -d 'Reopen it once this long has passed (checked at each fetch of its service and at each `run-due`), e.g. 2h, 1d' -r
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from ignore" -l until-count -d 'Reopen it after N more events' -r
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from ignore" -l until-rate -d 'Reopen it when N events read after now fall within DURATION of log time, e.g. 10/5m' -r
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from ignore" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from ignore" -l config -d 'The configuration file (optional; every key has a default)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from ignore" -l json -d 'Print data as JSON instead of tables'
@@ -339,7 +344,7 @@ complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_sub
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from reopen" -s h -l help -d 'Print help'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a cluster: its exception chain, frames, samples, counts over time and why it groups'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "resolve" -d 'Mark a cluster resolved (it reopens, flagged regressed, when it occurs again)'
-complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "ignore" -d 'Ignore a cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "ignore" -d 'Ignore a cluster, for good or until a condition reopens it (an `escalating` notification tells of it)'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "reopen" -d 'Reopen a cluster'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand code; and not __fish_seen_subcommand_from find help" -l db -d 'The SQLite database file (created on first use)' -r -F
@@ -510,7 +515,7 @@ complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcom
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from source" -f -a "test" -d 'Check that a source can be read, and show what it holds'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "show" -d 'Show a cluster: its exception chain, frames, samples, counts over time and why it groups'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "resolve" -d 'Mark a cluster resolved (it reopens, flagged regressed, when it occurs again)'
-complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "ignore" -d 'Ignore a cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "ignore" -d 'Ignore a cluster, for good or until a condition reopens it (an `escalating` notification tells of it)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "reopen" -d 'Reopen a cluster'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from code" -f -a "find" -d 'The innermost symbol at PATH:LINE (frame paths resolve by path maps, then by the longest matching suffix), the symbols of PATH, or every symbol named SYMBOL (or Class.method)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from notify" -f -a "list" -d 'List notifications in the outbox, newest first'

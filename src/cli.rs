@@ -13,6 +13,7 @@ use crate::service::{
 use crate::sources::wrapper::LineFormat;
 use crate::sources::SourceKind;
 use crate::tasks;
+use crate::triage::{parse_count, parse_rate, parse_snooze_for, Rate};
 
 /// luffy watches many services' logs and tells each team what broke and which commit probably
 /// broke it.
@@ -207,6 +208,10 @@ pub struct ServiceSettings {
     /// service: 1h]
     #[arg(long, value_name = "DURATION", value_parser = parse_minutes, allow_hyphen_values = true)]
     pub notify_cooldown: Option<u32>,
+    /// Tell of a new cluster only once it has N events within DURATION (log time), as in
+    /// 5/10m [a new service: 1/1m, every new cluster at once]
+    #[arg(long, value_name = "N/DURATION", value_parser = parse_rate, allow_hyphen_values = true)]
+    pub notify_threshold: Option<Rate>,
 }
 
 #[derive(Debug, Args)]
@@ -578,10 +583,31 @@ pub enum ClusterCommand {
     Show(ClusterIdArg),
     /// Mark a cluster resolved (it reopens, flagged regressed, when it occurs again)
     Resolve(ClusterIdArg),
-    /// Ignore a cluster
-    Ignore(ClusterIdArg),
+    /// Ignore a cluster, for good or until a condition reopens it (an `escalating`
+    /// notification tells of it)
+    Ignore(ClusterIgnoreArgs),
     /// Reopen a cluster
     Reopen(ClusterIdArg),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterIgnoreArgs {
+    /// The cluster's id (see `luffy clusters`)
+    #[arg(value_name = "ID")]
+    pub id: i64,
+    /// Reopen it once this long has passed (checked at each fetch of its service and at each
+    /// `run-due`), e.g. 2h, 1d
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_snooze_for,
+          allow_hyphen_values = true, group = "snooze")]
+    pub for_seconds: Option<u64>,
+    /// Reopen it after N more events
+    #[arg(long, value_name = "N", value_parser = parse_count, allow_hyphen_values = true,
+          group = "snooze")]
+    pub until_count: Option<u32>,
+    /// Reopen it when N events read after now fall within DURATION of log time, e.g. 10/5m
+    #[arg(long, value_name = "N/DURATION", value_parser = parse_rate,
+          allow_hyphen_values = true, group = "snooze")]
+    pub until_rate: Option<Rate>,
 }
 
 #[derive(Debug, Args)]

@@ -259,6 +259,8 @@ named_enum!(
         /// A root-cause report was written for a new or regressed cluster (or its top suspect
         /// changed).
         RcaReady = "rca_ready",
+        /// An ignored cluster's snooze condition held: it reopened.
+        Escalating = "escalating",
     }
 );
 

@@ -29,6 +29,7 @@ pub mod suggest;
 pub mod tasks;
 pub mod template;
 pub mod text;
+pub mod triage;
 pub mod ui;
 
 use std::io::Write;

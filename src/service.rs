@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::service_file::read;
+use crate::triage::Rate;
 
 mod validate;
 
@@ -216,6 +217,9 @@ pub struct NotificationSettings {
     /// One notification per cluster and event within this many minutes.
     #[serde(rename = "notification_cooldown_minutes")]
     pub cooldown_minutes: u32,
+    /// A new cluster is told once it has this many events within this window (log time).
+    #[serde(rename = "notification_threshold")]
+    pub threshold: Rate,
 }
 
 impl Default for NotificationSettings {
@@ -225,6 +229,7 @@ impl Default for NotificationSettings {
             webhook_url: None,
             email: None,
             cooldown_minutes: 60,
+            threshold: Rate::ONE_PER_MINUTE,
         }
     }
 }
@@ -325,6 +330,8 @@ pub struct ServicePatch {
     pub notification_email: Option<Option<String>>,
     #[serde(deserialize_with = "read::minutes")]
     pub notification_cooldown_minutes: Option<u32>,
+    #[serde(deserialize_with = "read::rate")]
+    pub notification_threshold: Option<Rate>,
     #[serde(deserialize_with = "read::flag")]
     pub is_active: Option<bool>,
     #[serde(deserialize_with = "read::level")]
@@ -372,6 +379,7 @@ impl ServicePatch {
             notification_webhook_url,
             notification_email,
             notification_cooldown_minutes,
+            notification_threshold,
             is_active,
             level_threshold,
             app_paths,
@@ -415,6 +423,7 @@ impl ServicePatch {
             &mut notification.cooldown_minutes,
             notification_cooldown_minutes,
         );
+        set(&mut notification.threshold, notification_threshold);
         set(&mut service.name, name);
         set(&mut service.is_active, is_active);
         set(&mut service.level_threshold, level_threshold);
@@ -492,6 +501,7 @@ mod tests {
                 "notification_webhook_url",
                 "notification_email",
                 "notification_cooldown_minutes",
+                "notification_threshold",
                 "is_active",
                 "level_threshold",
                 "app_paths",

@@ -150,6 +150,7 @@ notifications   yes
 webhook         none
 email           none
 cooldown        1h
+threshold       1/1m
 events from     ERROR
 app paths       default (everything but libraries and runtimes)
 app packages    default (everything but libraries and runtimes)
@@ -367,7 +368,7 @@ fn export_of_one_service() {
          git_repo_path = \"/repos/mobile\"\nlog_fetch_interval_minutes = 60\n\
          rca_generation_enabled = false\nrca_generation_interval_minutes = 15\n\
          code_indexing_enabled = true\ncode_indexing_interval_hours = 48\n\
-         notification_enabled = true\nnotification_cooldown_minutes = 60\nis_active = true\nlevel_threshold = \"ERROR\"\n"
+         notification_enabled = true\nnotification_cooldown_minutes = 60\nnotification_threshold = \"1/1m\"\nis_active = true\nlevel_threshold = \"ERROR\"\n"
     );
     let err = luffy.fails(&["service", "export", "mobile"], 2);
     assert!(err.contains("did you mean 'mobile-app'"), "{err}");

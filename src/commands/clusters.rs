@@ -6,13 +6,14 @@ use std::io::Write;
 use anyhow::{Context as _, Result};
 
 use super::{unknown_service, Context};
-use crate::cli::{ClusterCommand, ClustersArgs};
+use crate::cli::{ClusterCommand, ClusterIgnoreArgs, ClustersArgs};
 use crate::domain::{ClusterStatus, SampleRole};
 use crate::error::bad_input;
 use crate::grouping::GroupingInputs;
 use crate::parse::ParsedException;
 use crate::service::ServiceId;
-use crate::store::{log_time_to_sql, Cluster, Db, Sample};
+use crate::store::{log_time_to_sql, time_to_sql, Cluster, Db, Sample};
+use crate::triage::{format_seconds, Snooze, SnoozeCondition};
 use crate::ui;
 
 /// Runs `luffy clusters [SERVICE] [--status S]`.
@@ -56,11 +57,14 @@ pub fn list(ctx: &Context, args: &ClustersArgs, out: &mut dyn Write) -> Result<(
         ctx.color,
     );
     for cluster in &clusters {
-        let status = if cluster.regressed {
+        let mut status = if cluster.regressed {
             format!("{} (regressed)", cluster.status)
         } else {
             cluster.status.to_string()
         };
+        if let Some(snooze) = &cluster.snooze {
+            let _ = write!(status, " ({})", snooze.short());
+        }
         table.add_row(vec![
             cluster.id.to_string(),
             cluster.service_id.clone(),
@@ -90,21 +94,45 @@ pub fn run(ctx: &Context, command: &ClusterCommand, out: &mut dyn Write) -> Resu
     let (id, status) = match command {
         ClusterCommand::Show(arg) => return show(ctx, arg.id, out),
         ClusterCommand::Resolve(arg) => (arg.id, ClusterStatus::Resolved),
-        ClusterCommand::Ignore(arg) => (arg.id, ClusterStatus::Ignored),
+        ClusterCommand::Ignore(args) => (args.id, ClusterStatus::Ignored),
         ClusterCommand::Reopen(arg) => (arg.id, ClusterStatus::Open),
+    };
+    let condition = match command {
+        ClusterCommand::Ignore(args) => snooze_condition(ctx, args),
+        _ => None,
     };
     let mut store = ctx.open_store()?;
     let cluster = store.write(|db| {
         load(db, id)?;
-        db.set_cluster_status(id, status, ctx.now)?;
+        match condition {
+            Some(condition) => db.snooze_cluster(id, condition, ctx.now)?,
+            None => db.set_cluster_status(id, status, ctx.now)?,
+        }
         load(db, id)
     })?;
     if ctx.json {
         ui::write_json(out, &summary_json(&cluster))?;
     } else if !ctx.quiet {
-        writeln!(out, "cluster {id} is now {status}")?;
+        match &cluster.snooze {
+            Some(snooze) => writeln!(out, "cluster {id} is now {status} {}", snooze.describe())?,
+            None => writeln!(out, "cluster {id} is now {status}")?,
+        }
     }
     Ok(())
+}
+
+/// The condition `cluster ignore` was given, if any (clap lets one through at most).
+fn snooze_condition(ctx: &Context, args: &ClusterIgnoreArgs) -> Option<SnoozeCondition> {
+    if let Some(seconds) = args.for_seconds {
+        let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
+        return Some(SnoozeCondition::Until(
+            ctx.now + chrono::Duration::seconds(seconds),
+        ));
+    }
+    if let Some(n) = args.until_count {
+        return Some(SnoozeCondition::Count(n));
+    }
+    args.until_rate.map(SnoozeCondition::Rate)
 }
 
 fn load(db: &Db<'_>, id: i64) -> Result<Cluster> {
@@ -125,6 +153,30 @@ fn summary_json(c: &Cluster) -> serde_json::Value {
         "last_seen": log_time_to_sql(c.last_seen),
         "status": c.status,
         "regressed": c.regressed,
+        "snooze": c.snooze.as_ref().map_or(serde_json::Value::Null, snooze_json),
+    })
+}
+
+/// A snooze as `cluster show --json` and `clusters --json` give it: one condition set, the
+/// others null.
+fn snooze_json(s: &Snooze) -> serde_json::Value {
+    let (until, count, rate) = match s.condition {
+        SnoozeCondition::Until(at) => (Some(time_to_sql(at)), None, None),
+        SnoozeCondition::Count(n) => (None, Some(n), None),
+        SnoozeCondition::Rate(r) => (
+            None,
+            None,
+            Some(
+                serde_json::json!({"count": r.count, "seconds": r.seconds, "rate": r.to_string()}),
+            ),
+        ),
+    };
+    serde_json::json!({
+        "for_until": until,
+        "until_count": count,
+        "until_rate": rate,
+        "since": time_to_sql(s.since),
+        "count_at_since": s.base_count,
     })
 }
 
@@ -136,8 +188,17 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
     let samples = db.cluster_samples(id)?;
     let exception = cluster.exception.as_ref();
     let deploys = Deploys::of(&db, &cluster)?;
+    let pending = Pending::of(&db, &cluster)?;
     if ctx.json {
         let mut value = summary_json(&cluster);
+        value["notify_pending"] = pending.as_ref().map_or(serde_json::Value::Null, |p| {
+            serde_json::json!({
+                "count": p.threshold.count,
+                "seconds": p.threshold.seconds,
+                "threshold": p.threshold.to_string(),
+                "so_far": p.so_far,
+            })
+        });
         let chain: Vec<serde_json::Value> = exception
             .map(|e| {
                 e.chain
@@ -189,8 +250,42 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
     }
     let mut text = render(ctx, &cluster, exception, &hours, &samples);
     deploys.describe(&mut text);
+    if let Some(p) = &pending {
+        let _ = writeln!(
+            text,
+            "notification: waiting for {} events within {} ({} so far)",
+            p.threshold.count,
+            format_seconds(u64::from(p.threshold.seconds)),
+            p.so_far
+        );
+    }
     ui::write_text(out, &text)?;
     Ok(())
+}
+
+/// A new cluster's `new_cluster` notification held back by its service's threshold: the
+/// threshold, and the most events within one window so far.
+struct Pending {
+    threshold: crate::triage::Rate,
+    so_far: u64,
+}
+
+impl Pending {
+    fn of(db: &Db<'_>, cluster: &Cluster) -> Result<Option<Pending>> {
+        if !cluster.notify_pending {
+            return Ok(None);
+        }
+        let Some(service) = db.service(&cluster.service_id.parse().map_err(anyhow::Error::msg)?)?
+        else {
+            return Ok(None);
+        };
+        let threshold = service.notification.threshold;
+        let times = db.cluster_log_times(cluster.id, 0)?;
+        Ok(Some(Pending {
+            threshold,
+            so_far: crate::triage::max_in_window(&times, threshold.window()),
+        }))
+    }
 }
 
 /// The deploys that ran when a cluster was first seen and when it came back.
@@ -315,6 +410,19 @@ fn render(
         ui::ago(Some(c.last_seen), ctx.now)
     );
     let _ = writeln!(s, "level       {}", c.level.as_deref().unwrap_or("-"));
+    if let Some(snooze) = &c.snooze {
+        let _ = writeln!(
+            s,
+            "snoozed     {}, since {}{}",
+            snooze.describe(),
+            time_to_sql(snooze.since),
+            match snooze.condition {
+                SnoozeCondition::Count(_) =>
+                    format!(" ({} so far)", c.count.saturating_sub(snooze.base_count)),
+                _ => String::new(),
+            }
+        );
+    }
     if let Some(logger) = &c.logger {
         let _ = writeln!(s, "logger      {logger}");
     }

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::{unknown_service, Context};
 use crate::cli::{DaemonArgs, RunDueArgs};
+use crate::tasks::notify::NotifyPlan;
 use crate::tasks::scheduler::{self, Due, Ran, Selection, Shard, StepEnv};
 use crate::tasks::TaskStatus;
 use crate::ui;
@@ -54,6 +55,35 @@ struct Step {
     services: usize,
 }
 
+/// Wakes the selected services' snoozed clusters whose time is up, at each step whatever is
+/// due; writes only when there is one.
+fn wake_snoozes(
+    ctx: &Context,
+    store: &mut crate::store::Store,
+    selection: &Selection,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut due = Vec::new();
+    {
+        let db = store.db();
+        for service in scheduler::selected(&db, selection)? {
+            if !db.snoozes_due(service.id.as_str(), now)?.is_empty() {
+                due.push(service);
+            }
+        }
+    }
+    if due.is_empty() {
+        return Ok(());
+    }
+    store.write(|db| {
+        for service in &due {
+            let plan = NotifyPlan::new(service, &ctx.config.notify);
+            crate::tasks::notify::triage::wake_due(db, &plan, now)?;
+        }
+        Ok(())
+    })
+}
+
 /// One step: what is due, run; then old task runs pruned. The tasks run on connections made
 /// from `store` (see [`crate::store::Store::another`]).
 fn step(
@@ -63,9 +93,10 @@ fn step(
     jobs: Option<u32>,
     now: DateTime<Utc>,
 ) -> Result<Step> {
+    check_services(&store.db(), selection)?;
+    wake_snoozes(ctx, store, selection, now)?;
     let (plan, services) = {
         let db = store.db();
-        check_services(&db, selection)?;
         let services = db.services()?.iter().filter(|s| s.is_active).count();
         (scheduler::due(&db, selection, now)?, services)
     };

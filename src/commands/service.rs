@@ -94,6 +94,7 @@ fn patch_from(settings: &ServiceSettings) -> Result<ServicePatch> {
             .transpose()?,
         notification_email: settings.email.clone().map(Cleared::into_option),
         notification_cooldown_minutes: settings.notify_cooldown,
+        notification_threshold: settings.notify_threshold,
         is_active: settings.active.map(|t| t.0),
         level_threshold: settings
             .levels
@@ -339,6 +340,7 @@ fn show(ctx: &Context, id: &ServiceId, out: &mut dyn Write) -> Result<()> {
         ("webhook", or(&notification.webhook_url, "none")),
         ("email", or(&notification.email, "none")),
         ("cooldown", format_minutes(notification.cooldown_minutes)),
+        ("threshold", notification.threshold.to_string()),
         ("events from", service.level_threshold.clone()),
         ("app paths", list_or(&service.app_paths)),
         ("app packages", list_or(&service.app_packages)),

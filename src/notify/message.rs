@@ -17,7 +17,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
     pub version: u32,
-    /// `new_cluster`, `regression`, `spike`, `rca_ready`, or `test`.
+    /// `new_cluster`, `regression`, `spike`, `rca_ready`, `escalating`, or `test`.
     pub event: String,
     pub service: ServiceRef,
     /// None for a test message.
@@ -54,6 +54,22 @@ pub struct ClusterRef {
     pub last_hour: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hourly_mean: Option<f64>,
+    /// Escalations only: the snooze condition that fired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<EscalationRef>,
+}
+
+/// The snooze condition that reopened an ignored cluster, as an `escalating` item carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationRef {
+    /// `for`, `until_count` or `until_rate`.
+    pub condition: String,
+    /// The condition's value: the time it ran until (RFC 3339), the count, or the rate (`5/10m`).
+    pub value: String,
+    /// When the cluster was ignored (RFC 3339).
+    pub since: String,
+    /// What fired, in words: "12 more events since it was ignored".
+    pub fired: String,
 }
 
 /// A root-cause report in short, as an `rca_ready` item carries it.
@@ -118,6 +134,7 @@ impl Item {
             "regression" => "Regression",
             "spike" => "Spike",
             "rca_ready" => "Root cause ready",
+            "escalating" => "Escalating",
             "test" => "Test notification",
             other => other,
         }
@@ -144,6 +161,15 @@ impl Item {
             "Cluster #{} ({}), {} events in all, {} new; first seen {}, last seen {}",
             c.id, c.kind, c.count, c.new_events, c.first_seen, c.last_seen
         )];
+        if let Some(e) = &c.escalation {
+            lines.push(format!(
+                "Ignored since {} ({} {}); reopened: {}",
+                e.since,
+                e.condition.replace('_', "-"),
+                e.value,
+                e.fired
+            ));
+        }
         if let (Some(hour), Some(mean)) = (c.last_hour, c.hourly_mean) {
             lines.push(format!(
                 "{hour} events in the last hour against {mean:.1} an hour over the 24 before"
@@ -378,6 +404,7 @@ mod tests {
                 new_events: 3,
                 last_hour: None,
                 hourly_mean: None,
+                escalation: None,
             }),
             rca: None,
             created_at: "2024-01-15T10:06:00Z".into(),
@@ -420,6 +447,46 @@ mod tests {
         assert!(digest
             .html()
             .starts_with("<html><body><h3>2 notifications for web:</h3>"));
+    }
+
+    #[test]
+    fn an_escalating_item_says_which_condition_fired_on_every_channel() {
+        let mut woke = item(5, "escalating");
+        if let Some(cluster) = woke.cluster.as_mut() {
+            cluster.escalation = Some(EscalationRef {
+                condition: "until_count".into(),
+                value: "10".into(),
+                since: "2024-01-15T09:00:00Z".into(),
+                fired: "12 more events since it was ignored".into(),
+            });
+        }
+        let one = [woke];
+        let message = Message::new(&one);
+        assert_eq!(
+            message.subject(),
+            "[luffy] Escalating in web: ValueError: bad 5"
+        );
+        let line = "Ignored since 2024-01-15T09:00:00Z (until-count 10); reopened: 12 more \
+                    events since it was ignored";
+        assert!(message.text().contains(line), "{}", message.text());
+        assert!(message.email_text().contains(line));
+        assert!(message.html().contains("until-count 10"));
+        for body in [message.slack(), message.google_chat(), message.teams()] {
+            let text = body.to_string();
+            assert!(
+                text.contains("reopened: 12 more events since it was ignored"),
+                "{text}"
+            );
+        }
+        let generic = message.generic();
+        assert_eq!(generic["event"], "escalating");
+        assert_eq!(generic["cluster"]["escalation"]["condition"], "until_count");
+        assert_eq!(generic["cluster"]["escalation"]["value"], "10");
+        // other items carry no escalation key at all
+        assert!(item(1, "new_cluster")
+            .cluster
+            .map(|c| serde_json::to_value(c).unwrap().get("escalation").is_none())
+            .unwrap());
     }
 
     #[test]

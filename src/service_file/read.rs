@@ -79,6 +79,17 @@ pub fn days<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::E
     })
 }
 
+/// A notification threshold: `N/DURATION`, as in `"5/10m"`.
+pub fn rate<'de, D: Deserializer<'de>>(d: D) -> Result<Option<crate::triage::Rate>, D::Error> {
+    field(d, |v| match v {
+        Value::String(s) => s.parse(),
+        other => Err(format!(
+            "expected a rate such as \"5/10m\", got {}",
+            kind(other)
+        )),
+    })
+}
+
 pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     field(d, boolean)
 }

@@ -14,6 +14,7 @@ use crate::grouping::GroupingInputs;
 use crate::hash::fnv1a;
 use crate::ingest::Event;
 use crate::parse::ParsedException;
+use crate::triage::Snooze;
 
 /// A cluster as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +37,10 @@ pub struct Cluster {
     pub fingerprint_inputs: GroupingInputs,
     /// The parsed exception of its first event, when it had one.
     pub exception: Option<ParsedException>,
+    /// An ignored cluster's condition for reopening, when it was ignored with one.
+    pub snooze: Option<Snooze>,
+    /// Whether its `new_cluster` notification waits for the service's threshold.
+    pub notify_pending: bool,
 }
 
 /// One kept occurrence of a cluster.
@@ -190,11 +195,13 @@ fn bind_event(
 }
 
 const COLUMNS: &str = "id, service_id, fingerprint, kind, title, exception_type, template, level, \
-    logger, first_seen, last_seen, count, status, regressed, fingerprint_inputs, exception";
+    logger, first_seen, last_seen, count, status, regressed, fingerprint_inputs, exception, \
+    snooze_until, snooze_count, snooze_rate_count, snooze_rate_seconds, snoozed_at, \
+    snooze_base_count, snooze_after_event, notify_pending";
 
 /// Column `index` (named `name`) of a row of `what` (`cluster 12`): a value that does not
 /// decode is an error naming the row, the column and the value's fault.
-fn column<T: FromSql>(row: &Row<'_>, what: &str, index: usize, name: &str) -> Result<T> {
+pub(super) fn column<T: FromSql>(row: &Row<'_>, what: &str, index: usize, name: &str) -> Result<T> {
     row.get(index).map_err(|err| match err {
         rusqlite::Error::FromSqlConversionFailure(_, _, fault) => {
             anyhow!("{what}: column {name}: {fault}")
@@ -204,7 +211,12 @@ fn column<T: FromSql>(row: &Row<'_>, what: &str, index: usize, name: &str) -> Re
 }
 
 /// [`column`] for a time column.
-fn time_column(row: &Row<'_>, what: &str, index: usize, name: &str) -> Result<DateTime<Utc>> {
+pub(super) fn time_column(
+    row: &Row<'_>,
+    what: &str,
+    index: usize,
+    name: &str,
+) -> Result<DateTime<Utc>> {
     let text: String = column(row, what, index, name)?;
     time_from_sql(&text).with_context(|| format!("{what}: column {name} is not a time: {text:?}"))
 }
@@ -249,6 +261,8 @@ fn cluster_from_row(row: &Row<'_>) -> Result<Cluster> {
         regressed: column(row, &what, 13, "regressed")?,
         fingerprint_inputs,
         exception,
+        snooze: super::triage::snooze_from_row(row, &what, 16)?,
+        notify_pending: column(row, &what, 23, "notify_pending")?,
     })
 }
 
@@ -628,6 +642,8 @@ impl Db<'_> {
     }
 
     /// Sets a cluster's status; reopening clears nothing, resolving clears the regressed flag.
+    /// Any status set by hand ends a snooze and drops a held-back `new_cluster` notification
+    /// (whoever set it has seen the cluster).
     pub fn set_cluster_status(
         &self,
         id: i64,
@@ -637,7 +653,10 @@ impl Db<'_> {
         self.conn
             .execute(
                 "UPDATE clusters SET status = ?2, updated_at = ?3,
-                 regressed = CASE WHEN ?2 = 'resolved' THEN 0 ELSE regressed END WHERE id = ?1",
+                 regressed = CASE WHEN ?2 = 'resolved' THEN 0 ELSE regressed END,
+                 snooze_until = NULL, snooze_count = NULL, snooze_rate_count = NULL,
+                 snooze_rate_seconds = NULL, snoozed_at = NULL, snooze_base_count = NULL,
+                 snooze_after_event = NULL, notify_pending = 0 WHERE id = ?1",
                 params![id, status, log_time_to_sql(now)],
             )
             .context("could not change the cluster's status")?;

@@ -12,6 +12,7 @@ mod services;
 mod sources;
 mod sql_types;
 mod tasks;
+mod triage;
 
 use std::path::PathBuf;
 
@@ -67,6 +68,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0008_rca_reports.sql"),
     ),
     ("0009_deploys", include_str!("migrations/0009_deploys.sql")),
+    ("0010_snooze", include_str!("migrations/0010_snooze.sql")),
 ];
 
 /// The page size of a database luffy creates.

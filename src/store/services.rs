@@ -64,6 +64,10 @@ fn service_from_row(row: &Row<'_>) -> rusqlite::Result<Service> {
             webhook_url: row.get("notification_webhook_url")?,
             email: row.get("notification_email")?,
             cooldown_minutes: row.get("notification_cooldown_minutes")?,
+            threshold: crate::triage::Rate {
+                count: row.get("notify_threshold_count")?,
+                seconds: row.get("notify_threshold_seconds")?,
+            },
         },
         is_active: row.get("is_active")?,
         level_threshold: row.get("level_threshold")?,
@@ -227,6 +231,14 @@ impl<'s> ServiceColumns<'s> {
             ("app_paths", Box::new(list_json(&s.app_paths))),
             ("app_packages", Box::new(list_json(&s.app_packages))),
             ("suspect_window_days", Box::new(s.suspect_window_days)),
+            (
+                "notify_threshold_count",
+                Box::new(notification.threshold.count),
+            ),
+            (
+                "notify_threshold_seconds",
+                Box::new(notification.threshold.seconds),
+            ),
         ])
     }
 

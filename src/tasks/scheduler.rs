@@ -87,12 +87,8 @@ fn not_run(service: &Service, task: Task) -> Option<String> {
     None
 }
 
-/// What is due at `now` among the selected active services, service by service, in order.
-pub fn due(
-    db: &Db<'_>,
-    selection: &Selection,
-    now: DateTime<Utc>,
-) -> Result<Vec<(Service, Vec<Due>)>> {
+/// The selected active services, in order.
+pub fn selected(db: &Db<'_>, selection: &Selection) -> Result<Vec<Service>> {
     let services = if selection.services.is_empty() {
         db.services()?
     } else {
@@ -102,15 +98,22 @@ pub fn due(
         }
         chosen
     };
+    Ok(services
+        .into_iter()
+        .filter(|service| {
+            service.is_active && selection.shard.is_none_or(|s| s.holds(service.id.as_str()))
+        })
+        .collect())
+}
+
+/// What is due at `now` among the selected active services, service by service, in order.
+pub fn due(
+    db: &Db<'_>,
+    selection: &Selection,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Service, Vec<Due>)>> {
     let mut plan = Vec::new();
-    for service in services {
-        if !service.is_active
-            || selection
-                .shard
-                .is_some_and(|s| !s.holds(service.id.as_str()))
-        {
-            continue;
-        }
+    for service in selected(db, selection)? {
         let tasks: Vec<Due> = schedule::RUN_ORDER
             .into_iter()
             .filter_map(|task| {

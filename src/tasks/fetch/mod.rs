@@ -76,6 +76,10 @@ fn fetch(
     let mut outcome = Outcome::<FetchCounts>::default();
     let samples = ctx.config.retention.samples_per_cluster as usize;
     let plan = crate::tasks::notify::NotifyPlan::new(service, &ctx.config.notify);
+    // Snoozes whose time is up wake at each fetch of their service.
+    if !store.db().snoozes_due(service.id.as_str(), now)?.is_empty() {
+        store.write(|db| crate::tasks::notify::triage::wake_due(db, &plan, now))?;
+    }
     for source in sources.iter().filter(|s| s.is_active) {
         let counts = &mut outcome.counts;
         counts.sources += 1;

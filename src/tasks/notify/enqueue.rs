@@ -3,6 +3,8 @@
 //! already. Runs inside the batch's transaction. The rca task calls [`enqueue_event`] with
 //! `rca_ready` in the transaction that stores a report, the report in short in the item's `rca`.
 
+use std::collections::HashSet;
+
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
 
@@ -12,6 +14,8 @@ use crate::notify::message::{ClusterRef, Item, RcaRef, ServiceRef, SCHEMA_VERSIO
 use crate::notify::{channels, Channel};
 use crate::service::Service;
 use crate::store::{time_to_sql, BatchChanges, Cluster, Db, NewNotification};
+use crate::tasks::notify::triage;
+use crate::triage::Rate;
 
 /// What the fetch writer needs to turn a batch's changes into notifications, read once per
 /// fetch from the service and the configuration.
@@ -22,6 +26,8 @@ pub struct NotifyPlan {
     cooldown: Duration,
     spike_factor: u32,
     spike_min_count: u32,
+    /// A new cluster is told once it has this many events within this window.
+    pub(super) threshold: Rate,
 }
 
 impl NotifyPlan {
@@ -41,7 +47,13 @@ impl NotifyPlan {
             cooldown: Duration::minutes(i64::from(notification.cooldown_minutes)),
             spike_factor: settings.spike_factor,
             spike_min_count: settings.spike_min_count,
+            threshold: notification.threshold,
         }
+    }
+
+    /// The id of the service the plan writes for.
+    pub fn service_id(&self) -> &str {
+        &self.service.id
     }
 
     /// A plan that writes nothing (tests of the writer).
@@ -55,30 +67,57 @@ impl NotifyPlan {
             cooldown: Duration::zero(),
             spike_factor: 0,
             spike_min_count: 0,
+            threshold: Rate::ONE_PER_MINUTE,
         }
     }
 }
 
-/// Writes the notifications that `changes` call for; returns how many rows.
+/// Writes the notifications that `changes` call for, and what triage decides with them (a new
+/// cluster's notification held back by the threshold or let go, a snoozed cluster woken);
+/// returns how many rows.
 pub fn enqueue(
     db: &Db<'_>,
     plan: &NotifyPlan,
     changes: &BatchChanges,
     now: DateTime<Utc>,
 ) -> Result<u64> {
-    if plan.channels.is_empty() {
+    let silent = plan.channels.is_empty();
+    let default_threshold = plan.threshold == Rate::ONE_PER_MINUTE;
+    // Snoozed clusters and held-back notifications (few, through a partial index); looked up
+    // only when the batch grew a cluster that may be one of them.
+    let watched: HashSet<i64> = if changes.count(ClusterChange::Grew) > 0 {
+        db.watched_clusters(&plan.service.id)?.into_iter().collect()
+    } else {
+        HashSet::new()
+    };
+    if silent && default_threshold && watched.is_empty() {
         return Ok(0);
     }
     let mut written = 0;
     for changed in &changes.clusters {
         let event = match changed.change {
+            ClusterChange::New if silent && default_threshold => continue,
             ClusterChange::New => NotifyEvent::NewCluster,
+            ClusterChange::Regressed if silent => continue,
             ClusterChange::Regressed => NotifyEvent::Regression,
+            ClusterChange::Grew if watched.contains(&changed.id) => {
+                let (told, fired) = triage::grew(db, plan, changed.id, changed.events, now)?;
+                written += told;
+                if fired || silent {
+                    continue;
+                }
+                NotifyEvent::Spike
+            }
+            ClusterChange::Grew if silent => continue,
             ClusterChange::Grew => NotifyEvent::Spike,
         };
         let Some(cluster) = db.cluster(changed.id)? else {
             continue;
         };
+        if event == NotifyEvent::NewCluster && !triage::threshold_reached(db, plan, &cluster)? {
+            db.set_notify_pending(cluster.id, true)?;
+            continue;
+        }
         let mut cluster_ref = cluster_ref(&cluster, changed.events);
         if event == NotifyEvent::Spike {
             match spike(db, plan, &cluster)? {
@@ -149,6 +188,7 @@ pub fn cluster_ref(cluster: &Cluster, new_events: u64) -> ClusterRef {
         new_events,
         last_hour: None,
         hourly_mean: None,
+        escalation: None,
     }
 }
 

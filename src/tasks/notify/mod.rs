@@ -5,6 +5,7 @@
 //! notification is `notify.max_age_hours` old, then it is `dead`.
 
 pub mod enqueue;
+pub mod triage;
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};

@@ -223,7 +223,9 @@ fn rca(
                 json: &json,
                 markdown: &md,
             })?;
-            if !tell {
+            // While a new cluster's notification waits for the service's threshold, its
+            // report is not told either.
+            if !tell || cluster.notify_pending {
                 return Ok(0);
             }
             enqueue_event(
