@@ -413,6 +413,29 @@ fn clusters_history_notifications_and_deploys_answer_what_the_cli_prints() {
         assert_eq!(call("POST", &served.url(&path), None, None).0, 401);
     }
 
+    // a snooze through the API: the body takes one of cluster ignore's conditions
+    let path = format!("/api/v1/clusters/{id}/ignore");
+    let (code, body) = call(
+        "POST",
+        &served.url(&path),
+        Some(TOKEN),
+        Some(r#"{"until_count": 3}"#),
+    );
+    assert_eq!(code, 200, "{body}");
+    let shown = cli(&luffy, &["cluster", "show", &id.to_string()]);
+    assert_eq!(shown["snooze"]["until_count"], 3, "{shown:#}");
+    for (bad, says) in [
+        (r#"{"for": "2h", "until_count": 3}"#, "at most one"),
+        (r#"{"until_rate": "lots"}"#, "field `until_rate`"),
+        (r#"{"forever": true}"#, "forever"),
+    ] {
+        let (code, body) = call("POST", &served.url(&path), Some(TOKEN), Some(bad));
+        assert_eq!(code, 422, "{bad}: {body}");
+        assert!(body.contains(says), "{bad}: {body}");
+    }
+    let reopen = format!("/api/v1/clusters/{id}/reopen");
+    assert_eq!(call("POST", &served.url(&reopen), Some(TOKEN), None).0, 200);
+
     // deploys: `deploy add`, 201 with the deploy as `deploy list --json` prints it
     let url = served.url("/api/v1/services/app/deploys");
     let head = repo.head();

@@ -75,7 +75,7 @@ pub fn route(handler: &Handler, req: &Req, rest: &[&str]) -> Option<Reply> {
             }))
         }),
         ["clusters", id, "resolve"] => post(&|| cluster(handler, id, ClusterCommand::Resolve)),
-        ["clusters", id, "ignore"] => post(&|| cluster(handler, id, ClusterCommand::Ignore)),
+        ["clusters", id, "ignore"] => post(&|| ignore(handler, id, &req.body)),
         ["clusters", id, "reopen"] => post(&|| cluster(handler, id, ClusterCommand::Reopen)),
         ["notifications"] => get(&|| notifications(handler, req)),
         _ => return None,
@@ -196,6 +196,68 @@ fn cluster(handler: &Handler, id: &str, make: fn(ClusterIdArg) -> ClusterCommand
     let id = number(id, "cluster")?;
     Ok(command(handler, |ctx, out| {
         commands::clusters::run(ctx, &make(ClusterIdArg { id }), out)
+    }))
+}
+
+/// The body of `POST /api/v1/clusters/ID/ignore`, optional: at most one snooze condition, as
+/// `cluster ignore --for | --until-count | --until-rate` take it.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct IgnoreBody {
+    #[serde(default, rename = "for")]
+    for_: Option<String>,
+    #[serde(default)]
+    until_count: Option<serde_json::Value>,
+    #[serde(default)]
+    until_rate: Option<String>,
+}
+
+/// `luffy cluster ignore ID [--for D | --until-count N | --until-rate N/D] --json`.
+fn ignore(handler: &Handler, id: &str, body: &[u8]) -> Answer {
+    let id = number(id, "cluster")?;
+    let body: IgnoreBody = if body.iter().all(u8::is_ascii_whitespace) {
+        IgnoreBody::default()
+    } else {
+        json_body(body)?
+    };
+    let given = [
+        body.for_.is_some(),
+        body.until_count.is_some(),
+        body.until_rate.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() > 1 {
+        return Err(Reply::error(
+            422,
+            "give at most one of `for`, `until_count` and `until_rate`",
+        ));
+    }
+    let bad = |field: &str, err: String| Reply::error(422, format!("field `{field}`: {err}"));
+    let for_seconds = body
+        .for_
+        .as_deref()
+        .map(|d| crate::triage::parse_snooze_for(d).map_err(|e| bad("for", e)))
+        .transpose()?;
+    let until_count = body
+        .until_count
+        .as_ref()
+        .map(|v| {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            crate::triage::parse_count(&text).map_err(|e| bad("until_count", e))
+        })
+        .transpose()?;
+    let until_rate = body
+        .until_rate
+        .as_deref()
+        .map(|r| crate::triage::parse_rate(r).map_err(|e| bad("until_rate", e)))
+        .transpose()?;
+    let args = crate::cli::ClusterIgnoreArgs {
+        id,
+        for_seconds,
+        until_count,
+        until_rate,
+    };
+    Ok(command(handler, |ctx, out| {
+        commands::clusters::run(ctx, &ClusterCommand::Ignore(args), out)
     }))
 }
 
