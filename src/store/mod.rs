@@ -5,6 +5,7 @@
 mod clusters;
 mod code;
 mod deploys;
+mod metrics;
 mod notifications;
 mod open;
 mod rca;
@@ -22,6 +23,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 pub use clusters::{log_time_to_sql, BatchChanges, ChangedCluster, Cluster, Sample};
 pub use code::{CodeFile, CodeIndex, FoundSymbol, StoredSymbol};
 pub use deploys::{Deploy, DeploySource, NewDeploy};
+pub use metrics::{Metrics, OutboxCount, ServiceMetrics, TaskMetrics};
 pub use notifications::{NewNotification, Notification};
 pub use rca::{NewReport, StoredReport};
 pub use services::StatusCounts;
