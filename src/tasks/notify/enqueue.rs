@@ -149,6 +149,7 @@ pub fn cluster_ref(cluster: &Cluster, new_events: u64) -> ClusterRef {
         new_events,
         last_hour: None,
         hourly_mean: None,
+        url: None,
     }
 }
 
