@@ -55,6 +55,9 @@ _luffy() {
             luffy,run-due)
                 cmd="luffy__subcmd__run__subcmd__due"
                 ;;
+            luffy,serve)
+                cmd="luffy__subcmd__serve"
+                ;;
             luffy,service)
                 cmd="luffy__subcmd__service"
                 ;;
@@ -171,6 +174,9 @@ _luffy() {
                 ;;
             luffy__subcmd__help,run-due)
                 cmd="luffy__subcmd__help__subcmd__run__subcmd__due"
+                ;;
+            luffy__subcmd__help,serve)
+                cmd="luffy__subcmd__help__subcmd__serve"
                 ;;
             luffy__subcmd__help,service)
                 cmd="luffy__subcmd__help__subcmd__service"
@@ -383,7 +389,7 @@ _luffy() {
 
     case "${cmd}" in
         luffy)
-            opts="-v -q -h -V --db --config --json --verbose --quiet --help --version service source status trigger run-due daemon history clusters cluster code notify rca deploy patterns demo completions help"
+            opts="-v -q -h -V --db --config --json --verbose --quiet --help --version service source status trigger run-due daemon history clusters cluster code notify rca deploy serve patterns demo completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -737,7 +743,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__daemon)
-            opts="-v -q -h --tick --jobs --shard --steps --db --config --json --verbose --quiet --help"
+            opts="-v -q -h --tick --jobs --shard --serve --steps --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -752,6 +758,10 @@ _luffy() {
                     return 0
                     ;;
                 --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serve)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -967,7 +977,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__help)
-            opts="service source status trigger run-due daemon history clusters cluster code notify rca deploy patterns demo completions help"
+            opts="service source status trigger run-due daemon history clusters cluster code notify rca deploy serve patterns demo completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1317,6 +1327,20 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__help__subcmd__run__subcmd__due)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1886,6 +1910,32 @@ _luffy() {
                     return 0
                     ;;
                 --shard)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__serve)
+            opts="-v -q -h --listen --db --config --json --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
