@@ -81,6 +81,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    /// The file as this process counts its connections ([`open::Held`]); none in memory.
+    held: Option<PathBuf>,
 }
 
 /// Queries over one connection or one open transaction.
@@ -94,6 +96,7 @@ impl Store {
         let mut store = Store {
             conn: Connection::open_in_memory()?,
             path: None,
+            held: None,
         };
         store.set_up()?;
         Ok(store)
