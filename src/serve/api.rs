@@ -10,8 +10,10 @@ use crate::error::BadInput;
 pub fn route(handler: &Handler, req: &Req, rest: &[&str]) -> Option<Reply> {
     let read = req.is_read();
     Some(match rest {
-        ["v1", "services", "status"] if read => command(handler, |ctx, out| {
-            crate::commands::status::run(ctx, &StatusArgs { service: None }, out)
+        ["v1", "services", "status"] if read => handler.status.get(handler, |store| {
+            command(handler, |ctx, out| {
+                crate::commands::status::run_on(ctx, store, &StatusArgs { service: None }, out)
+            })
         }),
         ["v1", "services", id, "status"] if read => {
             let id = match id.parse() {
