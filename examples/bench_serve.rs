@@ -186,6 +186,8 @@ fn serve(bin: &Path, db: &Path) -> Result<(Child, String), String> {
 #[derive(Default)]
 struct Seen {
     latencies: Vec<Duration>,
+    /// The first request's latency: the connection is made in it.
+    first: Option<Duration>,
     /// The slowest request: when it started (since the client did) and how long it took.
     slowest: (Duration, Duration),
     errors: usize,
@@ -219,6 +221,10 @@ fn client(url: &str, stop: &AtomicBool) -> Seen {
         match result {
             Ok(()) => {
                 let took = start.elapsed();
+                if seen.first.is_none() {
+                    seen.first = Some(took);
+                    continue;
+                }
                 if took > seen.slowest.1 {
                     seen.slowest = (start - begun, took);
                 }
@@ -279,6 +285,8 @@ fn main() -> Result<(), String> {
 
     let mut latencies: Vec<Duration> = seen.iter().flat_map(|s| s.latencies.clone()).collect();
     latencies.sort();
+    let mut firsts: Vec<Duration> = seen.iter().filter_map(|s| s.first).collect();
+    firsts.sort();
     let errors: usize = seen.iter().map(|s| s.errors).sum();
     let first_error = seen.iter().find_map(|s| s.first_error.clone());
     let at = |q: f64| {
@@ -289,7 +297,7 @@ fn main() -> Result<(), String> {
     };
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let (p50, p99, max) = (at(0.50), at(0.99), at(1.0));
-    let rps = latencies.len() as f64 / window.as_secs_f64();
+    let rps = (latencies.len() + firsts.len()) as f64 / window.as_secs_f64();
     let alone_mean = (alone + after) / 2;
     let ratio = loaded.as_secs_f64() / alone_mean.as_secs_f64();
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
@@ -304,10 +312,18 @@ fn main() -> Result<(), String> {
         "command: target/release/examples/bench_serve --seconds {} --clients {} --services {}\n",
         o.seconds, o.clients, o.services
     );
-    println!("| requests | errors | req/s | p50 ms | p99 ms | max ms | target p99 ms | within |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---|");
+    let first = |q: f64| {
+        firsts
+            .get(((firsts.len() as f64 * q) as usize).min(firsts.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
     println!(
-        "| {} | {errors} | {rps:.1} | {:.1} | {:.1} | {:.1} | 50 | {} |",
+        "| requests | count | errors | req/s | p50 ms | p99 ms | max ms | target p99 ms | within |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    println!(
+        "| on open connections | {} | {errors} | {rps:.1} | {:.1} | {:.1} | {:.1} | 50 | {} |",
         latencies.len(),
         ms(p50),
         ms(p99),
@@ -317,6 +333,13 @@ fn main() -> Result<(), String> {
         } else {
             "NO"
         }
+    );
+    println!(
+        "| each client's first (connecting) | {} | | | {:.1} | {:.1} | {:.1} | | |",
+        firsts.len(),
+        ms(first(0.5)),
+        ms(first(0.99)),
+        ms(first(1.0)),
     );
     println!("\n| run-due | fetches | wall s |");
     println!("|---|---:|---:|");
