@@ -61,13 +61,16 @@ impl Cached {
         }
         state.computing = Some(key);
         drop(state);
+        // a computation that panics (the server answers 500) must not leave the others waiting
+        let computing = Computing(self);
         let reply = self.compute(handler, compute);
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.computing = None;
         if reply.status == 200 {
             state.reply = Some((key, reply.clone()));
         }
-        self.done.notify_all();
+        // the reply is in place before the waiters wake
+        drop(state);
+        drop(computing);
         reply
     }
 
@@ -92,5 +95,34 @@ impl Cached {
             Some(store) => compute(store),
             None => Reply::error(500, "no connection to the database"),
         }
+    }
+}
+
+/// Ends a computation when dropped, normally or by a panic: no longer computing, waiters woken.
+struct Computing<'a>(&'a Cached);
+
+impl Drop for Computing<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.computing = None;
+        self.0.done.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_computation_that_panics_leaves_no_one_waiting() {
+        let cached = Cached::default();
+        cached.state.lock().unwrap().computing = Some((1, 1));
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _computing = Computing(&cached);
+            panic!("inside a computation");
+        }));
+        assert!(panicked.is_err());
+        let state = cached.state.lock().unwrap();
+        assert!(state.computing.is_none());
     }
 }
