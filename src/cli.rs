@@ -431,6 +431,10 @@ pub struct DaemonArgs {
     /// Only the services whose id hashes to shard K of N
     #[arg(long, value_name = "K/N", value_parser = crate::tasks::scheduler::Shard::parse)]
     pub shard: Option<crate::tasks::scheduler::Shard>,
+    /// Serve the API, dashboard and /metrics on ADDR (127.0.0.1:8000) in the same process, as
+    /// `luffy serve --listen ADDR` would
+    #[arg(long, value_name = "ADDR")]
+    pub serve: Option<String>,
     /// Stop after this many steps (for tests and one-off runs) [default: until a signal]
     #[arg(long, value_name = "N", hide = true)]
     pub steps: Option<u64>,

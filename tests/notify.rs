@@ -204,6 +204,12 @@ impl Setup {
         common::settle(&self.log);
     }
 
+    /// `luffy --db PATH ARGS`: the command a notification names (the sandbox's database is not
+    /// the default one).
+    fn command(&self, args: &str) -> String {
+        format!("luffy --db {} {args}", self.luffy.db.display())
+    }
+
     fn outbox(&self) -> Vec<Value> {
         let list: Value = serde_json::from_str(&self.ok(&["notify", "list", "--json"])).unwrap();
         let mut rows = list.as_array().unwrap().clone();
@@ -275,10 +281,8 @@ fn each_channel_gets_one_message_per_new_cluster_in_its_own_format() {
         slack["blocks"][0]["text"]["text"],
         "New error in web: ValueError: bad input"
     );
-    assert!(slack["text"]
-        .as_str()
-        .unwrap()
-        .contains("Inspect: luffy cluster show 1"));
+    let inspect = format!("Inspect: {}", setup.command("cluster show 1"));
+    assert!(slack["text"].as_str().unwrap().contains(&inspect));
     assert_eq!(
         chat["cardsV2"][0]["card"]["header"]["title"],
         "New error in web"
@@ -410,7 +414,8 @@ fn log_text_is_never_a_mention_a_link_or_markup_in_any_channel() {
             .contains("&lt;img src=x onerror=alert(1)&gt;")),
         "{card}"
     );
-    assert!(paragraph(&chat[0]).contains("Inspect: luffy cluster show 1"));
+    let inspect = format!("Inspect: {}", setup.command("cluster show 1"));
+    assert!(paragraph(&chat[0]).contains(&inspect));
     let teams = by("/teams/");
     assert_eq!(teams.len(), 2);
     let cards = teams.iter().map(ToString::to_string).collect::<String>();
@@ -960,7 +965,8 @@ fn email_goes_to_every_recipient_with_text_and_html() {
     );
     assert!(mail.contains("Content-Type: text/plain"), "{mail}");
     assert!(mail.contains("Content-Type: text/html"), "{mail}");
-    assert!(mail.contains("Inspect: luffy cluster show 1"), "{mail}");
+    let inspect = format!("Inspect: {}", setup.command("cluster show 1"));
+    assert!(mail.contains(&inspect), "{mail}");
     assert!(
         mail.contains("<h3>New error in web: ValueError: bad input</h3>"),
         "{mail}"
@@ -1128,6 +1134,19 @@ fn a_root_cause_report_is_told_with_its_top_suspect_once() {
     setup.append(&trace(1, "ValueError", "parse"));
     setup.ok(&["trigger", "fetch", "web"]);
     assert_eq!(hooks.received().len(), 2, "new_cluster to both webhooks");
+    // without [serve] public_url the new_cluster names the command, with the database
+    let inspect = format!("Inspect: {}", setup.command("cluster show 1"));
+    let text = hooks.received()[0].json()["text"].to_string();
+    assert!(text.contains(&inspect), "{text}");
+    // with it, the report's notifications link to the dashboard's pages
+    std::fs::write(
+        &setup.config,
+        format!(
+            "{}\n[serve]\npublic_url = \"https://luffy.example.com/\"\n",
+            smtp_config(smtp.port)
+        ),
+    )
+    .unwrap();
     setup.ok(&["trigger", "index", "web"]);
     let out = setup.ok(&["trigger", "rca", "web"]);
     assert!(
@@ -1147,7 +1166,12 @@ fn a_root_cause_report_is_told_with_its_top_suspect_once() {
     let text = slack["text"].as_str().unwrap();
     assert!(text.contains(&top), "{text}");
     assert!(text.contains("It last changed db.py:5"), "{text}");
-    assert!(text.contains("Report: luffy rca show 1"), "{text}");
+    let report = "https://luffy.example.com/clusters/1/rca";
+    assert!(text.contains(&format!("Report: {report}")), "{text}");
+    assert!(
+        text.contains("Cluster: https://luffy.example.com/clusters/1"),
+        "{text}"
+    );
     assert_eq!(generic["event"], "rca_ready");
     assert_eq!(generic["cluster"]["id"], 1);
     assert_eq!(generic["cluster"]["title"], "ValueError: bad input");
@@ -1160,7 +1184,12 @@ fn a_root_cause_report_is_told_with_its_top_suspect_once() {
         generic["rca"]["top_suspect"]["summary"],
         "db: refuse unparsable input"
     );
-    assert_eq!(generic["rca"]["show"], "luffy rca show 1");
+    assert_eq!(generic["rca"]["show"], setup.command("rca show 1"));
+    assert_eq!(generic["rca"]["url"], report);
+    assert_eq!(
+        generic["cluster"]["url"],
+        "https://luffy.example.com/clusters/1"
+    );
 
     let mails = mails(&smtp);
     assert_eq!(mails.len(), 2, "new_cluster, then rca_ready");
@@ -1175,7 +1204,11 @@ fn a_root_cause_report_is_told_with_its_top_suspect_once() {
     );
     assert!(mail.contains("X-RcptTo: ops@example.com"), "{mail}");
     assert!(mail.contains(&top), "{mail}");
-    assert!(mail.contains("Report: luffy rca show 1"), "{mail}");
+    assert!(mail.contains(&format!("Report: {report}")), "{mail}");
+    assert!(
+        mail.contains(&format!("<a href=\"{report}\">{report}</a>")),
+        "{mail}"
+    );
     for request in &received {
         assert!(!request.body.contains(TOKEN));
     }
@@ -1286,7 +1319,11 @@ fn a_teams_channel_gets_an_adaptive_card() {
         .map(|block| block["text"].as_str().unwrap())
         .collect();
     assert_eq!(texts[0], "New error in web: ValueError: bad input");
-    assert_eq!(texts.last(), Some(&"Inspect: luffy cluster show 1"));
+    // Markdown prose: `-` and `.` escaped
+    let inspect = format!("Inspect: {}", setup.command("cluster show 1"))
+        .replace('-', "\\-")
+        .replace('.', "\\.");
+    assert_eq!(texts.last(), Some(&inspect.as_str()));
     assert_eq!(card["body"][0]["weight"], "Bolder");
     assert!(!received[0].body.contains(TOKEN));
     assert_eq!(statuses(&setup.outbox())[0].0, "teams");
@@ -1332,4 +1369,119 @@ fn the_demo_sends_its_outbox_to_the_webhook_it_is_given() {
         .unwrap();
     assert!(again.status.success());
     assert_eq!(hooks.received().len(), 1);
+}
+
+/// Every channel's payload, one message and a digest, links to the cluster's page when
+/// `[serve] public_url` is set.
+#[test]
+fn with_a_public_url_every_channel_links_to_the_clusters_page() {
+    let hooks = Listener::start();
+    let luffy_dir = tempfile::tempdir().unwrap();
+    let smtp = start_smtp(luffy_dir.path(), false);
+    let setup = Setup::new(&format!(
+        "{}\n[serve]\npublic_url = \"https://luffy.example.com\"\n",
+        smtp_config(smtp.port)
+    ));
+    let webhooks = format!(
+        "slack={0}/slack/{TOKEN}, googlechat={0}/chat/{TOKEN}, teams={0}/teams/{TOKEN}, \
+         {0}/generic/{TOKEN}",
+        hooks.url
+    );
+    setup.ok(&[
+        "service",
+        "set",
+        "web",
+        "--webhook",
+        &webhooks,
+        "--email",
+        "ops@example.com",
+    ]);
+    setup.append(&trace(1, "ValueError", "parse"));
+    let out = setup.ok(&["trigger", "fetch", "web"]);
+    assert!(out.contains("notified web: 5 delivered"), "{out}");
+    let cluster = "https://luffy.example.com/clusters/1";
+    let received = hooks.received();
+    let by = |part: &str| -> Value {
+        received
+            .iter()
+            .find(|r| r.path.contains(part))
+            .unwrap_or_else(|| panic!("nothing on {part}"))
+            .json()
+    };
+    let slack = by("/slack/");
+    let section = slack["blocks"][1]["text"]["text"].as_str().unwrap();
+    assert!(section.ends_with(&format!("Open: {cluster}")), "{section}");
+    assert!(!section.contains("luffy cluster show"), "{section}");
+    let chat = by("/chat/");
+    let paragraph = chat["cardsV2"][0]["card"]["sections"][0]["widgets"][0]["textParagraph"]
+        ["text"]
+        .as_str()
+        .unwrap();
+    assert!(
+        paragraph.ends_with(&format!("Open: <a href=\"{cluster}\">{cluster}</a>")),
+        "{paragraph}"
+    );
+    let teams = by("/teams/").to_string();
+    assert!(
+        teams.contains(&format!(
+            "Open: [https://luffy\\\\.example\\\\.com/clusters/1](<{cluster}>)"
+        )),
+        "{teams}"
+    );
+    assert_eq!(by("/generic/")["cluster"]["url"], cluster);
+    let first = mails(&smtp);
+    let mail = first[0]
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    assert!(mail.contains(&format!("Open: {cluster}")), "{mail}");
+    assert!(
+        mail.contains(&format!("<a href=\"{cluster}\">{cluster}</a>")),
+        "{mail}"
+    );
+
+    // a digest: every line links to its cluster, the list to the service's page
+    let kinds = ["AError", "BError", "CError", "DError", "EError", "FError"];
+    for (i, kind) in kinds.iter().enumerate() {
+        setup.append(&trace(10 + i as u32, kind, &format!("f{i}")));
+    }
+    setup.ok(&["trigger", "fetch", "web"]);
+    let received = hooks.received();
+    let digest = received
+        .iter()
+        .rev()
+        .find(|r| r.path.contains("/slack/"))
+        .unwrap()
+        .json();
+    let text = digest["text"].as_str().unwrap();
+    for id in 2..=7 {
+        assert!(
+            text.contains(&format!(
+                "1 event): https://luffy.example.com/clusters/{id}\n"
+            )),
+            "{text}"
+        );
+    }
+    assert!(
+        text.ends_with("List them: https://luffy.example.com/services/web"),
+        "{text}"
+    );
+    let generic = received
+        .iter()
+        .rev()
+        .find(|r| r.path.contains("/generic/"))
+        .unwrap()
+        .json();
+    assert_eq!(generic["event"], "digest");
+    assert_eq!(
+        generic["events"][0]["cluster"]["url"],
+        "https://luffy.example.com/clusters/2"
+    );
+    let mails = mails(&smtp);
+    assert_eq!(mails.len(), 2);
+    assert!(
+        mails[1].contains("https://luffy.example.com/clusters/7"),
+        "{}",
+        mails[1]
+    );
 }

@@ -312,6 +312,70 @@ fn the_daemon_runs_steps_until_sigterm_and_leaves_no_lease() {
     assert_eq!(runs(&luffy), fetched(&["s0", "s1"]));
 }
 
+/// `daemon --serve`: the loop and the server in one process; the server answers while the loop
+/// runs, and SIGTERM stops both with exit code 0.
+#[test]
+fn the_daemon_serves_beside_its_loop_and_stops_with_it() {
+    use std::io::{BufRead as _, BufReader};
+    let luffy = Luffy::new();
+    services(&luffy, 2);
+    let mut child = luffy
+        .command(&["daemon", "--tick", "1s", "--serve", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut said = String::new();
+    let base = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the daemon ended without saying where it serves: {said}"
+        );
+        said.push_str(&line);
+        if let Some(rest) = line.split("luffy daemon: serving on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    // the rest of its log, read on so that the pipe never fills
+    let rest = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut text).unwrap();
+        text
+    });
+    let mut health = ureq::get(&format!("{base}/healthz")).call().unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    assert!(health
+        .body_mut()
+        .read_to_string()
+        .unwrap()
+        .contains("\"ok\""));
+    let begun = Instant::now();
+    while runs(&luffy).len() < 2 {
+        assert!(begun.elapsed() < Duration::from_secs(30), "no step ran");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = ureq::get(&format!("{base}/api/v1/services/status"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let status = json(&status);
+    assert_eq!(status.as_array().map(Vec::len), Some(2), "{status}");
+    let pid = rustix::process::Pid::from_child(&child);
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let code = child.wait().unwrap().code();
+    let log = rest.join().unwrap();
+    assert_eq!(code, Some(0), "{said}{log}");
+    assert!(log.contains("luffy daemon: stopped"), "{log}");
+    assert!(
+        ureq::get(&format!("{base}/healthz")).call().is_err(),
+        "the server stopped with the daemon"
+    );
+}
+
 /// The deployment examples' command lines (crontab, systemd units, CronJob) are luffy's.
 #[test]
 fn the_deployment_examples_run_as_written() {

@@ -137,6 +137,19 @@ fn demo_shows_the_example_services() {
     }
     assert!(dir.join("luffy.db").exists());
     assert!(out.contains("indexed web-app's repository"), "{out}");
+    // how to look at it in a browser, and the digest's list command naming the demo's database
+    let db = dir.join("luffy.db");
+    let db = db.to_str().unwrap();
+    assert!(
+        out.contains(&format!(
+            "look at it in a browser:\n  luffy --db {db} serve                        # then open http://127.0.0.1:8000/\n"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("List them: luffy --db {db} clusters web-app")),
+        "{out}"
+    );
     // Its notifications wait in the outbox: the demo's one channel reads its URL from a
     // variable that is not set.
     assert!(

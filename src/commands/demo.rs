@@ -342,7 +342,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
             owner: None,
         };
         clusters::list(&demo_ctx, &args, out)?;
-        let db = shell_quote(&db_path);
+        let db = crate::escape::shell::word(&db_path.display().to_string());
         writeln!(
             out,
             "\nexplore it:\n  luffy --db {db} rca show 2 --json\n  luffy --db {db} cluster show 2\n  luffy --db {db} history\n  \
@@ -350,7 +350,9 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
              luffy --db {db} deploy list                  # 2.13.0, then 2.14.0 before the errors\n  \
              luffy --db {db} code find web-app /srv/web-app/app/db/repo.py:31\n  \
              luffy --db {db} code find web-app Cart.total\n  \
-             luffy --db {db} run-due --dry-run            # what cron would run next"
+             luffy --db {db} run-due --dry-run            # what cron would run next\n\
+             look at it in a browser:\n  \
+             luffy --db {db} serve                        # then open http://127.0.0.1:8000/"
         )?;
         write_notifications(
             out,
@@ -358,6 +360,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
             notified.as_ref(),
             &waiting,
             ctx.config.notify.digest_after,
+            &tasks::notify::links(&ctx.config, &db_path),
         )?;
         if let Some(id) = main {
             writeln!(
@@ -382,6 +385,7 @@ fn write_notifications(
     notified: Option<&tasks::TaskReport<TaskCounts>>,
     waiting: &[Notification],
     digest_after: u32,
+    links: &crate::notify::Links,
 ) -> Result<()> {
     if let Some(report) = notified {
         if let TaskCounts::Notify(c) = &report.counts {
@@ -426,7 +430,8 @@ fn write_notifications(
     } else {
         &items[..1.min(items.len())]
     };
-    for line in Message::new(shown).text().lines() {
+    let shown = links.apply(shown);
+    for line in Message::new(&shown).linked(links.clone()).text().lines() {
         writeln!(out, "  | {line}")?;
     }
     Ok(())
@@ -455,16 +460,4 @@ fn shift_to_now(text: &str, now: chrono::DateTime<chrono::Utc>) -> String {
         out.push('\n');
     }
     out
-}
-
-fn shell_quote(path: &Path) -> String {
-    let text = path.display().to_string();
-    if text
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
-    {
-        text
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }

@@ -256,7 +256,12 @@ fn test(ctx: &Context, args: &NotifyTestArgs, out: &mut dyn Write) -> Result<()>
     let mut failed = 0;
     let mut results = Vec::new();
     for channel in &channels {
-        let result = notify::send(channel, std::slice::from_ref(&item), &ctx.config);
+        let result = notify::send(
+            channel,
+            std::slice::from_ref(&item),
+            &ctx.config,
+            &crate::tasks::notify::links(&ctx.config, &ctx.db_path),
+        );
         let error = result.err().map(|err| format!("{err:#}"));
         failed += usize::from(error.is_some());
         if !ctx.json {

@@ -237,7 +237,9 @@ fn dry_run(ctx: &Context, selection: &Selection, out: &mut dyn Write) -> Result<
 }
 
 /// Runs `luffy daemon`: a step, then a sleep until the next task is due (at most a tick),
-/// until SIGINT or SIGTERM, which let the running step finish and end with exit code 0.
+/// until SIGINT or SIGTERM, which let the running step finish and end with exit code 0. With
+/// `--serve ADDR` the server runs beside the loop, on its own threads over the same database
+/// (WAL: its readers never block the loop's writes), and stops with it.
 pub fn daemon(ctx: &Context, args: &DaemonArgs, out: &mut dyn Write) -> Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -260,6 +262,17 @@ pub fn daemon(ctx: &Context, args: &DaemonArgs, out: &mut dyn Write) -> Result<(
     // one store for the daemon's life: the tasks' connections are made from it, and a task left
     // behind at its timeout keeps its own
     let mut store = ctx.open_store()?;
+    let server = match &args.serve {
+        Some(listen) => {
+            let running = crate::serve::start(ctx, listen)?;
+            log(&format!(
+                "luffy daemon: serving on http://{} (the dashboard at /, the API under /api/v1/)",
+                running.addr
+            ));
+            Some(running)
+        }
+        None => None,
+    };
     let mut steps = 0u64;
     while !stop.load(Ordering::Relaxed) {
         let now = clock(ctx);
@@ -278,6 +291,9 @@ pub fn daemon(ctx: &Context, args: &DaemonArgs, out: &mut dyn Write) -> Result<(
         }
         let wake = next_wake(ctx, &store, &selection, tick);
         sleep_until_stopped(wake, &stop);
+    }
+    if let Some(server) = server {
+        server.stop();
     }
     log("luffy daemon: stopped");
     let _ = out.flush();

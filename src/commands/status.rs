@@ -133,7 +133,16 @@ fn status_of(
 
 /// Runs `luffy status`.
 pub fn run(ctx: &Context, args: &StatusArgs, out: &mut dyn Write) -> Result<()> {
-    let store = ctx.open_store_for_reading()?;
+    run_on(ctx, &ctx.open_store_for_reading()?, args, out)
+}
+
+/// `luffy status` over a store already open (the server keeps one).
+pub fn run_on(
+    ctx: &Context,
+    store: &crate::store::Store,
+    args: &StatusArgs,
+    out: &mut dyn Write,
+) -> Result<()> {
     let db = store.db();
     let mut counts = db.status_counts()?;
     if let Some(id) = &args.service {

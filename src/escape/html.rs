@@ -17,6 +17,11 @@ pub fn text(text: &str) -> String {
     out
 }
 
+/// A link to `url` whose text is `label`, HTML already (escaped by [`text`]).
+pub fn link(label: &str, url: &str) -> String {
+    format!("<a href=\"{}\">{label}</a>", text(url))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

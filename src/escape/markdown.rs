@@ -43,6 +43,35 @@ pub fn text(text: &str) -> String {
     out
 }
 
+/// A link to `url` whose label is `label` as Markdown already (escaped by [`text`]): the
+/// destination in angle brackets, with the characters that would end it percent-encoded.
+pub fn link(label: &str, url: &str) -> String {
+    let dest = url
+        .replace('%', "%25")
+        .replace('<', "%3C")
+        .replace('>', "%3E")
+        .replace(' ', "%20")
+        .replace(['\r', '\n'], "");
+    // a `%` already part of an escape stays one
+    let dest = restore_escapes(&dest);
+    format!("[{label}](<{dest}>)")
+}
+
+/// `%25XX` back to `%XX` where XX are hex digits (an escape the URL had already).
+fn restore_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("%25") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 3..];
+        let hex = after.len() >= 2 && after.as_bytes()[..2].iter().all(u8::is_ascii_hexdigit);
+        out.push_str(if hex { "%" } else { "%25" });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The longest run of `c` in `text`.
 fn longest_run(text: &str, c: char) -> usize {
     let (mut longest, mut run) = (0, 0);
@@ -65,6 +94,21 @@ mod tests {
         assert_eq!(code("two\nlines"), "`two lines`");
         assert_eq!(fence(["x", "```y```", "````"]), "`````");
         assert_eq!(fence(["no ticks"]), "```");
+    }
+
+    #[test]
+    fn links_keep_their_destination_whole() {
+        assert_eq!(
+            link(
+                &text("https://l.example/clusters/4"),
+                "https://l.example/clusters/4"
+            ),
+            "[https://l\\.example/clusters/4](<https://l.example/clusters/4>)"
+        );
+        assert_eq!(
+            link("x", "https://l.example/a b<c>%41%zz"),
+            "[x](<https://l.example/a%20b%3Cc%3E%41%25zz>)"
+        );
     }
 
     #[test]

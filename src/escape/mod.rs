@@ -4,5 +4,7 @@
 
 pub mod html;
 pub mod markdown;
+pub mod prometheus;
+pub mod shell;
 pub mod slack;
 pub mod terminal;

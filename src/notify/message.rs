@@ -1,14 +1,16 @@
 //! What a notification says, and how each channel gets it: the generic webhook's versioned JSON
 //! (the outbox's payload), Slack Block Kit, Google Chat cardsV2, a Teams Adaptive Card, and an
 //! email's subject, text
-//! and HTML. More than one item makes a digest: one message listing them all.
+//! and HTML. More than one item makes a digest: one message listing them all. Each points its
+//! reader somewhere ([`Links`]): the dashboard's pages when `[serve] public_url` is set, else
+//! the command that shows the same.
 
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::escape::{html, markdown, slack, terminal};
+use crate::escape::{html, markdown, shell, slack, terminal};
 
 /// The version of the generic webhook's JSON; a change that is not an addition bumps it.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -57,6 +59,10 @@ pub struct ClusterRef {
     /// Escalations only: the snooze condition that fired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation: Option<EscalationRef>,
+    /// The cluster's page on the dashboard (`{public_url}/clusters/{id}`), filled in when the
+    /// message is sent with `[serve] public_url` set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// The snooze condition that reopened an ignored cluster, as an `escalating` item carries it.
@@ -89,6 +95,10 @@ pub struct RcaRef {
     pub root_cause: Option<String>,
     /// The command that shows the whole report.
     pub show: String,
+    /// The report's page on the dashboard (`{public_url}/clusters/{id}/rca`), filled in when
+    /// the message is sent with `[serve] public_url` set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// The owners of the throwing frame's file, from CODEOWNERS.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owners: Vec<String>,
@@ -149,8 +159,8 @@ impl Item {
         }
     }
 
-    /// The facts under the headline, one per line.
-    pub fn details(&self) -> Vec<String> {
+    /// The facts under the headline, one per line; the last ones say where to look.
+    pub fn details(&self, links: &Links) -> Vec<String> {
         let Some(c) = &self.cluster else {
             return vec![format!(
                 "This is a test message for service {} ({}).",
@@ -196,23 +206,161 @@ impl Item {
                 if !rca.owners.is_empty() {
                     lines.push(format!("Owners (CODEOWNERS): {}", rca.owners.join(", ")));
                 }
-                lines.push(format!("Report: {}", rca.show));
+                lines.push(format!("Report: {}", rca.url.as_ref().unwrap_or(&rca.show)));
+                if let Some(url) = &c.url {
+                    lines.push(format!("Cluster: {url}"));
+                }
             }
-            None => lines.push(format!("Inspect: luffy cluster show {}", c.id)),
+            None => match &c.url {
+                Some(url) => lines.push(format!("Open: {url}")),
+                None => lines.push(format!(
+                    "Inspect: {}",
+                    links.command(&format!("cluster show {}", c.id))
+                )),
+            },
         }
         lines
     }
+
+    /// Where a digest's line about this item points: the report's page, else the cluster's.
+    fn url(&self) -> Option<&str> {
+        let rca = self.rca.as_ref().and_then(|r| r.url.as_deref());
+        rca.or_else(|| self.cluster.as_ref().and_then(|c| c.url.as_deref()))
+    }
 }
 
-/// A message for one channel: one item, or a digest of several.
+/// Where notifications point their reader: the dashboard (`[serve] public_url`), or the CLI,
+/// with `--db` when the database is not the default one so that the command works when pasted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Links {
+    /// The dashboard's address, without a trailing `/`.
+    public_url: Option<String>,
+    /// The `--db` argument, shell-quoted, when the database is not the default.
+    db: Option<String>,
+}
+
+impl Links {
+    /// Links to `public_url` when given; commands with `--db db` when `db` is given.
+    pub fn new(public_url: Option<&str>, db: Option<&std::path::Path>) -> Links {
+        Links {
+            public_url: public_url
+                .map(|u| u.trim().trim_end_matches('/').to_string())
+                .filter(|u| !u.is_empty()),
+            db: db.map(|p| shell::word(&p.display().to_string())),
+        }
+    }
+
+    /// `luffy [--db PATH] args`.
+    pub fn command(&self, args: &str) -> String {
+        match &self.db {
+            Some(db) => format!("luffy --db {db} {args}"),
+            None => format!("luffy {args}"),
+        }
+    }
+
+    /// A dashboard page's address.
+    fn page(&self, path: &str) -> Option<String> {
+        self.public_url.as_ref().map(|base| format!("{base}{path}"))
+    }
+
+    /// `items` as sent: cluster and report pages filled in, the report's command with `--db`.
+    pub fn apply(&self, items: &[Item]) -> Vec<Item> {
+        let mut items = items.to_vec();
+        for item in &mut items {
+            let Some(cluster) = &mut item.cluster else {
+                continue;
+            };
+            let id = cluster.id;
+            cluster.url = self.page(&format!("/clusters/{id}"));
+            if let Some(rca) = &mut item.rca {
+                rca.url = self.page(&format!("/clusters/{id}/rca"));
+                rca.show = self.command(&format!("rca show {id}"));
+            }
+        }
+        items
+    }
+
+    /// The URLs `items` link to, and the service's page.
+    fn urls(&self, items: &[Item]) -> Vec<String> {
+        let mut urls: Vec<String> = items
+            .iter()
+            .flat_map(|i| {
+                let cluster = i.cluster.as_ref().and_then(|c| c.url.clone());
+                let rca = i.rca.as_ref().and_then(|r| r.url.clone());
+                [cluster, rca]
+            })
+            .flatten()
+            .collect();
+        if let Some(first) = items.first() {
+            urls.extend(self.page(&format!("/services/{}", first.service.id)));
+        }
+        urls
+    }
+}
+
+/// `text` (escaped already by `escape`) with each of `urls` that stands as a word (followed by
+/// white space or the end) made a link by `link(escaped url, url)`; the longest URL first, so
+/// that `/clusters/1` does not take the start of `/clusters/1/rca` or `/clusters/12`.
+fn linkify(
+    text: &str,
+    urls: &[String],
+    escape: fn(&str) -> String,
+    link: fn(&str, &str) -> String,
+) -> String {
+    if urls.is_empty() {
+        return text.to_string();
+    }
+    let mut escaped: Vec<(String, &str)> = urls.iter().map(|u| (escape(u), u.as_str())).collect();
+    escaped.sort_by_key(|(e, _)| std::cmp::Reverse(e.len()));
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut at = 0;
+    'scan: while at < text.len() {
+        let rest = &text[at..];
+        for (e, url) in &escaped {
+            if rest.starts_with(e.as_str())
+                && rest[e.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(char::is_whitespace)
+            {
+                out.push_str(&link(e, url));
+                at += e.len();
+                continue 'scan;
+            }
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        out.push(c);
+        at += c.len_utf8();
+    }
+    out
+}
+
+/// A message for one channel: one item, or a digest of several, and where it points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message<'a> {
     pub items: &'a [Item],
+    pub links: Links,
 }
 
 impl<'a> Message<'a> {
+    /// A message about `items` (as [`Links::apply`] gave them) whose commands need no `--db`.
     pub fn new(items: &'a [Item]) -> Self {
-        Message { items }
+        Message {
+            items,
+            links: Links::default(),
+        }
+    }
+
+    /// The message with `links` for its commands and pages.
+    #[must_use]
+    pub fn linked(mut self, links: Links) -> Self {
+        self.links = links;
+        self
+    }
+
+    /// The URLs the message links to.
+    fn urls(&self) -> Vec<String> {
+        self.links.urls(self.items)
     }
 
     fn service(&self) -> &str {
@@ -236,7 +384,7 @@ impl<'a> Message<'a> {
         match self.items {
             [one] => {
                 let mut out = one.headline();
-                for line in one.details() {
+                for line in one.details(&self.links) {
                     out.push('\n');
                     out.push_str(&line);
                 }
@@ -254,9 +402,16 @@ impl<'a> Message<'a> {
                     if let Some(top) = item.rca.as_ref().and_then(|r| r.top_suspect.as_ref()) {
                         let _ = write!(out, "; top suspect {}", top.line());
                     }
+                    if let Some(url) = item.url() {
+                        let _ = write!(out, ": {url}");
+                    }
                 }
-                out.push_str("\nList them: luffy clusters ");
-                out.push_str(self.service());
+                let service = self.service();
+                let list = self
+                    .links
+                    .page(&format!("/services/{service}"))
+                    .unwrap_or_else(|| self.links.command(&format!("clusters {service}")));
+                let _ = write!(out, "\nList them: {list}");
                 out
             }
         }
@@ -274,10 +429,11 @@ impl<'a> Message<'a> {
 
     /// The email's HTML part.
     pub fn html(&self) -> String {
+        let urls = self.urls();
         let mut lines = self
             .email_text()
             .lines()
-            .map(html::text)
+            .map(|line| linkify(&html::text(line), &urls, html::text, html::link))
             .collect::<Vec<_>>();
         let head = lines.remove(0);
         let mut out = format!("<html><body><h3>{head}</h3>\n");
@@ -331,7 +487,7 @@ impl<'a> Message<'a> {
                 "cardId": "luffy",
                 "card": {
                     "header": {"title": title, "subtitle": format!("luffy: {}", self.service())},
-                    "sections": [{"widgets": [{"textParagraph": {"text": html::text(&text).replace('\n', "<br>")}}]}],
+                    "sections": [{"widgets": [{"textParagraph": {"text": linkify(&html::text(&text), &self.urls(), html::text, html::link).replace('\n', "<br>")}}]}],
                 },
             }],
         })
@@ -342,17 +498,17 @@ impl<'a> Message<'a> {
     /// line.
     pub fn teams(&self) -> Value {
         let text = self.text();
+        let urls = self.urls();
         let mut lines = text.lines();
         let head = lines.next().unwrap_or("");
         // an Adaptive Card's text is Markdown: log text in it is escaped as Markdown prose
         let mut body = vec![json!({
             "type": "TextBlock", "text": markdown::text(head), "weight": "Bolder", "size": "Medium", "wrap": true,
         })];
-        body.extend(
-            lines.map(
-                |line| json!({"type": "TextBlock", "text": markdown::text(line), "wrap": true}),
-            ),
-        );
+        body.extend(lines.map(|line| {
+            let line = linkify(&markdown::text(line), &urls, markdown::text, markdown::link);
+            json!({"type": "TextBlock", "text": line, "wrap": true})
+        }));
         json!({
             "type": "message",
             "summary": head,
@@ -405,6 +561,7 @@ mod tests {
                 last_hour: None,
                 hourly_mean: None,
                 escalation: None,
+                url: None,
             }),
             rca: None,
             created_at: "2024-01-15T10:06:00Z".into(),
@@ -490,6 +647,104 @@ mod tests {
     }
 
     #[test]
+    fn every_form_links_to_the_dashboard_when_it_has_an_address() {
+        let links = Links::new(Some("https://luffy.example.com/"), None);
+        let mut ready = item(12, "rca_ready");
+        ready.rca = Some(RcaRef {
+            generation: 1,
+            commit: None,
+            top_suspect: None,
+            suspects: 0,
+            no_suspects: Some("no index".into()),
+            root_cause: None,
+            show: "luffy rca show 12".into(),
+            owners: Vec::new(),
+            url: None,
+        });
+        let items = links.apply(&[item(1, "new_cluster"), ready]);
+        let (one, rca) = (&items[..1], &items[1..]);
+        let cluster = "https://luffy.example.com/clusters/1";
+        let report = "https://luffy.example.com/clusters/12/rca";
+        let message = Message::new(one).linked(links.clone());
+        assert!(message.text().ends_with(&format!("\nOpen: {cluster}")));
+        assert_eq!(message.generic()["cluster"]["url"], cluster);
+        assert!(message.slack()["blocks"][1]["text"]["text"]
+            .as_str()
+            .unwrap()
+            .contains(cluster));
+        assert!(message
+            .html()
+            .contains(&format!("<a href=\"{cluster}\">{cluster}</a>")));
+        let chat = message.google_chat()["cardsV2"][0]["card"]["sections"][0]["widgets"][0]
+            ["textParagraph"]["text"]
+            .clone();
+        assert!(chat
+            .as_str()
+            .unwrap()
+            .contains(&format!("<a href=\"{cluster}\">")));
+        let teams = message.teams().to_string();
+        assert!(teams.contains(
+            "Open: [https://luffy\\\\.example\\\\.com/clusters/1](<https://luffy.example.com/clusters/1>)"
+        ), "{teams}");
+        let message = Message::new(rca).linked(links.clone());
+        let text = message.text();
+        assert!(
+            text.contains(&format!(
+                "\nReport: {report}\nCluster: https://luffy.example.com/clusters/12"
+            )),
+            "{text}"
+        );
+        assert_eq!(message.generic()["rca"]["url"], report);
+        // the longer URL is one link, not the cluster's with "/rca" after it
+        assert!(message
+            .html()
+            .contains(&format!("<a href=\"{report}\">{report}</a>")));
+        let digest = Message::new(&items).linked(links);
+        let text = digest.text();
+        assert!(
+            text.contains(&format!("(cluster #1, 3 events): {cluster}\n")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("(cluster #12, 3 events): {report}\n")),
+            "{text}"
+        );
+        assert!(text.ends_with("List them: https://luffy.example.com/services/web"));
+        assert_eq!(digest.generic()["events"][1]["rca"]["url"], report);
+    }
+
+    #[test]
+    fn without_an_address_commands_name_a_database_that_is_not_the_default() {
+        let links = Links::new(None, Some(std::path::Path::new("/srv/my luffy/l.db")));
+        let items = links.apply(&[item(3, "new_cluster")]);
+        assert_eq!(items[0].cluster.as_ref().unwrap().url, None);
+        let text = Message::new(&items).linked(links.clone()).text();
+        assert!(text.ends_with("\nInspect: luffy --db '/srv/my luffy/l.db' cluster show 3"));
+        let mut ready = item(4, "rca_ready");
+        ready.rca = Some(RcaRef {
+            generation: 1,
+            commit: None,
+            top_suspect: None,
+            suspects: 0,
+            no_suspects: None,
+            root_cause: None,
+            show: "luffy rca show 4".into(),
+            owners: Vec::new(),
+            url: None,
+        });
+        let ready = links.apply(&[ready]);
+        assert_eq!(ready[0].rca.as_ref().unwrap().url, None);
+        let text = Message::new(&ready).linked(links.clone()).text();
+        assert!(
+            text.ends_with("\nReport: luffy --db '/srv/my luffy/l.db' rca show 4"),
+            "{text}"
+        );
+        let digest = [item(1, "new_cluster"), item(2, "spike")];
+        let text = Message::new(&digest).linked(links).text();
+        assert!(text.ends_with("\nList them: luffy --db '/srv/my luffy/l.db' clusters web"));
+    }
+
+    #[test]
     fn an_rca_ready_item_names_its_top_suspect_and_the_report() {
         let mut ready = item(4, "rca_ready");
         ready.rca = Some(RcaRef {
@@ -509,6 +764,7 @@ mod tests {
             owners: vec!["@acme/db".into()],
             root_cause: None,
             show: "luffy rca show 4".into(),
+            url: None,
         });
         assert_eq!(
             Message::new(std::slice::from_ref(&ready)).text(),

@@ -8,15 +8,16 @@ pub mod message;
 pub mod webhook;
 
 pub use channel::{channels, Channel, ChannelKind};
-pub use message::{Item, Message};
+pub use message::{Item, Links, Message};
 
 use anyhow::Result;
 
 use crate::config::Config;
 
-/// Sends `items` (one message, or a digest of them) to `channel`.
-pub fn send(channel: &Channel, items: &[Item], config: &Config) -> Result<()> {
-    let message = Message::new(items);
+/// Sends `items` (one message, or a digest of them) to `channel`, pointing where `links` say.
+pub fn send(channel: &Channel, items: &[Item], config: &Config, links: &Links) -> Result<()> {
+    let items = links.apply(items);
+    let message = Message::new(&items).linked(links.clone());
     match channel.kind {
         ChannelKind::Email => email::send(config.smtp.as_ref(), &channel.target, &message),
         kind => webhook::send(kind, &channel.target, &message, &config.notify),

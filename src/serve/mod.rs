@@ -9,6 +9,7 @@
 //! does, and serving there without a token is refused.
 
 pub mod api;
+pub mod cache;
 pub mod http;
 pub mod metrics;
 pub mod pages;
@@ -42,6 +43,8 @@ pub struct Handler {
     token: Option<String>,
     /// Whether the server listens beyond loopback.
     public: bool,
+    /// `GET /api/v1/services/status`, computed once per state of the database.
+    pub status: cache::Cached,
 }
 
 impl Handler {
@@ -135,6 +138,7 @@ pub fn start(ctx: &Context, listen: &str) -> Result<Running> {
             .map(|_| ctx.now),
         token,
         public: !is_loopback(&addr),
+        status: cache::Cached::default(),
     });
     let server = Arc::new(server);
     let stop = Arc::new(AtomicBool::new(false));

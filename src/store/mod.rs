@@ -5,6 +5,7 @@
 mod clusters;
 mod code;
 mod deploys;
+mod metrics;
 mod notifications;
 mod open;
 mod rca;
@@ -23,6 +24,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 pub use clusters::{log_time_to_sql, BatchChanges, ChangedCluster, Cluster, Sample};
 pub use code::{CodeFile, CodeIndex, FoundSymbol, StoredSymbol};
 pub use deploys::{Deploy, DeploySource, NewDeploy};
+pub use metrics::{Metrics, OutboxCount, ServiceMetrics, TaskMetrics};
 pub use notifications::{NewNotification, Notification};
 pub use rca::{NewReport, StoredReport};
 pub use services::StatusCounts;
@@ -81,6 +83,8 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub struct Store {
     conn: Connection,
     path: Option<PathBuf>,
+    /// The file as this process counts its connections ([`open::Held`]); none in memory.
+    held: Option<PathBuf>,
 }
 
 /// Queries over one connection or one open transaction.
@@ -94,6 +98,7 @@ impl Store {
         let mut store = Store {
             conn: Connection::open_in_memory()?,
             path: None,
+            held: None,
         };
         store.set_up()?;
         Ok(store)

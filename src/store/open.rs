@@ -33,12 +33,69 @@ const STATE_SQL: &str = "SELECT (SELECT user_version FROM pragma_user_version),
         (SELECT count(*) FROM sqlite_master),
         (SELECT page_count FROM pragma_page_count)";
 
+/// The database files this process holds connections to, and how many of each.
+///
+/// The checks of [`Store::open`] open the file beside SQLite; closing such a file drops every
+/// POSIX lock this process holds on it, other connections' included, and then another process
+/// that closes its connection believes it was the last and deletes the WAL under them (a
+/// server answering requests on several threads, a daemon serving beside its loop). So a file
+/// that this process holds open already is opened through SQLite alone, as [`Store::another`]
+/// does; and the checks of a first connection run under this lock, so that no other thread's
+/// connection is made meanwhile.
+static HELD: std::sync::Mutex<std::collections::BTreeMap<PathBuf, usize>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn held() -> std::sync::MutexGuard<'static, std::collections::BTreeMap<PathBuf, usize>> {
+    HELD.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The name a file is counted under (resolved without opening it).
+fn held_key(path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some(key) = self.held.take() {
+            let mut held = held();
+            if let Some(n) = held.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    held.remove(&key);
+                }
+            }
+        }
+    }
+}
+
 impl Store {
+    /// Opens `path` and counts it as held, through `open` when this process holds no connection
+    /// to it yet, else through SQLite alone ([`Store::connect`]); under the lock throughout, so
+    /// that a count never misses a live connection.
+    fn open_holding(path: &Path, open: impl FnOnce(&Path) -> Result<Store>) -> Result<Store> {
+        let mut held = held();
+        let mut store = if held.contains_key(&held_key(path)) {
+            Store::connect(path.to_path_buf())?
+        } else {
+            open(path)?
+        };
+        // the checks may have made the file: count it under the name it has now
+        let key = held_key(path);
+        *held.entry(key.clone()).or_insert(0) += 1;
+        store.held = Some(key);
+        Ok(store)
+    }
+
     /// Opens (creating when missing, with its folder) and migrates the database at `path`.
     ///
     /// Safe when many processes open a file that does not exist yet at the same time: each
     /// waits for the others' locks, and exactly one creates the schema.
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_holding(path, Store::open_checked)
+    }
+
+    fn open_checked(path: &Path) -> Result<Store> {
         prepare_file(path)?;
         // Checked before SQLite opens them: SQLite would open an unwritable file read-only
         // without a word (and make a -shm as unwritable beside it), and an unwritable -shm
@@ -57,6 +114,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: Some(path.to_path_buf()),
+            held: None,
         };
         store.set_up()?;
         Ok(store)
@@ -70,6 +128,11 @@ impl Store {
         let Some(path) = self.path.clone() else {
             anyhow::bail!("an in-memory database has no other connection");
         };
+        Store::open_holding(&path, |path| Store::connect(path.to_path_buf()))
+    }
+
+    /// A connection to `path` made by SQLite alone, set up and migrated.
+    fn connect(path: PathBuf) -> Result<Store> {
         let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -78,6 +141,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: Some(path),
+            held: None,
         };
         store.set_up()?;
         Ok(store)
@@ -90,8 +154,12 @@ impl Store {
     /// SQLite allows: when its WAL holds nothing, as an immutable file, so that no `-shm` is made
     /// beside it (one made by a reader of a 0400 file is 0400 too, and refuses later writers).
     pub fn open_for_reading(path: &Path) -> Result<Store> {
+        Store::open_holding(path, Store::open_for_reading_checked)
+    }
+
+    fn open_for_reading_checked(path: &Path) -> Result<Store> {
         if !path.exists() || unwritable(path).is_none() {
-            return Store::open(path);
+            return Store::open_checked(path);
         }
         prepare_file(path)?;
         let wal = sibling(path, "-wal");
@@ -111,6 +179,7 @@ impl Store {
         let store = Store {
             conn,
             path: Some(path.to_path_buf()),
+            held: None,
         };
         store
             .conn
@@ -199,6 +268,14 @@ impl Store {
             }
             Ok(())
         })
+    }
+
+    /// A number that changes whenever another connection has committed to the database since
+    /// this one last asked (SQLite's `PRAGMA data_version`).
+    pub fn data_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |row| row.get(0))
+            .map_err(|err| self.explain(err))
     }
 
     fn state(&self) -> rusqlite::Result<FileState> {
@@ -436,6 +513,25 @@ fn create_file(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_held_open_is_counted_and_opened_again_through_sqlite_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("luffy.db");
+        let count = || held().get(&held_key(&path)).copied();
+        let first = Store::open(&path).unwrap();
+        assert_eq!(count(), Some(1));
+        // the second and third connections skip the checks that open the file beside SQLite
+        let second = Store::open_for_reading(&path).unwrap();
+        let third = first.another().unwrap();
+        assert_eq!(count(), Some(3));
+        drop((first, second));
+        assert_eq!(count(), Some(1));
+        // and each still reads and writes
+        third.db().service_ids().unwrap();
+        drop(third);
+        assert_eq!(count(), None);
+    }
 
     #[test]
     fn a_file_uri_escapes_what_sqlite_would_read_as_a_query() {

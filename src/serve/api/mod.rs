@@ -28,8 +28,10 @@ pub fn route(handler: &Handler, req: &Req, rest: &[&str]) -> Option<Reply> {
     let post = |answer: &dyn Fn() -> Answer| only(req, Method::Post, answer);
     let reply = match path {
         ["services", "status"] => get(&|| {
-            Ok(command(handler, |ctx, out| {
-                commands::status::run(ctx, &StatusArgs { service: None }, out)
+            Ok(handler.status.get(handler, |store| {
+                command(handler, |ctx, out| {
+                    commands::status::run_on(ctx, store, &StatusArgs { service: None }, out)
+                })
             }))
         }),
         ["services", id, "status"] => get(&|| {

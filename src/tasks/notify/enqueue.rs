@@ -189,6 +189,7 @@ pub fn cluster_ref(cluster: &Cluster, new_events: u64) -> ClusterRef {
         last_hour: None,
         hourly_mean: None,
         escalation: None,
+        url: None,
     }
 }
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{run_task, Outcome, TaskContext, TaskEnv, TaskReport};
 use crate::domain::{Task, Trigger};
-use crate::notify::{self, Channel, ChannelKind, Item};
+use crate::notify::{self, Channel, ChannelKind, Item, Links};
 use crate::service::Service;
 use crate::store::{Notification, Store};
 
@@ -64,7 +64,34 @@ pub fn run(
     trigger: Trigger,
     env: &TaskEnv<'_>,
 ) -> Result<TaskReport<NotifyCounts>> {
-    run_task(store, service, Task::Notify, trigger, env, LEASE, deliver)
+    let links = links(env.config, env.db_path);
+    run_task(
+        store,
+        service,
+        Task::Notify,
+        trigger,
+        env,
+        LEASE,
+        |store, service, ctx| deliver(store, service, ctx, &links),
+    )
+}
+
+/// Where notifications point: `[serve] public_url`'s pages, else commands that name `db_path`
+/// with `--db` when it is not the default database (so that they work when pasted).
+pub fn links(config: &crate::config::Config, db_path: &std::path::Path) -> Links {
+    let default = crate::paths::default_db_path().ok();
+    let same = |a: &std::path::Path, b: &std::path::Path| {
+        a == b
+            || matches!(
+                (a.canonicalize(), b.canonicalize()),
+                (Ok(x), Ok(y)) if x == y
+            )
+    };
+    let db = match default {
+        Some(default) if same(&default, db_path) => None,
+        _ => Some(db_path),
+    };
+    Links::new(config.serve.public_url.as_deref(), db)
 }
 
 /// The body: every due notification of the service, channel by channel.
@@ -72,6 +99,7 @@ fn deliver(
     store: &mut Store,
     service: &Service,
     ctx: &TaskContext<'_>,
+    links: &Links,
 ) -> Result<Outcome<NotifyCounts>> {
     let now = ctx.now;
     let due = store.db().due_notifications(service.id.as_str(), now)?;
@@ -88,7 +116,7 @@ fn deliver(
             group.chunks(1).collect()
         };
         for rows in messages {
-            send_and_mark(store, ctx, rows, &mut outcome)?;
+            send_and_mark(store, ctx, rows, links, &mut outcome)?;
         }
     }
     Ok(outcome)
@@ -114,6 +142,7 @@ fn send_and_mark(
     store: &mut Store,
     ctx: &TaskContext<'_>,
     rows: &[Notification],
+    links: &Links,
     outcome: &mut Outcome<NotifyCounts>,
 ) -> Result<()> {
     let now = ctx.now;
@@ -126,7 +155,7 @@ fn send_and_mark(
             kind,
             target: first.target.clone(),
         };
-        notify::send(&channel, &items, ctx.config)
+        notify::send(&channel, &items, ctx.config, links)
     });
     let counts = &mut outcome.counts;
     match sent {

@@ -278,6 +278,7 @@ fn rca_ref(report: &Report) -> RcaRef {
         root_cause: report.narrative.as_ref().map(|n| n.root_cause.clone()),
         show: format!("luffy rca show {}", report.cluster_id),
         owners: report.owners.clone(),
+        url: None,
     }
 }
 

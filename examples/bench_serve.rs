@@ -1,0 +1,379 @@
+//! Benchmark: `luffy serve` under load. 1,000 services, each with a file source holding log
+//! data; 200 concurrent clients (one keep-alive connection each) doing
+//! `GET /api/v1/services/status` for N seconds while `luffy run-due` fetches every service in
+//! the served database. Prints p50/p99 latency, errors and requests/s, and run-due's wall time
+//! under that load against run-due alone on identical copies of the database (one before the
+//! load, one after), on the same machine in the same run.
+//!
+//! Targets: no errors, p99 <= 50 ms, run-due not slowed by more than 10%.
+//!
+//! Run: `cargo build --release --examples && target/release/examples/bench_serve
+//! [--seconds N --clients N --services N --bin PATH]`
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+struct Options {
+    seconds: u64,
+    clients: usize,
+    services: usize,
+    bin: PathBuf,
+}
+
+fn options() -> Result<Options, String> {
+    let mut o = Options {
+        seconds: 15,
+        clients: 200,
+        services: 1000,
+        bin: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/luffy")),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--seconds" => o.seconds = value()?.parse().map_err(|_| "--seconds N")?,
+            "--clients" => o.clients = value()?.parse().map_err(|_| "--clients N")?,
+            "--services" => o.services = value()?.parse().map_err(|_| "--services N")?,
+            "--bin" => o.bin = PathBuf::from(value()?),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    if !o.bin.exists() {
+        return Err(format!(
+            "{} is missing: run `cargo build --release` first",
+            o.bin.display()
+        ));
+    }
+    Ok(o)
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// The services file, and a log file per service (a few error kinds, some repeated), settled
+/// an hour ago so that the reader takes every record.
+fn write_inputs(dir: &Path, services: usize) -> Result<(PathBuf, Vec<PathBuf>), String> {
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).map_err(err)?;
+    let mut entries = Vec::new();
+    let mut paths = Vec::new();
+    let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    for i in 0..services {
+        entries.push(format!(
+            r#"{{"id": "svc-{i:04}", "name": "Service {i}", "log_fetch_interval_minutes": {}, "rca_generation_enabled": false, "code_indexing_enabled": false, "notification_enabled": false}}"#,
+            5 + i % 55
+        ));
+        let mut text = String::new();
+        for n in 0..60 {
+            let second = n % 60;
+            let line = match n % 4 {
+                0 => format!("2024-01-15 10:00:{second:02} ERROR db: svc-{i} cannot reach the database at 10.0.{}.{} after {n} retries\n", n % 7, n % 11),
+                1 => format!("2024-01-15 10:01:{second:02} ERROR cache: key \"user-{n}\" missing in shard {}\n", n % 5),
+                2 => format!("2024-01-15 10:02:{second:02} WARN http: slow request /orders/{n} took {}ms\n", 100 + n),
+                _ => format!("2024-01-15 10:03:{second:02} ERROR payments: card declined for order {n} (code {})\n", 50 + n % 3),
+            };
+            text.push_str(&line);
+        }
+        let path = logs.join(format!("svc-{i:04}.log"));
+        std::fs::write(&path, text).map_err(err)?;
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(hour_ago))
+            .map_err(err)?;
+        paths.push(path);
+    }
+    let file = dir.join("services.json");
+    std::fs::write(&file, format!("[{}]", entries.join(",\n"))).map_err(err)?;
+    Ok((file, paths))
+}
+
+fn luffy(bin: &Path, db: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.args(args)
+        .env("LUFFY_DB", db)
+        .env("LUFFY_CONFIG", "/dev/null")
+        .env_remove("LUFFY_NOW")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// The database every run starts from: the services imported with `luffy service import`, a
+/// file source each (written in one transaction: 1,000 `source add` processes would only
+/// measure process start), checkpointed so that the file alone holds it.
+fn template(o: &Options, dir: &Path) -> Result<PathBuf, String> {
+    let (file, logs) = write_inputs(dir, o.services)?;
+    let db = dir.join("template.db");
+    let out = luffy(
+        &o.bin,
+        &db,
+        &["service", "import", file.to_str().ok_or("path")?],
+    )
+    .output()
+    .map_err(err)?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let mut conn = rusqlite::Connection::open(&db).map_err(err)?;
+    let tx = conn.transaction().map_err(err)?;
+    for (i, path) in logs.iter().enumerate() {
+        let settings = serde_json::json!({"kind": "file", "path": path, "from_end": false});
+        tx.execute(
+            "INSERT INTO log_sources (service_id, name, kind, settings, created_at, updated_at)
+             VALUES (?1, 'app', 'file', ?2, '2024-01-15T09:00:00Z', '2024-01-15T09:00:00Z')",
+            rusqlite::params![format!("svc-{i:04}"), settings.to_string()],
+        )
+        .map_err(err)?;
+    }
+    tx.commit().map_err(err)?;
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .map_err(err)?;
+    drop(conn);
+    Ok(db)
+}
+
+fn copy(template: &Path, name: &str) -> Result<PathBuf, String> {
+    let db = template.with_file_name(name);
+    std::fs::copy(template, &db).map_err(err)?;
+    Ok(db)
+}
+
+/// `luffy run-due` on `db`: its wall time, and how many fetches it ran.
+fn run_due(bin: &Path, db: &Path) -> Result<(Duration, usize), String> {
+    let start = Instant::now();
+    let out = luffy(bin, db, &["run-due"]).output().map_err(err)?;
+    let elapsed = start.elapsed();
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let conn = rusqlite::Connection::open(db).map_err(err)?;
+    let fetches: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM task_runs WHERE task = 'fetch' AND status = 'ok'",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(err)?;
+    Ok((elapsed, usize::try_from(fetches).unwrap_or(0)))
+}
+
+/// `luffy serve` on `db`, and its base URL.
+fn serve(bin: &Path, db: &Path) -> Result<(Child, String), String> {
+    let mut child = luffy(bin, db, &["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(err)?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().ok_or("stdout")?)
+        .read_line(&mut line)
+        .map_err(err)?;
+    let base = line
+        .split("listening on ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .ok_or(format!("luffy serve said {line:?}"))?
+        .to_string();
+    Ok((child, base))
+}
+
+/// What one client saw: each request's latency, and its errors.
+#[derive(Default)]
+struct Seen {
+    latencies: Vec<Duration>,
+    /// The first request's latency: the connection is made in it.
+    first: Option<Duration>,
+    /// The slowest request: when it started (since the client did) and how long it took.
+    slowest: (Duration, Duration),
+    errors: usize,
+    first_error: Option<String>,
+}
+
+fn client(url: &str, stop: &AtomicBool) -> Seen {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut seen = Seen::default();
+    let begun = Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        let start = Instant::now();
+        let result = agent.get(url).call().map_err(err).and_then(|mut r| {
+            let status = r.status().as_u16();
+            let body = r
+                .body_mut()
+                .with_config()
+                .limit(64 * 1024 * 1024)
+                .read_to_vec()
+                .map_err(err)?;
+            if status == 200 && body.first() == Some(&b'[') {
+                Ok(())
+            } else {
+                Err(format!("status {status}"))
+            }
+        });
+        match result {
+            Ok(()) => {
+                let took = start.elapsed();
+                if seen.first.is_none() {
+                    seen.first = Some(took);
+                    continue;
+                }
+                if took > seen.slowest.1 {
+                    seen.slowest = (start - begun, took);
+                }
+                seen.latencies.push(took);
+            }
+            Err(e) => {
+                seen.errors += 1;
+                seen.first_error.get_or_insert(e);
+            }
+        }
+    }
+    seen
+}
+
+fn stop(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+fn main() -> Result<(), String> {
+    let o = options()?;
+    let dir = std::env::temp_dir().join(format!("luffy-bench-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(err)?;
+    let template = template(&o, &dir)?;
+    let (alone_db, loaded_db, after_db) = (
+        copy(&template, "alone.db")?,
+        copy(&template, "loaded.db")?,
+        copy(&template, "after.db")?,
+    );
+
+    let (alone, fetched_alone) = run_due(&o.bin, &alone_db)?;
+
+    let (mut server, base) = serve(&o.bin, &loaded_db)?;
+    let url = format!("{base}/api/v1/services/status");
+    let halt = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..o.clients)
+        .map(|_| {
+            let (url, halt) = (url.clone(), Arc::clone(&halt));
+            std::thread::spawn(move || client(&url, &halt))
+        })
+        .collect();
+    let load_start = Instant::now();
+    std::thread::sleep(Duration::from_secs(1));
+    let (loaded, fetched_loaded) = run_due(&o.bin, &loaded_db)?;
+    let rest = Duration::from_secs(o.seconds).saturating_sub(load_start.elapsed());
+    std::thread::sleep(rest);
+    halt.store(true, Ordering::Relaxed);
+    let window = load_start.elapsed();
+    let seen: Vec<Seen> = clients
+        .into_iter()
+        .map(|c| c.join().unwrap_or_default())
+        .collect();
+    stop(&mut server);
+
+    let (after, fetched_after) = run_due(&o.bin, &after_db)?;
+
+    let mut latencies: Vec<Duration> = seen.iter().flat_map(|s| s.latencies.clone()).collect();
+    latencies.sort();
+    let mut firsts: Vec<Duration> = seen.iter().filter_map(|s| s.first).collect();
+    firsts.sort();
+    let errors: usize = seen.iter().map(|s| s.errors).sum();
+    let first_error = seen.iter().find_map(|s| s.first_error.clone());
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let (p50, p99, max) = (at(0.50), at(0.99), at(1.0));
+    let rps = (latencies.len() + firsts.len()) as f64 / window.as_secs_f64();
+    let alone_mean = (alone + after) / 2;
+    let ratio = loaded.as_secs_f64() / alone_mean.as_secs_f64();
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    println!(
+        "bench_serve: {} services with a file source each (60 records), {} clients on \
+         GET /api/v1/services/status for {:.1}s, {cores} cores",
+        o.services,
+        o.clients,
+        window.as_secs_f64()
+    );
+    println!(
+        "command: target/release/examples/bench_serve --seconds {} --clients {} --services {}\n",
+        o.seconds, o.clients, o.services
+    );
+    let first = |q: f64| {
+        firsts
+            .get(((firsts.len() as f64 * q) as usize).min(firsts.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    println!(
+        "| requests | count | errors | req/s | p50 ms | p99 ms | max ms | target p99 ms | within |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    println!(
+        "| on open connections | {} | {errors} | {rps:.1} | {:.1} | {:.1} | {:.1} | 50 | {} |",
+        latencies.len(),
+        ms(p50),
+        ms(p99),
+        ms(max),
+        if errors == 0 && ms(p99) <= 50.0 {
+            "yes"
+        } else {
+            "NO"
+        }
+    );
+    println!(
+        "| each client's first (connecting) | {} | | | {:.1} | {:.1} | {:.1} | | |",
+        firsts.len(),
+        ms(first(0.5)),
+        ms(first(0.99)),
+        ms(first(1.0)),
+    );
+    println!("\n| run-due | fetches | wall s |");
+    println!("|---|---:|---:|");
+    println!(
+        "| alone (before the load) | {fetched_alone} | {:.2} |",
+        alone.as_secs_f64()
+    );
+    println!(
+        "| under the load | {fetched_loaded} | {:.2} |",
+        loaded.as_secs_f64()
+    );
+    println!(
+        "| alone (after the load) | {fetched_after} | {:.2} |",
+        after.as_secs_f64()
+    );
+    println!(
+        "\nrun-due under load / alone (mean of both): {ratio:.2} (target <= 1.10: {})",
+        if ratio <= 1.10 { "yes" } else { "NO" }
+    );
+    let slowest = seen
+        .iter()
+        .map(|s| s.slowest)
+        .max_by_key(|s| s.1)
+        .unwrap_or_default();
+    println!(
+        "slowest request: started {:.2}s into the load, took {:.1} ms; {} of {} clients saw one over 1 s",
+        slowest.0.as_secs_f64(),
+        ms(slowest.1),
+        seen.iter().filter(|s| s.slowest.1 > Duration::from_secs(1)).count(),
+        seen.len()
+    );
+    if let Some(e) = first_error {
+        println!("first error: {e}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
