@@ -67,6 +67,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0008_rca_reports.sql"),
     ),
     ("0009_deploys", include_str!("migrations/0009_deploys.sql")),
+    ("0010_rules", include_str!("migrations/0010_rules.sql")),
 ];
 
 /// The page size of a database luffy creates.
