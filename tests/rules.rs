@@ -281,16 +281,22 @@ fn list_and_rm_by_position() {
         "--title",
         "Cs",
     ]);
+    luffy.ok(&["rule", "add", "web", "type:D*", "--ignore"]);
     assert_eq!(
         luffy.ok(&["rule", "list", "web"]),
         "N  MATCHERS           ACTION         TITLE\n\
          1  type:A*            ignore\n\
          2  type:B* logger:db  by message\n\
-         3  type:C*            fingerprint c  Cs\n"
+         3  type:C*            fingerprint c  Cs\n\
+         4  type:D*            ignore\n"
     );
     assert_eq!(
         luffy.ok(&["rule", "rm", "web", "2"]),
         "removed rule 2 of web: type:B* logger:db → by message\n"
+    );
+    assert_eq!(
+        json(&luffy.ok(&["rule", "rm", "web", "3", "--json"])),
+        serde_json::json!({"removed": {"number": 3, "matchers": ["type:D*"], "action": "ignore"}})
     );
     let listed = json(&luffy.ok(&["rule", "list", "web", "--json"]));
     assert_eq!(

@@ -115,7 +115,16 @@ fn rm(ctx: &Context, args: &RuleRmArgs, out: &mut dyn Write) -> Result<()> {
         removed = Some(rules.remove(args.number - 1));
         Ok(())
     })?;
-    let text = removed.map(|rule| rule.describe()).unwrap_or_default();
+    let Some(removed) = removed else {
+        return Ok(());
+    };
+    if ctx.json {
+        return ui::write_json(
+            out,
+            &serde_json::json!({"removed": rule_json(args.number, &removed)}),
+        );
+    }
+    let text = removed.describe();
     ui::write_text(
         out,
         &format!("removed rule {} of {}: {text}\n", args.number, service.id),
