@@ -246,6 +246,26 @@ fn cluster_show_names_the_rule() {
         shown["fingerprint_inputs"]["exceptions"][0]["exception_type"],
         "TimeoutError"
     );
+    // the dashboard says the same, escaped
+    let served = common::serve::Served::start(&luffy, &[]);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let page = agent
+        .get(served.url(&format!("/clusters/{timeout}")))
+        .call()
+        .expect("an answer")
+        .body_mut()
+        .read_to_string()
+        .expect("a page");
+    assert!(
+        page.contains(
+            "Grouped by a grouping rule of the service: <code>rule 2: type:*TimeoutError → by type</code>"
+        ),
+        "{page}"
+    );
+    assert!(served.stop());
     // removing the rule later leaves the cluster's note as it was when it was grouped
     luffy.ok(&["rule", "rm", "web", "1"]);
     let shown = json(&luffy.ok(&["cluster", "show", &timeout, "--json"]));
