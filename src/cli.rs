@@ -67,6 +67,10 @@ pub enum Command {
     /// Inspect or triage one cluster
     #[command(subcommand)]
     Cluster(ClusterCommand),
+    /// Say how a service's errors group: rules that match records and group them by type, by
+    /// message or into one named cluster, or ignore them
+    #[command(subcommand)]
+    Rule(RuleCommand),
     /// Ask the code index: the symbol at a file's line, or where a symbol is
     #[command(subcommand)]
     Code(CodeCommand),
@@ -592,6 +596,72 @@ pub enum ClusterCommand {
     Ignore(ClusterIgnoreArgs),
     /// Reopen a cluster
     Reopen(ClusterIdArg),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RuleCommand {
+    /// Add a grouping rule at the end of the service's list: records fetched from now on that
+    /// match all its matchers are grouped as it says (the first rule that matches decides)
+    Add(RuleAddArgs),
+    /// List the service's grouping rules, numbered in the order they are tried
+    List(RuleServiceArg),
+    /// Remove rule N (its number in `rule list`); the rules after it move up one
+    Rm(RuleRmArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("action")
+        .args(["group_by", "fingerprint", "ignore"])
+        .required(true)
+        .multiple(false)
+))]
+pub struct RuleAddArgs {
+    /// The service
+    #[arg(value_name = "SERVICE")]
+    pub service: ServiceId,
+    /// FIELD:GLOB, all of which must match: FIELD is type, message, logger, level (ERROR,
+    /// FATAL...), path or function (of any in-app frame); GLOB takes *, ? and [...], case-sensitive
+    #[arg(value_name = "MATCHER", required = true, num_args = 1..)]
+    pub matchers: Vec<crate::grouping::rules::Matcher>,
+    /// Group matching records by exception type alone, by masked message alone, or by type +
+    /// in-app frames (as without rules)
+    #[arg(long, value_name = "HOW")]
+    pub group_by: Option<GroupBy>,
+    /// Send every matching record to one cluster of this name
+    #[arg(long, value_name = "NAME")]
+    pub fingerprint: Option<String>,
+    /// Drop matching records: counted as ignored by the fetch, never clustered
+    #[arg(long)]
+    pub ignore: bool,
+    /// The title of a --fingerprint rule's cluster [default: NAME]
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+}
+
+/// What `rule add --group-by` groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupBy {
+    Type,
+    Message,
+    Frames,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleServiceArg {
+    /// The service
+    #[arg(value_name = "SERVICE")]
+    pub service: ServiceId,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleRmArgs {
+    /// The service
+    #[arg(value_name = "SERVICE")]
+    pub service: ServiceId,
+    /// The rule's number in `rule list` (1 is the first)
+    #[arg(value_name = "N")]
+    pub number: usize,
 }
 
 #[derive(Debug, Args)]

@@ -64,6 +64,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Notify(command) => commands::notify::run(&ctx, command, out),
         Command::Rca(command) => commands::rca::run(&ctx, command, out),
         Command::Deploy(command) => commands::deploy::run(&ctx, command, out),
+        Command::Rule(command) => commands::rules::run(&ctx, command, out),
         Command::Serve(args) => serve::run(&ctx, &args.listen, out),
         Command::Demo(args) => commands::demo::run(&ctx, args, out),
         Command::Completions(_) | Command::Patterns(_) => Ok(()),

@@ -130,6 +130,8 @@ pub struct Service {
     /// Commits that started running longer than this many days before a cluster's first-seen
     /// are not suspects; `None`: the configuration's `[rca] suspect_window_days`.
     pub suspect_window_days: Option<u32>,
+    /// Grouping rules, tried in order (`luffy rule add`).
+    pub grouping_rules: Vec<crate::grouping::rules::Rule>,
     #[serde(serialize_with = "rfc3339::option")]
     pub last_log_fetch: Option<DateTime<Utc>>,
     #[serde(serialize_with = "rfc3339::option")]
@@ -248,6 +250,7 @@ impl Service {
             app_paths: Vec::new(),
             app_packages: Vec::new(),
             suspect_window_days: None,
+            grouping_rules: Vec::new(),
             last_log_fetch: None,
             last_rca_generation: None,
             last_code_indexing: None,
@@ -342,6 +345,8 @@ pub struct ServicePatch {
     pub app_packages: Option<Vec<String>>,
     #[serde(deserialize_with = "read::days")]
     pub suspect_window_days: Option<Option<u32>>,
+    #[serde(deserialize_with = "read::grouping_rules")]
+    pub grouping_rules: Option<Vec<crate::grouping::rules::Rule>>,
     #[serde(deserialize_with = "read::time")]
     pub last_log_fetch: Option<Option<DateTime<Utc>>>,
     #[serde(deserialize_with = "read::time")]
@@ -385,6 +390,7 @@ impl ServicePatch {
             app_paths,
             app_packages,
             suspect_window_days,
+            grouping_rules,
             last_log_fetch,
             last_rca_generation,
             last_code_indexing,
@@ -430,6 +436,7 @@ impl ServicePatch {
         set(&mut service.app_paths, app_paths);
         set(&mut service.app_packages, app_packages);
         set(&mut service.suspect_window_days, suspect_window_days);
+        set(&mut service.grouping_rules, grouping_rules);
         set(&mut service.last_log_fetch, last_log_fetch);
         set(&mut service.last_rca_generation, last_rca_generation);
         set(&mut service.last_code_indexing, last_code_indexing);
@@ -507,6 +514,7 @@ mod tests {
                 "app_paths",
                 "app_packages",
                 "suspect_window_days",
+                "grouping_rules",
                 "last_log_fetch",
                 "last_rca_generation",
                 "last_code_indexing",

@@ -245,6 +245,8 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
         value["fingerprint"] = cluster.fingerprint.clone().into();
         value["fingerprint_inputs"] = serde_json::to_value(&cluster.fingerprint_inputs)
             .with_context(|| format!("could not encode cluster {id}'s fingerprint inputs"))?;
+        value["rule"] = serde_json::to_value(&cluster.rule)
+            .with_context(|| format!("could not encode cluster {id}'s rule"))?;
         ui::write_json(out, &value)?;
         return Ok(());
     }
@@ -486,6 +488,14 @@ fn render(
         }
     }
     let _ = writeln!(s, "\nwhy these events are grouped:");
+    if let Some(rule) = &c.rule {
+        let _ = writeln!(s, "  {}", ui::clip(&rule.to_string()));
+        if rule.action != "by frames" {
+            // the rule's grouping: what the inputs would say is not what decided
+            let _ = writeln!(s, "  fingerprint: {}", c.fingerprint);
+            return s;
+        }
+    }
     match &c.fingerprint_inputs {
         GroupingInputs::Exception(inputs) => {
             for line in inputs.to_string().lines() {

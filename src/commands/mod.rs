@@ -8,6 +8,7 @@ pub mod deploy;
 pub mod notify;
 pub mod patterns;
 pub mod rca;
+pub mod rules;
 pub mod run;
 pub mod schedule;
 pub mod secrets;

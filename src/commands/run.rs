@@ -153,6 +153,7 @@ fn print_fetch(service_id: &str, c: &FetchCounts, out: &mut dyn Write) -> Result
             "lines were not valid UTF-8 (decoded with replacement characters)",
         ),
         (c.long_lines, "lines were longer than 1 MiB (cut)"),
+        (c.ignored, "records were ignored by grouping rules"),
         (
             c.future_times,
             "records had a time in the future (the reading time was used)",

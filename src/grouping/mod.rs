@@ -4,6 +4,7 @@
 
 pub mod fingerprint;
 pub mod normalize;
+pub mod rules;
 
 use std::sync::Arc;
 
@@ -31,6 +32,8 @@ pub struct Grouping {
     /// An exception cluster's fingerprint inputs (a template cluster's are its template, level
     /// and logger).
     pub exception_inputs: Option<Arc<FingerprintInputs>>,
+    /// The grouping rule that decided the cluster, when one did.
+    pub rule: Option<Arc<rules::RuleNote>>,
 }
 
 impl Grouping {
@@ -50,7 +53,15 @@ impl Grouping {
     /// [`Grouping::inputs`] as JSON, as a cluster stores them.
     pub fn inputs_json(&self, level: Level, logger: Option<&str>) -> serde_json::Value {
         // Cannot fail: the inputs hold strings, numbers, booleans and lists, no maps.
-        serde_json::to_value(self.inputs(level, logger)).unwrap_or_default()
+        let mut value = serde_json::to_value(self.inputs(level, logger)).unwrap_or_default();
+        if let (Some(rule), Some(fields)) = (&self.rule, value.as_object_mut()) {
+            // beside the inputs, which read it back without it (`rule_of` finds it)
+            fields.insert(
+                "rule".into(),
+                serde_json::to_value(&**rule).unwrap_or_default(),
+            );
+        }
+        value
     }
 }
 
@@ -144,6 +155,7 @@ fn exception_grouping(
         exception_type,
         template: None,
         exception_inputs: Some(inputs),
+        rule: None,
     }
 }
 
@@ -166,7 +178,13 @@ pub fn template_grouping(message: &str, level: Level, logger: Option<&str>) -> G
         exception_type: None,
         template: Some(template),
         exception_inputs: None,
+        rule: None,
     }
+}
+
+/// The rule note that [`Grouping::inputs_json`] keeps in a cluster's stored inputs, if any.
+pub fn rule_of(inputs: &serde_json::Value) -> Option<rules::RuleNote> {
+    serde_json::from_value(inputs.get("rule")?.clone()).ok()
 }
 
 /// The message with its variable parts masked (`<NUM>`, `<IP>`, `<*>`...).

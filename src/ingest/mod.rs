@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 
 pub use crate::domain::{ClusterKind, Level};
+use crate::grouping::rules::{decide, Decision, Rule as GroupingRule, Subject};
 use crate::grouping::template_grouping;
 pub use crate::grouping::{template_of, Grouper, Grouping};
 use crate::header;
@@ -51,6 +52,8 @@ pub struct Rules {
     /// A structured record's field that names the version that wrote it (`--version-field`),
     /// read before the common names ([`json::VERSION_FIELDS`]).
     pub version_field: Option<String>,
+    /// The service's grouping rules, tried in order ([`Occurrence::decide`]).
+    pub grouping: Vec<GroupingRule>,
 }
 
 impl Default for Rules {
@@ -60,6 +63,7 @@ impl Default for Rules {
             in_app: InAppRules::default(),
             timezone: None,
             version_field: None,
+            grouping: Vec::new(),
         }
     }
 }
@@ -124,12 +128,44 @@ impl Occurrence {
         }
     }
 
+    /// [`Occurrence::group_with`] after the service's grouping `rules`: the first that matches
+    /// decides; `None` when it ignores the occurrence.
+    pub fn decide(self, rules: &[GroupingRule], grouper: &mut Grouper) -> Option<Event> {
+        if rules.is_empty() {
+            return Some(self.group_with(grouper));
+        }
+        let subject = Subject {
+            message: self.template_text(),
+            level: self.level,
+            logger: self.logger.as_deref(),
+            exception: self.exception.as_ref(),
+        };
+        let (grouping, number) = match decide(rules, &subject) {
+            Decision::Ignored => return None,
+            Decision::Default(None) => return Some(self.group_with(grouper)),
+            Decision::Default(Some(number)) => (self.default_grouping(grouper), number),
+            Decision::Grouped(grouping, number) => (grouping, number),
+        };
+        let mut grouping = grouping;
+        grouping.rule = Some(std::sync::Arc::new(rules[number - 1].note(number)));
+        Some(self.with_grouping(grouping))
+    }
+
     /// [`Occurrence::group`], remembering exceptions in `grouper` for the next occurrences.
     pub fn group_with(self, grouper: &mut Grouper) -> Event {
-        let mut grouping = match &self.exception {
+        let grouping = self.default_grouping(grouper);
+        self.with_grouping(grouping)
+    }
+
+    /// Exception type + in-app frames, or template + level + logger.
+    fn default_grouping(&self, grouper: &mut Grouper) -> Grouping {
+        match &self.exception {
             Some(parsed) => grouper.exception_grouping(parsed),
             None => template_grouping(self.template_text(), self.level, self.logger.as_deref()),
-        };
+        }
+    }
+
+    fn with_grouping(self, mut grouping: Grouping) -> Event {
         if grouping.title.is_empty() {
             // a trace cut before its exception line: its header's message, or its first line
             grouping.title = untitled(self.template_text(), &self.message);
@@ -662,6 +698,7 @@ mod tests {
             },
             timezone: None,
             version_field: None,
+            grouping: Vec::new(),
         };
         let mut grouper = Grouper::new();
         let mut fingerprints = std::collections::HashSet::new();

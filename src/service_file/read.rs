@@ -110,6 +110,23 @@ pub fn prefixes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, 
     field(d, |v| list(v, validate_prefix))
 }
 
+/// A list of grouping rules, each as `rule list --json` prints it; `null` is the empty list.
+pub fn grouping_rules<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<crate::grouping::rules::Rule>>, D::Error> {
+    field(d, |v| match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                serde_json::from_value(item.clone()).map_err(|err| format!("rule {}: {err}", i + 1))
+            })
+            .collect(),
+        other => Err(format!("expected a list of rules, got {}", kind(other))),
+    })
+}
+
 pub fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<DateTime<Utc>>>, D::Error> {
     field(d, rfc3339)
 }

@@ -10,7 +10,8 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::{time_from_sql, Db};
 use crate::domain::{ClusterChange, ClusterKind, ClusterStatus, SampleRole};
-use crate::grouping::GroupingInputs;
+use crate::grouping::rules::RuleNote;
+use crate::grouping::{rule_of, GroupingInputs};
 use crate::hash::fnv1a;
 use crate::ingest::Event;
 use crate::parse::ParsedException;
@@ -35,6 +36,8 @@ pub struct Cluster {
     pub regressed: bool,
     /// Why its events are grouped: of the kind [`Cluster::kind`] says.
     pub fingerprint_inputs: GroupingInputs,
+    /// The grouping rule that decided it, as the rule read when the cluster was made.
+    pub rule: Option<RuleNote>,
     /// The parsed exception of its first event, when it had one.
     pub exception: Option<ParsedException>,
     /// An ignored cluster's condition for reopening, when it was ignored with one.
@@ -239,6 +242,12 @@ fn cluster_from_row(row: &Row<'_>) -> Result<Cluster> {
         };
         format!("{what}: column fingerprint_inputs is not the inputs of {of} fingerprint")
     })?;
+    // most clusters were grouped by no rule: their inputs are not read twice
+    let rule = inputs
+        .contains("\"rule\":")
+        .then(|| serde_json::from_str(&inputs).ok())
+        .flatten()
+        .and_then(|value| rule_of(&value));
     let exception: Option<String> = column(row, &what, 15, "exception")?;
     let exception = exception
         .map(|json| serde_json::from_str(&json))
@@ -260,6 +269,7 @@ fn cluster_from_row(row: &Row<'_>) -> Result<Cluster> {
         status: column(row, &what, 12, "status")?,
         regressed: column(row, &what, 13, "regressed")?,
         fingerprint_inputs,
+        rule,
         exception,
         snooze: super::triage::snooze_from_row(row, &what, 16)?,
         notify_pending: column(row, &what, 23, "notify_pending")?,

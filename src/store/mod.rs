@@ -71,6 +71,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0009_deploys", include_str!("migrations/0009_deploys.sql")),
     ("0010_snooze", include_str!("migrations/0010_snooze.sql")),
+    ("0011_rules", include_str!("migrations/0011_rules.sql")),
 ];
 
 /// The page size of a database luffy creates.

@@ -74,6 +74,15 @@ fn service_from_row(row: &Row<'_>) -> rusqlite::Result<Service> {
         app_paths: json_list(row, "app_paths")?,
         app_packages: json_list(row, "app_packages")?,
         suspect_window_days: row.get("suspect_window_days")?,
+        grouping_rules: serde_json::from_str(&row.get::<_, String>("grouping_rules")?).map_err(
+            |err| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    0,
+                    rusqlite::types::Type::Text,
+                    Box::new(err),
+                )
+            },
+        )?,
         last_log_fetch: optional_time(row, "last_log_fetch")?,
         last_rca_generation: optional_time(row, "last_rca_generation")?,
         last_code_indexing: optional_time(row, "last_code_indexing")?,
@@ -238,6 +247,10 @@ impl<'s> ServiceColumns<'s> {
             (
                 "notify_threshold_seconds",
                 Box::new(notification.threshold.seconds),
+            ),
+            (
+                "grouping_rules",
+                Box::new(serde_json::to_string(&s.grouping_rules).unwrap_or_else(|_| "[]".into())),
             ),
         ])
     }

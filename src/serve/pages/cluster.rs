@@ -178,15 +178,25 @@ fn samples_list(samples: &[Sample]) -> Markup {
 
 /// The fingerprint's inputs: what two events must share to land here.
 fn why(c: &Cluster) -> Markup {
+    // a rule's own grouping is not what the inputs say: the rule is the reason
+    let by_rule = c
+        .rule
+        .as_ref()
+        .is_some_and(|rule| rule.action != "by frames");
     html! {
-        @match &c.fingerprint_inputs {
-            GroupingInputs::Exception(inputs) => pre { (inputs.to_string()) },
-            GroupingInputs::Template(inputs) => {
-                p { "Grouped by message template, level and logger (no stack trace)." }
-                dl.facts {
-                    dt { "Template" } dd { code { (inputs.template.as_deref().unwrap_or("")) } }
-                    dt { "Level" } dd { (inputs.level.as_str()) }
-                    dt { "Logger" } dd { (inputs.logger.as_deref().unwrap_or("-")) }
+        @if let Some(rule) = &c.rule {
+            p { "Grouped by a grouping rule of the service: " code { (rule.to_string()) } }
+        }
+        @if !by_rule {
+            @match &c.fingerprint_inputs {
+                GroupingInputs::Exception(inputs) => pre { (inputs.to_string()) },
+                GroupingInputs::Template(inputs) => {
+                    p { "Grouped by message template, level and logger (no stack trace)." }
+                    dl.facts {
+                        dt { "Template" } dd { code { (inputs.template.as_deref().unwrap_or("")) } }
+                        dt { "Level" } dd { (inputs.level.as_str()) }
+                        dt { "Logger" } dd { (inputs.logger.as_deref().unwrap_or("-")) }
+                    }
                 }
             }
         }

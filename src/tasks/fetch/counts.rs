@@ -13,6 +13,8 @@ pub struct FetchCounts {
     pub regressed: u64,
     /// Records below the service's level threshold.
     pub dropped: u64,
+    /// Records a grouping rule ignores (`luffy rule add ... --ignore`): never clustered.
+    pub ignored: u64,
     /// Lines that were not valid UTF-8 (decoded lossily).
     pub invalid_utf8: u64,
     /// Lines over 1 MiB (cut).

@@ -72,6 +72,8 @@ fn fetch(
         },
         timezone: None,
         version_field: None,
+        // parsed (globs compiled) when the service was read: once per fetch
+        grouping: service.grouping_rules.clone(),
     };
     let mut outcome = Outcome::<FetchCounts>::default();
     let samples = ctx.config.retention.samples_per_cluster as usize;

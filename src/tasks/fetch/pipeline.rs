@@ -10,6 +10,7 @@ use rustc_hash::FxHashSet;
 
 use super::counts::FetchCounts;
 use crate::domain::{ClusterChange, Level};
+use crate::grouping::rules::Rule as GroupingRule;
 use crate::ingest::{self, Event, Grouper, LogRecord, Occurrence, Rules};
 use crate::sources::LogSource;
 use crate::store::{BatchChanges, Store};
@@ -226,7 +227,10 @@ impl Pending {
             match ingest::read_kept_occurrence(&record, rules, now) {
                 Some(occurrence) => {
                     read.future_times += u64::from(occurrence.clamped_time);
-                    read.events.push(grouping.group(occurrence));
+                    match grouping.group(occurrence, &rules.grouping) {
+                        Some(event) => read.events.push(event),
+                        None => read.ignored += 1,
+                    }
                 }
                 None => read.dropped += 1,
             }
@@ -249,9 +253,9 @@ impl Grouping {
     /// this fetch: the writer needs it only to describe a new cluster, and only the first event
     /// of a fingerprint can create one (batches commit in order, and a failed one ends the
     /// fetch). The others' is dropped here, on the thread that made it (freeing memory another
-    /// thread allocated costs more).
-    fn group(&mut self, occurrence: Occurrence) -> Event {
-        let mut event = occurrence.group_with(&mut self.grouper);
+    /// thread allocated costs more). `None`: a grouping rule ignores it.
+    fn group(&mut self, occurrence: Occurrence, rules: &[GroupingRule]) -> Option<Event> {
+        let mut event = occurrence.decide(rules, &mut self.grouper)?;
         if !self.described.insert(event.grouping.fingerprint.clone()) {
             event.exception = None;
             let grouping = &mut event.grouping;
@@ -259,8 +263,9 @@ impl Grouping {
             grouping.exception_type = None;
             grouping.template = None;
             grouping.exception_inputs = None;
+            grouping.rule = None;
         }
-        event
+        Some(event)
     }
 }
 
@@ -269,6 +274,8 @@ impl Grouping {
 struct Read {
     events: Vec<Event>,
     dropped: u64,
+    /// Records a grouping rule ignored.
+    ignored: u64,
     future_times: u64,
 }
 
@@ -329,6 +336,7 @@ pub(super) struct Totals {
     regressed: u64,
     /// Kept records that were below the threshold after all.
     dropped: u64,
+    ignored: u64,
     future_times: u64,
 }
 
@@ -339,6 +347,7 @@ impl Totals {
         counts.new_clusters += self.new_clusters;
         counts.regressed += self.regressed;
         counts.dropped += self.dropped;
+        counts.ignored += self.ignored;
         counts.future_times += self.future_times;
     }
 
@@ -497,6 +506,7 @@ fn write_batches(
                 totals.add_changes(&changes);
                 for read in &batch {
                     totals.dropped += read.dropped;
+                    totals.ignored += read.ignored;
                     totals.future_times += read.future_times;
                 }
             }
