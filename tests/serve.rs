@@ -115,3 +115,44 @@ fn a_token_guards_writes_and_beyond_loopback_everything() {
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("LUFFY_TEST_TOKEN"));
 }
+
+#[test]
+fn a_stopping_server_lets_a_triggered_task_finish() {
+    let luffy = Luffy::new();
+    luffy.ok(&["service", "add", "slow"]);
+    luffy.ok(&[
+        "source",
+        "add",
+        "slow",
+        "cmd",
+        "--kind",
+        "command",
+        "--command",
+        "sh -c 'sleep 2; echo 2024-01-15T10:00:00Z ERROR boom'",
+    ]);
+    std::fs::write(
+        luffy.path("config.toml"),
+        "[serve]\ntoken_env = \"LUFFY_TEST_TOKEN\"\n",
+    )
+    .unwrap();
+    let config = luffy.path("config.toml");
+    let served = Served::start(
+        &luffy,
+        &[
+            ("LUFFY_CONFIG", config.to_str().unwrap()),
+            ("LUFFY_TEST_TOKEN", "t0ken"),
+        ],
+    );
+    let (status, body) = call(
+        "POST",
+        &served.url("/api/v1/services/slow/trigger-log-fetch"),
+        Some("t0ken"),
+        None,
+    );
+    assert_eq!(status, 202, "{body}");
+    // SIGTERM while the fetch runs: the server waits for it, then exits cleanly
+    assert!(served.stop(), "luffy serve stops cleanly");
+    let runs: Value = serde_json::from_str(&luffy.ok(&["history", "slow", "--json"])).unwrap();
+    assert_eq!(runs[0]["status"], "ok", "{runs:#}");
+    assert_eq!(runs[0]["task"], "fetch", "{runs:#}");
+}

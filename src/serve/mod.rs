@@ -30,6 +30,9 @@ use crate::config::Config;
 use crate::error::bad_input;
 pub use http::{Method, Reply, Req, MAX_BODY};
 
+/// How long a stopping server waits for the tasks triggered over HTTP.
+const TASKS_GRACE: StdDuration = StdDuration::from_secs(30);
+
 /// Worker threads taking requests.
 const WORKERS: usize = 8;
 
@@ -80,6 +83,15 @@ impl Running {
         self.stop.store(true, Ordering::Relaxed);
         for worker in self.workers {
             let _ = worker.join();
+        }
+        // tasks triggered over HTTP run on threads of their own: let them finish (bounded)
+        let left = api::trigger::wait_for_tasks(TASKS_GRACE);
+        if left > 0 {
+            crate::ui::to_stderr(&format!(
+                "luffy serve: {left} triggered task(s) still running after {}s; the next run \
+                 of each records it interrupted",
+                TASKS_GRACE.as_secs()
+            ));
         }
     }
 

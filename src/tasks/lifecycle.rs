@@ -100,6 +100,39 @@ impl<C> TaskReport<C> {
     }
 }
 
+/// The (database, service, task) runs under way in this process.
+type RunKey = (std::path::PathBuf, String, Task);
+
+fn under_way() -> &'static std::sync::Mutex<std::collections::HashSet<RunKey>> {
+    static RUNNING: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<RunKey>>> =
+        std::sync::OnceLock::new();
+    RUNNING.get_or_init(std::sync::Mutex::default)
+}
+
+/// A run under way in this process, forgotten when dropped.
+struct InProcess(RunKey);
+
+impl InProcess {
+    /// The claim on a run of `task` of `service_id` in the database at `db`, unless this
+    /// process has one under way already.
+    fn claim(db: &std::path::Path, service_id: &str, task: Task) -> Option<InProcess> {
+        let key = (db.to_path_buf(), service_id.to_string(), task);
+        let mut running = under_way()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        running.insert(key.clone()).then_some(InProcess(key))
+    }
+}
+
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        under_way()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.0);
+    }
+}
+
 /// Runs `body` as `task` of `service` under the lifecycle above; `term` is how long the lease
 /// lasts without a renewal. Another process holding the lease makes the run `skipped`; errors
 /// of the body (returned or panicked) make it `failed`, with the error recorded. Only a failure
@@ -115,6 +148,12 @@ pub fn run_task<C: Serialize + Default>(
 ) -> Result<TaskReport<C>> {
     let (now, config) = (env.now, env.config);
     let id = service.id.as_str();
+    // A lease is held per process: two runs of one task in this process (a trigger of `luffy
+    // serve` beside the daemon's loop) would both hold it, so this process claims it first.
+    let Some(_claim) = InProcess::claim(env.db_path, id, task) else {
+        let message = format!("a {task} of {id} is already running in this process");
+        return skip_run(store, id, task, trigger, env, message);
+    };
     let holder = lease::holder();
     let acquired = store.write(|db| {
         // A scheduled run checks, in the transaction that takes the lease, that the task is
@@ -247,6 +286,28 @@ fn run_body<C: Default>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn one_run_of_a_task_of_a_service_at_a_time_in_this_process() {
+        let db = std::path::Path::new("/nowhere/luffy.db");
+        let first = InProcess::claim(db, "claimed", Task::Fetch).expect("free");
+        assert!(InProcess::claim(db, "claimed", Task::Fetch).is_none());
+        assert!(
+            InProcess::claim(db, "claimed", Task::Rca).is_some(),
+            "another task is another run"
+        );
+        assert!(
+            InProcess::claim(
+                std::path::Path::new("/elsewhere.db"),
+                "claimed",
+                Task::Fetch
+            )
+            .is_some(),
+            "another database is another service"
+        );
+        drop(first);
+        assert!(InProcess::claim(db, "claimed", Task::Fetch).is_some());
+    }
+
     use chrono::TimeZone;
 
     use super::*;

@@ -4,7 +4,7 @@
 //! run that does not exist, 405 for a method a path does not take, 422 for a bad value.
 
 mod config;
-mod trigger;
+pub(crate) mod trigger;
 
 use super::{Handler, Method, Reply, Req};
 use crate::cli::{

@@ -3,9 +3,9 @@
 //! lease of the task, so that it never runs beside cron's); the answer, 202, carries the task
 //! run's id as soon as the run is recorded, for `GET /api/v1/task-runs/ID`.
 
-use std::collections::HashSet;
-use std::path::PathBuf;
-use std::sync::{mpsc, Mutex, OnceLock};
+use std::sync::{mpsc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration as StdDuration, Instant};
 
 use anyhow::Result;
 use serde_json::json;
@@ -14,7 +14,7 @@ use super::{error_reply, service_id, Answer};
 use crate::commands::{self, unknown_service, Context};
 use crate::serve::{Handler, Reply};
 use crate::service::Service;
-use crate::tasks::{self, Task, TaskEnv, Trigger};
+use crate::tasks::{Task, TaskEnv};
 
 /// Starts `task` of service `id`; 202 with its run's id.
 pub fn start(handler: &Handler, id: &str, task: Task) -> Answer {
@@ -43,6 +43,10 @@ pub fn start(handler: &Handler, id: &str, task: Task) -> Answer {
             format!("cannot run {task} of {id}: {reason}"),
         ));
     };
+    spawned()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(worker);
     let mut reply = Reply::json(
         202,
         &json!({ "task_run_id": run, "service_id": id, "task": task }),
@@ -53,28 +57,13 @@ pub fn start(handler: &Handler, id: &str, task: Task) -> Answer {
     Ok(reply)
 }
 
-/// The task's thread: runs it (or records it skipped when this server runs it already).
+/// The task's thread: runs it (the lifecycle records it skipped when this process runs it
+/// already).
 fn run(ctx: &Context, service: &Service, task: Task, started: &mpsc::Sender<i64>) -> Result<()> {
     let mut store = ctx.open_store()?;
     let env = TaskEnv {
         started: Some(started),
         ..ctx.task_env()
-    };
-    let Some(_running) = Running::claim(ctx.db_path.clone(), service, task) else {
-        // Leases are per process: two triggers in this one would both hold it.
-        let message = format!(
-            "a {task} of {} triggered earlier is still running in this server",
-            service.id
-        );
-        tasks::skip_run::<()>(
-            &mut store,
-            service.id.as_str(),
-            task,
-            Trigger::Manual,
-            &env,
-            message,
-        )?;
-        return Ok(());
     };
     let (_, notified) = commands::run::run_manual(&mut store, service, task, &env)?;
     for error in notified.iter().flat_map(|n| &n.errors) {
@@ -83,53 +72,31 @@ fn run(ctx: &Context, service: &Service, task: Task, started: &mpsc::Sender<i64>
     Ok(())
 }
 
-/// The (database, service, task) runs this server has under way.
-type Key = (PathBuf, String, Task);
-
-fn under_way() -> &'static Mutex<HashSet<Key>> {
-    static RUNNING: OnceLock<Mutex<HashSet<Key>>> = OnceLock::new();
-    RUNNING.get_or_init(Mutex::default)
+/// The threads of triggered tasks, until the server stops.
+fn spawned() -> &'static Mutex<Vec<JoinHandle<Result<()>>>> {
+    static SPAWNED: Mutex<Vec<JoinHandle<Result<()>>>> = Mutex::new(Vec::new());
+    &SPAWNED
 }
 
-/// A run under way in this server, forgotten when dropped.
-struct Running(Key);
-
-impl Running {
-    /// The claim on a run of `task` of `service`, unless one is under way already.
-    fn claim(db: PathBuf, service: &Service, task: Task) -> Option<Running> {
-        let key = (db, service.id.to_string(), task);
-        let mut running = under_way()
+/// Waits, up to `most`, for the tasks triggered over HTTP to finish, so that a stopped server
+/// leaves no run half-done that it could have finished; a task still running after that is
+/// left to the next run of its task, which records it interrupted. How many were left.
+pub fn wait_for_tasks(most: StdDuration) -> usize {
+    let deadline = Instant::now() + most;
+    let mut left: Vec<JoinHandle<Result<()>>> = std::mem::take(
+        &mut *spawned()
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !running.insert(key.clone()) {
-            return None;
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    while !left.is_empty() && Instant::now() < deadline {
+        let (done, running): (Vec<_>, Vec<_>) = left.into_iter().partition(JoinHandle::is_finished);
+        for handle in done {
+            let _ = handle.join();
         }
-        Some(Running(key))
+        left = running;
+        if !left.is_empty() {
+            std::thread::sleep(StdDuration::from_millis(50));
+        }
     }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let mut running = under_way()
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        running.remove(&self.0);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_run_of_a_task_of_a_service_at_a_time_in_this_server() {
-        let service = Service::new("claimed".parse().unwrap(), chrono::Utc::now());
-        let db = PathBuf::from("/nowhere/luffy.db");
-        let first = Running::claim(db.clone(), &service, Task::Fetch).expect("free");
-        assert!(Running::claim(db.clone(), &service, Task::Fetch).is_none());
-        let other = Running::claim(db.clone(), &service, Task::Rca);
-        assert!(other.is_some(), "another task is another run");
-        drop(first);
-        assert!(Running::claim(db, &service, Task::Fetch).is_some());
-    }
+    left.len()
 }
