@@ -110,26 +110,34 @@ fn under_way() -> &'static std::sync::Mutex<std::collections::HashSet<RunKey>> {
 }
 
 /// A run under way in this process, forgotten when dropped.
-struct InProcess(RunKey);
+struct InProcess(Option<RunKey>);
 
 impl InProcess {
     /// The claim on a run of `task` of `service_id` in the database at `db`, unless this
     /// process has one under way already.
+    /// An in-memory database (tests) is its connection's alone: always claimed.
     fn claim(db: &std::path::Path, service_id: &str, task: Task) -> Option<InProcess> {
+        if db.as_os_str().is_empty() || db == std::path::Path::new(":memory:") {
+            return Some(InProcess(None));
+        }
         let key = (db.to_path_buf(), service_id.to_string(), task);
         let mut running = under_way()
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        running.insert(key.clone()).then_some(InProcess(key))
+        // (`then`, not `then_some`: a claim refused must not drop an `InProcess` of the key,
+        // whose drop would take this lock again and forget the run under way)
+        running.insert(key.clone()).then(|| InProcess(Some(key)))
     }
 }
 
 impl Drop for InProcess {
     fn drop(&mut self) {
-        under_way()
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&self.0);
+        if let Some(key) = &self.0 {
+            under_way()
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .remove(key);
+        }
     }
 }
 
