@@ -63,9 +63,23 @@ impl Outcome {
 
 /// The last outcome of every scheduled task of a service that has run.
 pub(crate) fn outcomes(db: &crate::store::Db<'_>, service: &Service) -> Result<Outcomes> {
-    let mut all = Outcomes::new();
+    let mut found = std::collections::HashMap::new();
     for task in schedule::SCHEDULED {
         if let Some(last) = db.last_outcome(service.id.as_str(), task)? {
+            found.insert((service.id.to_string(), task), last);
+        }
+    }
+    Ok(outcomes_from(&mut found, service))
+}
+
+/// [`outcomes`] of a service out of every service's ([`crate::store::Db::last_outcomes`]).
+pub(crate) fn outcomes_from(
+    found: &mut std::collections::HashMap<(String, Task), crate::store::LastOutcome>,
+    service: &Service,
+) -> Outcomes {
+    let mut all = Outcomes::new();
+    for task in schedule::SCHEDULED {
+        if let Some(last) = found.remove(&(service.id.to_string(), task)) {
             all.insert(
                 task.to_string(),
                 Outcome {
@@ -78,7 +92,7 @@ pub(crate) fn outcomes(db: &crate::store::Db<'_>, service: &Service) -> Result<O
             );
         }
     }
-    Ok(all)
+    all
 }
 
 /// The intervals part of the status object: the seed's shape, in its order (a projection of
@@ -167,12 +181,13 @@ pub fn run_on(
     super::secrets::warn_stored_secrets(ctx, &services, &db.sources(None)?);
     if ctx.json {
         let mut commits = db.indexed_commits()?;
+        let mut found = db.last_outcomes()?;
         let mut all = Vec::with_capacity(services.len());
         for service in &services {
             let id = service.id.as_str();
             let counts = counts.remove(id).unwrap_or_default();
             all.push(ServiceStatus {
-                last_outcomes: Some(outcomes(&db, service)?),
+                last_outcomes: Some(outcomes_from(&mut found, service)),
                 ..status_of(service, counts, commits.remove(id), ctx.now)
             });
         }
@@ -183,10 +198,11 @@ pub fn run_on(
         writeln!(out, "no services yet; add one with `luffy service add ID`")?;
         return Ok(());
     }
-    let outcomes = services
+    let mut found = db.last_outcomes()?;
+    let outcomes: Vec<Outcomes> = services
         .iter()
-        .map(|service| outcomes(&db, service))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|service| outcomes_from(&mut found, service))
+        .collect();
     overview(ctx, &services, &outcomes, out)
 }
 

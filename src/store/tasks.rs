@@ -255,6 +255,42 @@ impl Db<'_> {
         }))
     }
 
+    /// [`Db::last_outcome`] of every task of every service that has a finished run, in one
+    /// statement: what `luffy status` (and the server's status answer) shows for a thousand
+    /// services without three queries for each task of each.
+    pub fn last_outcomes(&self) -> Result<std::collections::HashMap<(String, Task), LastOutcome>> {
+        let mut stmt = self.conn.prepare_cached(
+            "WITH last AS (
+                 SELECT service_id, task, max(id) AS last_id FROM task_runs
+                 WHERE status != 'running' GROUP BY service_id, task),
+             ok AS (
+                 SELECT service_id, task, max(id) AS ok_id FROM task_runs
+                 WHERE status = 'ok' GROUP BY service_id, task),
+             failed AS (
+                 SELECT r.service_id, r.task, count(*) AS failures, max(r.id) AS failed_id
+                 FROM task_runs r LEFT JOIN ok USING (service_id, task)
+                 WHERE r.status = 'failed' AND r.id > coalesce(ok.ok_id, 0)
+                 GROUP BY r.service_id, r.task)
+             SELECT last.service_id, last.task, runs.status, coalesce(failed.failures, 0),
+                    (SELECT error FROM task_runs WHERE id = failed.failed_id)
+             FROM last
+             JOIN task_runs runs ON runs.id = last.last_id
+             LEFT JOIN failed USING (service_id, task)",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            Ok((
+                (row.get::<_, String>(0)?, row.get::<_, Task>(1)?),
+                LastOutcome {
+                    status: row.get(2)?,
+                    failures_since_success: row.get::<_, i64>(3)?.max(0) as u64,
+                    last_error: row.get(4)?,
+                },
+            ))
+        })?;
+        rows.collect::<rusqlite::Result<_>>()
+            .context("could not read the task runs' outcomes")
+    }
+
     /// Deletes finished task runs that started before `before` (retention); returns how many.
     pub fn prune_task_runs(&self, before: DateTime<Utc>) -> Result<usize> {
         self.conn
@@ -326,6 +362,55 @@ mod tests {
         );
         assert_eq!(run.status, crate::domain::TaskStatus::Running);
         assert_eq!(store.db().task_run(id + 1).unwrap(), None);
+    }
+
+    #[test]
+    fn every_outcome_at_once_is_each_outcome_alone() {
+        use crate::domain::{TaskStatus, Trigger};
+        let mut store = Store::open_in_memory().unwrap();
+        let now = chrono::Utc.with_ymd_and_hms(2024, 1, 15, 10, 0, 0).unwrap();
+        for id in ["web", "api", "idle"] {
+            let service = Service::new(id.parse().unwrap(), now);
+            store.write(|db| db.insert_service(&service)).unwrap();
+        }
+        // web fetch: ok, failed, failed; web rca: failed, ok; api fetch: failed, running
+        let runs: [(&str, Task, Option<TaskStatus>, Option<&str>); 7] = [
+            ("web", Task::Fetch, Some(TaskStatus::Ok), None),
+            ("web", Task::Fetch, Some(TaskStatus::Failed), Some("first")),
+            ("web", Task::Fetch, Some(TaskStatus::Failed), Some("second")),
+            ("web", Task::Rca, Some(TaskStatus::Failed), Some("old")),
+            ("web", Task::Rca, Some(TaskStatus::Ok), None),
+            ("api", Task::Fetch, Some(TaskStatus::Failed), Some("down")),
+            ("api", Task::Fetch, None, None),
+        ];
+        for (service, task, status, error) in runs {
+            store
+                .write(|db| {
+                    let run = db.start_run(service, task, Trigger::Manual, now)?;
+                    if let Some(status) = status {
+                        db.finish_run(run, status, &serde_json::json!({}), error, now)?;
+                    }
+                    Ok(())
+                })
+                .unwrap();
+        }
+        let db = store.db();
+        let all = db.last_outcomes().unwrap();
+        for service in ["web", "api", "idle"] {
+            for task in [Task::Fetch, Task::Rca, Task::Index] {
+                assert_eq!(
+                    all.get(&(service.to_string(), task)),
+                    db.last_outcome(service, task).unwrap().as_ref(),
+                    "{service} {task}"
+                );
+            }
+        }
+        let web = &all[&("web".to_string(), Task::Fetch)];
+        assert_eq!(
+            (web.failures_since_success, web.last_error.as_deref()),
+            (2, Some("second"))
+        );
+        assert_eq!(all.len(), 3);
     }
 
     #[test]
