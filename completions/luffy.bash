@@ -79,6 +79,9 @@ _luffy() {
             luffy__subcmd__cluster,ignore)
                 cmd="luffy__subcmd__cluster__subcmd__ignore"
                 ;;
+            luffy__subcmd__cluster,merge)
+                cmd="luffy__subcmd__cluster__subcmd__merge"
+                ;;
             luffy__subcmd__cluster,reopen)
                 cmd="luffy__subcmd__cluster__subcmd__reopen"
                 ;;
@@ -88,11 +91,17 @@ _luffy() {
             luffy__subcmd__cluster,show)
                 cmd="luffy__subcmd__cluster__subcmd__show"
                 ;;
+            luffy__subcmd__cluster,unmerge)
+                cmd="luffy__subcmd__cluster__subcmd__unmerge"
+                ;;
             luffy__subcmd__cluster__subcmd__help,help)
                 cmd="luffy__subcmd__cluster__subcmd__help__subcmd__help"
                 ;;
             luffy__subcmd__cluster__subcmd__help,ignore)
                 cmd="luffy__subcmd__cluster__subcmd__help__subcmd__ignore"
+                ;;
+            luffy__subcmd__cluster__subcmd__help,merge)
+                cmd="luffy__subcmd__cluster__subcmd__help__subcmd__merge"
                 ;;
             luffy__subcmd__cluster__subcmd__help,reopen)
                 cmd="luffy__subcmd__cluster__subcmd__help__subcmd__reopen"
@@ -102,6 +111,9 @@ _luffy() {
                 ;;
             luffy__subcmd__cluster__subcmd__help,show)
                 cmd="luffy__subcmd__cluster__subcmd__help__subcmd__show"
+                ;;
+            luffy__subcmd__cluster__subcmd__help,unmerge)
+                cmd="luffy__subcmd__cluster__subcmd__help__subcmd__unmerge"
                 ;;
             luffy__subcmd__code,find)
                 cmd="luffy__subcmd__code__subcmd__find"
@@ -199,6 +211,9 @@ _luffy() {
             luffy__subcmd__help__subcmd__cluster,ignore)
                 cmd="luffy__subcmd__help__subcmd__cluster__subcmd__ignore"
                 ;;
+            luffy__subcmd__help__subcmd__cluster,merge)
+                cmd="luffy__subcmd__help__subcmd__cluster__subcmd__merge"
+                ;;
             luffy__subcmd__help__subcmd__cluster,reopen)
                 cmd="luffy__subcmd__help__subcmd__cluster__subcmd__reopen"
                 ;;
@@ -207,6 +222,9 @@ _luffy() {
                 ;;
             luffy__subcmd__help__subcmd__cluster,show)
                 cmd="luffy__subcmd__help__subcmd__cluster__subcmd__show"
+                ;;
+            luffy__subcmd__help__subcmd__cluster,unmerge)
+                cmd="luffy__subcmd__help__subcmd__cluster__subcmd__unmerge"
                 ;;
             luffy__subcmd__help__subcmd__code,find)
                 cmd="luffy__subcmd__help__subcmd__code__subcmd__find"
@@ -450,7 +468,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__cluster)
-            opts="-v -q -h --db --config --json --verbose --quiet --help show resolve ignore reopen help"
+            opts="-v -q -h --db --config --json --verbose --quiet --help show resolve ignore reopen merge unmerge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -472,7 +490,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__cluster__subcmd__help)
-            opts="show resolve ignore reopen help"
+            opts="show resolve ignore reopen merge unmerge help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -500,6 +518,20 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__cluster__subcmd__help__subcmd__ignore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__cluster__subcmd__help__subcmd__merge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -555,6 +587,20 @@ _luffy() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        luffy__subcmd__cluster__subcmd__help__subcmd__unmerge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         luffy__subcmd__cluster__subcmd__ignore)
             opts="-v -q -h --for --until-count --until-rate --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -574,6 +620,28 @@ _luffy() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__cluster__subcmd__merge)
+            opts="-v -q -h --db --config --json --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --db)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -634,6 +702,28 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__cluster__subcmd__show)
+            opts="-v -q -h --db --config --json --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__cluster__subcmd__unmerge)
             opts="-v -q -h --db --config --json --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1042,7 +1132,7 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__help__subcmd__cluster)
-            opts="show resolve ignore reopen"
+            opts="show resolve ignore reopen merge unmerge"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1056,6 +1146,20 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__help__subcmd__cluster__subcmd__ignore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__cluster__subcmd__merge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1098,6 +1202,20 @@ _luffy() {
             return 0
             ;;
         luffy__subcmd__help__subcmd__cluster__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        luffy__subcmd__help__subcmd__cluster__subcmd__unmerge)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

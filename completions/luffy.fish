@@ -306,17 +306,19 @@ complete -c luffy -n "__fish_luffy_using_subcommand clusters" -l json -d 'Print 
 complete -c luffy -n "__fish_luffy_using_subcommand clusters" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand clusters" -s q -l quiet -d 'Print only errors'
 complete -c luffy -n "__fish_luffy_using_subcommand clusters" -s h -l help -d 'Print help'
-complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -l db -d 'The SQLite database file (created on first use)' -r -F
-complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -l config -d 'The configuration file (optional; every key has a default)' -r -F
-complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -l json -d 'Print data as JSON instead of tables'
-complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
-complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -s q -l quiet -d 'Print only errors'
-complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -s h -l help -d 'Print help'
-complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "show" -d 'Show a cluster: its exception chain, frames, samples, counts over time and why it groups'
-complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "resolve" -d 'Mark a cluster resolved (it reopens, flagged regressed, when it occurs again)'
-complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "ignore" -d 'Ignore a cluster, for good or until a condition reopens it (an `escalating` notification tells of it)'
-complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "reopen" -d 'Reopen a cluster'
-complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen merge unmerge help" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen merge unmerge help" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen merge unmerge help" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen merge unmerge help" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen merge unmerge help" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen merge unmerge help" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen merge unmerge help" -f -a "show" -d 'Show a cluster: its exception chain, frames, samples, counts over time and why it groups'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen merge unmerge help" -f -a "resolve" -d 'Mark a cluster resolved (it reopens, flagged regressed, when it occurs again)'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen merge unmerge help" -f -a "ignore" -d 'Ignore a cluster, for good or until a condition reopens it (an `escalating` notification tells of it)'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen merge unmerge help" -f -a "reopen" -d 'Reopen a cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen merge unmerge help" -f -a "merge" -d 'Merge clusters into TARGET: their events, counts and samples move into it, and their fingerprints group into it from now on; they leave every list'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen merge unmerge help" -f -a "unmerge" -d 'Give a fingerprint merged into TARGET a cluster of its own again, with its events'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and not __fish_seen_subcommand_from show resolve ignore reopen merge unmerge help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from show" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from show" -l config -d 'The configuration file (optional; every key has a default)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from show" -l json -d 'Print data as JSON instead of tables'
@@ -344,10 +346,24 @@ complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_sub
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from reopen" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from reopen" -s q -l quiet -d 'Print only errors'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from reopen" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from merge" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from merge" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from merge" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from merge" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from merge" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from merge" -s h -l help -d 'Print help'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from unmerge" -l db -d 'The SQLite database file (created on first use)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from unmerge" -l config -d 'The configuration file (optional; every key has a default)' -r -F
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from unmerge" -l json -d 'Print data as JSON instead of tables'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from unmerge" -s v -l verbose -d 'Say more about what luffy does (repeat for more)'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from unmerge" -s q -l quiet -d 'Print only errors'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from unmerge" -s h -l help -d 'Print help'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a cluster: its exception chain, frames, samples, counts over time and why it groups'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "resolve" -d 'Mark a cluster resolved (it reopens, flagged regressed, when it occurs again)'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "ignore" -d 'Ignore a cluster, for good or until a condition reopens it (an `escalating` notification tells of it)'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "reopen" -d 'Reopen a cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "merge" -d 'Merge clusters into TARGET: their events, counts and samples move into it, and their fingerprints group into it from now on; they leave every list'
+complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "unmerge" -d 'Give a fingerprint merged into TARGET a cluster of its own again, with its events'
 complete -c luffy -n "__fish_luffy_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c luffy -n "__fish_luffy_using_subcommand rule; and not __fish_seen_subcommand_from add list rm help" -l db -d 'The SQLite database file (created on first use)' -r -F
 complete -c luffy -n "__fish_luffy_using_subcommand rule; and not __fish_seen_subcommand_from add list rm help" -l config -d 'The configuration file (optional; every key has a default)' -r -F
@@ -558,6 +574,8 @@ complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcom
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "resolve" -d 'Mark a cluster resolved (it reopens, flagged regressed, when it occurs again)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "ignore" -d 'Ignore a cluster, for good or until a condition reopens it (an `escalating` notification tells of it)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "reopen" -d 'Reopen a cluster'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "merge" -d 'Merge clusters into TARGET: their events, counts and samples move into it, and their fingerprints group into it from now on; they leave every list'
+complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "unmerge" -d 'Give a fingerprint merged into TARGET a cluster of its own again, with its events'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from rule" -f -a "add" -d 'Add a grouping rule at the end of the service\'s list: records fetched from now on that match all its matchers are grouped as it says (the first rule that matches decides)'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from rule" -f -a "list" -d 'List the service\'s grouping rules, numbered in the order they are tried'
 complete -c luffy -n "__fish_luffy_using_subcommand help; and __fish_seen_subcommand_from rule" -f -a "rm" -d 'Remove rule N (its number in `rule list`); the rules after it move up one'

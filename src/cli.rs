@@ -596,6 +596,31 @@ pub enum ClusterCommand {
     Ignore(ClusterIgnoreArgs),
     /// Reopen a cluster
     Reopen(ClusterIdArg),
+    /// Merge clusters into TARGET: their events, counts and samples move into it, and their
+    /// fingerprints group into it from now on; they leave every list
+    Merge(ClusterMergeArgs),
+    /// Give a fingerprint merged into TARGET a cluster of its own again, with its events
+    Unmerge(ClusterUnmergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterMergeArgs {
+    /// The cluster that stays (see `luffy clusters`)
+    #[arg(value_name = "TARGET")]
+    pub target: i64,
+    /// The clusters merged into it, of the same service
+    #[arg(value_name = "SOURCE", required = true, num_args = 1..)]
+    pub sources: Vec<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterUnmergeArgs {
+    /// The cluster the fingerprint was merged into
+    #[arg(value_name = "TARGET")]
+    pub target: i64,
+    /// The merged fingerprint (see `luffy cluster show TARGET`)
+    #[arg(value_name = "FINGERPRINT")]
+    pub fingerprint: String,
 }
 
 #[derive(Debug, Subcommand)]

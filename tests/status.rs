@@ -126,11 +126,29 @@ fn demo_shows_the_example_services() {
     let dir = luffy.path("demo");
     let out = luffy.ok(&["demo", "--dir", dir.to_str().unwrap()]);
     assert!(out.contains("(3 example services added)"), "{out}");
-    assert!(out.contains("errors in 5 new clusters"), "{out}");
+    // six clusters found; one grouped by the demo's rule, one merged into another: five left
+    assert!(out.contains("errors in 6 new clusters"), "{out}");
     assert!(out.contains("KeyError: 'item-1183'"), "{out}");
     assert!(
-        out.contains("card declined for order <NUM> (code <NUM>)"),
+        out.contains(
+            "grouped by web-app's rule 1: logger:web.payments → fingerprint card-declined"
+        ),
         "{out}"
+    );
+    assert!(
+        out.contains("card declined by the payment provider"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "merged cluster 6 (could not connect to postgres at <IP>: connection refused) into \
+             cluster 1 (connection to <IP> refused after <NUM> retries)"
+        ),
+        "{out}"
+    );
+    assert!(
+        !out.contains("\n6   web-app"),
+        "the merged cluster is listed: {out}"
     );
     for id in ["web-app", "api-service", "mobile-app"] {
         assert!(out.contains(id), "{out}");
@@ -244,8 +262,23 @@ fn demo_shows_the_example_services() {
         .map(|d| d["rev"].as_str().unwrap())
         .collect();
     assert_eq!(revs, ["2.14.0", "2.13.0"], "{deploys:#}");
+    let shown: Value = serde_json::from_str(&luffy.ok(&[
+        "--db",
+        db.to_str().unwrap(),
+        "--json",
+        "cluster",
+        "show",
+        "1",
+    ]))
+    .unwrap();
+    assert_eq!(shown["count"], 4, "{shown:#}");
+    assert_eq!(
+        shown["merged_fingerprints"][0]["source_cluster_id"], 6,
+        "{shown:#}"
+    );
     let again = luffy.ok(&["demo", "--dir", dir.to_str().unwrap()]);
     assert!(again.contains("(0 example services added)"), "{again}");
+    assert!(!again.contains("merged cluster"), "merged once: {again}");
 }
 
 #[test]

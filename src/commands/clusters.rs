@@ -1,4 +1,5 @@
-//! `luffy clusters` and `luffy cluster show | resolve | ignore | reopen`.
+//! `luffy clusters` and `luffy cluster show | resolve | ignore | reopen` (merge and unmerge are
+//! in `merge.rs`).
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -93,6 +94,8 @@ fn owners_of(db: &Db<'_>, cluster_id: i64) -> Result<Vec<String>> {
 pub fn run(ctx: &Context, command: &ClusterCommand, out: &mut dyn Write) -> Result<()> {
     let (id, status) = match command {
         ClusterCommand::Show(arg) => return show(ctx, arg.id, out),
+        ClusterCommand::Merge(args) => return super::merge::merge(ctx, args, out),
+        ClusterCommand::Unmerge(args) => return super::merge::unmerge(ctx, args, out),
         ClusterCommand::Resolve(arg) => (arg.id, ClusterStatus::Resolved),
         ClusterCommand::Ignore(args) => (args.id, ClusterStatus::Ignored),
         ClusterCommand::Reopen(arg) => (arg.id, ClusterStatus::Open),
@@ -135,12 +138,12 @@ fn snooze_condition(ctx: &Context, args: &ClusterIgnoreArgs) -> Option<SnoozeCon
     args.until_rate.map(SnoozeCondition::Rate)
 }
 
-fn load(db: &Db<'_>, id: i64) -> Result<Cluster> {
+pub(crate) fn load(db: &Db<'_>, id: i64) -> Result<Cluster> {
     db.cluster(id)?
         .ok_or_else(|| bad_input(format!("no cluster {id} (see `luffy clusters`)")))
 }
 
-fn summary_json(c: &Cluster) -> serde_json::Value {
+pub(crate) fn summary_json(c: &Cluster) -> serde_json::Value {
     serde_json::json!({
         "id": c.id,
         "service_id": c.service_id,
@@ -180,76 +183,19 @@ fn snooze_json(s: &Snooze) -> serde_json::Value {
     })
 }
 
-fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
+pub(crate) fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
     let store = ctx.open_store_for_reading()?;
     let db = store.db();
     let cluster = load(&db, id)?;
+    if ctx.json {
+        return ui::write_json(out, &show_json(&db, &cluster)?);
+    }
     let hours = db.cluster_hours(id)?;
     let samples = db.cluster_samples(id)?;
     let exception = cluster.exception.as_ref();
     let deploys = Deploys::of(&db, &cluster)?;
     let pending = Pending::of(&db, &cluster)?;
-    if ctx.json {
-        let mut value = summary_json(&cluster);
-        value["notify_pending"] = pending.as_ref().map_or(serde_json::Value::Null, |p| {
-            serde_json::json!({
-                "count": p.threshold.count,
-                "seconds": p.threshold.seconds,
-                "threshold": p.threshold.to_string(),
-                "so_far": p.so_far,
-            })
-        });
-        let chain: Vec<serde_json::Value> = exception
-            .map(|e| {
-                e.chain
-                    .iter()
-                    .map(|x| {
-                        serde_json::json!({
-                            "exception_type": x.exception_type,
-                            "message": x.message,
-                            "relation": x.relation,
-                            "frames": x.frames.iter().map(frame_json).collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        value["level"] = cluster.level.clone().into();
-        value["logger"] = cluster.logger.clone().into();
-        value["frames"] = exception
-            .and_then(|e| e.chain.first())
-            .map(|x| x.frames.iter().map(frame_json).collect::<Vec<_>>())
-            .unwrap_or_default()
-            .into();
-        value["cause_chain"] = chain.into();
-        value["truncated"] = exception.is_some_and(ends_cut).into();
-        value["samples"] = samples
-            .iter()
-            .map(|s| serde_json::json!({"role": s.role, "log_time": log_time_to_sql(s.log_time), "text": s.text}))
-            .collect::<Vec<_>>()
-            .into();
-        value["hourly_counts"] = hours
-            .iter()
-            .map(|(hour, n)| serde_json::json!({"hour": log_time_to_sql(*hour), "count": n}))
-            .collect::<Vec<_>>()
-            .into();
-        value["first_deploy"] = deploys
-            .first
-            .as_ref()
-            .map_or(serde_json::Value::Null, deploy_json);
-        value["regressed_at"] = deploys.regressed_at.map(log_time_to_sql).into();
-        value["regressed_deploy"] = deploys
-            .regressed
-            .as_ref()
-            .map_or(serde_json::Value::Null, deploy_json);
-        value["fingerprint"] = cluster.fingerprint.clone().into();
-        value["fingerprint_inputs"] = serde_json::to_value(&cluster.fingerprint_inputs)
-            .with_context(|| format!("could not encode cluster {id}'s fingerprint inputs"))?;
-        value["rule"] = serde_json::to_value(&cluster.rule)
-            .with_context(|| format!("could not encode cluster {id}'s rule"))?;
-        ui::write_json(out, &value)?;
-        return Ok(());
-    }
+    let merged = db.merged_fingerprints(id)?;
     let mut text = render(ctx, &cluster, exception, &hours, &samples);
     deploys.describe(&mut text);
     if let Some(p) = &pending {
@@ -261,8 +207,104 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
             p.so_far
         );
     }
+    if !merged.is_empty() {
+        let _ = writeln!(
+            text,
+            "\nmerged fingerprints (`luffy cluster unmerge {id} FINGERPRINT`):"
+        );
+        for m in &merged {
+            let _ = writeln!(
+                text,
+                "  {}  was cluster {}: {}",
+                m.fingerprint,
+                m.source_cluster_id,
+                ui::clip(&m.title)
+            );
+        }
+    }
     ui::write_text(out, &text)?;
     Ok(())
+}
+
+/// A cluster as `cluster show --json` gives it (and `cluster merge | unmerge --json`).
+pub(crate) fn show_json(db: &Db<'_>, cluster: &Cluster) -> Result<serde_json::Value> {
+    let id = cluster.id;
+    let hours = db.cluster_hours(id)?;
+    let samples = db.cluster_samples(id)?;
+    let exception = cluster.exception.as_ref();
+    let deploys = Deploys::of(db, cluster)?;
+    let pending = Pending::of(db, cluster)?;
+    let mut value = summary_json(cluster);
+    value["notify_pending"] = pending.as_ref().map_or(serde_json::Value::Null, |p| {
+        serde_json::json!({
+            "count": p.threshold.count,
+            "seconds": p.threshold.seconds,
+            "threshold": p.threshold.to_string(),
+            "so_far": p.so_far,
+        })
+    });
+    let chain: Vec<serde_json::Value> = exception
+        .map(|e| {
+            e.chain
+                .iter()
+                .map(|x| {
+                    serde_json::json!({
+                        "exception_type": x.exception_type,
+                        "message": x.message,
+                        "relation": x.relation,
+                        "frames": x.frames.iter().map(frame_json).collect::<Vec<_>>(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    value["level"] = cluster.level.clone().into();
+    value["logger"] = cluster.logger.clone().into();
+    value["frames"] = exception
+        .and_then(|e| e.chain.first())
+        .map(|x| x.frames.iter().map(frame_json).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into();
+    value["cause_chain"] = chain.into();
+    value["truncated"] = exception.is_some_and(ends_cut).into();
+    value["samples"] = samples
+        .iter()
+        .map(|s| serde_json::json!({"role": s.role, "log_time": log_time_to_sql(s.log_time), "text": s.text}))
+        .collect::<Vec<_>>()
+        .into();
+    value["hourly_counts"] = hours
+        .iter()
+        .map(|(hour, n)| serde_json::json!({"hour": log_time_to_sql(*hour), "count": n}))
+        .collect::<Vec<_>>()
+        .into();
+    value["first_deploy"] = deploys
+        .first
+        .as_ref()
+        .map_or(serde_json::Value::Null, deploy_json);
+    value["regressed_at"] = deploys.regressed_at.map(log_time_to_sql).into();
+    value["regressed_deploy"] = deploys
+        .regressed
+        .as_ref()
+        .map_or(serde_json::Value::Null, deploy_json);
+    value["fingerprint"] = cluster.fingerprint.clone().into();
+    value["fingerprint_inputs"] = serde_json::to_value(&cluster.fingerprint_inputs)
+        .with_context(|| format!("could not encode cluster {id}'s fingerprint inputs"))?;
+    value["rule"] = serde_json::to_value(&cluster.rule)
+        .with_context(|| format!("could not encode cluster {id}'s rule"))?;
+    value["merged_fingerprints"] = db
+        .merged_fingerprints(id)?
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "fingerprint": m.fingerprint,
+                "title": m.title,
+                "source_cluster_id": m.source_cluster_id,
+                "merged_at": time_to_sql(m.merged_at),
+            })
+        })
+        .collect::<Vec<_>>()
+        .into();
+    Ok(value)
 }
 
 /// A new cluster's `new_cluster` notification held back by its service's threshold: the

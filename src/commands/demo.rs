@@ -12,6 +12,7 @@ use super::{clusters, rca, status, Context};
 use crate::cli::{ClustersArgs, DemoArgs, RcaShowArgs, StatusArgs};
 use crate::code::history::{write_history, NewCommit};
 use crate::domain::NotifyEvent;
+use crate::grouping::rules::{Action, Rule};
 use crate::notify::{Item, Message};
 use crate::service::Service;
 use crate::service_file::{self, Format};
@@ -166,6 +167,49 @@ fn record_demo_deploys(
     Ok(())
 }
 
+/// web-app's grouping rule in the demo: the payment provider's declines are one cluster.
+fn demo_rule() -> Result<Rule> {
+    Ok(Rule {
+        matchers: vec!["logger:web.payments"
+            .parse()
+            .map_err(|err: String| anyhow::anyhow!("the demo's rule is invalid: {err}"))?],
+        action: Action::Fingerprint("card-declined".into()),
+        title: Some("card declined by the payment provider".into()),
+    })
+}
+
+/// The demo's merge: what it merged, by id and title.
+struct DemoMerge {
+    source: i64,
+    source_title: String,
+    target: i64,
+    target_title: String,
+}
+
+/// Merges the cluster of the pool's "could not connect" into the one of "connection refused"
+/// (one database outage, logged by two code paths), when both are there (a second run finds
+/// them merged). Before any notification is sent: the merged cluster's is dropped.
+fn merge_demo_clusters(
+    store: &mut Store,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<DemoMerge>> {
+    let clusters = store.db().clusters(Some("web-app"), None)?;
+    let find = |prefix: &str| clusters.iter().find(|c| c.title.starts_with(prefix));
+    let (Some(target), Some(source)) = (
+        find("connection to <IP> refused"),
+        find("could not connect to postgres"),
+    ) else {
+        return Ok(None);
+    };
+    store.write(|db| db.merge_cluster(target.id, source.id, now))?;
+    Ok(Some(DemoMerge {
+        source: source.id,
+        source_title: source.title.clone(),
+        target: target.id,
+        target_title: target.title.clone(),
+    }))
+}
+
 /// Runs the demo in `args.dir` (or a new folder under the system's temporary folder).
 pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
     let dir = args.dir.clone().unwrap_or_else(|| {
@@ -215,6 +259,8 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
                     service.notification.enabled = true;
                     service.notification.webhook_url = Some(format!("env:{DEMO_WEBHOOK_VAR}"));
                     service.notification.email = None;
+                    // One grouping rule: every declined card is one cluster, whatever the text.
+                    service.grouping_rules = vec![demo_rule()?];
                 }
                 db.insert_service(&service)?;
                 created += 1;
@@ -259,6 +305,7 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
     let TaskCounts::Fetch(counts) = &report.counts else {
         anyhow::bail!("the demo's fetch reported no fetch counts");
     };
+    let merged = merge_demo_clusters(&mut store, ctx.now)?;
     let demo_env = tasks::TaskEnv {
         db_path: &db_path,
         ..ctx.task_env()
@@ -313,6 +360,24 @@ pub fn run(ctx: &Context, args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
             c.events,
             c.new_clusters
         )?;
+        for rule in web.grouping_rules.iter().take(1) {
+            writeln!(
+                out,
+                "grouped by web-app's rule 1: {} (`luffy rule list web-app`)",
+                rule.describe()
+            )?;
+        }
+        if let Some(m) = &merged {
+            writeln!(
+                out,
+                "merged cluster {} ({}) into cluster {} ({}): one outage, told by two code paths \
+                 (`luffy cluster show {}`; `luffy cluster unmerge` undoes it)",
+                m.source, m.source_title, m.target, m.target_title, m.target
+            )?;
+        }
+        if !web.grouping_rules.is_empty() || merged.is_some() {
+            writeln!(out)?;
+        }
         if let TaskCounts::Index(i) = &indexed.counts {
             writeln!(
                 out,

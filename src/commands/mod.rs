@@ -5,6 +5,7 @@ pub mod code;
 pub mod completions;
 pub mod demo;
 pub mod deploy;
+pub mod merge;
 pub mod notify;
 pub mod patterns;
 pub mod rca;

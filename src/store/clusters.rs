@@ -312,8 +312,8 @@ impl Db<'_> {
                 self.upsert_cluster(service_id, fingerprint, &group, &read_at)?;
             let is_new = change == ClusterChange::New;
             self.add_hours(cluster_id, &group)?;
-            self.add_samples(cluster_id, &group, is_new, distinct_samples)?;
-            self.insert_events(cluster_id, source_id, &group, &read_at)?;
+            self.add_samples(cluster_id, fingerprint, &group, is_new, distinct_samples)?;
+            self.insert_events(cluster_id, fingerprint, source_id, &group, &read_at)?;
             result.events += group.len() as u64;
             result.clusters.push(ChangedCluster {
                 id: cluster_id,
@@ -333,6 +333,7 @@ impl Db<'_> {
     fn insert_events(
         &self,
         cluster_id: i64,
+        fingerprint: &str,
         source_id: Option<i64>,
         group: &[&Event],
         read_at: &str,
@@ -363,9 +364,10 @@ impl Db<'_> {
             let last = self.conn.last_insert_rowid();
             self.conn
                 .prepare_cached(
-                    "INSERT INTO event_runs (first_id, last_id, cluster_id) VALUES (?1, ?2, ?3)",
+                    "INSERT INTO event_runs (first_id, last_id, cluster_id, fingerprint)
+                     VALUES (?1, ?2, ?3, ?4)",
                 )?
-                .execute(params![last - (rows - 1), last, cluster_id])?;
+                .execute(params![last - (rows - 1), last, cluster_id, fingerprint])?;
         }
         Ok(())
     }
@@ -391,6 +393,11 @@ impl Db<'_> {
                 Ok((row.get(0)?, row.get(1)?))
             })
             .optional()?;
+        // a fingerprint merged into another cluster grows that one
+        let existing = match existing {
+            Some(found) => Some(found),
+            None => self.merged_into(service_id, fingerprint)?,
+        };
         if let Some((id, status)) = existing {
             let change = if status == ClusterStatus::Resolved {
                 ClusterChange::Regressed
@@ -474,13 +481,15 @@ impl Db<'_> {
     fn add_samples(
         &self,
         cluster_id: i64,
+        fingerprint: &str,
         group: &[&Event],
         is_new: bool,
         distinct: usize,
     ) -> Result<()> {
         let hash = |text: &str| format!("{:016x}", fnv1a(text.as_bytes()));
         let mut insert = self.conn.prepare_cached(
-            "INSERT INTO cluster_samples (cluster_id, role, log_time, text, text_hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO cluster_samples (cluster_id, role, log_time, text, text_hash, fingerprint)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         if is_new {
             let first = group
@@ -493,7 +502,8 @@ impl Db<'_> {
                 SampleRole::First,
                 log_time_to_sql(first.log_time),
                 first.message,
-                hash(&first.message)
+                hash(&first.message),
+                fingerprint
             ])?;
         }
         let latest = group
@@ -514,7 +524,8 @@ impl Db<'_> {
                 SampleRole::Last,
                 log_time_to_sql(latest.log_time),
                 latest.message,
-                hash(&latest.message)
+                hash(&latest.message),
+                fingerprint
             ])?;
         }
         let mut kept: Vec<String> = self
@@ -540,7 +551,8 @@ impl Db<'_> {
                     SampleRole::Distinct,
                     log_time_to_sql(event.log_time),
                     event.message,
-                    h
+                    h,
+                    fingerprint
                 ])?;
                 kept.push(h);
                 distinct_count += 1;

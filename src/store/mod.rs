@@ -5,6 +5,7 @@
 mod clusters;
 mod code;
 mod deploys;
+mod merge;
 mod metrics;
 mod notifications;
 mod open;
@@ -24,6 +25,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 pub use clusters::{log_time_to_sql, BatchChanges, ChangedCluster, Cluster, Sample};
 pub use code::{CodeFile, CodeIndex, FoundSymbol, StoredSymbol};
 pub use deploys::{Deploy, DeploySource, NewDeploy};
+pub use merge::MergedFingerprint;
 pub use metrics::{Metrics, OutboxCount, ServiceMetrics, TaskMetrics};
 pub use notifications::{NewNotification, Notification};
 pub use rca::{NewReport, StoredReport};
@@ -72,6 +74,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_deploys", include_str!("migrations/0009_deploys.sql")),
     ("0010_snooze", include_str!("migrations/0010_snooze.sql")),
     ("0011_rules", include_str!("migrations/0011_rules.sql")),
+    ("0012_merge", include_str!("migrations/0012_merge.sql")),
 ];
 
 /// The page size of a database luffy creates.
@@ -330,6 +333,16 @@ mod tests {
                 (9, 9, 1)
             ]
         );
+        // 0012_merge: each run so far is of its cluster's fingerprint
+        let fingerprints: Vec<String> = store
+            .conn
+            .prepare("SELECT fingerprint FROM event_runs ORDER BY first_id")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(fingerprints, ["a", "b", "a", "a", "c", "a"]);
         // removing a service removes its clusters, their runs, and the runs' events
         assert!(store.db().delete_service(&"web".parse().unwrap()).unwrap());
         let left: Vec<i64> = store
