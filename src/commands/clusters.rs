@@ -189,6 +189,7 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
     let exception = cluster.exception.as_ref();
     let deploys = Deploys::of(&db, &cluster)?;
     let pending = Pending::of(&db, &cluster)?;
+    let issue_url = db.cluster_issue_url(id)?;
     if ctx.json {
         let mut value = summary_json(&cluster);
         value["notify_pending"] = pending.as_ref().map_or(serde_json::Value::Null, |p| {
@@ -247,11 +248,15 @@ fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
             .with_context(|| format!("could not encode cluster {id}'s fingerprint inputs"))?;
         value["rule"] = serde_json::to_value(&cluster.rule)
             .with_context(|| format!("could not encode cluster {id}'s rule"))?;
+        value["issue_url"] = issue_url.into();
         ui::write_json(out, &value)?;
         return Ok(());
     }
     let mut text = render(ctx, &cluster, exception, &hours, &samples);
     deploys.describe(&mut text);
+    if let Some(url) = &issue_url {
+        let _ = writeln!(text, "issue: {}", ui::clip(url));
+    }
     if let Some(p) = &pending {
         let _ = writeln!(
             text,

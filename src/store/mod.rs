@@ -5,6 +5,7 @@
 mod clusters;
 mod code;
 mod deploys;
+mod issues;
 mod metrics;
 mod notifications;
 mod open;
@@ -72,6 +73,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_deploys", include_str!("migrations/0009_deploys.sql")),
     ("0010_snooze", include_str!("migrations/0010_snooze.sql")),
     ("0011_rules", include_str!("migrations/0011_rules.sql")),
+    // named 0013: 0012 is kept for the merge of clusters, which lands beside it
+    ("0013_github", include_str!("migrations/0013_github.sql")),
 ];
 
 /// The page size of a database luffy creates.
