@@ -201,8 +201,8 @@ pub struct ServiceSettings {
     #[arg(long, value_name = "DAYS|none")]
     pub suspect_window: Option<String>,
     /// Webhooks for notifications, comma-separated: each an http(s) URL or `env:VAR` (a variable
-    /// holding it), optionally KIND= first (slack, googlechat, teams, generic; else inferred from the
-    /// URL); or `none`
+    /// holding it), optionally KIND= first (slack, googlechat, teams, generic; else inferred from
+    /// the URL), or `github=API_URL/repos/OWNER/REPO` (an issue per new cluster); or `none`
     #[arg(long, value_name = "URL", value_parser = parse_webhook_flag)]
     pub webhook: Option<Cleared<String>>,
     /// Email recipients for notifications, comma-separated, or `none`

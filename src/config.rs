@@ -181,6 +181,9 @@ pub struct Notify {
     /// The variable holding the secret that signs generic webhooks (HMAC-SHA256, header
     /// `X-Luffy-Signature: sha256=HEX`); unset: unsigned.
     pub webhook_secret_env: Option<String>,
+    /// The variable holding the token `github=` channels send (`Authorization: Bearer`); it
+    /// needs to write the repository's issues.
+    pub github_token_env: String,
     /// A spike: the last hour's count is at least this many times the previous 24 hours' hourly
     /// mean...
     pub spike_factor: u32,
@@ -195,6 +198,7 @@ impl Default for Notify {
             max_age_hours: 72,
             timeout_seconds: 10,
             webhook_secret_env: None,
+            github_token_env: "GITHUB_TOKEN".into(),
             spike_factor: 10,
             spike_min_count: 20,
         }
@@ -257,6 +261,8 @@ impl Config {
             crate::service::validate_env_name(name)
                 .map_err(|err| format!("serve.token_env: {err}"))?;
         }
+        crate::service::validate_env_name(&config.notify.github_token_env)
+            .map_err(|err| format!("notify.github_token_env: {err}"))?;
         if config.rca.suspect_window_days == 0 {
             return Err("rca.suspect_window_days must be at least 1".into());
         }

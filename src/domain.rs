@@ -334,3 +334,15 @@ mod tests {
         );
     }
 }
+
+/// An issue a `github=` channel opened for a cluster: what later calls (a comment, a reopen)
+/// and `cluster show` need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackerIssue {
+    /// The issue's number in its repository.
+    pub number: u64,
+    /// Its page (`https://github.com/OWNER/REPO/issues/N`).
+    pub html_url: String,
+    /// Its REST address, as the API answered it.
+    pub api_url: String,
+}

@@ -13,12 +13,12 @@ use crate::triage::Rate;
 mod validate;
 
 pub use validate::{
-    is_http_url, parse_email_flag, parse_repo_url, parse_webhook_flag, redact_credentials,
-    redact_credentials_in, redact_url, redact_webhooks, refuse_repo_password,
+    github_repo, is_http_url, parse_email_flag, parse_repo_url, parse_webhook_flag,
+    redact_credentials, redact_credentials_in, redact_url, redact_webhooks, refuse_repo_password,
     refuse_webhook_password, split_webhook_kind, url_userinfo, validate_branch, validate_days,
     validate_email, validate_emails, validate_env_name, validate_level, validate_name,
     validate_path_map, validate_prefix, validate_repo_path, validate_repo_url, validate_ssh_key,
-    validate_webhook, webhook_entries, without_userinfo, WEBHOOK_KINDS,
+    validate_webhook, webhook_entries, without_userinfo, GithubRepo, WEBHOOK_KINDS,
 };
 
 /// Longest service id accepted.

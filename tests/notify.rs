@@ -761,7 +761,7 @@ fn malformed_webhooks_and_emails_are_refused_and_nothing_is_written() {
         ),
         (
             "msteams=https://hooks.example.com/x",
-            "webhook kind 'msteams' is unknown; use slack, googlechat, teams, generic",
+            "webhook kind 'msteams' is unknown; use slack, googlechat, teams, generic, github",
         ),
         (
             "https://ok.example.com/a, https://",

@@ -196,8 +196,12 @@ pub(crate) fn show(ctx: &Context, id: i64, out: &mut dyn Write) -> Result<()> {
     let deploys = Deploys::of(&db, &cluster)?;
     let pending = Pending::of(&db, &cluster)?;
     let merged = db.merged_fingerprints(id)?;
+    let issue_url = db.cluster_issue_url(id)?;
     let mut text = render(ctx, &cluster, exception, &hours, &samples);
     deploys.describe(&mut text);
+    if let Some(url) = &issue_url {
+        let _ = writeln!(text, "issue: {}", ui::clip(url));
+    }
     if let Some(p) = &pending {
         let _ = writeln!(
             text,
@@ -304,6 +308,7 @@ pub(crate) fn show_json(db: &Db<'_>, cluster: &Cluster) -> Result<serde_json::Va
         })
         .collect::<Vec<_>>()
         .into();
+    value["issue_url"] = db.cluster_issue_url(id)?.into();
     Ok(value)
 }
 

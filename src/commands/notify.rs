@@ -27,10 +27,9 @@ pub fn run(ctx: &Context, command: &NotifyCommand, out: &mut dyn Write) -> Resul
 
 /// A notification's target as it may be printed.
 pub(crate) fn shown_target(n: &Notification) -> String {
-    if n.channel == ChannelKind::Email.as_str() {
-        n.target.clone()
-    } else {
-        redact_url(&n.target)
+    match ChannelKind::parse(&n.channel) {
+        Some(kind) => crate::notify::channel::shown(kind, &n.target),
+        None => redact_url(&n.target),
     }
 }
 

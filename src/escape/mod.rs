@@ -2,6 +2,7 @@
 //! module per format, so that such text never becomes markup, a mention, a link or a terminal
 //! command. Callers hand text to the writer of a format; the writer escapes it here.
 
+pub mod github;
 pub mod html;
 pub mod markdown;
 pub mod prometheus;

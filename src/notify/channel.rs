@@ -20,6 +20,9 @@ pub enum ChannelKind {
     Generic,
     /// Email over the `[smtp]` server.
     Email,
+    /// A GitHub repository's issues (`github=API_URL/repos/OWNER/REPO`): one issue per cluster,
+    /// commented on as it changes ([`crate::notify::github`]).
+    Github,
 }
 
 impl ChannelKind {
@@ -31,6 +34,7 @@ impl ChannelKind {
             ChannelKind::Teams => "teams",
             ChannelKind::Generic => "webhook",
             ChannelKind::Email => "email",
+            ChannelKind::Github => "github",
         }
     }
 
@@ -42,6 +46,7 @@ impl ChannelKind {
             "teams" => Some(ChannelKind::Teams),
             "webhook" | "generic" => Some(ChannelKind::Generic),
             "email" => Some(ChannelKind::Email),
+            "github" => Some(ChannelKind::Github),
             _ => None,
         }
     }
@@ -91,10 +96,24 @@ pub struct Channel {
 impl Channel {
     /// The target as it may be printed: a webhook's token hidden.
     pub fn shown(&self) -> String {
-        match self.kind {
-            ChannelKind::Email => self.target.clone(),
-            _ => redact_url(&self.target),
-        }
+        shown(self.kind, &self.target)
+    }
+}
+
+/// A channel's target as it may be printed: recipients and a GitHub repository's API URL (the
+/// token is in the environment) as they are, a webhook's URL with its token hidden.
+pub fn shown(kind: ChannelKind, target: &str) -> String {
+    match kind {
+        ChannelKind::Email | ChannelKind::Github => target.to_string(),
+        _ => redact_url(target),
+    }
+}
+
+impl Channel {
+    /// Whether each notification goes out alone, never in a digest: a GitHub issue is about one
+    /// cluster.
+    pub fn never_digested(kind: ChannelKind) -> bool {
+        kind == ChannelKind::Github
     }
 }
 
@@ -149,7 +168,7 @@ mod tests {
                  generic=https://hooks.slack.com/x, slack=env:HOOK, https://example.com/h, \
                  https://acme.webhook.office.com/webhookb2/a@b/IncomingWebhook/c/d, \
                  https://prod-12.westus.logic.azure.com:443/workflows/w/triggers/manual/paths/invoke?sig=s, \
-                 teams=env:TEAMS_HOOK"
+                 teams=env:TEAMS_HOOK, github=https://api.github.com/repos/acme/shop"
                     .into(),
             ),
             email: Some("a@b.io, c@d.io".into()),
@@ -176,6 +195,7 @@ mod tests {
                     "https://prod-12.westus.logic.azure.com:443/workflows/***".into()
                 ),
                 ("teams", "env:TEAMS_HOOK".into()),
+                ("github", "https://api.github.com/repos/acme/shop".into()),
                 ("email", "a@b.io, c@d.io".into()),
             ]
         );

@@ -281,7 +281,7 @@ impl Links {
     }
 
     /// The URLs `items` link to, and the service's page.
-    fn urls(&self, items: &[Item]) -> Vec<String> {
+    pub(super) fn urls(&self, items: &[Item]) -> Vec<String> {
         let mut urls: Vec<String> = items
             .iter()
             .flat_map(|i| {
@@ -301,7 +301,7 @@ impl Links {
 /// `text` (escaped already by `escape`) with each of `urls` that stands as a word (followed by
 /// white space or the end) made a link by `link(escaped url, url)`; the longest URL first, so
 /// that `/clusters/1` does not take the start of `/clusters/1/rca` or `/clusters/12`.
-fn linkify(
+pub(super) fn linkify(
     text: &str,
     urls: &[String],
     escape: fn(&str) -> String,

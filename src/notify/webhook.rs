@@ -55,7 +55,7 @@ pub fn send(
         ChannelKind::Slack => message.slack(),
         ChannelKind::GoogleChat => message.google_chat(),
         ChannelKind::Teams => message.teams(),
-        ChannelKind::Generic | ChannelKind::Email => message.generic(),
+        ChannelKind::Generic | ChannelKind::Email | ChannelKind::Github => message.generic(),
     }
     .to_string();
     let timeout = Duration::from_secs(u64::from(settings.timeout_seconds.max(1)));

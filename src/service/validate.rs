@@ -26,7 +26,7 @@ pub fn parse_webhook_flag(text: &str) -> Result<Cleared<String>, String> {
 }
 
 /// The kinds a webhook entry may name before `=`.
-pub const WEBHOOK_KINDS: [&str; 4] = ["slack", "googlechat", "teams", "generic"];
+pub const WEBHOOK_KINDS: [&str; 5] = ["slack", "googlechat", "teams", "generic", "github"];
 
 /// A webhook entry's explicit kind (`slack=https://...`), if it names one, and its URL or
 /// `env:VAR`.
@@ -55,7 +55,12 @@ fn webhooks_shape(text: &str) -> Result<String, String> {
                 ));
             }
         }
-        let url = webhook_shape(url)?;
+        let url = if kind == Some("github") {
+            let repo = github_repo(url)?;
+            format!("{}/repos/{}/{}", repo.api_base, repo.owner, repo.name)
+        } else {
+            webhook_shape(url)?
+        };
         entries.push(match kind {
             Some(kind) => format!("{kind}={url}"),
             None => url,
@@ -67,10 +72,75 @@ fn webhooks_shape(text: &str) -> Result<String, String> {
     Ok(entries.join(", "))
 }
 
+/// A `github=` channel's repository: the REST API's base (`https://api.github.com`, or an
+/// Enterprise server's `https://HOST/api/v3`) and the repository's owner and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GithubRepo {
+    /// The API's base URL, without a trailing `/`.
+    pub api_base: String,
+    pub owner: String,
+    pub name: String,
+}
+
+/// Reads a `github=` channel's `API_URL/repos/OWNER/REPO`: an http(s) URL without userinfo, query
+/// or fragment whose path ends in `/repos/OWNER/REPO` (a trailing `/` allowed).
+pub fn github_repo(text: &str) -> Result<GithubRepo, String> {
+    let text = text.trim();
+    let shape = "API_URL/repos/OWNER/REPO, such as https://api.github.com/repos/acme/shop";
+    if text.starts_with("env:") {
+        return Err(format!(
+            "github channel '{text}' must be the repository's API URL itself ({shape}); the token \
+             comes from the variable that [notify] github_token_env names"
+        ));
+    }
+    if !is_http_scheme(text) || !has_authority(text) || parse_url(text).is_err() {
+        // named in full: the repository's address is no secret (a password in one is refused)
+        return Err(format!(
+            "github channel '{}' is not an http(s) URL of the form {shape}",
+            without_userinfo(text)
+        ));
+    }
+    if text.contains(char::is_whitespace)
+        || text.contains(['?', '#'])
+        || url_userinfo(text).is_some()
+    {
+        return Err(format!(
+            "github channel '{}' must be a plain URL (no spaces, userinfo, query or fragment): \
+             {shape}",
+            redact_url(text)
+        ));
+    }
+    let trimmed = text.trim_end_matches('/');
+    let mut parts = trimmed.rsplitn(4, '/');
+    let (name, owner, repos, base) = (
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+        parts.next().unwrap_or(""),
+    );
+    let segment = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    if repos != "repos" || !segment(owner) || !segment(name) || !has_authority(base) {
+        return Err(format!(
+            "github channel '{text}' does not end in /repos/OWNER/REPO ({shape})"
+        ));
+    }
+    Ok(GithubRepo {
+        api_base: base.to_string(),
+        owner: owner.to_string(),
+        name: name.to_string(),
+    })
+}
+
 /// [`redact_url`] on each entry of a webhook list.
 pub fn redact_webhooks(text: &str) -> String {
     webhook_entries(text)
         .map(|entry| match split_webhook_kind(entry) {
+            // a repository's API URL holds no secret: the token is in the environment
+            (Some("github"), url) => format!("github={url}"),
             (Some(kind), url) => format!("{kind}={}", redact_url(url)),
             (None, url) => redact_url(url),
         })
@@ -568,6 +638,53 @@ mod tests {
         assert!(validate_email("api team@company.com")
             .unwrap_err()
             .contains("space"));
+    }
+
+    #[test]
+    fn github_channels_name_a_repository_of_an_api() {
+        let repo = github_repo("https://ghe.example.com/api/v3/repos/acme/shop.web/").unwrap();
+        assert_eq!(repo.api_base, "https://ghe.example.com/api/v3");
+        assert_eq!(
+            (repo.owner.as_str(), repo.name.as_str()),
+            ("acme", "shop.web")
+        );
+        assert_eq!(
+            validate_webhook("github=https://api.github.com/repos/acme/shop/").unwrap(),
+            "github=https://api.github.com/repos/acme/shop"
+        );
+        for (bad, message) in [
+            (
+                "github=not-a-url",
+                "github channel 'not-a-url' is not an http(s) URL",
+            ),
+            (
+                "github=https://api.github.com",
+                "github channel 'https://api.github.com' does not end in /repos/OWNER/REPO",
+            ),
+            (
+                "github=https://api.github.com/repos/acme",
+                "does not end in /repos/OWNER/REPO",
+            ),
+            (
+                "github=https://api.github.com/repos/acme/shop/issues",
+                "does not end in /repos/OWNER/REPO",
+            ),
+            (
+                "github=env:GH_REPO",
+                "must be the repository's API URL itself",
+            ),
+            (
+                "github=https://u:pw@api.github.com/repos/a/b",
+                "must be a plain URL",
+            ),
+        ] {
+            let err = validate_webhook(bad).unwrap_err();
+            assert!(err.contains(message), "{bad}: {err}");
+        }
+        assert_eq!(
+            redact_webhooks("github=https://api.github.com/repos/acme/shop"),
+            "github=https://api.github.com/repos/acme/shop"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod clusters;
 mod code;
 mod deploys;
+mod issues;
 mod merge;
 mod metrics;
 mod notifications;
@@ -75,6 +76,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0010_snooze", include_str!("migrations/0010_snooze.sql")),
     ("0011_rules", include_str!("migrations/0011_rules.sql")),
     ("0012_merge", include_str!("migrations/0012_merge.sql")),
+    ("0013_github", include_str!("migrations/0013_github.sql")),
 ];
 
 /// The page size of a database luffy creates.

@@ -2,7 +2,11 @@
 //! rows go out as one message each, or, when there are more than `notify.digest_after`, as one
 //! digest; each send is marked in its own transaction right after it, so that a crash between
 //! the two resends at most that one message. A failed send is retried with backoff until the
-//! notification is `notify.max_age_hours` old, then it is `dead`.
+//! notification is `notify.max_age_hours` old, then it is `dead`. A `github` channel's rows go
+//! out one by one, never as a digest: the issue one opens is stored in the transaction that
+//! marks it delivered, and each later row reads it before it calls GitHub, so a cluster gets one
+//! issue per repository (a crash between GitHub's answer and that commit is the one way to a
+//! second, as it is for every channel's message).
 
 pub mod enqueue;
 pub mod triage;
@@ -12,7 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{run_task, Outcome, TaskContext, TaskEnv, TaskReport};
-use crate::domain::{Task, Trigger};
+use crate::domain::{Task, TrackerIssue, Trigger};
 use crate::notify::{self, Channel, ChannelKind, Item, Links};
 use crate::service::Service;
 use crate::store::{Notification, Store};
@@ -110,7 +114,8 @@ fn deliver(
     }
     let digest_after = ctx.config.notify.digest_after.max(1) as usize;
     for group in by_channel(due) {
-        let messages: Vec<&[Notification]> = if group.len() > digest_after {
+        let alone = ChannelKind::parse(&group[0].channel).is_some_and(Channel::never_digested);
+        let messages: Vec<&[Notification]> = if group.len() > digest_after && !alone {
             vec![&group[..]]
         } else {
             group.chunks(1).collect()
@@ -148,19 +153,29 @@ fn send_and_mark(
     let now = ctx.now;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let first = &rows[0];
-    let sent = items(rows).and_then(|items| {
-        let kind = ChannelKind::parse(&first.channel)
-            .ok_or_else(|| anyhow::anyhow!("unknown channel kind '{}'", first.channel))?;
-        let channel = Channel {
-            kind,
-            target: first.target.clone(),
-        };
-        notify::send(&channel, &items, ctx.config, links)
-    });
+    let kind = ChannelKind::parse(&first.channel);
+    let sent = if let (Some(ChannelKind::Github), [row]) = (kind, rows) {
+        send_github(store, ctx, row, links)
+    } else {
+        items(rows).and_then(|items| {
+            let kind =
+                kind.ok_or_else(|| anyhow::anyhow!("unknown channel kind '{}'", first.channel))?;
+            let channel = Channel {
+                kind,
+                target: first.target.clone(),
+            };
+            notify::send(&channel, &items, ctx.config, links).map(|()| None)
+        })
+    };
     let counts = &mut outcome.counts;
     match sent {
-        Ok(()) => {
-            store.write(|db| db.mark_delivered(&ids, now))?;
+        Ok(opened) => {
+            store.write(|db| {
+                if let (Some(issue), Some(cluster)) = (&opened, first.cluster_id) {
+                    db.insert_cluster_issue(cluster, &first.target, issue, now)?;
+                }
+                db.mark_delivered(&ids, now)
+            })?;
             counts.delivered += ids.len() as u64;
             counts.messages += 1;
         }
@@ -194,6 +209,22 @@ fn send_and_mark(
         }
     }
     Ok(())
+}
+
+/// Delivers one row to a GitHub repository: the cluster's issue there read first (a row before
+/// it may have opened it); gives the issue it opened, to be stored with the delivery.
+fn send_github(
+    store: &Store,
+    ctx: &TaskContext<'_>,
+    row: &Notification,
+    links: &Links,
+) -> Result<Option<TrackerIssue>> {
+    let item = items(std::slice::from_ref(row))?.remove(0);
+    let issue = match row.cluster_id {
+        Some(cluster) => store.db().cluster_issue(cluster, &row.target)?,
+        None => None,
+    };
+    notify::send_github(&row.target, &item, issue.as_ref(), ctx.config, links)
 }
 
 /// When to try again after `attempts` failures, or None once the notification is too old.
