@@ -1,6 +1,6 @@
 //! Decides whether one word is a variable and of which kind (the masking rules, on bytes).
 
-use super::token::VarKind;
+use super::kind::VarKind;
 
 /// Bytes stripped from the front of a token before it is classified.
 fn is_lead(b: u8) -> bool {

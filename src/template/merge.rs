@@ -5,7 +5,6 @@
 use rustc_hash::FxHashMap;
 
 use super::columns;
-use super::miner::Variant;
 
 /// One token of a masked message or template.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -63,6 +62,27 @@ pub(crate) struct Cluster {
     pub count: u64,
     /// The most frequent variant, whose example line stands for the cluster.
     pub best: u32,
+}
+
+/// One distinct masked form of a message, with how often it was seen.
+#[derive(Clone, Debug)]
+pub(crate) struct Variant {
+    pub tokens: Vec<Tok>,
+    pub count: u64,
+    pub example: String,
+}
+
+impl Variant {
+    /// About what the variant takes in memory: its tokens (each with its own allocation) and
+    /// its example.
+    pub(crate) fn bytes(&self) -> usize {
+        let tokens: usize = self
+            .tokens
+            .iter()
+            .map(|t| std::mem::size_of::<Tok>() + t.text.len().max(16))
+            .sum();
+        std::mem::size_of::<Variant>() + tokens + self.example.len()
+    }
 }
 
 /// Clusters the variants; returns the clusters and, per variant, its cluster's index.

@@ -5,7 +5,7 @@ use std::hash::Hasher;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
-use super::merge::{self, Tok};
+use super::merge::{self, Tok, Variant};
 use super::token::{mask_into, Piece};
 use crate::text::cut;
 
@@ -39,14 +39,6 @@ impl Default for Options {
             memo: true,
         }
     }
-}
-
-/// One distinct masked form of a message, with how often it was seen.
-#[derive(Clone, Debug)]
-pub(crate) struct Variant {
-    pub tokens: Vec<Tok>,
-    pub count: u64,
-    pub example: String,
 }
 
 /// Mines log templates from a stream of lines. Memory grows with the number of distinct masked
@@ -260,19 +252,6 @@ impl Miner {
                 .map(|&live| rank[of_variant[live as usize] as usize])
                 .collect(),
         }
-    }
-}
-
-impl Variant {
-    /// About what the variant takes in memory: its tokens (each with its own allocation) and
-    /// its example.
-    fn bytes(&self) -> usize {
-        let tokens: usize = self
-            .tokens
-            .iter()
-            .map(|t| std::mem::size_of::<Tok>() + t.text.len().max(16))
-            .sum();
-        std::mem::size_of::<Variant>() + tokens + self.example.len()
     }
 }
 

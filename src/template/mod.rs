@@ -8,6 +8,7 @@
 
 mod classify;
 mod columns;
+mod kind;
 mod merge;
 mod miner;
 pub mod token;
