@@ -7,9 +7,9 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::service_file::read;
 use crate::triage::Rate;
 
+pub(crate) mod read;
 mod validate;
 
 pub use validate::{

@@ -10,9 +10,7 @@ use serde_json::Value;
 use crate::service::{Service, ServiceId, ServicePatch};
 use crate::suggest::closest;
 
-pub(crate) mod read;
-
-use read::{kind, string};
+use crate::service::read::{self, kind, string};
 
 /// The two formats luffy reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,12 +11,12 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::duration::{parse_interval, Unit};
-use crate::service::{
+use super::validate::{
     validate_branch, validate_emails, validate_env_name, validate_level, validate_name,
     validate_path_map, validate_prefix, validate_repo_path, validate_repo_url, validate_ssh_key,
     validate_webhook,
 };
+use crate::duration::{parse_interval, Unit};
 
 /// Reads the field's value as JSON and checks it; a field that is present is `Some`.
 fn field<'de, D, T>(
@@ -70,8 +70,8 @@ pub fn hours<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
 pub fn days<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::Error> {
     field(d, |v| match v {
         Value::Null => Ok(None),
-        Value::Number(n) => crate::service::validate_days(&n.to_string()),
-        Value::String(s) => crate::service::validate_days(s),
+        Value::Number(n) => super::validate::validate_days(&n.to_string()),
+        Value::String(s) => super::validate::validate_days(s),
         other => Err(format!(
             "expected a number of days or null, got {}",
             kind(other)
@@ -133,7 +133,7 @@ pub fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<DateTime<Ut
 
 /// A field that luffy manages (`created_at`, `updated_at`): accepted as a string or null, so that
 /// `service show --json` output imports, and otherwise ignored.
-pub(super) fn managed(value: &Value) -> Result<(), String> {
+pub(crate) fn managed(value: &Value) -> Result<(), String> {
     if value.is_string() || value.is_null() {
         Ok(())
     } else {
@@ -141,7 +141,7 @@ pub(super) fn managed(value: &Value) -> Result<(), String> {
     }
 }
 
-pub(super) fn kind(value: &Value) -> &'static str {
+pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -152,7 +152,7 @@ pub(super) fn kind(value: &Value) -> &'static str {
     }
 }
 
-pub(super) fn string(value: &Value) -> Result<String, String> {
+pub(crate) fn string(value: &Value) -> Result<String, String> {
     value
         .as_str()
         .map(str::to_string)
