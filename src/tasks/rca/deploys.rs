@@ -15,6 +15,9 @@ pub struct Deploys {
     list: Vec<Deploy>,
     /// Deploys found in the logs whose version this run resolved to a commit: (id, commit).
     resolved: Vec<(i64, String)>,
+    /// Whether the service's logs ever carried a version (each one is a deploy found in the
+    /// logs): without one, no event of any cluster carries one, and its events are not read.
+    logged: bool,
 }
 
 /// The version that ran at a cluster's first-seen, and the deploy before it.
@@ -33,10 +36,12 @@ impl Deploys {
         let mut list = db.deploys(Some(service_id))?;
         list.reverse();
         let mut resolved = Vec::new();
+        let logged = list.iter().any(|d| d.source == DeploySource::Logs);
         let Some(checkout) = checkout else {
             return Ok(Deploys {
                 list: Vec::new(),
                 resolved,
+                logged,
             });
         };
         for deploy in &mut list {
@@ -48,7 +53,11 @@ impl Deploys {
             }
         }
         list.retain(|d| d.commit.as_deref().is_some_and(|c| checkout.has(c)));
-        Ok(Deploys { list, resolved })
+        Ok(Deploys {
+            list,
+            resolved,
+            logged,
+        })
     }
 
     /// Whether the service has no deploy the repository can read.
@@ -64,7 +73,12 @@ impl Deploys {
     /// The version that ran when `cluster` was first seen: the version its earliest event
     /// carried (when it names a commit), else the latest deploy at or before first-seen.
     pub fn ran(&self, db: &Db<'_>, cluster: &Cluster, checkout: &Checkout) -> Result<Option<Ran>> {
-        if let Some(version) = db.cluster_first_version(cluster.id)? {
+        let version = if self.logged {
+            db.cluster_first_version(cluster.id)?
+        } else {
+            None
+        };
+        if let Some(version) = version {
             let logged = self
                 .list
                 .iter()
