@@ -7,10 +7,16 @@
 //!
 //! Targets: no errors, p99 <= 50 ms, run-due not slowed by more than 10%.
 //!
-//! Run: `cargo build --release --examples && target/release/examples/bench_serve
-//! [--seconds N --clients N --services N --bin PATH]`
+//! Clients ask for compressed answers (`Accept-Encoding: gzip`, as browsers, `curl
+//! --compressed` and Prometheus do) unless `--identity`. Each asks again 100 ms after its answer
+//! (`--pause-ms N`; ten polls a second from each of 200 clients); `--pause-ms 0` asks at once, a
+//! closed loop in which the clients, on the same cores, take what they can.
+//!
+//! Run: `cargo build --release --bins --examples && target/release/examples/bench_serve
+//! [--seconds N --clients N --services N --bin PATH --identity --pause-ms N --keep]`
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +28,12 @@ struct Options {
     clients: usize,
     services: usize,
     bin: PathBuf,
+    /// Ask for answers as they are rather than compressed.
+    identity: bool,
+    /// Each client's pause between requests (zero: a closed loop).
+    pause: Duration,
+    /// Keep the databases and logs afterwards (to profile them).
+    keep: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -30,6 +42,9 @@ fn options() -> Result<Options, String> {
         clients: 200,
         services: 1000,
         bin: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/luffy")),
+        identity: false,
+        pause: Duration::from_millis(100),
+        keep: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -39,6 +54,11 @@ fn options() -> Result<Options, String> {
             "--clients" => o.clients = value()?.parse().map_err(|_| "--clients N")?,
             "--services" => o.services = value()?.parse().map_err(|_| "--services N")?,
             "--bin" => o.bin = PathBuf::from(value()?),
+            "--identity" => o.identity = true,
+            "--keep" => o.keep = true,
+            "--pause-ms" => {
+                o.pause = Duration::from_millis(value()?.parse().map_err(|_| "--pause-ms N")?);
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -192,48 +212,144 @@ struct Seen {
     slowest: (Duration, Duration),
     errors: usize,
     first_error: Option<String>,
+    /// Whether answers came compressed, and the bytes read.
+    compressed: bool,
+    bytes: usize,
 }
 
-fn client(url: &str, stop: &AtomicBool) -> Seen {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into();
+/// One response off a keep-alive connection: its status, and its body as sent (compressed
+/// when it says so, a chunked body put together).
+fn response(reader: &mut BufReader<TcpStream>, body: &mut Vec<u8>) -> Result<(u16, bool), String> {
+    let mut line = String::new();
+    reader.read_line(&mut line).map_err(err)?;
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or(format!("status line {line:?}"))?;
+    let (mut length, mut chunked, mut gzipped) = (None, false, false);
+    loop {
+        line.clear();
+        reader.read_line(&mut line).map_err(err)?;
+        let header = line.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':').ok_or("a header without ':'")?;
+        let value = value.trim();
+        match name.to_ascii_lowercase().as_str() {
+            "content-length" => length = value.parse::<usize>().ok(),
+            "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
+            "content-encoding" => gzipped = value.eq_ignore_ascii_case("gzip"),
+            _ => {}
+        }
+    }
+    body.clear();
+    if chunked {
+        loop {
+            line.clear();
+            reader.read_line(&mut line).map_err(err)?;
+            let size = usize::from_str_radix(line.trim(), 16).map_err(err)?;
+            let at = body.len();
+            body.resize(at + size, 0);
+            reader.read_exact(&mut body[at..]).map_err(err)?;
+            line.clear();
+            reader.read_line(&mut line).map_err(err)?;
+            if size == 0 {
+                break;
+            }
+        }
+    } else {
+        body.resize(length.ok_or("no Content-Length")?, 0);
+        reader.read_exact(body).map_err(err)?;
+    }
+    Ok((status, gzipped))
+}
+
+/// A client on one keep-alive connection, reading each answer whole as a load generator does
+/// (wrk, hey): compressed answers are checked by their header, the first one inflated and
+/// checked as JSON. Between requests it waits `pause` (zero: at once, a closed loop).
+fn client(addr: &str, path: &str, gzip: bool, pause: Duration, stop: &AtomicBool) -> Seen {
     let mut seen = Seen::default();
+    let stream = match TcpStream::connect(addr) {
+        Ok(s) => s,
+        Err(e) => {
+            seen.errors += 1;
+            seen.first_error = Some(e.to_string());
+            return seen;
+        }
+    };
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut writer = match stream.try_clone() {
+        Ok(w) => w,
+        Err(e) => {
+            seen.errors += 1;
+            seen.first_error = Some(e.to_string());
+            return seen;
+        }
+    };
+    let mut reader = BufReader::with_capacity(64 * 1024, stream);
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: bench_serve\r\n{}\r\n",
+        if gzip {
+            "Accept-Encoding: gzip\r\n"
+        } else {
+            ""
+        }
+    );
+    let mut body = Vec::new();
     let begun = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         let start = Instant::now();
-        let result = agent.get(url).call().map_err(err).and_then(|mut r| {
-            let status = r.status().as_u16();
-            let body = r
-                .body_mut()
-                .with_config()
-                .limit(64 * 1024 * 1024)
-                .read_to_vec()
-                .map_err(err)?;
-            if status == 200 && body.first() == Some(&b'[') {
-                Ok(())
-            } else {
-                Err(format!("status {status}"))
-            }
-        });
+        let result = writer
+            .write_all(request.as_bytes())
+            .map_err(err)
+            .and_then(|()| response(&mut reader, &mut body))
+            .and_then(|(status, gzipped)| {
+                let json_list = |bytes: &[u8]| bytes.first() == Some(&b'[');
+                let fine = status == 200
+                    && if gzipped {
+                        body.starts_with(&[0x1f, 0x8b])
+                            && (seen.first.is_some() || {
+                                let mut text = Vec::new();
+                                flate2::read::GzDecoder::new(&body[..])
+                                    .read_to_end(&mut text)
+                                    .is_ok()
+                                    && json_list(&text)
+                            })
+                    } else {
+                        json_list(&body)
+                    };
+                if fine {
+                    Ok(gzipped)
+                } else {
+                    Err(format!("status {status}, compressed {gzipped}"))
+                }
+            });
         match result {
-            Ok(()) => {
+            Ok(gzipped) => {
                 let took = start.elapsed();
+                seen.compressed |= gzipped;
+                seen.bytes += body.len();
                 if seen.first.is_none() {
                     seen.first = Some(took);
-                    continue;
+                } else {
+                    if took > seen.slowest.1 {
+                        seen.slowest = (start - begun, took);
+                    }
+                    seen.latencies.push(took);
                 }
-                if took > seen.slowest.1 {
-                    seen.slowest = (start - begun, took);
-                }
-                seen.latencies.push(took);
             }
             Err(e) => {
                 seen.errors += 1;
                 seen.first_error.get_or_insert(e);
+                // the connection is in an unknown state: the rest of this client's time is lost
+                break;
             }
+        }
+        if !pause.is_zero() {
+            std::thread::sleep(pause);
         }
     }
     seen
@@ -260,12 +376,13 @@ fn main() -> Result<(), String> {
     let (alone, fetched_alone) = run_due(&o.bin, &alone_db)?;
 
     let (mut server, base) = serve(&o.bin, &loaded_db)?;
-    let url = format!("{base}/api/v1/services/status");
+    let addr = base.trim_start_matches("http://").to_string();
     let halt = Arc::new(AtomicBool::new(false));
+    let (gzip, pause) = (!o.identity, o.pause);
     let clients: Vec<_> = (0..o.clients)
         .map(|_| {
-            let (url, halt) = (url.clone(), Arc::clone(&halt));
-            std::thread::spawn(move || client(&url, &halt))
+            let (addr, halt) = (addr.clone(), Arc::clone(&halt));
+            std::thread::spawn(move || client(&addr, "/api/v1/services/status", gzip, pause, &halt))
         })
         .collect();
     let load_start = Instant::now();
@@ -309,8 +426,36 @@ fn main() -> Result<(), String> {
         window.as_secs_f64()
     );
     println!(
-        "command: target/release/examples/bench_serve --seconds {} --clients {} --services {}\n",
-        o.seconds, o.clients, o.services
+        "command: target/release/examples/bench_serve --seconds {} --clients {} --services {} \
+         --pause-ms {}{}\n",
+        o.seconds,
+        o.clients,
+        o.services,
+        o.pause.as_millis(),
+        if o.identity { " --identity" } else { "" },
+    );
+    let answers: usize = seen
+        .iter()
+        .map(|s| s.latencies.len() + usize::from(s.first.is_some()))
+        .sum();
+    let bytes: usize = seen.iter().map(|s| s.bytes).sum();
+    println!(
+        "answers {} ({:.1} KB each, {:.0} MB/s); each client {}\n",
+        if seen.iter().any(|s| s.compressed) {
+            "gzip-compressed"
+        } else {
+            "uncompressed"
+        },
+        bytes as f64 / answers.max(1) as f64 / 1024.0,
+        bytes as f64 / window.as_secs_f64() / 1e6,
+        if o.pause.is_zero() {
+            "asks again as soon as it has an answer (a closed loop)".to_string()
+        } else {
+            format!(
+                "waits {} ms between an answer and its next request",
+                o.pause.as_millis()
+            )
+        }
     );
     let first = |q: f64| {
         firsts
@@ -374,6 +519,10 @@ fn main() -> Result<(), String> {
     if let Some(e) = first_error {
         println!("first error: {e}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if o.keep {
+        println!("kept: {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(())
 }

@@ -2,24 +2,24 @@
 //! ([`pages`]) and `/metrics` ([`metrics`]) over the same store and the same code paths as the
 //! CLI.
 //!
-//! The server is tiny_http, synchronous like the rest of luffy: a few worker threads take
-//! requests off one listener, each opening the store as a command does (SQLite in WAL mode:
+//! The server ([`conn`]) is synchronous like the rest of luffy: a thread per connection answers
+//! its requests in turn, each opening the store as a command does (SQLite in WAL mode:
 //! readers never block the writer, so `run-due` beside it is not slowed). Writes need the
 //! bearer token that `[serve] token_env` names; on an address other than loopback every request
 //! does, and serving there without a token is refused.
 
 pub mod api;
 pub mod cache;
+pub mod conn;
 pub mod http;
 pub mod metrics;
 pub mod pages;
 
-use std::io::{Read as _, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration as StdDuration;
 
 use anyhow::{Context as _, Result};
@@ -33,9 +33,6 @@ pub use http::{Method, Reply, Req, MAX_BODY};
 /// How long a stopping server waits for the tasks triggered over HTTP.
 const TASKS_GRACE: StdDuration = StdDuration::from_secs(30);
 
-/// Worker threads taking requests.
-const WORKERS: usize = 8;
-
 /// What every request's handler shares.
 pub struct Handler {
     pub db_path: PathBuf,
@@ -46,7 +43,8 @@ pub struct Handler {
     token: Option<String>,
     /// Whether the server listens beyond loopback.
     public: bool,
-    /// `GET /api/v1/services/status`, computed once per state of the database.
+    /// `GET /api/v1/services/status`, computed once per state of the database, on a thread of
+    /// its own.
     pub status: cache::Cached,
 }
 
@@ -74,16 +72,15 @@ impl Handler {
 pub struct Running {
     pub addr: SocketAddr,
     stop: Arc<AtomicBool>,
-    workers: Vec<JoinHandle<()>>,
+    server: conn::Server,
 }
 
 impl Running {
-    /// Stops taking requests, lets the ones under way finish, and waits for the workers.
+    /// Stops taking connections, lets the requests under way finish (bounded), and closes the
+    /// idle connections.
     pub fn stop(self) {
-        self.stop.store(true, Ordering::Relaxed);
-        for worker in self.workers {
-            let _ = worker.join();
-        }
+        self.stop.store(true, Ordering::Release);
+        self.server.join(TASKS_GRACE);
         // tasks triggered over HTTP run on threads of their own: let them finish (bounded)
         let left = api::trigger::wait_for_tasks(TASKS_GRACE);
         if left > 0 {
@@ -135,13 +132,10 @@ pub fn start(ctx: &Context, listen: &str) -> Result<Running> {
     }
     // the store is made (and migrated) before the first request
     drop(ctx.open_store()?);
-    let server = tiny_http::Server::http(addr)
+    let listener = std::net::TcpListener::bind(addr)
         .map_err(|err| anyhow::anyhow!("cannot listen on {addr}: {err}"))?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .context("the server has no IP address")?;
-    let handler = Arc::new(Handler {
+    let addr = listener.local_addr().context("the server has no address")?;
+    let handler = Arc::new_cyclic(|handler| Handler {
         db_path: ctx.db_path.clone(),
         config: ctx.config.clone(),
         fixed_now: std::env::var("LUFFY_NOW")
@@ -150,130 +144,109 @@ pub fn start(ctx: &Context, listen: &str) -> Result<Running> {
             .map(|_| ctx.now),
         token,
         public: !is_loopback(&addr),
-        status: cache::Cached::default(),
+        status: cache::Cached::start(handler.clone(), api::status_reply),
     });
-    let server = Arc::new(server);
     let stop = Arc::new(AtomicBool::new(false));
-    let workers = (0..WORKERS)
-        .map(|i| {
-            let (server, handler, stop) =
-                (Arc::clone(&server), Arc::clone(&handler), Arc::clone(&stop));
-            std::thread::Builder::new()
-                .name(format!("luffy-serve-{i}"))
-                .spawn(move || work(&server, &handler, &stop))
-                .context("cannot start a server thread")
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Running {
-        addr,
-        stop,
-        workers,
+    let server = conn::Server::start(listener, MAX_BODY, Arc::clone(&stop), move |request| {
+        answer(&handler, request)
     })
+    .context("cannot start the server's threads")?;
+    Ok(Running { addr, stop, server })
 }
 
-/// One worker: takes requests until a stop is asked for.
-fn work(server: &tiny_http::Server, handler: &Handler, stop: &AtomicBool) {
-    while !stop.load(Ordering::Relaxed) {
-        match server.recv_timeout(StdDuration::from_millis(200)) {
-            Ok(Some(request)) => answer(handler, request),
-            Ok(None) => {}
-            Err(_) => break,
-        }
-    }
-}
-
-fn method_of(method: &tiny_http::Method) -> Method {
+fn method_of(method: &str) -> Method {
     match method {
-        tiny_http::Method::Get => Method::Get,
-        tiny_http::Method::Head => Method::Head,
-        tiny_http::Method::Post => Method::Post,
-        tiny_http::Method::Put => Method::Put,
+        "GET" => Method::Get,
+        "HEAD" => Method::Head,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
         _ => Method::Other,
     }
 }
 
-/// Reads one request, answers it, and sends the answer.
-fn answer(handler: &Handler, mut request: tiny_http::Request) {
-    let reply = match read(handler, &mut request) {
-        Ok(req) => {
-            let head = req.method == Method::Head;
-            let mut reply =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(handler, &req)))
-                    .unwrap_or_else(|_| Reply::error(500, "the request failed inside luffy"));
-            if head {
-                reply.body.clear();
-            }
-            reply
-        }
-        Err(reply) => reply,
-    };
-    let mut response = tiny_http::Response::from_data(reply.body)
-        .with_status_code(reply.status)
-        .with_header(header("Content-Type", reply.content_type))
-        .with_header(header("X-Content-Type-Options", "nosniff"))
-        .with_header(header("Cache-Control", "no-store"));
+/// Answers one request: compressed when the client accepts gzip and the body is worth it, and
+/// `304 Not Modified` when the client holds it already.
+fn answer(handler: &Handler, request: conn::Request) -> conn::Response {
+    let gzip_ok = request
+        .header("Accept-Encoding")
+        .is_some_and(http::accepts_gzip);
+    let if_none_match = request.header("If-None-Match").map(str::to_string);
+    let req = read(handler, request);
+    let mut reply =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(handler, &req)))
+            .unwrap_or_else(|_| Reply::error(500, "the request failed inside luffy"));
+    if !req.is_read() {
+        // what was written shows in the next status answer
+        handler.status.invalidate();
+    }
+    let mut headers = vec![
+        ("Content-Type", reply.content_type.to_string()),
+        ("X-Content-Type-Options", "nosniff".into()),
+        ("Cache-Control", "private, no-cache".into()),
+    ];
     if reply.content_type.starts_with("text/html") {
         // no script runs on these pages, whatever a log line holds
-        response = response.with_header(header(
+        headers.push((
             "Content-Security-Policy",
             "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
-             form-action 'self'; frame-ancestors 'none'",
+             form-action 'self'; frame-ancestors 'none'"
+                .into(),
         ));
     }
-    for (name, value) in &reply.headers {
-        response = response.with_header(header(name, value));
+    headers.append(&mut reply.headers);
+    if let Some(etag) = reply.etag.as_deref().filter(|_| reply.status == 200) {
+        headers.push(("ETag", etag.to_string()));
+        if if_none_match.is_some_and(|v| http::none_match(&v, etag)) {
+            reply.status = 304;
+            reply.body = Arc::from(&[][..]);
+            reply.gzip = None;
+        }
     }
-    let _ = request.respond(response);
+    let mut body = reply.body;
+    if body.len() >= http::GZIP_FROM {
+        headers.push(("Vary", "Accept-Encoding".into()));
+        if gzip_ok {
+            body = reply.gzip.unwrap_or_else(|| {
+                // made for this request alone: the fastest level
+                http::gzip(&body, flate2::Compression::fast()).into()
+            });
+            headers.push(("Content-Encoding", "gzip".into()));
+        }
+    }
+    conn::Response {
+        status: reply.status,
+        headers,
+        body,
+    }
 }
 
-fn header(name: &str, value: &str) -> tiny_http::Header {
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .unwrap_or_else(|()| tiny_http::Header::from_bytes(&b"X-Invalid"[..], &b"1"[..]).unwrap())
-}
-
-/// The request as the handlers see it, or the reply that refuses it (too large).
-fn read(handler: &Handler, request: &mut tiny_http::Request) -> Result<Req, Reply> {
-    let url = request.url().to_string();
-    let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
+/// The request as the handlers see it.
+fn read(handler: &Handler, request: conn::Request) -> Req {
+    let (path, query) = request
+        .target
+        .split_once('?')
+        .unwrap_or((request.target.as_str(), ""));
     let query = url::form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let authorized = handler.token.as_deref().is_some_and(|token| {
-        request.headers().iter().any(|h| {
-            h.field.equiv("Authorization")
-                && h.value
-                    .as_str()
+        request
+            .headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("Authorization"))
+            .any(|(_, value)| {
+                value
                     .strip_prefix("Bearer ")
                     .is_some_and(|given| http::same_secret(given.trim(), token))
-        })
+            })
     });
-    if request.body_length().is_some_and(|n| n > MAX_BODY) {
-        return Err(Reply::error(
-            413,
-            format!("the body is larger than {MAX_BODY} bytes"),
-        ));
-    }
-    let mut body = Vec::new();
-    let read = request
-        .as_reader()
-        .take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut body);
-    if read.is_err() {
-        return Err(Reply::error(400, "could not read the request body"));
-    }
-    if body.len() > MAX_BODY {
-        return Err(Reply::error(
-            413,
-            format!("the body is larger than {MAX_BODY} bytes"),
-        ));
-    }
-    Ok(Req {
-        method: method_of(request.method()),
+    Req {
+        method: method_of(&request.method),
         path: path.to_string(),
         query,
-        body,
+        body: request.body,
         authorized,
-    })
+    }
 }
 
 /// Auth, then the route.

@@ -270,14 +270,6 @@ impl Store {
         })
     }
 
-    /// A number that changes whenever another connection has committed to the database since
-    /// this one last asked (SQLite's `PRAGMA data_version`).
-    pub fn data_version(&self) -> Result<i64> {
-        self.conn
-            .query_row("PRAGMA data_version", [], |row| row.get(0))
-            .map_err(|err| self.explain(err))
-    }
-
     fn state(&self) -> rusqlite::Result<FileState> {
         self.conn.query_row(STATE_SQL, [], FileState::from_row)
     }

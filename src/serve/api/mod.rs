@@ -27,13 +27,7 @@ pub fn route(handler: &Handler, req: &Req, rest: &[&str]) -> Option<Reply> {
     let get = |answer: &dyn Fn() -> Answer| only(req, Method::Get, answer);
     let post = |answer: &dyn Fn() -> Answer| only(req, Method::Post, answer);
     let reply = match path {
-        ["services", "status"] => get(&|| {
-            Ok(handler.status.get(handler, |store| {
-                command(handler, |ctx, out| {
-                    commands::status::run_on(ctx, store, &StatusArgs { service: None }, out)
-                })
-            }))
-        }),
+        ["services", "status"] => get(&|| Ok(handler.status.get())),
         ["services", id, "status"] => get(&|| {
             let service = Some(service_id(id)?);
             Ok(command(handler, |ctx, out| {
@@ -332,6 +326,13 @@ pub fn command(
         Ok(()) => Reply::json_text(200, out),
         Err(err) => error_reply(&err),
     }
+}
+
+/// `GET /api/v1/services/status`: `luffy status --json` on `store`.
+pub fn status_reply(handler: &Handler, store: &crate::store::Store) -> Reply {
+    command(handler, |ctx, out| {
+        commands::status::run_on(ctx, store, &StatusArgs { service: None }, out)
+    })
 }
 
 /// The reply for a command's error.
