@@ -11,8 +11,8 @@ use crate::cli::{NotifyCommand, NotifyListArgs, NotifyRetryArgs, NotifyTestArgs}
 use crate::error::bad_input;
 use crate::notify::message::{Item, ServiceRef, SCHEMA_VERSION};
 use crate::notify::{self, channels, Channel, ChannelKind};
-use crate::service::{redact_url, ServiceId};
-use crate::store::{time_to_sql, Notification};
+use crate::service::{redact_url, Service, ServiceId};
+use crate::store::{time_to_sql, Notification, Store};
 use crate::tasks::{self, TaskCounts, TaskStatus, Trigger};
 use crate::ui;
 
@@ -148,13 +148,7 @@ fn retry(ctx: &Context, args: &NotifyRetryArgs, out: &mut dyn Write) -> Result<(
         .db()
         .service(&service_id)?
         .ok_or_else(|| anyhow::anyhow!("the service {service_id} of notification {id} is gone"))?;
-    let report = tasks::run(
-        &mut store,
-        &service,
-        tasks::Task::Notify,
-        Trigger::Manual,
-        &ctx.task_env(),
-    )?;
+    let report = deliver(&mut store, &service, ctx)?;
     let after = store.db().notification(id)?;
     if ctx.json {
         ui::write_json(out, &report)?;
@@ -198,13 +192,7 @@ fn retry_all(ctx: &Context, service: Option<&str>, out: &mut dyn Write) -> Resul
         let Some(service) = store.db().service(&id)? else {
             continue; // removed meanwhile: its outbox went with it
         };
-        let report = tasks::run(
-            &mut store,
-            &service,
-            tasks::Task::Notify,
-            Trigger::Manual,
-            &ctx.task_env(),
-        )?;
+        let report = deliver(&mut store, &service, ctx)?;
         if let TaskCounts::Notify(counts) = &report.counts {
             left += counts.retrying + counts.dead;
             if !ctx.json {
@@ -299,4 +287,19 @@ fn test(ctx: &Context, args: &NotifyTestArgs, out: &mut dyn Write) -> Result<()>
         );
     }
     Ok(())
+}
+
+/// The service's notify task, run now (as `trigger notify` runs it).
+fn deliver(
+    store: &mut Store,
+    service: &Service,
+    ctx: &Context,
+) -> Result<tasks::TaskReport<TaskCounts>> {
+    tasks::run(
+        store,
+        service,
+        tasks::Task::Notify,
+        Trigger::Manual,
+        &ctx.task_env(),
+    )
 }

@@ -216,14 +216,7 @@ fn no_corpus_record_is_plainly_below_a_threshold_its_reading_meets() {
             text: &text,
             ..LogRecord::default()
         };
-        for threshold in [
-            Level::Trace,
-            Level::Debug,
-            Level::Info,
-            Level::Warn,
-            Level::Error,
-            Level::Fatal,
-        ] {
+        for &threshold in Level::ALL {
             if super::is_plainly_below(&record, threshold) {
                 let rules = Rules {
                     threshold,

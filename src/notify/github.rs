@@ -21,6 +21,7 @@ use anyhow::{anyhow, bail, Result};
 use serde_json::{json, Value};
 
 use super::message::{linkify, Item, Message};
+use super::webhook::{describe, refused};
 use crate::config::Notify;
 use crate::domain::TrackerIssue;
 use crate::escape::{github, markdown};
@@ -221,22 +222,7 @@ impl Api {
             .ok()
             .and_then(|v| v["message"].as_str().map(str::to_string))
             .unwrap_or(text);
-        let said: String = said.trim().chars().take(200).collect();
-        if said.is_empty() {
-            bail!("{method} {url} answered HTTP {status}");
-        }
-        bail!("{method} {url} answered HTTP {status}: {said}")
-    }
-}
-
-/// A transport error in words (the URL is no secret here; the token is never in it).
-fn describe(err: &ureq::Error) -> String {
-    match err {
-        ureq::Error::Io(io) => io.to_string(),
-        ureq::Error::Timeout(_) => "timed out".into(),
-        ureq::Error::HostNotFound => "host not found".into(),
-        ureq::Error::ConnectionFailed => "connection failed".into(),
-        other => other.to_string(),
+        Err(refused(&format!("{method} {url}"), status, &said))
     }
 }
 

@@ -92,15 +92,22 @@ pub fn send(
         .limit(4096)
         .read_to_string()
         .unwrap_or_default();
-    let text: String = text.trim().chars().take(200).collect();
-    if text.is_empty() {
-        bail!("{shown} answered HTTP {status}");
+    Err(refused(&shown, status, &text))
+}
+
+/// The error for an answer outside 2xx from `what` (a redacted URL, or a method and URL): its
+/// status, and the first 200 characters the server said, if it said anything.
+pub(super) fn refused(what: &str, status: u16, said: &str) -> anyhow::Error {
+    let said: String = said.trim().chars().take(200).collect();
+    if said.is_empty() {
+        anyhow::anyhow!("{what} answered HTTP {status}")
+    } else {
+        anyhow::anyhow!("{what} answered HTTP {status}: {said}")
     }
-    bail!("{shown} answered HTTP {status}: {text}")
 }
 
 /// A transport error without the URL (ureq's own message may name it).
-fn describe(err: &ureq::Error) -> String {
+pub(super) fn describe(err: &ureq::Error) -> String {
     match err {
         ureq::Error::Io(io) => io.to_string(),
         ureq::Error::Timeout(_) => "timed out".into(),

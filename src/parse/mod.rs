@@ -203,6 +203,17 @@ fn clip(text: &str) -> &str {
 #[cfg(test)]
 mod tests;
 
+/// For a language's tests: a trace its `detect` recognizes, parsed by its `parse`.
+#[cfg(test)]
+fn detected_and_parsed(
+    detect: fn(&str) -> bool,
+    parse: fn(&str) -> Option<ParsedException>,
+    text: &str,
+) -> ParsedException {
+    assert!(detect(text), "not detected: {text}");
+    parse(text).expect("a parsed trace")
+}
+
 #[cfg(test)]
 mod lines_tests {
     #[test]

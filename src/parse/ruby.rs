@@ -169,8 +169,7 @@ mod tests {
     use super::*;
 
     fn corpus(text: &str) -> ParsedException {
-        assert!(detect(text));
-        parse(text).unwrap()
+        crate::parse::detected_and_parsed(detect, parse, text)
     }
 
     #[test]

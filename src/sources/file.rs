@@ -84,6 +84,30 @@ pub struct Planned {
     pub previous: Option<String>,
 }
 
+impl Planned {
+    /// The file at `path` as `meta` describes it now, read from `start`; `held` is the record
+    /// held at `start` since when, and the start of the one before it.
+    fn of(
+        path: &Path,
+        meta: &fs::Metadata,
+        head: u64,
+        start: u64,
+        held: (Option<DateTime<Utc>>, Option<String>),
+    ) -> Planned {
+        Planned {
+            path: path.to_path_buf(),
+            dev: meta.dev(),
+            ino: meta.ino(),
+            head,
+            start,
+            end: meta.len(),
+            modified: meta.modified().ok(),
+            pending_since: held.0,
+            previous: held.1,
+        }
+    }
+}
+
 /// What to read, in order: rotated files first (their rest), then the current ones, oldest first.
 pub fn plan(settings: &FileSettings, cursor: Option<&FileCursor>) -> Result<Vec<Planned>> {
     let current = expand(&settings.path)?;
@@ -112,17 +136,7 @@ pub fn plan(settings: &FileSettings, cursor: Option<&FileCursor>) -> Result<Vec<
                 } else {
                     0
                 };
-                Some(Planned {
-                    path: path.clone(),
-                    dev: meta.dev(),
-                    ino: meta.ino(),
-                    head,
-                    start,
-                    end: meta.len(),
-                    modified: meta.modified().ok(),
-                    pending_since: None,
-                    previous: None,
-                })
+                Some(Planned::of(path, meta, head, start, (None, None)))
             }
         };
         fresh.extend(item);
@@ -176,17 +190,13 @@ fn resume(path: &Path, meta: &fs::Metadata, position: &FilePosition) -> Result<O
             position.previous.clone(),
         )
     };
-    Ok(Some(Planned {
-        path: path.to_path_buf(),
-        dev: meta.dev(),
-        ino: meta.ino(),
+    Ok(Some(Planned::of(
+        path,
+        meta,
         head,
         start,
-        end: meta.len(),
-        modified: meta.modified().ok(),
-        pending_since,
-        previous,
-    }))
+        (pending_since, previous),
+    )))
 }
 
 /// Looks for a rotated file in the folder it used to be in, by device and inode.

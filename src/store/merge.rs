@@ -268,24 +268,9 @@ impl Db<'_> {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
-
+    use super::super::clusters::tests::{at, event};
     use super::super::Store;
-    use super::*;
-    use crate::ingest::{to_event, Event, LogRecord, Rules};
     use crate::service::Service;
-
-    fn at(minute: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2024, 1, 15, 10, minute, 0).unwrap()
-    }
-
-    fn event(text: &str) -> Event {
-        let record = LogRecord {
-            text,
-            ..LogRecord::default()
-        };
-        to_event(&record, &Rules::default(), at(59)).expect("an error event")
-    }
 
     /// A store of service `web` with one batch: "disk full" twice, "queue stalled" once.
     fn two_clusters() -> (Store, i64, i64) {

@@ -351,6 +351,23 @@ mod tests {
         assert!(lease_is_free(&store, now));
     }
 
+    /// A task environment over an in-memory database, telling `started` the run's id.
+    fn test_env<'a>(
+        now: DateTime<Utc>,
+        config: &'a Config,
+        started: Option<&'a std::sync::mpsc::Sender<i64>>,
+    ) -> TaskEnv<'a> {
+        TaskEnv {
+            now,
+            config,
+            db_path: std::path::Path::new(":memory:"),
+            fetch: crate::tasks::fetch::FetchOptions::default(),
+            index: crate::tasks::index::IndexOptions::default(),
+            rca: crate::tasks::rca::RcaRun::default(),
+            started,
+        }
+    }
+
     fn run(
         store: &mut Store,
         service: &Service,
@@ -358,15 +375,7 @@ mod tests {
         body: impl FnOnce(&mut Store, &Service, &TaskContext<'_>) -> Result<Outcome<u32>>,
     ) -> TaskReport<u32> {
         let config = Config::default();
-        let env = TaskEnv {
-            now,
-            config: &config,
-            db_path: std::path::Path::new(":memory:"),
-            fetch: crate::tasks::fetch::FetchOptions::default(),
-            index: crate::tasks::index::IndexOptions::default(),
-            rca: crate::tasks::rca::RcaRun::default(),
-            started: None,
-        };
+        let env = test_env(now, &config, None);
         let term = Duration::minutes(5);
         run_task(
             store,
@@ -490,15 +499,7 @@ mod tests {
         let (mut store, service, now) = setup();
         let config = Config::default();
         let (tx, rx) = std::sync::mpsc::channel();
-        let env = TaskEnv {
-            now,
-            config: &config,
-            db_path: std::path::Path::new(":memory:"),
-            fetch: crate::tasks::fetch::FetchOptions::default(),
-            index: crate::tasks::index::IndexOptions::default(),
-            rca: crate::tasks::rca::RcaRun::default(),
-            started: Some(&tx),
-        };
+        let env = test_env(now, &config, Some(&tx));
         let term = Duration::minutes(5);
         let mut seen = None;
         run_task(

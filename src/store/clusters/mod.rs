@@ -422,4 +422,4 @@ impl Db<'_> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

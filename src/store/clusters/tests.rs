@@ -9,11 +9,13 @@ use crate::domain::ClusterChange::{Grew, New, Regressed};
 use crate::ingest::{to_event, LogRecord, Rules};
 use crate::service::Service;
 
-fn at(minute: u32) -> DateTime<Utc> {
+/// 2024-01-15 at 10:`minute`.
+pub(crate) fn at(minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 1, 15, 10, minute, 0).unwrap()
 }
 
-fn event(text: &str) -> Event {
+/// The error event a log line makes, read at noon that day.
+pub(crate) fn event(text: &str) -> Event {
     let record = LogRecord {
         text,
         ..LogRecord::default()
