@@ -280,6 +280,14 @@ fn bodies_in_chunks_or_after_100_continue_are_read_and_old_clients_are_closed() 
         old.starts_with("HTTP/1.1 200") && old.contains("Connection: close"),
         "{old}"
     );
+    // two requests in one write (pipelined): two answers, in order
+    let both = raw(
+        &served,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    let first = both.find("HTTP/1.1 200").expect("the first answer");
+    let second = both.find("HTTP/1.1 404").expect("the second answer");
+    assert!(first < second, "{both}");
     // a malformed request: 400, closed
     let bad = raw(&served, b"NOT A REQUEST\r\n\r\n");
     assert!(bad.starts_with("HTTP/1.1 400"), "{bad}");

@@ -273,8 +273,9 @@ impl Input {
         stop: &AtomicBool,
         since: Instant,
     ) -> Result<(), Failed> {
-        if self.at > 0 && self.at == self.buf.len() {
-            self.buf.clear();
+        // what was used goes, so that a pipelining client never grows the buffer
+        if self.at > 0 {
+            self.buf.drain(..self.at);
             self.at = 0;
         }
         let mut chunk = [0u8; 16 * 1024];
