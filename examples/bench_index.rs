@@ -262,14 +262,6 @@ fn counts(out: &Output) -> Result<serde_json::Value, String> {
     Ok(report["counts"].clone())
 }
 
-fn remove_db(db: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut name = db.as_os_str().to_owned();
-        name.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(name));
-    }
-}
-
 /// Medians of each step over the runs, and what the last run counted.
 #[derive(Default)]
 struct Samples {
@@ -335,13 +327,14 @@ fn bench(a: &Args, dir: &Path) -> Result<(), String> {
             .arg(tree);
         cmd
     };
-    let first_db = dir.join("first/luffy.db");
-    let over_db = dir.join("over.db");
+    let mut first_db = PathBuf::new();
     let mut s = Samples::default();
-    for _ in 0..a.runs {
+    // Each run's clones and databases are kept until the end: on ext4, creating files right after
+    // deleting thousands costs the kernel seconds more (it skips the inodes just freed), which
+    // would fall on whichever step came next.
+    for i in 0..a.runs {
         // The baseline: git clone from the daemon, then ctags -R over the clone.
-        let clone = dir.join("git-clone");
-        let _ = std::fs::remove_dir_all(&clone);
+        let clone = dir.join(format!("git-clone-{i}"));
         let mut cmd = Command::new("git");
         cmd.args(["clone", "-q", &url]).arg(&clone);
         let cloned = measured(&cmd, &rss_file)?;
@@ -350,11 +343,10 @@ fn bench(a: &Args, dir: &Path) -> Result<(), String> {
         s.clone_rss.extend(cloned.rss_kib);
         s.ctags_clone.push(tagged.took);
         s.baseline.push(cloned.took + tagged.took);
-        let _ = std::fs::remove_dir_all(&clone);
 
         // luffy's first index: the same URL, a new database and no checkout yet.
-        let _ = std::fs::remove_dir_all(dir.join("first"));
-        std::fs::create_dir_all(dir.join("first")).map_err(|e| e.to_string())?;
+        first_db = dir.join(format!("first-{i}/luffy.db"));
+        std::fs::create_dir_all(dir.join(format!("first-{i}"))).map_err(|e| e.to_string())?;
         run(&mut luffy(
             &first_db,
             &["service", "add", "bench", "--repo", &url],
@@ -374,7 +366,7 @@ fn bench(a: &Args, dir: &Path) -> Result<(), String> {
         let tagged = measured(&ctags(&checkout), &rss_file)?;
         s.ctags.push(tagged.took);
         s.tags = count_tags(&tags_file)?;
-        remove_db(&over_db);
+        let over_db = dir.join(format!("over-{i}.db"));
         run(&mut luffy(
             &over_db,
             &["service", "add", "local", "--repo-path", path],
