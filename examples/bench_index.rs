@@ -150,15 +150,17 @@ struct Measured {
     out: Output,
     /// Max RSS in KiB, when `/usr/bin/time` is there to tell it.
     rss_kib: Option<u64>,
+    /// User + system CPU time, from the same.
+    cpu: Option<Duration>,
 }
 
 const TIME: &str = "/usr/bin/time";
 
-/// Runs `cmd` under `/usr/bin/time -f %M` (when present) for its peak memory.
+/// Runs `cmd` under `/usr/bin/time -f "%M %U %S"` (when present) for its peak memory and CPU time.
 fn measured(cmd: &Command, rss_file: &Path) -> Result<Measured, String> {
     let mut wrapped = if Path::new(TIME).exists() {
         let mut w = Command::new(TIME);
-        w.args(["-f", "%M", "-o"])
+        w.args(["-f", "%M %U %S", "-o"])
             .arg(rss_file)
             .arg(cmd.get_program())
             .args(cmd.get_args());
@@ -181,10 +183,20 @@ fn measured(cmd: &Command, rss_file: &Path) -> Result<Measured, String> {
     let start = Instant::now();
     let out = run(&mut wrapped)?;
     let took = start.elapsed();
-    let rss_kib = std::fs::read_to_string(rss_file)
+    let line = std::fs::read_to_string(rss_file)
         .ok()
-        .and_then(|text| text.lines().last()?.trim().parse().ok());
-    Ok(Measured { took, out, rss_kib })
+        .and_then(|text| text.lines().last().map(str::to_string))
+        .unwrap_or_default();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let seconds = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    Ok(Measured {
+        took,
+        out,
+        rss_kib: fields.first().and_then(|f| f.parse().ok()),
+        cpu: seconds(1)
+            .zip(seconds(2))
+            .map(|(user, sys)| Duration::from_secs_f64(user + sys)),
+    })
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -262,9 +274,21 @@ fn counts(out: &Output) -> Result<serde_json::Value, String> {
     Ok(report["counts"].clone())
 }
 
+#[derive(Default)]
+struct Cpu {
+    clone: Vec<Duration>,
+    ctags_clone: Vec<Duration>,
+    baseline: Vec<Duration>,
+    first: Vec<Duration>,
+    ctags: Vec<Duration>,
+    over: Vec<Duration>,
+}
+
 /// Medians of each step over the runs, and what the last run counted.
 #[derive(Default)]
 struct Samples {
+    /// CPU times of the same steps, in the same order as their wall times.
+    cpu: Cpu,
     clone: Vec<Duration>,
     clone_rss: Vec<u64>,
     ctags_clone: Vec<Duration>,
@@ -343,6 +367,11 @@ fn bench(a: &Args, dir: &Path) -> Result<(), String> {
         s.clone_rss.extend(cloned.rss_kib);
         s.ctags_clone.push(tagged.took);
         s.baseline.push(cloned.took + tagged.took);
+        s.cpu.clone.extend(cloned.cpu);
+        s.cpu.ctags_clone.extend(tagged.cpu);
+        s.cpu
+            .baseline
+            .extend(cloned.cpu.zip(tagged.cpu).map(|(a, b)| a + b));
 
         // luffy's first index: the same URL, a new database and no checkout yet.
         first_db = dir.join(format!("first-{i}/luffy.db"));
@@ -361,10 +390,12 @@ fn bench(a: &Args, dir: &Path) -> Result<(), String> {
         }
         s.first.push(first.took);
         s.first_rss.extend(first.rss_kib);
+        s.cpu.first.extend(first.cpu);
 
         // Over the existing checkout: ctags -R and luffy's full index of the same tree.
         let tagged = measured(&ctags(&checkout), &rss_file)?;
         s.ctags.push(tagged.took);
+        s.cpu.ctags.extend(tagged.cpu);
         s.tags = count_tags(&tags_file)?;
         let over_db = dir.join(format!("over-{i}.db"));
         run(&mut luffy(
@@ -378,6 +409,7 @@ fn bench(a: &Args, dir: &Path) -> Result<(), String> {
         let c = counts(&over.out)?;
         s.over.push(over.took);
         s.over_rss.extend(over.rss_kib);
+        s.cpu.over.extend(over.cpu);
         s.symbols = c["symbols_total"].as_u64().unwrap_or(0);
         s.parsed = c["files_parsed"].as_u64().unwrap_or(0);
     }
@@ -453,8 +485,16 @@ fn print_table(s: &Samples, incremental: Duration, find: Duration, tracked: usiz
         median(s.ctags.clone()),
         median(s.over.clone()),
     );
+    let cpu = |times: &[Duration]| (!times.is_empty()).then(|| median(times.to_vec()));
+    let c = &s.cpu;
     let peak = |kib: &[u64]| kib.iter().max().copied();
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+    let cpu_ratio = |a: &[Duration], b: &[Duration]| {
+        cpu(a)
+            .zip(cpu(b))
+            .map_or_else(|| "n/a".into(), |(a, b)| format!("{:.2}x", ratio(a, b)))
+    };
+    let cpu_ms = |times: &[Duration]| cpu(times).map_or_else(|| "n/a".into(), ms);
     let verdict = |ok: bool| if ok { "met" } else { "**missed**" };
     println!(
         "benchmark repository: {tracked} files ({files} copied; {parsed} parsed by luffy), served by git daemon on 127.0.0.1; {} CPUs",
@@ -462,47 +502,58 @@ fn print_table(s: &Samples, incremental: Duration, find: Duration, tracked: usiz
         parsed = s.parsed,
     );
     println!();
-    println!("| step | median | compared with | ratio | target | peak memory | symbols |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| step | median | compared with | ratio | target | CPU (user+sys) | CPU ratio | peak memory | symbols |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     println!(
-        "| `git clone` (git daemon) | {} | | | | {} | |",
+        "| `git clone` (git daemon) | {} | | | | {} | | {} | |",
         ms(clone),
+        cpu_ms(&c.clone),
         mib(peak(&s.clone_rss))
     );
     println!(
-        "| `ctags -R` of the clone | {} | | | | | |",
-        ms(ctags_clone)
+        "| `ctags -R` of the clone | {} | | | | {} | | | |",
+        ms(ctags_clone),
+        cpu_ms(&c.ctags_clone)
     );
     println!(
-        "| `git clone` + `ctags -R` | {} | | | | | {} tags |",
+        "| `git clone` + `ctags -R` | {} | | | | {} | | | {} tags |",
         ms(baseline),
+        cpu_ms(&c.baseline),
         s.tags
     );
     let first_ratio = ratio(first, baseline);
     let first_peak = peak(&s.first_rss);
     println!(
-        "| luffy first index (clone + index) | {} | `git clone` + `ctags -R` | {first_ratio:.2}x | <= 1.2x: {}; <= 300 MB: {} | {} | |",
+        "| luffy first index (clone + index) | {} | `git clone` + `ctags -R` | {first_ratio:.2}x | <= 1.2x: {}; <= 300 MB: {} | {} | {} | {} | |",
         ms(first),
         verdict(first_ratio <= 1.2),
         first_peak.map_or("n/a", |k| verdict(k <= 300 * 1024)),
+        cpu_ms(&c.first),
+        cpu_ratio(&c.first, &c.baseline),
         mib(first_peak),
     );
-    println!("| `ctags -R` of the checkout | {} | | | | | |", ms(ctags));
+    println!(
+        "| `ctags -R` of the checkout | {} | | | | {} | | | |",
+        ms(ctags),
+        cpu_ms(&c.ctags)
+    );
     let over_ratio = ratio(over, ctags);
     println!(
-        "| luffy index over the existing checkout | {} | `ctags -R` of the checkout | {over_ratio:.2}x | <= 1.0x: {} | {} | {} symbols |",
+        "| luffy index over the existing checkout | {} | `ctags -R` of the checkout | {over_ratio:.2}x | <= 1.0x: {} | {} | {} | {} | {} symbols |",
         ms(over),
         verdict(over_ratio <= 1.0),
+        cpu_ms(&c.over),
+        cpu_ratio(&c.over, &c.ctags),
         mib(peak(&s.over_rss)),
         s.symbols
     );
     println!(
-        "| luffy fetch + incremental index (1 file changed) | {} | first index | {:.1}% | <= 5% | | |",
+        "| luffy fetch + incremental index (1 file changed) | {} | first index | {:.1}% | <= 5% | | | | |",
         ms(incremental),
         100.0 * ratio(incremental, first)
     );
     println!(
-        "| `luffy code find` (per query, whole process) | {:.1} ms | | | <= 20 ms | | |",
+        "| `luffy code find` (per query, whole process) | {:.1} ms | | | <= 20 ms | | | | |",
         find.as_secs_f64() * 1000.0
     );
 }
