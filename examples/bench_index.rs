@@ -28,6 +28,10 @@ use std::time::{Duration, Instant};
 /// Files over this are left out of the benchmark repository (luffy skips them, ctags would not).
 const MAX_FILE: u64 = 1 << 20;
 
+/// How long the file system is left to settle after the repository is built (ext4 steps over
+/// inodes freed in the last 30 s when it makes new files).
+const SETTLE: Duration = Duration::from_secs(35);
+
 struct Args {
     runs: usize,
     bin: PathBuf,
@@ -324,10 +328,15 @@ fn bench(a: &Args, dir: &Path) -> Result<(), String> {
         ));
     }
     git(&checkout, &["init", "-q", "-b", "main"])?;
+    // No gc in the background: the one below is the only one.
+    git(&checkout, &["config", "gc.auto", "0"])?;
     git(&checkout, &["add", "-A"])?;
     git(&checkout, &["commit", "-q", "-m", "benchmark sources"])?;
     // Packed as a served repository is: the daemon's pack-objects then starts from a pack.
     git(&checkout, &["gc", "-q"])?;
+    // gc deleted thousands of loose objects: for a while after, ext4 makes each new file cost
+    // more (it steps over the inodes just freed), on whichever step comes first.
+    std::thread::sleep(SETTLE);
     let tracked = String::from_utf8_lossy(&git(&checkout, &["ls-files", "-s"])?.stdout)
         .lines()
         .count();
