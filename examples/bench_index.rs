@@ -229,8 +229,11 @@ impl Daemon {
             .and_then(|l| l.local_addr())
             .map_err(|e| e.to_string())?
             .port();
-        let child = Command::new("git")
-            .arg("daemon")
+        // `git daemon` runs git-daemon as its child, which killing it would leave running: start
+        // git-daemon itself.
+        let exec_path = git(base, &["--exec-path"])?;
+        let exec_path = PathBuf::from(String::from_utf8_lossy(&exec_path.stdout).trim());
+        let child = Command::new(exec_path.join("git-daemon"))
             .args(["--reuseaddr", "--export-all", "--listen=127.0.0.1"])
             .arg(format!("--port={port}"))
             .arg(format!("--base-path={}", base.display()))
