@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 /// luffy allocates many small strings per error event; mimalloc makes that ~10% cheaper than the
-/// system allocator (bench_ingest).
+/// system allocator (bench_ingest). With the `override` feature it is also the C libraries'
+/// malloc (tree-sitter, SQLite, libgit2): a full index takes about 9% less CPU (bench_index).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

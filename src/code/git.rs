@@ -45,6 +45,36 @@ pub struct Synced {
 
 /// Clones or fetches `spec.url` into `spec.path` and checks out the branch's head, detached.
 pub fn sync(spec: &RepoSpec) -> Result<Synced> {
+    sync_while(spec, |_, checkout| checkout.wait()).map(|(synced, ())| synced)
+}
+
+/// The checkout of a sync, under way on its own thread while the caller's work reads the
+/// fetched objects.
+pub struct PendingCheckout<'scope> {
+    handle: Option<std::thread::ScopedJoinHandle<'scope, Result<()>>>,
+}
+
+impl PendingCheckout<'_> {
+    /// Waits for the checkout to finish; its error, if it failed. Waiting again is a no-op.
+    pub fn wait(&mut self) -> Result<()> {
+        match self.handle.take() {
+            Some(handle) => handle
+                .join()
+                .unwrap_or_else(|_| Err(anyhow!("the checkout stopped unexpectedly"))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Syncs as [`sync`] does, but runs `work` on the fetched repository while the branch's head
+/// is checked out on another thread (nothing luffy reads comes from the working tree: the index
+/// reads blobs). `work` must [`PendingCheckout::wait`] before it makes anything lasting, so a
+/// failed checkout fails the sync as before; a first clone that fails in either leaves nothing
+/// behind.
+pub fn sync_while<T>(
+    spec: &RepoSpec,
+    work: impl FnOnce(&Synced, &mut PendingCheckout<'_>) -> Result<T>,
+) -> Result<(Synced, T)> {
     // A first clone that fails leaves nothing behind: the next run starts afresh, and a mistyped
     // --repo-path leaves no trail of empty folders. A folder that was there stays.
     let created = topmost_missing(&spec.path);
@@ -55,35 +85,55 @@ pub fn sync(spec: &RepoSpec) -> Result<Synced> {
     })?;
     let Some(url) = spec.url.as_deref() else {
         let commit = local_branch(&repo, &spec.branch, &spec.path)?;
-        return Ok(Synced {
+        let synced = Synced {
             repo,
             commit,
             cloned: false,
-        });
+        };
+        let value = work(&synced, &mut PendingCheckout { handle: None })?;
+        return Ok((synced, value));
     };
     let result = fetch(&repo, spec, url).and_then(|commit| {
-        checkout(&repo, spec, commit)?;
-        Ok(commit)
-    });
-    match result {
-        Ok(commit) => Ok(Synced {
+        let synced = Synced {
             repo,
             commit,
             cloned,
-        }),
-        Err(err) => {
-            if cloned {
-                drop(repo);
-                match &created {
-                    Some(top) => remove_created(&spec.path, top),
-                    None => {
-                        let _ = std::fs::remove_dir_all(spec.path.join(".git"));
-                    }
-                }
+        };
+        let value = std::thread::scope(|scope| {
+            let mut pending = PendingCheckout {
+                handle: Some(scope.spawn(|| checkout_at(spec, commit))),
+            };
+            let value = work(&synced, &mut pending);
+            // The checkout ends before the sync does, whatever `work` did.
+            let checked_out = pending.wait();
+            value.and_then(|value| checked_out.map(|()| value))
+        });
+        match value {
+            Ok(value) => Ok((synced, value)),
+            Err(err) => {
+                drop(synced);
+                Err(err)
             }
-            Err(err)
+        }
+    });
+    if result.is_err() && cloned {
+        match &created {
+            Some(top) => remove_created(&spec.path, top),
+            None => {
+                let _ = std::fs::remove_dir_all(spec.path.join(".git"));
+            }
         }
     }
+    result
+}
+
+/// Checks out `commit` in the repository at `spec.path`, through a handle of its own (the
+/// checkout runs on its own thread).
+fn checkout_at(spec: &RepoSpec, commit: Oid) -> Result<()> {
+    let flags = git2::RepositoryOpenFlags::NO_SEARCH;
+    let repo = Repository::open_ext(&spec.path, flags, std::iter::empty::<&Path>())
+        .map_err(|err| corrupt(&spec.path, &err))?;
+    checkout(&repo, spec, commit)
 }
 
 /// The outermost of `path` and its parents that does not exist: what creating `path` creates.

@@ -164,7 +164,9 @@ fn progress_bar(total: usize) -> ProgressBar {
     bar
 }
 
-/// The body: sync, plan, and apply the plan in one transaction.
+/// The body: sync, plan, and apply the plan in one transaction. The files are read from the
+/// fetched objects while the checkout is written; the transaction waits for the checkout
+/// before it commits.
 fn index(
     store: &mut Store,
     service: &Service,
@@ -174,7 +176,31 @@ fn index(
     let started = Instant::now();
     let id = service.id.as_str();
     let spec = repo_spec(service, env)?;
-    let synced = git::sync(&spec)?;
+    let (_, mut counts) = git::sync_while(&spec, |synced, checkout| {
+        apply(store, service, ctx, env, &spec, synced, checkout)
+    })?;
+    if let Some(index) = store.db().code_index(id)? {
+        counts.files_total = index.files;
+        counts.symbols_total = index.symbols;
+    }
+    counts.duration_ms = started.elapsed().as_millis() as u64;
+    Ok(Outcome {
+        counts,
+        errors: Vec::new(),
+    })
+}
+
+/// Plans the run on the synced repository and applies the plan in one transaction.
+fn apply(
+    store: &mut Store,
+    service: &Service,
+    ctx: &TaskContext<'_>,
+    env: &TaskEnv<'_>,
+    spec: &RepoSpec,
+    synced: &git::Synced,
+    checkout: &mut git::PendingCheckout<'_>,
+) -> Result<IndexCounts> {
+    let id = service.id.as_str();
     let repo = &synced.repo;
     let commit = repo
         .find_commit(synced.commit)
@@ -239,6 +265,7 @@ fn index(
                 }
             }
         })?;
+        checkout.wait()?;
         db.set_code_index(
             id,
             &counts.commit,
@@ -248,13 +275,5 @@ fn index(
         )
     })?;
     bar.finish_and_clear();
-    if let Some(index) = store.db().code_index(id)? {
-        counts.files_total = index.files;
-        counts.symbols_total = index.symbols;
-    }
-    counts.duration_ms = started.elapsed().as_millis() as u64;
-    Ok(Outcome {
-        counts,
-        errors: Vec::new(),
-    })
+    Ok(counts)
 }
