@@ -1,10 +1,12 @@
 //! Symbols of one source file: functions, methods, classes, structs, impls, interfaces... with
-//! their container and lines, read from its tree-sitter syntax tree. Pure: bytes in, symbols out.
+//! their container and lines. The definitions come from the grammars' tags queries (`tags.rs`);
+//! here they are placed in the ones enclosing them. Pure: bytes in, symbols out.
 
 use serde::Serialize;
-use tree_sitter::{Node, Parser};
+use tree_sitter::{Node, Parser, QueryCursor};
 
 use super::lang::Language;
+use super::tags::{self, Found, Kind, Tags};
 
 /// What a symbol is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -71,10 +73,11 @@ pub struct Symbol {
     pub end_line: u32,
 }
 
-/// Reads symbols; keeps one tree-sitter parser across files (one per thread).
+/// Reads symbols; keeps one tree-sitter parser and query cursor across files (one per thread).
 pub struct Extractor {
     parser: Parser,
     language: Option<Language>,
+    cursor: QueryCursor,
 }
 
 impl Default for Extractor {
@@ -82,28 +85,15 @@ impl Default for Extractor {
         Extractor {
             parser: Parser::new(),
             language: None,
+            cursor: QueryCursor::new(),
         }
     }
 }
 
-/// A definition found at a node.
-struct Definition {
-    name: String,
-    kind: SymbolKind,
-    /// Whether symbols inside it have it as their container.
-    scope: bool,
-    /// Whether functions directly inside it are methods.
-    class_like: bool,
-    /// A container other than the enclosing scopes (a Go method's receiver type).
-    container: Option<String>,
-    /// Whether it holds the rest of its parent rather than its own children (a C# file-scoped
-    /// `namespace Acme.Api;` holds the declarations after it).
-    to_end: bool,
-}
-
-/// An enclosing definition while walking the tree.
-struct Scope {
-    depth: usize,
+/// An enclosing definition, while placing the ones after it.
+struct Scope<'t> {
+    /// Its node, or the parent it holds the rest of.
+    holder: Node<'t>,
     name: String,
     class_like: bool,
 }
@@ -111,6 +101,7 @@ struct Scope {
 impl Extractor {
     /// The symbols of `source`, a file of `language`, in the order they start.
     pub fn symbols(&mut self, language: Language, source: &[u8]) -> anyhow::Result<Vec<Symbol>> {
+        let tags = tags::of(language)?;
         if self.language != Some(language) {
             self.parser
                 .set_language(&language.grammar())
@@ -121,501 +112,70 @@ impl Extractor {
             .parser
             .parse(source, None)
             .ok_or_else(|| anyhow::anyhow!("tree-sitter could not parse the file"))?;
-        Ok(walk(language, tree.root_node(), source))
+        let root = tree.root_node();
+        let found = tags.find(&mut self.cursor, root, source);
+        Ok(place(tags, root, found))
     }
 }
 
-fn walk(language: Language, root: Node<'_>, source: &[u8]) -> Vec<Symbol> {
-    let mut symbols = Vec::new();
-    let mut scopes: Vec<Scope> = Vec::new();
-    let mut cursor = root.walk();
-    let mut depth = 0usize;
-    loop {
-        let node = cursor.node();
-        let in_class = scopes.last().is_some_and(|s| s.class_like);
-        if let Some(def) = define(language, node, source, in_class) {
-            let container = def.container.clone().or_else(|| {
-                (!scopes.is_empty()).then(|| {
-                    scopes
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(".")
-                })
-            });
-            let extent = if def.to_end {
-                node.parent().unwrap_or(node)
-            } else {
-                node
-            };
-            let (start, end) = (node.start_position(), extent.end_position());
-            let end_row = if end.column == 0 && end.row > start.row {
-                end.row
-            } else {
-                end.row + 1
-            };
-            symbols.push(Symbol {
-                name: def.name.clone(),
-                kind: def.kind,
-                container,
-                start_line: start.row as u32 + 1,
-                end_line: end_row as u32,
-            });
-            if def.scope {
-                scopes.push(Scope {
-                    // A scope closes when the walk leaves the node at its depth: one that
-                    // holds the rest of its parent closes with the parent.
-                    depth: if def.to_end {
-                        depth.saturating_sub(1)
-                    } else {
-                        depth
-                    },
-                    name: def.name,
-                    class_like: def.class_like,
-                });
-            }
+/// The symbols of the definitions found, each in the definitions enclosing it: its container,
+/// and whether it is a method.
+fn place(tags: &Tags, root: Node<'_>, found: Vec<Found<'_>>) -> Vec<Symbol> {
+    let mut symbols = Vec::with_capacity(found.len());
+    let mut scopes: Vec<Scope<'_>> = Vec::new();
+    for def in found {
+        while scopes
+            .last()
+            .is_some_and(|s| def.node.start_byte() >= s.holder.end_byte())
+        {
+            scopes.pop();
         }
-        if descends(language, node.kind()) && cursor.goto_first_child() {
-            depth += 1;
+        if !tags.within(scopes.last().map_or(root, |s| s.holder), def.node) {
             continue;
         }
-        loop {
-            // Leaving the node at `depth`: the scopes it opened close.
-            while scopes.last().is_some_and(|s| s.depth >= depth) {
-                scopes.pop();
-            }
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if depth == 0 || !cursor.goto_parent() {
-                return symbols;
-            }
-            depth -= 1;
+        let in_class = scopes.last().is_some_and(|s| s.class_like);
+        if def.member && !in_class {
+            continue;
         }
-    }
-}
-
-/// Whether definitions can be under a node of this kind: the walk skips the rest (most of a
-/// file's nodes are expressions and tokens). Python defines only in statement blocks, Go only
-/// at the top level, Java in type bodies; Rust items live in modules, impls, traits and blocks
-/// (an item in a block nested in an expression is not indexed). JavaScript and TypeScript
-/// define functions anywhere: every node is walked.
-fn descends(language: Language, kind: &str) -> bool {
-    match language {
-        Language::Python => matches!(
-            kind,
-            "module"
-                | "block"
-                | "class_definition"
-                | "function_definition"
-                | "decorated_definition"
-                | "if_statement"
-                | "elif_clause"
-                | "else_clause"
-                | "for_statement"
-                | "while_statement"
-                | "try_statement"
-                | "except_clause"
-                | "except_group_clause"
-                | "finally_clause"
-                | "with_statement"
-                | "match_statement"
-                | "case_clause"
-        ),
-        Language::Go => matches!(kind, "source_file" | "type_declaration"),
-        Language::Java => matches!(
-            kind,
-            "program"
-                | "class_declaration"
-                | "class_body"
-                | "interface_declaration"
-                | "interface_body"
-                | "enum_declaration"
-                | "enum_body"
-                | "enum_body_declarations"
-                | "record_declaration"
-                | "annotation_type_declaration"
-                | "annotation_type_body"
-        ),
-        Language::Rust => matches!(
-            kind,
-            "source_file"
-                | "declaration_list"
-                | "mod_item"
-                | "impl_item"
-                | "trait_item"
-                | "function_item"
-                | "block"
-        ),
-        // Methods in classes and modules, in `class << self`, and in the blocks of calls at
-        // class level (a Rails concern's `included do ... end`); not in method bodies.
-        Language::Ruby => matches!(
-            kind,
-            "program"
-                | "class"
-                | "module"
-                | "singleton_class"
-                | "body_statement"
-                | "begin"
-                | "if"
-                | "unless"
-                | "then"
-                | "else"
-                | "call"
-                | "do_block"
-                | "block"
-                | "block_body"
-        ),
-        // Types in namespaces and types; local functions in a member's body.
-        Language::CSharp => matches!(
-            kind,
-            "compilation_unit"
-                | "namespace_declaration"
-                | "declaration_list"
-                | "class_declaration"
-                | "struct_declaration"
-                | "interface_declaration"
-                | "record_declaration"
-                | "record_struct_declaration"
-                | "method_declaration"
-                | "constructor_declaration"
-                | "local_function_statement"
-                | "block"
-        ),
-        // Types in types (objects and companions too); local functions in a function's body.
-        Language::Kotlin => matches!(
-            kind,
-            "source_file"
-                | "class_declaration"
-                | "object_declaration"
-                | "companion_object"
-                | "class_body"
-                | "enum_class_body"
-                | "function_declaration"
-                | "function_body"
-                | "block"
-        ),
-        Language::Scala => matches!(
-            kind,
-            "compilation_unit"
-                | "package_clause"
-                | "package_object"
-                | "class_definition"
-                | "object_definition"
-                | "trait_definition"
-                | "enum_definition"
-                | "enum_body"
-                | "template_body"
-                | "function_definition"
-                | "block"
-        ),
-        Language::JavaScript | Language::TypeScript | Language::Tsx => true,
-    }
-}
-
-fn text(node: Node<'_>, source: &[u8]) -> String {
-    String::from_utf8_lossy(&source[node.byte_range()]).into_owned()
-}
-
-fn field_text(node: Node<'_>, field: &str, source: &[u8]) -> Option<String> {
-    node.child_by_field_name(field).map(|n| text(n, source))
-}
-
-/// A definition of `kind` named by the node's `name` field.
-fn named(
-    node: Node<'_>,
-    source: &[u8],
-    kind: SymbolKind,
-    scope: bool,
-    class_like: bool,
-) -> Option<Definition> {
-    Some(Definition {
-        name: field_text(node, "name", source)?,
-        kind,
-        scope,
-        class_like,
-        container: None,
-        to_end: false,
-    })
-}
-
-fn function_kind(in_class: bool) -> SymbolKind {
-    if in_class {
-        SymbolKind::Method
-    } else {
-        SymbolKind::Function
-    }
-}
-
-fn define(language: Language, node: Node<'_>, source: &[u8], in_class: bool) -> Option<Definition> {
-    if !node.is_named() {
-        return None;
-    }
-    match language {
-        Language::Python => python(node, source, in_class),
-        Language::Java => java(node, source),
-        Language::JavaScript | Language::TypeScript | Language::Tsx => {
-            javascript(node, source, in_class)
-        }
-        Language::Go => go(node, source),
-        Language::Rust => rust(node, source, in_class),
-        Language::Ruby => ruby(node, source, in_class),
-        Language::CSharp => csharp(node, source),
-        Language::Kotlin => kotlin(node, source, in_class),
-        Language::Scala => scala(node, source, in_class),
-    }
-}
-
-/// Whether `node` has a child of `kind` (a keyword, say).
-fn has_child(node: Node<'_>, kind: &str) -> bool {
-    let mut cursor = node.walk();
-    let found = node.children(&mut cursor).any(|c| c.kind() == kind);
-    found
-}
-
-fn kotlin(node: Node<'_>, source: &[u8], in_class: bool) -> Option<Definition> {
-    match node.kind() {
-        // `class`, `interface` and `enum class` are one node kind, told apart by a keyword.
-        "class_declaration" => {
-            let kind = if has_child(node, "interface") {
-                SymbolKind::Interface
-            } else if has_child(node, "enum_class_body") {
-                SymbolKind::Enum
-            } else {
-                SymbolKind::Class
-            };
-            named(node, source, kind, true, true)
-        }
-        "object_declaration" => named(node, source, SymbolKind::Class, true, true),
-        // A companion object is named `Companion` unless it says otherwise (as the JVM does).
-        "companion_object" => Some(Definition {
-            name: field_text(node, "name", source).unwrap_or_else(|| "Companion".into()),
-            kind: SymbolKind::Class,
-            scope: true,
-            class_like: true,
-            container: None,
-            to_end: false,
-        }),
-        "function_declaration" => named(node, source, function_kind(in_class), true, false),
-        "secondary_constructor" => Some(Definition {
-            name: "constructor".into(),
-            kind: SymbolKind::Constructor,
-            scope: true,
-            class_like: false,
-            container: None,
-            to_end: false,
-        }),
-        _ => None,
-    }
-}
-
-fn scala(node: Node<'_>, source: &[u8], in_class: bool) -> Option<Definition> {
-    match node.kind() {
-        "class_definition" | "object_definition" => {
-            named(node, source, SymbolKind::Class, true, true)
-        }
-        "trait_definition" => named(node, source, SymbolKind::Trait, true, true),
-        "enum_definition" => named(node, source, SymbolKind::Enum, true, true),
-        "function_definition" => named(node, source, function_kind(in_class), true, false),
-        // An abstract method: no body.
-        "function_declaration" if in_class => named(node, source, SymbolKind::Method, false, false),
-        _ => None,
-    }
-}
-
-fn ruby(node: Node<'_>, source: &[u8], in_class: bool) -> Option<Definition> {
-    match node.kind() {
-        "class" => named(node, source, SymbolKind::Class, true, true),
-        "module" => named(node, source, SymbolKind::Module, true, true),
-        "method" => named(node, source, function_kind(in_class), true, false),
-        // `def self.build`: a method of the class, wherever it is written.
-        "singleton_method" => named(node, source, SymbolKind::Method, true, false),
-        _ => None,
-    }
-}
-
-fn csharp(node: Node<'_>, source: &[u8]) -> Option<Definition> {
-    let kind = match node.kind() {
-        "namespace_declaration" => {
-            return named(node, source, SymbolKind::Module, true, false);
-        }
-        "file_scoped_namespace_declaration" => {
-            return Some(Definition {
-                to_end: true,
-                ..named(node, source, SymbolKind::Module, true, false)?
-            });
-        }
-        "class_declaration" | "record_declaration" => SymbolKind::Class,
-        "struct_declaration" | "record_struct_declaration" => SymbolKind::Struct,
-        "interface_declaration" => SymbolKind::Interface,
-        "enum_declaration" => return named(node, source, SymbolKind::Enum, false, false),
-        "method_declaration" => return named(node, source, SymbolKind::Method, true, false),
-        "constructor_declaration" => {
-            return named(node, source, SymbolKind::Constructor, true, false);
-        }
-        "local_function_statement" => {
-            return named(node, source, SymbolKind::Function, true, false);
-        }
-        _ => return None,
-    };
-    named(node, source, kind, true, true)
-}
-
-fn python(node: Node<'_>, source: &[u8], in_class: bool) -> Option<Definition> {
-    match node.kind() {
-        "class_definition" => named(node, source, SymbolKind::Class, true, true),
-        "function_definition" => named(node, source, function_kind(in_class), true, false),
-        _ => None,
-    }
-}
-
-fn java(node: Node<'_>, source: &[u8]) -> Option<Definition> {
-    let kind = match node.kind() {
-        "class_declaration" | "record_declaration" => SymbolKind::Class,
-        "interface_declaration" | "annotation_type_declaration" => SymbolKind::Interface,
-        "enum_declaration" => SymbolKind::Enum,
-        "method_declaration" => return named(node, source, SymbolKind::Method, true, false),
-        "constructor_declaration" | "compact_constructor_declaration" => {
-            return named(node, source, SymbolKind::Constructor, true, false)
-        }
-        _ => return None,
-    };
-    named(node, source, kind, true, true)
-}
-
-fn is_function_value(node: Node<'_>) -> bool {
-    matches!(
-        node.kind(),
-        "arrow_function" | "function_expression" | "function" | "generator_function"
-    )
-}
-
-fn javascript(node: Node<'_>, source: &[u8], in_class: bool) -> Option<Definition> {
-    match node.kind() {
-        "class_declaration" | "abstract_class_declaration" | "class" => {
-            named(node, source, SymbolKind::Class, true, true)
-        }
-        "interface_declaration" => named(node, source, SymbolKind::Interface, true, true),
-        "enum_declaration" => named(node, source, SymbolKind::Enum, false, false),
-        "type_alias_declaration" => named(node, source, SymbolKind::Type, false, false),
-        "internal_module" | "module" => named(node, source, SymbolKind::Module, true, false),
-        "method_definition" => {
-            let name = field_text(node, "name", source)?;
-            let kind = if name == "constructor" {
-                SymbolKind::Constructor
-            } else {
-                SymbolKind::Method
-            };
-            Some(Definition {
-                name,
-                kind,
-                scope: true,
-                class_like: false,
-                container: None,
-                to_end: false,
+        let kind = match def.kind {
+            Kind::Is(kind) => kind,
+            Kind::Function if in_class => SymbolKind::Method,
+            Kind::Function => SymbolKind::Function,
+        };
+        let container = def.container.or_else(|| {
+            (!scopes.is_empty()).then(|| {
+                scopes
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(".")
             })
-        }
-        "abstract_method_signature" => named(node, source, SymbolKind::Method, false, false),
-        "function_declaration" | "generator_function_declaration" => {
-            named(node, source, function_kind(in_class), true, false)
-        }
-        "variable_declarator" | "public_field_definition" => {
-            let value = node.child_by_field_name("value")?;
-            if !is_function_value(value) {
-                return None;
-            }
-            let kind = if node.kind() == "public_field_definition" {
-                SymbolKind::Method
-            } else {
-                function_kind(in_class)
-            };
-            let name = node
-                .child_by_field_name("name")
-                .or_else(|| node.child_by_field_name("property"))?;
-            Some(Definition {
-                name: text(name, source),
-                kind,
-                scope: true,
-                class_like: false,
-                container: None,
-                to_end: false,
-            })
-        }
-        _ => None,
+        });
+        let holder = if def.to_end {
+            def.node.parent().unwrap_or(def.node)
+        } else {
+            def.node
+        };
+        let (start, end) = (def.node.start_position(), holder.end_position());
+        let end_row = if end.column == 0 && end.row > start.row {
+            end.row
+        } else {
+            end.row + 1
+        };
+        symbols.push(Symbol {
+            name: def.name.clone(),
+            kind,
+            container,
+            start_line: start.row as u32 + 1,
+            end_line: end_row as u32,
+        });
+        scopes.push(Scope {
+            holder,
+            name: def.name,
+            class_like: tags.class_like(kind),
+        });
     }
-}
-
-/// The first `type_identifier` at or under `node` (a Go receiver's type, without `*` and
-/// type parameters).
-fn type_name(node: Node<'_>, source: &[u8]) -> Option<String> {
-    if node.kind() == "type_identifier" {
-        return Some(text(node, source));
-    }
-    let mut cursor = node.walk();
-    let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
-    children
-        .into_iter()
-        .find_map(|child| type_name(child, source))
-}
-
-fn go(node: Node<'_>, source: &[u8]) -> Option<Definition> {
-    match node.kind() {
-        "function_declaration" => named(node, source, SymbolKind::Function, true, false),
-        "method_declaration" => {
-            let receiver = node
-                .child_by_field_name("receiver")
-                .and_then(|r| type_name(r, source));
-            Some(Definition {
-                container: receiver,
-                ..named(node, source, SymbolKind::Method, false, false)?
-            })
-        }
-        "type_spec" | "type_alias" => {
-            let kind = match node.child_by_field_name("type").map(|t| t.kind()) {
-                Some("struct_type") => SymbolKind::Struct,
-                Some("interface_type") => SymbolKind::Interface,
-                _ => SymbolKind::Type,
-            };
-            named(node, source, kind, false, false)
-        }
-        _ => None,
-    }
-}
-
-/// The name of an `impl`'s type: `Foo` for `impl<T> Trait for Foo<T>` or `impl a::Foo`.
-fn impl_type(node: Node<'_>, source: &[u8]) -> Option<String> {
-    let mut ty = node.child_by_field_name("type")?;
-    loop {
-        match ty.kind() {
-            "generic_type" => ty = ty.child_by_field_name("type")?,
-            "scoped_type_identifier" => ty = ty.child_by_field_name("name")?,
-            "reference_type" | "pointer_type" => ty = ty.child_by_field_name("type")?,
-            _ => return Some(text(ty, source)),
-        }
-    }
-}
-
-fn rust(node: Node<'_>, source: &[u8], in_class: bool) -> Option<Definition> {
-    match node.kind() {
-        "function_item" => named(node, source, function_kind(in_class), true, false),
-        "function_signature_item" if in_class => {
-            named(node, source, SymbolKind::Method, false, false)
-        }
-        "struct_item" | "union_item" => named(node, source, SymbolKind::Struct, false, false),
-        "enum_item" => named(node, source, SymbolKind::Enum, false, false),
-        "type_item" => named(node, source, SymbolKind::Type, false, false),
-        "trait_item" => named(node, source, SymbolKind::Trait, true, true),
-        "mod_item" => named(node, source, SymbolKind::Module, true, false),
-        "impl_item" => Some(Definition {
-            name: impl_type(node, source)?,
-            kind: SymbolKind::Impl,
-            scope: true,
-            class_like: true,
-            container: None,
-            to_end: false,
-        }),
-        _ => None,
-    }
+    symbols
 }
 
 #[cfg(test)]
