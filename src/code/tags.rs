@@ -250,6 +250,8 @@ pub(super) struct Tags {
     /// By node kind id.
     left_out: Vec<bool>,
     within: Option<Vec<bool>>,
+    /// The node kinds the patterns taken start at, by kind id; none: any (a wildcard).
+    roots: Option<Vec<bool>>,
     modules_hold_methods: bool,
     unwrap: &'static [(&'static str, &'static str)],
 }
@@ -288,14 +290,25 @@ fn compile(language: Language) -> Result<Tags, String> {
         .chain(spec.tags)
         .copied()
         .collect::<Vec<_>>();
-    let mut query = Query::new(&grammar, &source.join("\n")).map_err(|e| e.to_string())?;
+    let source = source.join("\n");
+    let mut query = Query::new(&grammar, &source).map_err(|e| e.to_string())?;
     query.disable_capture("doc");
     let patterns: Vec<Option<Pattern>> = (0..query.pattern_count())
         .map(|i| pattern(&query, i))
         .collect();
+    let mut roots = Some(Vec::new());
     for (i, p) in patterns.iter().enumerate() {
         if p.is_none() {
             query.disable_pattern(i);
+            continue;
+        }
+        let text = &source[query.start_byte_for_pattern(i)..query.end_byte_for_pattern(i)];
+        for root in pattern_roots(text) {
+            match (root, &mut roots) {
+                ("_", _) => roots = None,
+                (root, Some(roots)) if !spec.leave_out.contains(&root) => roots.push(root),
+                _ => {}
+            }
         }
     }
     let kinds = |names: &[&str]| -> Vec<bool> {
@@ -314,6 +327,7 @@ fn compile(language: Language) -> Result<Tags, String> {
         patterns,
         left_out: kinds(spec.leave_out),
         within: spec.within.map(kinds),
+        roots: roots.map(|roots| kinds(&roots)),
         modules_hold_methods: spec.modules_hold_methods,
         unwrap: spec.unwrap,
         query,
@@ -340,6 +354,51 @@ fn pattern(query: &Query, index: usize) -> Option<Pattern> {
     })
 }
 
+/// The node kinds a pattern (its source text) starts at: those in no other node's parentheses.
+/// A pattern is `(kind ...)`, a group of siblings and predicates `((comment)* . (kind ...)
+/// (#eq? ...))`, or an alternation `[(a ...) (b ...)]`; `_` for a wildcard.
+fn pattern_roots(text: &str) -> Vec<&str> {
+    let mut roots = Vec::new();
+    // For each open parenthesis or bracket: whether it is a node's or a predicate's.
+    let mut open: Vec<bool> = Vec::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        match c {
+            ';' => rest = rest.split_once('\n').map_or("", |(_, after)| after),
+            '"' => {
+                let end = rest
+                    .char_indices()
+                    .scan(false, |escaped, (i, c)| {
+                        let quote = c == '"' && !*escaped;
+                        *escaped = c == '\\' && !*escaped;
+                        Some((i, quote))
+                    })
+                    .find(|(_, quote)| *quote)
+                    .map_or(rest.len(), |(i, _)| i + 1);
+                rest = &rest[end..];
+            }
+            '(' => {
+                let inner = rest.trim_start();
+                let kind_len = inner
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '#'))
+                    .unwrap_or(inner.len());
+                let kind = &inner[..kind_len];
+                if !kind.is_empty() && !kind.starts_with('#') && !open.contains(&true) {
+                    roots.push(kind);
+                }
+                open.push(!kind.is_empty());
+            }
+            '[' => open.push(false),
+            ')' | ']' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    roots
+}
+
 /// The kind a tags query's syntax type (`class` of `@definition.class`) names, if luffy indexes it.
 fn kind(syntax_type: &str) -> Option<Kind> {
     Some(match syntax_type {
@@ -358,28 +417,27 @@ impl Tags {
         source: &[u8],
     ) -> Vec<Found<'t>> {
         let mut found: Vec<(usize, Found<'t>)> = Vec::new();
-        match &self.within {
-            None => self.matches(cursor, root, source, &mut found),
-            // Only the nodes a definition can be under are visited (most of a file's nodes are
-            // expressions), and only the patterns that start at each are tried there.
-            Some(within) => {
-                cursor.set_max_start_depth(Some(0));
-                let mut walk = root.walk();
-                'walk: loop {
-                    let node = walk.node();
-                    if node.is_named() {
-                        self.matches(cursor, node, source, &mut found);
-                    }
-                    if is(within, node) && walk.goto_first_child() {
-                        continue;
-                    }
-                    while !walk.goto_next_sibling() {
-                        if !walk.goto_parent() {
-                            break 'walk;
-                        }
-                    }
+        // The patterns are tried only where they start (a query's start depth 0), and only
+        // under the nodes definitions are read under: most of a file's nodes are expressions.
+        cursor.set_max_start_depth(Some(0));
+        let mut walk = root.walk();
+        'walk: loop {
+            let node = walk.node();
+            let here = match &self.roots {
+                Some(roots) => is(roots, node),
+                None => node.is_named(),
+            };
+            if here {
+                self.matches(cursor, node, source, &mut found);
+            }
+            let under = self.within.as_ref().is_none_or(|within| is(within, node));
+            if under && walk.goto_first_child() {
+                continue;
+            }
+            while !walk.goto_next_sibling() {
+                if !walk.goto_parent() {
+                    break 'walk;
                 }
-                cursor.set_max_start_depth(None);
             }
         }
         found.sort_by_key(|(pattern, f)| {
@@ -498,6 +556,22 @@ fn text(node: Node<'_>, source: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pattern_starts_at_the_nodes_in_no_other_node() {
+        let method = "((comment)* @doc\n  .\n  (method_definition name: (_) @name) @definition.method\n  (#not-eq? @name \"constructor\")\n  (#strip! @doc \"^[\\\\s\\\\*/]+|^[\\\\s\\\\*/]$\"))";
+        assert_eq!(pattern_roots(method), ["comment", "method_definition"]);
+        let alternation = "[\n  (class name: (_) @name) ; a class (expression)\n  (class_declaration name: (_) @name)\n] @definition.class";
+        assert_eq!(pattern_roots(alternation), ["class", "class_declaration"]);
+        let nested = "(declaration_list\n    (function_item\n        name: (identifier) @name) @definition.method)";
+        assert_eq!(pattern_roots(nested), ["declaration_list"]);
+        let set = "((companion_object) @definition.class\n  (#set! name \"Companion\"))";
+        assert_eq!(pattern_roots(set), ["companion_object"]);
+        assert_eq!(
+            pattern_roots("(_ name: (identifier) @name) @definition.class"),
+            ["_"]
+        );
+    }
 
     #[test]
     fn every_language_s_queries_compile_and_define_something() {
