@@ -200,202 +200,88 @@ mod tests {
             .collect()
     }
 
-    fn sym(
-        name: &str,
-        kind: &'static str,
-        container: &str,
-        start: u32,
-        end: u32,
-    ) -> (String, &'static str, String, u32, u32) {
-        (name.into(), kind, container.into(), start, end)
+    /// Checks the cases named `test` in `symbols_tests.txt`: after `=== test Language`, a source
+    /// up to a line `---`, then its symbols, a line each: `name kind container start end`, with
+    /// `-` for no container.
+    fn check(test: &str) {
+        let cases = include_str!("symbols_tests.txt").split("=== ").skip(1);
+        let mut checked = 0;
+        for case in cases {
+            let (header, rest) = case.split_once('\n').unwrap();
+            let (name, language) = header.split_once(' ').unwrap();
+            if name != test {
+                continue;
+            }
+            let language = *Language::ALL
+                .iter()
+                .find(|l| format!("{l:?}") == language)
+                .unwrap();
+            let (source, expected) = rest.split_once("---\n").unwrap();
+            let expected: Vec<_> = expected
+                .lines()
+                .map(|line| {
+                    let f: Vec<&str> = line.split(' ').collect();
+                    let kind = SymbolKind::parse(f[1]).unwrap().as_str();
+                    let container = if f[2] == "-" { "" } else { f[2] };
+                    let lines = (f[3].parse().unwrap(), f[4].parse().unwrap());
+                    (
+                        f[0].to_string(),
+                        kind,
+                        container.to_string(),
+                        lines.0,
+                        lines.1,
+                    )
+                })
+                .collect();
+            assert_eq!(read(language, source), expected, "{test} ({language:?})");
+            checked += 1;
+        }
+        assert!(checked > 0, "no case {test}");
     }
 
     #[test]
     fn python_classes_methods_and_nested_functions() {
-        let source = "import os\n\nclass Repo:\n    def fetch(self, id):\n        def inner():\n            return 1\n        return inner()\n\n@cache\ndef load(x):\n    return x\n";
-        assert_eq!(
-            read(Language::Python, source),
-            [
-                sym("Repo", "class", "", 3, 7),
-                sym("fetch", "method", "Repo", 4, 7),
-                sym("inner", "function", "Repo.fetch", 5, 6),
-                sym("load", "function", "", 10, 11),
-            ]
-        );
+        check("python_classes_methods_and_nested_functions");
     }
 
     #[test]
     fn java_classes_constructors_methods_and_inner_classes() {
-        let source = "package com.acme;\n\npublic class UserService {\n  public UserService() {}\n  public User getUser(long id) {\n    return null;\n  }\n  interface Cache {\n    void put();\n  }\n  enum Mode { A, B }\n}\n";
-        assert_eq!(
-            read(Language::Java, source),
-            [
-                sym("UserService", "class", "", 3, 12),
-                sym("UserService", "constructor", "UserService", 4, 4),
-                sym("getUser", "method", "UserService", 5, 7),
-                sym("Cache", "interface", "UserService", 8, 10),
-                sym("put", "method", "UserService.Cache", 9, 9),
-                sym("Mode", "enum", "UserService", 11, 11),
-            ]
-        );
+        check("java_classes_constructors_methods_and_inner_classes");
     }
 
     #[test]
     fn javascript_and_typescript_functions_classes_and_arrows() {
-        let source = "function a() {}\nconst b = () => {\n  return 1;\n};\nclass C {\n  constructor() {}\n  m() {}\n}\n";
-        assert_eq!(
-            read(Language::JavaScript, source),
-            [
-                sym("a", "function", "", 1, 1),
-                sym("b", "function", "", 2, 4),
-                sym("C", "class", "", 5, 8),
-                sym("constructor", "constructor", "C", 6, 6),
-                sym("m", "method", "C", 7, 7),
-            ]
-        );
-        let source = "interface Shape {\n  area(): number;\n}\nexport class Sq implements Shape {\n  area(): number { return 1; }\n  handler = (e: Event) => {};\n}\ntype Id = string;\n";
-        assert_eq!(
-            read(Language::TypeScript, source),
-            [
-                sym("Shape", "interface", "", 1, 3),
-                sym("Sq", "class", "", 4, 7),
-                sym("area", "method", "Sq", 5, 5),
-                sym("handler", "method", "Sq", 6, 6),
-                sym("Id", "type", "", 8, 8),
-            ]
-        );
-        let tsx = "export function App() {\n  return <div>hi</div>;\n}\n";
-        assert_eq!(read(Language::Tsx, tsx), [sym("App", "function", "", 1, 3)]);
+        check("javascript_and_typescript_functions_classes_and_arrows");
     }
 
     #[test]
     fn go_functions_methods_with_receivers_and_types() {
-        let source = "package main\n\ntype Server struct {\n\tport int\n}\n\ntype Store interface {\n\tGet() int\n}\n\nfunc (s *Server) Run() error {\n\treturn nil\n}\n\nfunc main() {\n}\n";
-        assert_eq!(
-            read(Language::Go, source),
-            [
-                sym("Server", "struct", "", 3, 5),
-                sym("Store", "interface", "", 7, 9),
-                sym("Run", "method", "Server", 11, 13),
-                sym("main", "function", "", 15, 16),
-            ]
-        );
+        check("go_functions_methods_with_receivers_and_types");
     }
 
     #[test]
     fn rust_items_impls_traits_and_modules() {
-        let source = "struct Db;\n\nimpl<T> From<T> for Db {\n    fn from(_: T) -> Self {\n        Db\n    }\n}\n\ntrait Load {\n    fn load(&self);\n}\n\nmod util {\n    pub fn helper() {}\n}\n";
-        assert_eq!(
-            read(Language::Rust, source),
-            [
-                sym("Db", "struct", "", 1, 1),
-                sym("Db", "impl", "", 3, 7),
-                sym("from", "method", "Db", 4, 6),
-                sym("Load", "trait", "", 9, 11),
-                sym("load", "method", "Load", 10, 10),
-                sym("util", "module", "", 13, 15),
-                sym("helper", "function", "util", 14, 14),
-            ]
-        );
+        check("rust_items_impls_traits_and_modules");
     }
 
     #[test]
     fn ruby_classes_modules_and_methods() {
-        let source = "module Shop\n  class Cart < Base\n    def total\n      items.sum { |i| i.price }\n    end\n\n    def self.build(x)\n      new(x)\n    end\n\n    class << self\n      def from_json(s)\n        nil\n      end\n    end\n  end\nend\n\nclass Shop::Order\n  def place; end\nend\n\ndef helper\n  1\nend\n";
-        assert_eq!(
-            read(Language::Ruby, source),
-            [
-                sym("Shop", "module", "", 1, 17),
-                sym("Cart", "class", "Shop", 2, 16),
-                sym("total", "method", "Shop.Cart", 3, 5),
-                sym("build", "method", "Shop.Cart", 7, 9),
-                sym("from_json", "method", "Shop.Cart", 12, 14),
-                sym("Shop::Order", "class", "", 19, 21),
-                sym("place", "method", "Shop::Order", 20, 20),
-                sym("helper", "function", "", 23, 25),
-            ]
-        );
-        let concern =
-            "module Auditable\n  included do\n    def audit!\n      log\n    end\n  end\nend\n";
-        assert_eq!(
-            read(Language::Ruby, concern),
-            [
-                sym("Auditable", "module", "", 1, 7),
-                sym("audit!", "method", "Auditable", 3, 5),
-            ]
-        );
+        check("ruby_classes_modules_and_methods");
     }
 
     #[test]
     fn csharp_namespaces_types_members_and_local_functions() {
-        let source = "using System;\n\nnamespace Acme.Api\n{\n    public class UserService : IService\n    {\n        public UserService() { }\n        public User GetUser(long id)\n        {\n            int Local(int x) => x + 1;\n            return null;\n        }\n        interface ICache { void Put(); }\n        enum Mode { A, B }\n        struct Pt { public int X; }\n        record Rec(int A);\n    }\n}\n";
-        assert_eq!(
-            read(Language::CSharp, source),
-            [
-                sym("Acme.Api", "module", "", 3, 18),
-                sym("UserService", "class", "Acme.Api", 5, 17),
-                sym("UserService", "constructor", "Acme.Api.UserService", 7, 7),
-                sym("GetUser", "method", "Acme.Api.UserService", 8, 12),
-                sym("Local", "function", "Acme.Api.UserService.GetUser", 10, 10),
-                sym("ICache", "interface", "Acme.Api.UserService", 13, 13),
-                sym("Put", "method", "Acme.Api.UserService.ICache", 13, 13),
-                sym("Mode", "enum", "Acme.Api.UserService", 14, 14),
-                sym("Pt", "struct", "Acme.Api.UserService", 15, 15),
-                sym("Rec", "class", "Acme.Api.UserService", 16, 16),
-            ]
-        );
-        // A file-scoped namespace holds the declarations after it, to the end of the file.
-        let file_scoped =
-            "namespace Acme.Jobs;\n\npublic class Runner\n{\n    public void Run() { }\n}\n";
-        assert_eq!(
-            read(Language::CSharp, file_scoped),
-            [
-                sym("Acme.Jobs", "module", "", 1, 6),
-                sym("Runner", "class", "Acme.Jobs", 3, 6),
-                sym("Run", "method", "Acme.Jobs.Runner", 5, 5),
-            ]
-        );
+        check("csharp_namespaces_types_members_and_local_functions");
     }
 
     #[test]
     fn kotlin_classes_objects_companions_and_functions() {
-        let source = "package com.acme.api\n\nclass UserService(private val repo: Repo) : Service {\n    constructor(x: Int) : this(Repo())\n\n    fun getUser(id: Long): User {\n        fun local() = 1\n        return repo.find(id)\n    }\n\n    companion object {\n        fun create(): UserService = UserService(Repo())\n    }\n}\n\ninterface Repo {\n    fun find(id: Long): User\n}\n\nobject Registry {\n    fun all(): List<Int> = emptyList()\n}\n\nenum class Mode {\n    A, B;\n    fun label() = name\n}\n\nfun main() {\n}\n";
-        assert_eq!(
-            read(Language::Kotlin, source),
-            [
-                sym("UserService", "class", "", 3, 14),
-                sym("constructor", "constructor", "UserService", 4, 4),
-                sym("getUser", "method", "UserService", 6, 9),
-                sym("local", "function", "UserService.getUser", 7, 7),
-                sym("Companion", "class", "UserService", 11, 13),
-                sym("create", "method", "UserService.Companion", 12, 12),
-                sym("Repo", "interface", "", 16, 18),
-                sym("find", "method", "Repo", 17, 17),
-                sym("Registry", "class", "", 20, 22),
-                sym("all", "method", "Registry", 21, 21),
-                sym("Mode", "enum", "", 24, 27),
-                sym("label", "method", "Mode", 26, 26),
-                sym("main", "function", "", 29, 30),
-            ]
-        );
+        check("kotlin_classes_objects_companions_and_functions");
     }
 
     #[test]
     fn scala_classes_objects_traits_and_defs() {
-        let source = "package com.acme.api\n\nclass UserService(repo: Repo) extends Service {\n  def getUser(id: Long): User = {\n    def local(): Int = 1\n    repo.find(id)\n  }\n}\n\nobject UserService {\n  def apply(): UserService = new UserService(new Repo)\n}\n\ntrait Repo { def find(id: Long): User }\ncase class User(id: Long)\n";
-        assert_eq!(
-            read(Language::Scala, source),
-            [
-                sym("UserService", "class", "", 3, 8),
-                sym("getUser", "method", "UserService", 4, 7),
-                sym("local", "function", "UserService.getUser", 5, 5),
-                sym("UserService", "class", "", 10, 12),
-                sym("apply", "method", "UserService", 11, 11),
-                sym("Repo", "trait", "", 14, 14),
-                sym("find", "method", "Repo", 14, 14),
-                sym("User", "class", "", 15, 15),
-            ]
-        );
+        check("scala_classes_objects_traits_and_defs");
     }
 
     #[test]
