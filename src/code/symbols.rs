@@ -112,15 +112,14 @@ impl Extractor {
             .parser
             .parse(source, None)
             .ok_or_else(|| anyhow::anyhow!("tree-sitter could not parse the file"))?;
-        let root = tree.root_node();
-        let found = tags.find(&mut self.cursor, root, source);
-        Ok(place(tags, root, found))
+        let found = tags.find(&mut self.cursor, tree.root_node(), source);
+        Ok(place(tags, &found, source))
     }
 }
 
 /// The symbols of the definitions found, each in the definitions enclosing it: its container,
 /// and whether it is a method.
-fn place(tags: &Tags, root: Node<'_>, found: Vec<Found<'_>>) -> Vec<Symbol> {
+fn place(tags: &Tags, found: &[Found<'_>], source: &[u8]) -> Vec<Symbol> {
     let mut symbols = Vec::with_capacity(found.len());
     let mut scopes: Vec<Scope<'_>> = Vec::new();
     for def in found {
@@ -130,19 +129,17 @@ fn place(tags: &Tags, root: Node<'_>, found: Vec<Found<'_>>) -> Vec<Symbol> {
         {
             scopes.pop();
         }
-        if !tags.within(scopes.last().map_or(root, |s| s.holder), def.node) {
-            continue;
-        }
+        let read = tags.read(def, source);
         let in_class = scopes.last().is_some_and(|s| s.class_like);
-        if def.member && !in_class {
+        if read.member && !in_class {
             continue;
         }
-        let kind = match def.kind {
+        let kind = match read.kind {
             Kind::Is(kind) => kind,
             Kind::Function if in_class => SymbolKind::Method,
             Kind::Function => SymbolKind::Function,
         };
-        let container = def.container.or_else(|| {
+        let container = read.container.or_else(|| {
             (!scopes.is_empty()).then(|| {
                 scopes
                     .iter()
@@ -151,7 +148,7 @@ fn place(tags: &Tags, root: Node<'_>, found: Vec<Found<'_>>) -> Vec<Symbol> {
                     .join(".")
             })
         });
-        let holder = if def.to_end {
+        let holder = if read.to_end {
             def.node.parent().unwrap_or(def.node)
         } else {
             def.node
@@ -163,7 +160,7 @@ fn place(tags: &Tags, root: Node<'_>, found: Vec<Found<'_>>) -> Vec<Symbol> {
             end.row + 1
         };
         symbols.push(Symbol {
-            name: def.name.clone(),
+            name: read.name.clone(),
             kind,
             container,
             start_line: start.row as u32 + 1,
@@ -171,7 +168,7 @@ fn place(tags: &Tags, root: Node<'_>, found: Vec<Found<'_>>) -> Vec<Symbol> {
         });
         scopes.push(Scope {
             holder,
-            name: def.name,
+            name: read.name,
             class_like: tags.class_like(kind),
         });
     }

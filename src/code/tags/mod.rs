@@ -44,8 +44,9 @@ pub(super) struct Tags {
     patterns: Vec<Option<Pattern>>,
     name: Option<u32>,
     container: Option<u32>,
-    /// By node kind id.
+    /// The node kinds of the crates' definitions luffy leaves out, by kind id.
     left_out: Vec<bool>,
+    /// The node kinds definitions are read under, by kind id; none: any.
     within: Option<Vec<bool>>,
     /// The node kinds the patterns taken start at, by kind id; none: any (a wildcard).
     roots: Option<Vec<bool>>,
@@ -56,8 +57,21 @@ pub(super) struct Tags {
 /// A definition found by a query, before it is placed among its enclosing ones.
 pub(super) struct Found<'t> {
     pub node: Node<'t>,
-    pub name: String,
+    /// Its name's node; none for a pattern that gives the name.
+    name: Option<Node<'t>>,
     /// A container named by the pattern (a Go method's receiver type).
+    container: Option<Node<'t>>,
+    /// Its pattern's index.
+    pattern: usize,
+}
+
+/// How definitions are sorted: where they start, outer first, then by node and pattern (so
+/// that of one node's matches the first pattern's comes first).
+type Key = (usize, std::cmp::Reverse<usize>, usize, usize);
+
+/// A found definition as its pattern reads it.
+pub(super) struct Read {
+    pub name: String,
     pub container: Option<String>,
     pub kind: Kind,
     pub to_end: bool,
@@ -169,7 +183,7 @@ impl Tags {
         root: Node<'t>,
         source: &[u8],
     ) -> Vec<Found<'t>> {
-        let mut found: Vec<(usize, Found<'t>)> = Vec::new();
+        let mut found: Vec<(Key, Found<'t>)> = Vec::new();
         // The patterns are tried only where they start (a query's start depth 0), and only
         // under the nodes definitions are read under: most of a file's nodes are expressions.
         cursor.set_max_start_depth(Some(0));
@@ -193,25 +207,19 @@ impl Tags {
                 }
             }
         }
-        found.sort_by_key(|(pattern, f)| {
-            (
-                f.node.start_byte(),
-                std::cmp::Reverse(f.node.end_byte()),
-                f.node.id(),
-                *pattern,
-            )
-        });
-        found.dedup_by_key(|(_, f)| f.node.id());
+        found.sort_unstable_by_key(|(key, _)| *key);
+        found.dedup_by_key(|(key, _)| key.2);
         found.into_iter().map(|(_, f)| f).collect()
     }
 
-    /// The definitions the query's patterns match under `root`, with their pattern's index.
+    /// The definitions the query's patterns match under `root` (a node visited: every node above
+    /// it is of a kind definitions are read under), with the keys they are sorted by.
     fn matches<'t>(
         &self,
         cursor: &mut QueryCursor,
         root: Node<'t>,
         source: &[u8],
-        found: &mut Vec<(usize, Found<'t>)>,
+        found: &mut Vec<(Key, Found<'t>)>,
     ) {
         let mut matches = cursor.matches(&self.query, root, source);
         while let Some(m) = matches.next() {
@@ -227,28 +235,52 @@ impl Tags {
             let Some(node) = capture(Some(pattern.definition)) else {
                 continue;
             };
-            if is(&self.left_out, node) {
+            if is(&self.left_out, node) || (node != root && !self.within(root, node)) {
                 continue;
             }
             let name = match capture(self.name) {
                 Some(name) => match self.unwrapped(name) {
-                    Some(name) => text(name, source),
+                    Some(name) => Some(name),
                     None => continue,
                 },
-                None => match &pattern.name {
-                    Some(name) => name.to_string(),
-                    None => continue,
+                None if pattern.name.is_some() => None,
+                None => continue,
+            };
+            let key = (
+                node.start_byte(),
+                std::cmp::Reverse(node.end_byte()),
+                node.id(),
+                m.pattern_index,
+            );
+            let container = capture(self.container);
+            let pattern = m.pattern_index;
+            found.push((
+                key,
+                Found {
+                    node,
+                    name,
+                    container,
+                    pattern,
                 },
-            };
-            let found_here = Found {
-                node,
-                name,
-                container: capture(self.container).map(|n| text(n, source)),
-                kind: pattern.kind,
-                to_end: pattern.to_end,
-                member: pattern.member,
-            };
-            found.push((m.pattern_index, found_here));
+            ));
+        }
+    }
+
+    /// What `found`'s pattern says of it: its name, container, kind, whether it holds the rest
+    /// of its parent, whether it counts only in a class.
+    pub fn read(&self, found: &Found<'_>, source: &[u8]) -> Read {
+        let pattern = self.patterns[found.pattern]
+            .as_ref()
+            .expect("a definition is found by a pattern taken");
+        Read {
+            name: match found.name {
+                Some(name) => text(name, source),
+                None => pattern.name.as_deref().unwrap_or_default().to_string(),
+            },
+            container: found.container.map(|n| text(n, source)),
+            kind: pattern.kind,
+            to_end: pattern.to_end,
+            member: pattern.member,
         }
     }
 
@@ -260,9 +292,9 @@ impl Tags {
         Some(node)
     }
 
-    /// Whether `node` is read under `from` (an enclosing definition, or the root): every node
-    /// from `from` down to `node`'s parent is of a kind definitions are read under.
-    pub fn within(&self, from: Node<'_>, node: Node<'_>) -> bool {
+    /// Whether `node` is read under `from` (a node visited): every node from `from` down to
+    /// `node`'s parent is of a kind definitions are read under.
+    fn within(&self, from: Node<'_>, node: Node<'_>) -> bool {
         let Some(within) = &self.within else {
             return true;
         };
