@@ -12,6 +12,7 @@ pub mod paths;
 pub mod read;
 pub mod revs;
 pub mod symbols;
+mod tags;
 pub mod tree;
 
 pub use lang::Language;
