@@ -13,7 +13,8 @@
 //! closed loop in which the clients, on the same cores, take what they can.
 //!
 //! Run: `cargo build --release --bins --examples && target/release/examples/bench_serve
-//! [--seconds N --clients N --services N --bin PATH --identity --pause-ms N --keep]`
+//! [--seconds N --clients N --services N --bin PATH --identity --pause-ms N --keep
+//! --path PATH]`; `--path /healthz` measures the traffic alone, without the status answer.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
@@ -34,6 +35,8 @@ struct Options {
     pause: Duration,
     /// Keep the databases and logs afterwards (to profile them).
     keep: bool,
+    /// What the clients ask for (the status answer; `/healthz` measures the traffic alone).
+    path: String,
 }
 
 fn options() -> Result<Options, String> {
@@ -45,6 +48,7 @@ fn options() -> Result<Options, String> {
         identity: false,
         pause: Duration::from_millis(100),
         keep: false,
+        path: "/api/v1/services/status".into(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -56,6 +60,7 @@ fn options() -> Result<Options, String> {
             "--bin" => o.bin = PathBuf::from(value()?),
             "--identity" => o.identity = true,
             "--keep" => o.keep = true,
+            "--path" => o.path = value()?,
             "--pause-ms" => {
                 o.pause = Duration::from_millis(value()?.parse().map_err(|_| "--pause-ms N")?);
             }
@@ -307,7 +312,8 @@ fn client(addr: &str, path: &str, gzip: bool, pause: Duration, stop: &AtomicBool
             .map_err(err)
             .and_then(|()| response(&mut reader, &mut body))
             .and_then(|(status, gzipped)| {
-                let json_list = |bytes: &[u8]| bytes.first() == Some(&b'[');
+                // the status answer is a list, /healthz an object
+                let json_list = |bytes: &[u8]| matches!(bytes.first(), Some(b'[' | b'{'));
                 let fine = status == 200
                     && if gzipped {
                         body.starts_with(&[0x1f, 0x8b])
@@ -381,8 +387,8 @@ fn main() -> Result<(), String> {
     let (gzip, pause) = (!o.identity, o.pause);
     let clients: Vec<_> = (0..o.clients)
         .map(|_| {
-            let (addr, halt) = (addr.clone(), Arc::clone(&halt));
-            std::thread::spawn(move || client(&addr, "/api/v1/services/status", gzip, pause, &halt))
+            let (addr, halt, path) = (addr.clone(), Arc::clone(&halt), o.path.clone());
+            std::thread::spawn(move || client(&addr, &path, gzip, pause, &halt))
         })
         .collect();
     let load_start = Instant::now();
@@ -420,19 +426,21 @@ fn main() -> Result<(), String> {
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     println!(
         "bench_serve: {} services with a file source each (60 records), {} clients on \
-         GET /api/v1/services/status for {:.1}s, {cores} cores",
+         GET {} for {:.1}s, {cores} cores",
         o.services,
         o.clients,
+        o.path,
         window.as_secs_f64()
     );
     println!(
         "command: target/release/examples/bench_serve --seconds {} --clients {} --services {} \
-         --pause-ms {}{}\n",
+         --pause-ms {}{} --path {}\n",
         o.seconds,
         o.clients,
         o.services,
         o.pause.as_millis(),
         if o.identity { " --identity" } else { "" },
+        o.path,
     );
     let answers: usize = seen
         .iter()
