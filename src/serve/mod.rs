@@ -175,8 +175,8 @@ fn answer(handler: &Handler, request: conn::Request) -> conn::Response {
     let mut reply =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(handler, &req)))
             .unwrap_or_else(|_| Reply::error(500, "the request failed inside luffy"));
-    if !req.is_read() {
-        // what was written shows in the next status answer
+    if !req.is_read() && (200..300).contains(&reply.status) {
+        // what was written shows in the next status answer (a refused write changed nothing)
         handler.status.invalidate();
     }
     let mut headers = vec![
