@@ -43,7 +43,7 @@ pub struct Handler {
     token: Option<String>,
     /// Whether the server listens beyond loopback.
     public: bool,
-    /// `GET /api/v1/services/status`, computed once per state of the database, on a thread of
+    /// `GET /api/v1/services/status`, kept for up to a second and renewed on a thread of
     /// its own.
     pub status: cache::Cached,
 }
