@@ -186,6 +186,10 @@ fn answers_are_compressed_for_clients_that_accept_gzip_and_not_modified_for_thos
         .as_bytes(),
     );
     assert!(again.starts_with("HTTP/1.1 304"), "{again}");
+    assert!(
+        again.contains("Vary: Accept-Encoding") && again.contains(&format!("ETag: {etag}")),
+        "a 304 names the validator and the variants of its 200: {again}"
+    );
     assert!(again.ends_with("\r\n\r\n"), "a 304 has no body: {again}");
     // a change makes a new validator
     luffy.ok(&["service", "add", "zz-new"]);

@@ -194,24 +194,27 @@ fn answer(handler: &Handler, request: conn::Request) -> conn::Response {
         ));
     }
     headers.append(&mut reply.headers);
-    if let Some(etag) = reply.etag.as_deref().filter(|_| reply.status == 200) {
-        headers.push(("ETag", etag.to_string()));
-        if if_none_match.is_some_and(|v| http::none_match(&v, etag)) {
-            reply.status = 304;
-            reply.body = Arc::from(&[][..]);
-            reply.gzip = None;
-        }
+    // a 304 names the same variants as the 200 it stands for
+    let compressible = reply.body.len() >= http::GZIP_FROM;
+    if compressible {
+        headers.push(("Vary", "Accept-Encoding".into()));
     }
     let mut body = reply.body;
-    if body.len() >= http::GZIP_FROM {
-        headers.push(("Vary", "Accept-Encoding".into()));
-        if gzip_ok {
-            body = reply.gzip.unwrap_or_else(|| {
-                // made for this request alone: the fastest level
-                http::gzip(&body, flate2::Compression::fast()).into()
-            });
-            headers.push(("Content-Encoding", "gzip".into()));
+    match reply.etag.as_deref() {
+        Some(etag) if if_none_match.is_some_and(|v| http::none_match(&v, etag)) => {
+            headers.push(("ETag", etag.to_string()));
+            reply.status = 304;
+            body = Arc::from(&[][..]);
         }
+        Some(etag) => headers.push(("ETag", etag.to_string())),
+        None => {}
+    }
+    if compressible && gzip_ok && reply.status != 304 {
+        body = reply.gzip.unwrap_or_else(|| {
+            // made for this request alone: the fastest level
+            http::gzip(&body, flate2::Compression::fast()).into()
+        });
+        headers.push(("Content-Encoding", "gzip".into()));
     }
     conn::Response {
         status: reply.status,
