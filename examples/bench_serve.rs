@@ -361,6 +361,17 @@ fn client(addr: &str, path: &str, gzip: bool, pause: Duration, stop: &AtomicBool
     seen
 }
 
+/// CPU time (user + system) a process has used so far, from `/proc/PID/stat` (Linux; `None`
+/// elsewhere).
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // the fields after the command name, which may hold spaces, in its parentheses
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // clock ticks: 100 a second on Linux
+    Some(ticks / 100.0)
+}
+
 fn stop(child: &mut Child) {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -392,12 +403,15 @@ fn main() -> Result<(), String> {
         })
         .collect();
     let load_start = Instant::now();
+    let server_pid = server.id().to_string();
+    let cpu_before = (cpu_seconds(&server_pid), cpu_seconds("self"));
     std::thread::sleep(Duration::from_secs(1));
     let (loaded, fetched_loaded) = run_due(&o.bin, &loaded_db)?;
     let rest = Duration::from_secs(o.seconds).saturating_sub(load_start.elapsed());
     std::thread::sleep(rest);
     halt.store(true, Ordering::Relaxed);
     let window = load_start.elapsed();
+    let cpu_after = (cpu_seconds(&server_pid), cpu_seconds("self"));
     let seen: Vec<Seen> = clients
         .into_iter()
         .map(|c| c.join().unwrap_or_default())
@@ -465,6 +479,17 @@ fn main() -> Result<(), String> {
             )
         }
     );
+    if let ((Some(s0), Some(c0)), (Some(s1), Some(c1))) = (cpu_before, cpu_after) {
+        let share = |cpu: f64| cpu / window.as_secs_f64() * 100.0;
+        println!(
+            "CPU during the load: the server {:.2} s ({:.0}% of a core), the clients {:.2} s \
+             ({:.0}% of a core)\n",
+            s1 - s0,
+            share(s1 - s0),
+            c1 - c0,
+            share(c1 - c0)
+        );
+    }
     let first = |q: f64| {
         firsts
             .get(((firsts.len() as f64 * q) as usize).min(firsts.len().saturating_sub(1)))

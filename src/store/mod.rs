@@ -5,6 +5,7 @@
 mod clusters;
 mod code;
 mod deploys;
+mod gate;
 mod issues;
 mod merge;
 mod metrics;
@@ -91,6 +92,8 @@ pub struct Store {
     path: Option<PathBuf>,
     /// The file as this process counts its connections ([`open::Held`]); none in memory.
     held: Option<PathBuf>,
+    /// Where this process's writers to the file take turns; none in memory.
+    gate: Option<std::sync::Arc<gate::Gate>>,
 }
 
 /// Queries over one connection or one open transaction.
@@ -105,6 +108,7 @@ impl Store {
             conn: Connection::open_in_memory()?,
             path: None,
             held: None,
+            gate: None,
         };
         store.set_up()?;
         Ok(store)
@@ -116,8 +120,15 @@ impl Store {
     }
 
     /// Runs `work` in one write transaction: everything it did commits, or nothing does.
+    ///
+    /// The transaction waits its turn behind this process's other writers to the file
+    /// ([`gate`]), then for other processes' as SQLite does.
     pub fn write<T>(&mut self, work: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
         let describe = self.describe();
+        let _turn = self
+            .gate
+            .as_deref()
+            .and_then(|gate| gate.enter(open::BUSY_TIMEOUT));
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

@@ -6,17 +6,19 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use rusqlite::{Connection, OpenFlags};
 
+use super::gate::Gate;
 use super::{Store, APPLICATION_ID, PAGE_SIZE, SCHEMA_VERSION};
 use crate::error::bad_input;
 
 /// How long a connection waits for another process's lock, and how long opening retries a step
 /// that SQLite refused as busy without waiting (switching to WAL while another process does).
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the file says about itself, read in one statement (one snapshot): read piece by piece, a
 /// file that another process migrates meanwhile looks like tables without luffy's mark.
@@ -42,10 +44,18 @@ const STATE_SQL: &str = "SELECT (SELECT user_version FROM pragma_user_version),
 /// that this process holds open already is opened through SQLite alone, as [`Store::another`]
 /// does; and the checks of a first connection run under this lock, so that no other thread's
 /// connection is made meanwhile.
-static HELD: std::sync::Mutex<std::collections::BTreeMap<PathBuf, usize>> =
+///
+/// Each file's count comes with the [`Gate`] its writers in this process take turns at.
+static HELD: std::sync::Mutex<std::collections::BTreeMap<PathBuf, Held>> =
     std::sync::Mutex::new(std::collections::BTreeMap::new());
 
-fn held() -> std::sync::MutexGuard<'static, std::collections::BTreeMap<PathBuf, usize>> {
+/// A file this process holds connections to.
+struct Held {
+    connections: usize,
+    gate: Arc<Gate>,
+}
+
+fn held() -> std::sync::MutexGuard<'static, std::collections::BTreeMap<PathBuf, Held>> {
     HELD.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -59,9 +69,9 @@ impl Drop for Store {
     fn drop(&mut self) {
         if let Some(key) = self.held.take() {
             let mut held = held();
-            if let Some(n) = held.get_mut(&key) {
-                *n -= 1;
-                if *n == 0 {
+            if let Some(file) = held.get_mut(&key) {
+                file.connections -= 1;
+                if file.connections == 0 {
                     held.remove(&key);
                 }
             }
@@ -82,7 +92,12 @@ impl Store {
         };
         // the checks may have made the file: count it under the name it has now
         let key = held_key(path);
-        *held.entry(key.clone()).or_insert(0) += 1;
+        let file = held.entry(key.clone()).or_insert_with(|| Held {
+            connections: 0,
+            gate: Arc::default(),
+        });
+        file.connections += 1;
+        store.gate = Some(Arc::clone(&file.gate));
         store.held = Some(key);
         Ok(store)
     }
@@ -115,6 +130,7 @@ impl Store {
             conn,
             path: Some(path.to_path_buf()),
             held: None,
+            gate: None,
         };
         store.set_up()?;
         Ok(store)
@@ -142,6 +158,7 @@ impl Store {
             conn,
             path: Some(path),
             held: None,
+            gate: None,
         };
         store.set_up()?;
         Ok(store)
@@ -180,6 +197,7 @@ impl Store {
             conn,
             path: Some(path.to_path_buf()),
             held: None,
+            gate: None,
         };
         store
             .conn
@@ -510,7 +528,7 @@ mod tests {
     fn a_file_held_open_is_counted_and_opened_again_through_sqlite_alone() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("luffy.db");
-        let count = || held().get(&held_key(&path)).copied();
+        let count = || held().get(&held_key(&path)).map(|file| file.connections);
         let first = Store::open(&path).unwrap();
         assert_eq!(count(), Some(1));
         // the second and third connections skip the checks that open the file beside SQLite

@@ -172,11 +172,12 @@ pub fn run_task<C: Serialize + Default>(
                 return Ok(None);
             }
         }
-        let ok = db.acquire_lease(id, task, holder, now, now + term, lease::is_dead)?;
-        if ok {
-            db.fail_interrupted_runs(id, task, now)?;
+        if !db.acquire_lease(id, task, holder, now, now + term, lease::is_dead)? {
+            return Ok(Some(None));
         }
-        Ok(Some(ok))
+        db.fail_interrupted_runs(id, task, now)?;
+        // the run is recorded with the lease that makes it the only one
+        Ok(Some(Some(db.start_run(id, task, trigger, now)?)))
     })?;
     let report = |status, counts, errors| TaskReport {
         service_id: id.to_string(),
@@ -189,22 +190,18 @@ pub fn run_task<C: Serialize + Default>(
         let message = format!("{task} of {id} is no longer due: another process ran it");
         return Ok(report(TaskStatus::Skipped, C::default(), vec![message]));
     };
-    if !acquired {
+    let Some(run) = acquired else {
         let message = format!("another luffy process is {} {id}", task.doing());
         return skip_run(store, id, task, trigger, env, message);
-    }
+    };
     let ctx = TaskContext {
         now,
         config,
         lease: Lease::new(id, task, term, now),
     };
-    let ran = store
-        .write(|db| db.start_run(id, task, trigger, now))
-        .map(|run| {
-            tell_started(env, run);
-            (run, run_body(store, service, &ctx, body))
-        });
-    let ended = ran.and_then(|(run, outcome)| {
+    tell_started(env, run);
+    let outcome = run_body(store, service, &ctx, body);
+    let ended = (|| -> Result<TaskReport<C>> {
         let status = if outcome.errors.is_empty() {
             TaskStatus::Ok
         } else {
@@ -220,7 +217,7 @@ pub fn run_task<C: Serialize + Default>(
             db.release_lease(id, task, holder)
         })?;
         Ok(report(status, outcome.counts, outcome.errors))
-    });
+    })();
     if ended.is_err() {
         // The run could not be recorded: give the lease back all the same (best effort; if this
         // fails too, the lease expires, or is taken over once this process has exited).

@@ -187,40 +187,48 @@ enum Message {
     Finished(usize),
 }
 
+/// A service's runnable tasks, waiting for a worker: its place in the plan, the service, its
+/// tasks.
+type Work = (usize, Service, Vec<Task>);
+
 /// Runs `plan` (from [`due`]) and returns how every runnable task ended, in the plan's order.
-/// A task still running after `env.task_timeout` is reported failed and its service's other
-/// tasks are not run; its thread is left to end on its own (its lease and run are closed by
-/// the next process that takes the task, once this one has exited).
+///
+/// `env.jobs` workers, each with a connection of its own, take the services in turn. A task
+/// still running after `env.task_timeout` is reported failed and its service's other tasks are
+/// not run; its worker is left to end on its own (its lease and run are closed by the next
+/// process that takes the task, once this one has exited), and another takes its place.
 pub fn run(store: &Store, env: &StepEnv, plan: Vec<(Service, Vec<Due>)>) -> Vec<Ran> {
     let (tx, rx) = mpsc::channel::<Message>();
-    let jobs = env.jobs.max(1);
     let mut results: Vec<Vec<Ran>> = vec![Vec::new(); plan.len()];
     // per service: the task it runs and since when; None once finished or abandoned
     let mut running: Vec<Option<(Task, Instant)>> = vec![None; plan.len()];
-    let mut live = vec![false; plan.len()];
+    // per service: its messages still count (false once it finished or was given up on)
+    let mut live = vec![true; plan.len()];
     let ids: Vec<String> = plan.iter().map(|(s, _)| s.id.to_string()).collect();
-    let mut queue = plan.into_iter().enumerate();
-    let mut active = 0;
-    loop {
-        while active < jobs {
-            let Some((index, (service, tasks))) = queue.next() else {
-                break;
-            };
-            let tasks: Vec<Task> = tasks
+    let work: Vec<Work> = plan
+        .into_iter()
+        .enumerate()
+        .map(|(index, (service, tasks))| {
+            let tasks = tasks
                 .iter()
                 .filter(|d| d.runnable)
                 .map(|d| d.task)
                 .collect();
-            live[index] = true;
-            active += 1;
-            let (tx, env) = (tx.clone(), env.clone());
-            // each service's thread has a connection of its own, made here from the caller's
-            let connection = store.another();
-            std::thread::spawn(move || run_service(index, &service, &tasks, connection, &env, &tx));
-        }
-        if active == 0 {
-            break;
-        }
+            (index, service, tasks)
+        })
+        .collect();
+    let mut left = work.len();
+    let queue = Arc::new(std::sync::Mutex::new(work.into_iter()));
+    let start_worker = || {
+        let (tx, env, queue) = (tx.clone(), env.clone(), Arc::clone(&queue));
+        // each worker has a connection of its own, made here from the caller's
+        let connection = store.another();
+        std::thread::spawn(move || worker(connection, &queue, &env, &tx));
+    };
+    for _ in 0..env.jobs.max(1).min(left) {
+        start_worker();
+    }
+    while left > 0 {
         let deadline = running
             .iter()
             .flatten()
@@ -239,7 +247,7 @@ pub fn run(store: &Store, env: &StepEnv, plan: Vec<(Service, Vec<Due>)>) -> Vec<
             }
             Ok(Message::Finished(index)) if live[index] => {
                 live[index] = false;
-                active -= 1;
+                left -= 1;
             }
             Ok(_) => {} // from a service given up on
             Err(mpsc::RecvTimeoutError::Timeout) => {
@@ -249,7 +257,7 @@ pub fn run(store: &Store, env: &StepEnv, plan: Vec<(Service, Vec<Due>)>) -> Vec<
                         if now >= since + env.task_timeout {
                             running[index] = None;
                             live[index] = false;
-                            active -= 1;
+                            left -= 1;
                             results[index].push(Ran {
                                 service_id: ids[index].clone(),
                                 task,
@@ -261,6 +269,8 @@ pub fn run(store: &Store, env: &StepEnv, plan: Vec<(Service, Vec<Due>)>) -> Vec<
                                 )],
                                 seconds: (now - since).as_secs_f64(),
                             });
+                            // its worker is held up: another takes the services still waiting
+                            start_worker();
                         }
                     }
                 }
@@ -271,16 +281,37 @@ pub fn run(store: &Store, env: &StepEnv, plan: Vec<(Service, Vec<Due>)>) -> Vec<
     results.into_iter().flatten().collect()
 }
 
-/// One service's due tasks in order, on its own thread and database connection.
+/// A worker: the services of `queue` one after the other, on one connection, until none is
+/// left.
+fn worker(
+    connection: Result<Store>,
+    queue: &std::sync::Mutex<std::vec::IntoIter<Work>>,
+    env: &StepEnv,
+    tx: &mpsc::Sender<Message>,
+) {
+    let mut connection = connection;
+    loop {
+        let next = queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .next();
+        let Some((index, service, tasks)) = next else {
+            return;
+        };
+        run_service(index, &service, &tasks, connection.as_mut(), env, tx);
+    }
+}
+
+/// One service's due tasks in order, on a worker's database connection.
 fn run_service(
     index: usize,
     service: &Service,
     tasks: &[Task],
-    connection: Result<Store>,
+    connection: Result<&mut Store, &mut anyhow::Error>,
     env: &StepEnv,
     tx: &mpsc::Sender<Message>,
 ) {
-    let mut store = match connection {
+    let store = match connection {
         Ok(store) => Some(store),
         Err(err) => {
             for task in tasks {
@@ -299,7 +330,7 @@ fn run_service(
             None
         }
     };
-    if let Some(store) = store.as_mut() {
+    if let Some(store) = store {
         let task_env = TaskEnv {
             now: env.now,
             config: &env.config,

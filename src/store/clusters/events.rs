@@ -174,6 +174,29 @@ impl Db<'_> {
         Ok(())
     }
 
+    /// The first event [`Db::prune_events`] keeps: the oldest read at `before` or later.
+    fn first_kept_event(&self, before: &str) -> Result<i64> {
+        let kept: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT id FROM events WHERE read_at >= ?1 ORDER BY id LIMIT 1")?
+            .query_row([before], |row| row.get(0))
+            .optional()?;
+        Ok(kept.unwrap_or(i64::MAX))
+    }
+
+    /// Whether [`Db::prune_events`] would change anything (read outside a write transaction,
+    /// so that a fetch with nothing to prune does not wait for the write lock to find out).
+    pub fn events_to_prune(&self, before: DateTime<Utc>) -> Result<bool> {
+        let kept = self.first_kept_event(&log_time_to_sql(before))?;
+        let (events, runs): (Option<i64>, Option<i64>) = self
+            .conn
+            .prepare_cached(
+                "SELECT (SELECT min(id) FROM events), (SELECT min(first_id) FROM event_runs)",
+            )?
+            .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(events.is_some_and(|id| id < kept) || runs.is_some_and(|id| id < kept))
+    }
+
     /// Deletes events read before `before` (retention); counts and samples stay.
     ///
     /// Events are stored in the order they are read, so the old ones come first by id: the
@@ -182,12 +205,7 @@ impl Db<'_> {
     /// Runs wholly before the bound go with their events; the one it cuts, if any, is shortened.
     pub fn prune_events(&self, before: DateTime<Utc>) -> Result<usize> {
         let before = log_time_to_sql(before);
-        let kept: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT id FROM events WHERE read_at >= ?1 ORDER BY id LIMIT 1")?
-            .query_row([&before], |row| row.get(0))
-            .optional()?;
-        let kept = kept.unwrap_or(i64::MAX);
+        let kept = self.first_kept_event(&before)?;
         let pruned = self
             .conn
             .prepare_cached("DELETE FROM events WHERE id < ?1 AND read_at < ?2")?

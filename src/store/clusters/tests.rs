@@ -185,8 +185,14 @@ fn each_batch_stores_one_run_of_events_per_cluster() {
         "one run per cluster and batch"
     );
     // retention takes the first batch's events and runs; the second batch's stay whole
+    assert!(
+        !store.db().events_to_prune(at(5)).unwrap(),
+        "none read before"
+    );
+    assert!(store.db().events_to_prune(at(45)).unwrap());
     let pruned = store.db().prune_events(at(45)).unwrap();
     assert_eq!(pruned, 2 * EVENT_ROWS + 3);
+    assert!(!store.db().events_to_prune(at(45)).unwrap(), "all pruned");
     let rows = events_with_runs(&store);
     assert_eq!(rows.len(), 2 * EVENT_ROWS + 3);
     assert!(rows.iter().all(|(_, cluster, run)| Some(*cluster) == *run));
@@ -213,7 +219,9 @@ fn pruning_within_a_run_shortens_it() {
             [log_time_to_sql(at(50))],
         )
         .unwrap();
+    assert!(store.db().events_to_prune(at(40)).unwrap());
     assert_eq!(store.db().prune_events(at(40)).unwrap(), 3);
+    assert!(!store.db().events_to_prune(at(40)).unwrap());
     let run: (i64, i64) = store
         .conn
         .query_row("SELECT first_id, last_id FROM event_runs", [], |row| {

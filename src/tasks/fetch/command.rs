@@ -11,7 +11,8 @@ use std::borrow::Cow;
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::pipeline::{Pending, Reader, Sink};
+use super::pipeline::{Pending, Reader};
+use super::sink::Sink;
 use crate::ingest::LogRecord;
 use crate::parse::Assembler;
 use crate::sources::command::{CommandCursor, CommandSource};
@@ -27,7 +28,7 @@ pub(super) fn read(
     cursor: Option<&serde_json::Value>,
     interval_minutes: u32,
     reader: &mut Reader<'_>,
-    sink: &Sink,
+    sink: &Sink<'_, '_>,
 ) -> Result<()> {
     let now = reader.now;
     let start = crate::sources::first_start(source.first_since.as_deref(), interval_minutes, now)?;

@@ -11,7 +11,8 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 
 use super::counts::FetchCounts;
-use super::pipeline::{Pending, Reader, Sink};
+use super::pipeline::{Pending, Reader};
+use super::sink::Sink;
 use crate::ingest::LogRecord;
 use crate::parse::Assembler;
 use crate::sources::file::{self, FileCursor, Planned, ReadTo};
@@ -30,7 +31,7 @@ pub(super) fn read(
     settings: &FileSettings,
     cursor: Option<&serde_json::Value>,
     reader: &mut Reader<'_>,
-    sink: &Sink,
+    sink: &Sink<'_, '_>,
 ) -> Result<()> {
     let cursor: Option<FileCursor> = cursor
         .cloned()
@@ -56,7 +57,7 @@ pub(super) fn read(
         let mut handle = File::open(&item.path)
             .with_context(|| format!("cannot open {}", item.path.display()))?;
         handle.seek(SeekFrom::Start(item.start))?;
-        let mut blocks = Blocks::new(handle.take(item.end - item.start));
+        let mut blocks = Blocks::new(handle.take(item.end - item.start), item.end - item.start);
         let mut file = FileLines::new(item.start, settings.format);
         // A record held by the last fetch takes its time from the one before it, as then.
         if let Some(previous) = &item.previous {
@@ -296,10 +297,14 @@ struct Blocks<R> {
 }
 
 impl<R: Read> Blocks<R> {
-    fn new(input: R) -> Self {
+    /// Blocks of `input`, which holds `size` bytes: the buffer is no larger than they need (an
+    /// incremental fetch reads a few kilobytes, and a fresh megabyte costs more to map than
+    /// they do to read).
+    fn new(input: R, size: u64) -> Self {
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
         Blocks {
             input,
-            buf: Vec::with_capacity(BLOCK + 4096),
+            buf: Vec::with_capacity(size.min(BLOCK) + 4096),
             used: 0,
         }
     }

@@ -11,6 +11,7 @@ mod file;
 mod pipeline;
 pub mod preview;
 mod remote;
+mod sink;
 
 use anyhow::Result;
 use chrono::Duration;
@@ -25,7 +26,8 @@ use crate::parse::InAppRules;
 use crate::service::Service;
 use crate::sources::Source;
 use crate::store::Store;
-use pipeline::{with_sink, Reader, Totals, Writes};
+use pipeline::Reader;
+use sink::{with_sink, Totals, Writes};
 
 /// How long a fetch holds its lease without renewing it (it renews at every batch).
 const LEASE: Duration = Duration::minutes(30);
@@ -145,6 +147,9 @@ fn fetch(
         totals.add_to(&mut outcome.counts);
     }
     let retention = Duration::days(i64::from(ctx.config.retention.events_days));
-    store.write(|db| db.prune_events(now - retention))?;
+    // Most fetches find nothing past retention: they only look, and take no write lock.
+    if store.db().events_to_prune(now - retention)? {
+        store.write(|db| db.prune_events(now - retention))?;
+    }
     Ok(outcome)
 }

@@ -3,7 +3,8 @@
 
 use anyhow::Result;
 
-use super::pipeline::{Pending, Reader, Sink};
+use super::pipeline::{Pending, Reader};
+use super::sink::Sink;
 use crate::ingest::LogRecord;
 use crate::sources::{PagedSource, RawRecord};
 
@@ -19,7 +20,7 @@ pub(super) fn read(
     cursor: Option<&serde_json::Value>,
     interval_minutes: u32,
     reader: &mut Reader<'_>,
-    sink: &Sink,
+    sink: &Sink<'_, '_>,
 ) -> Result<()> {
     let now = reader.now;
     let start = source.start(interval_minutes, now)?;
@@ -47,7 +48,7 @@ fn assemble(
     records: &[RawRecord],
     reader: &mut Reader<'_>,
     events: &mut Pending,
-    sink: &Sink,
+    sink: &Sink<'_, '_>,
 ) -> Result<()> {
     let part = reader.options.part_records();
     for raw in records {
