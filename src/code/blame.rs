@@ -57,6 +57,9 @@ pub struct Checkout {
     /// The version that ran, when a deploy says it ([`Checkout::set_ran`]); else the branch as
     /// it was at the time asked.
     deployed: std::cell::Cell<Option<Oid>>,
+    /// Where a history-limited clone's history stops (the repository's `shallow` file): blame
+    /// names these commits for every line they or any older commit wrote.
+    boundary: HashSet<Oid>,
 }
 
 impl Checkout {
@@ -85,7 +88,9 @@ impl Checkout {
             }
             ignore
         };
+        let boundary = shallow_boundary(&repo);
         Ok(Checkout {
+            boundary,
             repo,
             commit: oid,
             ignore,
@@ -345,11 +350,22 @@ impl Checkout {
             .collect())
     }
 
+    /// Whether commit `id` is where a history-limited clone's history stops: a line blame
+    /// credits to it may be older, so it is older than any window, never a suspect.
+    pub fn beyond_history(&self, id: &str) -> bool {
+        Oid::from_str(id).is_ok_and(|oid| self.boundary.contains(&oid))
+    }
+
     /// When commit `id` reached the branch: its commit time when it is on the indexed commit's
     /// first-parent line, else that of the oldest first-parent commit whose history holds it
     /// (the merge that brought it in); its author's time when the branch does not hold it.
+    /// Where a history-limited clone stops ([`Checkout::beyond_history`]): the earliest time
+    /// there is, as the lines it is blamed for may be older than any window.
     pub fn landed(&self, id: &str) -> Result<DateTime<Utc>> {
         let oid = Oid::from_str(id).with_context(|| format!("'{id}' is not a commit id"))?;
+        if self.boundary.contains(&oid) {
+            return Ok(DateTime::<Utc>::MIN_UTC);
+        }
         let line = self.first_parents()?;
         let at = |seconds: i64| {
             DateTime::from_timestamp(seconds, 0)
@@ -525,6 +541,18 @@ impl Checkout {
         self.commits.borrow_mut().insert(oid, info.clone());
         Ok(info)
     }
+}
+
+/// The commits where a history-limited clone's history stops: the `shallow` file of the
+/// repository's git folder (none in a whole clone).
+pub fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
+    std::fs::read_to_string(repo.path().join("shallow"))
+        .map(|text| {
+            text.lines()
+                .filter_map(|line| Oid::from_str(line.trim()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The revisions of a `.git-blame-ignore-revs` file: one a line, `#` comments and blank lines

@@ -1,6 +1,13 @@
 //! Keeps a service's repository in sync: clone on first use, fetch after, the branch's commit at
-//! the remote's head checked out detached (no local branch is touched). Full history: blame
-//! needs it. Credentials come in as values and never go into a message.
+//! the remote's head checked out detached (no local branch is touched). Credentials come in as
+//! values and never go into a message.
+//!
+//! Blame needs history back to the oldest time a report can look at, and no further: a first
+//! clone fetches [`FIRST_DEPTH`] commits of the branch and deepens fourfold until its history
+//! reaches back to [`RepoSpec::history_since`] (or the whole history is there); later fetches
+//! keep where it stops, and deepen the same way when that time moves back. A repository cloned
+//! whole (before, or by the user) stays whole, and one on this machine's disk is copied whole
+//! (libgit2 limits no history there, and the copy costs no network).
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
@@ -32,7 +39,17 @@ pub struct RepoSpec {
     pub token: Option<String>,
     /// A private key for ssh; without one, the ssh agent is asked.
     pub ssh_key: Option<PathBuf>,
+    /// How far back (Unix seconds) the history must reach: a clone fetches no more than that
+    /// takes; `None` fetches the whole history.
+    pub history_since: Option<i64>,
 }
+
+/// Commits of the branch a history-limited first clone fetches ([`RepoSpec::history_since`]).
+const FIRST_DEPTH: i32 = 256;
+/// From this depth on, deepening fetches the whole history instead.
+const WHOLE_FROM: i32 = 1 << 18;
+/// libgit2's depth that fetches the rest of a history-limited clone's history.
+const UNSHALLOW: i32 = i32::MAX;
 
 /// The repository after a sync.
 pub struct Synced {
@@ -93,7 +110,7 @@ pub fn sync_while<T>(
         let value = work(&synced, &mut PendingCheckout { handle: None })?;
         return Ok((synced, value));
     };
-    let result = fetch(&repo, spec, url).and_then(|commit| {
+    let result = fetch_history(&repo, spec, url, cloned).and_then(|commit| {
         let synced = Synced {
             repo,
             commit,
@@ -232,8 +249,50 @@ fn local_branch(repo: &Repository, branch: &str, path: &Path) -> Result<Oid> {
     )
 }
 
-/// Fetches the branch into luffy's tracking ref; returns its commit.
-fn fetch(repo: &Repository, spec: &RepoSpec, url: &str) -> Result<Oid> {
+/// Fetches the branch with as much history as `spec.history_since` needs (see the module's
+/// documentation); returns its commit. `cloning`: the repository is new.
+fn fetch_history(repo: &Repository, spec: &RepoSpec, url: &str, cloning: bool) -> Result<Oid> {
+    // (libgit2 limits no history from a remote on this machine, which is as cheap to copy whole)
+    let limited = (cloning || repo.is_shallow()) && local_path(url).is_none();
+    let Some(since) = spec.history_since.filter(|_| limited) else {
+        return fetch(repo, spec, url, None);
+    };
+    let mut depth = cloning.then_some(FIRST_DEPTH);
+    let mut commit = fetch(repo, spec, url, depth)?;
+    while repo.is_shallow() && stops_after(repo, since) && depth != Some(UNSHALLOW) {
+        let have = depth.unwrap_or(0).max(generations(repo, commit));
+        depth = Some(if have >= WHOLE_FROM {
+            UNSHALLOW
+        } else {
+            have.saturating_mul(4).max(FIRST_DEPTH)
+        });
+        commit = fetch(repo, spec, url, depth)?;
+    }
+    Ok(commit)
+}
+
+/// Whether a history-limited clone's history stops at a commit made after `since` (seconds).
+fn stops_after(repo: &Repository, since: i64) -> bool {
+    crate::code::blame::shallow_boundary(repo)
+        .iter()
+        .filter_map(|oid| repo.find_commit(*oid).ok())
+        .any(|commit| commit.time().seconds() > since)
+}
+
+/// The commits in `commit`'s history as fetched (at least its depth in generations).
+fn generations(repo: &Repository, commit: Oid) -> i32 {
+    let Ok(mut walk) = repo.revwalk() else {
+        return 0;
+    };
+    if walk.push(commit).is_err() {
+        return 0;
+    }
+    i32::try_from(walk.count()).unwrap_or(i32::MAX)
+}
+
+/// Fetches the branch into luffy's tracking ref, `depth` commits deep from its head when given
+/// (else keeping the history's end where it is); returns its commit.
+fn fetch(repo: &Repository, spec: &RepoSpec, url: &str, depth: Option<i32>) -> Result<Oid> {
     let shown = redact_credentials(url);
     let branch = &spec.branch;
     check_local_remote(url)?;
@@ -245,9 +304,17 @@ fn fetch(repo: &Repository, spec: &RepoSpec, url: &str) -> Result<Oid> {
     options
         .remote_callbacks(callbacks(spec, Rc::clone(&asked)))
         // every tag: a deploy or a logged version names a release by its tag (pruning
-        // touches only the branch's tracking ref, never a tag)
-        .download_tags(AutotagOption::All)
+        // touches only the branch's tracking ref, never a tag); in a history-limited clone,
+        // the tags of the history fetched (each other tag would bring its own history)
+        .download_tags(if depth.is_some() || repo.is_shallow() {
+            AutotagOption::Auto
+        } else {
+            AutotagOption::All
+        })
         .prune(FetchPrune::On);
+    if let Some(depth) = depth {
+        options.depth(depth);
+    }
     let refspec = format!("+refs/heads/{branch}:{TRACKING}{branch}");
     if let Err(err) = remote.fetch(&[refspec.as_str()], Some(&mut options), None) {
         return Err(fetch_error(&err, spec, url, asked.get()));
@@ -279,13 +346,16 @@ fn fetch(repo: &Repository, spec: &RepoSpec, url: &str) -> Result<Oid> {
         .map_err(|err| corrupt(&spec.path, &err))
 }
 
+/// The path of a remote on this machine (`file://` or an absolute path), `None` for another.
+fn local_path(url: &str) -> Option<&str> {
+    url.strip_prefix("file://")
+        .or_else(|| url.strip_prefix('/').map(|_| url))
+}
+
 /// A remote on this machine (`file://` or a path) that is missing or not a repository, said so
 /// (libgit2 would call a missing path an unsupported protocol).
 pub(super) fn check_local_remote(url: &str) -> Result<()> {
-    let Some(path) = url
-        .strip_prefix("file://")
-        .or_else(|| url.strip_prefix('/').map(|_| url))
-    else {
+    let Some(path) = local_path(url) else {
         return Ok(());
     };
     let path = Path::new(path);

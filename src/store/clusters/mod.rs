@@ -296,6 +296,20 @@ impl Db<'_> {
         Ok((self.conn.last_insert_rowid(), ClusterChange::New))
     }
 
+    /// When the oldest open cluster of a service was first seen (`None`: it has none).
+    pub fn oldest_open_first_seen(&self, service_id: &str) -> Result<Option<DateTime<Utc>>> {
+        let first: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT min(first_seen) FROM clusters WHERE service_id = ?1 AND status = 'open'",
+            )?
+            .query_row([service_id], |row| row.get(0))?;
+        first
+            .map(|text| time_from_sql(&text))
+            .transpose()
+            .context("could not read when the oldest open cluster was first seen")
+    }
+
     /// Clusters of one service or all, optionally of one status, most recently seen first.
     pub fn clusters(
         &self,

@@ -92,6 +92,8 @@ pub fn repo_spec(service: &Service, env: &TaskEnv<'_>) -> Result<RepoSpec> {
         user_path: git.repo_path.is_some(),
         token,
         ssh_key: git.ssh_key.as_ref().map(PathBuf::from),
+        // the whole history, unless the index task says how much it needs
+        history_since: None,
     })
 }
 
@@ -175,7 +177,10 @@ fn index(
 ) -> Result<Outcome<IndexCounts>> {
     let started = Instant::now();
     let id = service.id.as_str();
-    let spec = repo_spec(service, env)?;
+    let spec = RepoSpec {
+        history_since: Some(history_since(store, service, env)?),
+        ..repo_spec(service, env)?
+    };
     let (_, mut counts) = git::sync_while(&spec, |synced, checkout| {
         apply(store, service, ctx, env, &spec, synced, checkout)
     })?;
@@ -188,6 +193,20 @@ fn index(
         counts,
         errors: Vec::new(),
     })
+}
+
+/// How far back (Unix seconds) the service's clone must hold history: the suspect window
+/// before the oldest open cluster's first-seen (or before now), and a day more. Blame reaches
+/// no further; an older line is older than the window wherever it came from.
+fn history_since(store: &Store, service: &Service, env: &TaskEnv<'_>) -> Result<i64> {
+    let window = service
+        .suspect_window_days
+        .unwrap_or(env.config.rca.suspect_window_days);
+    let oldest = store
+        .db()
+        .oldest_open_first_seen(service.id.as_str())?
+        .map_or(env.now, |first| first.min(env.now));
+    Ok((oldest - Duration::days(i64::from(window) + 1)).timestamp())
 }
 
 /// Plans the run on the synced repository and applies the plan in one transaction.

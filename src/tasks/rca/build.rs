@@ -160,7 +160,10 @@ impl<'a> Builder<'a> {
         if let Ok(checkout) = &self.checkout {
             for e in &evidence {
                 if !facts.contains_key(&e.commit.id) {
+                    // Where a history-limited clone stops, blame credits lines that may be
+                    // older: never deployed in the window, it lands before any (`landed`).
                     let deployed = match &ran {
+                        Some(_) if checkout.beyond_history(&e.commit.id) => None,
                         Some(ran) => self.deploys.live_since(checkout, ran, &e.commit.id)?,
                         None => None,
                     };
