@@ -4,6 +4,7 @@
 
 pub mod git;
 pub mod kills;
+pub mod listener;
 pub mod serve;
 
 use std::io::Write;
