@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -208,14 +207,7 @@ impl Setup {
     }
 
     fn append(&self, text: &str) {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        common::settle(&self.log);
+        common::append(&self.log, text);
     }
 
     /// The outbox, oldest first.

@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -148,15 +147,8 @@ impl Setup {
     }
 
     fn append(&self, text: &str) {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
         // the writer is done with it: its last record is not held
-        common::settle(&self.log);
+        common::append(&self.log, text);
     }
 
     /// `luffy --db PATH ARGS`: the command a notification names (the sandbox's database is not

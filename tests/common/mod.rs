@@ -27,6 +27,27 @@ pub fn settle(path: &Path) {
         .expect("set a test file's modification time");
 }
 
+/// Appends `text` to `path` (made when missing) as a writer that is done with the file: its
+/// last record is not held ([`settle`]).
+pub fn append(path: &Path, text: &str) {
+    append_live(path, text);
+    settle(path);
+}
+
+/// Appends `text` to `path` (made when missing) as a writer still at work on the file.
+pub fn append_live(path: &Path, text: &str) {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .unwrap_or_else(|err| panic!("cannot append to {}: {err}", path.display()));
+}
+
+/// A webhook on a port no one listens on (9, discard): what is sent to it stays in the outbox,
+/// retrying.
+pub const UNHEARD_WEBHOOK: &str = "http://127.0.0.1:9/h";
+
 /// A sandbox: a temp dir that holds the database, and HOME/XDG folders so nothing leaks out.
 pub struct Luffy {
     pub dir: tempfile::TempDir,
@@ -54,6 +75,22 @@ impl Luffy {
 
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// A sandbox with a service `web` whose file source `app` reads `app.log`, written empty
+    /// ([`Luffy::file`]); returns the log's path.
+    pub fn with_app_log() -> (Luffy, PathBuf) {
+        let luffy = Luffy::new();
+        let log = luffy.file("app.log", "");
+        luffy.watch_file("web", "app", &log);
+        (luffy, log)
+    }
+
+    /// Sets `service`'s webhook to [`UNHEARD_WEBHOOK`], with `more` arguments of `service set`.
+    pub fn unheard_webhook(&self, service: &str, more: &[&str]) {
+        let mut args = vec!["service", "set", service, "--webhook", UNHEARD_WEBHOOK];
+        args.extend_from_slice(more);
+        self.ok(&args);
     }
 
     /// Adds a service `service` (when it is new) with a file source `name` reading `path`.
