@@ -377,18 +377,8 @@ fn bad_lines_are_counted_not_fatal() {
 #[test]
 fn source_errors_fail_the_run_and_keep_the_cursor() {
     let luffy = Luffy::new();
-    luffy.ok(&["service", "add", "web"]);
     let glob = luffy.path("logs/*.log");
-    luffy.ok(&[
-        "source",
-        "add",
-        "web",
-        "app",
-        "--kind",
-        "file",
-        "--path",
-        glob.to_str().unwrap(),
-    ]);
+    luffy.watch_file("web", "app", &glob);
     let err = luffy.fails(&["trigger", "fetch", "web"], 1);
     assert!(err.contains("matches no file"), "{err}");
     let history = json(&luffy.ok(&["history", "web", "--json"]));

@@ -186,23 +186,14 @@ impl Setup {
         if let Some((var, token)) = self.token {
             command.env(var, token);
         }
-        let output = command.stdin(Stdio::null()).output().expect("run luffy");
-        let run = Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        };
+        let run = common::to_run(&command.stdin(Stdio::null()).output().expect("run luffy"));
         assert!(!run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN));
         run
     }
 
     fn ok(&self, args: &[&str]) -> String {
         let run = self.run(args);
-        assert_eq!(
-            run.code, 0,
-            "luffy {args:?} failed:\nstdout: {}\nstderr: {}",
-            run.stdout, run.stderr
-        );
+        run.assert_ok(args);
         run.stdout
     }
 

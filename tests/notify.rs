@@ -126,20 +126,12 @@ impl Setup {
             .stdin(Stdio::null())
             .output()
             .expect("run luffy");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        common::to_run(&output)
     }
 
     fn ok(&self, args: &[&str]) -> String {
         let run = self.run(args);
-        assert_eq!(
-            run.code, 0,
-            "luffy {args:?} failed:\nstdout: {}\nstderr: {}",
-            run.stdout, run.stderr
-        );
+        run.assert_ok(args);
         for secret in [TOKEN, SIGNING_SECRET, SMTP_PASSWORD, SMTP_WRONG] {
             assert!(!run.stderr.contains(secret) && !run.stdout.contains(secret));
         }

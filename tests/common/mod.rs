@@ -197,11 +197,7 @@ impl Luffy {
     /// Runs luffy and asserts success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let run = self.run(args);
-        assert_eq!(
-            run.code, 0,
-            "luffy {args:?} failed:\nstdout: {}\nstderr: {}",
-            run.stdout, run.stderr
-        );
+        run.assert_ok(args);
         run.stdout
     }
 
@@ -261,11 +257,23 @@ impl Luffy {
     }
 }
 
-fn to_run(output: &Output) -> Run {
+/// What `output` printed and how it exited.
+pub fn to_run(output: &Output) -> Run {
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+impl Run {
+    /// Asserts that luffy `args`, which made this run, exited 0.
+    pub fn assert_ok(&self, args: &[&str]) {
+        assert_eq!(
+            self.code, 0,
+            "luffy {args:?} failed:\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
     }
 }
 
