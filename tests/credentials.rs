@@ -4,8 +4,7 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
+use common::listener::{Listener, Reply};
 use common::Luffy;
 
 /// A sandbox with one service, and the snapshot (with its sources) to compare after a failure.
@@ -109,35 +108,11 @@ fn passwords_in_urls_are_refused_where_they_are_set() {
     ]);
 }
 
-/// What a listener received: the `Authorization` header of each request.
-type Seen = Arc<Mutex<Vec<Option<String>>>>;
-
-/// A listener on 127.0.0.1 that refuses every request with HTTP 401.
-fn refusing_listener() -> (u16, Seen) {
-    let server = tiny_http::Server::http("127.0.0.1:0").expect("listener");
-    let port = server.server_addr().to_ip().expect("ip").port();
-    let seen: Seen = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&seen);
-    std::thread::spawn(move || {
-        for mut request in server.incoming_requests() {
-            let mut body = String::new();
-            let _ = request.as_reader().read_to_string(&mut body);
-            let auth = request
-                .headers()
-                .iter()
-                .find(|h| h.field.equiv("Authorization"))
-                .map(|h| h.value.to_string());
-            log.lock().expect("log").push(auth);
-            let reply = tiny_http::Response::from_string(r#"{"error":"unauthorized"}"#);
-            let _ = request.respond(reply.with_status_code(401));
-        }
-    });
-    (port, seen)
-}
-
 #[test]
 fn a_password_stored_before_keeps_working_and_is_warned_about() {
-    let (port, seen) = refusing_listener();
+    // a listener that refuses every request with HTTP 401
+    let listener = Listener::start(|_| Some(Reply::new(401, r#"{"error":"unauthorized"}"#)));
+    let port = listener.port();
     let luffy = Luffy::new();
     luffy.ok(&["service", "add", "web"]);
     luffy.ok(&[
@@ -207,7 +182,11 @@ fn a_password_stored_before_keeps_working_and_is_warned_about() {
     assert!(!err.contains("no credentials were sent"), "{err}");
     assert!(!err.contains("s3cret"), "{err}");
     // base64("elastic:s3cret")
-    let sent = seen.lock().expect("log").clone();
+    let sent: Vec<Option<String>> = listener
+        .received()
+        .iter()
+        .map(|r| r.header("Authorization").map(str::to_string))
+        .collect();
     assert_eq!(
         sent.first(),
         Some(&Some("Basic ZWxhc3RpYzpzM2NyZXQ=".to_string()))

@@ -3,32 +3,13 @@
 
 mod common;
 
-use common::json;
+use common::{append, append_live, json};
 
 use std::fmt::Write as _;
-use std::io::Write;
-use std::path::Path;
 
 use common::kills::{Plan, Rng};
 use common::Luffy;
 use serde_json::Value;
-
-/// Appends `text` as a writer that is done with the file (its last record is not held).
-fn append(path: &Path, text: &str) {
-    append_live(path, text);
-    common::settle(path);
-}
-
-/// Appends `text` as a writer still at work on the file.
-fn append_live(path: &Path, text: &str) {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-}
 
 const TRACE: &str = "2024-01-15 10:00:02,003 ERROR web: request failed
 Traceback (most recent call last):
@@ -45,21 +26,11 @@ fn refused(n: u32, ip: &str) -> String {
     )
 }
 
-/// A service `web` with a file source on `app.log`.
+/// A service `web` with a file source on `app.log`, not written yet.
 fn setup() -> (Luffy, std::path::PathBuf) {
     let luffy = Luffy::new();
     let log = luffy.path("app.log");
-    luffy.ok(&["service", "add", "web"]);
-    luffy.ok(&[
-        "source",
-        "add",
-        "web",
-        "app",
-        "--kind",
-        "file",
-        "--path",
-        log.to_str().unwrap(),
-    ]);
+    luffy.watch_file("web", "app", &log);
     (luffy, log)
 }
 
@@ -406,18 +377,8 @@ fn bad_lines_are_counted_not_fatal() {
 #[test]
 fn source_errors_fail_the_run_and_keep_the_cursor() {
     let luffy = Luffy::new();
-    luffy.ok(&["service", "add", "web"]);
     let glob = luffy.path("logs/*.log");
-    luffy.ok(&[
-        "source",
-        "add",
-        "web",
-        "app",
-        "--kind",
-        "file",
-        "--path",
-        glob.to_str().unwrap(),
-    ]);
+    luffy.watch_file("web", "app", &glob);
     let err = luffy.fails(&["trigger", "fetch", "web"], 1);
     assert!(err.contains("matches no file"), "{err}");
     let history = json(&luffy.ok(&["history", "web", "--json"]));

@@ -7,11 +7,11 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
+use common::listener::{Listener, Reply, Request};
 use common::{Luffy, Run};
 use serde_json::{json, Value};
 
@@ -19,15 +19,6 @@ use serde_json::{json, Value};
 const TOKEN: &str = "ghp_t0ken-s3cr3t-abc";
 /// A zero-width space: what breaks a mention or a reference in log text.
 const ZWSP: char = '\u{200B}';
-
-/// One request the stand-in received.
-#[derive(Clone, Debug)]
-struct Request {
-    method: String,
-    path: String,
-    auth: Option<String>,
-    body: Value,
-}
 
 /// An issue the stand-in holds.
 #[derive(Clone, Debug)]
@@ -41,7 +32,6 @@ struct Issue {
 
 #[derive(Default)]
 struct State {
-    requests: Vec<Request>,
     issues: Vec<Issue>,
     /// Answer 500 to this many more requests.
     failures: usize,
@@ -52,46 +42,26 @@ struct FakeGithub {
     /// `http://127.0.0.1:PORT/api/v3`.
     api: String,
     state: Arc<Mutex<State>>,
-    server: Arc<tiny_http::Server>,
+    listener: Listener,
 }
 
 impl FakeGithub {
     fn start() -> FakeGithub {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("listen"));
-        let port = server.server_addr().to_ip().expect("ip").port();
         let state = Arc::new(Mutex::new(State::default()));
-        let web = format!("http://127.0.0.1:{port}");
-        let (srv, st, site) = (server.clone(), state.clone(), web.clone());
-        std::thread::spawn(move || {
-            for mut request in srv.incoming_requests() {
-                let mut text = String::new();
-                let _ = request.as_reader().read_to_string(&mut text);
-                let auth = request
-                    .headers()
-                    .iter()
-                    .find(|h| h.field.equiv("Authorization"))
-                    .map(|h| h.value.to_string());
-                let received = Request {
-                    method: request.method().to_string(),
-                    path: request.url().to_string(),
-                    auth: auth.clone(),
-                    body: serde_json::from_str(&text).unwrap_or(Value::Null),
-                };
-                let (status, answer) = answer(&mut st.lock().unwrap(), &site, &received);
-                let response = tiny_http::Response::from_string(answer.to_string())
-                    .with_status_code(status)
-                    .with_header(
-                        "Content-Type: application/json"
-                            .parse::<tiny_http::Header>()
-                            .unwrap(),
-                    );
-                let _ = request.respond(response);
-            }
+        let st = state.clone();
+        // the answers link to the listener's own address, known once it listens
+        let site = Arc::new(OnceLock::<String>::new());
+        let web = site.clone();
+        let listener = Listener::start(move |request| {
+            let web = web.get().expect("the listener's address");
+            let (status, answer) = answer(&mut st.lock().unwrap(), web, request);
+            Some(Reply::json(status, &answer))
         });
+        site.set(listener.url.clone()).expect("set once");
         FakeGithub {
-            api: format!("{web}/api/v3"),
+            api: format!("{}/api/v3", listener.url),
             state,
-            server,
+            listener,
         }
     }
 
@@ -100,7 +70,7 @@ impl FakeGithub {
     }
 
     fn requests(&self) -> Vec<Request> {
-        self.state.lock().unwrap().requests.clone()
+        self.listener.received()
     }
 
     fn issues(&self) -> Vec<Issue> {
@@ -117,20 +87,13 @@ impl FakeGithub {
     }
 }
 
-impl Drop for FakeGithub {
-    fn drop(&mut self) {
-        self.server.unblock();
-    }
-}
-
-/// The stand-in's answer to one request (recorded first).
+/// The stand-in's answer to one request (the listener recorded it first).
 fn answer(state: &mut State, web: &str, request: &Request) -> (u16, Value) {
-    state.requests.push(request.clone());
     if state.failures > 0 {
         state.failures -= 1;
         return (500, json!({"message": "Server Error"}));
     }
-    if request.auth.as_deref() != Some(&format!("Bearer {TOKEN}")) {
+    if request.header("Authorization") != Some(&format!("Bearer {TOKEN}")) {
         return (401, json!({"message": "Bad credentials"}));
     }
     let Some(rest) = request.path.strip_prefix("/api/v3/repos/acme/shop") else {
@@ -144,7 +107,7 @@ fn answer(state: &mut State, web: &str, request: &Request) -> (u16, Value) {
             "url": format!("{web}/api/v3/repos/acme/shop/issues/{n}"),
         })
     };
-    let body = &request.body;
+    let body = &serde_json::from_str(&request.body).unwrap_or(Value::Null);
     match (request.method.as_str(), segments.as_slice()) {
         ("GET", []) => (200, json!({"full_name": "acme/shop"})),
         ("POST", ["issues"]) => {
@@ -223,35 +186,19 @@ impl Setup {
         if let Some((var, token)) = self.token {
             command.env(var, token);
         }
-        let output = command.stdin(Stdio::null()).output().expect("run luffy");
-        let run = Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        };
+        let run = common::to_run(&command.stdin(Stdio::null()).output().expect("run luffy"));
         assert!(!run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN));
         run
     }
 
     fn ok(&self, args: &[&str]) -> String {
         let run = self.run(args);
-        assert_eq!(
-            run.code, 0,
-            "luffy {args:?} failed:\nstdout: {}\nstderr: {}",
-            run.stdout, run.stderr
-        );
+        run.assert_ok(args);
         run.stdout
     }
 
     fn append(&self, text: &str) {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        common::settle(&self.log);
+        common::append(&self.log, text);
     }
 
     /// The outbox, oldest first.
@@ -356,7 +303,10 @@ fn a_new_cluster_opens_one_issue_that_later_events_comment_on_and_reopen() {
         "{body}"
     );
     for request in github.requests() {
-        assert_eq!(request.auth.as_deref(), Some(&*format!("Bearer {TOKEN}")));
+        assert_eq!(
+            request.header("Authorization"),
+            Some(&*format!("Bearer {TOKEN}"))
+        );
     }
     assert_eq!(
         cluster["issue_url"],
@@ -470,7 +420,7 @@ fn a_new_cluster_opens_one_issue_that_later_events_comment_on_and_reopen() {
         .find(|r| r.method == "PATCH")
         .expect("a PATCH");
     assert_eq!(patch.path, "/api/v3/repos/acme/shop/issues/1");
-    assert_eq!(patch.body["state"], "open");
+    assert_eq!(patch.json()["state"], "open");
     assert!(statuses(&setup.outbox())
         .iter()
         .all(|(_, s)| s == "delivered"));
@@ -535,7 +485,7 @@ fn a_refused_token_is_retried_until_the_notification_is_dead() {
     );
     assert_eq!(rows[0]["next_attempt"], "2024-01-15T10:31:00Z");
     assert_eq!(
-        github.requests()[0].auth.as_deref(),
+        github.requests()[0].header("Authorization"),
         Some("Bearer ghp_wrong")
     );
 

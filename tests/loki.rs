@@ -3,11 +3,13 @@
 //! real HTTP listener on 127.0.0.1 (`tiny_http`) that picks the answer from the request's `start`,
 //! `direction` and `query`, and records every request so its parameters and headers are checked.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeZone, Utc};
+use common::listener::{Listener, Reply, Request};
 use luffy::sources::loki::LokiSource;
 use luffy::sources::LokiSettings;
 use serde_json::{json, Value};
@@ -85,39 +87,37 @@ fn answer(seen: &Seen) -> (u16, String) {
     (200, fixture(name))
 }
 
-fn serve() -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let server = tiny_http::Server::http("127.0.0.1:0").expect("listener");
-    let url = format!("http://{}", server.server_addr().to_ip().expect("ip"));
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let requests = Arc::clone(&log);
-    std::thread::spawn(move || {
-        for request in server.incoming_requests() {
-            let (path, query) = request.url().split_once('?').unwrap_or((request.url(), ""));
-            let params = query
-                .split('&')
-                .filter_map(|pair| pair.split_once('='))
-                .map(|(k, v)| (decode(k), decode(v)))
-                .collect();
-            let header = |name: &str| {
-                request
-                    .headers()
-                    .iter()
-                    .find(|h| h.field.to_string().eq_ignore_ascii_case(name))
-                    .map(|h| h.value.to_string())
-            };
-            let seen = Seen {
-                path: path.to_string(),
-                params,
-                org: header("X-Scope-OrgID"),
-                authorization: header("Authorization"),
-            };
-            let (status, body) = answer(&seen);
-            requests.lock().expect("log").push(seen);
-            let _ =
-                request.respond(tiny_http::Response::from_string(body).with_status_code(status));
-        }
+/// A request as [`Seen`]: its path, its query's parameters decoded, two headers.
+fn seen(request: &Request) -> Seen {
+    let (path, query) = request
+        .path
+        .split_once('?')
+        .unwrap_or((request.path.as_str(), ""));
+    let params = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (decode(k), decode(v)))
+        .collect();
+    Seen {
+        path: path.to_string(),
+        params,
+        org: request.header("X-Scope-OrgID").map(str::to_string),
+        authorization: request.header("Authorization").map(str::to_string),
+    }
+}
+
+/// A listener that answers as Loki would; its URL.
+fn serve() -> (String, Listener) {
+    let listener = Listener::start(|request| {
+        let (status, body) = answer(&seen(request));
+        Some(Reply::new(status, body))
     });
-    (url, log)
+    (listener.url.clone(), listener)
+}
+
+/// Every request the listener received, as [`Seen`].
+fn requests(listener: &Listener) -> Vec<Seen> {
+    listener.received().iter().map(seen).collect()
 }
 
 fn settings(url: &str, query: &str) -> LokiSettings {
@@ -192,7 +192,7 @@ fn pages_merge_streams_in_time_order_and_keep_entries_sharing_the_last_nanosecon
         (0, None, true)
     );
 
-    let requests = log.lock().expect("log");
+    let requests = requests(&log);
     let first = &requests[0];
     assert_eq!(first.path, "/loki/api/v1/query_range");
     assert_eq!(first.params["query"], r#"{app="web"} |= "ERROR""#);
@@ -227,14 +227,14 @@ fn test_reports_the_newest_entry() {
              2024-01-15T10:00:00.000004Z"
         )
     );
-    let requests = log.lock().expect("log");
+    let requests = requests(&log);
     assert_eq!(requests[0].params["direction"], "backward");
     assert_eq!(requests[0].params["limit"], "1");
 }
 
 #[test]
 fn refusals_and_wrong_queries_are_clear_errors() {
-    let (url, _) = serve();
+    let (url, _loki) = serve();
     let err = LokiSource::new(&settings(&url, "{app=bad}"))
         .expect("source")
         .fetch_page(None, start(), now(), 10)

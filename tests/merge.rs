@@ -4,10 +4,9 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
-use common::{json, Luffy};
+use common::{append, json, Luffy};
 use serde_json::Value;
 
 /// "connection refused": three at 10:0M.
@@ -24,10 +23,8 @@ fn line(hour: u32, minute: u32, text: &str) -> String {
 /// A service `web` reading `app.log`, with a webhook no one listens on (its notifications stay
 /// in the outbox), fetched once: REFUSED ×3 (10:00-10:02), CANNOT ×2 (09:10, 09:20), EXPORT ×1.
 fn setup() -> (Luffy, PathBuf) {
-    let luffy = Luffy::new();
-    let log = luffy.file("app.log", "");
-    luffy.watch_file("web", "app", &log);
-    luffy.ok(&["service", "set", "web", "--webhook", "http://127.0.0.1:9/x"]);
+    let (luffy, log) = Luffy::with_app_log();
+    luffy.unheard_webhook("web", &[]);
     append(
         &log,
         &[
@@ -42,16 +39,6 @@ fn setup() -> (Luffy, PathBuf) {
     );
     luffy.ok(&["trigger", "fetch", "web"]);
     (luffy, log)
-}
-
-fn append(log: &PathBuf, text: &str) {
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(log)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    common::settle(log);
 }
 
 /// The id of the listed cluster whose title starts with `prefix`.

@@ -6,13 +6,13 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::listener::{Listener, Reply, Request};
 use common::{Luffy, Run};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
@@ -34,90 +34,44 @@ enum Mode {
     Hang,
 }
 
-/// One request the listener received.
-#[derive(Clone, Debug)]
-struct Received {
-    path: String,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Received {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A real HTTP listener on 127.0.0.1 that records every request.
-struct Listener {
-    url: String,
-    received: Arc<Mutex<Vec<Received>>>,
+/// The webhooks' receiver: a [`Listener`] that answers as its mode says.
+struct Hooks {
+    listener: Listener,
     mode: Arc<Mutex<Mode>>,
-    server: Arc<tiny_http::Server>,
 }
 
-impl Listener {
-    fn start() -> Listener {
-        Listener::on("127.0.0.1:0")
+impl Hooks {
+    fn start() -> Hooks {
+        Hooks::on("127.0.0.1:0")
     }
 
-    fn on(addr: &str) -> Listener {
-        let server = Arc::new(tiny_http::Server::http(addr).expect("listen"));
-        let port = server.server_addr().to_ip().expect("ip").port();
-        let received = Arc::new(Mutex::new(Vec::new()));
+    fn on(addr: &str) -> Hooks {
         let mode = Arc::new(Mutex::new(Mode::Ok));
-        let (srv, rec, md) = (server.clone(), received.clone(), mode.clone());
-        std::thread::spawn(move || {
-            for mut request in srv.incoming_requests() {
-                let mut body = String::new();
-                let _ = request.as_reader().read_to_string(&mut body);
-                let mode = *md.lock().unwrap();
-                if mode == Mode::Hang {
+        let md = mode.clone();
+        let listener = Listener::on(addr, move |_| {
+            let status = match *md.lock().unwrap() {
+                Mode::Ok => 200,
+                Mode::Fail => 500,
+                Mode::Hang => {
                     std::thread::sleep(Duration::from_secs(3));
-                    continue;
+                    return None;
                 }
-                rec.lock().unwrap().push(Received {
-                    path: request.url().to_string(),
-                    headers: request
-                        .headers()
-                        .iter()
-                        .map(|h| (h.field.to_string(), h.value.to_string()))
-                        .collect(),
-                    body,
-                });
-                let status = if mode == Mode::Ok { 200 } else { 500 };
-                let _ = request.respond(
-                    tiny_http::Response::from_string("upstream broke").with_status_code(status),
-                );
-            }
+            };
+            Some(Reply::new(status, "upstream broke"))
         });
-        Listener {
-            url: format!("http://127.0.0.1:{port}"),
-            received,
-            mode,
-            server,
-        }
+        Hooks { listener, mode }
     }
 
     fn set(&self, mode: Mode) {
         *self.mode.lock().unwrap() = mode;
     }
-
-    fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
 }
 
-impl Drop for Listener {
-    fn drop(&mut self) {
-        self.server.unblock();
+impl std::ops::Deref for Hooks {
+    type Target = Listener;
+
+    fn deref(&self) -> &Listener {
+        &self.listener
     }
 }
 
@@ -172,20 +126,12 @@ impl Setup {
             .stdin(Stdio::null())
             .output()
             .expect("run luffy");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        common::to_run(&output)
     }
 
     fn ok(&self, args: &[&str]) -> String {
         let run = self.run(args);
-        assert_eq!(
-            run.code, 0,
-            "luffy {args:?} failed:\nstdout: {}\nstderr: {}",
-            run.stdout, run.stderr
-        );
+        run.assert_ok(args);
         for secret in [TOKEN, SIGNING_SECRET, SMTP_PASSWORD, SMTP_WRONG] {
             assert!(!run.stderr.contains(secret) && !run.stdout.contains(secret));
         }
@@ -193,15 +139,8 @@ impl Setup {
     }
 
     fn append(&self, text: &str) {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
         // the writer is done with it: its last record is not held
-        common::settle(&self.log);
+        common::append(&self.log, text);
     }
 
     /// `luffy --db PATH ARGS`: the command a notification names (the sandbox's database is not
@@ -251,7 +190,7 @@ fn statuses(rows: &[Value]) -> Vec<(String, String, String)> {
 
 #[test]
 fn each_channel_gets_one_message_per_new_cluster_in_its_own_format() {
-    let hooks = Listener::start();
+    let hooks = Hooks::start();
     let setup = Setup::new("[notify]\nwebhook_secret_env = \"WEB_SIGNING_SECRET\"\n");
     let webhooks = format!(
         "slack={0}/slack/{TOKEN}, googlechat={0}/chat/{TOKEN}, {0}/generic/{TOKEN}",
@@ -350,7 +289,7 @@ fn each_channel_gets_one_message_per_new_cluster_in_its_own_format() {
 
 #[test]
 fn log_text_is_never_a_mention_a_link_or_markup_in_any_channel() {
-    let hooks = Listener::start();
+    let hooks = Hooks::start();
     let setup = Setup::new("");
     let webhooks = format!(
         "slack={0}/slack/{TOKEN}, googlechat={0}/chat/{TOKEN}, teams={0}/teams/{TOKEN}",
@@ -372,7 +311,7 @@ fn log_text_is_never_a_mention_a_link_or_markup_in_any_channel() {
         received
             .iter()
             .filter(|r| r.path.starts_with(path))
-            .map(Received::json)
+            .map(Request::json)
             .collect()
     };
     let slack = by("/slack/");
@@ -429,7 +368,7 @@ fn log_text_is_never_a_mention_a_link_or_markup_in_any_channel() {
 
 #[test]
 fn a_regression_within_the_cooldown_is_told_once() {
-    let hooks = Listener::start();
+    let hooks = Hooks::start();
     let setup = Setup::new("");
     setup.ok(&[
         "service",
@@ -465,7 +404,7 @@ fn a_regression_within_the_cooldown_is_told_once() {
 
 #[test]
 fn more_than_five_events_for_a_channel_go_out_as_one_digest() {
-    let hooks = Listener::start();
+    let hooks = Hooks::start();
     let setup = Setup::new("");
     setup.ok(&[
         "service",
@@ -530,7 +469,7 @@ fn a_receiver_down_then_up_gets_the_message_once_after_it_recovers() {
     assert!(!error.contains(TOKEN), "{error}");
 
     // The receiver comes back; not yet due at the same time, due a minute later.
-    let hooks = Listener::on(&format!("127.0.0.1:{port}"));
+    let hooks = Hooks::on(&format!("127.0.0.1:{port}"));
     setup.ok(&["trigger", "notify", "web"]);
     assert_eq!(hooks.received().len(), 0);
     let mut later = Setup { ..setup };
@@ -566,7 +505,7 @@ fn retry_all_delivers_every_waiting_notification_now() {
     };
     assert_eq!(waiting(&setup), 2);
     // the receiver is back: not due yet, so `trigger notify` leaves them; --all sends both now
-    let hooks = Listener::on(&format!("127.0.0.1:{port}"));
+    let hooks = Hooks::on(&format!("127.0.0.1:{port}"));
     setup.ok(&["trigger", "notify", "web"]);
     assert_eq!(hooks.received().len(), 0);
     let out = setup.ok(&["notify", "retry", "--all", "web"]);
@@ -595,7 +534,7 @@ fn retry_all_delivers_every_waiting_notification_now() {
 
 #[test]
 fn errors_and_hangs_are_retried_with_backoff_and_die_past_the_max_age() {
-    let hooks = Listener::start();
+    let hooks = Hooks::start();
     let setup = Setup::new("[notify]\ntimeout_seconds = 1\nmax_age_hours = 1\n");
     setup.ok(&[
         "service",
@@ -673,7 +612,7 @@ fn errors_and_hangs_are_retried_with_backoff_and_die_past_the_max_age() {
 
 #[test]
 fn notify_test_reports_each_channel() {
-    let hooks = Listener::start();
+    let hooks = Hooks::start();
     let setup = Setup::new("");
     let webhooks = format!(
         "slack={0}/slack/{TOKEN}, http://127.0.0.1:{1}/down/{TOKEN}",
@@ -710,7 +649,7 @@ fn notify_test_reports_each_channel() {
 
 #[test]
 fn a_service_without_channels_or_with_notifications_off_writes_nothing() {
-    let hooks = Listener::start();
+    let hooks = Hooks::start();
     let setup = Setup::new("");
     setup.append(&trace(1, "ValueError", "parse"));
     let out = setup.ok(&["trigger", "fetch", "web"]);
@@ -1018,7 +957,7 @@ fn an_smtp_rejection_stays_in_the_outbox_with_the_servers_answer() {
 
 #[test]
 fn a_burst_far_above_the_usual_rate_is_a_spike() {
-    let hooks = Listener::start();
+    let hooks = Hooks::start();
     let setup = Setup::new("[notify]\nspike_factor = 10\nspike_min_count = 20\n");
     setup.ok(&[
         "service",
@@ -1094,7 +1033,7 @@ fn a_receiver_that_closes_the_connection_is_retried() {
 
 #[test]
 fn a_root_cause_report_is_told_with_its_top_suspect_once() {
-    let hooks = Listener::start();
+    let hooks = Hooks::start();
     let luffy_dir = tempfile::tempdir().unwrap();
     let smtp = start_smtp(luffy_dir.path(), false);
     let setup = Setup::new(&smtp_config(smtp.port));
@@ -1294,7 +1233,7 @@ fn email_authenticates_with_the_password_from_the_environment() {
 
 #[test]
 fn a_teams_channel_gets_an_adaptive_card() {
-    let hooks = Listener::start();
+    let hooks = Hooks::start();
     let setup = Setup::new("");
     let webhook = format!("teams={}/workflows/{TOKEN}", hooks.url);
     setup.ok(&["service", "set", "web", "--webhook", &webhook]);
@@ -1331,7 +1270,7 @@ fn a_teams_channel_gets_an_adaptive_card() {
 
 #[test]
 fn the_demo_sends_its_outbox_to_the_webhook_it_is_given() {
-    let hooks = Listener::start();
+    let hooks = Hooks::start();
     let luffy = Luffy::new();
     let dir = luffy.path("demo");
     let output = luffy
@@ -1375,7 +1314,7 @@ fn the_demo_sends_its_outbox_to_the_webhook_it_is_given() {
 /// `[serve] public_url` is set.
 #[test]
 fn with_a_public_url_every_channel_links_to_the_clusters_page() {
-    let hooks = Listener::start();
+    let hooks = Hooks::start();
     let luffy_dir = tempfile::tempdir().unwrap();
     let smtp = start_smtp(luffy_dir.path(), false);
     let setup = Setup::new(&format!(

@@ -3,8 +3,7 @@
 
 mod common;
 
-use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use common::{json, Luffy};
 use serde_json::Value;
@@ -12,18 +11,8 @@ use serde_json::Value;
 /// A service `web` reading `app.log`, told through a webhook no one listens on (its outbox
 /// rows stay, retrying).
 fn setup(threshold: &str) -> (Luffy, PathBuf) {
-    let luffy = Luffy::new();
-    let log = luffy.file("app.log", "");
-    luffy.watch_file("web", "app", &log);
-    luffy.ok(&[
-        "service",
-        "set",
-        "web",
-        "--webhook",
-        "http://127.0.0.1:9/h",
-        "--notify-threshold",
-        threshold,
-    ]);
+    let (luffy, log) = Luffy::with_app_log();
+    luffy.unheard_webhook("web", &["--notify-threshold", threshold]);
     (luffy, log)
 }
 
@@ -32,15 +21,9 @@ fn line(minute: u32) -> String {
     format!("2024-01-15 10:{minute:02}:00,000 ERROR web: cache node unreachable\n")
 }
 
-fn append(luffy: &Luffy, log: &PathBuf, minutes: &[u32]) {
+fn append(luffy: &Luffy, log: &Path, minutes: &[u32]) {
     let text: String = minutes.iter().map(|m| line(*m)).collect();
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(log)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    common::settle(log);
+    common::append(log, &text);
     luffy.ok(&["trigger", "fetch", "web"]);
 }
 
@@ -108,10 +91,8 @@ fn a_cluster_that_reaches_the_threshold_in_its_first_batch_is_told_at_once() {
 
 #[test]
 fn the_default_tells_every_new_cluster_at_once() {
-    let luffy = Luffy::new();
-    let log = luffy.file("app.log", "");
-    luffy.watch_file("web", "app", &log);
-    luffy.ok(&["service", "set", "web", "--webhook", "http://127.0.0.1:9/h"]);
+    let (luffy, log) = Luffy::with_app_log();
+    luffy.unheard_webhook("web", &[]);
     let shown = json(&luffy.ok(&["service", "show", "web", "--json"]));
     assert_eq!(shown["notification_threshold"], "1/1m");
     append(&luffy, &log, &[1]);

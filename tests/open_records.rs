@@ -4,9 +4,8 @@
 mod common;
 
 use std::io::Write;
-use std::path::Path;
 
-use common::Luffy;
+use common::{append_live, Luffy};
 use serde_json::Value;
 
 /// A Java error of 12 lines, logged 1 s before the tests' clock (so it may still be written).
@@ -27,30 +26,6 @@ fn trace_at(stamp: &str, order: u32) -> Vec<String> {
         ));
     }
     lines
-}
-
-fn append(path: &Path, text: &str) {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-}
-
-fn watch(luffy: &Luffy, path: &Path) {
-    luffy.ok(&["service", "add", "web"]);
-    luffy.ok(&[
-        "source",
-        "add",
-        "web",
-        "app",
-        "--kind",
-        "file",
-        "--path",
-        path.to_str().unwrap(),
-    ]);
 }
 
 /// The events of the fetch, from its report.
@@ -86,14 +61,14 @@ fn a_trace_appended_in_two_pieces_between_fetches_is_one_event_whatever_the_spli
     for split in splits {
         let luffy = Luffy::new();
         let log = luffy.path("app.log");
-        append(&log, "2024-01-15 10:29:58,000 INFO web: started\n");
-        append(&log, &text[..split]);
-        watch(&luffy, &log);
+        append_live(&log, "2024-01-15 10:29:58,000 INFO web: started\n");
+        append_live(&log, &text[..split]);
+        luffy.watch_file("web", "app", &log);
         assert_eq!(fetch(&luffy), 0, "split at {split}: the record waits");
-        append(&log, &text[split..]);
+        append_live(&log, &text[split..]);
         // still the last record of a file just written: it may go on
         assert_eq!(fetch(&luffy), 0, "split at {split}");
-        append(&log, "2024-01-15 10:29:59,500 INFO web: next\n");
+        append_live(&log, "2024-01-15 10:29:59,500 INFO web: next\n");
         assert_eq!(fetch(&luffy), 1, "split at {split}");
         assert_eq!(
             only_cluster(&luffy),
@@ -124,11 +99,11 @@ fn a_trace_written_with_an_hours_old_time_is_not_cut_by_a_fetch_mid_write() {
     for &split in splits.iter().take(6) {
         let luffy = Luffy::new();
         let log = luffy.path("app.log");
-        append(&log, &text[..split]);
-        watch(&luffy, &log);
+        append_live(&log, &text[..split]);
+        luffy.watch_file("web", "app", &log);
         assert_eq!(fetch(&luffy), 0, "split at {split}: the record waits");
-        append(&log, &text[split..]);
-        append(&log, "2024-01-15 04:30:05,000 INFO web: next\n");
+        append_live(&log, &text[split..]);
+        append_live(&log, "2024-01-15 04:30:05,000 INFO web: next\n");
         assert_eq!(fetch(&luffy), 1, "split at {split}");
         let (title, count, frames) = only_cluster(&luffy);
         assert_eq!(
@@ -150,7 +125,7 @@ fn a_held_record_is_closed_once_its_wait_is_past_the_bound_whatever_its_log_time
     for stamp in ["2024-01-15 10:29:59,000", "2024-01-15 04:29:59,000"] {
         let mut luffy = Luffy::new();
         let log = luffy.live_file("app.log", &(trace_at(stamp, 1).join("\n") + "\n"));
-        watch(&luffy, &log);
+        luffy.watch_file("web", "app", &log);
         assert_eq!(fetch(&luffy), 0, "{stamp}");
         assert_eq!(fetch(&luffy), 0, "{stamp}: held again, and counted nowhere");
         luffy.now = "2024-01-15T10:30:29Z".into();
@@ -165,7 +140,7 @@ fn a_held_record_is_closed_once_its_wait_is_past_the_bound_whatever_its_log_time
     let mut luffy = Luffy::new();
     let lines = trace(2);
     let log = luffy.live_file("app.log", &(lines[1..].join("\n") + "\n"));
-    watch(&luffy, &log);
+    luffy.watch_file("web", "app", &log);
     assert_eq!(fetch(&luffy), 0);
     luffy.now = "2024-01-15T10:30:29Z".into();
     assert_eq!(fetch(&luffy), 0, "held 29 s");
@@ -179,7 +154,7 @@ fn a_file_not_written_for_the_bound_is_read_to_its_end_at_once() {
     let luffy = Luffy::new();
     // the last line has no newline yet
     let log = luffy.live_file("app.log", &trace(3).join("\n"));
-    watch(&luffy, &log);
+    luffy.watch_file("web", "app", &log);
     assert_eq!(fetch(&luffy), 0);
     let minute_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
     std::fs::File::options()
@@ -191,7 +166,7 @@ fn a_file_not_written_for_the_bound_is_read_to_its_end_at_once() {
     assert_eq!(fetch(&luffy), 1);
     assert_eq!(only_cluster(&luffy).2, 10, "with its last line");
     // the line read without its newline is not read again when the newline comes
-    append(&log, "\n");
+    append_live(&log, "\n");
     assert_eq!(fetch(&luffy), 0);
     assert_eq!(only_cluster(&luffy).1, 1);
 }
@@ -201,7 +176,7 @@ fn open_record_seconds_zero_closes_the_last_record_at_once() {
     let luffy = Luffy::new();
     let config = luffy.file("config.toml", "[fetch]\nopen_record_seconds = 0\n");
     let log = luffy.live_file("app.log", &(trace(4).join("\n") + "\n"));
-    watch(&luffy, &log);
+    luffy.watch_file("web", "app", &log);
     luffy.ok(&[
         "--config",
         config.to_str().unwrap(),
@@ -219,7 +194,7 @@ fn fetches_between_8k_writes_count_every_trace_once_and_whole() {
     let luffy = Luffy::new();
     let log = luffy.path("app.log");
     std::fs::write(&log, "").unwrap();
-    watch(&luffy, &log);
+    luffy.watch_file("web", "app", &log);
     let mut text = String::new();
     let traces: u32 = 400;
     for n in 0..traces {
@@ -296,14 +271,14 @@ fn a_held_record_without_a_time_keeps_the_time_of_the_record_before_it() {
     // the line before it is ten minutes old: so is the panic, closed at once
     let luffy = Luffy::new();
     let log = luffy.file("app.log", &panic_after("2024-01-15 10:20:00,000"));
-    watch(&luffy, &log);
+    luffy.watch_file("web", "app", &log);
     assert_eq!(fetch(&luffy), 2);
     assert_eq!(first_seen(&luffy, "panic"), "2024-01-15T10:20:00.000Z");
 
     // the line before it is a second old: the panic waits, and keeps that time when closed
     let mut luffy = Luffy::new();
     let log = luffy.live_file("app.log", &panic_after("2024-01-15 10:29:59,000"));
-    watch(&luffy, &log);
+    luffy.watch_file("web", "app", &log);
     assert_eq!(fetch(&luffy), 1, "the ERROR line; the panic is held");
     luffy.now = "2024-01-15T10:31:00Z".into();
     assert_eq!(fetch(&luffy), 1, "the panic, closed");

@@ -7,9 +7,9 @@
 mod common;
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::listener::{Listener, Reply};
 use common::start_osmem;
 use luffy::sources::search::{SearchSource, Tiebreak, DEFAULT_PAGE_SIZE};
 use luffy::sources::{Page, SearchSettings};
@@ -315,33 +315,13 @@ fn an_unset_password_variable_is_named() {
     );
 }
 
-/// What a listener received: path and query, `Authorization` header, body.
-type Requests = Arc<Mutex<Vec<(String, Option<String>, String)>>>;
-
 /// A listener that answers every request with `answer(body)` and records the requests.
-fn listener(answer: fn(&str) -> (u16, String)) -> (String, Requests) {
-    let server = tiny_http::Server::http("127.0.0.1:0").expect("listener");
-    let url = format!("http://{}", server.server_addr().to_ip().expect("ip"));
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&seen);
-    std::thread::spawn(move || {
-        for mut request in server.incoming_requests() {
-            let mut body = String::new();
-            let _ = request.as_reader().read_to_string(&mut body);
-            let auth = request
-                .headers()
-                .iter()
-                .find(|h| h.field.equiv("Authorization"))
-                .map(|h| h.value.to_string());
-            log.lock()
-                .expect("log")
-                .push((request.url().to_string(), auth, body.clone()));
-            let (status, reply) = answer(&body);
-            let _ =
-                request.respond(tiny_http::Response::from_string(reply).with_status_code(status));
-        }
+fn listener(answer: fn(&str) -> (u16, String)) -> (String, Listener) {
+    let listener = Listener::start(move |request| {
+        let (status, reply) = answer(&request.body);
+        Some(Reply::new(status, reply))
     });
-    (url, seen)
+    (listener.url.clone(), listener)
 }
 
 #[test]
@@ -361,11 +341,15 @@ fn credentials_are_sent_and_a_refusal_names_the_variable_not_the_secret() {
              $LUFFY_TEST_ES_PASSWORD"
         )
     );
-    let requests = seen.lock().expect("log");
-    let (path, auth, body) = &requests[0];
+    let requests = seen.received();
+    let (path, auth, body) = (
+        &requests[0].path,
+        requests[0].header("Authorization"),
+        &requests[0].body,
+    );
     assert_eq!(path, "/logs-*/_search?allow_no_indices=false");
     // base64("elastic:s3cret-pw")
-    assert_eq!(auth.as_deref(), Some("Basic ZWxhc3RpYzpzM2NyZXQtcHc="));
+    assert_eq!(auth, Some("Basic ZWxhc3RpYzpzM2NyZXQtcHc="));
     let body: Value = serde_json::from_str(body).expect("JSON body");
     assert_eq!(body["sort"][1], json!({"_id": "asc"}));
 }
@@ -402,9 +386,9 @@ fn a_refused_id_sort_switches_to_excluding_ids() {
         page.cursor,
         Some(json!({"after": 1_705_312_800_000_i64, "ids": ["z", "b", "a"]}))
     );
-    let requests = seen.lock().expect("log");
+    let requests = seen.received();
     assert_eq!(requests.len(), 2);
-    let retry: Value = serde_json::from_str(&requests[1].2).expect("JSON");
+    let retry: Value = serde_json::from_str(&requests[1].body).expect("JSON");
     assert_eq!(
         retry["query"]["bool"]["must_not"],
         json!([{"ids": {"values": ["z"]}}])

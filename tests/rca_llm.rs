@@ -5,10 +5,10 @@
 
 mod common;
 
-use std::sync::mpsc;
 use std::time::Duration;
 
 use common::git::{indexed_service, Repo};
+use common::listener::{Listener, Reply};
 use common::Luffy;
 use serde_json::Value;
 
@@ -35,54 +35,30 @@ enum Answer {
     TooLate,
 }
 
-/// What the listener received: the Authorization header and the body.
-struct Received {
-    authorization: Option<String>,
-    body: Value,
-}
-
-/// A chat-completions listener that answers every request as `answer` says.
-fn listener(answer: Answer) -> (String, mpsc::Receiver<Received>) {
-    let server = tiny_http::Server::http("127.0.0.1:0").expect("listen");
-    let port = server.server_addr().to_ip().expect("ip").port();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for mut request in server.incoming_requests() {
-            let mut body = String::new();
-            request.as_reader().read_to_string(&mut body).ok();
-            let authorization = request
-                .headers()
-                .iter()
-                .find(|h| h.field.equiv("Authorization"))
-                .map(|h| h.value.to_string());
-            tx.send(Received {
-                authorization,
-                body: serde_json::from_str(&body).unwrap_or(Value::Null),
-            })
-            .ok();
-            let content = r#"{"root_cause": "fetch indexes rows with a missing id", "explanation": "KeyError from self.rows[item_id]", "fix_suggestions": ["use rows.get and return 404"], "tests_to_add": ["fetch of a missing id"]}"#;
-            let (status, text) = match answer {
-                Answer::Good => (
-                    200,
-                    serde_json::json!({"choices": [{"message": {"role": "assistant", "content": content}}]})
-                        .to_string(),
-                ),
-                Answer::ServerError => (500, "model crashed".to_string()),
-                Answer::NotJson => (
-                    200,
-                    serde_json::json!({"choices": [{"message": {"role": "assistant", "content": "It is probably the database."}}]})
-                        .to_string(),
-                ),
-                Answer::TooLate => {
-                    std::thread::sleep(Duration::from_secs(4));
-                    (200, "{}".to_string())
-                }
-            };
-            let response = tiny_http::Response::from_string(text).with_status_code(status);
-            request.respond(response).ok();
-        }
+/// A chat-completions listener that answers every request as `answer` says; its endpoint.
+fn listener(answer: Answer) -> (String, Listener) {
+    let listener = Listener::start(move |_| {
+        let content = r#"{"root_cause": "fetch indexes rows with a missing id", "explanation": "KeyError from self.rows[item_id]", "fix_suggestions": ["use rows.get and return 404"], "tests_to_add": ["fetch of a missing id"]}"#;
+        let (status, text) = match answer {
+            Answer::Good => (
+                200,
+                serde_json::json!({"choices": [{"message": {"role": "assistant", "content": content}}]})
+                    .to_string(),
+            ),
+            Answer::ServerError => (500, "model crashed".to_string()),
+            Answer::NotJson => (
+                200,
+                serde_json::json!({"choices": [{"message": {"role": "assistant", "content": "It is probably the database."}}]})
+                    .to_string(),
+            ),
+            Answer::TooLate => {
+                std::thread::sleep(Duration::from_secs(4));
+                (200, "{}".to_string())
+            }
+        };
+        Some(Reply::new(status, text))
     });
-    (format!("http://127.0.0.1:{port}/v1/chat/completions"), rx)
+    (format!("{}/v1/chat/completions", listener.url), listener)
 }
 
 /// A service with one exception cluster, indexed; its rca run with `[llm]` at `endpoint`;
@@ -120,7 +96,7 @@ fn report_with(endpoint: &str) -> (Value, String) {
 
 #[test]
 fn a_good_answer_becomes_the_narrative() {
-    let (endpoint, received) = listener(Answer::Good);
+    let (endpoint, llm) = listener(Answer::Good);
     let (report, md) = report_with(&endpoint);
     assert_eq!(report["model"], "smollm2");
     assert_eq!(report["narrative_error"], Value::Null);
@@ -135,12 +111,12 @@ fn a_good_answer_becomes_the_narrative() {
     // The suspects are there as without a narrative.
     assert_eq!(report["suspects"][0]["summary"], "repo: fail loudly");
 
-    let got = received
-        .recv_timeout(Duration::from_secs(10))
-        .expect("a request");
-    assert_eq!(got.authorization.as_deref(), Some("Bearer sk-test-4f9a1c"));
-    assert_eq!(got.body["model"], "smollm2");
-    let prompt = got.body["messages"][1]["content"].as_str().unwrap();
+    let requests = llm.received();
+    let got = requests.first().expect("a request");
+    assert_eq!(got.header("Authorization"), Some("Bearer sk-test-4f9a1c"));
+    let body: Value = serde_json::from_str(&got.body).unwrap_or(Value::Null);
+    assert_eq!(body["model"], "smollm2");
+    let prompt = body["messages"][1]["content"].as_str().unwrap();
     assert!(
         prompt.contains("KeyError: item-7") || prompt.contains("KeyError: 'item-7'"),
         "{prompt}"
@@ -152,14 +128,14 @@ fn a_good_answer_becomes_the_narrative() {
         prompt.len()
     );
     assert!(
-        !got.body.to_string().contains("sk-test-4f9a1c"),
+        !body.to_string().contains("sk-test-4f9a1c"),
         "the key is never in the body"
     );
 }
 
 #[test]
 fn an_http_error_leaves_the_report_without_a_narrative() {
-    let (endpoint, _received) = listener(Answer::ServerError);
+    let (endpoint, _llm) = listener(Answer::ServerError);
     let (report, md) = report_with(&endpoint);
     assert_eq!(report["narrative"], Value::Null);
     let why = report["narrative_error"].as_str().unwrap();
@@ -170,7 +146,7 @@ fn an_http_error_leaves_the_report_without_a_narrative() {
 
 #[test]
 fn an_answer_that_is_not_the_json_asked_for_is_refused() {
-    let (endpoint, _received) = listener(Answer::NotJson);
+    let (endpoint, _llm) = listener(Answer::NotJson);
     let (report, _) = report_with(&endpoint);
     assert_eq!(report["narrative"], Value::Null);
     assert_eq!(report["narrative_error"], "the answer holds no JSON object");
@@ -178,7 +154,7 @@ fn an_answer_that_is_not_the_json_asked_for_is_refused() {
 
 #[test]
 fn no_answer_within_the_timeout_leaves_the_report_without_a_narrative() {
-    let (endpoint, _received) = listener(Answer::TooLate);
+    let (endpoint, _llm) = listener(Answer::TooLate);
     let (report, _) = report_with(&endpoint);
     assert_eq!(report["narrative"], Value::Null);
     let why = report["narrative_error"].as_str().unwrap();

@@ -4,10 +4,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::path::Path;
-
-use common::{json, Luffy};
+use common::{append, json, Luffy};
 use serde_json::Value;
 
 /// A Python trace of `ty` raised in `function` of `/app/api.py`, at minute `n`.
@@ -18,26 +15,6 @@ fn trace(n: u32, ty: &str, function: &str) -> String {
          File \"/app/api.py\", line 1{n}, in {function}\n    call()\n\
          {ty}: gave up after {n}s\n"
     )
-}
-
-/// Appends `text` as a writer done with the file.
-fn append(path: &Path, text: &str) {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    common::settle(path);
-}
-
-/// A service `web` with a file source on `app.log`, which holds nothing yet.
-fn setup() -> (Luffy, std::path::PathBuf) {
-    let luffy = Luffy::new();
-    let log = luffy.file("app.log", "");
-    luffy.watch_file("web", "app", &log);
-    (luffy, log)
 }
 
 fn fetch(luffy: &Luffy) -> Value {
@@ -53,7 +30,7 @@ fn clusters(luffy: &Luffy) -> Vec<Value> {
 
 #[test]
 fn group_by_type_merges_frame_sets_of_one_type_from_the_next_fetch_on() {
-    let (luffy, log) = setup();
+    let (luffy, log) = Luffy::with_app_log();
     append(
         &log,
         &(trace(1, "TimeoutError", "handle") + &trace(2, "TimeoutError", "serve")),
@@ -100,7 +77,7 @@ fn group_by_type_merges_frame_sets_of_one_type_from_the_next_fetch_on() {
 
 #[test]
 fn group_by_message_ignores_logger_and_type() {
-    let (luffy, log) = setup();
+    let (luffy, log) = Luffy::with_app_log();
     luffy.ok(&[
         "rule",
         "add",
@@ -137,7 +114,7 @@ fn group_by_message_ignores_logger_and_type() {
 
 #[test]
 fn fingerprint_sends_every_type_to_one_named_cluster() {
-    let (luffy, log) = setup();
+    let (luffy, log) = Luffy::with_app_log();
     luffy.ok(&[
         "rule",
         "add",
@@ -176,7 +153,7 @@ fn fingerprint_sends_every_type_to_one_named_cluster() {
 
 #[test]
 fn ignore_counts_records_and_clusters_none() {
-    let (luffy, log) = setup();
+    let (luffy, log) = Luffy::with_app_log();
     luffy.ok(&["rule", "add", "web", "type:KeyError", "--ignore"]);
     luffy.ok(&["rule", "add", "web", "type:*", "--group-by", "type"]);
     append(
@@ -209,7 +186,7 @@ fn ignore_counts_records_and_clusters_none() {
 
 #[test]
 fn cluster_show_names_the_rule() {
-    let (luffy, log) = setup();
+    let (luffy, log) = Luffy::with_app_log();
     luffy.ok(&["rule", "add", "web", "level:FATAL", "--ignore"]);
     luffy.ok(&[
         "rule",
@@ -276,7 +253,7 @@ fn cluster_show_names_the_rule() {
 
 #[test]
 fn list_and_rm_by_position() {
-    let (luffy, _log) = setup();
+    let (luffy, _log) = Luffy::with_app_log();
     assert_eq!(
         luffy.ok(&["rule", "list", "web"]),
         "web has no grouping rules (add one with `luffy rule add web MATCHER... --group-by type`)\n"
@@ -338,7 +315,7 @@ fn list_and_rm_by_position() {
 
 #[test]
 fn rules_export_and_import_with_the_service() {
-    let (luffy, _log) = setup();
+    let (luffy, _log) = Luffy::with_app_log();
     luffy.ok(&[
         "rule",
         "add",
@@ -391,7 +368,7 @@ fn rules_export_and_import_with_the_service() {
 
 #[test]
 fn bad_rules_exit_2_naming_the_fault_and_write_nothing() {
-    let (luffy, _log) = setup();
+    let (luffy, _log) = Luffy::with_app_log();
     luffy.ok(&["rule", "add", "web", "type:X", "--ignore"]);
     let before = luffy.snapshot();
     let cases: [(&[&str], &str); 7] = [

@@ -4,6 +4,7 @@
 mod common;
 
 use common::json;
+use common::listener::{Listener, Reply};
 
 use std::time::{Duration, Instant};
 
@@ -411,27 +412,14 @@ fn the_deployment_examples_run_as_written() {
 fn run_due_delivers_what_its_fetches_told() {
     let luffy = Luffy::new();
     services(&luffy, 1);
-    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
-    let port = server.server_addr().to_ip().unwrap().port();
-    let hook = format!("generic=http://127.0.0.1:{port}/hook");
+    let listener = Listener::start(|_| Some(Reply::new(200, "")));
+    let hook = format!("generic={}/hook", listener.url);
     luffy.ok(&["service", "set", "s0", "--webhook", &hook]);
-    let received = std::thread::spawn(move || {
-        let mut bodies = Vec::new();
-        while let Ok(Some(mut request)) = server.recv_timeout(Duration::from_secs(20)) {
-            let mut body = String::new();
-            request.as_reader().read_to_string(&mut body).unwrap();
-            bodies.push(body);
-            request.respond(tiny_http::Response::empty(200)).unwrap();
-            if !bodies.is_empty() {
-                break;
-            }
-        }
-        bodies
-    });
     let out = luffy.ok(&["run-due"]);
     assert!(out.contains("s0 fetch ok"), "{out}");
     assert!(out.contains("s0 notify ok"), "{out}");
-    let bodies = received.join().unwrap();
+    // delivered before run-due's notify step ended: the listener recorded it before answering
+    let bodies: Vec<String> = listener.received().into_iter().map(|r| r.body).collect();
     assert_eq!(bodies.len(), 1);
     let message = json(&bodies[0]);
     assert_eq!(message["version"], 1);

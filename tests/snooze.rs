@@ -3,19 +3,16 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
-use common::{json, Luffy};
+use common::{append, json, Luffy};
 use serde_json::Value;
 
 /// A service `web` reading `app.log`, told through a webhook no one listens on (its outbox
 /// rows stay, retrying).
 fn setup() -> (Luffy, PathBuf) {
-    let luffy = Luffy::new();
-    let log = luffy.file("app.log", "");
-    luffy.watch_file("web", "app", &log);
-    luffy.ok(&["service", "set", "web", "--webhook", "http://127.0.0.1:9/h"]);
+    let (luffy, log) = Luffy::with_app_log();
+    luffy.unheard_webhook("web", &[]);
     (luffy, log)
 }
 
@@ -31,16 +28,6 @@ Traceback (most recent call last):
 ValueError: bad input
 "
     )
-}
-
-fn append(log: &PathBuf, text: &str) {
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(log)
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    common::settle(log);
 }
 
 fn fetch(luffy: &Luffy) {

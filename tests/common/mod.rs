@@ -4,6 +4,7 @@
 
 pub mod git;
 pub mod kills;
+pub mod listener;
 pub mod serve;
 
 use std::io::Write;
@@ -25,6 +26,27 @@ pub fn settle(path: &Path) {
         .and_then(|file| file.set_modified(hour_ago))
         .expect("set a test file's modification time");
 }
+
+/// Appends `text` to `path` (made when missing) as a writer that is done with the file: its
+/// last record is not held ([`settle`]).
+pub fn append(path: &Path, text: &str) {
+    append_live(path, text);
+    settle(path);
+}
+
+/// Appends `text` to `path` (made when missing) as a writer still at work on the file.
+pub fn append_live(path: &Path, text: &str) {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .unwrap_or_else(|err| panic!("cannot append to {}: {err}", path.display()));
+}
+
+/// A webhook on a port no one listens on (9, discard): what is sent to it stays in the outbox,
+/// retrying.
+pub const UNHEARD_WEBHOOK: &str = "http://127.0.0.1:9/h";
 
 /// A sandbox: a temp dir that holds the database, and HOME/XDG folders so nothing leaks out.
 pub struct Luffy {
@@ -53,6 +75,22 @@ impl Luffy {
 
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// A sandbox with a service `web` whose file source `app` reads `app.log`, written empty
+    /// ([`Luffy::file`]); returns the log's path.
+    pub fn with_app_log() -> (Luffy, PathBuf) {
+        let luffy = Luffy::new();
+        let log = luffy.file("app.log", "");
+        luffy.watch_file("web", "app", &log);
+        (luffy, log)
+    }
+
+    /// Sets `service`'s webhook to [`UNHEARD_WEBHOOK`], with `more` arguments of `service set`.
+    pub fn unheard_webhook(&self, service: &str, more: &[&str]) {
+        let mut args = vec!["service", "set", service, "--webhook", UNHEARD_WEBHOOK];
+        args.extend_from_slice(more);
+        self.ok(&args);
     }
 
     /// Adds a service `service` (when it is new) with a file source `name` reading `path`.
@@ -159,11 +197,7 @@ impl Luffy {
     /// Runs luffy and asserts success; returns stdout.
     pub fn ok(&self, args: &[&str]) -> String {
         let run = self.run(args);
-        assert_eq!(
-            run.code, 0,
-            "luffy {args:?} failed:\nstdout: {}\nstderr: {}",
-            run.stdout, run.stderr
-        );
+        run.assert_ok(args);
         run.stdout
     }
 
@@ -223,11 +257,23 @@ impl Luffy {
     }
 }
 
-fn to_run(output: &Output) -> Run {
+/// What `output` printed and how it exited.
+pub fn to_run(output: &Output) -> Run {
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+impl Run {
+    /// Asserts that luffy `args`, which made this run, exited 0.
+    pub fn assert_ok(&self, args: &[&str]) {
+        assert_eq!(
+            self.code, 0,
+            "luffy {args:?} failed:\nstdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
     }
 }
 
