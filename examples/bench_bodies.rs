@@ -1,17 +1,18 @@
-//! Checks and times the blanking of Rust function bodies before parsing (`code/bodies.rs`):
-//! every `.rs` file under the folders given (default: the crate sources under
-//! `~/.cargo/registry/src`, as bench_index reads them: at most 1 MiB each) is read for its
-//! symbols twice, as written and blanked; prints the files whose symbols differ (none is the
-//! target) and the parse time of each way, on one thread.
+//! Checks and times the blanking of function bodies before parsing (`code/bodies.rs`): every
+//! `.rs` and `.py` file under the folders given (default: the crate sources under
+//! `~/.cargo/registry/src` and the Python standard library, as bench_index reads them: at most
+//! 1 MiB each) is read for its symbols twice, as written and blanked; prints the files whose
+//! symbols differ (none is the target) and the parse time of each way, on one thread.
 //!
-//! Run: `cargo run --release --example bench_bodies [-- DIR...]`
+//! Run: `cargo run --release --example bench_bodies [-- DIR...]` (the files that differ go
+//! to standard error)
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use luffy::code::{Extractor, Language};
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -21,8 +22,8 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
             continue;
         };
         if kind.is_dir() {
-            rust_files(&path, out);
-        } else if kind.is_file() && path.extension().is_some_and(|e| e == "rs") {
+            source_files(&path, out);
+        } else if kind.is_file() && path.extension().is_some_and(|e| e == "rs" || e == "py") {
             out.push(path);
         }
     }
@@ -35,16 +36,48 @@ fn main() {
             .map(PathBuf::from)
             .unwrap_or_default();
         dirs.push(home.join(".cargo/registry/src"));
+        dirs.push(PathBuf::from(python_stdlib()));
     }
     let mut files = Vec::new();
     for dir in &dirs {
-        rust_files(dir, &mut files);
+        source_files(dir, &mut files);
     }
     files.sort();
+    println!("| language | files | MB | symbols | differ (target 0) | parse as written s | blanked s | ratio |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for language in [Language::Rust, Language::Python] {
+        let ext = if language == Language::Rust {
+            "rs"
+        } else {
+            "py"
+        };
+        let of: Vec<&PathBuf> = files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == ext))
+            .collect();
+        compare(language, &of);
+    }
+}
+
+/// The Python standard library's folder, as `python3` says.
+fn python_stdlib() -> String {
+    std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
+        .output()
+        .map_or_else(
+            |_| "/usr/lib/python3".into(),
+            |out| String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        )
+}
+
+fn compare(language: Language, files: &[&PathBuf]) {
     let mut extractor = Extractor::default();
     let (mut written, mut blanked) = (Duration::ZERO, Duration::ZERO);
     let (mut compared, mut differ, mut bytes, mut symbols) = (0usize, 0usize, 0usize, 0usize);
-    for path in &files {
+    for path in files {
         let Ok(source) = std::fs::read(path) else {
             continue;
         };
@@ -52,10 +85,10 @@ fn main() {
             continue;
         }
         let start = Instant::now();
-        let as_written = extractor.symbols_as_written(Language::Rust, &source);
+        let as_written = extractor.symbols_as_written(language, &source);
         written += start.elapsed();
         let start = Instant::now();
-        let with_blanks = extractor.symbols(Language::Rust, &source);
+        let with_blanks = extractor.symbols(language, &source);
         blanked += start.elapsed();
         let (Ok(as_written), Ok(with_blanks)) = (as_written, with_blanks) else {
             continue;
@@ -77,19 +110,14 @@ fn main() {
                         },
                         |(a, b)| format!("{a:?}\n    blanked: {b:?}"),
                     );
-                println!("differs: {}\n    {first}", path.display());
+                eprintln!("differs: {}\n    {first}", path.display());
             }
         }
     }
     println!(
-        "\n{compared} Rust files ({:.0} MB, {symbols} symbols); symbols differ in {differ} (target 0)\n",
-        bytes as f64 / 1e6
-    );
-    println!("| parse | seconds (one thread) | ratio |");
-    println!("|---|---:|---:|");
-    println!("| as written | {:.2} | 1.00 |", written.as_secs_f64());
-    println!(
-        "| function bodies blanked | {:.2} | {:.2} |",
+        "| {language} | {compared} | {:.0} | {symbols} | {differ} | {:.2} | {:.2} | {:.2} |",
+        bytes as f64 / 1e6,
+        written.as_secs_f64(),
         blanked.as_secs_f64(),
         blanked.as_secs_f64() / written.as_secs_f64().max(1e-9)
     );

@@ -1,17 +1,21 @@
-//! Rust function bodies that hold no definition, blanked before the file is parsed.
+//! Function bodies that hold no definition, blanked before the file is parsed (Rust and
+//! Python, the languages most code here is in).
 //!
-//! tree-sitter spends most of a Rust file's parse on the statements inside function bodies,
-//! and luffy's symbols never come from there unless a body defines an item of its own (a
-//! nested `fn`, `struct`, `impl`, `mod`, `macro_rules!`...). Such a body is left as written;
-//! every other one has each byte between its braces but the line ends made a space, so that the
-//! symbols, their names and their lines are those of the file as written (tests: the symbols of
-//! every Rust file of the benchmark's corpus, blanked and not).
+//! tree-sitter spends most of a file's parse on the statements inside function bodies, and
+//! luffy's symbols never come from there unless a body defines something of its own (a nested
+//! `fn`, `struct`, `impl`, `mod`, `macro_rules!`...; a nested `def` or `class`). Such a body is
+//! left as written. Every other Rust body has each byte between its braces but the line ends
+//! made a space; every other Python body becomes one `pass` on its last line, the lines before
+//! it empty. So the symbols, their names and their lines are those of the file as written
+//! (examples/bench_bodies.rs compares them over the crate sources and the Python standard
+//! library).
 //!
-//! A lexer, not a parser: it knows comments (nested), strings (raw, byte and C strings too),
-//! character literals from lifetimes, and where an `fn`'s body opens: the first `{` after the
-//! `fn` at the same depth of brackets that follows `)`, `>`, `]`, a name or a lifetime (not a
-//! `{ N }` in a signature's const generic, which follows `<`, `;` or `,`). Anything it cannot
-//! place leaves the text as it is.
+//! Lexers, not parsers. The Rust one knows comments (nested), strings (raw, byte and C strings
+//! too), character literals from lifetimes, and where an `fn`'s body opens: the first `{` after
+//! the `fn` at the same depth of brackets that follows `)`, `>`, `]`, a name or a lifetime (not
+//! a `{ N }` in a signature's const generic, which follows `<`, `;` or `,`). The Python one knows
+//! comments, strings (triple-quoted across lines), brackets and backslashes that carry a line
+//! on, and indentation. Anything either cannot place leaves the file as it is.
 
 /// Words that begin a definition luffy reads inside a function body: a body holding one, in
 /// code, is left as written.
@@ -267,6 +271,236 @@ fn character_end(s: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// Words that begin a definition luffy reads inside a Python function: a body holding one is
+/// left as written.
+const PYTHON_ITEM_WORDS: &[&[u8]] = &[b"def", b"class"];
+
+/// A logical line of Python: where it starts and ends (physical lines, 0-based, inclusive),
+/// its indentation, and whether its last code byte is a `:`.
+struct Logical {
+    first: usize,
+    last: usize,
+    indent: usize,
+    /// Its first word (`def`, `async`, `class`, `return`...), empty for none.
+    word: Vec<u8>,
+    /// Whether the line's code holds `def` or `class` anywhere.
+    defines: bool,
+    ends_with_colon: bool,
+}
+
+/// `source` (Python) with the bodies of its functions that define no function or class of
+/// their own made a single `pass` on their last line, every line before it empty: the same
+/// lines, and the same symbols with their lines, for a shorter parse. `None` when there was none
+/// to blank, or the text is not what this reader understands (tabs in indentation, a string
+/// left open, brackets that do not close).
+pub fn blank_python_bodies(source: &[u8]) -> Option<Vec<u8>> {
+    let lines: Vec<&[u8]> = source.split(|&b| b == b'\n').collect();
+    let logical = logical_lines(&lines)?;
+    // (first body line, last body line, the body's indentation)
+    let mut bodies: Vec<(usize, usize, usize)> = Vec::new();
+    let mut k = 0;
+    while k < logical.len() {
+        let line = &logical[k];
+        let is_def =
+            line.word == b"def" || (line.word == b"async" && starts_def(lines[line.first]));
+        if !is_def || !line.ends_with_colon {
+            k += 1;
+            continue;
+        }
+        let mut end = k + 1;
+        let mut defines = false;
+        while end < logical.len() && logical[end].indent > line.indent {
+            defines |= logical[end].defines;
+            end += 1;
+        }
+        let inside = &logical[k + 1..end];
+        match (inside.first(), inside.last()) {
+            (Some(first), Some(last)) if !defines && first.first > line.last => {
+                bodies.push((line.last + 1, last.last, first.indent));
+                // the defs inside (none) need no visit: go on after the body
+                k = end;
+            }
+            _ => k += 1,
+        }
+    }
+    if bodies.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(source.len());
+    let mut next_body = bodies.iter().peekable();
+    let mut n = 0;
+    while n < lines.len() {
+        if let Some(&&(first, last, indent)) = next_body.peek() {
+            if n == first {
+                out.extend(std::iter::repeat_n(b'\n', last - first));
+                out.extend(std::iter::repeat_n(b' ', indent));
+                out.extend_from_slice(b"pass");
+                if last + 1 < lines.len() {
+                    out.push(b'\n');
+                }
+                n = last + 1;
+                next_body.next();
+                continue;
+            }
+        }
+        out.extend_from_slice(lines[n]);
+        if n + 1 < lines.len() {
+            out.push(b'\n');
+        }
+        n += 1;
+    }
+    Some(out)
+}
+
+/// Whether a line that starts with `async` goes on with `def`.
+fn starts_def(line: &[u8]) -> bool {
+    let rest = line.trim_ascii_start();
+    rest.strip_prefix(b"async").is_some_and(|r| {
+        r.first().is_some_and(u8::is_ascii_whitespace) && r.trim_ascii_start().starts_with(b"def")
+    })
+}
+
+/// The logical lines of the file (comment-only and blank lines are none), or `None` when the
+/// text is not what this reader understands.
+fn logical_lines(lines: &[&[u8]]) -> Option<Vec<Logical>> {
+    let mut out = Vec::new();
+    // an open triple-quoted string's quote byte, brackets open, a backslash continuation
+    let mut triple: Option<u8> = None;
+    let mut depth = 0usize;
+    let mut continued = false;
+    let mut current: Option<Logical> = None;
+    for (n, line) in lines.iter().enumerate() {
+        let starts = triple.is_none() && depth == 0 && !continued;
+        let mut i = 0;
+        if starts {
+            let indent = line
+                .iter()
+                .take_while(|&&b| b == b' ' || b == b'\t' || b == b'\x0c')
+                .count();
+            if line[..indent].iter().any(|&b| b != b' ') {
+                return None;
+            }
+            let rest = &line[indent..];
+            let rest = rest.strip_suffix(b"\r").unwrap_or(rest);
+            if rest.is_empty() || rest[0] == b'#' {
+                continue; // no logical line
+            }
+            if let Some(done) = current.take() {
+                out.push(done);
+            }
+            let word: Vec<u8> = rest.iter().take_while(|&&b| is_word(b)).copied().collect();
+            current = Some(Logical {
+                first: n,
+                last: n,
+                indent,
+                word,
+                defines: false,
+                ends_with_colon: false,
+            });
+            i = indent;
+        }
+        let logical = current.as_mut()?;
+        logical.last = n;
+        continued = false;
+        let mut last_code = None;
+        while i < line.len() {
+            if let Some(quote) = triple {
+                match find_triple(line, i, quote) {
+                    Some(end) => {
+                        triple = None;
+                        i = end;
+                        last_code = Some(quote);
+                    }
+                    None => i = line.len(),
+                }
+                continue;
+            }
+            let b = line[i];
+            match b {
+                b'#' => break,
+                b'\\' if i + 1 == line.len() || line[i + 1..] == *b"\r" => {
+                    continued = true;
+                    break;
+                }
+                b'"' | b'\'' => {
+                    if line[i..].starts_with(&[b, b, b]) {
+                        match find_triple(line, i + 3, b) {
+                            Some(end) => i = end,
+                            None => {
+                                triple = Some(b);
+                                i = line.len();
+                            }
+                        }
+                    } else {
+                        i = short_string_end(line, i + 1, b)?;
+                    }
+                    last_code = Some(b);
+                }
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    last_code = Some(b);
+                    i += 1;
+                }
+                b')' | b']' | b'}' => {
+                    depth = depth.checked_sub(1)?;
+                    last_code = Some(b);
+                    i += 1;
+                }
+                _ if is_word_start(b) && (i == 0 || !is_word(line[i - 1])) => {
+                    let end = i + line[i..].iter().take_while(|&&c| is_word(c)).count();
+                    // a string's prefix (r, b, f, u and their pairs) is part of the string
+                    if end < line.len() && matches!(line[end], b'"' | b'\'') && end - i <= 2 {
+                        i = end;
+                        continue;
+                    }
+                    logical.defines |= PYTHON_ITEM_WORDS.contains(&&line[i..end]);
+                    last_code = Some(line[end - 1]);
+                    i = end;
+                }
+                _ => {
+                    if !b.is_ascii_whitespace() {
+                        last_code = Some(b);
+                    }
+                    i += 1;
+                }
+            }
+        }
+        if last_code.is_some() || triple.is_some() {
+            logical.ends_with_colon = last_code == Some(b':') && triple.is_none();
+        }
+    }
+    if triple.is_some() || depth != 0 {
+        return None;
+    }
+    out.extend(current);
+    Some(out)
+}
+
+/// The end of a triple-quoted string whose text goes on at `i` on this line (after its closing
+/// quotes), or `None` when it goes on past the line.
+fn find_triple(line: &[u8], mut i: usize, quote: u8) -> Option<usize> {
+    while i < line.len() {
+        match line[i] {
+            b'\\' => i += 2,
+            b if b == quote && line[i..].starts_with(&[quote, quote, quote]) => return Some(i + 3),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The end of a one-line string whose text starts at `i`; `None` when the line ends first.
+fn short_string_end(line: &[u8], mut i: usize, quote: u8) -> Option<usize> {
+    while i < line.len() {
+        match line[i] {
+            b'\\' => i += 2,
+            b if b == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,5 +597,69 @@ mod tests {
         assert_eq!(blank_rust_bodies(b"fn a() {\n    x\n"), None);
         assert_eq!(blank_rust_bodies(b"fn a() { ) }"), None);
         assert_eq!(blank_rust_bodies(b"struct S;"), None);
+    }
+    fn python(source: &str) -> String {
+        match blank_python_bodies(source.as_bytes()) {
+            Some(out) => String::from_utf8(out).expect("still UTF-8"),
+            None => source.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_python_body_becomes_one_pass_on_its_last_line() {
+        let source = concat!(
+            "def load(path,\n",
+            "         mode='r'):\n",
+            "    \"\"\"Reads it.\n",
+            "\n",
+            "    def in a docstring is no definition\n",
+            "    \"\"\"\n",
+            "    # a comment\n",
+            "    with open(path, mode) as f:\n",
+            "        return f.read(\n",
+            "    )\n",
+            "\n",
+            "x = 1\n",
+        );
+        let out = python(source);
+        assert_eq!(out.lines().count(), source.lines().count());
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "def load(path,");
+        assert_eq!(lines[1], "         mode='r'):");
+        assert!(lines[2..9].iter().all(|l| l.is_empty()), "{out}");
+        assert_eq!(lines[9], "    pass");
+        assert_eq!(lines[11], "x = 1");
+    }
+
+    #[test]
+    fn python_bodies_with_nested_definitions_keep_them_and_methods_are_blanked() {
+        let source = concat!(
+            "class Repo:\n",
+            "    def fetch(self, key):\n",
+            "        return self.rows[key]\n",
+            "\n",
+            "    async def outer(self):\n",
+            "        def inner():\n",
+            "            return 1\n",
+            "        return inner\n",
+            "def one(): return 1\n",
+        );
+        let out = python(source);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "class Repo:");
+        assert_eq!(lines[2], "        pass");
+        assert_eq!(lines[4], "    async def outer(self):");
+        assert_eq!(lines[5], "        def inner():");
+        assert_eq!(lines[6], "            pass");
+        assert_eq!(lines[7], "        return inner");
+        assert_eq!(lines[8], "def one(): return 1");
+    }
+
+    #[test]
+    fn python_text_this_reader_does_not_follow_is_left_as_it_is() {
+        // tabs in indentation, a string left open, a bracket that does not close
+        assert_eq!(blank_python_bodies(b"def f():\n\treturn 1\n"), None);
+        assert_eq!(blank_python_bodies(b"def f():\n    x = '''open\n"), None);
+        assert_eq!(blank_python_bodies(b"def f():\n    x = (1,\n"), None);
     }
 }
