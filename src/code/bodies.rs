@@ -4,8 +4,7 @@
 //! tree-sitter spends most of a file's parse on the statements inside function bodies, and
 //! luffy's symbols never come from there unless a body defines something of its own (a nested
 //! `fn`, `struct`, `impl`, `mod`, `macro_rules!`...; a nested `def` or `class`). Such a body is
-//! left as written. Every other Rust body has each byte between its braces but the line ends
-//! made a space; every other Python body becomes one `pass` on its last line, the lines before
+//! left as written. Of every other Rust body only the line ends between its braces are kept; every other Python body becomes one `pass` on its last line, the lines before
 //! it empty. So the symbols, their names and their lines are those of the file as written
 //! (examples/bench_bodies.rs compares them over the crate sources and the Python standard
 //! library).
@@ -39,27 +38,45 @@ enum At {
     Skipped,
 }
 
-/// `source` with the bodies of its functions blanked (see the module's documentation), or
-/// `None` when there was none to blank.
+/// `source` with the bodies of its functions blanked (see the module's documentation): of the
+/// text between their braces only the line ends are left, and of its comments too (a space for
+/// a comment without one: it parted two tokens). `None` when there was nothing to blank.
 pub fn blank_rust_bodies(source: &[u8]) -> Option<Vec<u8>> {
-    let bodies = function_bodies(source);
-    if bodies.is_empty() {
+    let (bodies, comments) = function_bodies(source);
+    if bodies.is_empty() && comments.is_empty() {
         return None;
     }
-    let mut out = source.to_vec();
-    for (open, close) in bodies {
-        for byte in &mut out[open + 1..close] {
-            if *byte != b'\n' && *byte != b'\r' {
-                *byte = b' ';
-            }
+    // What goes, in order: a body's text between its braces, a comment whole. Only the line
+    // ends stay: tree-sitter would lex the rest byte by byte, and a symbol's lines are all luffy
+    // reads of where it is.
+    let mut gone: Vec<(usize, usize)> = bodies
+        .iter()
+        .map(|&(open, close)| (open + 1, close))
+        .collect();
+    gone.extend(comments);
+    gone.sort_unstable();
+    let mut out = Vec::with_capacity(source.len());
+    let mut from = 0;
+    for (start, end) in gone {
+        if start < from {
+            continue; // a comment inside a body that went
         }
+        out.extend_from_slice(&source[from..start]);
+        let lines = memchr::memchr_iter(b'\n', &source[start..end]).count();
+        if lines == 0 && end > start {
+            out.push(b' ');
+        }
+        out.extend(std::iter::repeat_n(b'\n', lines));
+        from = end;
     }
+    out.extend_from_slice(&source[from..]);
     Some(out)
 }
 
 /// The byte offsets of the braces of each function body that holds no definition, outermost
-/// only, in order.
-fn function_bodies(source: &[u8]) -> Vec<(usize, usize)> {
+/// only, in order; and the ranges of the comments (nothing when the text is not balanced).
+fn function_bodies(source: &[u8]) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+    let mut comments = Vec::new();
     let mut bodies = Vec::new();
     // open braces and brackets: (byte, offset, whether it opens a function body)
     let mut open: Vec<(u8, usize, bool)> = Vec::new();
@@ -73,6 +90,9 @@ fn function_bodies(source: &[u8]) -> Vec<(usize, usize)> {
     while i < source.len() {
         let (at, next) = token(source, i);
         if at == At::Skipped {
+            if source[i] == b'/' {
+                comments.push((i, next));
+            }
             i = next;
             continue;
         }
@@ -103,13 +123,13 @@ fn function_bodies(source: &[u8]) -> Vec<(usize, usize)> {
             }
             b'}' | b')' | b']' => {
                 let Some((opened, at, was_body)) = open.pop() else {
-                    return Vec::new(); // unbalanced: leave the file as it is
+                    return (Vec::new(), Vec::new()); // unbalanced: leave the file as it is
                 };
                 if (opened, byte) != (b'{', b'}')
                     && (opened, byte) != (b'(', b')')
                     && (opened, byte) != (b'[', b']')
                 {
-                    return Vec::new();
+                    return (Vec::new(), Vec::new());
                 }
                 if was_body {
                     if let Some((start, defines)) = body.take() {
@@ -132,9 +152,9 @@ fn function_bodies(source: &[u8]) -> Vec<(usize, usize)> {
         i = next;
     }
     if !open.is_empty() || body.is_some() {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
-    bodies
+    (bodies, comments)
 }
 
 fn is_word_start(byte: u8) -> bool {
@@ -515,10 +535,7 @@ mod tests {
     #[test]
     fn a_body_is_blanked_to_its_braces_and_keeps_its_lines() {
         let source = "fn a(x: u8) -> u8 {\n    let y = x + 1;\n    y\n}\n";
-        assert_eq!(
-            blanked(source),
-            "fn a(x: u8) -> u8 {\n                  \n     \n}\n"
-        );
+        assert_eq!(blanked(source), "fn a(x: u8) -> u8 {\n\n\n}\n");
     }
 
     #[test]
@@ -537,8 +554,7 @@ mod tests {
         // the word in a string or a comment defines nothing
         let inside = "    let s = \"fn b() {}\"; // struct";
         let source = format!("fn a() {{\n{inside}\n}}\n");
-        let spaces = " ".repeat(inside.len());
-        assert_eq!(blanked(&source), format!("fn a() {{\n{spaces}\n}}\n"));
+        assert_eq!(blanked(&source), "fn a() {\n\n}\n");
     }
 
     #[test]
@@ -553,10 +569,7 @@ mod tests {
         let out = blanked(source);
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[0], "fn a() {");
-        assert!(
-            lines[1].trim().is_empty() && lines[2].trim().is_empty(),
-            "{out}"
-        );
+        assert!(lines[1].is_empty() && lines[2].is_empty(), "{out}");
         assert_eq!(lines[3], "}");
         assert_eq!(lines[4], "fn after() {}");
     }
@@ -576,20 +589,26 @@ mod tests {
             "fn apply(f: fn(u8) -> u8) -> [u8; 2] { [f(1), 0] }\n",
         );
         let out = blanked(source);
-        assert!(out.contains("fn get(&self) -> u8 {   }"), "{out}");
+        assert!(out.contains("fn get(&self) -> u8 { }"), "{out}");
         assert!(out.contains("fn sig(&self);"), "{out}");
-        assert!(out.contains("where Self: Sized {   }"), "{out}");
+        assert!(out.contains("where Self: Sized { }"), "{out}");
         assert!(out.contains("struct W { f: fn(u8) -> u8 }"), "{out}");
-        assert!(out.contains("-> [u8; 2] {           }"), "{out}");
+        assert!(out.contains("-> [u8; 2] { }"), "{out}");
+    }
+
+    #[test]
+    fn comments_go_and_keep_their_lines_and_the_tokens_they_parted() {
+        let source = "/// Docs.\n/// More.\npub fn/* x */main() {}\nstruct S; // end\n";
+        assert_eq!(blanked(source), " \n \npub fn main() {}\nstruct S;  \n");
+        // a comment-like text in a string stays
+        let source = "const A: &str = \"// not a comment\";\n";
+        assert_eq!(blanked(source), source);
     }
 
     #[test]
     fn a_const_generic_block_in_a_signature_is_not_the_body() {
         let source = "fn a() -> Foo<{ N + 1 }> {\n    body()\n}\n";
-        assert_eq!(
-            blanked(source),
-            "fn a() -> Foo<{ N + 1 }> {\n          \n}\n"
-        );
+        assert_eq!(blanked(source), "fn a() -> Foo<{ N + 1 }> {\n\n}\n");
     }
 
     #[test]
