@@ -73,9 +73,12 @@ pub fn blank_rust_bodies(source: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Byte ranges: a body's braces, or a comment's start and end.
+type Spans = Vec<(usize, usize)>;
+
 /// The byte offsets of the braces of each function body that holds no definition, outermost
 /// only, in order; and the ranges of the comments (nothing when the text is not balanced).
-fn function_bodies(source: &[u8]) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+fn function_bodies(source: &[u8]) -> (Spans, Spans) {
     let mut comments = Vec::new();
     let mut bodies = Vec::new();
     // open braces and brackets: (byte, offset, whether it opens a function body)
