@@ -134,16 +134,7 @@ fn a_clone_holds_the_window_its_boundary_is_never_a_suspect_and_an_older_cluster
     // the clone's history stops (256 days ago). Blame credits that commit with the line the
     // first commit wrote; it is never a suspect.
     let log = luffy.file("app.log", &trace("2023-06-29 12:00:00"));
-    luffy.ok(&[
-        "source",
-        "add",
-        "app",
-        "log",
-        "--kind",
-        "file",
-        "--path",
-        log.to_str().unwrap(),
-    ]);
+    luffy.watch_file("app", "log", &log);
     luffy.ok(&["trigger", "fetch", "app"]);
     luffy.ok(&["trigger", "rca", "app"]);
     let report = json(&luffy.ok(&["rca", "show", "1", "--json"]));
