@@ -25,8 +25,8 @@ fn planted() -> Luffy {
          File \"/srv/app/api.py\", line 3, in handler\n    \
          run()\n\
          ValueError: bad input {SCRIPT} end\n\
-         2024-01-15 10:05:00,000 ERROR app: upload rejected {IMG} done\n\
-         2024-01-15 10:06:00,000 ERROR app: upload rejected {IMG} done\n"
+         2024-01-15 10:05:00,000 ERROR app: upload rejected {IMG} \x1b[2J done\n\
+         2024-01-15 10:06:00,000 ERROR app: upload rejected {IMG} \x1b[2J done\n"
     );
     let path = luffy.file("app.log", &log);
     luffy.watch_file("web", "app", &path);
@@ -76,7 +76,7 @@ fn every_page_answers_over_http_with_its_content() {
         ("/", "services · luffy", &["<a href=\"/services/web\">web</a>", ">30m ago</time>", "<span class=\"warn\">now (fetch, rca)</span>", "Open clusters"]),
         ("/services/web", "web · luffy", &["app.log</code>", "ValueError: bad input &lt;script&gt;", "href=\"/clusters/1\"", "Recent task runs", "3 events, 2 new clusters, 7 lines", "2 reports of 2 clusters"]),
         ("/clusters/1", "cluster 1 · luffy", &["ValueError: bad input &lt;script&gt;document.title='pwned'&lt;/script&gt; end", "<dt>Events</dt><dd>1</dd>", "in-app", "href=\"/clusters/1/rca\"", "<svg class=\"chart\""]),
-        ("/clusters/2", "cluster 2 · luffy", &["<dt>Events</dt><dd>2</dd>", "upload rejected &lt;img src=x onerror=&quot;document.body.setAttribute('data-pwned','1')&quot;&gt; done", "Grouped by message template, level and logger"]),
+        ("/clusters/2", "cluster 2 · luffy", &["<dt>Events</dt><dd>2</dd>", "upload rejected &lt;img src=x onerror=&quot;document.body.setAttribute('data-pwned','1')&quot;&gt; \\x1b[2J done", "Grouped by message template, level and logger"]),
         ("/clusters/1/rca", "report of cluster 1 · luffy", &["<h1>Hand-written report</h1>", "<a href=\"https://example.com/docs\">the docs</a>", "&lt;script&gt;"]),
         ("/clusters/1/rca?generation=1", "report of cluster 1 · luffy", &["<h1>Root-cause report: cluster 1 (web)</h1>", "report #1"]),
         ("/notifications", "notifications · luffy", &["<h1>Notifications</h1>", "No notifications yet."]),
@@ -92,6 +92,8 @@ fn every_page_answers_over_http_with_its_content() {
         assert!(!body.contains("<script"), "{path}: {body}");
         assert!(!body.contains("<img"), "{path}: {body}");
         assert!(!body.contains("href=\"javascript"), "{path}: {body}");
+        // an escape sequence in a log line is shown, never sent to a terminal reading the page
+        assert!(!body.contains('\x1b'), "{path}: {body}");
     }
     // the chart: a day of hourly bars, the last holding the cluster's one event
     let (_, body) = get(&served.url("/clusters/1"));

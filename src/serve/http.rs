@@ -122,7 +122,14 @@ impl Reply {
     }
 
     /// An HTML page.
+    /// An HTML page. Its control characters (an escape sequence in a log line) are shown as the
+    /// CLI shows them (`\x1b`, [`crate::escape::terminal`]): markup escaping leaves them be,
+    /// and the page may be read in a terminal (`curl`) as well as in a browser.
     pub fn html(status: u16, body: String) -> Reply {
+        let body = match crate::escape::terminal::visible(&body) {
+            std::borrow::Cow::Borrowed(_) => body,
+            std::borrow::Cow::Owned(shown) => shown,
+        };
         Reply::new(status, "text/html; charset=utf-8", body.into_bytes())
     }
 
