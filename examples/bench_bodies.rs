@@ -1,4 +1,5 @@
-//! Checks and times the blanking of function bodies before parsing (`code/bodies.rs`): every
+//! Checks and times the blanking of what symbols never come from before parsing (`code/blank/`:
+//! function bodies, values, fields, attributes, parameters, simple statements...): every
 //! `.rs` and `.py` file under the folders given (default: the crate sources under
 //! `~/.cargo/registry/src` and the Python standard library, as bench_index reads them: at most
 //! 1 MiB each) is read for its symbols twice, as written and blanked; prints the files whose

@@ -4,7 +4,7 @@
 //! git2 and tree-sitter live here and nowhere else.
 
 pub mod blame;
-mod bodies;
+mod blank;
 pub mod git;
 pub mod history;
 pub mod lang;

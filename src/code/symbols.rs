@@ -99,14 +99,14 @@ struct Scope<'t> {
 }
 
 impl Extractor {
-    /// The symbols of `source`, a file of `language`, in the order they start. A Rust or
-    /// Python file's function bodies that define nothing are blanked before it is parsed
-    /// ([`super::bodies`]): the same symbols, for a fifth (Rust) to a half (Python) of the
-    /// parsing.
+    /// The symbols of `source`, a file of `language`, in the order they start. What a Rust or
+    /// Python file's symbols never come from (function bodies that define nothing, values,
+    /// fields, attributes, parameters...) is blanked before it is parsed ([`super::blank`]):
+    /// the same symbols, for a fifth of the parsing.
     pub fn symbols(&mut self, language: Language, source: &[u8]) -> anyhow::Result<Vec<Symbol>> {
         let blanked = match language {
-            Language::Rust => super::bodies::blank_rust_bodies(source),
-            Language::Python => super::bodies::blank_python_bodies(source),
+            Language::Rust => super::blank::blank_rust(source),
+            Language::Python => super::blank::blank_python(source),
             _ => None,
         };
         if let Some(blanked) = blanked {
