@@ -94,6 +94,8 @@ pub struct Store {
     held: Option<PathBuf>,
     /// Where this process's writers to the file take turns; none in memory.
     gate: Option<std::sync::Arc<gate::Gate>>,
+    /// Told of each commit while a checkpointer runs beside ([`Store::with_background_checkpoints`]).
+    committed: Option<std::sync::mpsc::Sender<()>>,
 }
 
 /// Queries over one connection or one open transaction.
@@ -109,6 +111,7 @@ impl Store {
             path: None,
             held: None,
             gate: None,
+            committed: None,
         };
         store.set_up()?;
         Ok(store)
@@ -135,6 +138,9 @@ impl Store {
             .map_err(|err| explain(&describe, err))?;
         let value = work(&Db { conn: &tx })?;
         tx.commit().map_err(|err| explain(&describe, err))?;
+        if let Some(committed) = &self.committed {
+            let _ = committed.send(());
+        }
         Ok(value)
     }
 
@@ -174,18 +180,22 @@ impl Store {
     }
 
     /// Runs `work` while a thread of its own, with a connection of its own, checkpoints the WAL
-    /// into the database every few milliseconds; this connection's automatic checkpoints are off
-    /// meanwhile, and back on after.
+    /// into the database after each commit (and every few milliseconds); this connection's
+    /// automatic checkpoints are off meanwhile, and back on after.
     ///
     /// A checkpoint waits for the disk twice (the WAL, then the database file); done at commit
     /// time, as SQLite does by default, it stalls a long run of write transactions (a fetch's
-    /// batches) once every 4 MiB. Checkpoints are safe to run beside a writer: a crash at any
-    /// point leaves the database whole. An in-memory database has no WAL: `work` just runs.
+    /// batches) once every 4 MiB. Done right after each commit, while the writer waits for its
+    /// next batch, it often ends before the next transaction begins, which then writes the WAL
+    /// from its start again: the WAL stays a few MiB instead of growing by all a fetch writes
+    /// (each new block of it costs the file system an allocation, and a discard when the file is
+    /// deleted). Checkpoints are safe to run beside a writer: a crash at any point leaves the
+    /// database whole. An in-memory database has no WAL: `work` just runs.
     pub fn with_background_checkpoints<T>(
         &mut self,
         work: impl FnOnce(&mut Store) -> T,
     ) -> Result<T> {
-        /// How often the WAL is checkpointed while `work` runs.
+        /// How often the WAL is checkpointed while `work` runs, commits or not.
         const EVERY: std::time::Duration = std::time::Duration::from_millis(20);
         let Some(path) = self.path.clone() else {
             return Ok(work(self));
@@ -199,12 +209,16 @@ impl Store {
             "wal_autocheckpoint = 0",
             "wal_autocheckpoint = 1000",
             |store| {
-                let (done, stop) = std::sync::mpsc::channel::<()>();
+                let (committed, commits) = std::sync::mpsc::channel::<()>();
                 std::thread::scope(|scope| {
                     scope.spawn(move || {
-                        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                            stop.recv_timeout(EVERY)
+                        use std::sync::mpsc::RecvTimeoutError;
+                        // until the store lets go of its sender: `work` has ended
+                        while let Ok(()) | Err(RecvTimeoutError::Timeout) =
+                            commits.recv_timeout(EVERY)
                         {
+                            // commits told meanwhile are in this checkpoint too
+                            while commits.try_recv().is_ok() {}
                             // PASSIVE never waits for the writer; a checkpoint that fails (the disk
                             // is full, say) is left to the next one or to the last connection's close.
                             let _ = checkpointer.query_row(
@@ -214,9 +228,9 @@ impl Store {
                             );
                         }
                     });
-                    let value = work(store);
-                    drop(done);
-                    value
+                    store.committed = Some(committed);
+                    let stop = StopTelling(store);
+                    work(stop.0)
                 })
             },
         )
@@ -237,6 +251,16 @@ impl Store {
         self.conn
             .query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))
             .map_err(|err| self.explain(err))
+    }
+}
+
+/// Lets go of the store's sender of commits when dropped, also when the work panics: the
+/// checkpointer then ends ([`Store::with_background_checkpoints`]).
+struct StopTelling<'s>(&'s mut Store);
+
+impl Drop for StopTelling<'_> {
+    fn drop(&mut self) {
+        self.0.committed = None;
     }
 }
 
@@ -456,6 +480,40 @@ mod tests {
             .query_row("SELECT count(*) FROM services", [], |row| row.get(0))
             .unwrap();
         assert_eq!(count, 500);
+    }
+
+    #[test]
+    fn the_wal_is_written_again_from_its_start_once_checkpointed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("luffy.db");
+        let wal = dir.path().join("luffy.db-wal");
+        let mut store = Store::open(&path).unwrap();
+        let largest = store
+            .with_background_checkpoints(|store| {
+                let blob = "x".repeat(4000);
+                let mut largest = 0;
+                for batch in 0..10 {
+                    store
+                        .write(|db| {
+                            for i in 0..100 {
+                                db.conn.execute(
+                                    "INSERT INTO services (id, name, created_at, updated_at)
+                                     VALUES (?1, ?1, ?2, 'a')",
+                                    [format!("s{batch}-{i}"), blob.clone()],
+                                )?;
+                            }
+                            Ok(())
+                        })
+                        .unwrap();
+                    // the checkpointer, told of the commit, copies it before the next one
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    largest = largest.max(std::fs::metadata(&wal).unwrap().len());
+                }
+                largest
+            })
+            .unwrap();
+        // ten batches of about 0.8 MB each (their rows and index entries): the WAL holds about one
+        assert!(largest < 3_000_000, "the WAL grew to {largest} bytes");
     }
 
     #[test]

@@ -131,6 +131,7 @@ impl Store {
             path: Some(path.to_path_buf()),
             held: None,
             gate: None,
+            committed: None,
         };
         store.set_up()?;
         Ok(store)
@@ -159,6 +160,7 @@ impl Store {
             path: Some(path),
             held: None,
             gate: None,
+            committed: None,
         };
         store.set_up()?;
         Ok(store)
@@ -198,6 +200,7 @@ impl Store {
             path: Some(path.to_path_buf()),
             held: None,
             gate: None,
+            committed: None,
         };
         store
             .conn
