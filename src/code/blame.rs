@@ -88,7 +88,7 @@ impl Checkout {
             }
             ignore
         };
-        let boundary = shallow_boundary(&repo);
+        let boundary = super::git::shallow_boundary(&repo);
         Ok(Checkout {
             boundary,
             repo,
@@ -541,18 +541,6 @@ impl Checkout {
         self.commits.borrow_mut().insert(oid, info.clone());
         Ok(info)
     }
-}
-
-/// The commits where a history-limited clone's history stops: the `shallow` file of the
-/// repository's git folder (none in a whole clone).
-pub fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
-    std::fs::read_to_string(repo.path().join("shallow"))
-        .map(|text| {
-            text.lines()
-                .filter_map(|line| Oid::from_str(line.trim()).ok())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The revisions of a `.git-blame-ignore-revs` file: one a line, `#` comments and blank lines

@@ -271,9 +271,21 @@ fn fetch_history(repo: &Repository, spec: &RepoSpec, url: &str, cloning: bool) -
     Ok(commit)
 }
 
+/// The commits where a history-limited clone's history stops: the `shallow` file of the
+/// repository's git folder (none in a whole clone).
+pub fn shallow_boundary(repo: &Repository) -> std::collections::HashSet<Oid> {
+    std::fs::read_to_string(repo.path().join("shallow"))
+        .map(|text| {
+            text.lines()
+                .filter_map(|line| Oid::from_str(line.trim()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Whether a history-limited clone's history stops at a commit made after `since` (seconds).
 fn stops_after(repo: &Repository, since: i64) -> bool {
-    crate::code::blame::shallow_boundary(repo)
+    shallow_boundary(repo)
         .iter()
         .filter_map(|oid| repo.find_commit(*oid).ok())
         .any(|commit| commit.time().seconds() > since)

@@ -7,6 +7,7 @@ pub mod blame;
 mod blank;
 pub mod git;
 pub mod history;
+mod kind;
 pub mod lang;
 pub mod owners;
 pub mod paths;
@@ -16,5 +17,6 @@ pub mod symbols;
 mod tags;
 pub mod tree;
 
+pub use kind::SymbolKind;
 pub use lang::Language;
-pub use symbols::{Extractor, Symbol, SymbolKind};
+pub use symbols::{Extractor, Symbol};

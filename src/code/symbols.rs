@@ -2,65 +2,11 @@
 //! their container and lines. The definitions come from the grammars' tags queries (`tags.rs`);
 //! here they are placed in the ones enclosing them. Pure: bytes in, symbols out.
 
-use serde::Serialize;
 use tree_sitter::{Node, Parser, QueryCursor};
 
+use super::kind::SymbolKind;
 use super::lang::Language;
 use super::tags::{self, Found, Kind, Tags};
-
-/// What a symbol is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SymbolKind {
-    Function,
-    Method,
-    Constructor,
-    Class,
-    Interface,
-    Struct,
-    Enum,
-    Trait,
-    Impl,
-    Type,
-    Module,
-}
-
-impl SymbolKind {
-    pub const ALL: &'static [SymbolKind] = &[
-        SymbolKind::Function,
-        SymbolKind::Method,
-        SymbolKind::Constructor,
-        SymbolKind::Class,
-        SymbolKind::Interface,
-        SymbolKind::Struct,
-        SymbolKind::Enum,
-        SymbolKind::Trait,
-        SymbolKind::Impl,
-        SymbolKind::Type,
-        SymbolKind::Module,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SymbolKind::Function => "function",
-            SymbolKind::Method => "method",
-            SymbolKind::Constructor => "constructor",
-            SymbolKind::Class => "class",
-            SymbolKind::Interface => "interface",
-            SymbolKind::Struct => "struct",
-            SymbolKind::Enum => "enum",
-            SymbolKind::Trait => "trait",
-            SymbolKind::Impl => "impl",
-            SymbolKind::Type => "type",
-            SymbolKind::Module => "module",
-        }
-    }
-
-    /// The kind named `text`, as [`SymbolKind::as_str`] writes it.
-    pub fn parse(text: &str) -> Option<SymbolKind> {
-        SymbolKind::ALL.iter().copied().find(|k| k.as_str() == text)
-    }
-}
 
 /// One symbol: lines are 1-based and inclusive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,8 +51,8 @@ impl Extractor {
     /// the same symbols, for a fifth of the parsing.
     pub fn symbols(&mut self, language: Language, source: &[u8]) -> anyhow::Result<Vec<Symbol>> {
         let blanked = match language {
-            Language::Rust => super::blank::blank_rust(source),
-            Language::Python => super::blank::blank_python(source),
+            Language::Rust => super::blank::rust::blank_rust(source),
+            Language::Python => super::blank::python::blank_python(source),
             _ => None,
         };
         if let Some(blanked) = blanked {

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use super::clusters::{load, show_json};
+use super::cluster_show::{load, show_json, summary_json};
 use super::Context;
 use crate::cli::{ClusterMergeArgs, ClusterUnmergeArgs};
 use crate::error::bad_input;
@@ -88,7 +88,7 @@ pub fn unmerge(ctx: &Context, args: &ClusterUnmergeArgs, out: &mut dyn Write) ->
         let new = load(db, new_id)?;
         let json = if ctx.json {
             let mut json = show_json(db, &load(db, target_id)?)?;
-            json["unmerged_cluster"] = super::clusters::summary_json(&new);
+            json["unmerged_cluster"] = summary_json(&new);
             Some(json)
         } else {
             None

@@ -1,5 +1,6 @@
 //! One module per command group; each takes the [`Context`] and writes to `out`.
 
+pub mod cluster_show;
 pub mod clusters;
 pub mod code;
 pub mod completions;

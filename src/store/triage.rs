@@ -3,36 +3,11 @@
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Row};
+use rusqlite::params;
 
-use super::clusters::{column, log_time_to_sql, time_column};
+use super::clusters::log_time_to_sql;
 use super::{time_from_sql, Db};
-use crate::triage::{Rate, Snooze, SnoozeCondition};
-
-/// The snooze of a cluster row whose snooze columns start at `at` (in the order of
-/// `clusters::COLUMNS`): none when no condition is set.
-pub(super) fn snooze_from_row(row: &Row<'_>, what: &str, at: usize) -> Result<Option<Snooze>> {
-    let until: Option<String> = column(row, what, at, "snooze_until")?;
-    let count: Option<u32> = column(row, what, at + 1, "snooze_count")?;
-    let rate_count: Option<u32> = column(row, what, at + 2, "snooze_rate_count")?;
-    let rate_seconds: Option<u32> = column(row, what, at + 3, "snooze_rate_seconds")?;
-    let condition = match (until, count, rate_count, rate_seconds) {
-        (Some(until), None, None, None) => SnoozeCondition::Until(
-            time_from_sql(&until)
-                .with_context(|| format!("{what}: column snooze_until is not a time"))?,
-        ),
-        (None, Some(n), None, None) => SnoozeCondition::Count(n),
-        (None, None, Some(count), Some(seconds)) => SnoozeCondition::Rate(Rate { count, seconds }),
-        (None, None, None, None) => return Ok(None),
-        _ => anyhow::bail!("{what}: more than one snooze condition is set"),
-    };
-    Ok(Some(Snooze {
-        condition,
-        since: time_column(row, what, at + 4, "snoozed_at")?,
-        base_count: column(row, what, at + 5, "snooze_base_count")?,
-        after_event: column(row, what, at + 6, "snooze_after_event")?,
-    }))
-}
+use crate::triage::SnoozeCondition;
 
 impl Db<'_> {
     /// Ignores a cluster until `condition` holds: its count and the largest event id now are

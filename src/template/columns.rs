@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 
 use rustc_hash::FxHasher;
 
-use super::merge::{generalize, Cluster, Tok};
+use super::tokens::{generalize, Cluster, Tok};
 
 /// Distinct words at one position that make it a variable.
 const MIN_VALUES: usize = 3;

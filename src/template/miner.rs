@@ -5,8 +5,9 @@ use std::hash::Hasher;
 
 use rustc_hash::{FxHashMap, FxHasher};
 
-use super::merge::{self, Tok, Variant};
+use super::merge::{self, Variant};
 use super::token::{mask_into, Piece};
+use super::tokens::Tok;
 use crate::text::cut;
 
 /// The longest example line kept for a template (longer ones are cut at a character boundary).

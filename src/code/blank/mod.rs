@@ -9,14 +9,11 @@
 //! what is left still parses as the same items. examples/bench_bodies.rs compares the symbols
 //! of each file as written and blanked, over the crate sources and the Python standard library.
 //!
-//! Lexers, not parsers ([`rust`], [`python`]): anything either cannot place leaves the file as
-//! it is.
+//! Lexers, not parsers ([`rust::blank_rust`], [`python::blank_python`]): anything either
+//! cannot place leaves the file as it is.
 
 pub mod python;
 pub mod rust;
-
-pub use python::blank_python;
-pub use rust::blank_rust;
 
 /// Byte ranges, start and end.
 type Spans = Vec<(usize, usize)>;

@@ -7,8 +7,8 @@ use std::sync::OnceLock;
 
 use tree_sitter::{CaptureQuantifier, Node, Query, QueryCursor, StreamingIterator};
 
+use super::kind::SymbolKind;
 use super::lang::Language;
-use super::symbols::SymbolKind;
 
 mod scan;
 mod spec;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use maud::{html, Markup, PreEscaped};
 
 use super::{ago, markdown, missing, ok, open, short, status_class, table};
-use crate::commands::clusters::{ends_cut, relation_text, Deploys};
+use crate::commands::cluster_show::{ends_cut, relation_text, Deploys};
 use crate::domain::SampleRole;
 use crate::grouping::GroupingInputs;
 use crate::parse::ParsedException;

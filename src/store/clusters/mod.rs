@@ -15,7 +15,7 @@ use crate::grouping::rules::RuleNote;
 use crate::grouping::{rule_of, GroupingInputs};
 use crate::ingest::Event;
 use crate::parse::ParsedException;
-use crate::triage::Snooze;
+use crate::triage::{Rate, Snooze, SnoozeCondition};
 
 /// A cluster as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +89,31 @@ const COLUMNS: &str = "id, service_id, fingerprint, kind, title, exception_type,
     snooze_until, snooze_count, snooze_rate_count, snooze_rate_seconds, snoozed_at, \
     snooze_base_count, snooze_after_event, notify_pending";
 
+/// The snooze of a cluster row whose snooze columns start at `at` (in the order of
+/// `clusters::COLUMNS`): none when no condition is set.
+fn snooze_from_row(row: &Row<'_>, what: &str, at: usize) -> Result<Option<Snooze>> {
+    let until: Option<String> = column(row, what, at, "snooze_until")?;
+    let count: Option<u32> = column(row, what, at + 1, "snooze_count")?;
+    let rate_count: Option<u32> = column(row, what, at + 2, "snooze_rate_count")?;
+    let rate_seconds: Option<u32> = column(row, what, at + 3, "snooze_rate_seconds")?;
+    let condition = match (until, count, rate_count, rate_seconds) {
+        (Some(until), None, None, None) => SnoozeCondition::Until(
+            time_from_sql(&until)
+                .with_context(|| format!("{what}: column snooze_until is not a time"))?,
+        ),
+        (None, Some(n), None, None) => SnoozeCondition::Count(n),
+        (None, None, Some(count), Some(seconds)) => SnoozeCondition::Rate(Rate { count, seconds }),
+        (None, None, None, None) => return Ok(None),
+        _ => anyhow::bail!("{what}: more than one snooze condition is set"),
+    };
+    Ok(Some(Snooze {
+        condition,
+        since: time_column(row, what, at + 4, "snoozed_at")?,
+        base_count: column(row, what, at + 5, "snooze_base_count")?,
+        after_event: column(row, what, at + 6, "snooze_after_event")?,
+    }))
+}
+
 /// Column `index` (named `name`) of a row of `what` (`cluster 12`): a value that does not
 /// decode is an error naming the row, the column and the value's fault.
 pub(super) fn column<T: FromSql>(row: &Row<'_>, what: &str, index: usize, name: &str) -> Result<T> {
@@ -158,7 +183,7 @@ fn cluster_from_row(row: &Row<'_>) -> Result<Cluster> {
         fingerprint_inputs,
         rule,
         exception,
-        snooze: super::triage::snooze_from_row(row, &what, 16)?,
+        snooze: snooze_from_row(row, &what, 16)?,
         notify_pending: column(row, &what, 23, "notify_pending")?,
     })
 }

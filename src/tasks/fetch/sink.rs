@@ -23,7 +23,8 @@ use crate::ingest::Rules;
 use crate::sources::LogSource;
 use crate::store::{BatchChanges, Store};
 use crate::tasks::lifecycle::Lease;
-use crate::tasks::notify::enqueue::{enqueue, NotifyPlan};
+use crate::tasks::notify::enqueue::enqueue;
+use crate::tasks::notify::NotifyPlan;
 
 /// Parts of batches that may wait between two threads of a fetch: deep enough that a stage
 /// slowed for a moment does not stall the others at once; at most some 16 MiB of text.

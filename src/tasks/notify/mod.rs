@@ -9,6 +9,7 @@
 //! second, as it is for every channel's message).
 
 pub mod enqueue;
+pub mod outbox;
 pub mod triage;
 
 use anyhow::Result;
@@ -21,7 +22,7 @@ use crate::notify::{self, Channel, ChannelKind, Item, Links};
 use crate::service::Service;
 use crate::store::{Notification, Store};
 
-pub use enqueue::NotifyPlan;
+pub use outbox::NotifyPlan;
 
 /// How long a notify run holds its lease (a send waits at most the configured timeouts).
 const LEASE: Duration = Duration::minutes(10);

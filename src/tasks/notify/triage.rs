@@ -7,7 +7,7 @@
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-use super::enqueue::{cluster_ref, enqueue_event, NotifyPlan};
+use super::outbox::{cluster_ref, enqueue_event, NotifyPlan};
 use crate::domain::{ClusterStatus, NotifyEvent};
 use crate::notify::message::EscalationRef;
 use crate::store::{log_time_to_sql, time_to_sql, Cluster, Db};

@@ -23,7 +23,7 @@ use crate::notify::message::{RcaRef, SuspectRef};
 use crate::rca::{markdown, Report};
 use crate::service::Service;
 use crate::store::{time_to_sql, NewReport, Store, StoredReport};
-use crate::tasks::notify::enqueue::{cluster_ref, enqueue_event};
+use crate::tasks::notify::outbox::{cluster_ref, enqueue_event};
 use crate::tasks::notify::NotifyPlan;
 
 /// How long an rca run holds its lease.
