@@ -180,6 +180,10 @@ fn logical_lines(lines: &[&[u8]], line_starts: &[usize]) -> Option<Vec<Logical>>
             if rest.is_empty() || rest[0] == b'#' {
                 continue; // no logical line
             }
+            if rest == b"\\" {
+                // a line of only a backslash: Python takes the indentation from the next line
+                return None;
+            }
             if let Some(done) = current.take() {
                 out.push(done);
             }
@@ -413,5 +417,7 @@ mod tests {
         assert_eq!(blank_python(b"def f():\n\treturn 1\n"), None);
         assert_eq!(blank_python(b"def f():\n    x = '''open\n"), None);
         assert_eq!(blank_python(b"def f():\n    x = (1,\n"), None);
+        // a backslash alone before an indented line (black's test cases have one)
+        assert_eq!(blank_python(b"class A:\n\\\n    pass\n"), None);
     }
 }
