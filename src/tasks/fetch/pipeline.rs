@@ -246,15 +246,18 @@ impl Grouping {
     /// thread allocated costs more). `None`: a grouping rule ignores it.
     fn group(&mut self, occurrence: Occurrence, rules: &[GroupingRule]) -> Option<Event> {
         let mut event = occurrence.decide(rules, &mut self.grouper)?;
-        if !self.described.insert(event.grouping.fingerprint.clone()) {
-            event.exception = None;
-            let grouping = &mut event.grouping;
-            grouping.title = String::new();
-            grouping.exception_type = None;
-            grouping.template = None;
-            grouping.exception_inputs = None;
-            grouping.rule = None;
+        // Looked up before the fingerprint is copied: nearly every event's is known already.
+        if !self.described.contains(&event.grouping.fingerprint) {
+            self.described.insert(event.grouping.fingerprint.clone());
+            return Some(event);
         }
+        event.exception = None;
+        let grouping = &mut event.grouping;
+        grouping.title = String::new();
+        grouping.exception_type = None;
+        grouping.template = None;
+        grouping.exception_inputs = None;
+        grouping.rule = None;
         Some(event)
     }
 }
