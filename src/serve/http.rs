@@ -121,7 +121,6 @@ impl Reply {
         Reply::json(status, &json!({ "error": message.into() }))
     }
 
-    /// An HTML page.
     /// An HTML page. Its control characters (an escape sequence in a log line) are shown as the
     /// CLI shows them (`\x1b`, [`crate::escape::terminal`]): markup escaping leaves them be,
     /// and the page may be read in a terminal (`curl`) as well as in a browser.

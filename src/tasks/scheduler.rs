@@ -269,8 +269,15 @@ pub fn run(store: &Store, env: &StepEnv, plan: Vec<(Service, Vec<Due>)>) -> Vec<
                                 )],
                                 seconds: (now - since).as_secs_f64(),
                             });
-                            // its worker is held up: another takes the services still waiting
-                            start_worker();
+                            // its worker is held up: another takes the services still
+                            // waiting, if any (a worker opens a connection of its own)
+                            let waiting = queue
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .len();
+                            if waiting > 0 {
+                                start_worker();
+                            }
                         }
                     }
                 }
