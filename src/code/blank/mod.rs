@@ -26,22 +26,28 @@ fn is_word(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
 }
 
-/// `source` with each span's text replaced by the line ends in it, or by a space when it holds
-/// none (it parted two tokens). Spans are nested or apart; one inside another goes with it.
-fn blank_spans(source: &[u8], mut spans: Spans) -> Vec<u8> {
-    spans.sort_unstable_by_key(|&(start, end)| (start, std::cmp::Reverse(end)));
+/// `source` with each span's text replaced by the line ends in it, then, for a span given an
+/// indentation, a `pass` so indented (Python); else by a space when it holds no line end (it
+/// parted two tokens). Spans are nested or apart; one inside another goes with it.
+fn blank_spans(source: &[u8], mut spans: Vec<(usize, usize, Option<usize>)>) -> Vec<u8> {
+    spans.sort_unstable_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
     let mut out = Vec::with_capacity(source.len());
     let mut from = 0;
-    for (start, end) in spans {
+    for (start, end, pass) in spans {
         if start < from || end <= start {
             continue;
         }
         out.extend_from_slice(&source[from..start]);
         let lines = memchr::memchr_iter(b'\n', &source[start..end]).count();
-        if lines == 0 {
-            out.push(b' ');
-        }
         out.extend(std::iter::repeat_n(b'\n', lines));
+        match pass {
+            Some(indent) => {
+                out.extend(std::iter::repeat_n(b' ', indent));
+                out.extend_from_slice(b"pass");
+            }
+            None if lines == 0 => out.push(b' '),
+            None => {}
+        }
         from = end;
     }
     out.extend_from_slice(&source[from..]);

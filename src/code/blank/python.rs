@@ -3,7 +3,7 @@
 //! defines no function or class of its own becomes one `pass` on its last line, the lines
 //! before it empty.
 
-use super::{is_word, is_word_start, Spans};
+use super::{blank_spans, is_word, is_word_start, Spans};
 
 /// Words that begin a definition luffy reads inside a Python function: a body holding one is
 /// left as written.
@@ -123,28 +123,7 @@ pub fn blank_python(source: &[u8]) -> Option<Vec<u8>> {
             Some(indent),
         )
     }));
-    edits.sort_unstable_by_key(|e| e.0);
-    let mut out = Vec::with_capacity(source.len());
-    let mut from = 0;
-    for (start, end, pass) in edits {
-        if start < from || end <= start {
-            continue;
-        }
-        out.extend_from_slice(&source[from..start]);
-        let line_ends = memchr::memchr_iter(b'\n', &source[start..end]).count();
-        out.extend(std::iter::repeat_n(b'\n', line_ends));
-        match pass {
-            Some(indent) => {
-                out.extend(std::iter::repeat_n(b' ', indent));
-                out.extend_from_slice(b"pass");
-            }
-            None if line_ends == 0 => out.push(b' '),
-            None => {}
-        }
-        from = end;
-    }
-    out.extend_from_slice(&source[from..]);
-    Some(out)
+    Some(blank_spans(source, edits))
 }
 
 /// Whether a line that starts with `async` goes on with `def`.

@@ -103,6 +103,10 @@ pub fn blank_rust(source: &[u8]) -> Option<Vec<u8>> {
     if spans.is_empty() {
         return None;
     }
+    let spans = spans
+        .into_iter()
+        .map(|(start, end)| (start, end, None))
+        .collect();
     Some(blank_spans(source, spans))
 }
 
