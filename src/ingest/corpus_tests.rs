@@ -223,7 +223,12 @@ fn no_corpus_record_is_plainly_below_a_threshold_its_reading_meets() {
                     ..Rules::default()
                 };
                 assert_eq!(
-                    super::read_kept_occurrence(&record, &rules, read_at),
+                    super::read_kept_occurrence(
+                        &record,
+                        &rules,
+                        read_at,
+                        &mut crate::parse::TraceMemo::default()
+                    ),
                     None,
                     "{}: {text:?} at {threshold:?}",
                     case.file

@@ -6,6 +6,7 @@ pub mod json;
 pub mod logfmt;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -14,7 +15,7 @@ use crate::grouping::rules::{decide, Decision, Rule as GroupingRule, Subject};
 use crate::grouping::template_grouping;
 pub use crate::grouping::{template_of, Grouper, Grouping};
 use crate::header;
-use crate::parse::{parse_exception_with, InAppRules, ParsedException};
+use crate::parse::{InAppRules, ParsedException, TraceMemo};
 use crate::text::cut;
 
 /// The longest message kept with an event; the rest is cut (a sample needs no more).
@@ -76,8 +77,9 @@ pub struct Event {
     pub logger: Option<String>,
     /// The record's text (cut at [`MAX_MESSAGE`]).
     pub message: String,
-    /// The parsed stack trace, when the record has one.
-    pub exception: Option<ParsedException>,
+    /// The parsed stack trace, when the record has one (shared with the events of the same
+    /// trace: [`TraceMemo`]).
+    pub exception: Option<Arc<ParsedException>>,
     pub grouping: Grouping,
     /// The record's time was in the future and was replaced by the reading time.
     pub clamped_time: bool,
@@ -95,7 +97,7 @@ pub struct Occurrence {
     pub logger: Option<String>,
     /// The record's text (cut at [`MAX_MESSAGE`]).
     pub message: String,
-    pub exception: Option<ParsedException>,
+    pub exception: Option<Arc<ParsedException>>,
     /// The record's time was in the future and was replaced by the reading time.
     pub clamped_time: bool,
     /// The version of the service that wrote the record, when a structured record says it.
@@ -138,7 +140,7 @@ impl Occurrence {
             message: self.template_text(),
             level: self.level,
             logger: self.logger.as_deref(),
-            exception: self.exception.as_ref(),
+            exception: self.exception.as_deref(),
         };
         let (grouping, number) = match decide(rules, &subject) {
             Decision::Ignored => return None,
@@ -207,15 +209,17 @@ pub fn read_occurrence(
     if is_plainly_below(record, rules.threshold) {
         return None;
     }
-    read_kept_occurrence(record, rules, read_at)
+    read_kept_occurrence(record, rules, read_at, &mut TraceMemo::default())
 }
 
 /// [`read_occurrence`] of a record its caller has kept: one that [`is_plainly_below`] (or
-/// [`is_plainly_below_line`]) did not drop.
+/// [`is_plainly_below_line`]) did not drop. Its trace is parsed through `traces`, which
+/// remembers the traces a reader meets again.
 pub fn read_kept_occurrence(
     record: &LogRecord<'_>,
     rules: &Rules,
     read_at: DateTime<Utc>,
+    traces: &mut TraceMemo,
 ) -> Option<Occurrence> {
     let Fields {
         timestamp,
@@ -233,7 +237,7 @@ pub fn read_kept_occurrence(
         if !forwards_a_crash(&body) {
             // A trace printed after a record below the threshold (an uncaught crash after an
             // INFO line) is a record of its own, at the time of the one before it.
-            return crash_after(record, timestamp, rules, read_at);
+            return crash_after(record, timestamp, rules, read_at, traces);
         }
         // a crash a wrapper forwarded at a level of its own (php-fpm's WARNING for what a
         // worker said into stderr): the trace says what it is
@@ -245,7 +249,7 @@ pub fn read_kept_occurrence(
     // A single line has no frames to group by: its template groups it.
     let exception = body
         .contains('\n')
-        .then(|| parse_exception_with(&body, &rules.in_app))
+        .then(|| traces.parse(&body, &rules.in_app))
         .flatten();
     // A stack trace without a level (printed straight to stderr) is an error.
     let level = level.or(exception.as_ref().map(|_| Level::Error))?;
@@ -288,6 +292,7 @@ fn crash_after(
     timestamp: Option<DateTime<Utc>>,
     rules: &Rules,
     read_at: DateTime<Utc>,
+    traces: &mut TraceMemo,
 ) -> Option<Occurrence> {
     let text = record.text;
     if memchr::memchr(b'\n', text.as_bytes()).is_none() || text.starts_with('{') {
@@ -301,7 +306,7 @@ fn crash_after(
         version: None,
         previous: record.previous,
     };
-    read_kept_occurrence(&crash, rules, read_at).filter(|o| o.exception.is_some())
+    read_kept_occurrence(&crash, rules, read_at, traces).filter(|o| o.exception.is_some())
 }
 
 /// A record whose first line is logfmt: its fields, with the lines after it (a stack trace

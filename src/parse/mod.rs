@@ -10,6 +10,7 @@ pub mod dotnet;
 pub mod go;
 pub mod in_app;
 pub mod java;
+pub mod memo;
 pub mod multiline;
 pub mod node;
 pub mod php;
@@ -23,6 +24,7 @@ pub mod trace;
 use crate::text::is_ascii_space;
 
 pub use in_app::InAppRules;
+pub use memo::TraceMemo;
 pub use multiline::{assemble, AssembledRecord, AssembledRef, Assembler, Limits};
 pub use trace::{ExceptionInfo, Frame, Language, ParsedException, Relation};
 

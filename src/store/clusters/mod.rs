@@ -293,7 +293,7 @@ impl Db<'_> {
         let grouping = &sample.grouping;
         let exception = sample
             .exception
-            .as_ref()
+            .as_deref()
             .map(serde_json::to_string)
             .transpose()
             .context("could not encode the exception")?;

@@ -58,22 +58,22 @@ pub(super) fn read(
         if since_batch >= limit {
             // up to the record in progress: the rest is read again if this run does not end
             let cursor = cursor_json(resume.since, lines.stored())?;
-            sink.send(events.take(), cursor)?;
+            sink.send(&mut events, cursor)?;
             since_batch = 0;
             limit = batch;
         } else if events.is_full(part) {
-            sink.pass(events.take())?;
+            sink.pass(&mut events)?;
         }
     }
     if let Err(err) = running.finish() {
         // what was read is kept, the record in progress excepted; the next run skips it
         let cursor = cursor_json(resume.since, lines.stored())?;
-        sink.send(events, cursor)?;
+        sink.send(&mut events, cursor)?;
         return Err(err);
     }
     // the output is complete: a line in part and the record in progress are as they stand
     lines.finish(reader, &mut events);
-    sink.send(events, cursor_json(now, 0)?)?;
+    sink.send(&mut events, cursor_json(now, 0)?)?;
     Ok(())
 }
 

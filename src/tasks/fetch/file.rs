@@ -53,7 +53,12 @@ pub(super) fn read(
     // The first batch of a fetch is a tenth of the others: the writer commits whole batches, and
     // sets the pace of a fetch, so it should not wait long for its first.
     let mut limit = (batch / 10).max(1);
+    // What is to be read after each file, and what was read before it: a batch's size is cut
+    // near the end ([`tail_batch`]).
+    let sizes: Vec<u64> = planned.iter().map(|p| p.end - p.start).collect();
+    let mut before = 0;
     for (index, item) in planned.iter().enumerate() {
+        let after: u64 = sizes[index + 1..].iter().sum();
         let mut handle = File::open(&item.path)
             .with_context(|| format!("cannot open {}", item.path.display()))?;
         handle.seek(SeekFrom::Start(item.start))?;
@@ -77,23 +82,23 @@ pub(super) fn read(
                 file.line(&line, raw.len() as u64 + 1, reader, &mut events);
                 if file.batch_count >= limit {
                     offsets[index] = file.resume_at().into();
-                    sink.send(events.take(), cursor_json(settings, &planned, &offsets)?)?;
+                    sink.send(&mut events, cursor_json(settings, &planned, &offsets)?)?;
                     file.batch_count = 0;
-                    limit = batch;
+                    let read = before + (file.pos - item.start);
+                    let left = item.end - file.pos + after;
+                    limit = tail_batch(batch, read, reader.counts.lines, left);
                 } else if events.is_full(part) {
-                    sink.pass(events.take())?;
+                    sink.pass(&mut events)?;
                 }
             }
         }
         offsets[index] = file.end(item, blocks.rest(), reader, &mut events);
-        sink.send(
-            std::mem::take(&mut events),
-            cursor_json(settings, &planned, &offsets)?,
-        )?;
+        before += sizes[index];
+        sink.send(&mut events, cursor_json(settings, &planned, &offsets)?)?;
     }
     if planned.is_empty() {
         sink.send(
-            Pending::default(),
+            &mut Pending::default(),
             cursor_json(settings, &planned, &offsets)?,
         )?;
     }
@@ -287,6 +292,17 @@ impl FileLines {
     }
 }
 
+/// Lines in the batch after one that ended when `read` bytes (`lines` lines) of a fetch were
+/// read and `left` bytes are still to be read: `batch`, but near the end half of what is left,
+/// down to a sixteenth of `batch`. The writer commits the last batch after the reader is done,
+/// and the checkpointer then copies it, each alone: the smaller it is, the sooner the fetch
+/// ends.
+fn tail_batch(batch: usize, read: u64, lines: u64, left: u64) -> usize {
+    let per_line = read.max(1) as f64 / lines.max(1) as f64;
+    let left_lines = left as f64 / per_line;
+    ((left_lines / 2.0) as usize).clamp((batch / 16).max(1), batch)
+}
+
 /// Whole lines of a file, read a large block at a time. A last line without its newline (still
 /// being written) is never handed out.
 struct Blocks<R> {
@@ -358,4 +374,24 @@ fn cursor_json(
 ) -> Result<serde_json::Value> {
     serde_json::to_value(file::cursor_after(settings, planned, offsets))
         .context("could not encode the cursor")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tail_batch;
+
+    #[test]
+    fn batches_shrink_to_half_of_what_is_left_near_the_end_and_no_further_than_a_sixteenth() {
+        // 100 bytes a line; 50,000-line batches
+        let next = |left_lines: u64| tail_batch(50_000, 1_000_000, 10_000, left_lines * 100);
+        assert_eq!(next(900_000), 50_000);
+        assert_eq!(next(100_000), 50_000);
+        assert_eq!(next(60_000), 30_000);
+        assert_eq!(next(10_000), 5_000);
+        assert_eq!(next(1_000), 3_125);
+        assert_eq!(next(0), 3_125);
+        // small batches (tests kill fetches between them) never reach zero
+        assert_eq!(tail_batch(3, 300, 3, 100), 1);
+        assert_eq!(tail_batch(1, 0, 0, 0), 1);
+    }
 }

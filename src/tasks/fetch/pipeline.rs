@@ -9,6 +9,7 @@ use super::counts::FetchCounts;
 use crate::domain::Level;
 use crate::grouping::rules::Rule as GroupingRule;
 use crate::ingest::{self, Event, Grouper, LogRecord, Occurrence, Rules};
+use crate::parse::TraceMemo;
 
 /// Most kept records in a part of a batch handed on before the batch ends ([`super::sink::Sink::pass`]), so
 /// that the reading threads start on a batch while it is still being read.
@@ -166,17 +167,22 @@ struct PendingRecord {
 }
 
 impl Pending {
-    /// The records kept so far, leaving an empty buffer as large as theirs (the next batch of a
-    /// file is much like the last: its buffer then never grows by copying).
-    pub fn take(&mut self) -> Pending {
-        let (text, records) = (self.text.capacity(), self.records.capacity());
-        std::mem::replace(
-            self,
-            Pending {
-                text: String::with_capacity(text),
-                records: Vec::with_capacity(records),
-            },
-        )
+    /// The records kept so far, leaving `empty` in their place (a part read already and sent
+    /// back to be filled again: [`super::sink::Sink`]), or else an empty buffer as large as
+    /// theirs (the next batch of a file is much like the last: its buffer then never grows by
+    /// copying).
+    pub fn take_for(&mut self, empty: Option<Pending>) -> Pending {
+        let empty = empty.unwrap_or_else(|| Pending {
+            text: String::with_capacity(self.text.capacity()),
+            records: Vec::with_capacity(self.records.capacity()),
+        });
+        std::mem::replace(self, empty)
+    }
+
+    /// Empties it, keeping its buffers.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.records.clear();
     }
 
     /// Whether the records kept make a part worth handing on ([`super::sink::Sink::pass`]): `records` of
@@ -214,7 +220,7 @@ impl Pending {
             };
             start = kept.end;
             // the reader kept it: it was not plainly below the threshold
-            match ingest::read_kept_occurrence(&record, rules, now) {
+            match ingest::read_kept_occurrence(&record, rules, now, &mut grouping.traces) {
                 Some(occurrence) => {
                     read.future_times += u64::from(occurrence.clamped_time);
                     match grouping.group(occurrence, &rules.grouping) {
@@ -229,12 +235,27 @@ impl Pending {
     }
 }
 
+/// The most trace text a reading thread remembers parsed ([`TraceMemo`]): some thousands of
+/// distinct traces, a few MiB with their parses.
+const TRACE_MEMO_BYTES: usize = 2 * 1024 * 1024;
+
 /// Decides the clusters of a fetch's occurrences, on the thread that read them.
-#[derive(Default)]
 pub(super) struct Grouping {
+    /// The traces this thread parsed.
+    traces: TraceMemo,
     grouper: Grouper,
     /// Fingerprints whose first event went to the writer with what describes their cluster.
     described: FxHashSet<String>,
+}
+
+impl Default for Grouping {
+    fn default() -> Self {
+        Grouping {
+            traces: TraceMemo::new(TRACE_MEMO_BYTES),
+            grouper: Grouper::default(),
+            described: FxHashSet::default(),
+        }
+    }
 }
 
 impl Grouping {
@@ -266,6 +287,8 @@ impl Grouping {
 #[derive(Debug, Default)]
 pub(super) struct Read {
     pub events: Vec<Event>,
+    /// The reading thread that read it (where its events go to be freed).
+    pub thread: usize,
     pub dropped: u64,
     /// Records a grouping rule ignored.
     pub ignored: u64,

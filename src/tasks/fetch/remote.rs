@@ -31,7 +31,7 @@ pub(super) fn read(
         let mut events = Pending::default();
         assemble(&page.records, reader, &mut events, sink)?;
         if let Some(next) = page.cursor {
-            sink.send(events, next.clone())?;
+            sink.send(&mut events, next.clone())?;
             cursor = Some(next);
         }
         if page.done {
@@ -62,7 +62,7 @@ fn assemble(
         };
         reader.record(&record, events);
         if events.is_full(part) {
-            sink.pass(events.take())?;
+            sink.pass(events)?;
         }
     }
     Ok(())

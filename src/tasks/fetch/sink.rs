@@ -10,7 +10,9 @@
 //! `run-due`).
 
 use std::cell::{Cell, RefCell};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::collections::BTreeMap;
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
 use std::thread::{Scope, ScopedJoinHandle};
 
 use anyhow::Result;
@@ -26,9 +28,11 @@ use crate::tasks::lifecycle::Lease;
 use crate::tasks::notify::enqueue::enqueue;
 use crate::tasks::notify::NotifyPlan;
 
-/// Parts of batches that may wait between two threads of a fetch: deep enough that a stage
-/// slowed for a moment does not stall the others at once; at most some 16 MiB of text.
-const QUEUED_PARTS: usize = 64;
+/// Parts of batches that may wait between two stages of a fetch: deep enough that a stage
+/// slowed for a moment does not stall the others at once (at most some 4 MiB of text), and
+/// shallow enough that the parts' memory is used again soon: 64 cost a fifth more page faults
+/// than 16, and were no faster.
+const QUEUED_PARTS: usize = 16;
 
 /// Parts a fetch holds on its reader's thread before it starts the threads that read and
 /// write them (at most some 1 MiB of text, or 1,024 records): a fetch that ends within them is
@@ -43,13 +47,19 @@ const READING_THREADS: usize = 2;
 /// batch (`None` when they are a part of one, handed on early so that reading starts sooner).
 type Batch<T> = (T, Option<serde_json::Value>);
 
+/// A batch with its place among those the reader handed on.
+type Numbered<T> = (usize, Batch<T>);
+
 /// Where a reader sends its batches: held until there are more than [`HELD_PARTS`], then to
 /// the reading threads, whose output a writer thread commits in order, each batch with its
 /// cursor in one transaction, while the reader goes on reading.
 pub(super) struct Sink<'scope, 'env> {
     flow: RefCell<Flow<'scope, 'env>>,
-    /// The reading thread the next part goes to.
+    /// The number of the next part handed to the threads.
     next: Cell<usize>,
+    /// Parts the reading threads read, sent back empty to be filled again: their buffers are
+    /// reused rather than allocated anew (fresh memory costs a page fault a page).
+    emptied: Receiver<Pending>,
 }
 
 /// What a [`Sink`] does with the parts handed on.
@@ -64,16 +74,18 @@ enum Flow<'scope, 'env> {
 
 impl Sink<'_, '_> {
     /// Hands on the end of a batch: these records, committed with those handed on before them
-    /// ([`Sink::pass`]) and `cursor`, in one transaction. Fails when the writer has stopped (its
-    /// error is reported).
-    pub fn send(&self, pending: Pending, cursor: serde_json::Value) -> Result<()> {
-        self.hand_on((pending, Some(cursor)))
+    /// ([`Sink::pass`]) and `cursor`, in one transaction, leaving `pending` empty. Fails when
+    /// the writer has stopped (its error is reported).
+    pub fn send(&self, pending: &mut Pending, cursor: serde_json::Value) -> Result<()> {
+        let part = pending.take_for(self.emptied.try_recv().ok());
+        self.hand_on((part, Some(cursor)))
     }
 
-    /// Hands on a part of a batch, to be read while the rest of it is; nothing is committed
-    /// before the batch's end comes with its cursor ([`Sink::send`]).
-    pub fn pass(&self, pending: Pending) -> Result<()> {
-        self.hand_on((pending, None))
+    /// Hands on a part of a batch, to be read while the rest of it is, leaving `pending` empty;
+    /// nothing is committed before the batch's end comes with its cursor ([`Sink::send`]).
+    pub fn pass(&self, pending: &mut Pending) -> Result<()> {
+        let part = pending.take_for(self.emptied.try_recv().ok());
+        self.hand_on((part, None))
     }
 
     fn hand_on(&self, batch: Batch<Pending>) -> Result<()> {
@@ -102,10 +114,11 @@ impl Sink<'_, '_> {
         let Flow::Started(threads) = &*flow else {
             anyhow::bail!("the fetch's threads did not start");
         };
-        let turn = self.next.get();
-        self.next.set((turn + 1) % threads.txs.len());
-        threads.txs[turn]
-            .send(batch)
+        let number = self.next.get();
+        self.next.set(number + 1);
+        threads
+            .tx
+            .send((number, batch))
             .map_err(|_| anyhow::anyhow!("the database writer stopped"))
     }
 }
@@ -153,6 +166,8 @@ impl Totals {
 /// What a fetch's threads need besides the records: held by the [`Sink`] until they start.
 struct Stages<'scope, 'env> {
     scope: &'scope Scope<'scope, 'env>,
+    /// Where the reading threads send the parts they read ([`Sink::emptied`]).
+    emptied: Sender<Pending>,
     store: &'env mut Store,
     source: &'env LogSource,
     lease: &'env Lease<'env>,
@@ -163,7 +178,7 @@ struct Stages<'scope, 'env> {
 
 /// A fetch's started threads: where parts go, and what to wait for.
 struct Threads<'scope> {
-    txs: Vec<SyncSender<Batch<Pending>>>,
+    tx: SyncSender<Numbered<Pending>>,
     reading: Vec<ScopedJoinHandle<'scope, ()>>,
     writer: ScopedJoinHandle<'scope, (Totals, Option<anyhow::Error>)>,
 }
@@ -173,6 +188,7 @@ impl<'scope> Stages<'scope, '_> {
     fn start(self) -> Threads<'scope> {
         let Stages {
             scope,
+            emptied,
             store,
             source,
             lease,
@@ -180,32 +196,43 @@ impl<'scope> Stages<'scope, '_> {
             now,
             writes,
         } = self;
-        let mut txs = Vec::new();
-        let mut read_rxs = Vec::new();
+        // One queue for all reading threads: whichever is free takes the next part, so that
+        // they end together. Parts are numbered; the writer puts them back in order.
+        let (tx, rx) = sync_channel::<Numbered<Pending>>(QUEUED_PARTS);
+        let (read_tx, read_rx) = sync_channel::<Numbered<Read>>(QUEUED_PARTS);
+        let rx = Arc::new(Mutex::new(rx));
         let mut reading = Vec::new();
-        for _ in 0..READING_THREADS {
-            let (tx, rx) = sync_channel::<Batch<Pending>>(QUEUED_PARTS / READING_THREADS);
-            let (read_tx, read_rx) = sync_channel::<Batch<Read>>(QUEUED_PARTS / READING_THREADS);
-            txs.push(tx);
-            read_rxs.push(read_rx);
-            // Each thread groups its parts on its own: the first event of a fingerprint in the
-            // fetch is the first that its thread sees, so it is described (see `Grouping`).
+        let mut spent = Vec::new();
+        for thread in 0..READING_THREADS {
+            let (spent_tx, spent_rx) = channel::<Read>();
+            spent.push(spent_tx);
+            let (rx, read_tx, emptied) = (Arc::clone(&rx), read_tx.clone(), emptied.clone());
+            // Each thread groups its parts on its own, and takes them in order: the first event
+            // of a fingerprint in the fetch is the first that its thread sees, so it is
+            // described (see `Grouping`).
             reading.push(scope.spawn(move || {
                 yield_to_writer();
                 let mut grouping = Grouping::default();
-                for (pending, cursor) in rx {
-                    if read_tx
-                        .send((pending.read(rules, now, &mut grouping), cursor))
-                        .is_err()
-                    {
+                // (The lock is held while waiting: the other threads wait for it instead.)
+                while let Ok(Ok((number, (mut pending, cursor)))) = rx.lock().map(|rx| rx.recv()) {
+                    // The events the writer committed are freed here, where they were made:
+                    // their memory is then at hand for the next ones.
+                    spent_rx.try_iter().for_each(drop);
+                    let mut read = pending.read(rules, now, &mut grouping);
+                    read.thread = thread;
+                    pending.clear();
+                    let _ = emptied.send(pending);
+                    if read_tx.send((number, (read, cursor))).is_err() {
                         break; // the writer stopped and says why
                     }
                 }
+                // The writer ends once every reading thread's output has ended.
+                drop(read_tx);
+                spent_rx.into_iter().for_each(drop);
             }));
         }
-        // Committed batches are dropped on a thread of their own (see `write_batches`).
-        let (spent, spent_rx) = std::sync::mpsc::channel::<Vec<Read>>();
-        scope.spawn(move || spent_rx.into_iter().for_each(drop));
+        drop(read_tx);
+        drop(emptied);
         let writer = scope.spawn(move || {
             // The writer inserts only rows under the clusters it upserts in the same
             // transaction: their foreign-key checks cannot fail, and cost a cursor per row.
@@ -213,15 +240,15 @@ impl<'scope> Stages<'scope, '_> {
             store
                 .with_background_checkpoints(|store| {
                     store.without_foreign_key_checks(|store| {
-                        let ordered = in_turn(&read_rxs);
-                        write_batches(store, ordered, Some(&spent), source, lease, now, writes)
+                        let ordered = in_order(&read_rx);
+                        write_batches(store, ordered, &spent, source, lease, now, writes)
                     })
                 })
                 .and_then(|written| written)
                 .unwrap_or_else(|err| (Totals::default(), Some(err)))
         });
         Threads {
-            txs,
+            tx,
             reading,
             writer,
         }
@@ -237,7 +264,7 @@ impl<'scope> Stages<'scope, '_> {
         let (source, lease, writes) = (self.source, self.lease, self.writes);
         self.store
             .without_foreign_key_checks(|store| {
-                write_batches(store, ordered, None, source, lease, now, writes)
+                write_batches(store, ordered, &[], source, lease, now, writes)
             })
             .unwrap_or_else(|err| (Totals::default(), Some(err)))
     }
@@ -247,11 +274,11 @@ impl Threads<'_> {
     /// Waits for the threads, once the reader has ended (with `read_result`).
     fn finish(self) -> (Totals, Option<anyhow::Error>) {
         let Threads {
-            txs,
+            tx,
             reading,
             writer,
         } = self;
-        drop(txs);
+        drop(tx);
         let reading_panicked = reading.into_iter().any(|thread| thread.join().is_err());
         let (totals, mut write_error) = writer.join().unwrap_or_else(|_| {
             (
@@ -279,8 +306,10 @@ pub(super) fn with_sink(
     read: impl FnOnce(&Sink<'_, '_>) -> Result<()> + Send,
 ) -> std::result::Result<Totals, (Totals, anyhow::Error)> {
     std::thread::scope(|scope| {
+        let (emptied, emptied_rx) = channel();
         let stages = Stages {
             scope,
+            emptied,
             store,
             source,
             lease,
@@ -294,6 +323,7 @@ pub(super) fn with_sink(
             let sink = Sink {
                 flow: RefCell::new(Flow::Held(Vec::new(), stages)),
                 next: Cell::new(0),
+                emptied: emptied_rx,
             };
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read(&sink)))
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("the log reader panicked")));
@@ -341,21 +371,30 @@ fn yield_to_writer() {
 #[cfg(target_os = "linux")]
 const YIELD_NICENESS: i32 = 5;
 
-/// The reading threads' output, taken in the turn the reader handed parts out in; the first
-/// queue that ends ends them all (nothing was handed out after it).
-fn in_turn(rxs: &[Receiver<Batch<Read>>]) -> impl Iterator<Item = Batch<Read>> + '_ {
-    (0..rxs.len())
-        .cycle()
-        .map_while(|turn| rxs[turn].recv().ok())
+/// The reading threads' output in the order the reader handed the parts out in. When the
+/// queue ends with a part missing (its thread stopped), nothing after it is taken.
+fn in_order(rx: &Receiver<Numbered<Read>>) -> impl Iterator<Item = Batch<Read>> + '_ {
+    // Parts read before the one next in order (another thread still has it): a few at most.
+    let mut early = BTreeMap::new();
+    let mut next = 0;
+    std::iter::from_fn(move || loop {
+        if let Some(batch) = early.remove(&next) {
+            next += 1;
+            return Some(batch);
+        }
+        let (number, batch) = rx.recv().ok()?;
+        early.insert(number, batch);
+    })
 }
 
 /// Commits each batch of `ordered` with its cursor in one transaction, in order; stops at the
-/// first error, returning it with the totals committed before it. Committed batches go to
-/// `spent` to be freed, when there is such a thread.
+/// first error, returning it with the totals committed before it. Committed parts go back to
+/// the reading threads that read them (`spent`, by [`Read::thread`]) to be freed there, when
+/// there are such threads.
 fn write_batches(
     store: &mut Store,
     ordered: impl Iterator<Item = Batch<Read>>,
-    spent: Option<&std::sync::mpsc::Sender<Vec<Read>>>,
+    spent: &[Sender<Read>],
     source: &LogSource,
     lease: &Lease<'_>,
     now: DateTime<Utc>,
@@ -397,8 +436,10 @@ fn write_batches(
         }
         // Freed elsewhere: the writer is the one stage that cannot be split, and freeing what
         // other threads allocated is not cheap. (If that thread is gone, it is freed here.)
-        if let Some(spent) = spent {
-            let _ = spent.send(batch);
+        for read in batch {
+            if let Some(thread) = spent.get(read.thread) {
+                let _ = thread.send(read);
+            }
         }
     }
     (totals, None)
@@ -409,6 +450,22 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::*;
+
+    #[test]
+    fn parts_read_out_of_order_are_taken_in_order_and_a_missing_one_ends_them() {
+        let read = |thread| Read {
+            thread,
+            ..Read::default()
+        };
+        let (tx, rx) = sync_channel::<Numbered<Read>>(8);
+        for number in [1, 0, 3, 2, 5] {
+            tx.send((number, (read(number), None))).unwrap();
+        }
+        drop(tx);
+        let taken: Vec<usize> = in_order(&rx).map(|(read, _)| read.thread).collect();
+        // part 4 never came: part 5 is not taken
+        assert_eq!(taken, [0, 1, 2, 3]);
+    }
 
     #[cfg(target_os = "linux")]
     #[test]
