@@ -197,13 +197,13 @@ fn structured_message(line: &str, message_only: bool) -> Option<String> {
     let now = DateTime::<Utc>::UNIX_EPOCH;
     let first = *line.as_bytes().iter().find(|b| !b.is_ascii_whitespace())?;
     let record = if first == b'{' {
-        json::parse(line, now)?
+        json::parse(line, now, None)?
     } else if first.is_ascii_lowercase()
         && (memchr::memmem::find(line.as_bytes(), b"msg=").is_some()
             || memchr::memmem::find(line.as_bytes(), b"message=").is_some())
     {
         // the search keeps plain lines from being split into pairs
-        logfmt::parse(line, now)?
+        logfmt::parse(line, now, None)?
     } else {
         return None;
     };

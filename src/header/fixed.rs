@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::time::{clock, digits, fraction, iso, without_year};
+use super::time::{clock, digits, fraction, iso};
 use super::{dotnet, jvm, php, python, scan, Header, Level};
 
 /// Headers whose fixed shape names their fields outright, told by their first bytes: syslog
@@ -188,14 +188,13 @@ fn klog(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
     {
         return None;
     }
-    let timestamp = now.and_then(|now| without_year(now, (month, day), (h, m, sec, nanos)));
-    Some(Header {
-        timestamp,
-        zoned: false,
-        dateless: false,
-        level: Some(level),
-        logger: None,
-        message_start: end + 2,
-        message_below: false,
-    })
+    let time = (h, m, sec, nanos);
+    Some(Header::yearless(
+        now,
+        (month, day),
+        time,
+        level,
+        None,
+        end + 2,
+    ))
 }

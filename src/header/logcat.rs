@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::time::{clock, digits, fraction, without_year};
+use super::time::{clock, digits, fraction};
 use super::{Header, Level};
 
 /// The header of a logcat line, or `None` when `line` is not one.
@@ -19,16 +19,16 @@ pub(super) fn read(line: &str, now: Option<DateTime<Utc>>) -> Option<Header> {
     let (nanos, time_end) = fraction(b, 14);
     let rest = line.get(time_end..)?;
     let (level, tag, message) = threadtime(rest).or_else(|| brief(rest))?;
-    let timestamp = now.and_then(|now| without_year(now, (month, day), (h, m, sec, nanos)));
-    Some(Header {
-        timestamp,
-        zoned: false,
-        dateless: false,
-        level: Some(level),
-        logger: Some(tag.to_string()).filter(|t| !t.is_empty()),
-        message_start: line.len() - message.len(),
-        message_below: false,
-    })
+    let tag = Some(tag.to_string()).filter(|t| !t.is_empty());
+    let start = line.len() - message.len();
+    Some(Header::yearless(
+        now,
+        (month, day),
+        (h, m, sec, nanos),
+        level,
+        tag,
+        start,
+    ))
 }
 
 /// `  4242  4242 E Tag: message` → (level, tag, message).

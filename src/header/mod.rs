@@ -47,6 +47,28 @@ pub struct Header {
     pub message_below: bool,
 }
 
+impl Header {
+    /// The header of a line whose time says neither its year nor its zone (klog's, logcat's):
+    /// read with [`time::without_year`] when there is a `now`, the level said, the message at
+    /// `message_start`.
+    fn yearless(
+        now: Option<DateTime<Utc>>,
+        date: (u32, u32),
+        clock: (u32, u32, u32, u32),
+        level: Level,
+        logger: Option<String>,
+        message_start: usize,
+    ) -> Header {
+        Header {
+            timestamp: now.and_then(|now| time::without_year(now, date, clock)),
+            level: Some(level),
+            logger,
+            message_start,
+            ..Header::default()
+        }
+    }
+}
+
 /// Reads the header of `line`. A timestamp without a zone is UTC; one without a year (syslog)
 /// takes the year of `now`, or the year before when that would put it in the future.
 pub fn read(line: &str, now: DateTime<Utc>) -> Header {

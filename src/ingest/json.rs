@@ -36,17 +36,9 @@ pub const VERSION_FIELDS: &[&str] = &[
 const MAX_VERSION: usize = 128;
 
 /// Parses a JSON object line; `None` when the line is not a JSON object. `now` completes a
-/// timestamp that leaves out its year (syslog style).
-pub fn parse(line: &str, now: DateTime<Utc>) -> Option<JsonRecord> {
-    parse_with(line, now, None)
-}
-
-/// [`parse`], with `version_field` (a source's `--version-field`) looked for first.
-pub fn parse_with(
-    line: &str,
-    now: DateTime<Utc>,
-    version_field: Option<&str>,
-) -> Option<JsonRecord> {
+/// timestamp that leaves out its year (syslog style); `version_field` (a source's
+/// `--version-field`) is looked for before the common version names.
+pub fn parse(line: &str, now: DateTime<Utc>, version_field: Option<&str>) -> Option<JsonRecord> {
     let trimmed = line.trim();
     if !trimmed.starts_with('{') || !trimmed.ends_with('}') {
         return None;
@@ -211,7 +203,7 @@ mod tests {
 
     #[test]
     fn ecs_and_pino() {
-        let r = parse(r#"{"@timestamp":"2024-01-15T10:30:00Z","log":{"level":"error","logger":"api"},"message":"boom","error":{"stack_trace":"java.lang.IllegalStateException: x\n\tat a.B.c(B.java:1)"}}"#, now()).unwrap();
+        let r = parse(r#"{"@timestamp":"2024-01-15T10:30:00Z","log":{"level":"error","logger":"api"},"message":"boom","error":{"stack_trace":"java.lang.IllegalStateException: x\n\tat a.B.c(B.java:1)"}}"#, now(), None).unwrap();
         assert_eq!(r.level, Some(Level::Error));
         assert_eq!(r.logger.as_deref(), Some("api"));
         assert_eq!(r.message, "boom");
@@ -223,7 +215,7 @@ mod tests {
             r.timestamp,
             Some(Utc.with_ymd_and_hms(2024, 1, 15, 10, 30, 0).unwrap())
         );
-        let r = parse(r#"{"level":50,"time":1705314600000,"msg":"failed","err":{"stack":"Error: x\n    at f (/app/a.js:1:2)"}}"#, now()).unwrap();
+        let r = parse(r#"{"level":50,"time":1705314600000,"msg":"failed","err":{"stack":"Error: x\n    at f (/app/a.js:1:2)"}}"#, now(), None).unwrap();
         assert_eq!(r.level, Some(Level::Error));
         assert_eq!(
             r.timestamp,
@@ -234,17 +226,17 @@ mod tests {
 
     #[test]
     fn not_json() {
-        assert_eq!(parse("{not json}", now()), None);
-        assert_eq!(parse("plain", now()), None);
-        assert_eq!(parse("[1,2]", now()), None);
+        assert_eq!(parse("{not json}", now(), None), None);
+        assert_eq!(parse("plain", now(), None), None);
+        assert_eq!(parse("[1,2]", now(), None), None);
     }
 
     #[test]
     fn a_time_without_a_year_takes_it_from_the_clock() {
         let line = r#"{"time":"Dec 31 23:59:59","msg":"x"}"#;
         let at = |year| Utc.with_ymd_and_hms(year, 12, 31, 23, 59, 59).unwrap();
-        assert_eq!(parse(line, now()).unwrap().timestamp, Some(at(2023)));
+        assert_eq!(parse(line, now(), None).unwrap().timestamp, Some(at(2023)));
         let later = Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 59).unwrap();
-        assert_eq!(parse(line, later).unwrap().timestamp, Some(at(2026)));
+        assert_eq!(parse(line, later, None).unwrap().timestamp, Some(at(2026)));
     }
 }

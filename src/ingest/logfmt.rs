@@ -9,17 +9,9 @@ use super::json::{from_fields, JsonRecord};
 
 /// Parses a logfmt line; `None` when the line is not one: it must begin with a `key=` pair and
 /// hold a level or a message key (`level`/`lvl`/`severity`, `msg`/`message`), so that a plain
-/// message that happens to start with `a=b` stays a plain message.
-pub fn parse(line: &str, now: DateTime<Utc>) -> Option<JsonRecord> {
-    parse_with(line, now, None)
-}
-
-/// [`parse`], with `version_field` (a source's `--version-field`) looked for first.
-pub fn parse_with(
-    line: &str,
-    now: DateTime<Utc>,
-    version_field: Option<&str>,
-) -> Option<JsonRecord> {
+/// message that happens to start with `a=b` stays a plain message. The pairs are read as a JSON
+/// line's fields are, `version_field` first.
+pub fn parse(line: &str, now: DateTime<Utc>, version_field: Option<&str>) -> Option<JsonRecord> {
     // Most lines start with a digit, a bracket or a capital: they are told at the first byte.
     if !line.as_bytes().first()?.is_ascii_lowercase() {
         return None;
@@ -125,6 +117,7 @@ mod tests {
         let r = parse(
             r#"time="2026-11-27T08:00:01+01:00" level=error msg="payment for order 17 failed" order=17 error="card declined""#,
             now(),
+            None,
         )
         .unwrap();
         assert_eq!(
@@ -140,6 +133,7 @@ mod tests {
         let r = parse(
             r#"ts=2026-11-27T08:00:01.123456Z level=warn caller=main.go:12 component=billing msg="retrying \"charge\"""#,
             now(),
+            None,
         )
         .unwrap();
         assert_eq!(
@@ -155,6 +149,7 @@ mod tests {
         let r = parse(
             "time=2026-11-27T08:00:01Z level=ERROR msg=unreachable host=db-1",
             now(),
+            None,
         )
         .unwrap();
         assert_eq!(
@@ -174,7 +169,7 @@ mod tests {
             "",
             "ERROR level=x",
         ] {
-            assert_eq!(parse(line, now()), None, "{line}");
+            assert_eq!(parse(line, now(), None), None, "{line}");
         }
     }
 }

@@ -317,7 +317,7 @@ fn logfmt_record(
     read_at: DateTime<Utc>,
     version_field: Option<&str>,
 ) -> Option<json::JsonRecord> {
-    let mut fields = logfmt::parse_with(first_line, read_at, version_field)?;
+    let mut fields = logfmt::parse(first_line, read_at, version_field)?;
     let rest = text[first_line.len()..].trim_start_matches(['\r', '\n']);
     if fields.stack.is_none() && !rest.is_empty() {
         fields.stack = Some(rest.to_string());
@@ -345,7 +345,7 @@ fn fields<'r>(record: &LogRecord<'r>, rules: &Rules, read_at: DateTime<Utc>) -> 
     let mut version = None;
     let version_field = rules.version_field.as_deref();
     let (time, level, logger, message, body, range): (_, _, _, Cow<str>, Cow<str>, _) =
-        match json::parse_with(first_line, read_at, version_field)
+        match json::parse(first_line, read_at, version_field)
             .or_else(|| logfmt_record(record.text, first_line, read_at, version_field))
         {
             Some(json) => {

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::pipeline::{Pending, Reader};
+use super::pipeline::{Pending, Reader, Resume};
 use super::sink::Sink;
 use crate::ingest::LogRecord;
 use crate::parse::Assembler;
@@ -21,18 +21,15 @@ use crate::sources::wrapper::Unwrapper;
 /// Lines read between two commits (as for files).
 const BATCH_LINES: usize = 50_000;
 
-/// Runs `source` from `cursor` (from its start when there is none); `interval_minutes` is the
-/// service's fetch interval, where a first fetch without `--since` starts.
+/// Runs `source` for the lines after `from` and reads them.
 pub(super) fn read(
     source: &CommandSource,
-    cursor: Option<&serde_json::Value>,
-    interval_minutes: u32,
+    from: Resume<'_>,
     reader: &mut Reader<'_>,
     sink: &Sink<'_, '_>,
 ) -> Result<()> {
     let now = reader.now;
-    let start = crate::sources::first_start(source.first_since.as_deref(), interval_minutes, now)?;
-    let resume = source.since(cursor, start)?;
+    let resume = source.since(from.cursor, from.first)?;
     let mut running = source.start(resume.since)?;
     let batch = reader.options.batch_size(BATCH_LINES);
     let part = reader.options.part_records();

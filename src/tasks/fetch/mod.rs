@@ -24,9 +24,9 @@ use crate::domain::{Level, Task, Trigger};
 use crate::ingest::Rules;
 use crate::parse::InAppRules;
 use crate::service::Service;
-use crate::sources::Source;
+use crate::sources::{first_start, Source};
 use crate::store::Store;
-use pipeline::Reader;
+use pipeline::{Reader, Resume};
 use sink::{with_sink, Totals, Writes};
 
 /// How long a fetch holds its lease without renewing it (it renews at every batch).
@@ -102,6 +102,7 @@ fn fetch(
         };
         let counts = &mut outcome.counts;
         let mut reader = Reader::new(&rules, now, options, counts);
+        let interval = service.schedule.log_fetch_interval_minutes;
         let result = Source::open(&source.settings).map_err(|err| (Totals::default(), err));
         let result = result.and_then(|opened| {
             with_sink(
@@ -118,20 +119,14 @@ fn fetch(
                     Source::File(settings) => {
                         file::read(settings, source.cursor.as_ref(), &mut reader, sink)
                     }
-                    Source::Command(running) => command::read(
-                        running,
-                        source.cursor.as_ref(),
-                        service.schedule.log_fetch_interval_minutes,
-                        &mut reader,
-                        sink,
-                    ),
-                    Source::Paged(paged) => remote::read(
-                        paged,
-                        source.cursor.as_ref(),
-                        service.schedule.log_fetch_interval_minutes,
-                        &mut reader,
-                        sink,
-                    ),
+                    Source::Command(running) => {
+                        let first = first_start(running.first_since.as_deref(), interval, now)?;
+                        command::read(running, Resume::new(source, first), &mut reader, sink)
+                    }
+                    Source::Paged(paged) => {
+                        let first = paged.start(interval, now)?;
+                        remote::read(paged, Resume::new(source, first), &mut reader, sink)
+                    }
                 },
             )
         });

@@ -10,6 +10,7 @@ use crate::domain::Level;
 use crate::grouping::rules::Rule as GroupingRule;
 use crate::ingest::{self, Event, Grouper, LogRecord, Occurrence, Rules};
 use crate::parse::TraceMemo;
+use crate::sources::LogSource;
 
 /// Most kept records in a part of a batch handed on before the batch ends ([`super::sink::Sink::pass`]), so
 /// that the reading threads start on a batch while it is still being read.
@@ -49,6 +50,23 @@ impl FetchOptions {
     /// batches are small (so that the kill tests cross parts too).
     pub fn part_records(self) -> usize {
         (self.batch_size(PART_RECORDS * 8) / 8).clamp(1, PART_RECORDS)
+    }
+}
+
+/// Where a command or paged source is read from: after its stored cursor, or from `first` when
+/// it has none (its `--since`, else one fetch interval back).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Resume<'a> {
+    pub cursor: Option<&'a serde_json::Value>,
+    pub first: DateTime<Utc>,
+}
+
+impl<'a> Resume<'a> {
+    pub fn new(source: &'a LogSource, first: DateTime<Utc>) -> Self {
+        Resume {
+            cursor: source.cursor.as_ref(),
+            first,
+        }
     }
 }
 

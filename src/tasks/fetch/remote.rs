@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use super::pipeline::{Pending, Reader};
+use super::pipeline::{Pending, Reader, Resume};
 use super::sink::Sink;
 use crate::ingest::LogRecord;
 use crate::sources::{PagedSource, RawRecord};
@@ -13,19 +13,16 @@ const PAGE_SIZE: usize = 1000;
 /// Pages read in one fetch at most; the rest waits for the next fetch.
 const MAX_PAGES: usize = 10_000;
 
-/// Reads `source` from `cursor` (from its start when there is none); `interval_minutes` is the
-/// service's fetch interval, where a first fetch without `--since` starts.
+/// Reads the pages of `source` after `from`, each committed with the cursor after it.
 pub(super) fn read(
     source: &PagedSource,
-    cursor: Option<&serde_json::Value>,
-    interval_minutes: u32,
+    from: Resume<'_>,
     reader: &mut Reader<'_>,
     sink: &Sink<'_, '_>,
 ) -> Result<()> {
-    let now = reader.now;
-    let start = source.start(interval_minutes, now)?;
+    let (now, start) = (reader.now, from.first);
     let limit = reader.options.batch_size(PAGE_SIZE);
-    let mut cursor = cursor.cloned();
+    let mut cursor = from.cursor.cloned();
     for _ in 0..MAX_PAGES {
         let page = source.fetch_page(cursor.as_ref(), start, now, limit)?;
         let mut events = Pending::default();

@@ -186,16 +186,7 @@ struct Threads<'scope> {
 impl<'scope> Stages<'scope, '_> {
     /// Starts [`READING_THREADS`] reading threads and the writer.
     fn start(self) -> Threads<'scope> {
-        let Stages {
-            scope,
-            emptied,
-            store,
-            source,
-            lease,
-            rules,
-            now,
-            writes,
-        } = self;
+        let (scope, rules, now) = (self.scope, self.rules, self.now);
         // One queue for all reading threads: whichever is free takes the next part, so that
         // they end together. Parts are numbered; the writer puts them back in order.
         let (tx, rx) = sync_channel::<Numbered<Pending>>(QUEUED_PARTS);
@@ -206,7 +197,8 @@ impl<'scope> Stages<'scope, '_> {
         for thread in 0..READING_THREADS {
             let (spent_tx, spent_rx) = channel::<Read>();
             spent.push(spent_tx);
-            let (rx, read_tx, emptied) = (Arc::clone(&rx), read_tx.clone(), emptied.clone());
+            let (rx, read_tx) = (Arc::clone(&rx), read_tx.clone());
+            let emptied = self.emptied.clone();
             // Each thread groups its parts on its own, and takes them in order: the first event
             // of a fingerprint in the fetch is the first that its thread sees, so it is
             // described (see `Grouping`).
@@ -232,7 +224,8 @@ impl<'scope> Stages<'scope, '_> {
             }));
         }
         drop(read_tx);
-        drop(emptied);
+        drop(self.emptied);
+        let (store, source, lease, writes) = (self.store, self.source, self.lease, self.writes);
         let writer = scope.spawn(move || {
             // The writer inserts only rows under the clusters it upserts in the same
             // transaction: their foreign-key checks cannot fail, and cost a cursor per row.
