@@ -1,4 +1,4 @@
-//! Benchmark: ingesting a generated 1,000,000-line application log from a `file` source, end to
+//! Benchmark: ingesting a generated 1,000,000-line application log (`--lines N` for another size) from a `file` source, end to
 //! end into SQLite (`luffy trigger fetch`), against `grep -c ERROR` on the same file in the same run.
 //!
 //! The log: 10% of records are errors, half of those with multi-line stack traces (Python, Java,
@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+/// Lines of the generated log unless `--lines` says otherwise.
 const LINES: usize = 1_000_000;
 
 struct Rng(u64);
@@ -79,12 +80,12 @@ const FRAMELESS: [&str; 12] = [
     "config: missing key feature.flag_{a} in /etc/app/{n}.yaml",
 ];
 
-fn generate(path: &Path) -> std::io::Result<()> {
+fn generate(path: &Path, total: usize) -> std::io::Result<()> {
     let mut r = Rng(42);
-    let mut out = String::with_capacity(160 * LINES);
+    let mut out = String::with_capacity(160 * total);
     let mut lines = 0;
     let mut i = 0;
-    while lines < LINES {
+    while lines < total {
         i += 1;
         let ts = timestamp(i);
         let roll = r.below(100);
@@ -123,7 +124,7 @@ fn generate(path: &Path) -> std::io::Result<()> {
             )
         };
         let n = record.lines().count();
-        if lines + n > LINES {
+        if lines + n > total {
             continue;
         }
         lines += n;
@@ -187,11 +188,19 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() -> Result<(), String> {
     let mut runs = 3usize;
     let mut baseline: Option<PathBuf> = None;
+    let mut lines = LINES;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()).ok_or("--runs N")?,
             "--baseline" => baseline = Some(args.next().ok_or("--baseline BIN")?.into()),
+            "--lines" => {
+                lines = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or("--lines N")?;
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -206,7 +215,7 @@ fn main() -> Result<(), String> {
     let dir = root.join("bench-ingest");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let log = dir.join("app.log");
-    generate(&log).map_err(|e| e.to_string())?;
+    generate(&log, lines).map_err(|e| e.to_string())?;
     let grep = Path::new("/usr/bin/grep");
     let log_arg = log.to_str().ok_or("path")?;
     let mut luffy_times = Vec::new();
@@ -258,16 +267,21 @@ fn main() -> Result<(), String> {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "bench_ingest: {LINES} lines ({} MB), {runs} runs, medians",
+        "bench_ingest: {lines} lines ({} MB), {runs} runs, medians",
         std::fs::metadata(&log).map_or(0, |m| m.len() / 1_000_000)
     );
     let base_arg = baseline
         .as_ref()
         .map(|b| format!(" --baseline {}", b.display()))
         .unwrap_or_default();
+    let lines_arg = if lines == LINES {
+        String::new()
+    } else {
+        format!(" --lines {lines}")
+    };
     let _ = writeln!(
         t,
-        "command: cargo run --release --example bench_ingest -- --runs {runs}{base_arg}\n"
+        "command: cargo run --release --example bench_ingest -- --runs {runs}{lines_arg}{base_arg}\n"
     );
     let _ = writeln!(t, "| measure | value | target |");
     let _ = writeln!(t, "|---|---:|---|");
@@ -281,7 +295,7 @@ fn main() -> Result<(), String> {
     let _ = writeln!(
         t,
         "| luffy lines/s | {:.0} | >= 500,000 |",
-        LINES as f64 / luffy
+        lines as f64 / luffy
     );
     let _ = writeln!(t, "| luffy / grep time | {:.2}x | <= 10x |", luffy / grep_s);
     let _ = writeln!(
@@ -295,7 +309,7 @@ fn main() -> Result<(), String> {
     let _ = writeln!(
         t,
         "| command source `cat` of the file 3x ({} lines): seconds, peak RSS | {:.3} s, {} | <= 150 MB |",
-        3 * LINES,
+        3 * lines,
         command.0,
         command.1.map_or("n/a (no /usr/bin/time)".into(), |kb: u64| format!(
             "{:.1} MB",
@@ -319,8 +333,8 @@ fn main() -> Result<(), String> {
         let _ = writeln!(
             t,
             "| lines/s | {:.0} | {:.0} | {:.2}x |",
-            LINES as f64 / luffy,
-            LINES as f64 / base_s,
+            lines as f64 / luffy,
+            lines as f64 / base_s,
             base_s / luffy
         );
         if let (Some(a), Some(b)) = (rss_max, base_rss) {
