@@ -14,7 +14,7 @@ use super::{parse_exception_with, InAppRules, ParsedException};
 #[derive(Default)]
 pub struct TraceMemo {
     seen: FxHashMap<Box<str>, Option<Arc<ParsedException>>>,
-    /// The text of the traces remembered, in bytes.
+    /// What the traces remembered take, in bytes: their text and [`TraceMemo::ENTRY`] each.
     bytes: usize,
     /// The most text remembered at once.
     max_bytes: usize,
@@ -24,8 +24,11 @@ impl TraceMemo {
     /// The longest text remembered: a longer trace is parsed each time (one that long is rare,
     /// and would crowd the others out).
     const MAX_TEXT: usize = 16 * 1024;
+    /// What an entry is counted as besides its text (the map's slot, the key's allocation): many
+    /// short texts are bounded too.
+    const ENTRY: usize = 64;
 
-    /// A memo that keeps up to `max_bytes` of trace text.
+    /// A memo that keeps up to `max_bytes` of trace text (with [`TraceMemo::ENTRY`] an entry).
     pub fn new(max_bytes: usize) -> TraceMemo {
         TraceMemo {
             max_bytes,
@@ -36,18 +39,19 @@ impl TraceMemo {
     /// [`parse_exception_with`] of `text` and `rules` (the same rules at every call), or what it
     /// gave the last time it was given this text.
     pub fn parse(&mut self, text: &str, rules: &InAppRules) -> Option<Arc<ParsedException>> {
-        if text.len() > Self::MAX_TEXT || text.len() > self.max_bytes {
+        if text.len() > Self::MAX_TEXT || text.len() + Self::ENTRY > self.max_bytes {
             return parse_exception_with(text, rules).map(Arc::new);
         }
         if let Some(known) = self.seen.get(text) {
             return known.clone();
         }
         let parsed = parse_exception_with(text, rules).map(Arc::new);
-        if self.bytes + text.len() > self.max_bytes {
+        let cost = text.len() + Self::ENTRY;
+        if self.bytes + cost > self.max_bytes {
             self.seen.clear();
             self.bytes = 0;
         }
-        self.bytes += text.len();
+        self.bytes += cost;
         self.seen.insert(text.into(), parsed.clone());
         parsed
     }
@@ -80,14 +84,15 @@ mod tests {
     #[test]
     fn the_memory_starts_over_at_its_bound_and_remembers_nothing_by_default() {
         let rules = InAppRules::default();
-        let mut memo = TraceMemo::new(TRACE.len() * 2);
+        let mut memo = TraceMemo::new((TRACE.len() + TraceMemo::ENTRY) * 2);
         let other = TRACE.replace("port", "host");
         let third = TRACE.replace("port", "user");
         memo.parse(TRACE, &rules);
         memo.parse(&other, &rules);
-        assert_eq!((memo.seen.len(), memo.bytes), (2, TRACE.len() * 2));
+        let cost = TRACE.len() + TraceMemo::ENTRY;
+        assert_eq!((memo.seen.len(), memo.bytes), (2, cost * 2));
         memo.parse(&third, &rules);
-        assert_eq!((memo.seen.len(), memo.bytes), (1, TRACE.len()));
+        assert_eq!((memo.seen.len(), memo.bytes), (1, cost));
         let parsed = memo.parse(&third, &rules).expect("a trace");
         assert_eq!(parsed.chain[0].message, "'user'");
 

@@ -57,6 +57,8 @@ pub(super) fn read(
     // near the end ([`tail_batch`]).
     let sizes: Vec<u64> = planned.iter().map(|p| p.end - p.start).collect();
     let mut before = 0;
+    // (The counts are the whole fetch's, over the service's sources.)
+    let lines_before = reader.counts.lines;
     for (index, item) in planned.iter().enumerate() {
         let after: u64 = sizes[index + 1..].iter().sum();
         let mut handle = File::open(&item.path)
@@ -86,7 +88,8 @@ pub(super) fn read(
                     file.batch_count = 0;
                     let read = before + (file.pos - item.start);
                     let left = item.end - file.pos + after;
-                    limit = tail_batch(batch, read, reader.counts.lines, left);
+                    let lines = reader.counts.lines.saturating_sub(lines_before);
+                    limit = tail_batch(batch, read, lines, left);
                 } else if events.is_full(part) {
                     sink.pass(&mut events)?;
                 }

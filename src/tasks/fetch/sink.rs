@@ -11,6 +11,8 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::{Scope, ScopedJoinHandle};
@@ -179,7 +181,8 @@ struct Stages<'scope, 'env> {
 /// A fetch's started threads: where parts go, and what to wait for.
 struct Threads<'scope> {
     tx: SyncSender<Numbered<Pending>>,
-    reading: Vec<ScopedJoinHandle<'scope, ()>>,
+    /// `Err` from a thread whose reading panicked.
+    reading: Vec<ScopedJoinHandle<'scope, Result<(), ()>>>,
     writer: ScopedJoinHandle<'scope, (Totals, Option<anyhow::Error>)>,
 }
 
@@ -194,10 +197,14 @@ impl<'scope> Stages<'scope, '_> {
         let rx = Arc::new(Mutex::new(rx));
         let mut reading = Vec::new();
         let mut spent = Vec::new();
+        // Set by a reading thread that panicked: the others stop too, so that the queue's
+        // receiver goes (the reader's next send fails) and the writer's input ends at the part
+        // that is missing (nothing after it is committed).
+        let failed = Arc::new(AtomicBool::new(false));
         for thread in 0..READING_THREADS {
             let (spent_tx, spent_rx) = channel::<Read>();
             spent.push(spent_tx);
-            let (rx, read_tx) = (Arc::clone(&rx), read_tx.clone());
+            let (rx, read_tx, failed) = (Arc::clone(&rx), read_tx.clone(), Arc::clone(&failed));
             let emptied = self.emptied.clone();
             // Each thread groups its parts on its own, and takes them in order: the first event
             // of a fingerprint in the fetch is the first that its thread sees, so it is
@@ -207,10 +214,19 @@ impl<'scope> Stages<'scope, '_> {
                 let mut grouping = Grouping::default();
                 // (The lock is held while waiting: the other threads wait for it instead.)
                 while let Ok(Ok((number, (mut pending, cursor)))) = rx.lock().map(|rx| rx.recv()) {
+                    if failed.load(Ordering::Relaxed) {
+                        break;
+                    }
                     // The events the writer committed are freed here, where they were made:
                     // their memory is then at hand for the next ones.
                     spent_rx.try_iter().for_each(drop);
-                    let mut read = pending.read(rules, now, &mut grouping);
+                    let read = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        pending.read(rules, now, &mut grouping)
+                    }));
+                    let Ok(mut read) = read else {
+                        failed.store(true, Ordering::Relaxed);
+                        return Err(());
+                    };
                     read.thread = thread;
                     pending.clear();
                     let _ = emptied.send(pending);
@@ -221,6 +237,7 @@ impl<'scope> Stages<'scope, '_> {
                 // The writer ends once every reading thread's output has ended.
                 drop(read_tx);
                 spent_rx.into_iter().for_each(drop);
+                Ok(())
             }));
         }
         drop(read_tx);
@@ -272,7 +289,12 @@ impl Threads<'_> {
             writer,
         } = self;
         drop(tx);
-        let reading_panicked = reading.into_iter().any(|thread| thread.join().is_err());
+        // Every thread is joined (a second one that panicked would panic the scope).
+        let joined: Vec<bool> = reading
+            .into_iter()
+            .map(|thread| matches!(thread.join(), Ok(Ok(()))))
+            .collect();
+        let reading_panicked = joined.contains(&false);
         let (totals, mut write_error) = writer.join().unwrap_or_else(|_| {
             (
                 Totals::default(),
@@ -367,7 +389,8 @@ const YIELD_NICENESS: i32 = 5;
 /// The reading threads' output in the order the reader handed the parts out in. When the
 /// queue ends with a part missing (its thread stopped), nothing after it is taken.
 fn in_order(rx: &Receiver<Numbered<Read>>) -> impl Iterator<Item = Batch<Read>> + '_ {
-    // Parts read before the one next in order (another thread still has it): a few at most.
+    // Parts read before the one next in order, which another thread still reads: as many as
+    // one thread reads while the other reads one part (a few, unless that part is huge).
     let mut early = BTreeMap::new();
     let mut next = 0;
     std::iter::from_fn(move || loop {
