@@ -166,14 +166,18 @@ pub(super) fn scan(line: &str, now: Option<DateTime<Utc>>) -> Header {
 /// where the message starts after it, and the logger it names.
 fn skip_context(line: &str, mut start: usize) -> (usize, Option<&str>) {
     let mut logger = None;
+    // (ASCII whitespace is never a part of another character: bytes will do.)
+    let bytes = line.as_bytes();
     let word_end = |from: usize| {
-        line[from..]
-            .find(|c: char| c.is_ascii_whitespace())
+        bytes[from..]
+            .iter()
+            .position(u8::is_ascii_whitespace)
             .map_or(line.len(), |n| from + n)
     };
     let skip_space = |from: usize| {
-        line[from..]
-            .find(|c: char| !c.is_ascii_whitespace())
+        bytes[from..]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
             .map_or(line.len(), |n| from + n)
     };
     // `asctime - name - levelname - message`: the last separator
@@ -224,7 +228,11 @@ fn skip_context(line: &str, mut start: usize) -> (usize, Option<&str>) {
     // `tracing`: a module path target ending in `:`
     let end = word_end(start);
     let word = &line[start..end];
-    if end < line.len() && word.len() > 3 && word.ends_with(':') && word.contains("::") {
+    if end < line.len()
+        && word.len() > 3
+        && word.ends_with(':')
+        && word.as_bytes().windows(2).any(|pair| pair == b"::")
+    {
         logger = Some(&word[..word.len() - 1]);
         start = skip_space(end);
     }
@@ -280,27 +288,36 @@ fn is_name(name: &str) -> bool {
             && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'))
 }
 
-/// See [`bracketed_logger`].
+/// See [`bracketed_logger`]: parts split at `::` and `.`, each of one or more letters, digits,
+/// `_` or `$` (a lone `:` is none of them), the first starting with a letter or `_`.
 fn is_dotted_name(name: &str) -> bool {
-    if !name
-        .as_bytes()
+    let b = name.as_bytes();
+    if !b
         .first()
         .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
     {
         return false;
     }
-    let mut parts = 0;
-    for part in name.split("::").flat_map(|p| p.split('.')) {
-        if part.is_empty()
-            || !part
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$')
-        {
+    let (mut parts, mut part_len, mut at) = (1, 0, 0);
+    while let Some(&c) = b.get(at) {
+        let separator = match c {
+            b'.' => 1,
+            b':' if b.get(at + 1) == Some(&b':') => 2,
+            _ if c.is_ascii_alphanumeric() || c == b'_' || c == b'$' => 0,
+            _ => return false,
+        };
+        if separator == 0 {
+            part_len += 1;
+            at += 1;
+        } else if part_len == 0 {
             return false;
+        } else {
+            parts += 1;
+            part_len = 0;
+            at += separator;
         }
-        parts += 1;
     }
-    parts > 1
+    part_len > 0 && parts > 1
 }
 
 /// `file.ext:42` (with a path before it or not): where a log call is.

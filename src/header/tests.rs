@@ -466,3 +466,49 @@ fn the_first_lines_of_two_line_records_say_their_message_is_below() {
         assert!(!message_is_below(line), "{line}");
     }
 }
+
+#[test]
+fn a_dotted_name_is_what_splitting_at_double_colons_and_dots_says() {
+    // the reading by splitting, as it was written before the byte loop
+    let split = |name: &str| {
+        name.as_bytes()
+            .first()
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+            && name.split("::").flat_map(|p| p.split('.')).count() > 1
+            && name.split("::").flat_map(|p| p.split('.')).all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$')
+            })
+    };
+    for name in [
+        "app.db",
+        "com.acme.Cart$Inner",
+        "shop::db",
+        "shop::db.pool",
+        "_x.y",
+        "a",
+        "",
+        "a.",
+        ".a",
+        "a..b",
+        "a:b",
+        "a:::b",
+        "a::::b",
+        "a::",
+        "::a",
+        "a::.b",
+        "a.::b",
+        "worker-3",
+        "main",
+        "1.2.3",
+        "a.b-c",
+        "é.x",
+        "x.é",
+        "a.b:",
+        "a:.b",
+    ] {
+        assert_eq!(is_dotted_name(name), split(name), "{name:?}");
+    }
+}
