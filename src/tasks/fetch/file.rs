@@ -72,7 +72,7 @@ pub(super) fn read(
         }
         while let Some(block) = blocks.next()? {
             // Valid UTF-8 is checked once per block; a block that is not is taken line by line.
-            let text = std::str::from_utf8(block).ok();
+            let text = simdutf8::basic::from_utf8(block).ok();
             let mut from = 0;
             for newline in memchr::memchr_iter(b'\n', block) {
                 let start = std::mem::replace(&mut from, newline + 1);
