@@ -288,17 +288,23 @@ impl<H: FnMut(&str) -> bool> Assembler<H> {
         let exact = shared.exact;
         let payload = &line[shared.payload..];
         let in_python = self.trace == Trace::PythonFrames;
-        let joins = match stitch::classify(payload) {
-            Payload::Continues => true,
-            Payload::Begins => exact || in_python,
-            Payload::Blank => exact && self.shape.stitched,
-            // a line like logcat's `Process: ...` after `FATAL EXCEPTION: main`: only in a
-            // crash the record's first line began, with the very same prefix
-            Payload::Other => {
-                let crash = exact
-                    && stitch::first_payload(first, line)
-                        .is_some_and(|p| stitch::classify(p) == Payload::Begins);
-                crash || in_python
+        // Not the very same prefix, nor in a Python trace: only a payload that continues a
+        // trace joins (most header lines after an error's are this, and say something else).
+        let joins = if !exact && !in_python {
+            stitch::continues(payload)
+        } else {
+            match stitch::classify(payload) {
+                Payload::Continues => true,
+                Payload::Begins => exact || in_python,
+                Payload::Blank => exact && self.shape.stitched,
+                // a line like logcat's `Process: ...` after `FATAL EXCEPTION: main`: only in a
+                // crash the record's first line began, with the very same prefix
+                Payload::Other => {
+                    let crash = exact
+                        && stitch::first_payload(first, line)
+                            .is_some_and(|p| stitch::classify(p) == Payload::Begins);
+                    crash || in_python
+                }
             }
         };
         if !joins {

@@ -146,17 +146,10 @@ fn skip_context(line: &str, mut at: usize) -> usize {
 /// What `payload` (a line's text after its prefix) is to a trace.
 pub fn classify(payload: &str) -> Payload {
     let payload = unquote(payload);
-    let Some(&first) = payload.as_bytes().first() else {
+    if payload.is_empty() {
         return Payload::Blank;
-    };
-    if first == b' ' || first == b'\t' || payload.starts_with("#011") {
-        return Payload::Continues;
     }
-    if is_continuation_marker(payload)
-        || payload.starts_with("at ")
-        || payload.starts_with("Stack trace:")
-        || (first == b'#' && super::php::is_frame_line(payload))
-    {
+    if continues_unquoted(payload) {
         return Payload::Continues;
     }
     if payload.starts_with("Traceback (most recent call last):")
@@ -167,6 +160,26 @@ pub fn classify(payload: &str) -> Payload {
         return Payload::Begins;
     }
     Payload::Other
+}
+
+/// Whether `payload` continues a trace ([`classify`]'s [`Payload::Continues`]): all a caller
+/// needs to know when a payload that begins a trace or says something else would not join.
+pub fn continues(payload: &str) -> bool {
+    continues_unquoted(unquote(payload))
+}
+
+/// [`continues`] of a payload without php-fpm's quotes.
+fn continues_unquoted(payload: &str) -> bool {
+    let Some(&first) = payload.as_bytes().first() else {
+        return false;
+    };
+    first == b' '
+        || first == b'\t'
+        || payload.starts_with("#011")
+        || is_continuation_marker(payload)
+        || payload.starts_with("at ")
+        || payload.starts_with("Stack trace:")
+        || (first == b'#' && super::php::is_frame_line(payload))
 }
 
 /// The payloads of a stitched record's lines, the first line's too, each without its prefix,
@@ -223,6 +236,38 @@ fn unescape(payload: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_payload_continues_exactly_when_classify_says_so() {
+        for payload in [
+            "",
+            "\"\"",
+            "  at a.B(B.java:1)",
+            "\tat a.B(B.java:1)",
+            "at Object.<anonymous> (/app/x.js:1:2)",
+            "#011at com.acme.X(X.java:3)",
+            "\"at x\"",
+            "\"\"at x\"\"",
+            "Caused by: java.io.IOException: x",
+            "... 4 more",
+            "Stack trace:",
+            "#0 /srv/app.php(12): f()",
+            "#1 {main}",
+            "Traceback (most recent call last):",
+            "FATAL EXCEPTION: main",
+            "PHP Fatal error:  Uncaught Exception: x",
+            "java.lang.IllegalStateException: pool closed",
+            "panic: boom",
+            "INFO [worker-5] http: GET /api 200",
+            "request failed",
+        ] {
+            assert_eq!(
+                continues(payload),
+                classify(payload) == Payload::Continues,
+                "{payload:?}"
+            );
+        }
+    }
 
     #[test]
     fn payloads_are_found_against_the_first_line() {
