@@ -28,7 +28,7 @@ impl TraceMemo {
     /// short texts are bounded too.
     const ENTRY: usize = 64;
 
-    /// A memo that keeps up to `max_bytes` of trace text (with [`TraceMemo::ENTRY`] an entry).
+    /// A memo that keeps up to `max_bytes` of trace text (counting 64 bytes more for each entry).
     pub fn new(max_bytes: usize) -> TraceMemo {
         TraceMemo {
             max_bytes,

@@ -1,11 +1,13 @@
-//! A fetch's threads: a reader hands kept records on in parts of batches ([`Sink`]), reading
-//! threads read and group them, and a writer commits each batch with its cursor in one
-//! transaction, in order, while the reader goes on.
+//! A fetch's threads: a reader hands kept records on in numbered parts of batches ([`Sink`]),
+//! reading threads take them from one queue and read and group them, and a writer puts them
+//! back in order and commits each batch with its cursor in one transaction, while the reader
+//! goes on. A part's buffers go back to the reader, and its committed events to the reading
+//! thread that made them, to be used again or freed where they were allocated.
 //!
 //! The reading threads and the writer start only once a fetch has more to read than
 //! [`HELD_PARTS`] parts. A smaller fetch (most incremental fetches are: the records written
 //! since the last one) is read and committed on the caller's thread once its reader is done:
-//! five threads started, handed work and joined would cost it more than its records do, and
+//! four threads started, handed work and joined would cost it more than its records do, and
 //! each hand-over waits for a core when the machine is busy (a server answering beside
 //! `run-due`).
 
