@@ -53,14 +53,13 @@ pub(super) fn read(
     // The first batch of a fetch is a tenth of the others: the writer commits whole batches, and
     // sets the pace of a fetch, so it should not wait long for its first.
     let mut limit = (batch / 10).max(1);
-    // What is to be read after each file, and what was read before it: a batch's size is cut
-    // near the end ([`tail_batch`]).
-    let sizes: Vec<u64> = planned.iter().map(|p| p.end - p.start).collect();
+    // What is to be read, and what was read in the files before this one: a batch's size is cut
+    // near the end ([`tail_batch`]). (The counts are the whole fetch's, over the service's
+    // sources: its lines are told from those before it.)
+    let total: u64 = planned.iter().map(|p| p.end - p.start).sum();
     let mut before = 0;
-    // (The counts are the whole fetch's, over the service's sources.)
     let lines_before = reader.counts.lines;
     for (index, item) in planned.iter().enumerate() {
-        let after: u64 = sizes[index + 1..].iter().sum();
         let mut handle = File::open(&item.path)
             .with_context(|| format!("cannot open {}", item.path.display()))?;
         handle.seek(SeekFrom::Start(item.start))?;
@@ -87,16 +86,15 @@ pub(super) fn read(
                     sink.send(&mut events, cursor_json(settings, &planned, &offsets)?)?;
                     file.batch_count = 0;
                     let read = before + (file.pos - item.start);
-                    let left = item.end - file.pos + after;
                     let lines = reader.counts.lines.saturating_sub(lines_before);
-                    limit = tail_batch(batch, read, lines, left);
+                    limit = tail_batch(batch, read, lines, total.saturating_sub(read));
                 } else if events.is_full(part) {
                     sink.pass(&mut events)?;
                 }
             }
         }
         offsets[index] = file.end(item, blocks.rest(), reader, &mut events);
-        before += sizes[index];
+        before += item.end - item.start;
         sink.send(&mut events, cursor_json(settings, &planned, &offsets)?)?;
     }
     if planned.is_empty() {
